@@ -1,0 +1,17 @@
+import { generate } from '../../../generator/generate.ts';
+import { projectRoot } from '../root.ts';
+
+export async function run(args: string[]): Promise<number> {
+  const check = args.includes('--check');
+  const { stale } = await generate(projectRoot(), check);
+  if (check) {
+    if (stale.length > 0) {
+      process.stderr.write(`protosmith generate --check: ${stale.length} generated file(s) are stale; run 'npx protosmith generate' and commit:\n${stale.map((s) => `  ${s}`).join('\n')}\n`);
+      return 1;
+    }
+    process.stdout.write('generated/ is up to date\n');
+    return 0;
+  }
+  process.stdout.write(stale.length ? `wrote ${stale.length} file(s):\n${stale.map((s) => `  ${s}`).join('\n')}\n` : 'generated/ already up to date\n');
+  return 0;
+}

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh Debian machine: installs what it needs (Debian and npm packages),
+# checks that generated/ matches specs/, type-checks, then runs every test file.
+# Fails loudly when a real component cannot be had; no test is skipped for a missing tool.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+command -v spin >/dev/null 2>&1 || need_apt+=(spin)
+command -v gnutls-cli >/dev/null 2>&1 || need_apt+=(gnutls-bin)
+command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
+command -v gcc >/dev/null 2>&1 || need_apt+=(gcc)
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "== installing Debian packages: ${need_apt[*]}"
+  if [ "$(id -u)" -ne 0 ]; then echo "FATAL: need root to apt-get install ${need_apt[*]}" >&2; exit 1; fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq || { echo "FATAL: apt-get update failed" >&2; exit 1; }
+  apt-get install -y -qq "${need_apt[@]}" >/dev/null || { echo "FATAL: could not install ${need_apt[*]}" >&2; exit 1; }
+fi
+for tool in spin gnutls-cli openssl gcc chromium; do
+  command -v "$tool" >/dev/null 2>&1 || { echo "FATAL: $tool is still missing after install" >&2; exit 1; }
+done
+
+echo "== npm packages"
+if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --loglevel=error; else npm install --no-audit --no-fund --loglevel=error; fi
+
+echo "== generated/ matches specs/"
+node bin/protosmith.mjs generate --check
+
+echo "== type check"
+npx tsc --noEmit -p .
+
+echo "== tests"
+node --import tsx test/run.ts "$@"
