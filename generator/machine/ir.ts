@@ -1,0 +1,47 @@
+// The frozen intermediate representation of one state machine, read by every emitter
+// (TypeScript table, DOT, Mermaid, SVG/HTML, Promela) and by the proofs. Produced by the machine
+// loader from an xstate v5 config in specs/<protocol>/machines/. Emitters read only this.
+
+/** Where a node came from in the spec file. */
+export interface SpecLocation {
+  readonly file: string; // relative to the project root, e.g. specs/tls13/machines/client.json
+  readonly line: number; // 1-based
+  readonly path: string; // spec path, e.g. states.WAIT_SERVER_HELLO.on.ServerHello[0]
+}
+
+/** One candidate transition for (from, event). Candidates for the same pair are tried in order;
+ *  the first whose guard holds is taken (xstate semantics). A wildcard-derived candidate has
+ *  `wildcard: true` and usually targets ERROR with an alert. */
+export interface TransitionIR {
+  readonly from: string;
+  readonly event: string;
+  /** Named guard (a negotiated fact); `negated` means "when the fact does not hold". */
+  readonly guard?: { readonly name: string; readonly negated: boolean };
+  readonly target: string;
+  readonly actions: readonly string[];
+  /** TLS alert description sent when this transition is taken (error edges), e.g. 'unexpected_message'. */
+  readonly alert?: string;
+  /** RFC section justifying the edge, e.g. 'RFC 8446 §4.1.3'. */
+  readonly rfc?: string;
+  readonly wildcard: boolean;
+  readonly at: SpecLocation;
+}
+
+export interface MachineIR {
+  /** e.g. 'tls13/client' */
+  readonly name: string;
+  readonly protocol: string;
+  readonly role: string;
+  readonly specFile: string;
+  readonly initial: string;
+  /** All states, in spec order; includes the absorbing ERROR and CLOSED. */
+  readonly states: readonly string[];
+  /** States that absorb every event (ERROR, CLOSED). */
+  readonly absorbing: readonly string[];
+  /** Events: handshake message names (as in the codec specs) and local triggers. */
+  readonly events: readonly string[];
+  readonly guards: readonly string[];
+  readonly actions: readonly string[];
+  /** Every (state, event) pair has at least one candidate here, after wildcard expansion. */
+  readonly transitions: readonly TransitionIR[];
+}
