@@ -32,10 +32,15 @@ function runOne(file: string): Promise<Result> {
       cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0' },
     });
     let output = '';
+    // A hung file must not hang the suite: kill it (and anything it spawned in its group) and count a failure.
+    const limitMs = Number(process.env.TEST_FILE_TIMEOUT_MS ?? 300_000);
+    let timedOut = false;
+    const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, limitMs);
     child.stdout.on('data', (d: Buffer) => { output += d.toString(); });
     child.stderr.on('data', (d: Buffer) => { output += d.toString(); });
     child.on('close', (code) => {
-      const text = strip(output);
+      clearTimeout(timer);
+      const text = strip(output) + (timedOut ? `\n(killed after ${limitMs / 1000}s: the file did not finish)` : '');
       const total = Number(/Total:\s+(\d+)/.exec(text)?.[1] ?? NaN);
       const passed = Number(/Passed:\s+(\d+)/.exec(text)?.[1] ?? NaN);
       const skipped = Number(/Skipped:\s+(\d+)/.exec(text)?.[1] ?? 0);
@@ -45,7 +50,7 @@ function runOne(file: string): Promise<Result> {
         return;
       }
       let failed = total - passed - skipped;
-      if (failed === 0 && code !== 0) failed = 1; // exited non-zero after reporting (e.g. unhandled rejection)
+      if (failed === 0 && (code !== 0 || timedOut)) failed = 1; // exited non-zero after reporting (e.g. unhandled rejection)
       resolve({ file, passed, failed, skipped, output: text, ms });
     });
   });
