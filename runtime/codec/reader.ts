@@ -1,0 +1,190 @@
+// Reader: a bounded cursor over one input buffer. Every read checks the remaining bytes BEFORE it
+// touches or allocates anything, so a hostile length can only ever produce a DecodeError.
+// `sub(n, field)` gives a reader limited to the next n bytes (a length-prefixed part); the parent
+// skips past them at once. Byte fields are zero-copy views (subarray) into the input.
+// Integers are big-endian: u1..u4 and u3 (TLS uint24) as number, u8 (64-bit) as bigint.
+import { DecodeError, formatPath, type AlertDescription, type DecodeErrorCode } from './errors.ts';
+
+export class Reader {
+  /** The whole input; offsets in errors are indices into it. */
+  readonly buf: Uint8Array;
+  /** Absolute position of the next byte to read. */
+  pos: number;
+  /** Absolute position just past the last byte this reader may read. */
+  readonly end: number;
+  /** Absolute position where this reader started (for `_io.size` and `_io.pos`). */
+  readonly start: number;
+  /** Schema path down to the struct being read (shared with sub-readers). */
+  readonly trail: (string | number)[];
+
+  constructor(buf: Uint8Array, root: string, start = 0, end = buf.length, trail?: (string | number)[]) {
+    this.buf = buf;
+    this.pos = start;
+    this.start = start;
+    this.end = end;
+    this.trail = trail ?? [root];
+  }
+
+  /** Bytes left in this (sub-)reader. */
+  get remaining(): number {
+    return this.end - this.pos;
+  }
+  get eof(): boolean {
+    return this.pos >= this.end;
+  }
+  /** Size of this reader's window (Kaitai `_io.size`). */
+  get size(): number {
+    return this.end - this.start;
+  }
+
+  /** The path of `field` inside the current struct, e.g. `ClientHello.extensions[3].extension_data`. */
+  path(field?: string | number): string {
+    return formatPath(field === undefined ? this.trail : [...this.trail, field]);
+  }
+
+  fail(code: DecodeErrorCode, field: string | number | undefined, offset: number, expected: string, actual: string, alert: AlertDescription = 'decode_error'): never {
+    throw new DecodeError({ code, path: this.path(field), offset, expected, actual, alert });
+  }
+
+  private need(n: number, field: string | number): void {
+    if (n > this.end - this.pos) {
+      this.fail('truncated', field, this.pos, `${n} byte${n === 1 ? '' : 's'}`, `${this.end - this.pos} remaining`);
+    }
+  }
+
+  u1(field: string | number): number {
+    if (this.pos >= this.end) this.need(1, field);
+    return this.buf[this.pos++]!;
+  }
+
+  u2(field: string | number): number {
+    const p = this.pos;
+    if (p + 2 > this.end) this.need(2, field);
+    this.pos = p + 2;
+    return (this.buf[p]! << 8) | this.buf[p + 1]!;
+  }
+
+  /** TLS uint24 (Kaitai `b24`). */
+  u3(field: string | number): number {
+    const p = this.pos;
+    if (p + 3 > this.end) this.need(3, field);
+    this.pos = p + 3;
+    const b = this.buf;
+    return (b[p]! << 16) | (b[p + 1]! << 8) | b[p + 2]!;
+  }
+
+  u4(field: string | number): number {
+    const p = this.pos;
+    if (p + 4 > this.end) this.need(4, field);
+    this.pos = p + 4;
+    const b = this.buf;
+    return b[p]! * 0x1000000 + ((b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!);
+  }
+
+  u8(field: string | number): bigint {
+    const p = this.pos;
+    if (p + 8 > this.end) this.need(8, field);
+    const hi = this.u4(field);
+    const lo = this.u4(field);
+    return (BigInt(hi) << 32n) | BigInt(lo);
+  }
+
+  /** Checks a size from the wire (or an expression) before it is used for anything. */
+  private checkLength(n: number, field: string | number): void {
+    if (!Number.isSafeInteger(n) || n < 0) {
+      this.fail('bad_length', field, this.pos, 'a size of 0 or more bytes', String(n));
+    }
+    if (n > this.end - this.pos) {
+      this.fail('truncated', field, this.pos, `${n} bytes`, `${this.end - this.pos} remaining`);
+    }
+  }
+
+  /** The next n bytes as a zero-copy view. */
+  bytes(n: number, field: string | number): Uint8Array {
+    this.checkLength(n, field);
+    const p = this.pos;
+    this.pos = p + n;
+    return this.buf.subarray(p, p + n);
+  }
+
+  /** Everything left in this reader (Kaitai `size-eos: true`), zero-copy. */
+  rest(): Uint8Array {
+    const p = this.pos;
+    this.pos = this.end;
+    return this.buf.subarray(p, this.end);
+  }
+
+  /** A reader bounded to the next n bytes; this reader moves past them. */
+  sub(n: number, field: string | number): Reader {
+    this.checkLength(n, field);
+    const p = this.pos;
+    this.pos = p + n;
+    return new Reader(this.buf, '', p, p + n, this.trail);
+  }
+
+  /** A reader over the rest of this one (for a typed `size-eos` field); this reader is then at its end. */
+  subRest(): Reader {
+    const p = this.pos;
+    this.pos = this.end;
+    return new Reader(this.buf, '', p, this.end, this.trail);
+  }
+
+  /** Checks that a repeat count read from the wire can possibly fit: each element takes at least `minSize` bytes. */
+  count(n: number, minSize: number, field: string | number): number {
+    if (!Number.isSafeInteger(n) || n < 0) this.fail('bad_length', field, this.pos, 'a count of 0 or more', String(n));
+    if (minSize > 0 && n * minSize > this.end - this.pos) {
+      this.fail('truncated', field, this.pos, `${n} elements of at least ${minSize} bytes`, `${this.end - this.pos} bytes remaining`);
+    }
+    return n;
+  }
+
+  /** Rejects anything left over: after a whole message, or at the end of a length-prefixed part. */
+  done(field?: string | number): void {
+    if (this.pos !== this.end) {
+      this.fail('trailing_bytes', field, this.pos, 'end of data', `${this.end - this.pos} more bytes`);
+    }
+  }
+
+  /** Expects the magic bytes of a `contents` field. */
+  expect(magic: Uint8Array, field: string | number): void {
+    const at = this.pos;
+    const got = this.bytes(magic.length, field);
+    for (let i = 0; i < magic.length; i++) {
+      if (got[i] !== magic[i]) this.fail('contents_mismatch', field, at, hex(magic), hex(got));
+    }
+  }
+
+  /** A failed `valid` check on the field that started at `offset`. */
+  invalid(field: string | number, offset: number, expected: string, actual: unknown, alert: AlertDescription = 'illegal_parameter'): never {
+    this.fail('invalid_value', field, offset, expected, show(actual), alert);
+  }
+
+  /** A `switch-on` value that matched no case, for a field with no fallback. */
+  noCase(field: string | number, offset: number, expected: string, actual: unknown, alert: AlertDescription = 'illegal_parameter'): never {
+    this.fail('no_switch_case', field, offset, expected, show(actual), alert);
+  }
+}
+
+export function hex(b: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < b.length; i++) s += b[i]!.toString(16).padStart(2, '0');
+  return s === '' ? '(empty)' : s;
+}
+
+/** A short readable rendering of a value for an error message. */
+export function show(v: unknown): string {
+  if (v instanceof Uint8Array) return v.length > 32 ? `${hex(v.subarray(0, 32))}… (${v.length} bytes)` : hex(v);
+  if (typeof v === 'number') return Number.isInteger(v) && v >= 0 ? `${v} (0x${v.toString(16)})` : String(v);
+  if (typeof v === 'bigint') return `${v}`;
+  if (v === undefined) return 'nothing';
+  if (v === null) return 'null';
+  if (typeof v === 'object') return Array.isArray(v) ? `an array of ${v.length}` : 'an object';
+  return String(v);
+}
+
+/** Equality of byte arrays (Kaitai `==` on byte arrays). */
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

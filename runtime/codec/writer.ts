@@ -1,0 +1,148 @@
+// Writer: a growable output buffer. Length prefixes are written by reserving their bytes, writing
+// the body, then back-patching the length (checked against the prefix's range and `valid` bounds).
+// Every integer is range-checked: an out-of-range value is an EncodeError naming the field's path.
+import { EncodeError, formatPath, type EncodeErrorCode } from './errors.ts';
+import { show } from './reader.ts';
+
+const MAX: Record<number, number> = { 1: 0xff, 2: 0xffff, 3: 0xffffff, 4: 0xffffffff };
+
+export class Writer {
+  private buf: Uint8Array;
+  pos = 0;
+  /** Schema path down to the struct being written. */
+  readonly trail: (string | number)[];
+
+  constructor(root: string, initialSize = 256) {
+    this.buf = new Uint8Array(initialSize);
+    this.trail = [root];
+  }
+
+  path(field?: string | number): string {
+    return formatPath(field === undefined ? this.trail : [...this.trail, field]);
+  }
+
+  fail(code: EncodeErrorCode, field: string | number | undefined, expected: string, actual: unknown): never {
+    throw new EncodeError({ code, path: this.path(field), expected, actual: typeof actual === 'string' ? actual : show(actual) });
+  }
+
+  private ensure(n: number): void {
+    const need = this.pos + n;
+    if (need <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < need) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.buf.subarray(0, this.pos));
+    this.buf = next;
+  }
+
+  /** Checks that v is an integer that fits `width` bytes. */
+  checkUint(v: unknown, width: 1 | 2 | 3 | 4, field: string | number): number {
+    if (typeof v !== 'number' || !Number.isInteger(v)) this.fail('wrong_type', field, `an integer (u${width === 3 ? 'int24' : width})`, v);
+    if (v < 0 || v > MAX[width]!) this.fail('out_of_range', field, `0..${MAX[width]} (${width}-byte unsigned)`, v);
+    return v;
+  }
+
+  u1(v: number, field: string | number): void {
+    if (!(v >= 0 && v <= 0xff && Number.isInteger(v))) this.checkUint(v, 1, field);
+    this.ensure(1);
+    this.buf[this.pos++] = v;
+  }
+
+  u2(v: number, field: string | number): void {
+    if (!(v >= 0 && v <= 0xffff && Number.isInteger(v))) this.checkUint(v, 2, field);
+    this.ensure(2);
+    const p = this.pos;
+    this.buf[p] = v >>> 8;
+    this.buf[p + 1] = v & 0xff;
+    this.pos = p + 2;
+  }
+
+  u3(v: number, field: string | number): void {
+    if (!(v >= 0 && v <= 0xffffff && Number.isInteger(v))) this.checkUint(v, 3, field);
+    this.ensure(3);
+    const p = this.pos;
+    this.buf[p] = v >>> 16;
+    this.buf[p + 1] = (v >>> 8) & 0xff;
+    this.buf[p + 2] = v & 0xff;
+    this.pos = p + 3;
+  }
+
+  u4(v: number, field: string | number): void {
+    if (!(v >= 0 && v <= 0xffffffff && Number.isInteger(v))) this.checkUint(v, 4, field);
+    this.ensure(4);
+    const p = this.pos;
+    this.buf[p] = v >>> 24;
+    this.buf[p + 1] = (v >>> 16) & 0xff;
+    this.buf[p + 2] = (v >>> 8) & 0xff;
+    this.buf[p + 3] = v & 0xff;
+    this.pos = p + 4;
+  }
+
+  u8(v: bigint, field: string | number): void {
+    if (typeof v !== 'bigint') this.fail('wrong_type', field, 'a bigint (u8)', v);
+    if (v < 0n || v > 0xffffffffffffffffn) this.fail('out_of_range', field, '0..2^64-1 (8-byte unsigned)', v);
+    this.u4(Number(v >> 32n), field);
+    this.u4(Number(v & 0xffffffffn), field);
+  }
+
+  bytes(b: Uint8Array, field: string | number): void {
+    if (!(b instanceof Uint8Array)) this.fail('wrong_type', field, 'a Uint8Array', b);
+    this.ensure(b.length);
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
+  }
+
+  /** Bytes whose length is fixed by the spec (a constant or an expression over other fields). */
+  bytesOfSize(b: Uint8Array, size: number, field: string | number): void {
+    if (!(b instanceof Uint8Array)) this.fail('wrong_type', field, 'a Uint8Array', b);
+    if (b.length !== size) this.fail('size_mismatch', field, `${size} bytes`, `${b.length} bytes`);
+    this.bytes(b, field);
+  }
+
+  /** A `contents` magic: written as is. */
+  magic(b: Uint8Array): void {
+    this.ensure(b.length);
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
+  }
+
+  /** Reserves `width` bytes for a length prefix; returns the mark to patch. */
+  reserve(width: number): number {
+    this.ensure(width);
+    const mark = this.pos;
+    this.pos += width;
+    return mark;
+  }
+
+  /**
+   * Writes the byte length of everything after the reserved prefix (or after `from`) into it.
+   * `max` is the smaller of the prefix's range and the spec's `valid` max; `min` the spec's `valid` min.
+   */
+  patchLength(mark: number, width: 1 | 2 | 3 | 4, from: number, min: number, max: number, field: string | number, lengthField: string): void {
+    const n = this.pos - from;
+    if (n > max || n < min) {
+      this.fail(n > MAX[width]! ? 'out_of_range' : 'invalid_value', field, `a length of ${min}..${max} bytes (derived into ${lengthField})`, `${n} bytes`);
+    }
+    const b = this.buf;
+    if (width === 1) b[mark] = n;
+    else if (width === 2) { b[mark] = n >>> 8; b[mark + 1] = n & 0xff; }
+    else if (width === 3) { b[mark] = n >>> 16; b[mark + 1] = (n >>> 8) & 0xff; b[mark + 2] = n & 0xff; }
+    else { b[mark] = n >>> 24; b[mark + 1] = (n >>> 16) & 0xff; b[mark + 2] = (n >>> 8) & 0xff; b[mark + 3] = n & 0xff; }
+  }
+
+  /** A length or count known before the body is written, checked against its field's bounds. */
+  derived(n: number, width: 1 | 2 | 3 | 4, min: number, max: number, field: string | number, what: string): void {
+    if (n > max || n < min) {
+      this.fail(n > MAX[width]! ? 'out_of_range' : 'invalid_value', field, `${what} of ${min}..${max}`, String(n));
+    }
+    if (width === 1) this.u1(n, field);
+    else if (width === 2) this.u2(n, field);
+    else if (width === 3) this.u3(n, field);
+    else this.u4(n, field);
+  }
+
+  /** The bytes written so far (a copy sized exactly). */
+  finish(): Uint8Array {
+    return this.buf.slice(0, this.pos);
+  }
+}
