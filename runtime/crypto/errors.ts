@@ -6,7 +6,7 @@
 /** Whose fault: the peer sent bad data, the local caller misused the API, the provider failed, or the configuration is wrong. */
 export type Blame = 'peer' | 'local' | 'provider' | 'config';
 
-/** TLS alert descriptions used by crypto errors (RFC 8446 §6). */
+/** TLS alert descriptions used by crypto errors (RFC 8446 §6); `CryptoError.alert` holds the name. */
 export const Alert = {
   unexpected_message: 10,
   bad_record_mac: 20,
@@ -18,39 +18,30 @@ export const Alert = {
   decrypt_error: 51,
   internal_error: 80,
 } as const;
+export type AlertName = keyof typeof Alert;
 
 export type CryptoErrorCode =
   /** AEAD tag did not verify (record or ticket). Peer. */
-  | 'crypto.aead_open_failed'
+  | 'CRYPTO_AEAD_OPEN_FAILED'
   /** Peer key share or public point is malformed / not on the curve / wrong length. Peer. */
-  | 'crypto.invalid_peer_public_key'
+  | 'CRYPTO_INVALID_PEER_KEY_SHARE'
   /** (EC)DHE produced the all-zero value (RFC 8446 §7.4.2; small-order X25519 point). Peer. */
-  | 'crypto.zero_shared_secret'
+  | 'CRYPTO_ZERO_SHARED_SECRET'
   /** An algorithm / group / scheme / suite this provider does not implement was requested. Local or config. */
-  | 'crypto.unsupported_algorithm'
+  | 'CRYPTO_UNSUPPORTED_ALGORITHM'
   /** A signing key handle was asked for a scheme it cannot produce. Local. */
-  | 'crypto.scheme_not_supported_by_key'
+  | 'CRYPTO_SCHEME_NOT_SUPPORTED_BY_KEY'
   /** A key given by the application (PEM, KeyObject, ticket key) could not be used. Config. */
-  | 'crypto.invalid_key'
+  | 'CRYPTO_INVALID_KEY'
   /** A public key (SPKI) to verify with is malformed or of the wrong type for the scheme. Peer. */
-  | 'crypto.invalid_public_key'
+  | 'CRYPTO_INVALID_PUBLIC_KEY'
   /** Caller passed an out-of-range argument (key length, nonce length, output length). Local. */
-  | 'crypto.invalid_argument'
+  | 'CRYPTO_INVALID_ARGUMENT'
   /** The underlying library failed in a way not explained by its input. Provider. */
-  | 'crypto.provider_failure'
-  /** Record layer: the 64-bit sequence number would wrap (RFC 8446 §5.3). Local: rekey earlier. */
-  | 'record.sequence_overflow'
-  /** Record layer: a protected record failed to decrypt (RFC 8446 §5.2). Peer. */
-  | 'record.bad_record_mac'
-  /** Record layer: record or plaintext longer than allowed (RFC 8446 §5.2, §5.4). Peer. */
-  | 'record.overflow'
-  /** Record layer: malformed protected record (wrong outer type/version, all-zero inner plaintext). Peer. */
-  | 'record.malformed'
-  /** Record layer: the caller asked to seal more than fits in one record. Local. */
-  | 'record.plaintext_too_long';
+  | 'CRYPTO_PROVIDER_FAILURE';
 
 export interface CryptoErrorOptions {
-  alert?: number;
+  alert?: AlertName;
   cause?: unknown;
 }
 
@@ -58,8 +49,8 @@ export class CryptoError extends Error {
   override readonly name = 'CryptoError';
   readonly code: CryptoErrorCode;
   readonly blame: Blame;
-  /** TLS alert description to send if this error ends the connection. */
-  readonly alert: number | undefined;
+  /** Name of the TLS alert to send if this error ends the connection (as in ProtosmithError). */
+  readonly alert: AlertName | undefined;
 
   constructor(code: CryptoErrorCode, blame: Blame, message: string, options: CryptoErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });

@@ -10,7 +10,7 @@
 // - Failures are `CryptoError`s (./errors.ts) with a stable code, a blame and the alert to send.
 
 export { CryptoError, isCryptoError, Alert } from './errors.ts';
-export type { Blame, CryptoErrorCode } from './errors.ts';
+export type { AlertName, Blame, CryptoErrorCode } from './errors.ts';
 
 /** TLS 1.3 cipher suites (IANA "TLS Cipher Suites"; RFC 8446 §B.4). */
 export const CipherSuite = {
@@ -102,7 +102,7 @@ export interface AeadKey {
   readonly algorithm: AeadAlgorithm;
   /** ciphertext || tag */
   seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Promise<Uint8Array>;
-  /** Throws CryptoError 'crypto.aead_open_failed' (blame peer, alert bad_record_mac) when the tag does not verify. */
+  /** Throws CryptoError 'CRYPTO_AEAD_OPEN_FAILED' (blame peer, alert bad_record_mac) when the tag does not verify. */
   open(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Promise<Uint8Array>;
 }
 
@@ -113,8 +113,8 @@ export interface KeyShare {
   readonly publicKey: Uint8Array;
   /**
    * Shared secret with the peer's wire-form public value (x25519: 32 bytes; ECDH: the X coordinate).
-   * Throws CryptoError 'crypto.invalid_peer_public_key' (alert illegal_parameter) for a malformed or
-   * off-curve point, and 'crypto.zero_shared_secret' (alert illegal_parameter) when X25519 yields all zeros.
+   * Throws CryptoError 'CRYPTO_INVALID_PEER_KEY_SHARE' (alert illegal_parameter) for a malformed or
+   * off-curve point, and 'CRYPTO_ZERO_SHARED_SECRET' (alert illegal_parameter) when X25519 yields all zeros.
    */
   agree(peerPublicKey: Uint8Array): Promise<Uint8Array>;
 }
@@ -125,7 +125,7 @@ export interface SigningKey {
   readonly schemes: readonly SignatureSchemeId[];
   /**
    * Sign the whole `message` (the handle hashes it as the scheme requires). ECDSA signatures are
-   * DER-encoded as TLS requires. Throws 'crypto.scheme_not_supported_by_key' for a scheme not in `schemes`.
+   * DER-encoded as TLS requires. Throws 'CRYPTO_SCHEME_NOT_SUPPORTED_BY_KEY' for a scheme not in `schemes`.
    */
   sign(scheme: SignatureSchemeId, message: Uint8Array): Promise<Uint8Array>;
 }
@@ -169,12 +169,12 @@ export interface CryptoProvider {
   /** New ephemeral key pair; the private scalar is drawn from `randomBytes`. */
   generateKeyShare(group: NamedGroupId): Promise<KeyShare>;
 
-  /** Parse a SubjectPublicKeyInfo (DER) once. Throws 'crypto.invalid_public_key' if malformed/unsupported. */
+  /** Parse a SubjectPublicKeyInfo (DER) once. Throws 'CRYPTO_INVALID_PUBLIC_KEY' if malformed/unsupported. */
   importPublicKey(spki: Uint8Array): Promise<PublicKeyHandle>;
   /**
    * Verify `signature` over the whole `message` with `scheme`. Returns false for a signature that
-   * does not verify (including a malformed one). Throws 'crypto.invalid_public_key' when the key is
-   * malformed or does not fit the scheme, 'crypto.unsupported_algorithm' for an unknown scheme.
+   * does not verify (including a malformed one). Throws 'CRYPTO_INVALID_PUBLIC_KEY' when the key is
+   * malformed or does not fit the scheme, 'CRYPTO_UNSUPPORTED_ALGORITHM' for an unknown scheme.
    */
   verify(publicKey: Uint8Array | PublicKeyHandle, scheme: SignatureSchemeId, message: Uint8Array, signature: Uint8Array): Promise<boolean>;
 }

@@ -1,0 +1,2 @@
+export { createNodeProvider, type NodeProviderOptions } from './provider.ts';
+export { nodeSigningKey } from './signing-key.ts';

@@ -1,0 +1,370 @@
+// The node:crypto provider: every primitive here is node:crypto (OpenSSL underneath), nothing else.
+// `createNodeProvider({ randomBytes })` lets tests pin the random source; key-share private scalars
+// are drawn from that same source so a pinned source pins them too.
+import {
+  createCipheriv,
+  createDecipheriv,
+  createECDH,
+  createHash,
+  createHmac,
+  createPrivateKey,
+  createPublicKey,
+  diffieHellman,
+  randomBytes as nodeRandomBytes,
+  verify as nodeVerify,
+  type CipherGCM,
+  type DecipherGCM,
+  type Hash,
+  type KeyObject,
+} from 'node:crypto';
+import { Alert, CryptoError } from '../errors.ts';
+import {
+  CipherSuite,
+  NamedGroup,
+  SignatureScheme,
+  hashLength,
+  type AeadAlgorithm,
+  type AeadKey,
+  type CryptoProvider,
+  type HashAlgorithm,
+  type KeyShare,
+  type NamedGroupId,
+  type ProviderCapabilities,
+  type PublicKeyHandle,
+  type SignatureSchemeId,
+  type TranscriptHash,
+} from '../provider.ts';
+import { schemeInfo } from './schemes.ts';
+
+export interface NodeProviderOptions {
+  /** Source of randomness; defaults to node:crypto randomBytes. Tests pass a pinned pool here. */
+  randomBytes?: (n: number) => Uint8Array;
+}
+
+const X25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex');
+const X25519_SPKI_PREFIX = Buffer.from('302a300506032b656e032100', 'hex');
+
+interface EcCurve { nodeName: string; group: NamedGroupId; name: string; byteLength: number; order: bigint }
+const EC_CURVES: readonly EcCurve[] = [
+  {
+    nodeName: 'prime256v1', group: NamedGroup.secp256r1, name: 'secp256r1', byteLength: 32,
+    order: 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n,
+  },
+  {
+    nodeName: 'secp384r1', group: NamedGroup.secp384r1, name: 'secp384r1', byteLength: 48,
+    order: 0xffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973n,
+  },
+];
+
+const CAPABILITIES: ProviderCapabilities = Object.freeze({
+  cipherSuites: [CipherSuite.TLS_AES_128_GCM_SHA256, CipherSuite.TLS_AES_256_GCM_SHA384, CipherSuite.TLS_CHACHA20_POLY1305_SHA256],
+  groups: [NamedGroup.x25519, NamedGroup.secp256r1, NamedGroup.secp384r1],
+  signatureSchemes: [
+    SignatureScheme.ecdsa_secp256r1_sha256, SignatureScheme.ecdsa_secp384r1_sha384,
+    SignatureScheme.rsa_pss_rsae_sha256, SignatureScheme.rsa_pss_rsae_sha384, SignatureScheme.rsa_pss_rsae_sha512,
+    SignatureScheme.ed25519,
+    SignatureScheme.rsa_pss_pss_sha256, SignatureScheme.rsa_pss_pss_sha384, SignatureScheme.rsa_pss_pss_sha512,
+  ],
+  certificateSignatureSchemes: [
+    SignatureScheme.ecdsa_secp256r1_sha256, SignatureScheme.ecdsa_secp384r1_sha384,
+    SignatureScheme.rsa_pss_rsae_sha256, SignatureScheme.rsa_pss_rsae_sha384, SignatureScheme.rsa_pss_rsae_sha512,
+    SignatureScheme.ed25519,
+    SignatureScheme.rsa_pss_pss_sha256, SignatureScheme.rsa_pss_pss_sha384, SignatureScheme.rsa_pss_pss_sha512,
+    SignatureScheme.rsa_pkcs1_sha256, SignatureScheme.rsa_pkcs1_sha384, SignatureScheme.rsa_pkcs1_sha512,
+  ],
+});
+
+function u8(b: Buffer | Uint8Array): Uint8Array {
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
+function isAllZero(b: Uint8Array): boolean {
+  let acc = 0;
+  for (const x of b) acc |= x;
+  return acc === 0;
+}
+
+function bytesToBigInt(b: Uint8Array): bigint {
+  let v = 0n;
+  for (const x of b) v = (v << 8n) | BigInt(x);
+  return v;
+}
+
+function checkHash(algorithm: HashAlgorithm): void {
+  if (algorithm !== 'sha256' && algorithm !== 'sha384') {
+    throw new CryptoError('CRYPTO_UNSUPPORTED_ALGORITHM', 'local', `Hash "${String(algorithm)}" is not supported by the node provider; use sha256 or sha384.`);
+  }
+}
+
+class NodeTranscriptHash implements TranscriptHash {
+  readonly algorithm: HashAlgorithm;
+  readonly outputLength: number;
+  readonly #h: Hash;
+  constructor(algorithm: HashAlgorithm, h?: Hash) {
+    this.algorithm = algorithm;
+    this.outputLength = hashLength(algorithm);
+    this.#h = h ?? createHash(algorithm);
+  }
+  update(data: Uint8Array): void { this.#h.update(data); }
+  snapshot(): Uint8Array { return u8(this.#h.copy().digest()); }
+  clone(): TranscriptHash { return new NodeTranscriptHash(this.algorithm, this.#h.copy()); }
+}
+
+const AEAD_KEY_LENGTH: Record<AeadAlgorithm, number> = { 'aes-128-gcm': 16, 'aes-256-gcm': 32, 'chacha20-poly1305': 32 };
+const TAG_LENGTH = 16;
+const NONCE_LENGTH = 12;
+
+class NodeAeadKey implements AeadKey {
+  readonly algorithm: AeadAlgorithm;
+  readonly #key: Buffer;
+  constructor(algorithm: AeadAlgorithm, key: Uint8Array) {
+    this.algorithm = algorithm;
+    this.#key = Buffer.from(key);
+  }
+  #checkNonce(nonce: Uint8Array): void {
+    if (nonce.length !== NONCE_LENGTH) {
+      throw new CryptoError('CRYPTO_INVALID_ARGUMENT', 'local', `AEAD nonce must be ${NONCE_LENGTH} bytes, got ${nonce.length}.`);
+    }
+  }
+  async seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Promise<Uint8Array> {
+    this.#checkNonce(nonce);
+    const c = createCipheriv(this.algorithm, this.#key, nonce, { authTagLength: TAG_LENGTH } as never) as unknown as CipherGCM;
+    c.setAAD(aad, { plaintextLength: plaintext.length });
+    const out = Buffer.allocUnsafe(plaintext.length + TAG_LENGTH);
+    const a = c.update(plaintext);
+    const b = c.final();
+    a.copy(out, 0);
+    b.copy(out, a.length);
+    c.getAuthTag().copy(out, plaintext.length);
+    return u8(out);
+  }
+  async open(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Promise<Uint8Array> {
+    this.#checkNonce(nonce);
+    if (ciphertextAndTag.length < TAG_LENGTH) {
+      throw new CryptoError('CRYPTO_AEAD_OPEN_FAILED', 'peer', `AEAD input of ${ciphertextAndTag.length} bytes is shorter than the ${TAG_LENGTH}-byte tag.`, { alert: 'bad_record_mac' });
+    }
+    const ctLen = ciphertextAndTag.length - TAG_LENGTH;
+    const d = createDecipheriv(this.algorithm, this.#key, nonce, { authTagLength: TAG_LENGTH } as never) as unknown as DecipherGCM;
+    d.setAuthTag(ciphertextAndTag.subarray(ctLen));
+    d.setAAD(aad, { plaintextLength: ctLen });
+    const a = d.update(ciphertextAndTag.subarray(0, ctLen));
+    try {
+      const b = d.final();
+      return u8(b.length === 0 ? a : Buffer.concat([a, b]));
+    } catch (cause) {
+      throw new CryptoError('CRYPTO_AEAD_OPEN_FAILED', 'peer', `AEAD (${this.algorithm}) authentication tag did not verify: the data was altered or protected under another key.`, { alert: 'bad_record_mac', cause });
+    }
+  }
+}
+
+function badPeerKey(group: string, why: string, cause?: unknown): CryptoError {
+  return new CryptoError('CRYPTO_INVALID_PEER_KEY_SHARE', 'peer', `Peer ${group} key share rejected: ${why}.`, { alert: 'illegal_parameter', cause });
+}
+
+class X25519Share implements KeyShare {
+  readonly group = NamedGroup.x25519;
+  readonly publicKey: Uint8Array;
+  readonly #priv: KeyObject;
+  constructor(scalar: Uint8Array) {
+    this.#priv = createPrivateKey({ key: Buffer.concat([X25519_PKCS8_PREFIX, scalar]), format: 'der', type: 'pkcs8' });
+    const spki = createPublicKey(this.#priv).export({ format: 'der', type: 'spki' });
+    this.publicKey = u8(spki.subarray(X25519_SPKI_PREFIX.length));
+  }
+  async agree(peer: Uint8Array): Promise<Uint8Array> {
+    if (peer.length !== 32) throw badPeerKey('x25519', `public value must be 32 bytes, got ${peer.length}`);
+    let pub: KeyObject;
+    try {
+      pub = createPublicKey({ key: Buffer.concat([X25519_SPKI_PREFIX, peer]), format: 'der', type: 'spki' });
+    } catch (cause) {
+      throw badPeerKey('x25519', 'the public value could not be imported', cause);
+    }
+    let secret: Uint8Array;
+    try {
+      secret = u8(diffieHellman({ privateKey: this.#priv, publicKey: pub }));
+    } catch (cause) {
+      // Every 32-byte string is a valid X25519 input; OpenSSL fails the derivation only when the
+      // result is all zero (small-order point).
+      throw new CryptoError('CRYPTO_ZERO_SHARED_SECRET', 'peer', 'X25519 with the peer key share gave the all-zero shared secret (small-order point); refused per RFC 8446 §7.4.2.', { alert: 'illegal_parameter', cause });
+    }
+    if (isAllZero(secret)) {
+      throw new CryptoError('CRYPTO_ZERO_SHARED_SECRET', 'peer', 'X25519 with the peer key share gave the all-zero shared secret (small-order point); refused per RFC 8446 §7.4.2.', { alert: 'illegal_parameter' });
+    }
+    return secret;
+  }
+}
+
+class EcdhShare implements KeyShare {
+  readonly group: NamedGroupId;
+  readonly publicKey: Uint8Array;
+  readonly #curve: EcCurve;
+  readonly #ecdh: ReturnType<typeof createECDH>;
+  constructor(curve: EcCurve, scalar: Uint8Array) {
+    this.#curve = curve;
+    this.group = curve.group;
+    this.#ecdh = createECDH(curve.nodeName);
+    this.#ecdh.setPrivateKey(scalar);
+    this.publicKey = u8(this.#ecdh.getPublicKey(null, 'uncompressed'));
+  }
+  async agree(peer: Uint8Array): Promise<Uint8Array> {
+    const n = this.#curve.byteLength;
+    if (peer.length !== 1 + 2 * n || peer[0] !== 0x04) {
+      throw badPeerKey(this.#curve.name, `TLS 1.3 requires an uncompressed point of ${1 + 2 * n} bytes starting 0x04 (RFC 8446 §4.2.8.2), got ${peer.length} bytes starting 0x${(peer[0] ?? 0).toString(16).padStart(2, '0')}`);
+    }
+    try {
+      return u8(this.#ecdh.computeSecret(peer));
+    } catch (cause) {
+      throw badPeerKey(this.#curve.name, 'the point is not on the curve', cause);
+    }
+  }
+}
+
+class NodePublicKeyHandle implements PublicKeyHandle {
+  readonly kind = 'public-key-handle' as const;
+  readonly key: KeyObject;
+  readonly schemes: readonly SignatureSchemeId[];
+  constructor(key: KeyObject) {
+    this.key = key;
+    this.schemes = schemesForKey(key, true);
+  }
+}
+
+/** Schemes a key of this type can produce/verify. `certificates` adds rsa_pkcs1_*. */
+export function schemesForKey(key: KeyObject, certificates: boolean): SignatureSchemeId[] {
+  switch (key.asymmetricKeyType) {
+    case 'rsa': {
+      const s: SignatureSchemeId[] = [SignatureScheme.rsa_pss_rsae_sha256, SignatureScheme.rsa_pss_rsae_sha384, SignatureScheme.rsa_pss_rsae_sha512];
+      if (certificates) s.push(SignatureScheme.rsa_pkcs1_sha256, SignatureScheme.rsa_pkcs1_sha384, SignatureScheme.rsa_pkcs1_sha512);
+      return s;
+    }
+    case 'rsa-pss':
+      return [SignatureScheme.rsa_pss_pss_sha256, SignatureScheme.rsa_pss_pss_sha384, SignatureScheme.rsa_pss_pss_sha512];
+    case 'ec': {
+      const curve = key.asymmetricKeyDetails?.namedCurve;
+      if (curve === 'prime256v1') return [SignatureScheme.ecdsa_secp256r1_sha256];
+      if (curve === 'secp384r1') return [SignatureScheme.ecdsa_secp384r1_sha384];
+      return [];
+    }
+    case 'ed25519':
+      return [SignatureScheme.ed25519];
+    default:
+      return [];
+  }
+}
+
+function importSpki(spki: Uint8Array): KeyObject {
+  try {
+    return createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
+  } catch (cause) {
+    throw new CryptoError('CRYPTO_INVALID_PUBLIC_KEY', 'peer', 'The SubjectPublicKeyInfo could not be parsed as a public key (malformed DER or unsupported algorithm).', { alert: 'bad_certificate', cause });
+  }
+}
+
+export function createNodeProvider(options: NodeProviderOptions = {}): CryptoProvider {
+  const random = options.randomBytes ?? ((n: number) => u8(nodeRandomBytes(n)));
+
+  const randomBytes = (n: number): Uint8Array => {
+    if (!Number.isSafeInteger(n) || n < 0 || n > 1 << 16) {
+      throw new CryptoError('CRYPTO_INVALID_ARGUMENT', 'local', `randomBytes(${n}): length must be an integer between 0 and 65536.`);
+    }
+    return random(n);
+  };
+
+  const hmac = (algorithm: HashAlgorithm, key: Uint8Array, data: Uint8Array): Uint8Array => {
+    checkHash(algorithm);
+    return u8(createHmac(algorithm, key).update(data).digest());
+  };
+
+  const hkdfExpand = (algorithm: HashAlgorithm, prk: Uint8Array, info: Uint8Array, length: number): Uint8Array => {
+    checkHash(algorithm);
+    const hl = hashLength(algorithm);
+    if (!Number.isSafeInteger(length) || length < 0 || length > 255 * hl) {
+      throw new CryptoError('CRYPTO_INVALID_ARGUMENT', 'local', `HKDF-Expand length ${length} is out of range 0..${255 * hl} for ${algorithm} (RFC 5869 §2.3).`);
+    }
+    const out = new Uint8Array(length);
+    let t: Uint8Array = new Uint8Array(0);
+    for (let i = 1, off = 0; off < length; i++) {
+      const m = createHmac(algorithm, prk);
+      m.update(t);
+      m.update(info);
+      m.update(Uint8Array.of(i));
+      t = u8(m.digest());
+      out.set(t.subarray(0, Math.min(hl, length - off)), off);
+      off += hl;
+    }
+    return out;
+  };
+
+  const drawScalar = (curve: EcCurve): Uint8Array => {
+    // Rejection sampling on big-endian byteLength strings: accept 0 < k < n.
+    for (let i = 0; i < 1000; i++) {
+      const k = randomBytes(curve.byteLength);
+      const v = bytesToBigInt(k);
+      if (v !== 0n && v < curve.order) return k;
+    }
+    throw new CryptoError('CRYPTO_PROVIDER_FAILURE', 'provider', `Random source gave no valid ${curve.name} scalar in 1000 draws; it is broken.`);
+  };
+
+  return {
+    name: 'node',
+    capabilities: () => CAPABILITIES,
+    randomBytes,
+    createHash(algorithm) {
+      checkHash(algorithm);
+      return new NodeTranscriptHash(algorithm);
+    },
+    hash(algorithm, data) {
+      checkHash(algorithm);
+      return u8(createHash(algorithm).update(data).digest());
+    },
+    async hmac(algorithm, key, data) {
+      return hmac(algorithm, key, data);
+    },
+    async hkdfExtract(algorithm, salt, ikm) {
+      checkHash(algorithm);
+      return hmac(algorithm, salt.length === 0 ? new Uint8Array(hashLength(algorithm)) : salt, ikm);
+    },
+    async hkdfExpand(algorithm, prk, info, length) {
+      return hkdfExpand(algorithm, prk, info, length);
+    },
+    async importAeadKey(algorithm, key) {
+      const want = AEAD_KEY_LENGTH[algorithm];
+      if (want === undefined) {
+        throw new CryptoError('CRYPTO_UNSUPPORTED_ALGORITHM', 'local', `AEAD "${String(algorithm)}" is not supported; use aes-128-gcm, aes-256-gcm or chacha20-poly1305.`);
+      }
+      if (key.length !== want) {
+        throw new CryptoError('CRYPTO_INVALID_ARGUMENT', 'local', `${algorithm} needs a ${want}-byte key, got ${key.length} bytes.`);
+      }
+      return new NodeAeadKey(algorithm, key);
+    },
+    async generateKeyShare(group) {
+      if (group === NamedGroup.x25519) return new X25519Share(randomBytes(32));
+      const curve = EC_CURVES.find((c) => c.group === group);
+      if (curve === undefined) {
+        throw new CryptoError('CRYPTO_UNSUPPORTED_ALGORITHM', 'local', `Named group 0x${group.toString(16).padStart(4, '0')} is not supported by the node provider; use x25519, secp256r1 or secp384r1.`);
+      }
+      return new EcdhShare(curve, drawScalar(curve));
+    },
+    async importPublicKey(spki) {
+      return new NodePublicKeyHandle(importSpki(spki));
+    },
+    async verify(publicKey, scheme, message, signature) {
+      const info = schemeInfo(scheme);
+      if (info === undefined) {
+        throw new CryptoError('CRYPTO_UNSUPPORTED_ALGORITHM', 'local', `Signature scheme 0x${scheme.toString(16).padStart(4, '0')} is not supported by the node provider.`);
+      }
+      const key = publicKey instanceof Uint8Array ? importSpki(publicKey) : publicKey instanceof NodePublicKeyHandle ? publicKey.key : undefined;
+      if (key === undefined) {
+        throw new CryptoError('CRYPTO_INVALID_ARGUMENT', 'local', 'verify() was given a public key handle from another provider; import the SPKI with this provider.');
+      }
+      if (!schemesForKey(key, true).includes(scheme)) {
+        throw new CryptoError('CRYPTO_INVALID_PUBLIC_KEY', 'peer', `A ${key.asymmetricKeyType ?? 'unknown'}${key.asymmetricKeyDetails?.namedCurve ? ` (${key.asymmetricKeyDetails.namedCurve})` : ''} key cannot verify ${info.name} signatures.`, { alert: 'illegal_parameter' });
+      }
+      try {
+        return nodeVerify(info.digest, message, { key, ...info.options(key) }, signature);
+      } catch {
+        // OpenSSL raises on some malformed signatures (e.g. wrong length for RSA); that is a bad signature.
+        return false;
+      }
+    },
+  };
+}
