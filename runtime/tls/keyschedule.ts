@@ -1,0 +1,181 @@
+// The TLS 1.3 key schedule (RFC 8446 §7.1), traffic keys (§7.3), KeyUpdate (§7.2), Finished (§4.4.4),
+// resumption PSK (§4.6.1), binder keys (§4.2.11.2), exporters (§7.5) and NSS key-log labels.
+//
+// Everything here is a pure function of provider + inputs; the only state is which stage of the
+// schedule a `KeySchedule` has reached (early → handshake → master), and each stage can be entered
+// once. Transcript hashes are passed in already computed (TranscriptHash.snapshot()).
+import type { CipherSuiteParams, CryptoProvider, HashAlgorithm } from '../crypto/provider.ts';
+import { hashLength } from '../crypto/provider.ts';
+import { ProtosmithError, TlsUsageError } from './errors.ts';
+
+const encoder = new TextEncoder();
+
+/** HKDF-Expand-Label(Secret, Label, Context, Length) (RFC 8446 §7.1): label gets the "tls13 " prefix. */
+export async function hkdfExpandLabel(
+  p: CryptoProvider, hash: HashAlgorithm, secret: Uint8Array, label: string, context: Uint8Array, length: number,
+): Promise<Uint8Array> {
+  const fullLabel = encoder.encode(`tls13 ${label}`);
+  if (fullLabel.length > 255) throw new TlsUsageError('TLS_BAD_ARGUMENT', `HKDF-Expand-Label label "${label}" is ${fullLabel.length - 6} bytes; at most 249 bytes fit (RFC 8446 §7.1).`);
+  if (context.length > 255) throw new TlsUsageError('TLS_BAD_ARGUMENT', `HKDF-Expand-Label context is ${context.length} bytes; at most 255 fit (RFC 8446 §7.1).`);
+  if (!Number.isSafeInteger(length) || length < 0 || length > 0xffff) throw new TlsUsageError('TLS_BAD_ARGUMENT', `HKDF-Expand-Label length ${length} does not fit in uint16.`);
+  const info = new Uint8Array(2 + 1 + fullLabel.length + 1 + context.length);
+  info[0] = length >> 8;
+  info[1] = length & 0xff;
+  info[2] = fullLabel.length;
+  info.set(fullLabel, 3);
+  info[3 + fullLabel.length] = context.length;
+  info.set(context, 4 + fullLabel.length);
+  return p.hkdfExpand(hash, secret, info, length);
+}
+
+/** Derive-Secret(Secret, Label, Messages) with Transcript-Hash(Messages) given as `transcriptHash`. */
+export function deriveSecret(p: CryptoProvider, hash: HashAlgorithm, secret: Uint8Array, label: string, transcriptHash: Uint8Array): Promise<Uint8Array> {
+  return hkdfExpandLabel(p, hash, secret, label, transcriptHash, hashLength(hash));
+}
+
+/** Transcript-Hash of no messages: Hash(""). */
+export function emptyHash(p: CryptoProvider, hash: HashAlgorithm): Uint8Array {
+  return p.hash(hash, new Uint8Array(0));
+}
+
+/** finished_key = HKDF-Expand-Label(BaseKey, "finished", "", Hash.length) (RFC 8446 §4.4.4). */
+export function finishedKey(p: CryptoProvider, hash: HashAlgorithm, baseKey: Uint8Array): Promise<Uint8Array> {
+  return hkdfExpandLabel(p, hash, baseKey, 'finished', new Uint8Array(0), hashLength(hash));
+}
+
+/** verify_data = HMAC(finished_key, Transcript-Hash(...)) (RFC 8446 §4.4.4). Also the PSK binder value. */
+export async function finishedVerifyData(p: CryptoProvider, hash: HashAlgorithm, baseKey: Uint8Array, transcriptHash: Uint8Array): Promise<Uint8Array> {
+  return p.hmac(hash, await finishedKey(p, hash, baseKey), transcriptHash);
+}
+
+/** application_traffic_secret_N+1 = HKDF-Expand-Label(secret_N, "traffic upd", "", Hash.length) (RFC 8446 §7.2). */
+export function nextTrafficSecret(p: CryptoProvider, hash: HashAlgorithm, secret: Uint8Array): Promise<Uint8Array> {
+  return hkdfExpandLabel(p, hash, secret, 'traffic upd', new Uint8Array(0), hashLength(hash));
+}
+
+export interface TrafficKeys { readonly key: Uint8Array; readonly iv: Uint8Array }
+
+/** write_key / write_iv from a traffic secret (RFC 8446 §7.3). */
+export async function trafficKeys(p: CryptoProvider, suite: CipherSuiteParams, secret: Uint8Array): Promise<TrafficKeys> {
+  const empty = new Uint8Array(0);
+  return {
+    key: await hkdfExpandLabel(p, suite.hash, secret, 'key', empty, suite.keyLength),
+    iv: await hkdfExpandLabel(p, suite.hash, secret, 'iv', empty, suite.ivLength),
+  };
+}
+
+/** PSK for a ticket: HKDF-Expand-Label(resumption_master_secret, "resumption", ticket_nonce, Hash.length) (RFC 8446 §4.6.1). */
+export function resumptionPsk(p: CryptoProvider, hash: HashAlgorithm, resumptionMasterSecret: Uint8Array, ticketNonce: Uint8Array): Promise<Uint8Array> {
+  return hkdfExpandLabel(p, hash, resumptionMasterSecret, 'resumption', ticketNonce, hashLength(hash));
+}
+
+/**
+ * TLS-Exporter(label, context_value, key_length) (RFC 8446 §7.5):
+ * HKDF-Expand-Label(Derive-Secret(Secret, label, ""), "exporter", Hash(context_value), key_length).
+ */
+export async function exportKeyingMaterial(
+  p: CryptoProvider, hash: HashAlgorithm, exporterSecret: Uint8Array, label: string, context: Uint8Array, length: number,
+): Promise<Uint8Array> {
+  if (!Number.isSafeInteger(length) || length < 0 || length > 255 * hashLength(hash)) {
+    throw new TlsUsageError('TLS_BAD_ARGUMENT', `exporter length ${length} is out of range 0..${255 * hashLength(hash)} for ${hash}.`);
+  }
+  const secret = await deriveSecret(p, hash, exporterSecret, label, emptyHash(p, hash));
+  return hkdfExpandLabel(p, hash, secret, 'exporter', p.hash(hash, context), length);
+}
+
+/** NSS key log labels (https://www.ietf.org/archive/id/draft-ietf-tls-keylogfile-02.html). */
+export const KeyLogLabel = {
+  clientEarlyTraffic: 'CLIENT_EARLY_TRAFFIC_SECRET',
+  clientHandshakeTraffic: 'CLIENT_HANDSHAKE_TRAFFIC_SECRET',
+  serverHandshakeTraffic: 'SERVER_HANDSHAKE_TRAFFIC_SECRET',
+  clientTraffic0: 'CLIENT_TRAFFIC_SECRET_0',
+  serverTraffic0: 'SERVER_TRAFFIC_SECRET_0',
+  earlyExporter: 'EARLY_EXPORTER_MASTER_SECRET',
+  exporter: 'EXPORTER_SECRET',
+} as const;
+export type KeyLogLabelName = (typeof KeyLogLabel)[keyof typeof KeyLogLabel];
+
+const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+
+/** One NSS key log line: `<LABEL> <client_random hex> <secret hex>` (no newline). */
+export function keyLogLine(label: KeyLogLabelName, clientRandom: Uint8Array, secret: Uint8Array): string {
+  return `${label} ${hex(clientRandom)} ${hex(secret)}`;
+}
+
+type Stage = 'early' | 'handshake' | 'master';
+
+function stageError(want: Stage, have: Stage): ProtosmithError {
+  return new ProtosmithError('TLS_KEY_SCHEDULE_STAGE', 'local', `key schedule: this secret needs the ${want} stage but the schedule is at the ${have} stage; secrets must be derived in RFC 8446 §7.1 order (a bug in the caller).`, { alert: 'internal_error' });
+}
+
+/**
+ * The secret chain of RFC 8446 §7.1:
+ *   early_secret = HKDF-Extract(0, PSK or 0)            → binder keys, c e traffic, e exp master
+ *   handshake_secret = HKDF-Extract(derived, (EC)DHE)   → c/s hs traffic
+ *   master_secret = HKDF-Extract(derived, 0)            → c/s ap traffic, exp master, res master
+ */
+export class KeySchedule {
+  readonly hash: HashAlgorithm;
+  readonly hashLength: number;
+  readonly #p: CryptoProvider;
+  #stage: Stage = 'early';
+  #secret: Uint8Array;
+
+  private constructor(p: CryptoProvider, hash: HashAlgorithm, earlySecret: Uint8Array) {
+    this.#p = p;
+    this.hash = hash;
+    this.hashLength = hashLength(hash);
+    this.#secret = earlySecret;
+  }
+
+  /** Start with a PSK (resumption or external) or, for a full handshake, without one (PSK = zeros). */
+  static async start(p: CryptoProvider, hash: HashAlgorithm, psk?: Uint8Array): Promise<KeySchedule> {
+    const zeros = new Uint8Array(hashLength(hash));
+    return new KeySchedule(p, hash, await p.hkdfExtract(hash, zeros, psk ?? zeros));
+  }
+
+  get stage(): Stage { return this.#stage; }
+
+  #at(stage: Stage): Uint8Array {
+    if (this.#stage !== stage) throw stageError(stage, this.#stage);
+    return this.#secret;
+  }
+
+  #derive(stage: Stage, label: string, transcriptHash: Uint8Array): Promise<Uint8Array> {
+    return deriveSecret(this.#p, this.hash, this.#at(stage), label, transcriptHash);
+  }
+
+  // ---- early secret
+  /** binder_key: "ext binder" for external PSKs, "res binder" for resumption (RFC 8446 §7.1). */
+  binderKey(kind: 'external' | 'resumption'): Promise<Uint8Array> {
+    return this.#derive('early', kind === 'external' ? 'ext binder' : 'res binder', emptyHash(this.#p, this.hash));
+  }
+  clientEarlyTrafficSecret(clientHelloHash: Uint8Array): Promise<Uint8Array> { return this.#derive('early', 'c e traffic', clientHelloHash); }
+  earlyExporterMasterSecret(clientHelloHash: Uint8Array): Promise<Uint8Array> { return this.#derive('early', 'e exp master', clientHelloHash); }
+
+  /** Mix in the (EC)DHE shared secret (or nothing, for psk_ke): early → handshake. */
+  async enterHandshake(sharedSecret?: Uint8Array): Promise<void> {
+    const derived = await this.#derive('early', 'derived', emptyHash(this.#p, this.hash));
+    this.#secret = await this.#p.hkdfExtract(this.hash, derived, sharedSecret ?? new Uint8Array(this.hashLength));
+    this.#stage = 'handshake';
+  }
+
+  // ---- handshake secret
+  clientHandshakeTrafficSecret(helloHash: Uint8Array): Promise<Uint8Array> { return this.#derive('handshake', 'c hs traffic', helloHash); }
+  serverHandshakeTrafficSecret(helloHash: Uint8Array): Promise<Uint8Array> { return this.#derive('handshake', 's hs traffic', helloHash); }
+
+  /** handshake → master. */
+  async enterMaster(): Promise<void> {
+    const derived = await this.#derive('handshake', 'derived', emptyHash(this.#p, this.hash));
+    this.#secret = await this.#p.hkdfExtract(this.hash, derived, new Uint8Array(this.hashLength));
+    this.#stage = 'master';
+  }
+
+  // ---- master secret
+  /** Transcript through server Finished. */
+  clientApplicationTrafficSecret0(serverFinishedHash: Uint8Array): Promise<Uint8Array> { return this.#derive('master', 'c ap traffic', serverFinishedHash); }
+  serverApplicationTrafficSecret0(serverFinishedHash: Uint8Array): Promise<Uint8Array> { return this.#derive('master', 's ap traffic', serverFinishedHash); }
+  exporterMasterSecret(serverFinishedHash: Uint8Array): Promise<Uint8Array> { return this.#derive('master', 'exp master', serverFinishedHash); }
+  /** Transcript through client Finished. */
+  resumptionMasterSecret(clientFinishedHash: Uint8Array): Promise<Uint8Array> { return this.#derive('master', 'res master', clientFinishedHash); }
+}

@@ -1,0 +1,116 @@
+// Record protection (RFC 8446 §5.2–§5.4): one direction's AEAD state — key, static IV and a 64-bit
+// sequence number; per-record nonce = IV XOR (sequence number, left-padded to the IV length).
+// Implements the record layer's `RecordCipher` contract: seal() returns a whole TLSCiphertext record,
+// open() takes the 5-byte header (the AAD) and the encrypted_record and returns the inner content type
+// and content with padding stripped.
+import type { AeadKey, CipherSuiteParams, CryptoProvider } from '../crypto/provider.ts';
+import { ProtosmithError, TlsPeerError, TlsUsageError } from './errors.ts';
+import { trafficKeys } from './keyschedule.ts';
+import type { RecordCipher } from './record-layer.ts';
+
+const APPLICATION_DATA = 23;
+const MAX_PLAINTEXT = 1 << 14;
+/** TLSInnerPlaintext (content + type + padding) may not exceed 2^14 + 1 bytes (RFC 8446 §5.4). */
+const MAX_INNER = MAX_PLAINTEXT + 1;
+const MAX_CIPHERTEXT = MAX_PLAINTEXT + 256;
+const SEQUENCE_LIMIT = 1n << 64n;
+
+export interface RecordProtectionOptions {
+  /** Starting sequence number (tests use it to exercise the wrap guard). Default 0. */
+  initialSequence?: bigint;
+}
+
+export class RecordProtection implements RecordCipher {
+  readonly suite: CipherSuiteParams;
+  readonly #aead: AeadKey;
+  readonly #iv: Uint8Array;
+  readonly #tagLength: number;
+  #seq: bigint;
+
+  private constructor(suite: CipherSuiteParams, aead: AeadKey, iv: Uint8Array, seq: bigint) {
+    this.suite = suite;
+    this.#aead = aead;
+    this.#iv = iv;
+    this.#tagLength = suite.tagLength;
+    this.#seq = seq;
+  }
+
+  /** Protection for one direction from its traffic secret (keys per RFC 8446 §7.3). */
+  static async fromSecret(p: CryptoProvider, suite: CipherSuiteParams, trafficSecret: Uint8Array, options: RecordProtectionOptions = {}): Promise<RecordProtection> {
+    const { key, iv } = await trafficKeys(p, suite, trafficSecret);
+    return RecordProtection.fromKeys(p, suite, key, iv, options);
+  }
+
+  static async fromKeys(p: CryptoProvider, suite: CipherSuiteParams, key: Uint8Array, iv: Uint8Array, options: RecordProtectionOptions = {}): Promise<RecordProtection> {
+    const seq = options.initialSequence ?? 0n;
+    if (seq < 0n || seq >= SEQUENCE_LIMIT) throw new TlsUsageError('TLS_BAD_ARGUMENT', `initial sequence number ${seq} is outside 0..2^64-1.`);
+    if (iv.length !== suite.ivLength) throw new TlsUsageError('TLS_BAD_ARGUMENT', `record IV must be ${suite.ivLength} bytes for ${suite.name}, got ${iv.length}.`);
+    return new RecordProtection(suite, await p.importAeadKey(suite.aead, key), iv.slice(), seq);
+  }
+
+  /** Sequence number of the next record this direction will seal/open. */
+  get sequence(): bigint { return this.#seq; }
+
+  #nonce(): Uint8Array {
+    if (this.#seq >= SEQUENCE_LIMIT) {
+      throw new ProtosmithError('TLS_SEQUENCE_OVERFLOW', 'local', 'record sequence number would wrap past 2^64-1 (RFC 8446 §5.3); the connection must be rekeyed (KeyUpdate) or closed before this point.', { alert: 'internal_error' });
+    }
+    const nonce = this.#iv.slice();
+    let s = this.#seq;
+    for (let i = nonce.length - 1; i >= nonce.length - 8; i--) {
+      nonce[i]! ^= Number(s & 0xffn);
+      s >>= 8n;
+    }
+    return nonce;
+  }
+
+  async seal(type: number, content: Uint8Array, padding: number): Promise<Uint8Array> {
+    if (!Number.isSafeInteger(padding) || padding < 0) throw new TlsUsageError('TLS_BAD_ARGUMENT', `record padding must be a non-negative integer, got ${padding}.`);
+    const innerLength = content.length + 1 + padding;
+    if (content.length > MAX_PLAINTEXT || innerLength > MAX_INNER) {
+      throw new TlsUsageError('TLS_BAD_ARGUMENT', `cannot seal ${content.length} content bytes with ${padding} padding into one record: TLSInnerPlaintext is limited to 2^14+1 bytes (RFC 8446 §5.4); fragment the content first.`);
+    }
+    const nonce = this.#nonce();
+    const inner = new Uint8Array(innerLength);
+    inner.set(content, 0);
+    inner[content.length] = type;
+    const length = innerLength + this.#tagLength;
+    const record = new Uint8Array(5 + length);
+    record[0] = APPLICATION_DATA;
+    record[1] = 0x03;
+    record[2] = 0x03;
+    record[3] = length >> 8;
+    record[4] = length & 0xff;
+    const sealed = await this.#aead.seal(nonce, record.subarray(0, 5), inner);
+    if (sealed.length !== length) throw new ProtosmithError('TLS_PROVIDER_FAILURE', 'provider', `AEAD seal returned ${sealed.length} bytes, expected ${length}.`, { alert: 'internal_error' });
+    record.set(sealed, 5);
+    this.#seq += 1n;
+    return record;
+  }
+
+  async open(header: Uint8Array, fragment: Uint8Array): Promise<{ type: number; content: Uint8Array }> {
+    if (header.length !== 5 || header[0] !== APPLICATION_DATA) {
+      throw new TlsPeerError('TLS_UNEXPECTED_MESSAGE', 'unexpected_message', `protected record has outer content type ${header[0] ?? 'none'}; after keys are in use every record except change_cipher_spec must be application_data (23) (RFC 8446 §5.2).`);
+    }
+    if (fragment.length > MAX_CIPHERTEXT) {
+      throw new TlsPeerError('TLS_RECORD_OVERFLOW', 'record_overflow', `protected record of ${fragment.length} bytes exceeds 2^14+256 (RFC 8446 §5.2).`);
+    }
+    const nonce = this.#nonce();
+    let inner: Uint8Array;
+    try {
+      inner = await this.#aead.open(nonce, header, fragment);
+    } catch (cause) {
+      throw new TlsPeerError('TLS_BAD_RECORD_MAC', 'bad_record_mac', `protected record (sequence ${this.#seq}, ${fragment.length} bytes) failed AEAD authentication (${this.suite.name}): it was altered, truncated, or protected under different keys.`, { cause });
+    }
+    if (inner.length > MAX_INNER) {
+      throw new TlsPeerError('TLS_RECORD_OVERFLOW', 'record_overflow', `decrypted TLSInnerPlaintext is ${inner.length} bytes, over 2^14+1 (RFC 8446 §5.4).`);
+    }
+    let i = inner.length - 1;
+    while (i >= 0 && inner[i] === 0) i--;
+    if (i < 0) {
+      throw new TlsPeerError('TLS_UNEXPECTED_MESSAGE', 'unexpected_message', 'decrypted record is all zero padding with no content type (RFC 8446 §5.4).');
+    }
+    this.#seq += 1n;
+    return { type: inner[i]!, content: inner.subarray(0, i) };
+  }
+}
