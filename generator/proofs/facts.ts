@@ -1,0 +1,97 @@
+// The fact model: what each guard of a machine means in terms of the messages exchanged, read from
+// specs/<protocol>/reference/facts.json. Guards are negotiated facts; the proofs must choose them
+// "nondeterministically but consistently", and this file says how, per role and guard:
+//   { "seen": "?HelloRetryRequest" }   true exactly when that symbol occurred before (received event,
+//                                      or "!Msg" for a sent message)
+//   { "carried": "ServerHello" }        chosen (either value) each time that event is received, kept after;
+//                                      false before. The peer's message carries the fact.
+//   { "run": true }                     chosen once, at the start (this side's own policy)
+//   { "each": true }                    chosen afresh at every evaluation (e.g. an empty Certificate)
+// plus "requires": ["fact", "!fact", ...]: the fact only holds when these hold too (a value breaking
+// them is a content error caught outside the table, e.g. early_data accepted after HRR is an
+// illegal_parameter). A guard missing from the model is treated as "each" and reported.
+import { readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface FactRule {
+  readonly seen?: string;
+  readonly carried?: string;
+  readonly run?: boolean;
+  readonly each?: boolean;
+  readonly requires?: readonly string[];
+}
+
+export interface RoleFacts {
+  readonly guards: Readonly<Record<string, FactRule>>;
+}
+
+export interface FactModel {
+  readonly file: string;
+  readonly roles: Readonly<Record<string, RoleFacts>>;
+}
+
+export function loadFacts(root: string, protocol: string): FactModel {
+  const file = `specs/${protocol}/reference/facts.json`;
+  const abs = join(root, file);
+  if (!existsSync(abs)) return { file, roles: {} };
+  const json = JSON.parse(readFileSync(abs, 'utf8')) as { roles?: Record<string, RoleFacts> };
+  return { file, roles: json.roles ?? {} };
+}
+
+export type FactKind = 'seen' | 'carried' | 'run' | 'each';
+
+export function kindOf(rule: FactRule | undefined): FactKind {
+  if (rule === undefined) return 'each';
+  if (rule.seen !== undefined) return 'seen';
+  if (rule.carried !== undefined) return 'carried';
+  if (rule.run === true) return 'run';
+  return 'each';
+}
+
+/** Facts of one role, with every guard of the machine (modelled or not) given a slot. */
+export class RoleFactTable {
+  readonly names: readonly string[];
+  readonly unmodelled: readonly string[];
+  constructor(readonly role: string, readonly rules: Readonly<Record<string, FactRule>>, machineGuards: readonly string[]) {
+    const names = new Set<string>(Object.keys(rules));
+    for (const g of machineGuards) names.add(g);
+    // facts named only in `requires`
+    for (const r of Object.values(rules)) for (const lit of r.requires ?? []) names.add(lit.replace(/^!/, ''));
+    this.names = [...names].sort();
+    this.unmodelled = [...machineGuards].filter((g) => rules[g] === undefined).sort();
+  }
+  kind(name: string): FactKind {
+    return kindOf(this.rules[name]);
+  }
+  of(kind: FactKind): string[] {
+    return this.names.filter((n) => this.kind(n) === kind);
+  }
+  /** Symbols whose occurrence some `seen` fact tracks. */
+  seenSymbols(): string[] {
+    return [...new Set(this.of('seen').map((n) => this.rules[n]?.seen as string))].sort();
+  }
+  carriedBy(event: string): string[] {
+    return this.of('carried').filter((n) => this.rules[n]?.carried === event);
+  }
+}
+
+export interface FactContext {
+  /** Raw value of a non-seen fact (run/carried/each choice). */
+  raw(name: string): boolean;
+  /** Whether a symbol has occurred. */
+  seen(symbol: string): boolean;
+}
+
+/** The value of a fact: its raw value (or occurrence) and all its `requires` literals. */
+export function evalFact(table: RoleFactTable, name: string, ctx: FactContext, depth = 0): boolean {
+  if (depth > 8) return false; // a cycle in `requires`: treat as not holding
+  const rule = table.rules[name];
+  const base = rule?.seen !== undefined ? ctx.seen(rule.seen) : ctx.raw(name);
+  if (!base) return false;
+  for (const lit of rule?.requires ?? []) {
+    const neg = lit.startsWith('!');
+    const v = evalFact(table, neg ? lit.slice(1) : lit, ctx, depth + 1);
+    if (v === neg) return false;
+  }
+  return true;
+}

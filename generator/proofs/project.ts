@@ -1,0 +1,104 @@
+// Projects a machine (MachineIR) onto message order: an NFA over the symbols "?Msg" (event Msg received)
+// and "!Msg" (action sendMsg executed), for the messages in scope (those the reference names). Events
+// outside the scope (ChangeCipherSpec, ApplicationData, Alert, CloseNotify, post-handshake messages,
+// local triggers such as Start or AppWrite) are epsilon moves: they cannot be seen, but a machine that
+// uses one to skip a step is caught because the skipped messages then go missing from the word.
+// Guards are resolved with the fact model (facts.ts); the NFA state is (machine state, fact values).
+// The language is cut at the end of the handshake: accepting states are not expanded.
+import type { MachineIR, TransitionIR } from '../machine/ir.ts';
+import { NfaBuilder, type Nfa } from './automata.ts';
+import { RoleFactTable, evalFact, type FactRule } from './facts.ts';
+
+export const SEND_PREFIX = 'send';
+
+/** The message a `send<Message>` action emits, or undefined. */
+export function sentMessage(action: string): string | undefined {
+  return action.startsWith(SEND_PREFIX) && /^[A-Z]/.test(action.slice(SEND_PREFIX.length)) ? action.slice(SEND_PREFIX.length) : undefined;
+}
+
+export interface ProjectOptions {
+  readonly scope: ReadonlySet<string>;
+  readonly accept: readonly string[];
+  readonly facts: Readonly<Record<string, FactRule>>;
+}
+
+/** All assignments of booleans to `names` (2^n of them). */
+export function assignments(names: readonly string[]): Array<Map<string, boolean>> {
+  const out: Array<Map<string, boolean>> = [];
+  for (let m = 0; m < 1 << names.length; m++) out.push(new Map(names.map((n, i) => [n, (m & (1 << i)) !== 0])));
+  return out;
+}
+
+/** Candidates for (state, event) in order, grouped once. */
+export function candidateIndex(ir: MachineIR): Map<string, TransitionIR[]> {
+  const idx = new Map<string, TransitionIR[]>();
+  for (const t of ir.transitions) {
+    const k = `${t.from}\u0000${t.event}`;
+    let list = idx.get(k);
+    if (list === undefined) idx.set(k, (list = []));
+    list.push(t);
+  }
+  return idx;
+}
+
+export function projectMachine(ir: MachineIR, opts: ProjectOptions): { nfa: Nfa; table: RoleFactTable } {
+  const table = new RoleFactTable(ir.role, opts.facts, ir.guards);
+  const seenSyms = table.seenSymbols();
+  const runFacts = table.of('run');
+  const eachFacts = table.of('each');
+  const index = candidateIndex(ir);
+  const accept = new Set(opts.accept);
+  const absorbing = new Set(ir.absorbing);
+  const b = new NfaBuilder();
+
+  interface Node { state: string; raw: Map<string, boolean>; seen: Set<string> }
+  const keyOf = (n: Node): string =>
+    `${n.state}|${[...n.raw].filter(([, v]) => v).map(([k]) => k).sort().join(',')}|${[...n.seen].sort().join(',')}`;
+
+  const start = b.state('<start>');
+  const queue: Node[] = [];
+  const visit = (n: Node): number => {
+    const key = keyOf(n);
+    const known = b.has(key);
+    const id = b.state(key);
+    if (!known) {
+      if (accept.has(n.state)) b.accepting.add(id);
+      queue.push(n);
+    }
+    return id;
+  };
+  for (const run of assignments(runFacts)) {
+    b.edge(start, null, visit({ state: ir.initial, raw: new Map(run), seen: new Set() }));
+  }
+  while (queue.length > 0) {
+    const node = queue.shift() as Node;
+    if (accept.has(node.state) || absorbing.has(node.state)) continue;
+    const from = b.state(keyOf(node));
+    for (const event of ir.events) {
+      const candidates = index.get(`${node.state}\u0000${event}`) ?? [];
+      for (const carried of assignments(table.carriedBy(event))) {
+        const raw = new Map(node.raw);
+        for (const [k, v] of carried) raw.set(k, v);
+        const seen = new Set(node.seen);
+        if (seenSyms.includes(`?${event}`)) seen.add(`?${event}`);
+        for (const each of assignments(eachFacts)) {
+          const ctx = { raw: (n: string): boolean => each.get(n) ?? raw.get(n) ?? false, seen: (s: string): boolean => seen.has(s) };
+          const taken = candidates.find((c) => c.guard === undefined || evalFact(table, c.guard.name, ctx) !== c.guard.negated);
+          if (taken === undefined) continue; // no candidate: a rejection, as ERROR would be
+          const labels: string[] = [];
+          if (opts.scope.has(event)) labels.push(`?${event}`);
+          const after = new Set(seen);
+          for (const a of taken.actions) {
+            const m = sentMessage(a);
+            if (m === undefined) continue;
+            if (opts.scope.has(m)) labels.push(`!${m}`);
+            if (seenSyms.includes(`!${m}`)) after.add(`!${m}`);
+          }
+          const to = visit({ state: taken.target, raw: new Map(raw), seen: after });
+          b.path(from, labels, to, `${node.state}.${event}`);
+        }
+      }
+    }
+  }
+  return { nfa: b.build(start), table };
+}
