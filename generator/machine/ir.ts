@@ -25,6 +25,9 @@ export interface TransitionIR {
   readonly rfc?: string;
   readonly wildcard: boolean;
   readonly at: SpecLocation;
+  /** A local request refused in this state (state unchanged, nothing sent), e.g. 'handshake_not_complete'.
+   *  Only local events (see MachineIR.eventSources) are refused; the runtime reports it as local misuse. */
+  readonly refuse?: string;
 }
 
 export interface MachineIR {
@@ -44,4 +47,15 @@ export interface MachineIR {
   readonly actions: readonly string[];
   /** Every (state, event) pair has at least one candidate here, after wildcard expansion. */
   readonly transitions: readonly TransitionIR[];
+  /** Where each event comes from: 'peer' (a received message or record) or 'local' (an application request). */
+  readonly eventSources?: Readonly<Record<string, 'peer' | 'local'>>;
+  /** One-line descriptions from the spec, for drawings and generated comments. */
+  readonly docs?: {
+    readonly states: Readonly<Record<string, string>>;
+    readonly events: Readonly<Record<string, string>>;
+    readonly guards: Readonly<Record<string, string>>;
+    readonly actions: Readonly<Record<string, string>>;
+  };
+  /** Where each state is declared in the spec. */
+  readonly stateAt?: Readonly<Record<string, SpecLocation>>;
 }
