@@ -1,0 +1,99 @@
+// Errors raised by certificate verification. Same shape as runtime/tls/errors.ts (ProtosmithError):
+// a stable `code`, a `blame`, and the TLS alert the connection sends (RFC 8446 §6), as an alert name.
+// runtime/x509 may import only the crypto interface, so the shape is repeated here.
+//
+//   CertificateError        blame 'peer'      the peer's certificate chain is unacceptable
+//   CertificateConfigError  blame 'config'    trust anchors / server name cannot be used
+//   CertificateProviderError blame 'provider' the crypto provider failed while verifying a signature
+
+export type Blame = 'peer' | 'local' | 'provider' | 'config';
+
+/** TLS alert names x509 errors send (a subset of runtime/tls AlertDescription). */
+export type CertificateAlert =
+  | 'bad_certificate'
+  | 'unsupported_certificate'
+  | 'certificate_expired'
+  | 'certificate_unknown'
+  | 'unknown_ca'
+  | 'internal_error';
+
+export type CertificateErrorCode =
+  /** The chain is empty (no certificate where one is needed). */
+  | 'CERT_EMPTY_CHAIN'
+  /** More certificates than the verifier accepts (default 10). */
+  | 'CERT_CHAIN_TOO_LONG'
+  /** A certificate is not valid DER X.509 v3. */
+  | 'CERT_MALFORMED'
+  /** now > notAfter. */
+  | 'CERT_EXPIRED'
+  /** now < notBefore. */
+  | 'CERT_NOT_YET_VALID'
+  /** No path from the leaf to a configured trust anchor. */
+  | 'CERT_UNTRUSTED'
+  /** A certificate's signature does not verify with its issuer's key. */
+  | 'CERT_BAD_SIGNATURE'
+  /** A certificate used as an issuer is not a CA (basicConstraints cA is false or absent). */
+  | 'CERT_NOT_A_CA'
+  /** The path is longer than an issuer's pathLenConstraint allows. */
+  | 'CERT_PATH_LEN_EXCEEDED'
+  /** keyUsage forbids the use (leaf: digitalSignature; issuer: keyCertSign). */
+  | 'CERT_KEY_USAGE'
+  /** extendedKeyUsage lacks serverAuth / clientAuth. */
+  | 'CERT_EXTENDED_KEY_USAGE'
+  /** The leaf is a CA certificate (basicConstraints cA true) and is not itself a trust anchor. */
+  | 'CERT_CA_AS_LEAF'
+  /** The leaf's subjectAltName does not cover the server name (no CN fallback). */
+  | 'CERT_HOSTNAME_MISMATCH'
+  /** Signature algorithm outside what the provider verifies (or malformed parameters). */
+  | 'CERT_UNSUPPORTED_SIGNATURE_ALGORITHM'
+  /** A critical extension this verifier does not process. */
+  | 'CERT_UNSUPPORTED_CRITICAL_EXTENSION';
+
+export type CertificateConfigErrorCode =
+  | 'CERT_NO_TRUST_ANCHORS'
+  | 'CERT_BAD_TRUST_ANCHOR'
+  | 'CERT_BAD_SERVER_NAME';
+
+export class CertificateError extends Error {
+  readonly code: CertificateErrorCode;
+  readonly blame: Blame = 'peer';
+  readonly alert: CertificateAlert;
+  /** Index of the offending certificate in the peer's chain (0 = leaf); undefined when not one certificate. */
+  readonly certificateIndex: number | undefined;
+  /** Subject DN of the offending certificate, when known. */
+  readonly subject: string | undefined;
+  constructor(code: CertificateErrorCode, alert: CertificateAlert, message: string,
+    where?: { index?: number | undefined; subject?: string | undefined; cause?: unknown }) {
+    super(message, where?.cause !== undefined ? { cause: where.cause } : undefined);
+    this.name = 'CertificateError';
+    this.code = code;
+    this.alert = alert;
+    this.certificateIndex = where?.index;
+    this.subject = where?.subject;
+  }
+}
+
+export class CertificateConfigError extends Error {
+  readonly code: CertificateConfigErrorCode;
+  readonly blame: Blame = 'config';
+  readonly alert: CertificateAlert = 'internal_error';
+  constructor(code: CertificateConfigErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options?.cause !== undefined ? { cause: options.cause } : undefined);
+    this.name = 'CertificateConfigError';
+    this.code = code;
+  }
+}
+
+export class CertificateProviderError extends Error {
+  readonly code = 'CERT_PROVIDER_FAILURE';
+  readonly blame: Blame = 'provider';
+  readonly alert: CertificateAlert = 'internal_error';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options?.cause !== undefined ? { cause: options.cause } : undefined);
+    this.name = 'CertificateProviderError';
+  }
+}
+
+export function isCertificateError(e: unknown, code?: CertificateErrorCode): e is CertificateError {
+  return e instanceof CertificateError && (code === undefined || e.code === code);
+}
