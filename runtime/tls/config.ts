@@ -1,0 +1,111 @@
+// Configuration of a TLS 1.3 connection (client or server). The engine is sans-IO: time, randomness
+// and cryptography arrive here (via `now` and the CryptoProvider); nothing has a hidden global default.
+// There is deliberately no switch to skip certificate or hostname verification. The only way to
+// replace verification is the clearly named low-level hook `expert.dangerouslyVerifyPeer`.
+import type { CryptoProvider, SigningKey } from '../crypto/provider.ts';
+
+export { CipherSuite, NamedGroup, SignatureScheme } from '../crypto/provider.ts';
+
+/** A certificate, DER bytes or PEM text. */
+export type CertificateInput = Uint8Array | string;
+
+/** What a custom verifier receives. */
+export interface PeerVerificationRequest {
+  /** DER certificates as sent by the peer, leaf first. */
+  readonly chain: readonly Uint8Array[];
+  /** The name the client expects (client side), undefined on the server side. */
+  readonly serverName: string | undefined;
+  readonly role: 'client' | 'server';
+  /** Milliseconds since the epoch, from config.now(). */
+  readonly now: number;
+}
+/** Result: the leaf's SubjectPublicKeyInfo (DER), used to check CertificateVerify. */
+export interface PeerVerificationResult { readonly leafSpki: Uint8Array }
+
+export interface ExpertOptions {
+  /** DANGEROUS: replaces the built-in chain and hostname verification entirely. The hook must
+   *  throw (a ProtosmithError with an alert, ideally) to reject. CertificateVerify is still
+   *  checked by the engine against the SPKI the hook returns. */
+  readonly dangerouslyVerifyPeer?: (req: PeerVerificationRequest) => Promise<PeerVerificationResult>;
+}
+
+interface CommonConfig {
+  /** Required: the only source of cryptography and randomness. */
+  readonly crypto: CryptoProvider;
+  /** Required: clock in milliseconds (certificate validity, ticket age). */
+  readonly now: () => number;
+  /** Preference order; defaults to all three suites the provider supports. */
+  readonly cipherSuites?: readonly number[];
+  /** Preference order for key exchange; defaults to x25519, secp256r1, secp384r1 (supported subset). */
+  readonly groups?: readonly number[];
+  /** Signature schemes accepted in CertificateVerify (defaults to the modern set the provider verifies). */
+  readonly signatureSchemes?: readonly number[];
+  /** ALPN protocols in preference order. */
+  readonly alpn?: readonly string[];
+  /** Pad every protected record to a multiple of this many bytes (0/undefined: no padding). */
+  readonly recordPadding?: number;
+  /** Offer/enforce record_size_limit (RFC 8449), 64..16385. */
+  readonly recordSizeLimit?: number;
+  /** Largest handshake message accepted (default 65536 bytes; certificates chains need up to that). */
+  readonly maxHandshakeMessageSize?: number;
+  /** Largest amount of received-but-unprocessed bytes held (default 2^14+256+5 + maxHandshakeMessageSize). */
+  readonly maxBufferedBytes?: number;
+  /** Trust anchors (PEM or DER). Client: required. Server: required when clientAuth is not 'none'. */
+  readonly trustAnchors?: readonly CertificateInput[];
+  /** Low-level hooks; see ExpertOptions. */
+  readonly expert?: ExpertOptions;
+  /** Emit `keyLog` events (NSS key log lines). Off by default. */
+  readonly keyLog?: boolean;
+  /** Send a ChangeCipherSpec for middlebox compatibility (RFC 8446 §D.4). Default true. */
+  readonly middleboxCompat?: boolean;
+}
+
+/** A resumable session as returned in a client's `newSessionTicket` event. Treat as opaque; it may
+ *  be serialised by the application (all fields are plain data). */
+export interface ClientSession {
+  readonly version: 0x0304;
+  readonly serverName: string | undefined;
+  readonly cipherSuite: number;
+  readonly ticket: Uint8Array;
+  readonly resumptionSecret: Uint8Array; // PSK derived from resumption_master_secret + nonce
+  readonly ticketAgeAdd: number;
+  readonly lifetimeSeconds: number;
+  readonly receivedAt: number; // ms, from config.now()
+  readonly maxEarlyData: number;
+  readonly alpn: string | undefined;
+}
+
+export interface TlsClientConfig extends CommonConfig {
+  /** Name sent in SNI and checked against the certificate. Required unless `expert.dangerouslyVerifyPeer` is set. */
+  readonly serverName?: string;
+  /** Resume this session (PSK with (EC)DHE). */
+  readonly session?: ClientSession;
+  /** 0-RTT data sent with the ClientHello when `session` allows early data. REPLAYABLE: see docs/engine-design.md. */
+  readonly earlyData?: Uint8Array;
+  /** Client certificate chain (leaf first) and key, used when the server asks. */
+  readonly certificateChain?: readonly CertificateInput[];
+  readonly signingKey?: SigningKey;
+  /** Number of key shares to send in the first ClientHello (default 1: the first preferred group). */
+  readonly keyShareCount?: number;
+}
+
+export interface TlsServerConfig extends CommonConfig {
+  /** Certificate chain, leaf first. Required (PSK-only servers are not supported). */
+  readonly certificateChain: readonly CertificateInput[];
+  readonly signingKey: SigningKey;
+  /** 32 bytes, application provided; shared across a fleet to accept each other's tickets. When absent no tickets are issued. */
+  readonly ticketKey?: Uint8Array;
+  /** Ticket lifetime in seconds (max 604800, default 7200). */
+  readonly ticketLifetimeSeconds?: number;
+  /** Number of NewSessionTickets sent after the handshake (default 1 when ticketKey is set). */
+  readonly ticketCount?: number;
+  /** Accept up to this many bytes of 0-RTT data per connection (0: reject early data). Replay risk: see docs. */
+  readonly maxEarlyData?: number;
+  readonly clientAuth?: 'none' | 'request' | 'require';
+  /** Always send a HelloRetryRequest (with a cookie) before accepting the ClientHello (DoS address check). */
+  readonly requireCookie?: boolean;
+  /** Key for the stateless HRR cookie (32 bytes). Defaults to ticketKey; else a per-connection random key. */
+  readonly cookieKey?: Uint8Array;
+  /** Names this server answers to; SNI outside the list is refused with unrecognized_name. Empty: accept any. */
+  readonly serverNames?: readonly string[];
+}

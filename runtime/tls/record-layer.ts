@@ -1,0 +1,91 @@
+// The record layer (RFC 8446 §5): turns a byte stream into records and records into content,
+// whatever the byte boundaries; frames outgoing content into records. No crypto of its own: the
+// AEAD protection is a `RecordCipher` installed by the handshake (keys come from the key schedule).
+//
+// Limits enforced here (each a typed TlsPeerError with the RFC's alert):
+//   - record length > 2^14 + 256 (ciphertext) or > 2^14 (plaintext)          record_overflow
+//   - decrypted inner plaintext > 2^14 (or the negotiated record_size_limit)   record_overflow
+//   - unprocessed input over maxBufferedBytes                                   (local limit) internal_error-free: record_overflow
+//   - handshake message over maxHandshakeMessageSize                            (checked by the message reassembler)
+import { TlsPeerError } from './errors.ts';
+import { concat, ContentType } from './wire.ts';
+
+export const MAX_PLAINTEXT = 1 << 14;
+export const MAX_CIPHERTEXT = (1 << 14) + 256;
+
+/** One direction of record protection (RFC 8446 §5.2, §5.3). */
+export interface RecordCipher {
+  /** Protect `content` of `type` with `padding` zero bytes; returns the whole TLSCiphertext record. */
+  seal(type: number, content: Uint8Array, padding: number): Promise<Uint8Array>;
+  /** Open a TLSCiphertext (header + fragment); returns the inner content type and content. */
+  open(header: Uint8Array, fragment: Uint8Array): Promise<{ type: number; content: Uint8Array }>;
+}
+
+export interface RawRecord { readonly type: number; readonly header: Uint8Array; readonly fragment: Uint8Array }
+
+/** Splits an arbitrary byte stream into records. Memory: at most maxBuffered bytes held. */
+export class RecordReader {
+  private buf: Uint8Array = new Uint8Array(0);
+  constructor(private readonly maxBuffered: number) {}
+
+  push(bytes: Uint8Array): void {
+    if (this.buf.length + bytes.length > this.maxBuffered) {
+      throw new TlsPeerError('TLS_BUFFER_LIMIT', 'record_overflow', `received ${this.buf.length + bytes.length} unprocessed bytes, over the limit of ${this.maxBuffered} (maxBufferedBytes); the peer is sending faster than records can be formed, or sent a record larger than allowed`);
+    }
+    this.buf = this.buf.length === 0 ? bytes.slice() : concat(this.buf, bytes);
+  }
+
+  get buffered(): number { return this.buf.length; }
+
+  /** Next complete record, or undefined when more bytes are needed. */
+  next(): RawRecord | undefined {
+    if (this.buf.length < 5) {
+      if (this.buf.length >= 1) this.checkType(this.buf[0]!);
+      return undefined;
+    }
+    const type = this.buf[0]!;
+    this.checkType(type);
+    const major = this.buf[1]!;
+    if (major !== 3) throw new TlsPeerError('TLS_DECODE_ERROR', 'decode_error', `record header has legacy_record_version ${major}.${this.buf[2]}; this is not a TLS record`);
+    const length = (this.buf[3]! << 8) | this.buf[4]!;
+    if (length > MAX_CIPHERTEXT) throw new TlsPeerError('TLS_RECORD_OVERFLOW', 'record_overflow', `record of ${length} bytes exceeds the 2^14+256 byte maximum (RFC 8446 §5.2)`);
+    if (length === 0 && type !== ContentType.application_data) throw new TlsPeerError('TLS_DECODE_ERROR', 'decode_error', `zero-length record of content type ${type} (RFC 8446 §5.1 forbids empty handshake/alert records)`);
+    if (this.buf.length < 5 + length) return undefined;
+    const header = this.buf.slice(0, 5);
+    const fragment = this.buf.slice(5, 5 + length);
+    this.buf = this.buf.subarray(5 + length);
+    return { type, header, fragment };
+  }
+
+  private checkType(type: number): void {
+    if (type < 20 || type > 23) throw new TlsPeerError('TLS_UNEXPECTED_MESSAGE', 'unexpected_message', `record has unknown content type ${type} (RFC 8446 §5: only change_cipher_spec, alert, handshake, application_data); this is not TLS or the stream is corrupt`);
+  }
+}
+
+export function plaintextRecord(type: number, content: Uint8Array, legacyVersion = 0x0303): Uint8Array {
+  const out = new Uint8Array(5 + content.length);
+  out[0] = type; out[1] = legacyVersion >> 8; out[2] = legacyVersion & 0xff;
+  out[3] = content.length >> 8; out[4] = content.length & 0xff;
+  out.set(content, 5);
+  return out;
+}
+
+export interface HandshakeMessage { readonly type: number; readonly body: Uint8Array; readonly raw: Uint8Array }
+
+/** Reassembles handshake messages across records; coalesced messages come out one by one. */
+export class HandshakeReassembler {
+  private buf: Uint8Array = new Uint8Array(0);
+  constructor(private readonly maxMessage: number) {}
+  push(fragment: Uint8Array): void { this.buf = this.buf.length === 0 ? fragment.slice() : concat(this.buf, fragment); }
+  get pending(): number { return this.buf.length; }
+  next(): HandshakeMessage | undefined {
+    if (this.buf.length < 4) return undefined;
+    const type = this.buf[0]!;
+    const len = (this.buf[1]! << 16) | (this.buf[2]! << 8) | this.buf[3]!;
+    if (len > this.maxMessage) throw new TlsPeerError('TLS_MESSAGE_TOO_LARGE', 'record_overflow', `handshake message type ${type} announces ${len} bytes, over the limit of ${this.maxMessage} (maxHandshakeMessageSize); raise the limit if the peer legitimately sends large certificate chains`);
+    if (this.buf.length < 4 + len) return undefined;
+    const raw = this.buf.slice(0, 4 + len);
+    this.buf = this.buf.subarray(4 + len);
+    return { type, body: raw.subarray(4), raw };
+  }
+}

@@ -1,0 +1,39 @@
+// The handshake transcript (RFC 8446 §4.4.1): an incremental hash whose algorithm is fixed only
+// once the cipher suite is known (messages are buffered until then), with the HelloRetryRequest
+// rewrite of ClientHello1 into message_hash.
+import type { CryptoProvider, HashAlgorithm } from '../crypto/provider.ts';
+import { TlsPeerError } from './errors.ts';
+import { concat } from './wire.ts';
+
+/** Handshake transcript whose hash algorithm is fixed only once the cipher suite is known. */
+export class Transcript {
+  private pending: Uint8Array[] = [];
+  private h: ReturnType<CryptoProvider['createHash']> | undefined;
+  constructor(private readonly crypto: CryptoProvider) {}
+  get ready(): boolean { return this.h !== undefined; }
+  setHash(alg: HashAlgorithm): void {
+    if (this.h) return;
+    this.h = this.crypto.createHash(alg);
+    for (const p of this.pending) this.h.update(p);
+    this.pending = [];
+  }
+  add(msg: Uint8Array): void { if (this.h) this.h.update(msg); else this.pending.push(msg); }
+  hash(): Uint8Array {
+    if (!this.h) throw new TlsPeerError('TLS_UNEXPECTED_MESSAGE', 'internal_error', 'transcript hash requested before a cipher suite was chosen');
+    return this.h.snapshot();
+  }
+  /** Hash of the transcript with `extra` appended, without changing the transcript. */
+  hashWith(extra: Uint8Array): Uint8Array {
+    if (!this.h) throw new TlsPeerError('TLS_UNEXPECTED_MESSAGE', 'internal_error', 'transcript hash requested before a cipher suite was chosen');
+    const c = this.h.clone(); c.update(extra); return c.snapshot();
+  }
+  /** HRR (RFC 8446 §4.4.1): replace ClientHello1 with message_hash(Hash(ClientHello1)). */
+  replaceWithMessageHash(alg: HashAlgorithm): void {
+    const h = this.crypto.createHash(alg);
+    for (const p of this.pending) h.update(p);
+    const digest = this.h ? this.h.snapshot() : h.snapshot();
+    this.h = this.crypto.createHash(alg);
+    this.pending = [];
+    this.h.update(concat(Uint8Array.of(254, 0, 0, digest.length), digest));
+  }
+}
