@@ -338,7 +338,7 @@ types:
   supported_versions:
     doc: |
       struct { select (Handshake.msg_type) { case client_hello: ProtocolVersion versions<2..254>;
-               case server_hello: /* and HelloRetryRequest */ ProtocolVersion selected_version; }; }
+               case server_hello: (and HelloRetryRequest) ProtocolVersion selected_version; }; }
       SupportedVersions;   (RFC 8446 §4.2.1)
     params:
       - id: msg_type
