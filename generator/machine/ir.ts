@@ -56,6 +56,8 @@ export interface MachineIR {
     readonly guards: Readonly<Record<string, string>>;
     readonly actions: Readonly<Record<string, string>>;
   };
+  /** The spec's own summary (its top-level "$comment" or description). */
+  readonly description?: string;
   /** Where each state is declared in the spec. */
   readonly stateAt?: Readonly<Record<string, SpecLocation>>;
 }

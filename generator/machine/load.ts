@@ -335,6 +335,7 @@ function validate(spec: Obj, src: SpecSource, report: Report): MachineIR | undef
     transitions,
     eventSources,
     docs: { states: stateDocs, events: eventDocs, guards: guardDocs, actions: actionDocs },
+    ...(typeof spec.$comment === 'string' ? { description: spec.$comment } : typeof spec.description === 'string' ? { description: spec.description } : {}),
     stateAt,
   } satisfies MachineIR);
 }
