@@ -130,7 +130,7 @@ export function testPki(): TestPki {
     const d = join(dir, `${ca}.db`);
     mkdirSync(d, { recursive: true });
     writeFileSync(join(d, 'index.txt'), '');
-    writeFileSync(join(d, 'serial'), `${(Math.floor(Math.random() * 0xffff) + 0x1000).toString(16)}01\n`);
+    writeFileSync(join(d, 'serial'), `${(0x10000000 + Math.floor(Math.random() * 0x6fffffff)).toString(16)}\n`);
     const conf = join(dir, `${ca}.cnf`);
     writeFileSync(conf, `[ ca ]\ndefault_ca = this\n[ this ]\ndir = ${d}\ndatabase = ${d}/index.txt\nserial = ${d}/serial\n` +
       `new_certs_dir = ${d}\ncertificate = ${dir}/${ca}.crt\nprivate_key = ${dir}/${ca}.key\ndefault_md = ${md}\n` +
