@@ -5,7 +5,10 @@
 
 export interface TableTransition {
   readonly kind: 'transition';
-  readonly target: string;
+  /** Undefined for a targetless transition (stay in the state). */
+  readonly target: string | undefined;
+  /** Set on a local trigger the table refuses in this state (e.g. 'handshake_not_complete'). */
+  readonly refuse?: string | undefined;
   readonly actions: readonly string[];
   /** Set on error edges: the alert to send (e.g. 'unexpected_message'). */
   readonly alert?: string | undefined;

@@ -36,4 +36,16 @@ export class Transcript {
     this.pending = [];
     this.h.update(concat(Uint8Array.of(254, 0, 0, digest.length), digest));
   }
+  /** Stateless HRR: start over from message_hash(digest of ClientHello1) recovered from a cookie. */
+  resetWithMessageHash(alg: HashAlgorithm, digest: Uint8Array): void {
+    this.pending = [];
+    this.h = this.crypto.createHash(alg);
+    this.h.update(concat(Uint8Array.of(254, 0, 0, digest.length), digest));
+  }
+  /** Digest of the buffered (not yet hashed) messages with `alg`, e.g. ClientHello1 for a cookie. */
+  pendingDigest(alg: HashAlgorithm): Uint8Array {
+    const h = this.crypto.createHash(alg);
+    for (const p of this.pending) h.update(p);
+    return h.snapshot();
+  }
 }

@@ -1,0 +1,454 @@
+// What client and server share: the sans-IO surface (receive / takeOutput / write / close / key
+// update / exporters), the record layer, and the dispatch loop that asks the generated table what
+// every arriving message or local request means. Handshake specifics (the table's named actions
+// and guards) live in client.ts and server.ts.
+//
+// Invariants kept here:
+//  - Calls are serialised: receive/write/close/requestKeyUpdate queue behind each other.
+//  - Every order decision is `table.step(state, event, guard)`; a rejection is fatal with the
+//    table's alert (or a TlsUsageError, not fatal, for a local request made at the wrong time).
+//  - After a fatal error: exactly one alert record is queued, the state is the table's ERROR, and
+//    every later call fails with the same error. Nothing but ProtosmithError ever escapes.
+//  - Memory per connection is bounded by maxBufferedBytes + maxHandshakeMessageSize.
+import type { CipherSuiteParams, CryptoProvider } from '../crypto/provider.ts';
+import {
+  AlertDescription, alertName, asProtosmithError, isAlertName, ProtosmithError, TlsAlertReceivedError,
+  TlsConfigError, TlsPeerError, TlsUsageError, type AlertName,
+} from './errors.ts';
+import type { TlsEvent } from './events.ts';
+import {
+  HandshakeReassembler, MAX_CIPHERTEXT, MAX_PLAINTEXT, plaintextRecord, RecordReader,
+  type HandshakeMessage, type RecordCipher,
+} from './record-layer.ts';
+import { exportKeyingMaterial, keyLogLine, type KeyLogLabelName, type KeySchedule } from './keyschedule.ts';
+import { Transcript } from './transcript.ts';
+import { eventForHandshake, type HandshakeTable, type TableResult, type TableTransition } from './table.ts';
+import { bytesEqual, concat, ContentType, frameHandshake, HRR_RANDOM } from './wire.ts';
+
+export interface CommonOptions {
+  readonly crypto: CryptoProvider;
+  readonly now: () => number;
+  readonly recordPadding?: number;
+  readonly recordSizeLimit?: number;
+  readonly maxHandshakeMessageSize?: number;
+  readonly maxBufferedBytes?: number;
+  readonly keyLog?: boolean;
+}
+
+const DEFAULT_MAX_HANDSHAKE = 65536;
+const NEEDS_FACTS = Symbol('needs negotiated facts');
+
+export type Guards = Record<string, () => boolean>;
+export type Actions = Record<string, () => Promise<void> | void>;
+
+export abstract class Connection {
+  protected readonly crypto: CryptoProvider;
+  protected readonly now: () => number;
+  protected readonly table: HandshakeTable;
+  private stateName: string;
+  private failure: ProtosmithError | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+  private events: TlsEvent[] = [];
+  private output: Uint8Array[] = [];
+  private pendingHandshake: Uint8Array[] = [];
+  private readonly records: RecordReader;
+  private readonly reassembler: HandshakeReassembler;
+  protected readCipher: RecordCipher | undefined;
+  protected writeCipher: RecordCipher | undefined;
+  /** The handshake message being processed by the current transition's actions. */
+  protected current: HandshakeMessage | undefined;
+  /** Transcript hash before `current` was added (for CertificateVerify and Finished checks). */
+  protected transcriptBefore: Uint8Array | undefined;
+  /** Application data being delivered (received) or sent (local AppWrite) by the current transition. */
+  protected currentData: Uint8Array | undefined;
+  protected readonly transcript: Transcript;
+  protected schedule: KeySchedule | undefined;
+  protected suite: CipherSuiteParams | undefined;
+  /** Byte budget for skipping undecryptable 0-RTT records after the server rejected early data (RFC 8446 §4.2.10). */
+  protected earlySkipBudget = 0;
+  /** Largest content we may send in one record (peer's record_size_limit, RFC 8449). */
+  protected sendLimit = MAX_PLAINTEXT;
+  /** Largest content we accept in one record (our record_size_limit once negotiated). */
+  protected recvLimit = MAX_PLAINTEXT;
+  protected readonly padding: number;
+  protected clientRandom: Uint8Array | undefined;
+  protected readonly keyLogEnabled: boolean;
+  private closedEmitted = false;
+
+  protected abstract readonly guards: Guards;
+  protected abstract readonly actions: Actions;
+  abstract readonly role: 'client' | 'server';
+
+  constructor(options: CommonOptions, table: HandshakeTable) {
+    if (!options || typeof options !== 'object') throw new TlsConfigError('TLS_CONFIG_MISSING', 'a configuration object is required');
+    if (!options.crypto) throw new TlsConfigError('TLS_CONFIG_MISSING', 'config.crypto (a CryptoProvider, e.g. createNodeProvider() from runtime/crypto/node) is required: the engine has no built-in cryptography');
+    if (typeof options.now !== 'function') throw new TlsConfigError('TLS_CONFIG_MISSING', 'config.now (a clock returning milliseconds, e.g. Date.now) is required: the engine reads no clock of its own');
+    this.crypto = options.crypto;
+    this.now = options.now;
+    this.table = table;
+    this.stateName = table.initial;
+    const maxHs = options.maxHandshakeMessageSize ?? DEFAULT_MAX_HANDSHAKE;
+    if (!Number.isInteger(maxHs) || maxHs < 256 || maxHs > (1 << 24) - 1) throw new TlsConfigError('TLS_CONFIG_INVALID', `maxHandshakeMessageSize ${maxHs} must be an integer in 256..2^24-1`);
+    const maxBuf = options.maxBufferedBytes ?? (MAX_CIPHERTEXT + 5) * 4;
+    if (!Number.isInteger(maxBuf) || maxBuf < MAX_CIPHERTEXT + 5) throw new TlsConfigError('TLS_CONFIG_INVALID', `maxBufferedBytes ${maxBuf} must be at least ${MAX_CIPHERTEXT + 5} (one full record)`);
+    const pad = options.recordPadding ?? 0;
+    if (!Number.isInteger(pad) || pad < 0 || pad > MAX_PLAINTEXT) throw new TlsConfigError('TLS_CONFIG_INVALID', `recordPadding ${pad} must be an integer in 0..16384`);
+    if (options.recordSizeLimit !== undefined && (!Number.isInteger(options.recordSizeLimit) || options.recordSizeLimit < 64 || options.recordSizeLimit > MAX_PLAINTEXT + 1)) {
+      throw new TlsConfigError('TLS_CONFIG_INVALID', `recordSizeLimit ${options.recordSizeLimit} must be an integer in 64..16385 (RFC 8449 §4)`);
+    }
+    this.padding = pad;
+    this.records = new RecordReader(maxBuf);
+    this.reassembler = new HandshakeReassembler(maxHs);
+    this.transcript = new Transcript(this.crypto);
+    this.keyLogEnabled = options.keyLog === true;
+  }
+
+  // ---- public surface ------------------------------------------------------------------------
+
+  /** Current state name of the generated table (e.g. 'CONNECTED', 'ERROR'). */
+  get state(): string { return this.stateName; }
+  get isConnected(): boolean { return this.stateName === 'CONNECTED'; }
+  get isClosed(): boolean { return this.stateName === this.table.closed; }
+  /** The fatal error that ended the connection, if any. */
+  get error(): ProtosmithError | undefined { return this.failure; }
+
+  /** Feed received bytes (any split or coalescing). Resolves with the events they produced. After
+   *  a fatal error the events end with `{type:'error'}`; later calls reject with that error. */
+  receive(bytes: Uint8Array): Promise<TlsEvent[]> {
+    return this.serial(async () => {
+      if (!(bytes instanceof Uint8Array)) throw new TlsUsageError('TLS_BAD_ARGUMENT', 'receive() takes a Uint8Array');
+      this.records.push(bytes);
+      for (;;) {
+        if (this.stateName === this.table.closed) break;
+        const rec = this.records.next();
+        if (!rec) break;
+        await this.processRecord(rec.type, rec.header, rec.fragment);
+      }
+    });
+  }
+
+  /** Bytes to send to the peer (empty when none). */
+  takeOutput(): Uint8Array {
+    const out = this.output.length === 1 ? this.output[0]! : concat(...this.output);
+    this.output = [];
+    return out;
+  }
+
+  /** Queue application data (split into records). Fails with TlsUsageError before the handshake completes or after close. */
+  write(data: Uint8Array): Promise<TlsEvent[]> {
+    return this.serial(async () => {
+      if (!(data instanceof Uint8Array)) throw new TlsUsageError('TLS_BAD_ARGUMENT', 'write() takes a Uint8Array');
+      this.currentData = data;
+      await this.local('AppWrite');
+    });
+  }
+
+  /** Send a KeyUpdate; with updatePeer the peer is asked to update its keys too (RFC 8446 §4.6.3). */
+  requestKeyUpdate(updatePeer: boolean): Promise<TlsEvent[]> {
+    return this.serial(async () => {
+      this.keyUpdateRequestPeer = updatePeer;
+      await this.local('RequestKeyUpdate');
+    });
+  }
+
+  /** Send close_notify. Reading continues until the peer's close_notify arrives. */
+  close(): Promise<TlsEvent[]> {
+    return this.serial(async () => { await this.local('Close'); });
+  }
+
+  /** RFC 8446 §7.5 exporter (RFC 5705 semantics). Available once connected. */
+  async exportKeyingMaterial(label: string, context: Uint8Array | undefined, length: number): Promise<Uint8Array> {
+    if (this.failure) throw this.failure;
+    if (!this.exporterSecret || !this.schedule) throw new TlsUsageError('TLS_NOT_CONNECTED', 'exportKeyingMaterial() needs a completed handshake; wait for the handshakeComplete event');
+    if (typeof label !== 'string' || label.length === 0 || label.length > 200) throw new TlsUsageError('TLS_BAD_ARGUMENT', 'exporter label must be a non-empty string of at most 200 characters');
+    if (!Number.isInteger(length) || length < 1 || length > 255 * this.schedule.hashLength) throw new TlsUsageError('TLS_BAD_ARGUMENT', `exporter length ${length} must be in 1..${255 * this.schedule.hashLength}`);
+    return exportKeyingMaterial(this.crypto, this.schedule.hash, this.exporterSecret, label, context ?? new Uint8Array(0), length);
+  }
+
+  // ---- dispatch --------------------------------------------------------------------------------
+
+  protected exporterSecret: Uint8Array | undefined;
+  protected keyUpdateRequestPeer = false;
+
+  protected serial(fn: () => Promise<void>): Promise<TlsEvent[]> {
+    const run = async (): Promise<TlsEvent[]> => {
+      if (this.failure) throw this.failure;
+      try {
+        await fn();
+        await this.flushHandshake();
+      } catch (e) {
+        if (e instanceof TlsUsageError) { this.events = []; throw e; }
+        await this.fatal(e);
+      }
+      const ev = this.events;
+      this.events = [];
+      return ev;
+    };
+    const p = this.queue.then(run, run);
+    this.queue = p.catch(() => undefined);
+    return p;
+  }
+
+  /** A local trigger (AppWrite, RequestKeyUpdate, Close, Start): a table rejection is the caller's mistake. */
+  protected async local(event: string): Promise<void> {
+    const r = this.table.step(this.stateName, event, (g) => this.guard(g));
+    if (r.kind === 'rejection' || r.alert !== undefined || r.refuse !== undefined) {
+      const msg = r.kind === 'rejection' ? r.message : r.refuse !== undefined ? `refused: ${r.refuse}` : `table sends ${r.alert}`;
+      if (this.stateName === this.table.closed) throw new TlsUsageError('TLS_CLOSED', `${event} after the connection was closed (${this.role} state ${this.stateName}): ${msg}`);
+      throw new TlsUsageError('TLS_NOT_CONNECTED', `${event} is not allowed in ${this.role} state ${this.stateName}; wait for the handshakeComplete event (${msg})`);
+    }
+    for (const a of r.actions) await this.runAction(a);
+    if (r.target !== undefined) this.stateName = r.target;
+  }
+
+  /** A received event: a rejection or an error edge is fatal with the table's alert. The table is
+   *  consulted first (is the event allowed at all here?); only then is the message parsed and
+   *  negotiated (`prepare`), so that the guards — negotiated facts — can be evaluated. */
+  protected async dispatch(event: string): Promise<void> {
+    const from = this.stateName;
+    let needsFacts = false;
+    let pre: TableResult | undefined;
+    try { pre = this.table.step(from, event, () => { needsFacts = true; throw NEEDS_FACTS; }); } catch (e) { if (e !== NEEDS_FACTS) throw e; }
+    if (!needsFacts && pre) this.rejectIfError(pre, event, from);
+    await this.prepare(event);
+    const r = this.table.step(from, event, (g) => this.guard(g));
+    this.rejectIfError(r, event, from);
+    if (r.kind !== 'transition') return;
+    if (this.current && event !== 'HelloRetryRequest' && event !== 'NewSessionTicket' && event !== 'KeyUpdate') {
+      this.transcriptBefore = this.transcript.ready ? this.transcript.hash() : undefined;
+      this.transcript.add(this.current.raw);
+    }
+    for (const a of r.actions) await this.runAction(a);
+    if (r.target !== undefined) this.stateName = r.target;
+    if (this.stateName === 'CONNECTED' && from !== 'CONNECTED') this.onConnected();
+    if (this.stateName === this.table.closed && from !== this.table.closed) this.onPeerClosed();
+  }
+
+  private rejectIfError(r: TableResult, event: string, from: string): asserts r is TableTransition {
+    if (r.kind === 'rejection') {
+      throw new TlsPeerError('TLS_UNEXPECTED_MESSAGE', toAlert(r.alert), `${this.role} received ${event} in state ${from}, which the handshake table does not allow: ${r.message}`);
+    }
+    if (r.alert !== undefined || r.target === this.table.error) {
+      throw new TlsPeerError(r.alert === 'handshake_failure' ? 'TLS_HANDSHAKE_FAILURE' : r.alert === 'decode_error' ? 'TLS_DECODE_ERROR' : 'TLS_UNEXPECTED_MESSAGE', toAlert(r.alert ?? 'unexpected_message'),
+        `${this.role} received ${event} in state ${from}, which the handshake table does not allow${r.rfc ? ` (${r.rfc})` : ''}; sending ${r.alert ?? 'unexpected_message'}`);
+    }
+  }
+
+  /** Parse/negotiate what the guards need for `event` (subclasses). Runs only for allowed events. */
+  protected async prepare(_event: string): Promise<void> { /* default: nothing */ }
+  /** Called once when the table first reaches CONNECTED. */
+  protected abstract onConnected(): void;
+
+  private guard(name: string): boolean {
+    const g = this.guards[name];
+    if (!g) throw new TlsConfigError('TLS_CONFIG_UNSUPPORTED', `the ${this.role} table uses guard "${name}" that the engine does not implement (table and engine out of sync)`);
+    return g();
+  }
+
+  private async runAction(name: string): Promise<void> {
+    const a = this.actions[name];
+    if (!a) throw new TlsConfigError('TLS_CONFIG_UNSUPPORTED', `the ${this.role} table uses action "${name}" that the engine does not implement (table and engine out of sync)`);
+    await a();
+  }
+
+  // ---- records in ------------------------------------------------------------------------------
+
+  private async processRecord(outerType: number, header: Uint8Array, fragment: Uint8Array): Promise<void> {
+    let type = outerType;
+    let content = fragment;
+    if (outerType === ContentType.application_data) {
+      if (!this.readCipher) {
+        if (this.skipEarly(fragment.length)) return;
+        throw new TlsPeerError('TLS_UNEXPECTED_MESSAGE', 'unexpected_message', `${this.role} received a protected (application_data) record in state ${this.stateName}, before any keys to read it exist`);
+      }
+      try {
+        ({ type, content } = await this.readCipher.open(header, fragment));
+        this.earlySkipBudget = 0;
+        if (content.length > this.recvLimit) throw new TlsPeerError('TLS_RECORD_OVERFLOW', 'record_overflow', `protected record carries ${content.length} bytes, over the negotiated record_size_limit (${this.recvLimit} + 1) (RFC 8449 §4)`);
+      } catch (e) {
+        if (e instanceof TlsPeerError && e.code === 'TLS_BAD_RECORD_MAC' && this.skipEarly(fragment.length)) return;
+        throw e;
+      }
+      if (type === ContentType.change_cipher_spec) throw new TlsPeerError('TLS_UNEXPECTED_MESSAGE', 'unexpected_message', 'received a protected change_cipher_spec record (RFC 8446 §5 requires it in the clear)');
+    } else {
+      if (fragment.length > MAX_PLAINTEXT) throw new TlsPeerError('TLS_RECORD_OVERFLOW', 'record_overflow', `plaintext record of ${fragment.length} bytes exceeds 2^14 (RFC 8446 §5.1)`);
+      if (this.readCipher && outerType !== ContentType.change_cipher_spec) {
+        throw new TlsPeerError('TLS_UNEXPECTED_MESSAGE', 'unexpected_message', `received an unprotected ${outerType === ContentType.alert ? 'alert' : 'handshake'} record after encryption started (${this.role} state ${this.stateName})`);
+      }
+    }
+    if (type !== ContentType.handshake && this.reassembler.pending > 0) {
+      throw new TlsPeerError('TLS_UNEXPECTED_MESSAGE', 'unexpected_message', `a record of content type ${type} arrived in the middle of a fragmented handshake message (RFC 8446 §5.1)`);
+    }
+    switch (type) {
+      case ContentType.change_cipher_spec:
+        if (content.length !== 1 || content[0] !== 1) throw new TlsPeerError('TLS_UNEXPECTED_MESSAGE', 'unexpected_message', 'change_cipher_spec record must hold the single byte 0x01 (RFC 8446 §5)');
+        await this.dispatch('ChangeCipherSpec');
+        return;
+      case ContentType.alert: return this.processAlert(content);
+      case ContentType.handshake:
+        if (content.length === 0) throw new TlsPeerError('TLS_UNEXPECTED_MESSAGE', 'unexpected_message', 'empty handshake record (RFC 8446 §5.1)');
+        this.reassembler.push(content);
+        for (;;) {
+          const msg = this.reassembler.next();
+          if (!msg) return;
+          const isHrr = msg.type === 2 && msg.body.length >= 34 && bytesEqual(msg.body.subarray(2, 34), HRR_RANDOM);
+          const event = eventForHandshake(msg.type, isHrr);
+          if (!event) throw new TlsPeerError('TLS_UNEXPECTED_MESSAGE', 'unexpected_message', `handshake message of unknown type ${msg.type} (${this.role} state ${this.stateName})`);
+          this.current = msg;
+          await this.dispatch(event);
+          this.current = undefined;
+          if (this.stateName === this.table.error || this.stateName === this.table.closed) return;
+        }
+      case ContentType.application_data:
+        this.currentData = content;
+        await this.dispatch('ApplicationData');
+        this.currentData = undefined;
+        return;
+      default:
+        throw new TlsPeerError('TLS_UNEXPECTED_MESSAGE', 'unexpected_message', `protected record has unknown inner content type ${type}`);
+    }
+  }
+
+  private skipEarly(n: number): boolean {
+    if (this.earlySkipBudget <= 0) return false;
+    if (n > this.earlySkipBudget + 256) {
+      throw new TlsPeerError('TLS_EARLY_DATA_LIMIT', 'unexpected_message', `rejected 0-RTT data exceeds max_early_data_size (RFC 8446 §4.2.10)`);
+    }
+    this.earlySkipBudget -= Math.max(0, n - 17);
+    return true;
+  }
+
+  private async processAlert(content: Uint8Array): Promise<void> {
+    if (content.length !== 2) throw new TlsPeerError('TLS_DECODE_ERROR', 'decode_error', `alert record of ${content.length} bytes; an alert is exactly 2 bytes (RFC 8446 §6)`);
+    const level = content[0]!;
+    const description = content[1]!;
+    if (level !== 1 && level !== 2) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', `alert with unknown level ${level}`);
+    if (description === AlertDescription.close_notify) {
+      this.emit({ type: 'alert', level: level === 1 ? 'warning' : 'fatal', description });
+      await this.dispatch('CloseNotify');
+      return;
+    }
+    if (description === AlertDescription.user_canceled) {
+      this.emit({ type: 'alert', level: 'warning', description });
+      return;
+    }
+    // Every other alert is fatal in TLS 1.3 whatever its level (RFC 8446 §6.2).
+    this.emit({ type: 'alert', level: 'fatal', description });
+    const r = this.table.step(this.stateName, 'Alert', (g) => this.guard(g));
+    void r; // the table sends the connection to ERROR; we must not answer an alert with an alert
+    throw new TlsAlertReceivedError(description, `the peer (${this.role === 'client' ? 'server' : 'client'}) aborted the connection with alert ${alertName(description)} (${description}) while this ${this.role} was in state ${this.stateName}`);
+  }
+
+  // ---- records out ---------------------------------------------------------------------------
+
+  protected emit(e: TlsEvent): void { this.events.push(e); }
+
+  /** Queue a handshake message (added to the transcript unless post-handshake). Returns the framed bytes. */
+  protected queueHandshake(type: number, body: Uint8Array, options: { transcript?: boolean } = {}): Uint8Array {
+    const framed = frameHandshake(type, body);
+    if (options.transcript !== false) this.transcript.add(framed);
+    this.pendingHandshake.push(framed);
+    return framed;
+  }
+
+  /** Emit queued handshake messages under the current write keys (coalesced into records). */
+  protected async flushHandshake(): Promise<void> {
+    if (this.pendingHandshake.length === 0) return;
+    const data = concat(...this.pendingHandshake);
+    this.pendingHandshake = [];
+    await this.sendContent(ContentType.handshake, data);
+  }
+
+  protected async sendContent(type: number, data: Uint8Array): Promise<void> {
+    const limit = this.writeCipher ? this.sendLimit : MAX_PLAINTEXT;
+    let off = 0;
+    do {
+      const chunk = data.subarray(off, off + limit);
+      off += chunk.length;
+      if (this.writeCipher) {
+        let pad = 0;
+        if (this.padding > 0) {
+          const inner = chunk.length + 1;
+          pad = (this.padding - (inner % this.padding)) % this.padding;
+          pad = Math.min(pad, this.sendLimit + 1 - inner);
+        }
+        this.output.push(await this.writeCipher.seal(type, chunk, pad));
+      } else {
+        this.output.push(plaintextRecord(type, chunk, this.role === 'client' && type === ContentType.handshake && !this.transcript.ready ? 0x0301 : 0x0303));
+      }
+    } while (off < data.length);
+  }
+
+  private ccsSent = false;
+  /** Middlebox compatibility CCS (RFC 8446 §D.4): at most one per connection. */
+  protected async sendCcs(): Promise<void> {
+    if (this.ccsSent || !this.middleboxCompat) return;
+    this.ccsSent = true;
+    await this.flushHandshake();
+    this.output.push(plaintextRecord(ContentType.change_cipher_spec, Uint8Array.of(1)));
+  }
+  protected abstract readonly middleboxCompat: boolean;
+
+  protected async setWriteCipher(c: RecordCipher | undefined): Promise<void> {
+    await this.flushHandshake();
+    this.writeCipher = c;
+  }
+
+  protected setReadCipher(c: RecordCipher | undefined): void {
+    if (this.reassembler.pending > 0) throw new TlsPeerError('TLS_UNEXPECTED_MESSAGE', 'unexpected_message', 'a handshake message straddles a key change (RFC 8446 §5.1)');
+    this.readCipher = c;
+  }
+
+  protected keyLog(label: KeyLogLabelName, secret: Uint8Array): void {
+    if (!this.keyLogEnabled || !this.clientRandom) return;
+    this.emit({ type: 'keyLog', line: keyLogLine(label, this.clientRandom, secret) });
+  }
+
+  // ---- shared actions --------------------------------------------------------------------------
+
+  protected async sendApplicationData(): Promise<void> {
+    const d = this.currentData ?? new Uint8Array(0);
+    this.currentData = undefined;
+    await this.flushHandshake();
+    if (d.length > 0) await this.sendContent(ContentType.application_data, d);
+  }
+  protected deliverApplicationData(): void {
+    const d = this.currentData;
+    if (d && d.length > 0) this.emit({ type: 'data', data: d });
+  }
+  protected async sendCloseNotify(): Promise<void> {
+    await this.flushHandshake();
+    await this.sendContent(ContentType.alert, Uint8Array.of(1, 0));
+  }
+  protected onPeerClosed(): void {
+    if (!this.closedEmitted) { this.closedEmitted = true; this.emit({ type: 'closed' }); }
+  }
+
+  private async fatal(e: unknown): Promise<void> {
+    const err = asProtosmithError(e, `${this.role} in state ${this.stateName}`);
+    this.failure = err;
+    this.pendingHandshake = [];
+    if (!(err instanceof TlsAlertReceivedError)) {
+      const alert: AlertName = err.alert && isAlertName(err.alert) ? err.alert : 'internal_error';
+      const body = Uint8Array.of(2, AlertDescription[alert]);
+      try {
+        if (this.writeCipher) this.output.push(await this.writeCipher.seal(ContentType.alert, body, 0));
+        else this.output.push(plaintextRecord(ContentType.alert, body));
+      } catch {
+        this.output.push(plaintextRecord(ContentType.alert, body));
+      }
+    }
+    this.stateName = this.table.error;
+    this.emit({ type: 'error', error: err });
+  }
+}
+
+function toAlert(s: string): AlertName {
+  return isAlertName(s) ? s : 'unexpected_message';
+}
+
+export function hex(b: Uint8Array): string {
+  let s = '';
+  for (const x of b) s += x.toString(16).padStart(2, '0');
+  return s;
+}

@@ -1,0 +1,17 @@
+// protosmith TLS 1.3 engine: sans-IO client and server driven by the generated handshake tables.
+//   const c = new TlsClient({ crypto, now: Date.now, serverName, trustAnchors });
+//   c.start(); send(c.takeOutput()); for (const ev of await c.receive(bytes)) ...
+// See docs/engine-design.md.
+export { TlsClient } from './client.ts';
+export { TlsServer } from './server.ts';
+export type {
+  TlsClientConfig, TlsServerConfig, ClientSession, CertificateInput, ExpertOptions,
+  PeerVerificationRequest, PeerVerificationResult,
+} from './config.ts';
+export { CipherSuite, NamedGroup, SignatureScheme } from './config.ts';
+export type { TlsEvent, HandshakeCompleteEvent } from './events.ts';
+export {
+  ProtosmithError, TlsPeerError, TlsAlertReceivedError, TlsUsageError, TlsConfigError, TlsProviderError,
+  AlertDescription, alertName,
+} from './errors.ts';
+export type { Blame, AlertName, PeerErrorCode, UsageErrorCode, ConfigErrorCode } from './errors.ts';

@@ -1,0 +1,99 @@
+// Negotiation helpers shared by client and server: supported sets (config ∩ provider ∩ modern TLS 1.3),
+// certificate verification (runtime/x509, or the expert hook), CertificateVerify content.
+import { cipherSuiteParams, type CryptoProvider } from '../crypto/provider.ts';
+import { CERTIFICATE_ONLY_SCHEMES } from '../crypto/provider.ts';
+import { verifyCertificateChain } from '../x509/index.ts';
+import type { CertificateInput, ExpertOptions } from './config.ts';
+import { asProtosmithError, TlsConfigError, TlsPeerError } from './errors.ts';
+import { concat, enc } from './wire.ts';
+
+export const MODERN_SUITES: readonly number[] = [0x1301, 0x1302, 0x1303];
+export const MODERN_GROUPS: readonly number[] = [0x001d, 0x0017, 0x0018];
+export const MODERN_SCHEMES: readonly number[] = [0x0403, 0x0503, 0x0804, 0x0805, 0x0806, 0x0807];
+
+export function pick(what: string, requested: readonly number[] | undefined, modern: readonly number[], provider: readonly number[]): number[] {
+  const req = requested ?? modern;
+  for (const x of req) {
+    if (!modern.includes(x)) throw new TlsConfigError('TLS_CONFIG_UNSUPPORTED', `${what} 0x${x.toString(16).padStart(4, '0')} is not in the modern TLS 1.3 set protosmith allows (${modern.map((m) => '0x' + m.toString(16).padStart(4, '0')).join(', ')})`);
+  }
+  const out = req.filter((x) => provider.includes(x));
+  if (out.length === 0) throw new TlsConfigError('TLS_CONFIG_UNSUPPORTED', `none of the configured ${what}s is supported by the crypto provider`);
+  return out;
+}
+
+export function suiteParams(id: number) {
+  const p = cipherSuiteParams(id);
+  if (!p) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', `cipher suite 0x${id.toString(16)} is not a TLS 1.3 suite`);
+  return p;
+}
+
+const pemRe = /-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g;
+/** PEM or DER inputs to a DER list (PEM text may hold several certificates). */
+export function toDerList(inputs: readonly CertificateInput[], what: string): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (const x of inputs) {
+    if (x instanceof Uint8Array) { out.push(x); continue; }
+    if (typeof x !== 'string') throw new TlsConfigError('TLS_CONFIG_INVALID', `${what}: each entry must be PEM text or DER bytes`);
+    let m: RegExpExecArray | null;
+    let n = 0;
+    pemRe.lastIndex = 0;
+    while ((m = pemRe.exec(x)) !== null) { out.push(base64(m[1]!)); n++; }
+    if (n === 0) throw new TlsConfigError('TLS_CONFIG_INVALID', `${what}: a string entry holds no "-----BEGIN CERTIFICATE-----" block (pass PEM text, not a file path)`);
+  }
+  return out;
+}
+
+function base64(s: string): Uint8Array {
+  const clean = s.replace(/[^A-Za-z0-9+/=]/g, '');
+  const bin = atob(clean);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+export interface PeerChainCheck {
+  readonly crypto: CryptoProvider;
+  readonly chain: readonly Uint8Array[];
+  readonly role: 'client' | 'server'; // who is verifying
+  readonly serverName: string | undefined;
+  readonly now: number;
+  readonly trustAnchors: readonly Uint8Array[] | undefined;
+  readonly expert: ExpertOptions | undefined;
+}
+
+/** Verify the peer's chain; returns the leaf SPKI. Errors keep runtime/x509's codes and alerts. */
+export async function verifyPeerChain(c: PeerChainCheck): Promise<Uint8Array> {
+  try {
+    if (c.expert?.dangerouslyVerifyPeer) {
+      const r = await c.expert.dangerouslyVerifyPeer({ chain: c.chain, serverName: c.serverName, role: c.role, now: c.now });
+      return r.leafSpki;
+    }
+    if (!c.trustAnchors || c.trustAnchors.length === 0) throw new TlsConfigError('TLS_CONFIG_MISSING', `trustAnchors are required to verify the ${c.role === 'client' ? 'server' : 'client'} certificate; verification cannot be disabled`);
+    const r = await verifyCertificateChain({
+      crypto: c.crypto, trustAnchors: c.trustAnchors, chain: c.chain, now: c.now,
+      purpose: c.role === 'client' ? 'serverAuth' : 'clientAuth', serverName: c.serverName,
+    });
+    return r.leafSpki;
+  } catch (e) {
+    throw asProtosmithError(e, `verifying the ${c.role === 'client' ? 'server' : 'client'} certificate chain`);
+  }
+}
+
+/** RFC 8446 §4.4.3: 64 spaces, context string, 0, transcript hash. */
+export function certificateVerifyContent(server: boolean, transcriptHash: Uint8Array): Uint8Array {
+  const pad = new Uint8Array(64).fill(0x20);
+  return concat(pad, enc(server ? 'TLS 1.3, server CertificateVerify' : 'TLS 1.3, client CertificateVerify'), Uint8Array.of(0), transcriptHash);
+}
+
+export async function checkCertificateVerify(crypto: CryptoProvider, spki: Uint8Array, scheme: number, offered: readonly number[], signature: Uint8Array, content: Uint8Array, who: string): Promise<void> {
+  if (CERTIFICATE_ONLY_SCHEMES.includes(scheme) || !offered.includes(scheme)) {
+    throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', `${who} CertificateVerify uses signature scheme 0x${scheme.toString(16)}, which was not offered in signature_algorithms (RFC 8446 §4.4.3)`);
+  }
+  let ok: boolean;
+  try {
+    ok = await crypto.verify(spki, scheme, content, signature);
+  } catch (e) {
+    throw asProtosmithError(e, `${who} CertificateVerify`);
+  }
+  if (!ok) throw new TlsPeerError('TLS_BAD_SIGNATURE', 'decrypt_error', `${who} CertificateVerify signature (scheme 0x${scheme.toString(16)}) does not verify with the certificate's key: the peer does not hold the private key, or the transcript differs`);
+}
