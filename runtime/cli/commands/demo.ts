@@ -46,16 +46,15 @@ interface DemoPki { caPem: string; certPem: string; keyPem: string }
 
 /** A throwaway CA and a localhost/127.0.0.1 leaf, made in memory with @peculiar/x509 (WebCrypto keys). */
 async function makePki(): Promise<DemoPki> {
-  x509.cryptoProvider.set(webcrypto as unknown as Crypto);
   const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
   const notBefore = new Date(Date.now() - 60_000);
   const notAfter = new Date(Date.now() + 86400_000);
-  const caKeys = await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify']) as CryptoKeyPair;
+  const caKeys = await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify']) as webcrypto.CryptoKeyPair;
   const ca = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: '01', name: 'CN=protosmith demo CA', notBefore, notAfter, signingAlgorithm: alg, keys: caKeys,
     extensions: [new x509.BasicConstraintsExtension(true, 0, true), new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true)],
   });
-  const leafKeys = await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify']) as CryptoKeyPair;
+  const leafKeys = await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify']) as webcrypto.CryptoKeyPair;
   const leaf = await x509.X509CertificateGenerator.create({
     serialNumber: '02', subject: 'CN=localhost', issuer: ca.subject, notBefore, notAfter, signingAlgorithm: alg,
     publicKey: leafKeys.publicKey, signingKey: caKeys.privateKey,
