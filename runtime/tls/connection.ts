@@ -13,7 +13,7 @@
 import type { CipherSuiteParams, CryptoProvider } from '../crypto/provider.ts';
 import {
   AlertDescription, alertName, asProtosmithError, isAlertName, ProtosmithError, TlsAlertReceivedError,
-  TlsConfigError, TlsPeerError, TlsUsageError, type AlertName,
+  TlsConfigError, TlsPeerError, TlsProviderError, TlsUsageError, type AlertName,
 } from './errors.ts';
 import type { TlsEvent } from './events.ts';
 import {
@@ -360,6 +360,9 @@ export abstract class Connection {
   }
 
   protected async sendContent(type: number, data: Uint8Array): Promise<void> {
+    if (type === ContentType.application_data && !this.writeCipher) {
+      throw new TlsProviderError(`refusing to send application data without record protection (${this.role} state ${this.stateName}); this is an engine bug`);
+    }
     const limit = this.writeCipher ? this.sendLimit : MAX_PLAINTEXT;
     let off = 0;
     do {

@@ -168,6 +168,7 @@ export class TlsServer extends Connection {
     let cookieGroup: number | undefined;
     const ck = findExt(ch.extensions, ExtensionType.cookie);
     if (ck) {
+      if (this.hrrSent === false && prev !== undefined) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', 'ClientHello carries a cookie that was never sent');
       const r = new Reader(ck.data, 'ClientHello.cookie');
       const c = r.vec(2, 'cookie', 1); r.end_('cookie');
       const contents = await openCookie(this.crypto, this.cookieKey, c);
@@ -180,8 +181,9 @@ export class TlsServer extends Connection {
         // A retry answered to another server of the fleet: rebuild message_hash + HelloRetryRequest.
         const suite = suiteParams(contents.cipherSuite);
         this.transcript.resetWithMessageHash(suite.hash, contents.clientHello1Hash);
-        this.transcript.add(frameHandshake(2, this.hrrBody(ch.legacy_session_id, contents.cipherSuite, contents.group, c)));
+        this.transcript.add(frameHandshake(2, this.hrrBody(ch.legacy_session_id, contents.cipherSuite, contents.newShare ? contents.group : undefined, c)));
         this.hrrSent = true;
+        this.hrrNewShare = contents.newShare;
       }
     }
     const suite = suiteParams(suiteId);
@@ -203,7 +205,7 @@ export class TlsServer extends Connection {
     if (this.hrrSent) {
       const want = cookieGroup ?? prev?.group;
       const s = shares.find((x) => x.group === want);
-      if (!s || shares.length !== 1) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', `second ClientHello must carry exactly one key share, for the group 0x${(want ?? 0).toString(16)} the HelloRetryRequest selected (RFC 8446 §4.1.4)`);
+      if (!s || (this.hrrNewShare && shares.length !== 1)) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', `second ClientHello must carry exactly one key share, for the group 0x${(want ?? 0).toString(16)} the HelloRetryRequest selected (RFC 8446 §4.1.4)`);
       group = s.group; peerShare = s.key;
     } else {
       for (const g of this.groups) {
@@ -296,9 +298,12 @@ export class TlsServer extends Connection {
   }
 
   private pskIndex = 0;
+  private hrrNewShare = true;
 
-  private hrrBody(sessionId: Uint8Array, suite: number, group: number, cookie: Uint8Array | undefined): Uint8Array {
-    const exts: Extension[] = [ext(ExtensionType.supported_versions, (w) => w.u16(0x0304)), ext(ExtensionType.key_share, (w) => w.u16(group))];
+  /** HelloRetryRequest body; key_share only when the client must send a new share (group undefined otherwise). */
+  private hrrBody(sessionId: Uint8Array, suite: number, group: number | undefined, cookie: Uint8Array | undefined): Uint8Array {
+    const exts: Extension[] = [ext(ExtensionType.supported_versions, (w) => w.u16(0x0304))];
+    if (group !== undefined) exts.push(ext(ExtensionType.key_share, (w) => w.u16(group)));
     if (cookie) exts.push(ext(ExtensionType.cookie, (w) => w.vec(2, cookie)));
     return encodeServerHello({ random: HRR_RANDOM, legacy_session_id_echo: sessionId, cipher_suite: suite, extensions: exts });
   }
@@ -319,10 +324,12 @@ export class TlsServer extends Connection {
   private async sendHelloRetryRequest(): Promise<void> {
     const n = this.neg!;
     const ch1Hash = this.transcript.pendingDigest(n.suite.hash);
-    const cookie = await sealCookie(this.crypto, this.cookieKey, { cipherSuite: n.suite.id, group: n.group, clientHello1Hash: ch1Hash });
+    const newShare = n.peerShare === undefined;
+    const cookie = await sealCookie(this.crypto, this.cookieKey, { cipherSuite: n.suite.id, group: n.group, newShare, clientHello1Hash: ch1Hash });
     this.transcript.replaceWithMessageHash(n.suite.hash);
     this.hrrSent = true;
-    this.queueHandshake(2, this.hrrBody(n.ch.legacy_session_id, n.suite.id, n.group, cookie));
+    this.hrrNewShare = newShare;
+    this.queueHandshake(2, this.hrrBody(n.ch.legacy_session_id, n.suite.id, newShare ? n.group : undefined, cookie));
   }
 
   private async sendServerHello(): Promise<void> {

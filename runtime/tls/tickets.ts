@@ -58,10 +58,10 @@ export async function openTicket(crypto: CryptoProvider, key: Uint8Array, sealed
   } catch { return undefined; }
 }
 
-export interface CookieContents { readonly cipherSuite: number; readonly group: number; readonly clientHello1Hash: Uint8Array }
+export interface CookieContents { readonly cipherSuite: number; readonly group: number; readonly newShare: boolean; readonly clientHello1Hash: Uint8Array }
 
 export async function sealCookie(crypto: CryptoProvider, key: Uint8Array, c: CookieContents): Promise<Uint8Array> {
-  return seal(crypto, key, COOKIE_AAD, new Writer().u16(c.cipherSuite).u16(c.group).vec(1, c.clientHello1Hash).finish());
+  return seal(crypto, key, COOKIE_AAD, new Writer().u16(c.cipherSuite).u16(c.group).u8(c.newShare ? 1 : 0).vec(1, c.clientHello1Hash).finish());
 }
 
 export async function openCookie(crypto: CryptoProvider, key: Uint8Array, sealed: Uint8Array): Promise<CookieContents | undefined> {
@@ -69,8 +69,8 @@ export async function openCookie(crypto: CryptoProvider, key: Uint8Array, sealed
   if (!plain) return undefined;
   try {
     const r = new Reader(plain, 'cookie');
-    const cipherSuite = r.u16('suite'); const group = r.u16('group'); const clientHello1Hash = r.vec(1, 'hash').slice();
+    const cipherSuite = r.u16('suite'); const group = r.u16('group'); const newShare = r.u8('new_share') === 1; const clientHello1Hash = r.vec(1, 'hash').slice();
     r.end_('hash');
-    return { cipherSuite, group, clientHello1Hash };
+    return { cipherSuite, group, newShare, clientHello1Hash };
   } catch { return undefined; }
 }
