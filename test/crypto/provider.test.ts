@@ -1,0 +1,133 @@
+// The node provider through its interface: signing-key handles, randomness pinning, transcript
+// hashes, key shares and the typed errors each misuse produces.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createHash, X509Certificate } from 'node:crypto';
+import { createNodeProvider, nodeSigningKey } from '../../runtime/crypto/node/index.ts';
+import { CryptoError, NamedGroup, SignatureScheme, cipherSuiteParams } from '../../runtime/crypto/provider.ts';
+import { pinnedRandom } from '../../runtime/crypto/testing/pinned-random.ts';
+import { testPki, KEY_KINDS } from '../support/pki.ts';
+
+const p = createNodeProvider();
+const pki = testPki();
+
+async function err(f: () => unknown): Promise<CryptoError> {
+  try { await f(); } catch (e) { assert.instance(e, CryptoError); return e as CryptoError; }
+  assert.unreachable('expected a CryptoError');
+  throw new Error('unreachable');
+}
+
+const expectedSchemes = {
+  p256: [SignatureScheme.ecdsa_secp256r1_sha256],
+  p384: [SignatureScheme.ecdsa_secp384r1_sha384],
+  rsa2048: [SignatureScheme.rsa_pss_rsae_sha256, SignatureScheme.rsa_pss_rsae_sha384, SignatureScheme.rsa_pss_rsae_sha512],
+  ed25519: [SignatureScheme.ed25519],
+} as const;
+
+test('nodeSigningKey: each key type offers exactly its TLS 1.3 schemes, and every signature verifies with the certificate key (and not over other bytes)', async () => {
+  for (const kind of KEY_KINDS) {
+    const cert = pki.servers[kind];
+    const key = nodeSigningKey(cert.keyPem);
+    assert.equal([...key.schemes], [...expectedSchemes[kind]], kind);
+    const spki = Uint8Array.from(new X509Certificate(Buffer.from(cert.certDer)).publicKey.export({ format: 'der', type: 'spki' }));
+    const msg = new TextEncoder().encode(`${' '.repeat(64)}TLS 1.3, server CertificateVerify\0${kind}`);
+    for (const scheme of key.schemes) {
+      const sig = await key.sign(scheme, msg);
+      if (kind === 'p256' || kind === 'p384') assert.is(sig[0], 0x30, 'ECDSA signatures are DER SEQUENCEs');
+      assert.ok(await p.verify(spki, scheme, msg, sig), `${kind} 0x${scheme.toString(16)} verifies`);
+      assert.not.ok(await p.verify(spki, scheme, msg.subarray(1), sig), `${kind} 0x${scheme.toString(16)} fails on other bytes`);
+    }
+  }
+});
+
+test('a signing key refuses schemes it cannot produce (CRYPTO_SCHEME_NOT_SUPPORTED_BY_KEY, blame local); unreadable keys are config errors', async () => {
+  const ec = nodeSigningKey(pki.servers.p256.keyPem);
+  const e = await err(() => ec.sign(SignatureScheme.rsa_pss_rsae_sha256, new Uint8Array(1)));
+  assert.is(e.code, 'CRYPTO_SCHEME_NOT_SUPPORTED_BY_KEY');
+  assert.is(e.blame, 'local');
+  assert.match(e.message, /ecdsa_secp256r1_sha256/);
+  const rsa = nodeSigningKey(pki.servers.rsa2048.keyPem);
+  assert.is((await err(() => rsa.sign(SignatureScheme.rsa_pkcs1_sha256, new Uint8Array(1)))).code, 'CRYPTO_SCHEME_NOT_SUPPORTED_BY_KEY', 'PKCS#1 v1.5 is never used for CertificateVerify');
+  const bad = await err(() => nodeSigningKey('-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n'));
+  assert.is(bad.code, 'CRYPTO_INVALID_KEY');
+  assert.is(bad.blame, 'config');
+  assert.is((await err(() => nodeSigningKey(pki.servers.p256.certPem))).code, 'CRYPTO_INVALID_KEY', 'a certificate is not a private key');
+});
+
+test('a pinned random source serves its pool in order, logs each draw, and fails loudly when exhausted', async () => {
+  const pool = pinnedRandom('000102030405');
+  const rp = createNodeProvider({ randomBytes: pool.take });
+  assert.equal(Array.from(rp.randomBytes(2)), [0, 1]);
+  assert.equal(Array.from(rp.randomBytes(3)), [2, 3, 4]);
+  assert.equal(pool.log, [{ offset: 0, length: 2 }, { offset: 2, length: 3 }]);
+  const e = await err(() => rp.randomBytes(2));
+  assert.is(e.code, 'CRYPTO_PROVIDER_FAILURE');
+  assert.match(e.message, /exhausted/);
+  assert.is(pool.remaining, 1);
+});
+
+test('key shares draw their private scalar from the provider random source: the same pool gives the same public key', async () => {
+  for (const group of [NamedGroup.x25519, NamedGroup.secp256r1, NamedGroup.secp384r1]) {
+    const pool = new Uint8Array(48).fill(0x42);
+    const a = await createNodeProvider({ randomBytes: pinnedRandom(pool).take }).generateKeyShare(group);
+    const b = await createNodeProvider({ randomBytes: pinnedRandom(pool).take }).generateKeyShare(group);
+    assert.equal(Array.from(a.publicKey), Array.from(b.publicKey));
+    assert.is(a.publicKey.length, group === NamedGroup.x25519 ? 32 : group === NamedGroup.secp256r1 ? 65 : 97);
+    const c = await p.generateKeyShare(group);
+    assert.equal(Array.from(await a.agree(c.publicKey)), Array.from(await c.agree(a.publicKey)));
+  }
+});
+
+test('EC scalars out of range (0 or >= n) are redrawn, not used', async () => {
+  // First draw all-0xff (>= n for P-256), second all-zero (0), third valid.
+  const pool = new Uint8Array(96);
+  pool.fill(0xff, 0, 32);
+  pool.fill(0x01, 64, 96);
+  const src = pinnedRandom(pool);
+  const share = await createNodeProvider({ randomBytes: src.take }).generateKeyShare(NamedGroup.secp256r1);
+  assert.is(src.consumed, 96);
+  const again = await createNodeProvider({ randomBytes: pinnedRandom(new Uint8Array(32).fill(1)).take }).generateKeyShare(NamedGroup.secp256r1);
+  assert.equal(Array.from(share.publicKey), Array.from(again.publicKey));
+});
+
+test('ECDH key shares refuse compressed, truncated, wrong-curve and off-curve points with illegal_parameter', async () => {
+  const mine = await p.generateKeyShare(NamedGroup.secp256r1);
+  const other384 = await p.generateKeyShare(NamedGroup.secp384r1);
+  const offCurve = mine.publicKey.slice();
+  offCurve[64]! ^= 1;
+  const compressed = Uint8Array.of(2 + (mine.publicKey[64]! & 1), ...mine.publicKey.subarray(1, 33));
+  for (const [what, bad] of [['compressed', compressed], ['truncated', mine.publicKey.subarray(0, 64)], ['P-384 point', other384.publicKey], ['off-curve', offCurve], ['empty', new Uint8Array(0)]] as const) {
+    const e = await err(() => mine.agree(bad));
+    assert.is(e.code, 'CRYPTO_INVALID_PEER_KEY_SHARE', what);
+    assert.is(e.alert, 'illegal_parameter', what);
+    assert.is(e.blame, 'peer', what);
+  }
+});
+
+test('unsupported groups, hashes and AEAD key sizes are typed errors, and capabilities list only what works', async () => {
+  assert.is((await err(() => p.generateKeyShare(0x001e))).code, 'CRYPTO_UNSUPPORTED_ALGORITHM', 'x448');
+  assert.is((await err(() => p.importAeadKey('aes-128-gcm', new Uint8Array(32)))).code, 'CRYPTO_INVALID_ARGUMENT');
+  assert.is((await err(() => p.createHash('md5' as never))).code, 'CRYPTO_UNSUPPORTED_ALGORITHM');
+  const caps = p.capabilities();
+  for (const s of caps.cipherSuites) assert.ok(cipherSuiteParams(s), `suite 0x${s.toString(16)}`);
+  for (const g of caps.groups) await p.generateKeyShare(g);
+  for (const s of caps.signatureSchemes) assert.ok(caps.certificateSignatureSchemes.includes(s));
+  assert.not.ok(caps.signatureSchemes.includes(SignatureScheme.rsa_pkcs1_sha256), 'rsa_pkcs1 is certificate-only');
+});
+
+test('transcript hash: snapshot does not finalise, clone is independent, results equal a one-shot hash', () => {
+  for (const alg of ['sha256', 'sha384'] as const) {
+    const t = p.createHash(alg);
+    t.update(Uint8Array.of(1, 2));
+    const s1 = t.snapshot();
+    const fork = t.clone();
+    t.update(Uint8Array.of(3));
+    fork.update(Uint8Array.of(9));
+    assert.equal(Array.from(s1), Array.from(createHash(alg).update(Uint8Array.of(1, 2)).digest()));
+    assert.equal(Array.from(t.snapshot()), Array.from(p.hash(alg, Uint8Array.of(1, 2, 3))));
+    assert.equal(Array.from(fork.snapshot()), Array.from(p.hash(alg, Uint8Array.of(1, 2, 9))));
+    assert.is(t.outputLength, alg === 'sha256' ? 32 : 48);
+  }
+});
+
+test.run();

@@ -1,0 +1,137 @@
+// Record protection limits and properties (RFC 8446 §5.2–§5.4) and key-schedule misuse guards.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import fc from 'fast-check';
+import { createNodeProvider } from '../../runtime/crypto/node/index.ts';
+import { cipherSuiteParams } from '../../runtime/crypto/provider.ts';
+import { hkdfExpandLabel, KeySchedule, exportKeyingMaterial } from '../../runtime/tls/keyschedule.ts';
+import { RecordProtection } from '../../runtime/tls/record-protection.ts';
+
+const p = createNodeProvider();
+const suites = [0x1301, 0x1302, 0x1303].map((s) => cipherSuiteParams(s)!);
+
+async function code(f: () => Promise<unknown>): Promise<{ code?: string; alert?: string; blame?: string } | undefined> {
+  try { await f(); return undefined; } catch (e) { return e as { code?: string; alert?: string; blame?: string }; }
+}
+
+function header(length: number, type = 23): Uint8Array {
+  return Uint8Array.of(type, 3, 3, length >> 8, length & 0xff);
+}
+
+test('seal/open round-trips any content type, content and padding at any sequence number, for every suite', async () => {
+  await fc.assert(fc.asyncProperty(
+    fc.constantFrom(...suites), fc.uint8Array({ maxLength: 300 }), fc.integer({ min: 1, max: 255 }), fc.integer({ min: 0, max: 200 }), fc.bigInt({ min: 0n, max: (1n << 64n) - 2n }),
+    async (suite, content, type, padding, seq) => {
+      const secret = new Uint8Array(suite.hashLength).fill(3);
+      const a = await RecordProtection.fromSecret(p, suite, secret, { initialSequence: seq });
+      const b = await RecordProtection.fromSecret(p, suite, secret, { initialSequence: seq });
+      const rec = await a.seal(type, content, padding);
+      assert.is(rec.length, 5 + content.length + 1 + padding + 16);
+      const out = await b.open(rec.subarray(0, 5), rec.subarray(5));
+      assert.is(out.type, type);
+      assert.equal(Array.from(out.content), Array.from(content));
+      assert.is(b.sequence, seq + 1n);
+    }), { numRuns: 150 });
+});
+
+test('the nonce is iv XOR the 64-bit sequence number: a record opens only at the sequence it was sealed at', async () => {
+  const suite = suites[0]!;
+  const secret = new Uint8Array(32).fill(9);
+  const sealer = await RecordProtection.fromSecret(p, suite, secret, { initialSequence: 0x0102030405060708n });
+  const rec = await sealer.seal(23, Uint8Array.of(1, 2, 3), 0);
+  for (const seq of [0n, 0x0102030405060707n, 0x0102030405060709n, 0x8102030405060708n]) {
+    const opener = await RecordProtection.fromSecret(p, suite, secret, { initialSequence: seq });
+    assert.is((await code(() => opener.open(rec.subarray(0, 5), rec.subarray(5))))?.code, 'TLS_BAD_RECORD_MAC', `seq ${seq}`);
+  }
+  // Independent nonce computation with the raw AEAD: iv XOR seq (left-padded).
+  const keyBytes = await hkdfExpandLabel(p, suite.hash, secret, 'key', new Uint8Array(0), 16);
+  const iv = await hkdfExpandLabel(p, suite.hash, secret, 'iv', new Uint8Array(0), 12);
+  const nonce = iv.slice();
+  const seqBytes = [1, 2, 3, 4, 5, 6, 7, 8];
+  for (let i = 0; i < 8; i++) nonce[4 + i]! ^= seqBytes[i]!;
+  const key = await p.importAeadKey('aes-128-gcm', keyBytes);
+  assert.equal(Array.from(await key.open(nonce, rec.subarray(0, 5), rec.subarray(5))), [1, 2, 3, 23]);
+});
+
+test('sequence number 2^64-1 is the last one usable; the next seal or open is refused (TLS_SEQUENCE_OVERFLOW, blame local)', async () => {
+  const suite = suites[2]!;
+  const secret = new Uint8Array(32).fill(1);
+  const last = (1n << 64n) - 1n;
+  const a = await RecordProtection.fromSecret(p, suite, secret, { initialSequence: last });
+  const b = await RecordProtection.fromSecret(p, suite, secret, { initialSequence: last });
+  const rec = await a.seal(23, Uint8Array.of(7), 0);
+  await b.open(rec.subarray(0, 5), rec.subarray(5));
+  const e1 = await code(() => a.seal(23, Uint8Array.of(7), 0));
+  assert.is(e1?.code, 'TLS_SEQUENCE_OVERFLOW');
+  assert.is(e1?.blame, 'local');
+  assert.is((await code(() => b.open(rec.subarray(0, 5), rec.subarray(5))))?.code, 'TLS_SEQUENCE_OVERFLOW');
+  assert.is((await code(() => RecordProtection.fromSecret(p, suite, secret, { initialSequence: 1n << 64n })))?.code, 'TLS_BAD_ARGUMENT');
+});
+
+test('sealing more than 2^14 content bytes, or content+type+padding over 2^14+1, is refused as API misuse', async () => {
+  const rp = await RecordProtection.fromSecret(p, suites[0]!, new Uint8Array(32));
+  assert.is((await code(() => rp.seal(23, new Uint8Array(16385), 0)))?.code, 'TLS_BAD_ARGUMENT');
+  assert.is((await code(() => rp.seal(23, new Uint8Array(16384), 1)))?.code, 'TLS_BAD_ARGUMENT');
+  assert.is((await code(() => rp.seal(23, new Uint8Array(1), -1)))?.code, 'TLS_BAD_ARGUMENT');
+  const max = await rp.seal(23, new Uint8Array(16384), 0);
+  assert.is(max.length, 5 + 16384 + 1 + 16);
+  assert.is(rp.sequence, 1n, 'refused seals do not consume sequence numbers');
+});
+
+test('open refuses: oversize fragment (record_overflow), non-application_data outer type (unexpected_message), short fragment (bad_record_mac)', async () => {
+  const rp = await RecordProtection.fromSecret(p, suites[0]!, new Uint8Array(32));
+  const big = await code(() => rp.open(header(16384 + 257), new Uint8Array(16384 + 257)));
+  assert.is(big?.code, 'TLS_RECORD_OVERFLOW');
+  assert.is(big?.alert, 'record_overflow');
+  const wrongType = await code(() => rp.open(header(20, 22), new Uint8Array(20)));
+  assert.is(wrongType?.code, 'TLS_UNEXPECTED_MESSAGE');
+  assert.is(wrongType?.alert, 'unexpected_message');
+  for (const n of [0, 1, 15, 16]) {
+    const e = await code(() => rp.open(header(n), new Uint8Array(n)));
+    assert.is(e?.code, 'TLS_BAD_RECORD_MAC', `fragment of ${n} bytes`);
+    assert.is(e?.alert, 'bad_record_mac');
+  }
+});
+
+test('a decrypted inner plaintext of only zeros (no content type) is unexpected_message; one over 2^14+1 bytes is record_overflow', async () => {
+  const suite = suites[0]!;
+  const secret = new Uint8Array(32).fill(5);
+  const keyBytes = await hkdfExpandLabel(p, suite.hash, secret, 'key', new Uint8Array(0), 16);
+  const iv = await hkdfExpandLabel(p, suite.hash, secret, 'iv', new Uint8Array(0), 12);
+  const key = await p.importAeadKey('aes-128-gcm', keyBytes);
+  for (const [inner, want, alert] of [[new Uint8Array(40), 'TLS_UNEXPECTED_MESSAGE', 'unexpected_message'], [new Uint8Array(16386).fill(23), 'TLS_RECORD_OVERFLOW', 'record_overflow']] as const) {
+    const h = header(inner.length + 16);
+    const body = await key.seal(iv, h, inner);
+    const rp = await RecordProtection.fromSecret(p, suite, secret);
+    const e = await code(() => rp.open(h, body));
+    assert.is(e?.code, want);
+    assert.is(e?.alert, alert);
+  }
+});
+
+test('the key schedule refuses secrets out of RFC 8446 §7.1 order and stages entered twice', async () => {
+  const ks = await KeySchedule.start(p, 'sha256');
+  const h = new Uint8Array(32);
+  assert.is((await code(() => ks.clientHandshakeTrafficSecret(h)))?.code, 'TLS_KEY_SCHEDULE_STAGE');
+  assert.is((await code(() => ks.enterMaster()))?.code, 'TLS_KEY_SCHEDULE_STAGE');
+  await ks.enterHandshake(new Uint8Array(32).fill(1));
+  assert.is((await code(() => ks.binderKey('resumption')))?.code, 'TLS_KEY_SCHEDULE_STAGE');
+  assert.is((await code(() => ks.enterHandshake(new Uint8Array(32))))?.code, 'TLS_KEY_SCHEDULE_STAGE');
+  await ks.enterMaster();
+  assert.is(ks.stage, 'master');
+  assert.is((await code(() => ks.serverHandshakeTrafficSecret(h)))?.code, 'TLS_KEY_SCHEDULE_STAGE');
+  assert.is((await ks.resumptionMasterSecret(h)).length, 32);
+});
+
+test('HKDF-Expand-Label and the exporter refuse labels, contexts and lengths that do not fit their encodings', async () => {
+  const secret = new Uint8Array(48);
+  assert.is((await code(() => hkdfExpandLabel(p, 'sha384', secret, 'x'.repeat(250), new Uint8Array(0), 16)))?.code, 'TLS_BAD_ARGUMENT');
+  assert.is((await hkdfExpandLabel(p, 'sha384', secret, 'x'.repeat(249), new Uint8Array(0), 16)).length, 16);
+  assert.is((await code(() => hkdfExpandLabel(p, 'sha384', secret, 'key', new Uint8Array(256), 16)))?.code, 'TLS_BAD_ARGUMENT');
+  assert.is((await code(() => hkdfExpandLabel(p, 'sha384', secret, 'key', new Uint8Array(0), 70000)))?.code, 'TLS_BAD_ARGUMENT');
+  assert.is((await code(() => exportKeyingMaterial(p, 'sha256', new Uint8Array(32), 'EXPORTER-x', new Uint8Array(0), 255 * 32 + 1)))?.code, 'TLS_BAD_ARGUMENT');
+  // A long exporter context is fine: it is hashed first.
+  assert.is((await exportKeyingMaterial(p, 'sha256', new Uint8Array(32), 'EXPORTER-x', new Uint8Array(5000), 8)).length, 8);
+});
+
+test.run();
