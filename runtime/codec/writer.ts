@@ -42,6 +42,12 @@ export class Writer {
     return v;
   }
 
+  /** Checks that a repeated field's value is an array. */
+  array<T>(v: readonly T[], field: string | number): readonly T[] {
+    if (!Array.isArray(v)) this.fail('wrong_type', field, 'an array', v);
+    return v;
+  }
+
   u1(v: number, field: string | number): void {
     if (!(v >= 0 && v <= 0xff && Number.isInteger(v))) this.checkUint(v, 1, field);
     this.ensure(1);

@@ -1,0 +1,610 @@
+// IR -> TypeScript, built with ts-morph (source-file construction, then getFullText()). Reads only the IR.
+// Generated code is straight-line: one read*/write* function per type, integer reads inlined as Reader
+// calls, no closures or interpretation at run time. Output is deterministic for the same IR.
+import { IndentationText, NewLineKind, Project, QuoteKind, StructureKind, VariableDeclarationKind, type SourceFile } from 'ts-morph';
+import { show, usesIo, type Expr } from './expr.ts';
+import { resolveEnumName } from './passes.ts';
+import type { CaseTarget, EnumDef, Field, Program, Spec, TypeDef, TypeRef } from './ir.ts';
+
+export interface EmitOptions {
+  /** First line of the file (the @generated header). */
+  readonly header: string;
+  /** Import specifier of runtime/codec/index.ts from the generated file. */
+  readonly runtimeImport: string;
+  /** Import specifier of another spec's generated file, by meta.id. */
+  importFor(specId: string): string;
+}
+
+const RESERVED = new Set(['break', 'case', 'catch', 'class', 'const', 'continue', 'debugger', 'default', 'delete', 'do', 'else', 'enum', 'export', 'extends', 'false', 'finally', 'for', 'function', 'if', 'import', 'in', 'instanceof', 'new', 'null', 'return', 'super', 'switch', 'this', 'throw', 'true', 'try', 'typeof', 'var', 'void', 'while', 'with', 'implements', 'interface', 'let', 'package', 'private', 'protected', 'public', 'static', 'yield', 'await', 'arguments', 'eval', 'undefined', 'NaN', 'Infinity']);
+const local = (id: string): string => (RESERVED.has(id) ? `${id}_` : id);
+const q = (s: string): string => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+const hexLit = (v: bigint | number): string => {
+  const n = BigInt(v);
+  return n > 9n ? `0x${n.toString(16).padStart(n > 0xffn ? 4 : 2, '0')}` : n.toString();
+};
+
+let projectCache: Project | undefined;
+function project(): Project {
+  projectCache ??= new Project({
+    useInMemoryFileSystem: true,
+    manipulationSettings: { indentationText: IndentationText.TwoSpaces, newLineKind: NewLineKind.LineFeed, quoteKind: QuoteKind.Single, useTrailingCommas: true },
+  });
+  return projectCache;
+}
+
+type Ty = 'int' | 'bigint' | 'bool' | 'bytes' | 'array' | 'other';
+
+interface Ctx {
+  readonly program: Program;
+  readonly spec: Spec;
+  readonly type: TypeDef;
+  /** 'read' or 'write' side. */
+  readonly side: 'read' | 'write';
+  readonly io: string;
+}
+
+class Emitter {
+  private readonly imports = new Map<string, Set<string>>();
+  private readonly runtime = new Set<string>();
+  private readonly typeRuntime = new Set<string>();
+  private readonly enumSets = new Set<string>();
+  private tmp = 0;
+
+  constructor(private readonly program: Program, private readonly spec: Spec, private readonly opts: EmitOptions) {}
+
+  // ---- names across files
+  private use(specId: string, name: string): string {
+    if (specId !== this.spec.id) {
+      if (!this.imports.has(specId)) this.imports.set(specId, new Set());
+      this.imports.get(specId)!.add(name);
+    }
+    return name;
+  }
+  private typeName(key: string): string {
+    const t = this.program.types.get(key)!;
+    return this.use(t.specId, t.tsName);
+  }
+  private fn(prefix: 'read' | 'write', key: string): string {
+    const t = this.program.types.get(key)!;
+    return this.use(t.specId, `${prefix}${t.tsName}`);
+  }
+  private enumName(key: string): string {
+    const e = this.program.enums.get(key)!;
+    return this.use(e.specId, e.tsName);
+  }
+  private enumValueName(v: bigint, key: string | undefined): string {
+    if (!key) return '';
+    const e = this.program.enums.get(key)!;
+    const n = e.values.find((x) => x.value === v);
+    return n ? ` /* ${e.id}::${n.name} */` : '';
+  }
+  private t(): string {
+    return `$${++this.tmp}`;
+  }
+
+  // ---- TS types
+  private uintTs(f: { width: number; enumKey?: string }): string {
+    if (f.width === 8) return 'bigint';
+    return f.enumKey ? this.enumName(f.enumKey) : 'number';
+  }
+  private targetTs(c: CaseTarget): string {
+    return c.kind === 'bytes' ? 'Uint8Array' : this.typeName(c.ref.type);
+  }
+  private elemTs(f: Field): string {
+    const ty = f.type;
+    switch (ty.kind) {
+      case 'uint': return this.uintTs(ty);
+      case 'bytes': case 'contents': return 'Uint8Array';
+      case 'struct': return this.typeName(ty.ref.type);
+      case 'switch': {
+        const all = [...ty.cases.map((c) => this.targetTs(c.target)), ...(ty.fallback ? [this.targetTs(ty.fallback)] : [])];
+        return [...new Set(all)].join(' | ') || 'never';
+      }
+    }
+  }
+  private fieldTs(f: Field): string {
+    const e = this.elemTs(f);
+    return f.repeat ? (e.includes(' | ') ? `(${e})[]` : `${e}[]`) : e;
+  }
+  private visible(t: TypeDef): Field[] {
+    return t.fields.filter((f) => !f.derived && f.type.kind !== 'contents');
+  }
+  private provenance(f: Field): string {
+    const parts = [f.ksyType === 'switch' ? `switch-on ${show((f.type as { on: Expr }).on)}` : f.ksyType];
+    if (f.size === 'eos') parts.push('size-eos');
+    else if (f.size) parts.push(`size ${show(f.size)}`);
+    if (f.repeat) parts.push(f.repeat.kind === 'eos' ? 'repeat eos' : `repeat ${show(f.repeat.count)}`);
+    if (f.cond) parts.push(`if ${show(f.cond)}`);
+    return `${parts.join(', ')} ${f.id}`;
+  }
+  private propDoc(f: Field): string {
+    const lines = [this.provenance(f)];
+    if (f.valid) lines.push(`valid: ${this.validText(f)}`);
+    if (f.doc) lines.push(...f.doc.trimEnd().split('\n'));
+    return lines.join('\n').replace(/\*\//g, '* /');
+  }
+
+  // ---- expressions
+  private expr(e: Expr, ctx: Ctx): { code: string; ty: Ty } {
+    const type = ctx.type;
+    const bin = (a: { code: string; ty: Ty }, b: { code: string; ty: Ty }, ea: Expr, eb: Expr): [string, string] => {
+      if (a.ty === 'bigint' && b.ty !== 'bigint') return [a.code, eb.kind === 'int' ? `${eb.value}n` : `BigInt(${b.code})`];
+      if (b.ty === 'bigint' && a.ty !== 'bigint') return [ea.kind === 'int' ? `${ea.value}n` : `BigInt(${a.code})`, b.code];
+      return [a.code, b.code];
+    };
+    switch (e.kind) {
+      case 'int': return e.value > BigInt(Number.MAX_SAFE_INTEGER) ? { code: `${e.value}n`, ty: 'bigint' } : { code: hexLit(e.value), ty: 'int' };
+      case 'bool': return { code: String(e.value), ty: 'bool' };
+      case 'bytes': this.runtime.add('bytesEqual'); return { code: `Uint8Array.of(${e.value.map((b) => hexLit(b)).join(', ')})`, ty: 'bytes' };
+      case 'enum': {
+        const key = resolveEnumName(this.spec.id, this.spec.imports, this.program.enums, e.path.join('::'))!;
+        const v = this.program.enums.get(key)!.values.find((x) => x.value !== undefined && x.name === e.value)!.value;
+        return { code: `${hexLit(v)} /* ${e.path[e.path.length - 1]}::${e.value} */`, ty: 'int' };
+      }
+      case 'name': {
+        const p = type.params.find((x) => x.id === e.name);
+        if (p) return { code: local(p.id), ty: p.width === 0 ? 'bool' : 'int' };
+        const f = type.fields.find((x) => x.id === e.name)!;
+        const ty: Ty = f.repeat ? 'array' : f.type.kind === 'uint' ? (f.type.width === 8 ? 'bigint' : 'int') : f.type.kind === 'bytes' || f.type.kind === 'contents' ? 'bytes' : 'other';
+        const base = ctx.side === 'read' ? local(f.id) : `v.${f.id}`;
+        return { code: f.cond ? `${base}!` : base, ty };
+      }
+      case 'member': {
+        if (e.object.kind === 'name' && e.object.name === '_parent') return { code: `$parent.${e.name}`, ty: 'int' };
+        if (e.object.kind === 'name' && e.object.name === '_io') {
+          if (e.name === 'size') return { code: `${ctx.io}.size`, ty: 'int' };
+          if (e.name === 'pos') return { code: `(${ctx.io}.pos - ${ctx.io}.start)`, ty: 'int' };
+          return { code: `${ctx.io}.eof`, ty: 'bool' };
+        }
+        const o = this.expr(e.object, ctx);
+        return { code: `${o.code}.length`, ty: 'int' };
+      }
+      case 'index': {
+        const o = this.expr(e.object, ctx);
+        const i = this.expr(e.index, ctx);
+        return { code: `${o.code}[${i.code}]!`, ty: o.ty === 'bytes' ? 'int' : 'other' };
+      }
+      case 'unary': {
+        const o = this.expr(e.operand, ctx);
+        if (e.op === 'not') return { code: `!(${o.code})`, ty: 'bool' };
+        return { code: `${e.op}(${o.code})`, ty: o.ty };
+      }
+      case 'binary': {
+        const a = this.expr(e.left, ctx);
+        const b = this.expr(e.right, ctx);
+        if (e.op === 'and' || e.op === 'or') return { code: `(${a.code} ${e.op === 'and' ? '&&' : '||'} ${b.code})`, ty: 'bool' };
+        if ((e.op === '==' || e.op === '!=') && (a.ty === 'bytes' || b.ty === 'bytes')) {
+          this.runtime.add('bytesEqual');
+          return { code: `${e.op === '!=' ? '!' : ''}bytesEqual(${a.code}, ${b.code})`, ty: 'bool' };
+        }
+        const [x, y] = bin(a, b, e.left, e.right);
+        const big = a.ty === 'bigint' || b.ty === 'bigint';
+        const ty: Ty = ['<', '<=', '>', '>=', '==', '!='].includes(e.op) ? 'bool' : big ? 'bigint' : 'int';
+        if (e.op === '/' && !big) return { code: `Math.floor(${x} / ${y})`, ty };
+        const op = e.op === '==' ? '===' : e.op === '!=' ? '!==' : e.op;
+        return { code: `(${x} ${op} ${y})`, ty };
+      }
+      case 'ternary': {
+        const c = this.expr(e.cond, ctx);
+        const a = this.expr(e.then, ctx);
+        const b = this.expr(e.else, ctx);
+        return { code: `(${c.code} ? ${a.code} : ${b.code})`, ty: a.ty };
+      }
+    }
+  }
+  private code(e: Expr, ctx: Ctx): string {
+    const c = this.expr(e, ctx).code;
+    return c.startsWith('(') && c.endsWith(')') && balanced(c.slice(1, -1)) ? c.slice(1, -1) : c;
+  }
+
+  // ---- valid
+  private validText(f: Field): string {
+    const v = f.valid!;
+    const parts: string[] = [];
+    if (v.eq) parts.push(`== ${show(v.eq)}`);
+    if (v.min && v.max) parts.push(`${show(v.min)}..${show(v.max)}`);
+    else if (v.min) parts.push(`>= ${show(v.min)}`);
+    else if (v.max) parts.push(`<= ${show(v.max)}`);
+    if (v.anyOf) parts.push(`one of ${v.anyOf.map(show).join(', ')}`);
+    if (v.inEnum && f.type.kind === 'uint' && f.type.enumKey) parts.push(`a ${this.program.enums.get(f.type.enumKey)!.id} value`);
+    return parts.join(' and ');
+  }
+  private validCond(f: Field, x: string, ctx: Ctx): string | undefined {
+    const v = f.valid;
+    if (!v) return undefined;
+    const conds: string[] = [];
+    const wrap = (e: Expr): string => {
+      const c = this.expr(e, ctx);
+      if (f.type.kind === 'uint' && f.type.width === 8 && c.ty !== 'bigint') return e.kind === 'int' ? `${e.value}n` : `BigInt(${c.code})`;
+      return c.code;
+    };
+    if (v.eq) {
+      if (v.eq.kind === 'bytes') { this.runtime.add('bytesEqual'); conds.push(`bytesEqual(${x}, ${wrap(v.eq)})`); }
+      else conds.push(`${x} === ${wrap(v.eq)}`);
+    }
+    if (v.min) conds.push(`${x} >= ${wrap(v.min)}`);
+    if (v.max) conds.push(`${x} <= ${wrap(v.max)}`);
+    if (v.anyOf) conds.push(`(${v.anyOf.map((e) => `${x} === ${wrap(e)}`).join(' || ')})`);
+    if (v.inEnum && f.type.kind === 'uint' && f.type.enumKey) {
+      const e = this.program.enums.get(f.type.enumKey)!;
+      const set = `$in${e.tsName}`;
+      this.enumName(f.type.enumKey);
+      this.enumSets.add(f.type.enumKey);
+      conds.push(`${set}.has(${x})`);
+    }
+    return conds.length ? conds.join(' && ') : undefined;
+  }
+
+  // ---- argument lists for nested calls
+  private callArgs(ref: TypeRef, ctx: Ctx): string {
+    const target = this.program.types.get(ref.type)!;
+    const args = ref.args.map((a) => this.code(a, ctx));
+    if (target.parentRefs.length) {
+      const obj = target.parentRefs.map((n) => {
+        const p = ctx.type.params.find((x) => x.id === n);
+        if (p) return `${n}: ${local(n)}`;
+        const f = ctx.type.fields.find((x) => x.id === n)!;
+        return `${n}: ${ctx.side === 'read' ? local(f.id) : `v.${f.id}`}${f.cond ? '!' : ''}`;
+      });
+      args.push(`{ ${obj.join(', ')} }`);
+    }
+    return args.length ? `, ${args.join(', ')}` : '';
+  }
+  private paramDecls(t: TypeDef): { name: string; type: string }[] {
+    const out = t.params.map((p) => ({ name: local(p.id), type: p.width === 0 ? 'boolean' : p.enumKey ? this.enumName(p.enumKey) : 'number' }));
+    if (t.parentRefs.length) out.push({ name: '$parent', type: `{ ${t.parentRefs.map((n) => `readonly ${n}: number`).join('; ')} }` });
+    return out;
+  }
+
+  // ---- read side
+  private readElem(f: Field, r: string, key: string, ctx: Ctx, out: string[]): string {
+    const ty = f.type;
+    const alert = f.valid ? `, ${q(f.valid.alert)}` : '';
+    const sized = f.size !== undefined;
+    const checkValid = (x: string, at: string): void => {
+      const c = this.validCond(f, x, ctx);
+      if (c) out.push(`if (!(${c})) ${r}.invalid(${key}, ${at}, ${q(this.validText(f))}, ${x}${alert});`);
+    };
+    if (ty.kind === 'uint') {
+      const m = ty.width === 3 ? 'u3' : `u${ty.width}`;
+      if (!f.valid) return `${r}.${m}(${key})`;
+      const at = this.t();
+      const x = this.t();
+      out.push(`const ${at} = ${r}.pos;`, `const ${x} = ${r}.${m}(${key});`);
+      checkValid(x, at);
+      return x;
+    }
+    if (ty.kind === 'bytes') {
+      const read = f.size === 'eos' ? `${r}.rest()` : `${r}.bytes(${this.code(f.size as Expr, { ...ctx, io: r })}, ${key})`;
+      if (!f.valid) return read;
+      const at = this.t();
+      const x = this.t();
+      out.push(`const ${at} = ${r}.pos;`, `const ${x} = ${read};`);
+      checkValid(x, at);
+      return x;
+    }
+    if (ty.kind === 'contents') {
+      this.runtime.add('contents');
+      out.push(`${r}.expect(Uint8Array.of(${ty.bytes.map((b) => hexLit(b)).join(', ')}), ${key});`);
+      return '';
+    }
+    // struct or switch: possibly in a bounded sub-reader
+    let rr = r;
+    if (sized) {
+      rr = this.t();
+      out.push(f.size === 'eos' ? `const ${rr} = ${r}.subRest();` : `const ${rr} = ${r}.sub(${this.code(f.size as Expr, { ...ctx, io: r })}, ${key});`);
+    }
+    out.push(`$t.push(${key});`);
+    const x = this.t();
+    const ictx = { ...ctx, io: r };
+    if (ty.kind === 'struct') {
+      out.push(`const ${x} = ${this.fn('read', ty.ref.type)}(${rr}${this.callArgs(ty.ref, ictx)});`);
+    } else {
+      out.push(`let ${x}: ${this.elemTs(f)};`);
+      const on = this.code(ty.on, ictx);
+      out.push(`switch (${on}) {`);
+      const enumKey = this.switchEnum(f, ctx);
+      for (const c of ty.cases) {
+        out.push(`  case ${hexLit(c.value)}${this.enumValueName(c.value, enumKey)}:`);
+        out.push(`    ${x} = ${this.readTarget(c.target, rr, ictx)};`, '    break;');
+      }
+      out.push('  default:');
+      if (ty.fallback) out.push(`    ${x} = ${this.readTarget(ty.fallback, rr, ictx)};`);
+      else out.push(`    ${rr}.noCase(undefined, ${rr}.pos, ${q(`one of ${ty.cases.map((c) => c.label).join(', ')}`)}, ${on});`);
+      out.push('}');
+    }
+    if (sized) out.push(`${rr}.done();`);
+    out.push('$t.pop();');
+    return x;
+  }
+  private readTarget(c: CaseTarget, r: string, ctx: Ctx): string {
+    return c.kind === 'bytes' ? `${r}.rest()` : `${this.fn('read', c.ref.type)}(${r}${this.callArgs(c.ref, ctx)})`;
+  }
+  private switchEnum(f: Field, ctx: Ctx): string | undefined {
+    if (f.type.kind !== 'switch' || f.type.on.kind !== 'name') return undefined;
+    const name = f.type.on.name;
+    const d = ctx.type.fields.find((x) => x.id === name);
+    if (d?.type.kind === 'uint') return d.type.enumKey;
+    return ctx.type.params.find((p) => p.id === name)?.enumKey;
+  }
+
+  private readField(f: Field, ctx: Ctx, out: string[]): void {
+    const name = local(f.id);
+    const body: string[] = [];
+    let value: string;
+    const ts = this.fieldTs(f);
+    if (f.repeat) {
+      const arr = this.t();
+      body.push(`const ${arr}: ${ts} = [];`, `$t.push(${q(f.id)});`);
+      const elemMin = this.elemMinSize(f);
+      if (f.repeat.kind === 'eos') {
+        const loop: string[] = [];
+        const start = this.t();
+        const x = this.readElem(f, 'r', '$i', ctx, loop);
+        body.push(`for (let $i = 0; !r.eof; $i++) {`);
+        if (elemMin === 0) body.push(`  const ${start} = r.pos;`);
+        body.push(...loop.map((l) => `  ${l}`), `  ${arr}.push(${x});`);
+        if (elemMin === 0) body.push(`  if (r.pos === ${start}) r.fail('bad_length', $i, r.pos, 'an element of at least 1 byte', '0 bytes');`);
+        body.push('}');
+      } else {
+        const n = this.t();
+        body.push(`const ${n} = r.count(${this.code(f.repeat.count, ctx)}, ${Math.max(1, elemMin)}, ${q(f.id)});`);
+        const loop: string[] = [];
+        const x = this.readElem(f, 'r', '$i', ctx, loop);
+        body.push(`for (let $i = 0; $i < ${n}; $i++) {`, ...loop.map((l) => `  ${l}`), `  ${arr}.push(${x});`, '}');
+      }
+      body.push('$t.pop();');
+      value = arr;
+    } else {
+      value = this.readElem(f, 'r', q(f.id), ctx, body);
+    }
+    out.push(`/* ${this.provenance(f)} */`);
+    if (f.type.kind === 'contents') {
+      if (f.cond) out.push(`if (${this.code(f.cond, ctx)}) {`, ...body.map((l) => `  ${l}`), '}');
+      else out.push(...body);
+      return;
+    }
+    if (f.cond) {
+      out.push(`let ${name}: ${ts} | undefined;`, `if (${this.code(f.cond, ctx)}) {`, ...body.map((l) => `  ${l}`), `  ${name} = ${value};`, '}');
+    } else if (body.length === 0) {
+      out.push(`const ${name} = ${value};`);
+    } else {
+      out.push(...body, `const ${name} = ${value};`);
+    }
+  }
+  private elemMinSize(f: Field): number {
+    const ty = f.type;
+    if (f.size !== undefined && f.size !== 'eos') return f.size.kind === 'int' ? Number(f.size.value) : 0;
+    if (ty.kind === 'uint') return ty.width;
+    if (ty.kind === 'contents') return ty.bytes.length;
+    if (ty.kind === 'struct') return this.program.types.get(ty.ref.type)!.minSize;
+    if (ty.kind === 'switch') {
+      const ts = [...ty.cases.map((c) => c.target), ...(ty.fallback ? [ty.fallback] : [])];
+      return ts.length ? Math.min(...ts.map((c) => (c.kind === 'bytes' ? 0 : this.program.types.get(c.ref.type)!.minSize))) : 0;
+    }
+    return 0;
+  }
+
+  // ---- write side
+  private writeElem(f: Field, x: string, key: string, ctx: Ctx, out: string[], derivedSize: boolean): void {
+    const ty = f.type;
+    const checkValid = (): void => {
+      const c = this.validCond(f, x, ctx);
+      if (c) out.push(`if (!(${c})) w.fail('invalid_value', ${key}, ${q(this.validText(f))}, ${x});`);
+    };
+    const sizeExpr = f.size !== undefined && f.size !== 'eos' && !derivedSize && !usesIo(f.size) ? this.code(f.size, ctx) : undefined;
+    if (ty.kind === 'uint') {
+      if (f.valid) {
+        if (ty.width === 8) out.push(`if (typeof ${x} !== 'bigint') w.fail('wrong_type', ${key}, 'a bigint (u8)', ${x});`);
+        else out.push(`w.checkUint(${x}, ${ty.width}, ${key});`);
+      }
+      checkValid();
+      out.push(`w.${ty.width === 3 ? 'u3' : `u${ty.width}`}(${x}, ${key});`);
+      return;
+    }
+    if (ty.kind === 'bytes') {
+      if (f.valid) out.push(`w.bytes(${x}, ${key});`);
+      checkValid();
+      if (!f.valid) out.push(sizeExpr !== undefined ? `w.bytesOfSize(${x}, ${sizeExpr}, ${key});` : `w.bytes(${x}, ${key});`);
+      return;
+    }
+    if (ty.kind === 'contents') {
+      out.push(`w.magic(Uint8Array.of(${ty.bytes.map((b) => hexLit(b)).join(', ')}));`);
+      return;
+    }
+    const start = sizeExpr !== undefined ? this.t() : undefined;
+    if (start) out.push(`const ${start} = w.pos;`);
+    out.push(`$t.push(${key});`);
+    if (ty.kind === 'struct') {
+      out.push(`${this.fn('write', ty.ref.type)}(w, ${x}${this.callArgs(ty.ref, ctx)});`);
+    } else {
+      const on = this.code(ty.on, ctx);
+      const enumKey = this.switchEnum(f, ctx);
+      out.push(`switch (${on}) {`);
+      for (const c of ty.cases) {
+        out.push(`  case ${hexLit(c.value)}${this.enumValueName(c.value, enumKey)}:`);
+        out.push(`    ${this.writeTarget(c.target, x, ctx, key)}`, '    break;');
+      }
+      out.push('  default:');
+      if (ty.fallback) out.push(`    ${this.writeTarget(ty.fallback, x, ctx, key)}`);
+      else out.push(`    w.fail('invalid_value', undefined, ${q(`a switch-on value with a case (${ty.cases.map((c) => c.label).join(', ')})`)}, ${on});`);
+      out.push('}');
+    }
+    out.push('$t.pop();');
+    if (start) out.push(`if (w.pos - ${start} !== ${sizeExpr}) w.fail('size_mismatch', ${key}, \`\${${sizeExpr}} bytes\`, \`\${w.pos - ${start}} bytes\`);`);
+  }
+  private writeTarget(c: CaseTarget, x: string, ctx: Ctx, key: string): string {
+    if (c.kind === 'bytes') return `w.bytes(${x} as Uint8Array, ${key});`;
+    return `${this.fn('write', c.ref.type)}(w, ${x} as ${this.typeName(c.ref.type)}${this.callArgs(c.ref, ctx)});`;
+  }
+
+  private writeField(f: Field, ctx: Ctx, out: string[], marks: Map<string, string>): void {
+    const body: string[] = [];
+    out.push(`/* ${this.provenance(f)} */`);
+    if (f.derived) {
+      const width = (f.type as { width: 1 | 2 | 3 | 4 }).width;
+      const [min, max] = this.bounds(f);
+      if (f.derived.kind === 'size') {
+        const m = `$m_${f.id}`;
+        marks.set(f.derived.target, m);
+        if (f.cond) out.push(`let ${m} = 0;`, `if (${this.code(f.cond, ctx)}) ${m} = w.reserve(${width});`);
+        else out.push(`const ${m} = w.reserve(${width});`);
+      } else {
+        const line = `w.derived(w.array(v.${f.derived.target}, ${q(f.derived.target)}).length, ${width}, ${min}, ${max}, ${q(f.derived.target)}, ${q(`a count (derived into ${f.id})`)});`;
+        out.push(f.cond ? `if (${this.code(f.cond, ctx)}) ${line}` : line);
+      }
+      return;
+    }
+    const mark = marks.get(f.id);
+    const lengthField = mark ? ctx.type.fields.find((x) => x.derived?.target === f.id && x.derived.kind === 'size') : undefined;
+    const x = `v.${f.id}`;
+    const xv = f.cond ? `${x}!` : x;
+    if (f.repeat) {
+      const arr = this.t();
+      body.push(`const ${arr} = w.array(${xv}, ${q(f.id)});`);
+      const counted = ctx.type.fields.some((l) => l.derived?.kind === 'count' && l.derived.target === f.id);
+      if (f.repeat.kind === 'expr' && !counted && !usesIo(f.repeat.count)) {
+        const n = this.code(f.repeat.count, ctx);
+        body.push(`if (${arr}.length !== ${n}) w.fail('size_mismatch', ${q(f.id)}, \`\${${n}} elements\`, \`\${${arr}.length} elements\`);`);
+      }
+      body.push(`$t.push(${q(f.id)});`, `for (let $i = 0; $i < ${arr}.length; $i++) {`);
+      const loop: string[] = [];
+      this.writeElem(f, `${arr}[$i]!`, '$i', ctx, loop, false);
+      body.push(...loop.map((l) => `  ${l}`), '}', '$t.pop();');
+    } else {
+      this.writeElem(f, xv, q(f.id), ctx, body, mark !== undefined);
+    }
+    if (mark && lengthField) {
+      const width = (lengthField.type as { width: 1 | 2 | 3 | 4 }).width;
+      const [min, max] = this.bounds(lengthField);
+      const s = this.t();
+      body.unshift(`const ${s} = w.pos;`);
+      body.push(`w.patchLength(${mark}, ${width}, ${s}, ${min}, ${max}, ${q(f.id)}, ${q(lengthField.id)});`);
+    }
+    if (f.cond && usesIo(f.cond)) {
+      out.push(`if (${x} !== undefined) {`, ...body.map((l) => `  ${l}`), '}');
+    } else if (f.cond) {
+      out.push(`if (${this.code(f.cond, ctx)}) {`, ...body.map((l) => `  ${l}`), `} else if (${x} !== undefined) {`,
+        `  w.fail('invalid_value', ${q(f.id)}, ${q(`no value (if: ${show(f.cond)} is false)`)}, ${x});`, '}');
+    } else out.push(...body);
+  }
+  private bounds(f: Field): [string, string] {
+    const width = (f.type as { width: number }).width;
+    const top = 2 ** (8 * width) - 1;
+    const lit = (e: Expr | undefined): number | undefined => (e?.kind === 'int' ? Number(e.value) : undefined);
+    const min = lit(f.valid?.eq) ?? lit(f.valid?.min) ?? 0;
+    const max = Math.min(top, lit(f.valid?.eq) ?? lit(f.valid?.max) ?? top);
+    return [hexLit(min), hexLit(max)];
+  }
+
+  // ---- whole file
+  emit(): string {
+    const sf = project().createSourceFile(`/out/${this.spec.id}.ts`, '', { overwrite: true });
+    try {
+      this.fill(sf);
+      return sf.getFullText();
+    } finally {
+      project().removeSourceFile(sf);
+    }
+  }
+
+  private fill(sf: SourceFile): void {
+    const decls: ((sf: SourceFile) => void)[] = [];
+    // enums
+    for (const e of this.spec.enums) decls.push((s) => this.emitEnum(s, e));
+    for (const t of this.spec.types) decls.push((s) => this.emitType(s, t));
+    // run once to collect imports, into a scratch file, then for real
+    const scratch = project().createSourceFile('/out/$scratch.ts', '', { overwrite: true });
+    for (const d of decls) d(scratch);
+    project().removeSourceFile(scratch);
+    this.tmp = 0;
+    const valueImports = ['Reader', 'Writer', ...[...this.runtime].filter((x) => x === 'bytesEqual')].sort();
+    sf.addImportDeclaration({ moduleSpecifier: this.opts.runtimeImport, namedImports: valueImports });
+    for (const [specId, names] of [...this.imports].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      sf.addImportDeclaration({ moduleSpecifier: this.opts.importFor(specId), namedImports: [...names].sort() });
+    }
+    for (const key of [...this.enumSets].sort()) {
+      const e = this.program.enums.get(key)!;
+      sf.addVariableStatement({ declarationKind: VariableDeclarationKind.Const, declarations: [{ name: `$in${e.tsName}`, type: 'ReadonlySet<number>', initializer: `new Set<number>(Object.values(${e.tsName}))` }] });
+    }
+    for (const d of decls) d(sf);
+    sf.insertStatements(0, `${this.opts.header}\n`);
+    void this.typeRuntime;
+  }
+
+  private emitEnum(sf: SourceFile, e: EnumDef): void {
+    const docs = [`${e.id}${e.iana ? ` — IANA registry: ${e.iana}` : ''}\nOpen enum: the named values below, or any other number (unknown values round-trip).`];
+    sf.addVariableStatement({
+      isExported: true, declarationKind: VariableDeclarationKind.Const, docs,
+      declarations: [{ name: e.tsName, initializer: `{\n${e.values.map((v) => `  ${v.name}: ${hexLit(v.value)},\n`).join('')}} as const` }],
+    });
+    sf.addTypeAlias({ isExported: true, name: e.tsName, docs: [`A ${e.id} value (open: any number is allowed).`], type: `(typeof ${e.tsName})[keyof typeof ${e.tsName}] | (number & {})` });
+  }
+
+  private emitType(sf: SourceFile, t: TypeDef): void {
+    const ctxR: Ctx = { program: this.program, spec: this.spec, type: t, side: 'read', io: 'r' };
+    const ctxW: Ctx = { ...ctxR, side: 'write', io: 'w' };
+    const vis = this.visible(t);
+    const sw = t.fields.find((f) => f.type.kind === 'switch' && f.type.discriminant !== undefined);
+    const docs = [`${t.id}${t.doc ? `\n${t.doc.trimEnd()}` : ''}`.replace(/\*\//g, '* /')];
+    const prop = (f: Field, type?: string): string => `  /** ${this.propDoc(f).split('\n').join('\n   * ')} */\n  ${f.id}${f.cond ? '?' : ''}: ${type ?? this.fieldTs(f)}${f.cond ? ' | undefined' : ''};`;
+    if (sw && sw.type.kind === 'switch') {
+      const dname = sw.type.discriminant!;
+      const d = t.fields.find((f) => f.id === dname)!;
+      const denum = d.type.kind === 'uint' ? d.type.enumKey : undefined;
+      const variants: string[] = [];
+      for (const c of sw.type.cases) {
+        const n = denum ? this.program.enums.get(denum)!.values.find((x) => x.value === c.value) : undefined;
+        const lit = n ? `typeof ${this.enumName(denum!)}.${n.name}` : hexLit(c.value);
+        variants.push(`{\n${vis.map((f) => prop(f, f === d ? lit : f === sw ? this.targetTs(c.target) : undefined)).join('\n')}\n}`);
+      }
+      if (sw.type.fallback) variants.push(`{\n${vis.map((f) => prop(f, f === sw ? this.targetTs(sw.type.kind === 'switch' ? sw.type.fallback! : { kind: 'bytes' }) : undefined)).join('\n')}\n}`);
+      sf.addTypeAlias({ isExported: true, name: t.tsName, docs: [`${docs[0]}\nA union on \`${dname}\`${sw.type.fallback ? '; the last member keeps any other value' : ''}.`], type: variants.map((v) => `\n  | ${v.split('\n').join('\n    ')}`).join('') });
+    } else {
+      sf.addInterface({
+        isExported: true, name: t.tsName, docs,
+        properties: vis.map((f) => ({ kind: StructureKind.PropertySignature, name: f.id, hasQuestionToken: f.cond !== undefined, type: f.cond ? `${this.fieldTs(f)} | undefined` : this.fieldTs(f), docs: [this.propDoc(f)] })),
+      });
+    }
+    const params = this.paramDecls(t);
+    const paramNames = params.map((p) => p.name).join(', ');
+    // decode / encode
+    sf.addFunction({
+      isExported: true, name: `decode${t.tsName}`, docs: [`Decodes a whole ${t.tsName}: trailing bytes are a DecodeError (decode_error).`],
+      parameters: [{ name: 'bytes', type: 'Uint8Array' }, ...params], returnType: t.tsName,
+      statements: [`const r = new Reader(bytes, ${q(t.tsName)});`, `const v = read${t.tsName}(r${paramNames ? `, ${paramNames}` : ''});`, 'r.done();', 'return v;'],
+    });
+    sf.addFunction({
+      isExported: true, name: `encode${t.tsName}`, docs: [`Encodes a ${t.tsName}; lengths and counts are derived. Throws EncodeError naming the field.`],
+      parameters: [{ name: 'value', type: t.tsName }, ...params], returnType: 'Uint8Array',
+      statements: [`const w = new Writer(${q(t.tsName)});`, `write${t.tsName}(w, value${paramNames ? `, ${paramNames}` : ''});`, 'return w.finish();'],
+    });
+    // read
+    const rs: string[] = ['const $t = r.trail;'];
+    for (const f of t.fields) this.readField(f, ctxR, rs);
+    const ret = vis.map((f) => (local(f.id) === f.id ? f.id : `${f.id}: ${local(f.id)}`)).join(', ');
+    rs.push(sw ? `return { ${ret} } as ${t.tsName};` : `return { ${ret} };`);
+    if (!/\$t\./.test(rs.slice(1).join('\n'))) rs[0] = '';
+    sf.addFunction({ isExported: true, name: `read${t.tsName}`, docs: [`Reads a ${t.tsName} from r (for nesting; see decode${t.tsName}).`], parameters: [{ name: 'r', type: 'Reader' }, ...params], returnType: t.tsName, statements: rs.filter((l) => l !== '') });
+    // write
+    const ws: string[] = [`if (typeof v !== 'object' || v === null) w.fail('wrong_type', undefined, 'an object (${t.tsName})', v);`, 'const $t = w.trail;'];
+    const marks = new Map<string, string>();
+    for (const f of t.fields) this.writeField(f, ctxW, ws, marks);
+    if (!/\$t\./.test(ws.join('\n'))) ws.splice(1, 1);
+    sf.addFunction({ isExported: true, name: `write${t.tsName}`, docs: [`Writes a ${t.tsName} to w (for nesting; see encode${t.tsName}).`], parameters: [{ name: 'w', type: 'Writer' }, { name: 'v', type: t.tsName }, ...params], returnType: 'void', statements: ws });
+  }
+}
+
+function balanced(s: string): boolean {
+  let d = 0;
+  for (const c of s) {
+    if (c === '(') d++;
+    else if (c === ')') { d--; if (d < 0) return false; }
+  }
+  return d === 0;
+}
+
+/** The TypeScript source of one spec's codec. */
+export function emitSpec(program: Program, spec: Spec, opts: EmitOptions): string {
+  return new Emitter(program, spec, opts).emit();
+}

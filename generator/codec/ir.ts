@@ -1,0 +1,144 @@
+// The frozen model every codec emitter (TypeScript, tests' arbitraries, CLI) reads. Built by passes.ts
+// from the loaded YAML; nothing downstream looks at YAML again.
+import type { Expr } from './expr.ts';
+
+export type Severity = 'error' | 'warning';
+
+/** One diagnostic about a spec: where (file:line and spec path), what, and how to fix it. */
+export interface Problem {
+  readonly severity: Severity;
+  readonly file: string;
+  readonly line: number;
+  /** Path into the spec, Kaitai style: `/types/client_hello/seq/2/size`. */
+  readonly specPath: string;
+  readonly message: string;
+  readonly hint: string;
+}
+
+export function formatProblem(p: Problem): string {
+  return `${p.file}:${p.line}: ${p.severity}: ${p.message} [${p.specPath}]${p.hint ? `\n  hint: ${p.hint}` : ''}`;
+}
+
+export type Width = 1 | 2 | 3 | 4 | 8;
+
+/** A type reference: `spec::type` key plus the argument expressions for its params. */
+export interface TypeRef {
+  readonly type: string;
+  readonly args: readonly Expr[];
+}
+
+export type CaseTarget = { readonly kind: 'struct'; readonly ref: TypeRef } | { readonly kind: 'bytes' };
+
+export interface SwitchCase {
+  /** The case key as written (`common::content_type::alert`). */
+  readonly label: string;
+  readonly value: bigint;
+  readonly target: CaseTarget;
+}
+
+export type FieldType =
+  | { readonly kind: 'uint'; readonly width: Width; readonly enumKey?: string }
+  | { readonly kind: 'bytes' }
+  | { readonly kind: 'contents'; readonly bytes: readonly number[] }
+  | { readonly kind: 'struct'; readonly ref: TypeRef }
+  | {
+      readonly kind: 'switch';
+      readonly on: Expr;
+      readonly cases: readonly SwitchCase[];
+      /** `_` case, or raw bytes when the field has a size and no `_` case; absent: unknown values are an error. */
+      readonly fallback?: CaseTarget;
+      /** Set when `on` is a plain earlier field of the same seq: the type becomes a discriminated union on it. */
+      readonly discriminant?: string;
+    };
+
+export interface Valid {
+  readonly eq?: Expr;
+  readonly min?: Expr;
+  readonly max?: Expr;
+  readonly anyOf?: readonly Expr[];
+  readonly inEnum?: boolean;
+  /** The TLS alert for a failure (default illegal_parameter), from `-alert`. */
+  readonly alert: string;
+}
+
+export interface Field {
+  readonly id: string;
+  readonly line: number;
+  readonly specPath: string;
+  readonly doc?: string;
+  readonly type: FieldType;
+  /** `size` expression, or 'eos' for `size-eos: true`. */
+  readonly size?: Expr | 'eos';
+  readonly repeat?: { readonly kind: 'eos' } | { readonly kind: 'expr'; readonly count: Expr };
+  readonly cond?: Expr;
+  readonly valid?: Valid;
+  /** This field is a length (or count) the encoder derives from `target`; absent from the TS type. */
+  readonly derived?: { readonly kind: 'size' | 'count'; readonly target: string };
+  /** Kaitai type as written, for provenance comments (`u2`, `b24`, `client_hello`, `switch`). */
+  readonly ksyType: string;
+}
+
+export interface Param {
+  readonly id: string;
+  readonly width: Width | 0; // 0 = bool
+  readonly enumKey?: string;
+}
+
+export interface TypeDef {
+  /** `spec::type` */
+  readonly key: string;
+  readonly specId: string;
+  readonly id: string;
+  readonly tsName: string;
+  readonly doc?: string;
+  readonly line: number;
+  readonly params: readonly Param[];
+  readonly fields: readonly Field[];
+  /** Names this type reads as `_parent.x`; its readers/writers take them as a `$parent` argument. */
+  readonly parentRefs: readonly string[];
+  /** Fewest bytes one value can take on the wire (bounds repeat counts before looping). */
+  readonly minSize: number;
+}
+
+export interface EnumDef {
+  readonly key: string;
+  readonly specId: string;
+  readonly id: string;
+  readonly tsName: string;
+  readonly line: number;
+  readonly values: readonly { readonly name: string; readonly value: bigint; readonly doc?: string }[];
+  readonly iana?: string;
+}
+
+export interface Spec {
+  readonly id: string;
+  /** Path as given to the compiler (project-relative for specs/). */
+  readonly file: string;
+  readonly absPath: string;
+  readonly doc?: string;
+  readonly imports: readonly { readonly id: string; readonly absPath: string }[];
+  readonly types: readonly TypeDef[];
+  readonly enums: readonly EnumDef[];
+  /** Key of the root type (meta.id) when the file has its own `seq`. */
+  readonly root?: string;
+}
+
+export interface Program {
+  /** Dependency order: imports before importers. */
+  readonly specs: readonly Spec[];
+  readonly types: ReadonlyMap<string, TypeDef>;
+  readonly enums: ReadonlyMap<string, EnumDef>;
+}
+
+export function pascal(id: string): string {
+  return id.split('_').filter((s) => s !== '').map((s) => s[0]!.toUpperCase() + s.slice(1)).join('');
+}
+
+export function deepFreeze<T>(o: T): T {
+  if (o !== null && typeof o === 'object' && !Object.isFrozen(o)) {
+    Object.freeze(o);
+    if (o instanceof Map) for (const v of o.values()) deepFreeze(v);
+    else for (const v of Object.values(o as object)) deepFreeze(v);
+  }
+  return o;
+}

@@ -1,0 +1,751 @@
+// From loaded .ksy files to the frozen IR, in passes. Each pass has one contract: run, return problems.
+//   1. structure  — allowed keys, meta, field shapes, expression syntax       (per file)
+//   2. names      — duplicate ids, type/enum/import resolution, cycles          (per program)
+//   3. exprs      — every name in every expression is an earlier field or a param; enum refs exist
+//   4. lengths    — which length/count fields the encoder derives
+//   5. bounds     — `valid` bounds fit their field; minimum wire sizes
+// The driver stops after the first pass that reports an error, so later passes can trust earlier ones.
+import { dirname, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { loadKsy, type Loaded } from './load.ts';
+import { parseExpr, namesIn, parentNamesIn, show, ExprSyntaxError, type Expr } from './expr.ts';
+import {
+  deepFreeze, pascal,
+  type CaseTarget, type EnumDef, type Field, type FieldType, type Param, type Problem, type Program, type Spec, type TypeDef, type TypeRef, type Valid, type Width,
+} from './ir.ts';
+
+// ---------------------------------------------------------------------------------------------
+// Mutable working model (becomes the IR once every pass is clean).
+
+interface WType {
+  key: string; specId: string; id: string; tsName: string; doc?: string; line: number; path: string;
+  rawParams: unknown; rawSeq: unknown;
+  params: Param[]; fields: WField[]; parentRefs: string[]; minSize: number;
+}
+interface WField {
+  id: string; line: number; specPath: string; doc?: string; raw: Record<string, unknown>;
+  type?: FieldType; size?: Expr | 'eos'; repeat?: Field['repeat']; cond?: Expr; valid?: Valid;
+  derived?: Field['derived']; ksyType: string;
+  // unresolved bits from the structure pass
+  typeName?: string; typeArgs?: Expr[]; enumName?: string; width?: Width;
+  switchOn?: Expr; switchCases?: { label: string; key: Expr | '_'; typeName: string | null; args: Expr[]; path: string }[];
+}
+interface WSpec {
+  id: string; file: string; absPath: string; doc?: string; loaded: Loaded;
+  importIds: { id: string; absPath: string; path: string }[];
+  types: WType[]; enums: EnumDef[]; root?: string; ianaByEnum: Map<string, string>;
+}
+
+export interface BuildResult {
+  readonly program?: Program;
+  readonly problems: readonly Problem[];
+}
+
+const TOP_KEYS = new Set(['meta', 'doc', 'doc-ref', 'seq', 'types', 'enums', 'params', '-iana', '-doc-rfc']);
+const META_KEYS = new Set(['id', 'title', 'endian', 'imports', 'file-extension', 'license', 'ks-version', 'application', 'xref', '-doc-rfc']);
+const TYPE_KEYS = new Set(['doc', 'doc-ref', 'seq', 'types', 'enums', 'params', 'meta', '-doc-rfc', '-iana']);
+const FIELD_KEYS = new Set(['id', 'type', 'size', 'size-eos', 'repeat', 'repeat-expr', 'if', 'enum', 'contents', 'valid', 'doc', 'doc-ref', '-doc-rfc']);
+const VALID_KEYS = new Set(['eq', 'min', 'max', 'any-of', 'in-enum', '-alert']);
+const ALERTS = new Set(['decode_error', 'illegal_parameter', 'unexpected_message', 'handshake_failure', 'protocol_version', 'record_overflow', 'unsupported_extension', 'missing_extension', 'bad_certificate', 'unsupported_certificate', 'internal_error']);
+const UINTS: Record<string, Width> = { u1: 1, u2: 2, u2be: 2, u4: 4, u4be: 4, u8: 8, u8be: 8, b24: 3 };
+const ID_RE = /^[a-z][a-z0-9_]*$/;
+
+const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * Loads the given entry specs and everything they import, runs every pass, and returns the frozen
+ * program or the problems. `shown(abs)` is how a file is named in diagnostics and headers.
+ */
+export function buildProgram(entries: readonly string[], shown: (abs: string) => string, texts?: ReadonlyMap<string, string>): BuildResult {
+  const problems: Problem[] = [];
+  const specs = new Map<string, WSpec>();
+  const order: WSpec[] = [];
+
+  // ---- pass 1: structure (loads imports as it goes)
+  const visiting = new Set<string>();
+  const visit = (abs: string): WSpec | undefined => {
+    const have = specs.get(abs);
+    if (have) return have;
+    if (visiting.has(abs)) return undefined;
+    visiting.add(abs);
+    const loaded = loadKsy(abs, shown(abs), texts?.get(abs));
+    problems.push(...loaded.problems);
+    if (loaded.problems.length) return undefined;
+    const spec = structurePass(abs, shown(abs), loaded, problems);
+    if (!spec) return undefined;
+    for (const imp of spec.importIds) {
+      if (!existsSync(imp.absPath) && !texts?.has(imp.absPath)) {
+        problems.push(prob(spec, imp.path, `import '${imp.id}' not found (looked for ${shown(imp.absPath)})`, 'imports name a .ksy file relative to the importing file, without the extension'));
+        continue;
+      }
+      const dep = visit(imp.absPath);
+      if (dep) imp.id = dep.id;
+    }
+    specs.set(abs, spec);
+    order.push(spec);
+    visiting.delete(abs);
+    return spec;
+  };
+  for (const e of entries) visit(resolve(e));
+  if (problems.some((p) => p.severity === 'error')) return { problems: sortProblems(problems) };
+
+  const byId = new Map<string, WSpec>();
+  for (const s of order) {
+    const other = byId.get(s.id);
+    if (other && other.absPath !== s.absPath) problems.push(prob(s, '/meta/id', `two specs share meta.id '${s.id}' (${other.file} and ${s.file})`, 'meta.id names the spec in imports and type references; make it unique'));
+    byId.set(s.id, s);
+  }
+
+  const types = new Map<string, WType>();
+  for (const s of order) for (const t of s.types) types.set(t.key, t);
+  const enums = new Map<string, EnumDef>();
+  for (const s of order) for (const e of s.enums) enums.set(e.key, e);
+
+  // ---- pass 2: names
+  problems.push(...namesPass(order, byId, types, enums));
+  if (problems.some((p) => p.severity === 'error')) return { problems: sortProblems(problems) };
+
+  // ---- pass 3: expressions
+  problems.push(...exprPass(order, byId, types, enums));
+  if (problems.some((p) => p.severity === 'error')) return { problems: sortProblems(problems) };
+
+  // ---- pass 4: lengths
+  problems.push(...lengthPass(order, types));
+  if (problems.some((p) => p.severity === 'error')) return { problems: sortProblems(problems) };
+
+  // ---- pass 5: bounds
+  problems.push(...boundsPass(order, byId, types, enums));
+  if (problems.some((p) => p.severity === 'error')) return { problems: sortProblems(problems) };
+
+  const program: Program = {
+    specs: order.map((s): Spec => ({
+      id: s.id, file: s.file, absPath: s.absPath, ...(s.doc !== undefined ? { doc: s.doc } : {}),
+      imports: s.importIds.map((i) => ({ id: i.id, absPath: i.absPath })),
+      types: s.types.map(freezeType), enums: s.enums, ...(s.root !== undefined ? { root: s.root } : {}),
+    })),
+    types: new Map(),
+    enums,
+  };
+  for (const s of program.specs) for (const t of s.types) (program.types as Map<string, TypeDef>).set(t.key, t);
+  return { program: deepFreeze(program), problems: sortProblems(problems) };
+}
+
+function freezeType(t: WType): TypeDef {
+  return {
+    key: t.key, specId: t.specId, id: t.id, tsName: t.tsName, ...(t.doc !== undefined ? { doc: t.doc } : {}), line: t.line,
+    params: t.params, parentRefs: t.parentRefs, minSize: t.minSize,
+    fields: t.fields.map((f): Field => ({
+      id: f.id, line: f.line, specPath: f.specPath, ...(f.doc !== undefined ? { doc: f.doc } : {}), type: f.type!, ksyType: f.ksyType,
+      ...(f.size !== undefined ? { size: f.size } : {}), ...(f.repeat ? { repeat: f.repeat } : {}), ...(f.cond ? { cond: f.cond } : {}),
+      ...(f.valid ? { valid: f.valid } : {}), ...(f.derived ? { derived: f.derived } : {}),
+    })),
+  };
+}
+
+function sortProblems(ps: Problem[]): Problem[] {
+  return ps.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || (a.message < b.message ? -1 : 1)));
+}
+
+function prob(spec: { file: string; loaded: Loaded }, specPath: string, message: string, hint: string, severity: 'error' | 'warning' = 'error'): Problem {
+  return { severity, file: spec.file, line: spec.loaded.line(specPath), specPath, message, hint };
+}
+
+function tryExpr(spec: WSpec, path: string, src: unknown, problems: Problem[]): Expr | undefined {
+  if (typeof src !== 'string' && typeof src !== 'number' && typeof src !== 'boolean') {
+    problems.push(prob(spec, path, `expected an expression, got ${JSON.stringify(src)}`, 'write an integer, a field name, or an expression such as `len - 2`'));
+    return undefined;
+  }
+  try {
+    return parseExpr(src);
+  } catch (e) {
+    if (e instanceof ExprSyntaxError) {
+      problems.push(prob(spec, path, `bad expression '${String(src)}': ${e.message} (column ${e.column + 1})`, 'see docs/writing-a-message-spec.md for the supported expression subset'));
+      return undefined;
+    }
+    throw e;
+  }
+}
+
+function unknownKeys(spec: WSpec, obj: Record<string, unknown>, allowed: Set<string>, path: string, what: string, problems: Problem[]): void {
+  for (const k of Object.keys(obj)) {
+    if (!allowed.has(k)) {
+      const proto = k.startsWith('-');
+      problems.push(prob(spec, `${path === '/' ? '' : path}/${k}`,
+        proto ? `unknown protosmith key '${k}' in ${what}` : `unsupported key '${k}' in ${what}`,
+        proto ? 'protosmith keys are: -iana (top level), -alert (in valid), -doc-rfc' : `protosmith supports: ${[...allowed].filter((x) => !x.startsWith('-')).join(', ')}`));
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pass 1: structure
+
+function structurePass(abs: string, file: string, loaded: Loaded, problems: Problem[]): WSpec | undefined {
+  const data = loaded.data;
+  const stub = { file, loaded };
+  if (!isObj(data)) {
+    problems.push(prob(stub, '/', 'a .ksy file must be a YAML map with meta and seq/types', 'start the file with `meta: {id: ..., endian: be}`'));
+    return undefined;
+  }
+  const meta = data.meta;
+  if (!isObj(meta) || typeof meta.id !== 'string' || !ID_RE.test(meta.id)) {
+    problems.push(prob(stub, isObj(meta) ? '/meta/id' : '/meta', 'meta.id is missing or not a lower_snake_case identifier', 'add `meta: {id: my_message}`'));
+    return undefined;
+  }
+  const spec: WSpec = { id: meta.id, file, absPath: abs, loaded, importIds: [], types: [], enums: [], ianaByEnum: new Map() };
+  if (typeof data.doc === 'string') spec.doc = data.doc;
+  unknownKeys(spec, data, TOP_KEYS, '/', 'the top level', problems);
+  unknownKeys(spec, meta, META_KEYS, '/meta', 'meta', problems);
+  if (meta.endian !== 'be') {
+    problems.push(prob(spec, meta.endian === undefined ? '/meta' : '/meta/endian', `meta.endian must be 'be' (got ${JSON.stringify(meta.endian ?? null)})`, 'protosmith generates big-endian (network order) codecs only: set `endian: be`'));
+  }
+  if (meta.imports !== undefined) {
+    if (!Array.isArray(meta.imports)) problems.push(prob(spec, '/meta/imports', 'meta.imports must be a list of spec names', 'e.g. `imports: [common]`'));
+    else meta.imports.forEach((imp, i) => {
+      if (typeof imp !== 'string') { problems.push(prob(spec, `/meta/imports/${i}`, 'an import must be a string', 'e.g. `- common`')); return; }
+      spec.importIds.push({ id: imp.split('/').pop()!, absPath: resolve(dirname(abs), `${imp}.ksy`), path: `/meta/imports/${i}` });
+    });
+  }
+  const iana = data['-iana'];
+  if (iana !== undefined) {
+    if (!isObj(iana)) problems.push(prob(spec, '/-iana', '-iana must map enum names to registry URLs', 'e.g. `-iana: {content_type: https://www.iana.org/...}`'));
+    else for (const [k, v] of Object.entries(iana)) {
+      if (typeof v !== 'string' || !/^https?:\/\//.test(v)) problems.push(prob(spec, `/-iana/${k}`, `-iana.${k} must be a registry URL`, 'cite the IANA registry page, e.g. https://www.iana.org/assignments/tls-parameters/'));
+      else spec.ianaByEnum.set(k, v);
+    }
+  }
+
+  const addEnums = (raw: unknown, path: string): void => {
+    if (raw === undefined) return;
+    if (!isObj(raw)) { problems.push(prob(spec, path, 'enums must be a map of enum name to {value: name}', 'e.g. `enums: {alert_level: {1: warning, 2: fatal}}`')); return; }
+    for (const [name, vals] of Object.entries(raw)) {
+      const p = `${path}/${name}`;
+      if (!ID_RE.test(name)) problems.push(prob(spec, p, `enum name '${name}' is not lower_snake_case`, 'use names like alert_level'));
+      if (!isObj(vals)) { problems.push(prob(spec, p, `enum '${name}' must map integer values to names`, 'e.g. `1: warning`')); continue; }
+      const values: { name: string; value: bigint; doc?: string }[] = [];
+      for (const [k, v] of Object.entries(vals)) {
+        let value: bigint;
+        try { value = BigInt(k); } catch { problems.push(prob(spec, `${p}/${k}`, `enum key '${k}' is not an integer`, 'enum keys are integer values (decimal or 0x hex)')); continue; }
+        const vname = typeof v === 'string' ? v : isObj(v) && typeof v.id === 'string' ? v.id : undefined;
+        if (vname === undefined || !ID_RE.test(vname)) { problems.push(prob(spec, `${p}/${k}`, `enum value ${k} needs a lower_snake_case name`, 'write `0x1301: tls_aes_128_gcm_sha256` or `{id: name, doc: ...}`')); continue; }
+        if (values.some((x) => x.name === vname)) problems.push(prob(spec, `${p}/${k}`, `duplicate name '${vname}' in enum '${name}'`, 'each name in an enum must be unique'));
+        values.push({ name: vname, value, ...(isObj(v) && typeof v.doc === 'string' ? { doc: v.doc } : {}) });
+      }
+      if (spec.enums.some((e) => e.id === name)) problems.push(prob(spec, p, `duplicate enum id '${name}'`, 'enum ids must be unique within a spec (nested enums share one namespace)'));
+      const url = spec.ianaByEnum.get(name);
+      spec.enums.push({ key: `${spec.id}::${name}`, specId: spec.id, id: name, tsName: pascal(name), line: loaded.line(p), values: values.sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : 0)), ...(url ? { iana: url } : {}) });
+    }
+  };
+
+  const addType = (id: string, raw: Record<string, unknown>, path: string, isRoot: boolean): void => {
+    if (!isRoot) unknownKeys(spec, raw, TYPE_KEYS, path, `type '${id}'`, problems);
+    if (!ID_RE.test(id)) problems.push(prob(spec, path, `type id '${id}' is not lower_snake_case`, 'use names like client_hello'));
+    const key = `${spec.id}::${id}`;
+    if (spec.types.some((t) => t.key === key)) problems.push(prob(spec, path, `duplicate type id '${id}'`, isRoot ? `a type may not share the spec's meta.id '${id}'` : 'type ids must be unique within a spec (nested types share one namespace)'));
+    const t: WType = { key, specId: spec.id, id, tsName: pascal(id), line: loaded.line(path), path, rawParams: raw.params, rawSeq: raw.seq, params: [], fields: [], parentRefs: [], minSize: 0 };
+    if (typeof raw.doc === 'string') t.doc = raw.doc;
+    spec.types.push(t);
+    if (isRoot) spec.root = key;
+    structureFields(spec, t, problems);
+    if (raw.types !== undefined) addTypes(raw.types, `${path === '/' ? '' : path}/types`);
+    addEnums(raw.enums, `${path === '/' ? '' : path}/enums`);
+  };
+  const addTypes = (raw: unknown, path: string): void => {
+    if (!isObj(raw)) { problems.push(prob(spec, path, 'types must be a map of type id to type', 'e.g. `types: {client_hello: {seq: [...]}}`')); return; }
+    for (const [id, t] of Object.entries(raw)) {
+      if (!isObj(t)) { problems.push(prob(spec, `${path}/${id}`, `type '${id}' must be a map`, 'give it a seq')); continue; }
+      addType(id, t, `${path}/${id}`, false);
+    }
+  };
+  addEnums(data.enums, '/enums');
+  if (data.seq !== undefined || data.params !== undefined) addType(spec.id, data, '/', true);
+  else if (data.types !== undefined) { /* a library of types and enums */ }
+  if (data.types !== undefined && spec.root === undefined) addTypes(data.types, '/types');
+  for (const e of spec.enums) {
+    if (e.iana === undefined && spec.ianaByEnum.size > 0) problems.push(prob(spec, `/enums/${e.id}`, `enum '${e.id}' has no -iana citation`, `add '${e.id}: <registry URL>' under the top-level -iana map`, 'warning'));
+  }
+  for (const k of spec.ianaByEnum.keys()) {
+    if (!spec.enums.some((e) => e.id === k)) problems.push(prob(spec, `/-iana/${k}`, `-iana names enum '${k}', which this spec does not define`, `defined enums: ${spec.enums.map((e) => e.id).join(', ') || '(none)'}`));
+  }
+  return spec;
+}
+
+function structureFields(spec: WSpec, t: WType, problems: Problem[]): void {
+  const base = t.path === '/' ? '' : t.path;
+  if (t.rawParams !== undefined) {
+    if (!Array.isArray(t.rawParams)) problems.push(prob(spec, `${base}/params`, 'params must be a list', 'e.g. `params: [{id: msg_type, type: u1}]`'));
+    else t.rawParams.forEach((p, i) => {
+      const pp = `${base}/params/${i}`;
+      if (!isObj(p) || typeof p.id !== 'string') { problems.push(prob(spec, pp, 'a param needs an id and a type', 'e.g. `{id: msg_type, type: u1}`')); return; }
+      unknownKeys(spec, p, new Set(['id', 'type', 'enum', 'doc']), pp, `param '${p.id}'`, problems);
+      const width = p.type === 'bool' ? 0 : typeof p.type === 'string' ? UINTS[p.type] : undefined;
+      if (width === undefined || width === 8) { problems.push(prob(spec, `${pp}/type`, `param '${p.id}' has unsupported type ${JSON.stringify(p.type)}`, 'params may be u1, u2, b24, u4 or bool')); return; }
+      const param: Param & { enumName?: string } = { id: p.id, width };
+      if (typeof p.enum === 'string') (param as { enumName?: string }).enumName = p.enum;
+      t.params.push(param);
+    });
+  }
+  if (t.rawSeq === undefined) return;
+  if (!Array.isArray(t.rawSeq)) { problems.push(prob(spec, `${base}/seq`, 'seq must be a list of fields', 'each entry is `- id: name` with a type or size')); return; }
+  t.rawSeq.forEach((raw, i) => {
+    const path = `${base}/seq/${i}`;
+    if (!isObj(raw) || typeof raw.id !== 'string') { problems.push(prob(spec, path, 'a seq entry needs an id', 'write `- id: field_name`')); return; }
+    const f: WField = { id: raw.id, line: spec.loaded.line(path), specPath: path, raw, ksyType: '' };
+    if (typeof raw.doc === 'string') f.doc = raw.doc;
+    if (!ID_RE.test(raw.id)) problems.push(prob(spec, `${path}/id`, `field id '${raw.id}' is not lower_snake_case`, 'use names like legacy_session_id'));
+    if (t.fields.some((x) => x.id === raw.id)) problems.push(prob(spec, `${path}/id`, `duplicate field id '${raw.id}' in type '${t.id}'`, 'field ids must be unique within a seq'));
+    if (t.params.some((x) => x.id === raw.id)) problems.push(prob(spec, `${path}/id`, `field '${raw.id}' has the same name as a param of '${t.id}'`, 'rename the field or the param'));
+    unknownKeys(spec, raw, FIELD_KEYS, path, `field '${raw.id}'`, problems);
+    t.fields.push(f);
+
+    if (raw.size !== undefined && raw['size-eos'] !== undefined) problems.push(prob(spec, `${path}/size-eos`, `field '${raw.id}' has both size and size-eos`, 'keep one of them'));
+    if (raw.size !== undefined) { const e = tryExpr(spec, `${path}/size`, raw.size, problems); if (e) f.size = e; }
+    if (raw['size-eos'] !== undefined) {
+      if (raw['size-eos'] !== true) problems.push(prob(spec, `${path}/size-eos`, 'size-eos must be true', 'write `size-eos: true` or remove it'));
+      else f.size = 'eos';
+    }
+    if (raw.if !== undefined) { const e = tryExpr(spec, `${path}/if`, raw.if, problems); if (e) f.cond = e; }
+    if (raw.repeat !== undefined) {
+      if (raw.repeat === 'eos') f.repeat = { kind: 'eos' };
+      else if (raw.repeat === 'expr') {
+        const e = raw['repeat-expr'] === undefined ? undefined : tryExpr(spec, `${path}/repeat-expr`, raw['repeat-expr'], problems);
+        if (raw['repeat-expr'] === undefined) problems.push(prob(spec, `${path}/repeat`, `repeat: expr needs repeat-expr`, 'add `repeat-expr: count_field`'));
+        if (e) f.repeat = { kind: 'expr', count: e };
+      } else problems.push(prob(spec, `${path}/repeat`, `unsupported repeat ${JSON.stringify(raw.repeat)}`, 'protosmith supports repeat: eos and repeat: expr'));
+    } else if (raw['repeat-expr'] !== undefined) problems.push(prob(spec, `${path}/repeat-expr`, 'repeat-expr without repeat: expr', 'add `repeat: expr`'));
+
+    if (raw.contents !== undefined) {
+      const c = raw.contents;
+      const bytes = Array.isArray(c) && c.every((b) => Number.isInteger(b) && (b as number) >= 0 && (b as number) <= 255) ? (c as number[]) : undefined;
+      if (!bytes || raw.type !== undefined || raw.size !== undefined) problems.push(prob(spec, `${path}/contents`, 'contents must be a list of byte values, with no type or size', 'e.g. `contents: [0x16, 0x03]`'));
+      else { f.type = { kind: 'contents', bytes }; f.ksyType = 'contents'; }
+      return;
+    }
+    const ty = raw.type;
+    if (ty === undefined) {
+      if (f.size === undefined) problems.push(prob(spec, path, `field '${raw.id}' has neither type nor size`, 'give it a type (u1, u2, b24, u4, u8, or a user type) or a size for raw bytes'));
+      f.type = { kind: 'bytes' };
+      f.ksyType = 'bytes';
+    } else if (typeof ty === 'string') {
+      const w = UINTS[ty];
+      if (w !== undefined) {
+        f.width = w;
+        f.ksyType = ty;
+        if (f.size !== undefined) problems.push(prob(spec, `${path}/size`, `integer field '${raw.id}' cannot have a size`, 'size applies to bytes and user types'));
+      } else if (/^(s[1248]|u[248]le|s[248](be|le)|b\d+|f[48].*|str|strz)$/.test(ty)) {
+        problems.push(prob(spec, `${path}/type`, `unsupported built-in type '${ty}'`, 'protosmith supports u1, u2, b24 (TLS uint24), u4, u8 (big-endian) and user types'));
+      } else {
+        const m = /^([a-z][a-z0-9_]*(?:::[a-z][a-z0-9_]*)*)(?:\((.*)\))?$/.exec(ty);
+        if (!m) problems.push(prob(spec, `${path}/type`, `malformed type reference '${ty}'`, 'write `type_name` or `type_name(arg, ...)`'));
+        else {
+          f.typeName = m[1]!;
+          f.ksyType = m[1]!;
+          f.typeArgs = m[2] === undefined ? [] : splitArgs(m[2]).map((a, j) => tryExpr(spec, `${path}/type`, a, problems) ?? { kind: 'int', value: BigInt(j) });
+        }
+      }
+    } else if (isObj(ty)) {
+      unknownKeys(spec, ty, new Set(['switch-on', 'cases']), `${path}/type`, `switch of field '${raw.id}'`, problems);
+      const on = ty['switch-on'] === undefined ? undefined : tryExpr(spec, `${path}/type/switch-on`, ty['switch-on'], problems);
+      if (ty['switch-on'] === undefined) problems.push(prob(spec, `${path}/type`, 'a switch type needs switch-on', 'add `switch-on: field_name`'));
+      if (!isObj(ty.cases)) problems.push(prob(spec, `${path}/type/cases`, 'a switch type needs a cases map', "add `cases: {'enum_name::value': type_name}`"));
+      if (on && isObj(ty.cases)) {
+        f.switchOn = on;
+        f.ksyType = 'switch';
+        f.switchCases = [];
+        for (const [label, target] of Object.entries(ty.cases)) {
+          const cp = `${path}/type/cases/${label}`;
+          const key = label === '_' ? '_' : tryExpr(spec, cp, /^-?[0-9]/.test(label) ? label : label, problems);
+          if (key === undefined) continue;
+          if (typeof target !== 'string') { problems.push(prob(spec, cp, `case '${label}' must name a type`, 'e.g. `client_hello` or `extension(msg_type)`')); continue; }
+          const m = /^([a-z][a-z0-9_]*(?:::[a-z][a-z0-9_]*)*)(?:\((.*)\))?$/.exec(target);
+          if (!m) { problems.push(prob(spec, cp, `malformed type reference '${target}'`, 'write `type_name` or `type_name(arg, ...)`')); continue; }
+          if (UINTS[m[1]!] !== undefined) { problems.push(prob(spec, cp, `case '${label}' -> '${target}': integer case types are not supported`, 'switch cases name user types')); continue; }
+          f.switchCases.push({ label, key, typeName: m[1]!, args: m[2] === undefined ? [] : splitArgs(m[2]).map((a) => tryExpr(spec, cp, a, problems) ?? { kind: 'int', value: 0n }), path: cp });
+        }
+      }
+    } else problems.push(prob(spec, `${path}/type`, `type must be a name or a switch, got ${JSON.stringify(ty)}`, 'e.g. `type: u2`'));
+    if (raw.enum !== undefined) {
+      if (typeof raw.enum !== 'string') problems.push(prob(spec, `${path}/enum`, 'enum must name an enum', 'e.g. `enum: content_type`'));
+      else if (f.width === undefined) problems.push(prob(spec, `${path}/enum`, `enum on non-integer field '${raw.id}'`, 'enum applies to u1, u2, b24, u4 fields'));
+      else f.enumName = raw.enum;
+    }
+    if (raw.valid !== undefined) {
+      const v = raw.valid;
+      const alertOf = (x: unknown): string => {
+        if (x === undefined) return 'illegal_parameter';
+        if (typeof x !== 'string' || !ALERTS.has(x)) { problems.push(prob(spec, `${path}/valid/-alert`, `-alert ${JSON.stringify(x)} is not a known alert`, `use one of: ${[...ALERTS].join(', ')}`)); return 'illegal_parameter'; }
+        return x;
+      };
+      if (isObj(v)) {
+        unknownKeys(spec, v, VALID_KEYS, `${path}/valid`, `valid of field '${raw.id}'`, problems);
+        const valid: { -readonly [K in keyof Valid]: Valid[K] } = { alert: alertOf(v['-alert']) };
+        if (v.eq !== undefined) { const e = tryExpr(spec, `${path}/valid/eq`, v.eq, problems); if (e) valid.eq = e; }
+        if (v.min !== undefined) { const e = tryExpr(spec, `${path}/valid/min`, v.min, problems); if (e) valid.min = e; }
+        if (v.max !== undefined) { const e = tryExpr(spec, `${path}/valid/max`, v.max, problems); if (e) valid.max = e; }
+        if (v['any-of'] !== undefined) {
+          if (!Array.isArray(v['any-of']) || v['any-of'].length === 0) problems.push(prob(spec, `${path}/valid/any-of`, 'any-of must be a non-empty list', 'e.g. `any-of: [1, 2]`'));
+          else valid.anyOf = v['any-of'].map((x, j) => tryExpr(spec, `${path}/valid/any-of/${j}`, x, problems) ?? { kind: 'int', value: 0n });
+        }
+        if (v['in-enum'] !== undefined) {
+          if (v['in-enum'] !== true) problems.push(prob(spec, `${path}/valid/in-enum`, 'in-enum must be true', 'write `in-enum: true`'));
+          else valid.inEnum = true;
+        }
+        if (Object.keys(v).filter((k) => k !== '-alert').length === 0) problems.push(prob(spec, `${path}/valid`, 'valid has no constraint', 'add eq, min, max, any-of or in-enum'));
+        f.valid = valid;
+      } else {
+        const e = tryExpr(spec, `${path}/valid`, v, problems);
+        if (e) f.valid = { eq: e, alert: 'illegal_parameter' };
+      }
+    }
+  });
+}
+
+function splitArgs(s: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let cur = '';
+  for (const c of s) {
+    if (c === '(' || c === '[') depth++;
+    if (c === ')' || c === ']') depth--;
+    if (c === ',' && depth === 0) { out.push(cur.trim()); cur = ''; continue; }
+    cur += c;
+  }
+  if (cur.trim() !== '') out.push(cur.trim());
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pass 2: names
+
+function resolveType(spec: WSpec, byId: Map<string, WSpec>, types: Map<string, WType>, name: string): string | undefined {
+  const parts = name.split('::');
+  if (parts.length === 1) {
+    if (types.has(`${spec.id}::${name}`)) return `${spec.id}::${name}`;
+    const imp = spec.importIds.find((i) => i.id === name);
+    if (imp) { const s = byId.get(imp.id); if (s?.root) return s.root; }
+    return undefined;
+  }
+  if (parts.length === 2) {
+    const [sid, tid] = parts as [string, string];
+    if (!spec.importIds.some((i) => i.id === sid) && sid !== spec.id) return undefined;
+    const key = `${sid}::${tid}`;
+    return types.has(key) ? key : undefined;
+  }
+  return undefined;
+}
+
+export function resolveEnumName(specId: string, imports: readonly { id: string }[], enums: ReadonlyMap<string, EnumDef>, name: string): string | undefined {
+  const parts = name.split('::');
+  if (parts.length === 1) return enums.has(`${specId}::${name}`) ? `${specId}::${name}` : undefined;
+  if (parts.length === 2) {
+    const [sid, eid] = parts as [string, string];
+    if (sid !== specId && !imports.some((i) => i.id === sid)) return undefined;
+    return enums.has(`${sid}::${eid}`) ? `${sid}::${eid}` : undefined;
+  }
+  return undefined;
+}
+
+function namesPass(order: WSpec[], byId: Map<string, WSpec>, types: Map<string, WType>, enums: Map<string, EnumDef>): Problem[] {
+  const problems: Problem[] = [];
+  const known = (spec: WSpec): string => [...spec.types.map((t) => t.id), ...spec.importIds.map((i) => i.id)].sort().join(', ');
+  for (const spec of order) {
+    for (const t of spec.types) {
+      for (const p of t.params as (Param & { enumName?: string })[]) {
+        if (p.enumName !== undefined) {
+          const k = resolveEnumName(spec.id, spec.importIds, enums, p.enumName);
+          if (!k) problems.push(prob(spec, `${t.path === '/' ? '' : t.path}/params`, `unknown enum '${p.enumName}' on param '${p.id}'`, 'name an enum of this spec or `imported_spec::enum_name`'));
+          else (p as { enumKey?: string }).enumKey = k;
+          delete p.enumName;
+        }
+      }
+      for (const f of t.fields) {
+        if (f.type?.kind === 'contents') continue;
+        if (f.width !== undefined) {
+          let enumKey: string | undefined;
+          if (f.enumName !== undefined) {
+            enumKey = resolveEnumName(spec.id, spec.importIds, enums, f.enumName);
+            if (!enumKey) {
+              const all = [...enums.values()].filter((e) => e.specId === spec.id || spec.importIds.some((i) => i.id === e.specId)).map((e) => (e.specId === spec.id ? e.id : `${e.specId}::${e.id}`));
+              problems.push(prob(spec, `${f.specPath}/enum`, `unknown enum '${f.enumName}' on field '${f.id}'`, `known enums: ${all.sort().join(', ') || '(none)'}`));
+            }
+          }
+          f.type = { kind: 'uint', width: f.width, ...(enumKey ? { enumKey } : {}) };
+        } else if (f.typeName !== undefined) {
+          const key = resolveType(spec, byId, types, f.typeName);
+          if (!key) problems.push(prob(spec, `${f.specPath}/type`, `unknown type '${f.typeName}' for field '${f.id}'`, `known types: ${known(spec)}`));
+          else f.type = { kind: 'struct', ref: { type: key, args: f.typeArgs ?? [] } };
+        } else if (f.switchCases !== undefined && f.switchOn !== undefined) {
+          const cases: { label: string; value: bigint; target: CaseTarget }[] = [];
+          let fallback: CaseTarget | undefined;
+          for (const c of f.switchCases) {
+            const key = c.typeName === null ? undefined : resolveType(spec, byId, types, c.typeName);
+            if (!key) { problems.push(prob(spec, c.path, `unknown type '${c.typeName}' in switch case '${c.label}' of field '${f.id}'`, `known types: ${known(spec)}`)); continue; }
+            const target: CaseTarget = { kind: 'struct', ref: { type: key, args: c.args } };
+            if (c.key === '_') { fallback = target; continue; }
+            const v = constValue(spec, enums, c.key);
+            if (v === undefined) { problems.push(prob(spec, c.path, `switch case '${c.label}' is not an integer or enum value`, 'case keys are integer literals or `enum_name::value`')); continue; }
+            if (typeof v === 'string') { problems.push(prob(spec, c.path, v, 'check the enum name and value')); continue; }
+            if (cases.some((x) => x.value === v)) problems.push(prob(spec, c.path, `switch case '${c.label}' repeats value ${v}`, 'each case value may appear once'));
+            cases.push({ label: c.label, value: v, target });
+          }
+          if (!fallback && f.size !== undefined) fallback = { kind: 'bytes' };
+          f.type = { kind: 'switch', on: f.switchOn, cases, ...(fallback ? { fallback } : {}) };
+        } else if (f.type === undefined) {
+          f.type = { kind: 'bytes' };
+        }
+      }
+    }
+  }
+  // cycles: a type that contains itself (directly or through others) cannot be generated as straight-line code
+  const edges = (t: WType): string[] => {
+    const out: string[] = [];
+    for (const f of t.fields) {
+      if (f.type?.kind === 'struct') out.push(f.type.ref.type);
+      if (f.type?.kind === 'switch') for (const c of [...f.type.cases.map((x) => x.target), ...(f.type.fallback ? [f.type.fallback] : [])]) if (c.kind === 'struct') out.push(c.ref.type);
+    }
+    return out;
+  };
+  const state = new Map<string, 1 | 2>();
+  const reported = new Set<string>();
+  const dfs = (key: string, stack: string[]): void => {
+    state.set(key, 1);
+    const t = types.get(key);
+    if (t) for (const n of edges(t)) {
+      if (state.get(n) === 1) {
+        const cyc = [...stack.slice(stack.indexOf(n)), n];
+        const first = types.get(n)!;
+        if (!reported.has(n)) {
+          reported.add(n);
+          const spec = order.find((s) => s.id === first.specId)!;
+          problems.push(prob(spec, first.path, `cyclic types: ${cyc.map((k) => k.split('::')[1]).join(' -> ')}`, 'a type may not contain itself; break the cycle with raw bytes (a size without type)'));
+        }
+      } else if (state.get(n) === undefined) dfs(n, [...stack, n]);
+    }
+    state.set(key, 2);
+  };
+  for (const s of order) for (const t of s.types) if (!state.has(t.key)) dfs(t.key, [t.key]);
+  return problems;
+}
+
+/** An integer literal or enum ref evaluated at compile time; a string is an error message. */
+function constValue(spec: { id: string; importIds: readonly { id: string }[] }, enums: ReadonlyMap<string, EnumDef>, e: Expr): bigint | string | undefined {
+  if (e.kind === 'int') return e.value;
+  if (e.kind === 'unary' && e.op === '-' && e.operand.kind === 'int') return -e.operand.value;
+  if (e.kind === 'enum') {
+    const key = resolveEnumName(spec.id, spec.importIds, enums, e.path.join('::'));
+    if (!key) return `unknown enum '${e.path.join('::')}' in '${show(e)}'`;
+    const v = enums.get(key)!.values.find((x) => x.name === e.value);
+    if (!v) return `enum '${e.path.join('::')}' has no value '${e.value}'`;
+    return v.value;
+  }
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pass 3: expressions
+
+function exprPass(order: WSpec[], byId: Map<string, WSpec>, types: Map<string, WType>, enums: Map<string, EnumDef>): Problem[] {
+  const problems: Problem[] = [];
+  const parentUse = new Map<string, Set<string>>();
+  for (const spec of order) {
+    for (const t of spec.types) {
+      const refs = new Set<string>();
+      t.fields.forEach((f, i) => {
+        const before = t.fields.slice(0, i);
+        const check = (e: Expr | undefined, where: string, what: string): void => {
+          if (!e) return;
+          for (const n of namesIn(e)) {
+            if (before.some((x) => x.id === n) || t.params.some((p) => p.id === n)) continue;
+            const later = t.fields.slice(i).some((x) => x.id === n);
+            problems.push(prob(spec, where, `unknown field '${n}' in ${what} of '${f.id}'`,
+              later ? `'${n}' comes at or after '${f.id}' in the seq; an expression may only read earlier fields and params` : `fields before '${f.id}': ${before.map((x) => x.id).join(', ') || '(none)'}; params: ${t.params.map((p) => p.id).join(', ') || '(none)'}`));
+          }
+          for (const n of parentNamesIn(e)) refs.add(n);
+          checkShape(spec, e, where, what, f.id, enums, problems);
+        };
+        if (f.size !== undefined && f.size !== 'eos') check(f.size, `${f.specPath}/size`, 'the size');
+        if (f.cond) check(f.cond, `${f.specPath}/if`, 'the if condition');
+        if (f.repeat?.kind === 'expr') check(f.repeat.count, `${f.specPath}/repeat-expr`, 'the repeat-expr');
+        if (f.type?.kind === 'switch') {
+          check(f.type.on, `${f.specPath}/type/switch-on`, 'the switch-on');
+          for (const c of f.type.cases) if (c.target.kind === 'struct') c.target.ref.args.forEach((a) => check(a, `${f.specPath}/type/cases/${c.label}`, 'a case argument'));
+        }
+        const refsOf = (ref: TypeRef, where: string): void => {
+          ref.args.forEach((a) => check(a, where, 'a type argument'));
+          const target = types.get(ref.type)!;
+          if (target.params.length !== ref.args.length) problems.push(prob(spec, where, `type '${target.id}' takes ${target.params.length} argument(s) (${target.params.map((p) => p.id).join(', ') || 'none'}), '${f.id}' passes ${ref.args.length}`, `write \`${target.id}(${target.params.map((p) => p.id).join(', ')})\``));
+          if (!parentUse.has(ref.type)) parentUse.set(ref.type, new Set());
+          parentUse.get(ref.type)!.add(t.key);
+        };
+        if (f.type?.kind === 'struct') refsOf(f.type.ref, `${f.specPath}/type`);
+        if (f.type?.kind === 'switch') for (const c of [...f.type.cases.map((x) => x.target), ...(f.type.fallback ? [f.type.fallback] : [])]) if (c.kind === 'struct') refsOf(c.ref, `${f.specPath}/type`);
+        if (f.valid) {
+          for (const [k, e] of [['eq', f.valid.eq], ['min', f.valid.min], ['max', f.valid.max]] as const) {
+            if (!e) continue;
+            check(e, `${f.specPath}/valid/${k}`, `valid.${k}`);
+            if (f.type?.kind !== 'uint' && !(k === 'eq' && f.type?.kind === 'bytes' && e.kind === 'bytes')) {
+              problems.push(prob(spec, `${f.specPath}/valid/${k}`, `bad valid: ${k} on '${f.id}', which is ${f.type?.kind === 'bytes' ? 'bytes' : f.type?.kind ?? 'untyped'}`, f.type?.kind === 'bytes' ? 'on bytes only `eq: [0x.., ...]` is supported' : 'valid applies to integer fields'));
+            } else if (f.type.kind === 'uint' && e.kind === 'bytes') {
+              problems.push(prob(spec, `${f.specPath}/valid/${k}`, `bad valid: ${k} compares integer field '${f.id}' with a byte array`, 'compare with an integer or enum value'));
+            }
+          }
+          f.valid.anyOf?.forEach((e, j) => {
+            check(e, `${f.specPath}/valid/any-of/${j}`, 'valid.any-of');
+            if (f.type?.kind !== 'uint') problems.push(prob(spec, `${f.specPath}/valid/any-of`, `bad valid: any-of on non-integer field '${f.id}'`, 'valid applies to integer fields'));
+          });
+          if (f.valid.inEnum && !(f.type?.kind === 'uint' && f.type.enumKey)) problems.push(prob(spec, `${f.specPath}/valid/in-enum`, `bad valid: in-enum on '${f.id}', which has no enum`, 'add `enum: enum_name` to the field'));
+        }
+        if (f.type?.kind === 'uint' && f.type.width === 8 && f.type.enumKey) problems.push(prob(spec, `${f.specPath}/enum`, `enum on u8 field '${f.id}' is not supported`, 'enums apply to u1, u2, b24, u4'));
+        if (f.type?.kind === 'bytes' && f.size === undefined) { /* reported in structure */ }
+        if (f.repeat && f.type?.kind === 'contents') problems.push(prob(spec, `${f.specPath}/repeat`, 'repeat on contents is not supported', 'write the whole magic in one contents list'));
+      });
+      t.parentRefs = [...refs].sort();
+    }
+  }
+  // `_parent.x`: every user of the type must have an earlier integer field or param x
+  for (const spec of order) for (const t of spec.types) {
+    if (t.parentRefs.length === 0) continue;
+    const users = [...(parentUse.get(t.key) ?? [])];
+    for (const name of t.parentRefs) {
+      for (const u of users) {
+        const ut = types.get(u)!;
+        const f = ut.fields.find((x) => x.id === name);
+        const p = ut.params.find((x) => x.id === name);
+        if (!p && !(f && f.type?.kind === 'uint' && f.type.width !== 8)) {
+          problems.push(prob(spec, t.path, `'_parent.${name}' in type '${t.id}': its parent '${ut.id}' has no integer field or param '${name}'`, `give '${ut.id}' an integer field '${name}', or pass the value as a param`));
+        }
+      }
+    }
+  }
+  return problems;
+}
+
+function checkShape(spec: WSpec, e: Expr, where: string, what: string, field: string, enums: Map<string, EnumDef>, problems: Problem[]): void {
+  const walk = (x: Expr): void => {
+    switch (x.kind) {
+      case 'enum': {
+        const v = constValue(spec, enums, x);
+        if (typeof v === 'string') problems.push(prob(spec, where, `${v} (in ${what} of '${field}')`, 'check the enum name and value'));
+        return;
+      }
+      case 'name':
+        if (x.name === '_parent' || x.name === '_io') problems.push(prob(spec, where, `'${x.name}' must be followed by a member (in ${what} of '${field}')`, x.name === '_io' ? 'use _io.size, _io.pos or _io.eof' : 'write _parent.field_name'));
+        else if (x.name.startsWith('_')) problems.push(prob(spec, where, `'${x.name}' is not supported (in ${what} of '${field}')`, x.name === '_root' ? 'pass the value down as a param instead of reading _root' : 'supported: _parent.x, _io.size, _io.pos, _io.eof'));
+        return;
+      case 'member':
+        if (x.object.kind === 'name' && x.object.name === '_io') {
+          if (!['size', 'pos', 'eof'].includes(x.name)) problems.push(prob(spec, where, `'_io.${x.name}' is not supported (in ${what} of '${field}')`, 'supported: _io.size, _io.pos, _io.eof'));
+          return;
+        }
+        if (x.object.kind === 'name' && x.object.name === '_parent') return;
+        if (x.object.kind === 'member' && x.object.object.kind === 'name' && x.object.object.name === '_parent' && (x.name === 'length' || x.name === 'size')) return;
+        if (x.name !== 'length' && x.name !== 'size') problems.push(prob(spec, where, `member '.${x.name}' is not supported (in ${what} of '${field}')`, 'supported members: .length/.size of bytes and arrays, _parent.x, _io.size/pos/eof'));
+        walk(x.object);
+        return;
+      case 'index': walk(x.object); walk(x.index); return;
+      case 'unary': walk(x.operand); return;
+      case 'binary': walk(x.left); walk(x.right); return;
+      case 'ternary': walk(x.cond); walk(x.then); walk(x.else); return;
+      default: return;
+    }
+  };
+  walk(e);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pass 4: lengths
+
+function lengthPass(order: WSpec[], types: Map<string, WType>): Problem[] {
+  const problems: Problem[] = [];
+  const viaParent = new Set<string>();
+  for (const t of types.values()) for (const n of t.parentRefs) viaParent.add(n);
+  for (const spec of order) for (const t of spec.types) {
+    // switch discriminants
+    const switchOns = new Map<string, number>();
+    for (const f of t.fields) if (f.type?.kind === 'switch' && f.type.on.kind === 'name') switchOns.set(f.type.on.name, (switchOns.get(f.type.on.name) ?? 0) + 1);
+    for (const f of t.fields) {
+      if (f.type?.kind !== 'switch' || f.type.on.kind !== 'name') continue;
+      const name = f.type.on.name;
+      const d = t.fields.find((x) => x.id === name);
+      if (d && d.type?.kind === 'uint' && d.type.width !== 8 && !d.repeat && !d.cond && !f.repeat && switchOns.get(name) === 1) {
+        f.type = { ...f.type, discriminant: name };
+      }
+    }
+    t.fields.forEach((l, i) => {
+      if (l.type?.kind !== 'uint' || l.type.width === 8 || l.type.enumKey || l.repeat || viaParent.has(l.id)) return;
+      if (switchOns.has(l.id)) return;
+      const uses: { field: WField; how: 'size' | 'count' | 'other' }[] = [];
+      t.fields.forEach((f, j) => {
+        if (j === i) return;
+        const exprs: Expr[] = [];
+        if (f.cond) exprs.push(f.cond);
+        if (f.type?.kind === 'switch') { exprs.push(f.type.on); for (const c of f.type.cases) if (c.target.kind === 'struct') exprs.push(...c.target.ref.args); }
+        if (f.type?.kind === 'struct') exprs.push(...f.type.ref.args);
+        if (f.valid) exprs.push(...[f.valid.eq, f.valid.min, f.valid.max, ...(f.valid.anyOf ?? [])].filter((x): x is Expr => x !== undefined));
+        for (const e of exprs) if (namesIn(e).has(l.id)) uses.push({ field: f, how: 'other' });
+        if (f.size !== undefined && f.size !== 'eos' && namesIn(f.size).has(l.id)) uses.push({ field: f, how: f.size.kind === 'name' && !f.repeat ? 'size' : 'other' });
+        if (f.repeat?.kind === 'expr' && namesIn(f.repeat.count).has(l.id)) uses.push({ field: f, how: f.repeat.count.kind === 'name' ? 'count' : 'other' });
+      });
+      if (uses.length !== 1) return;
+      const u = uses[0]!;
+      if (u.how === 'other') return;
+      const sameCond = (l.cond === undefined && u.field.cond === undefined) || (l.cond !== undefined && u.field.cond !== undefined && show(l.cond) === show(u.field.cond));
+      if (!sameCond) return;
+      if (l.valid?.anyOf || l.valid?.inEnum) return;
+      l.derived = { kind: u.how, target: u.field.id };
+    });
+  }
+  return problems;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pass 5: bounds
+
+function boundsPass(order: WSpec[], byId: Map<string, WSpec>, types: Map<string, WType>, enums: Map<string, EnumDef>): Problem[] {
+  const problems: Problem[] = [];
+  for (const spec of order) for (const t of spec.types) for (const f of t.fields) {
+    if (f.type?.kind !== 'uint' || !f.valid) continue;
+    const max = f.type.width === 8 ? (1n << 64n) - 1n : (1n << BigInt(8 * f.type.width)) - 1n;
+    const vals: [string, Expr | undefined][] = [['eq', f.valid.eq], ['min', f.valid.min], ['max', f.valid.max]];
+    const got: Record<string, bigint> = {};
+    for (const [k, e] of vals) {
+      if (!e) continue;
+      const v = constValue(spec, enums, e);
+      if (typeof v !== 'bigint') continue; // an expression: checked at run time
+      got[k] = v;
+      if (v < 0n || v > max) problems.push(prob(spec, `${f.specPath}/valid/${k}`, `bad valid: ${k} ${v} does not fit ${f.ksyType} field '${f.id}' (0..${max})`, `use a value within 0..${max}`));
+    }
+    if (got.min !== undefined && got.max !== undefined && got.min > got.max) problems.push(prob(spec, `${f.specPath}/valid`, `bad valid: min ${got.min} is greater than max ${got.max} on '${f.id}'`, 'swap them, or fix the bound'));
+  }
+  // minimum wire sizes (types are acyclic here)
+  const memo = new Map<string, number>();
+  const minOf = (key: string): number => {
+    const m = memo.get(key);
+    if (m !== undefined) return m;
+    const t = types.get(key)!;
+    let n = 0;
+    for (const f of t.fields) {
+      if (f.cond || f.repeat) continue;
+      const ty = f.type!;
+      if (ty.kind === 'uint') n += ty.width;
+      else if (ty.kind === 'contents') n += ty.bytes.length;
+      else if (f.size !== undefined && f.size !== 'eos') n += f.size.kind === 'int' ? Number(f.size.value) : 0;
+      else if (ty.kind === 'struct') n += minOf(ty.ref.type);
+      else if (ty.kind === 'switch') {
+        const targets = [...ty.cases.map((c) => c.target), ...(ty.fallback ? [ty.fallback] : [])];
+        n += targets.length === 0 ? 0 : Math.min(...targets.map((c) => (c.kind === 'struct' ? minOf(c.ref.type) : 0)));
+      }
+    }
+    memo.set(key, n);
+    return n;
+  };
+  for (const t of types.values()) t.minSize = minOf(t.key);
+  void byId;
+  return problems;
+}
+
+/** Where `protosmith generate` writes the codec for a spec under specs/. */
+export function generatedPathFor(specRel: string): string {
+  return specRel.replace(/^specs\//, 'generated/').replace(/\.ksy$/, '.ts');
+}
+
