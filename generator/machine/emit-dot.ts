@@ -29,10 +29,16 @@ export function emitDot(ir: MachineIR, opts: DotOptions = {}, drawing: Drawing =
     }
     out.push(`  ${q(s.name)} [${attrs.join(', ')}];`);
   }
+  const absorbing = new Set(ir.absorbing);
+  if (ir.absorbing.length > 0) out.push(`  { rank=sink; ${ir.absorbing.map(q).join('; ')}; }`);
   out.push(`  __start -> ${q(ir.initial)} [id="e__start"];`);
   for (const e of drawing.edges) {
     const tip = e.candidates.map((c) => `${c.event}${c.guard ? ` [${c.guard}]` : ''}${c.actions.length ? ` / ${c.actions.join(', ')}` : ''}${c.alert ? ` ⇒ ${c.alert}` : ''}${c.rfc ? ` (${c.rfc})` : ''}`).join('\n');
-    const attrs = [`id=${q(e.id)}`, `class=${q(`edge${e.error ? ' error' : ''}`)}`, `label=${q(e.lines.join('\n'))}`, `tooltip=${q(tip)}`];
+    const toSink = absorbing.has(e.target) && e.from !== e.target;
+    // Edges into the sinks (ERROR, CLOSED) do not shape the layout, and their labels are one line.
+    const label = toSink ? e.lines.join(', ') : e.lines.join('\n');
+    const attrs = [`id=${q(e.id)}`, `class=${q(`edge${e.error ? ' error' : ''}`)}`, `label=${q(label)}`, `tooltip=${q(tip)}`];
+    if (toSink) attrs.push('constraint=false');
     if (e.error) attrs.push('color="#c0392b"', 'fontcolor="#922b21"', 'style=dashed');
     if (cov) {
       const hits = cov.edgeHits.get(e.id) ?? 0;

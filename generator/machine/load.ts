@@ -106,6 +106,8 @@ export function loadMachineText(text: string, file: string): { ir: MachineIR | u
   const src = new SpecSource(file);
   const problems: Problem[] = [];
   const report = (severity: Problem['severity'], specPath: string, message: string, hint?: string, line?: number): void => {
+    const l = line ?? src.lineOf(specPath);
+    if (problems.some((p) => p.line === l && p.message === message)) return;
     problems.push({ severity, file, line: line ?? src.lineOf(specPath), specPath: specPath === '' ? '(root)' : specPath, message, ...(hint ? { hint } : {}) });
   };
   const lc = new LineCounter();
@@ -269,7 +271,7 @@ function validate(spec: Obj, src: SpecSource, report: Report): MachineIR | undef
     for (const ev of events) {
       if (table.has(ev)) continue;
       if (!hasWild) report('error', `${sp}.on`, `state '${s}' does not handle event '${ev}' and has no wildcard ('*')`, `add "${ev}": {...} or "*": { "target": "ERROR", "meta": { "alert": "unexpected_message" } }`);
-      else if (eventSources[ev] === 'local') report('error', `${sp}.on`, `local event '${ev}' would fall into the wildcard of '${s}' (an alert to the peer for a local request)`, `handle it explicitly, e.g. "${ev}": { "meta": { "refuse": "handshake_not_complete" } }`);
+      else if (eventSources[ev] === 'local') report('error', `${sp}.on`, `local event '${ev}' would fall into the wildcard of '${s}' (an alert to the peer for a local request)`, `handle it explicitly: a transition, or a refusal "${ev}": { "meta": { "refuse": "<reason>" } }`);
     }
   }
   // ---- pass: reachability and unused declarations (warnings)
