@@ -117,13 +117,20 @@ export abstract class Connection {
   receive(bytes: Uint8Array): Promise<TlsEvent[]> {
     return this.serial(async () => {
       if (!(bytes instanceof Uint8Array)) throw new TlsUsageError('TLS_BAD_ARGUMENT', 'receive() takes a Uint8Array');
-      this.records.push(bytes);
-      for (;;) {
-        if (this.stateName === this.table.closed) break;
-        const rec = this.records.next();
-        if (!rec) break;
-        await this.processRecord(rec.type, rec.header, rec.fragment);
-      }
+      // Take the input a slice at a time so that at most maxBufferedBytes are held, however much
+      // arrives in one call (a full record always fits, so progress is guaranteed).
+      let off = 0;
+      do {
+        const n = Math.min(bytes.length - off, this.records.room);
+        this.records.push(bytes.subarray(off, off + n));
+        off += n;
+        for (;;) {
+          if (this.stateName === this.table.closed) return;
+          const rec = this.records.next();
+          if (!rec) break;
+          await this.processRecord(rec.type, rec.header, rec.fragment);
+        }
+      } while (off < bytes.length);
     });
   }
 

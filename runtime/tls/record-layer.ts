@@ -5,8 +5,8 @@
 // Limits enforced here (each a typed TlsPeerError with the RFC's alert):
 //   - record length > 2^14 + 256 (ciphertext) or > 2^14 (plaintext)          record_overflow
 //   - decrypted inner plaintext > 2^14 (or the negotiated record_size_limit)   record_overflow
-//   - unprocessed input over maxBufferedBytes                                   (local limit) internal_error-free: record_overflow
-//   - handshake message over maxHandshakeMessageSize                            (checked by the message reassembler)
+//   - input is consumed a slice at a time: never more than maxBufferedBytes held (one record always fits)
+//   - handshake message over maxHandshakeMessageSize                            illegal_parameter (rejected from its header, before buffering)
 import { TlsPeerError } from './errors.ts';
 import { concat, ContentType } from './wire.ts';
 
@@ -36,6 +36,8 @@ export class RecordReader {
   }
 
   get buffered(): number { return this.buf.length; }
+  /** How many more bytes may be pushed. */
+  get room(): number { return this.maxBuffered - this.buf.length; }
 
   /** Next complete record, or undefined when more bytes are needed. */
   next(): RawRecord | undefined {
@@ -82,7 +84,7 @@ export class HandshakeReassembler {
     if (this.buf.length < 4) return undefined;
     const type = this.buf[0]!;
     const len = (this.buf[1]! << 16) | (this.buf[2]! << 8) | this.buf[3]!;
-    if (len > this.maxMessage) throw new TlsPeerError('TLS_MESSAGE_TOO_LARGE', 'record_overflow', `handshake message type ${type} announces ${len} bytes, over the limit of ${this.maxMessage} (maxHandshakeMessageSize); raise the limit if the peer legitimately sends large certificate chains`);
+    if (len > this.maxMessage) throw new TlsPeerError('TLS_MESSAGE_TOO_LARGE', 'illegal_parameter', `handshake message type ${type} announces ${len} bytes, over the limit of ${this.maxMessage} (maxHandshakeMessageSize); raise the limit if the peer legitimately sends large certificate chains`);
     if (this.buf.length < 4 + len) return undefined;
     const raw = this.buf.slice(0, 4 + len);
     this.buf = this.buf.subarray(4 + len);
