@@ -51,6 +51,7 @@ export class RecordReader {
     if (major !== 3) throw new TlsPeerError('TLS_DECODE_ERROR', 'decode_error', `record header has legacy_record_version ${major}.${this.buf[2]}; this is not a TLS record`);
     const length = (this.buf[3]! << 8) | this.buf[4]!;
     if (length > MAX_CIPHERTEXT) throw new TlsPeerError('TLS_RECORD_OVERFLOW', 'record_overflow', `record of ${length} bytes exceeds the 2^14+256 byte maximum (RFC 8446 §5.2)`);
+    if (length > MAX_PLAINTEXT && type !== ContentType.application_data) throw new TlsPeerError('TLS_RECORD_OVERFLOW', 'record_overflow', `plaintext record of ${length} bytes exceeds 2^14 (RFC 8446 §5.1)`);
     if (length === 0 && type !== ContentType.application_data) throw new TlsPeerError('TLS_DECODE_ERROR', 'decode_error', `zero-length record of content type ${type} (RFC 8446 §5.1 forbids empty handshake/alert records)`);
     if (this.buf.length < 5 + length) return undefined;
     const header = this.buf.slice(0, 5);
