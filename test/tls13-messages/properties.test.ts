@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { DecodeError } from '../../runtime/codec/index.ts';
 import { decodeHandshake, encodeHandshake } from '../../generated/tls13/messages/handshake.ts';
-import { decodeRecord, encodeRecord, decodeTlsPlaintext, encodeTlsPlaintext, decodeTlsCiphertext, encodeTlsCiphertext } from '../../generated/tls13/messages/record.ts';
+import { decodeRecord, encodeRecord, decodeTlsPlaintext, encodeTlsPlaintext, decodeTlsCiphertext, encodeTlsCiphertext, decodeTlsInnerPlaintext, encodeTlsInnerPlaintext } from '../../generated/tls13/messages/record.ts';
 import { decodeAlert, encodeAlert } from '../../generated/tls13/messages/alert.ts';
 import { decodeExtensions, encodeExtensions } from '../../generated/tls13/messages/extensions.ts';
 import type { HandshakeType } from '../../generated/tls13/messages/common.ts';
@@ -60,6 +60,30 @@ for (const ctx of [wire.CH, wire.SH, wire.HRR, wire.EE, wire.CT, wire.CR, wire.N
     roundTrip(extensionsIn(ctx), wire.extensionsBlock(ctx).map((b) => b.subarray(2)));
   });
 }
+
+test('TLSInnerPlaintext: content, a non-zero type and zero padding round-trip given the scanned content length', () => {
+  const inner = fc.tuple(fc.uint8Array({ maxLength: 64 }), fc.integer({ min: 1, max: 255 }), fc.nat({ max: 40 }));
+  fc.assert(fc.property(inner, ([content, type, pad]) => {
+    const bytes = Uint8Array.from([...content, type, ...new Uint8Array(pad)]);
+    // The record layer's scan: the content type is the last non-zero byte (RFC 8446 §5.4).
+    let end = bytes.length - 1;
+    while (bytes[end] === 0) end--;
+    assert.is(end, content.length);
+    const v = decodeTlsInnerPlaintext(bytes, end);
+    assert.equal(v.content, content);
+    assert.is(v.type, type);
+    assert.is(v.zeros.length, pad);
+    assert.is(toHex(encodeTlsInnerPlaintext(v, end)), toHex(bytes));
+  }), params);
+});
+
+test('rejects_inner_plaintext_padding_with_a_non_zero_byte as illegal_parameter', () => {
+  try { decodeTlsInnerPlaintext(Uint8Array.of(0xaa, 22, 0, 1), 1); assert.unreachable(); } catch (e) {
+    assert.instance(e, DecodeError);
+    assert.is((e as DecodeError).alert, 'illegal_parameter');
+    assert.match((e as DecodeError).path, /zeros/);
+  }
+});
 
 /** Decoding must either succeed with a value that re-encodes to the input, or throw a complete DecodeError. */
 function decodesOrRejects(c: Codec, bytes: Uint8Array): 'ok' | 'rejected' {
