@@ -23,13 +23,13 @@ function candidate(t: TransitionIR): string {
   return `{ ${parts.join(', ')} }`;
 }
 
-export function emitTypeScript(ir: MachineIR, header: string, comment?: string): string {
+export function emitTypeScript(ir: MachineIR, header: string, comment?: string, svgPath?: string): string {
   const P = pascal(ir.role);
   const table = `${camel(ir.role)}Table`;
   const L: string[] = [];
   L.push(`// ${header}`);
   if (comment) L.push(...wrap(comment, 100).map((l) => `// ${l}`));
-  L.push(`// Interpreted by runtime/machine: step(${table}, state, event, guards). Diagrams: ${ir.specFile.replace(/^specs\//, 'generated/').replace(/\.json$/, '.svg')}.`);
+  L.push(`// Interpreted by runtime/machine: step(${table}, state, event, guards).${svgPath ? ` Diagram: ${svgPath}.` : ''}`);
   L.push(`import type { MachineTable } from '../../../runtime/machine/index.ts';`);
   L.push('');
   const enumBlock = (name: string, what: string, names: readonly string[], docs: Readonly<Record<string, string>> | undefined): void => {
@@ -42,8 +42,8 @@ export function emitTypeScript(ir: MachineIR, header: string, comment?: string):
   };
   enumBlock(`${P}State`, 'States', ir.states, ir.docs?.states);
   enumBlock(`${P}Event`, 'Events (received messages and records, and local requests)', ir.events, ir.docs?.events);
-  enumBlock(`${P}Guard`, 'Guards: negotiated facts, evaluated after the received message is parsed', ir.guards, ir.docs?.guards);
-  enumBlock(`${P}Action`, 'Actions: named steps the engine implements', ir.actions, ir.docs?.actions);
+  enumBlock(`${P}Guard`, 'Guards (negotiated facts, evaluated after the received message is parsed)', ir.guards, ir.docs?.guards);
+  enumBlock(`${P}Action`, 'Actions (named steps the engine implements)', ir.actions, ir.docs?.actions);
 
   L.push(`/** What an engine running ${ir.name} implements: one member per guard and per action named in`);
   L.push(` *  ${ir.specFile}. Adding a guard or action to the spec makes an engine that lacks it fail to compile. */`);

@@ -29,7 +29,7 @@ export async function machineFiles(ir: MachineIR, dir: string): Promise<Generate
   const header = generatedHeader(ir.specFile);
   const dot = emitDot(ir, { header });
   return [
-    { path: `${stem}.ts`, content: emitTypeScript(ir, header, ir.description) },
+    { path: `${stem}.ts`, content: emitTypeScript(ir, header, ir.description, `${stem}.svg`) },
     { path: `${stem}.dot`, content: dot },
     { path: `${stem}.mmd`, content: emitMermaid(ir, header) },
     { path: `${stem}.svg`, content: await renderSvg(emitDot(ir), header) },

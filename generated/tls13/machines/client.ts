@@ -3,7 +3,7 @@
 // Source of generated/tls13/machines/client.*. Guards are negotiated facts evaluated after the
 // received message is parsed; actions are named steps the engine implements. Edit, then run `npx
 // protosmith generate` (see docs/editing-a-state-machine.md).
-// Interpreted by runtime/machine: step(clientTable, state, event, guards). Diagrams: generated/tls13/machines/client.svg.
+// Interpreted by runtime/machine: step(clientTable, state, event, guards). Diagram: generated/tls13/machines/client.svg.
 import type { MachineTable } from '../../../runtime/machine/index.ts';
 
 /** States of tls13/client, in spec order. */
@@ -76,7 +76,7 @@ export const ClientEvent = {
 } as const;
 export type ClientEvent = (typeof ClientEvent)[keyof typeof ClientEvent];
 
-/** Guards: negotiated facts, evaluated after the received message is parsed of tls13/client, in spec order. */
+/** Guards (negotiated facts, evaluated after the received message is parsed) of tls13/client, in spec order. */
 export const ClientGuard = {
   /** the ClientHello in force offers early_data (never after a HelloRetryRequest) */
   earlyDataOffered: 'earlyDataOffered',
@@ -93,7 +93,7 @@ export const ClientGuard = {
 } as const;
 export type ClientGuard = (typeof ClientGuard)[keyof typeof ClientGuard];
 
-/** Actions: named steps the engine implements of tls13/client, in spec order. */
+/** Actions (named steps the engine implements) of tls13/client, in spec order. */
 export const ClientAction = {
   /** build and send a ClientHello (the second one after a HelloRetryRequest) */
   sendClientHello: 'sendClientHello',

@@ -3,7 +3,7 @@
 // Source of generated/tls13/machines/server.*. RECVD_CH, NEGOTIATED and WAIT_FLIGHT2 of Appendix A are
 // transient (no message is awaited there) and are folded into the ClientHello edges. Guards are
 // negotiated facts evaluated after the received message is parsed and parameters are selected.
-// Interpreted by runtime/machine: step(serverTable, state, event, guards). Diagrams: generated/tls13/machines/server.svg.
+// Interpreted by runtime/machine: step(serverTable, state, event, guards). Diagram: generated/tls13/machines/server.svg.
 import type { MachineTable } from '../../../runtime/machine/index.ts';
 
 /** States of tls13/server, in spec order. */
@@ -72,7 +72,7 @@ export const ServerEvent = {
 } as const;
 export type ServerEvent = (typeof ServerEvent)[keyof typeof ServerEvent];
 
-/** Guards: negotiated facts, evaluated after the received message is parsed of tls13/server, in spec order. */
+/** Guards (negotiated facts, evaluated after the received message is parsed) of tls13/server, in spec order. */
 export const ServerGuard = {
   /** no acceptable key_share in the ClientHello: a HelloRetryRequest is needed */
   helloRetryRequired: 'helloRetryRequired',
@@ -87,7 +87,7 @@ export const ServerGuard = {
 } as const;
 export type ServerGuard = (typeof ServerGuard)[keyof typeof ServerGuard];
 
-/** Actions: named steps the engine implements of tls13/server, in spec order. */
+/** Actions (named steps the engine implements) of tls13/server, in spec order. */
 export const ServerAction = {
   /** send ServerHello with the selected parameters */
   sendServerHello: 'sendServerHello',
