@@ -288,12 +288,9 @@ class Emitter {
       out.push(`${r}.expect(Uint8Array.of(${ty.bytes.map((b) => hexLit(b)).join(', ')}), ${key});`);
       return '';
     }
-    // struct or switch: possibly in a bounded sub-reader
-    let rr = r;
-    if (sized) {
-      rr = this.t();
-      out.push(f.size === 'eos' ? `const ${rr} = ${r}.subRest();` : `const ${rr} = ${r}.sub(${this.code(f.size as Expr, { ...ctx, io: r })}, ${key});`);
-    }
+    // struct or switch: possibly inside a window narrowed to its size
+    const rr = r;
+    if (sized) out.push(`${r}.limit(${f.size === 'eos' ? `${r}.remaining` : this.code(f.size as Expr, { ...ctx, io: r })}, ${key});`);
     out.push(`$t.push(${key});`);
     const x = this.t();
     const ictx = { ...ctx, io: r };
@@ -313,7 +310,7 @@ class Emitter {
       else out.push(`    ${rr}.noCase(undefined, ${rr}.pos, ${q(`one of ${ty.cases.map((c) => c.label).join(', ')}`)}, ${on});`);
       out.push('}');
     }
-    if (sized) out.push(`${rr}.done();`);
+    if (sized) out.push(`${r}.unlimit();`);
     out.push('$t.pop();');
     return x;
   }

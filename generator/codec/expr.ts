@@ -60,15 +60,18 @@ function lex(src: string): Token[] {
   return out;
 }
 
+// Precedence follows Kaitai's (Python's): comparisons bind looser than bitwise operators, so
+// `flags & 1 == 1` is `(flags & 1) == 1`; `not` binds looser than comparisons.
 const BINARY: Record<string, { prec: number; op: BinaryOp }> = {
   or: { prec: 1, op: 'or' }, and: { prec: 2, op: 'and' },
-  '|': { prec: 3, op: '|' }, '^': { prec: 4, op: '^' }, '&': { prec: 5, op: '&' },
-  '==': { prec: 6, op: '==' }, '!=': { prec: 6, op: '!=' },
-  '<': { prec: 7, op: '<' }, '<=': { prec: 7, op: '<=' }, '>': { prec: 7, op: '>' }, '>=': { prec: 7, op: '>=' },
+  '==': { prec: 4, op: '==' }, '!=': { prec: 4, op: '!=' },
+  '<': { prec: 4, op: '<' }, '<=': { prec: 4, op: '<=' }, '>': { prec: 4, op: '>' }, '>=': { prec: 4, op: '>=' },
+  '|': { prec: 5, op: '|' }, '^': { prec: 6, op: '^' }, '&': { prec: 7, op: '&' },
   '<<': { prec: 8, op: '<<' }, '>>': { prec: 8, op: '>>' },
   '+': { prec: 9, op: '+' }, '-': { prec: 9, op: '-' },
   '*': { prec: 10, op: '*' }, '/': { prec: 10, op: '/' }, '%': { prec: 10, op: '%' },
 };
+const NOT_PREC = 4;
 const TERNARY_PREC = 0;
 const UNARY_PREC = 11;
 
@@ -92,7 +95,7 @@ export function parseExpr(src: string | number | boolean): Expr {
     if (t.t === 'int') return { kind: 'int', value: BigInt(t.v.replace(/_/g, '').replace(/^0o/, '0o')) };
     if (t.t === 'name') {
       if (t.v === 'true' || t.v === 'false') return { kind: 'bool', value: t.v === 'true' };
-      if (t.v === 'not') return { kind: 'unary', op: 'not', operand: expr(UNARY_PREC) };
+      if (t.v === 'not') return { kind: 'unary', op: 'not', operand: expr(NOT_PREC) };
       if (peek().v === '::') {
         const path = [t.v];
         while (peek().v === '::') {
@@ -156,7 +159,7 @@ export function parseExpr(src: string | number | boolean): Expr {
         continue;
       }
       const b = (t.t === 'op' || t.t === 'name') ? BINARY[t.v] : undefined;
-      if (b === undefined || b.prec <= minPrec - 1 || b.prec < minPrec) break;
+      if (b === undefined || b.prec < minPrec) break;
       take();
       const right = expr(b.prec + 1);
       left = { kind: 'binary', op: b.op, left, right };
@@ -222,7 +225,7 @@ export function show(e: Expr): string {
     case 'enum': return `${e.path.join('::')}::${e.value}`;
     case 'member': return `${show(e.object)}.${e.name}`;
     case 'index': return `${show(e.object)}[${show(e.index)}]`;
-    case 'unary': return e.op === 'not' ? `not ${show(e.operand)}` : `${e.op}${show(e.operand)}`;
+    case 'unary': return e.op === 'not' ? `not ${show(e.operand)}` : `${e.op}${e.operand.kind === 'binary' || e.operand.kind === 'ternary' ? `(${show(e.operand)})` : show(e.operand)}`;
     case 'binary': {
       const prec = BINARY[e.op]!.prec;
       const side = (x: Expr, right: boolean): string =>

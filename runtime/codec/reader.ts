@@ -10,10 +10,12 @@ export class Reader {
   readonly buf: Uint8Array;
   /** Absolute position of the next byte to read. */
   pos: number;
-  /** Absolute position just past the last byte this reader may read. */
-  readonly end: number;
-  /** Absolute position where this reader started (for `_io.size` and `_io.pos`). */
-  readonly start: number;
+  /** Absolute position just past the last byte this reader may read (moved by limit/unlimit). */
+  end: number;
+  /** Absolute position where the current window started (for `_io.size` and `_io.pos`). */
+  start: number;
+  /** Saved (start, end) pairs of the windows that limit() narrowed. */
+  private readonly saved: number[] = [];
   /** Schema path down to the struct being read (shared with sub-readers). */
   readonly trail: (string | number)[];
 
@@ -120,6 +122,24 @@ export class Reader {
     const p = this.pos;
     this.pos = p + n;
     return new Reader(this.buf, '', p, p + n, this.trail);
+  }
+
+  /**
+   * Narrows this reader to the next n bytes (a length-prefixed part) without allocating; every read
+   * until the matching unlimit() stays inside them. What generated codecs use instead of sub().
+   */
+  limit(n: number, field: string | number): void {
+    this.checkLength(n, field);
+    this.saved.push(this.start, this.end);
+    this.start = this.pos;
+    this.end = this.pos + n;
+  }
+
+  /** Ends the window opened by limit(): it must have been read to its end (else trailing_bytes). */
+  unlimit(): void {
+    if (this.pos !== this.end) this.done();
+    this.end = this.saved.pop()!;
+    this.start = this.saved.pop()!;
   }
 
   /** A reader over the rest of this one (for a typed `size-eos` field); this reader is then at its end. */

@@ -6,14 +6,41 @@ import { show } from './reader.ts';
 
 const MAX: Record<number, number> = { 1: 0xff, 2: 0xffff, 3: 0xffffff, 4: 0xffffffff };
 
+// Encoding is synchronous and calls no user code, so one scratch buffer serves every Writer in turn:
+// a Writer takes it when free (or allocates its own) and gives it back in finish(). A Writer that
+// throws simply never gives it back, and the next one allocates a fresh scratch.
+let scratch: Uint8Array | null = new Uint8Array(16384);
+
+// Results are carved from shared 64 KiB slabs (as Node's Buffer.allocUnsafe does): allocating a
+// small ArrayBuffer per message costs more than the encoding itself.
+const SLAB_SIZE = 65536;
+const SLAB_MAX = 4096;
+let slab = new ArrayBuffer(SLAB_SIZE);
+let slabUsed = 0;
+function carve(n: number): Uint8Array {
+  if (n > SLAB_MAX) return new Uint8Array(n);
+  if (slabUsed + n > SLAB_SIZE) {
+    slab = new ArrayBuffer(SLAB_SIZE);
+    slabUsed = 0;
+  }
+  const out = new Uint8Array(slab, slabUsed, n);
+  slabUsed = (slabUsed + n + 7) & ~7;
+  return out;
+}
+
 export class Writer {
   private buf: Uint8Array;
   pos = 0;
   /** Schema path down to the struct being written. */
   readonly trail: (string | number)[];
 
-  constructor(root: string, initialSize = 256) {
-    this.buf = new Uint8Array(initialSize);
+  constructor(root: string) {
+    if (scratch !== null) {
+      this.buf = scratch;
+      scratch = null;
+    } else {
+      this.buf = new Uint8Array(1024);
+    }
     this.trail = [root];
   }
 
@@ -147,8 +174,17 @@ export class Writer {
     else this.u4(n, field);
   }
 
-  /** The bytes written so far (a copy sized exactly). */
+  /**
+   * The bytes written, as a new array the caller owns. Small results are views into a shared slab
+   * (like Node's Buffer.allocUnsafe), so `.buffer` may be larger than the message: use `.byteOffset`.
+   * The Writer must not be used afterwards.
+   */
   finish(): Uint8Array {
-    return this.buf.slice(0, this.pos);
+    const out = carve(this.pos);
+    out.set(this.buf.subarray(0, this.pos));
+    if (this.buf.length <= 1 << 20) scratch = this.buf;
+    this.buf = new Uint8Array(0);
+    this.pos = 0;
+    return out;
   }
 }

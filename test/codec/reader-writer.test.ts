@@ -71,7 +71,7 @@ test('path names array indices inside nested structs', () => {
 });
 
 test('writer grows and writes big-endian integers', () => {
-  const w = new Writer('T', 1);
+  const w = new Writer('T');
   w.u1(1, 'a'); w.u2(0x0203, 'b'); w.u3(0x040506, 'c'); w.u4(0xfffefdfc, 'd'); w.u8(256n, 'e');
   assert.equal([...w.finish()], [1, 2, 3, 4, 5, 6, 0xff, 0xfe, 0xfd, 0xfc, 0, 0, 0, 0, 0, 0, 1, 0]);
 });

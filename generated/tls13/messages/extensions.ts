@@ -204,68 +204,68 @@ export function readExtension(r: Reader, msg_type: HandshakeType): Extension {
   /* u2 extension_data_length */
   const extension_data_length = r.u2('extension_data_length');
   /* switch-on extension_type, size extension_data_length body */
-  const $5 = r.sub(extension_data_length, 'body');
+  r.limit(extension_data_length, 'body');
   $t.push('body');
-  let $6: ServerName | StatusRequest | SupportedGroups | SignatureAlgorithms | ApplicationLayerProtocolNegotiation | Padding | RecordSizeLimit | PreSharedKey | EarlyDataIndication | SupportedVersions | Cookie | PskKeyExchangeModes | CertificateAuthorities | PostHandshakeAuth | KeyShare | RenegotiationInfo | Uint8Array;
+  let $5: ServerName | StatusRequest | SupportedGroups | SignatureAlgorithms | ApplicationLayerProtocolNegotiation | Padding | RecordSizeLimit | PreSharedKey | EarlyDataIndication | SupportedVersions | Cookie | PskKeyExchangeModes | CertificateAuthorities | PostHandshakeAuth | KeyShare | RenegotiationInfo | Uint8Array;
   switch (extension_type) {
     case 0 /* extension_type::server_name */:
-      $6 = readServerName($5, msg_type);
+      $5 = readServerName(r, msg_type);
       break;
     case 5 /* extension_type::status_request */:
-      $6 = readStatusRequest($5, msg_type);
+      $5 = readStatusRequest(r, msg_type);
       break;
     case 0x0a /* extension_type::supported_groups */:
-      $6 = readSupportedGroups($5);
+      $5 = readSupportedGroups(r);
       break;
     case 0x0d /* extension_type::signature_algorithms */:
-      $6 = readSignatureAlgorithms($5);
+      $5 = readSignatureAlgorithms(r);
       break;
     case 0x32 /* extension_type::signature_algorithms_cert */:
-      $6 = readSignatureAlgorithms($5);
+      $5 = readSignatureAlgorithms(r);
       break;
     case 0x10 /* extension_type::application_layer_protocol_negotiation */:
-      $6 = readApplicationLayerProtocolNegotiation($5);
+      $5 = readApplicationLayerProtocolNegotiation(r);
       break;
     case 0x15 /* extension_type::padding */:
-      $6 = readPadding($5);
+      $5 = readPadding(r);
       break;
     case 0x1c /* extension_type::record_size_limit */:
-      $6 = readRecordSizeLimit($5);
+      $5 = readRecordSizeLimit(r);
       break;
     case 0x29 /* extension_type::pre_shared_key */:
-      $6 = readPreSharedKey($5, msg_type);
+      $5 = readPreSharedKey(r, msg_type);
       break;
     case 0x2a /* extension_type::early_data */:
-      $6 = readEarlyDataIndication($5, msg_type);
+      $5 = readEarlyDataIndication(r, msg_type);
       break;
     case 0x2b /* extension_type::supported_versions */:
-      $6 = readSupportedVersions($5, msg_type);
+      $5 = readSupportedVersions(r, msg_type);
       break;
     case 0x2c /* extension_type::cookie */:
-      $6 = readCookie($5);
+      $5 = readCookie(r);
       break;
     case 0x2d /* extension_type::psk_key_exchange_modes */:
-      $6 = readPskKeyExchangeModes($5);
+      $5 = readPskKeyExchangeModes(r);
       break;
     case 0x2f /* extension_type::certificate_authorities */:
-      $6 = readCertificateAuthorities($5);
+      $5 = readCertificateAuthorities(r);
       break;
     case 0x31 /* extension_type::post_handshake_auth */:
-      $6 = readPostHandshakeAuth($5);
+      $5 = readPostHandshakeAuth(r);
       break;
     case 0x33 /* extension_type::key_share */:
-      $6 = readKeyShare($5, msg_type);
+      $5 = readKeyShare(r, msg_type);
       break;
     case 0xff01 /* extension_type::renegotiation_info */:
-      $6 = readRenegotiationInfo($5);
+      $5 = readRenegotiationInfo(r);
       break;
     default:
-      $6 = $5.rest();
+      $5 = r.rest();
   }
 
-  $5.done();
+  r.unlimit();
   $t.pop();
-  const body = $6;
+  const body = $5;
   return { extension_type, body } as Extension;
 }
 
@@ -278,7 +278,7 @@ export function writeExtension(w: Writer, v: Extension, msg_type: HandshakeType)
   /* u2 extension_data_length */
   const $m_extension_data_length = w.reserve(2);
   /* switch-on extension_type, size extension_data_length body */
-  const $7 = w.pos;
+  const $6 = w.pos;
   $t.push('body');
   switch (v.extension_type) {
     case 0 /* extension_type::server_name */:
@@ -337,7 +337,7 @@ export function writeExtension(w: Writer, v: Extension, msg_type: HandshakeType)
   }
 
   $t.pop();
-  w.patchLength($m_extension_data_length, 2, $7, 0, 0xffff, 'body', 'extension_data_length');
+  w.patchLength($m_extension_data_length, 2, $6, 0, 0xffff, 'body', 'extension_data_length');
 }
 
 /**
@@ -371,21 +371,21 @@ export function readServerName(r: Reader, msg_type: HandshakeType): ServerName {
   /* u2, if msg_type == common::handshake_type::client_hello server_name_list_length */
   let server_name_list_length: number | undefined;
   if (msg_type === 1 /* handshake_type::client_hello */) {
-    const $8 = r.pos;
-    const $9 = r.u2('server_name_list_length');
-    if (!($9 >= 1)) r.invalid('server_name_list_length', $8, '>= 1', $9, 'illegal_parameter');
-    server_name_list_length = $9;
+    const $7 = r.pos;
+    const $8 = r.u2('server_name_list_length');
+    if (!($8 >= 1)) r.invalid('server_name_list_length', $7, '>= 1', $8, 'illegal_parameter');
+    server_name_list_length = $8;
   }
 
   /* server_name_list, size server_name_list_length, if msg_type == common::handshake_type::client_hello server_name_list */
   let server_name_list: ServerNameList | undefined;
   if (msg_type === 1 /* handshake_type::client_hello */) {
-    const $10 = r.sub(server_name_list_length!, 'server_name_list');
+    r.limit(server_name_list_length!, 'server_name_list');
     $t.push('server_name_list');
-    const $11 = readServerNameList($10);
-    $10.done();
+    const $9 = readServerNameList(r);
+    r.unlimit();
     $t.pop();
-    server_name_list = $11;
+    server_name_list = $9;
   }
 
   return { server_name_list };
@@ -400,11 +400,11 @@ export function writeServerName(w: Writer, v: ServerName, msg_type: HandshakeTyp
   if (msg_type === 1 /* handshake_type::client_hello */) $m_server_name_list_length = w.reserve(2);
   /* server_name_list, size server_name_list_length, if msg_type == common::handshake_type::client_hello server_name_list */
   if (msg_type === 1 /* handshake_type::client_hello */) {
-    const $12 = w.pos;
+    const $10 = w.pos;
     $t.push('server_name_list');
     writeServerNameList(w, v.server_name_list!);
     $t.pop();
-    w.patchLength($m_server_name_list_length, 2, $12, 1, 0xffff, 'server_name_list', 'server_name_list_length');
+    w.patchLength($m_server_name_list_length, 2, $10, 1, 0xffff, 'server_name_list', 'server_name_list_length');
   } else if (v.server_name_list !== undefined) {
     w.fail('invalid_value', 'server_name_list', 'no value (if: msg_type == common::handshake_type::client_hello is false)', v.server_name_list);
   }
@@ -435,17 +435,17 @@ export function encodeServerNameList(value: ServerNameList): Uint8Array {
 export function readServerNameList(r: Reader): ServerNameList {
   const $t = r.trail;
   /* server_name_entry, repeat eos items */
-  const $13: ServerNameEntry[] = [];
+  const $11: ServerNameEntry[] = [];
   $t.push('items');
   for (let $i = 0; !r.eof; $i++) {
     $t.push($i);
-    const $15 = readServerNameEntry(r);
+    const $13 = readServerNameEntry(r);
     $t.pop();
-    $13.push($15);
+    $11.push($13);
   }
 
   $t.pop();
-  const items = $13;
+  const items = $11;
   return { items };
 }
 
@@ -454,11 +454,11 @@ export function writeServerNameList(w: Writer, v: ServerNameList): void {
   if (typeof v !== 'object' || v === null) w.fail('wrong_type', undefined, 'an object (ServerNameList)', v);
   const $t = w.trail;
   /* server_name_entry, repeat eos items */
-  const $16 = w.array(v.items, 'items');
+  const $14 = w.array(v.items, 'items');
   $t.push('items');
-  for (let $i = 0; $i < $16.length; $i++) {
+  for (let $i = 0; $i < $14.length; $i++) {
     $t.push($i);
-    writeServerNameEntry(w, $16[$i]!);
+    writeServerNameEntry(w, $14[$i]!);
     $t.pop();
   }
 
@@ -499,10 +499,10 @@ export function readServerNameEntry(r: Reader): ServerNameEntry {
   /* u1 name_type */
   const name_type = r.u1('name_type');
   /* u2 host_name_length */
-  const $17 = r.pos;
-  const $18 = r.u2('host_name_length');
-  if (!($18 >= 1)) r.invalid('host_name_length', $17, '>= 1', $18, 'illegal_parameter');
-  const host_name_length = $18;
+  const $15 = r.pos;
+  const $16 = r.u2('host_name_length');
+  if (!($16 >= 1)) r.invalid('host_name_length', $15, '>= 1', $16, 'illegal_parameter');
+  const host_name_length = $16;
   /* bytes, size host_name_length host_name */
   const host_name = r.bytes(host_name_length, 'host_name');
   return { name_type, host_name };
@@ -516,9 +516,9 @@ export function writeServerNameEntry(w: Writer, v: ServerNameEntry): void {
   /* u2 host_name_length */
   const $m_host_name_length = w.reserve(2);
   /* bytes, size host_name_length host_name */
-  const $19 = w.pos;
+  const $17 = w.pos;
   w.bytes(v.host_name, 'host_name');
-  w.patchLength($m_host_name_length, 2, $19, 1, 0xffff, 'host_name', 'host_name_length');
+  w.patchLength($m_host_name_length, 2, $17, 1, 0xffff, 'host_name', 'host_name_length');
 }
 
 /**
@@ -564,18 +564,18 @@ export function readStatusRequest(r: Reader, msg_type: HandshakeType): StatusReq
   let request: OcspStatusRequest | undefined;
   if ((msg_type === 1 /* handshake_type::client_hello */) && (status_type! === 1 /* certificate_status_type::ocsp */)) {
     $t.push('request');
-    const $20 = readOcspStatusRequest(r);
+    const $18 = readOcspStatusRequest(r);
     $t.pop();
-    request = $20;
+    request = $18;
   }
 
   /* ocsp_response, if msg_type == common::handshake_type::certificate and status_type == common::certificate_status_type::ocsp response */
   let response: OcspResponse | undefined;
   if ((msg_type === 0x0b /* handshake_type::certificate */) && (status_type! === 1 /* certificate_status_type::ocsp */)) {
     $t.push('response');
-    const $21 = readOcspResponse(r);
+    const $19 = readOcspResponse(r);
     $t.pop();
-    response = $21;
+    response = $19;
   }
 
   return { status_type, request, response };
@@ -644,12 +644,12 @@ export function readOcspStatusRequest(r: Reader): OcspStatusRequest {
   /* u2 responder_id_list_length */
   const responder_id_list_length = r.u2('responder_id_list_length');
   /* responder_id_list, size responder_id_list_length responder_id_list */
-  const $22 = r.sub(responder_id_list_length, 'responder_id_list');
+  r.limit(responder_id_list_length, 'responder_id_list');
   $t.push('responder_id_list');
-  const $23 = readResponderIdList($22);
-  $22.done();
+  const $20 = readResponderIdList(r);
+  r.unlimit();
   $t.pop();
-  const responder_id_list = $23;
+  const responder_id_list = $20;
   /* u2 request_extensions_length */
   const request_extensions_length = r.u2('request_extensions_length');
   /* bytes, size request_extensions_length request_extensions */
@@ -664,17 +664,17 @@ export function writeOcspStatusRequest(w: Writer, v: OcspStatusRequest): void {
   /* u2 responder_id_list_length */
   const $m_responder_id_list_length = w.reserve(2);
   /* responder_id_list, size responder_id_list_length responder_id_list */
-  const $24 = w.pos;
+  const $21 = w.pos;
   $t.push('responder_id_list');
   writeResponderIdList(w, v.responder_id_list);
   $t.pop();
-  w.patchLength($m_responder_id_list_length, 2, $24, 0, 0xffff, 'responder_id_list', 'responder_id_list_length');
+  w.patchLength($m_responder_id_list_length, 2, $21, 0, 0xffff, 'responder_id_list', 'responder_id_list_length');
   /* u2 request_extensions_length */
   const $m_request_extensions_length = w.reserve(2);
   /* bytes, size request_extensions_length request_extensions */
-  const $25 = w.pos;
+  const $22 = w.pos;
   w.bytes(v.request_extensions, 'request_extensions');
-  w.patchLength($m_request_extensions_length, 2, $25, 0, 0xffff, 'request_extensions', 'request_extensions_length');
+  w.patchLength($m_request_extensions_length, 2, $22, 0, 0xffff, 'request_extensions', 'request_extensions_length');
 }
 
 /** responder_id_list */
@@ -702,17 +702,17 @@ export function encodeResponderIdList(value: ResponderIdList): Uint8Array {
 export function readResponderIdList(r: Reader): ResponderIdList {
   const $t = r.trail;
   /* responder_id, repeat eos items */
-  const $26: ResponderId[] = [];
+  const $23: ResponderId[] = [];
   $t.push('items');
   for (let $i = 0; !r.eof; $i++) {
     $t.push($i);
-    const $28 = readResponderId(r);
+    const $25 = readResponderId(r);
     $t.pop();
-    $26.push($28);
+    $23.push($25);
   }
 
   $t.pop();
-  const items = $26;
+  const items = $23;
   return { items };
 }
 
@@ -721,11 +721,11 @@ export function writeResponderIdList(w: Writer, v: ResponderIdList): void {
   if (typeof v !== 'object' || v === null) w.fail('wrong_type', undefined, 'an object (ResponderIdList)', v);
   const $t = w.trail;
   /* responder_id, repeat eos items */
-  const $29 = w.array(v.items, 'items');
+  const $26 = w.array(v.items, 'items');
   $t.push('items');
-  for (let $i = 0; $i < $29.length; $i++) {
+  for (let $i = 0; $i < $26.length; $i++) {
     $t.push($i);
-    writeResponderId(w, $29[$i]!);
+    writeResponderId(w, $26[$i]!);
     $t.pop();
   }
 
@@ -756,10 +756,10 @@ export function encodeResponderId(value: ResponderId): Uint8Array {
 /** Reads a ResponderId from r (for nesting; see decodeResponderId). */
 export function readResponderId(r: Reader): ResponderId {
   /* u2 responder_id_length */
-  const $30 = r.pos;
-  const $31 = r.u2('responder_id_length');
-  if (!($31 >= 1)) r.invalid('responder_id_length', $30, '>= 1', $31, 'illegal_parameter');
-  const responder_id_length = $31;
+  const $27 = r.pos;
+  const $28 = r.u2('responder_id_length');
+  if (!($28 >= 1)) r.invalid('responder_id_length', $27, '>= 1', $28, 'illegal_parameter');
+  const responder_id_length = $28;
   /* bytes, size responder_id_length responder_id */
   const responder_id = r.bytes(responder_id_length, 'responder_id');
   return { responder_id };
@@ -771,9 +771,9 @@ export function writeResponderId(w: Writer, v: ResponderId): void {
   /* u2 responder_id_length */
   const $m_responder_id_length = w.reserve(2);
   /* bytes, size responder_id_length responder_id */
-  const $32 = w.pos;
+  const $29 = w.pos;
   w.bytes(v.responder_id, 'responder_id');
-  w.patchLength($m_responder_id_length, 2, $32, 1, 0xffff, 'responder_id', 'responder_id_length');
+  w.patchLength($m_responder_id_length, 2, $29, 1, 0xffff, 'responder_id', 'responder_id_length');
 }
 
 /**
@@ -803,10 +803,10 @@ export function encodeOcspResponse(value: OcspResponse): Uint8Array {
 /** Reads a OcspResponse from r (for nesting; see decodeOcspResponse). */
 export function readOcspResponse(r: Reader): OcspResponse {
   /* b24 response_length */
-  const $33 = r.pos;
-  const $34 = r.u3('response_length');
-  if (!($34 >= 1)) r.invalid('response_length', $33, '>= 1', $34, 'illegal_parameter');
-  const response_length = $34;
+  const $30 = r.pos;
+  const $31 = r.u3('response_length');
+  if (!($31 >= 1)) r.invalid('response_length', $30, '>= 1', $31, 'illegal_parameter');
+  const response_length = $31;
   /* bytes, size response_length response */
   const response = r.bytes(response_length, 'response');
   return { response };
@@ -818,9 +818,9 @@ export function writeOcspResponse(w: Writer, v: OcspResponse): void {
   /* b24 response_length */
   const $m_response_length = w.reserve(3);
   /* bytes, size response_length response */
-  const $35 = w.pos;
+  const $32 = w.pos;
   w.bytes(v.response, 'response');
-  w.patchLength($m_response_length, 3, $35, 1, 0xffffff, 'response', 'response_length');
+  w.patchLength($m_response_length, 3, $32, 1, 0xffffff, 'response', 'response_length');
 }
 
 /**
@@ -851,17 +851,17 @@ export function encodeSupportedGroups(value: SupportedGroups): Uint8Array {
 export function readSupportedGroups(r: Reader): SupportedGroups {
   const $t = r.trail;
   /* u2 named_group_list_length */
-  const $36 = r.pos;
-  const $37 = r.u2('named_group_list_length');
-  if (!($37 >= 2)) r.invalid('named_group_list_length', $36, '>= 2', $37, 'illegal_parameter');
-  const named_group_list_length = $37;
+  const $33 = r.pos;
+  const $34 = r.u2('named_group_list_length');
+  if (!($34 >= 2)) r.invalid('named_group_list_length', $33, '>= 2', $34, 'illegal_parameter');
+  const named_group_list_length = $34;
   /* named_group_list, size named_group_list_length named_group_list */
-  const $38 = r.sub(named_group_list_length, 'named_group_list');
+  r.limit(named_group_list_length, 'named_group_list');
   $t.push('named_group_list');
-  const $39 = readNamedGroupList($38);
-  $38.done();
+  const $35 = readNamedGroupList(r);
+  r.unlimit();
   $t.pop();
-  const named_group_list = $39;
+  const named_group_list = $35;
   return { named_group_list };
 }
 
@@ -872,11 +872,11 @@ export function writeSupportedGroups(w: Writer, v: SupportedGroups): void {
   /* u2 named_group_list_length */
   const $m_named_group_list_length = w.reserve(2);
   /* named_group_list, size named_group_list_length named_group_list */
-  const $40 = w.pos;
+  const $36 = w.pos;
   $t.push('named_group_list');
   writeNamedGroupList(w, v.named_group_list);
   $t.pop();
-  w.patchLength($m_named_group_list_length, 2, $40, 2, 0xffff, 'named_group_list', 'named_group_list_length');
+  w.patchLength($m_named_group_list_length, 2, $36, 2, 0xffff, 'named_group_list', 'named_group_list_length');
 }
 
 /** named_group_list */
@@ -904,14 +904,14 @@ export function encodeNamedGroupList(value: NamedGroupList): Uint8Array {
 export function readNamedGroupList(r: Reader): NamedGroupList {
   const $t = r.trail;
   /* u2, repeat eos items */
-  const $41: NamedGroup[] = [];
+  const $37: NamedGroup[] = [];
   $t.push('items');
   for (let $i = 0; !r.eof; $i++) {
-    $41.push(r.u2($i));
+    $37.push(r.u2($i));
   }
 
   $t.pop();
-  const items = $41;
+  const items = $37;
   return { items };
 }
 
@@ -920,10 +920,10 @@ export function writeNamedGroupList(w: Writer, v: NamedGroupList): void {
   if (typeof v !== 'object' || v === null) w.fail('wrong_type', undefined, 'an object (NamedGroupList)', v);
   const $t = w.trail;
   /* u2, repeat eos items */
-  const $43 = w.array(v.items, 'items');
+  const $39 = w.array(v.items, 'items');
   $t.push('items');
-  for (let $i = 0; $i < $43.length; $i++) {
-    w.u2($43[$i]!, $i);
+  for (let $i = 0; $i < $39.length; $i++) {
+    w.u2($39[$i]!, $i);
   }
 
   $t.pop();
@@ -958,17 +958,17 @@ export function encodeSignatureAlgorithms(value: SignatureAlgorithms): Uint8Arra
 export function readSignatureAlgorithms(r: Reader): SignatureAlgorithms {
   const $t = r.trail;
   /* u2 supported_signature_algorithms_length */
-  const $44 = r.pos;
-  const $45 = r.u2('supported_signature_algorithms_length');
-  if (!($45 >= 2 && $45 <= 0xfffe)) r.invalid('supported_signature_algorithms_length', $44, '2..0xfffe', $45, 'illegal_parameter');
-  const supported_signature_algorithms_length = $45;
+  const $40 = r.pos;
+  const $41 = r.u2('supported_signature_algorithms_length');
+  if (!($41 >= 2 && $41 <= 0xfffe)) r.invalid('supported_signature_algorithms_length', $40, '2..0xfffe', $41, 'illegal_parameter');
+  const supported_signature_algorithms_length = $41;
   /* signature_scheme_list, size supported_signature_algorithms_length supported_signature_algorithms */
-  const $46 = r.sub(supported_signature_algorithms_length, 'supported_signature_algorithms');
+  r.limit(supported_signature_algorithms_length, 'supported_signature_algorithms');
   $t.push('supported_signature_algorithms');
-  const $47 = readSignatureSchemeList($46);
-  $46.done();
+  const $42 = readSignatureSchemeList(r);
+  r.unlimit();
   $t.pop();
-  const supported_signature_algorithms = $47;
+  const supported_signature_algorithms = $42;
   return { supported_signature_algorithms };
 }
 
@@ -979,11 +979,11 @@ export function writeSignatureAlgorithms(w: Writer, v: SignatureAlgorithms): voi
   /* u2 supported_signature_algorithms_length */
   const $m_supported_signature_algorithms_length = w.reserve(2);
   /* signature_scheme_list, size supported_signature_algorithms_length supported_signature_algorithms */
-  const $48 = w.pos;
+  const $43 = w.pos;
   $t.push('supported_signature_algorithms');
   writeSignatureSchemeList(w, v.supported_signature_algorithms);
   $t.pop();
-  w.patchLength($m_supported_signature_algorithms_length, 2, $48, 2, 0xfffe, 'supported_signature_algorithms', 'supported_signature_algorithms_length');
+  w.patchLength($m_supported_signature_algorithms_length, 2, $43, 2, 0xfffe, 'supported_signature_algorithms', 'supported_signature_algorithms_length');
 }
 
 /** signature_scheme_list */
@@ -1011,14 +1011,14 @@ export function encodeSignatureSchemeList(value: SignatureSchemeList): Uint8Arra
 export function readSignatureSchemeList(r: Reader): SignatureSchemeList {
   const $t = r.trail;
   /* u2, repeat eos items */
-  const $49: SignatureScheme[] = [];
+  const $44: SignatureScheme[] = [];
   $t.push('items');
   for (let $i = 0; !r.eof; $i++) {
-    $49.push(r.u2($i));
+    $44.push(r.u2($i));
   }
 
   $t.pop();
-  const items = $49;
+  const items = $44;
   return { items };
 }
 
@@ -1027,10 +1027,10 @@ export function writeSignatureSchemeList(w: Writer, v: SignatureSchemeList): voi
   if (typeof v !== 'object' || v === null) w.fail('wrong_type', undefined, 'an object (SignatureSchemeList)', v);
   const $t = w.trail;
   /* u2, repeat eos items */
-  const $51 = w.array(v.items, 'items');
+  const $46 = w.array(v.items, 'items');
   $t.push('items');
-  for (let $i = 0; $i < $51.length; $i++) {
-    w.u2($51[$i]!, $i);
+  for (let $i = 0; $i < $46.length; $i++) {
+    w.u2($46[$i]!, $i);
   }
 
   $t.pop();
@@ -1065,17 +1065,17 @@ export function encodeApplicationLayerProtocolNegotiation(value: ApplicationLaye
 export function readApplicationLayerProtocolNegotiation(r: Reader): ApplicationLayerProtocolNegotiation {
   const $t = r.trail;
   /* u2 protocol_name_list_length */
-  const $52 = r.pos;
-  const $53 = r.u2('protocol_name_list_length');
-  if (!($53 >= 2)) r.invalid('protocol_name_list_length', $52, '>= 2', $53, 'illegal_parameter');
-  const protocol_name_list_length = $53;
+  const $47 = r.pos;
+  const $48 = r.u2('protocol_name_list_length');
+  if (!($48 >= 2)) r.invalid('protocol_name_list_length', $47, '>= 2', $48, 'illegal_parameter');
+  const protocol_name_list_length = $48;
   /* protocol_name_list, size protocol_name_list_length protocol_name_list */
-  const $54 = r.sub(protocol_name_list_length, 'protocol_name_list');
+  r.limit(protocol_name_list_length, 'protocol_name_list');
   $t.push('protocol_name_list');
-  const $55 = readProtocolNameList($54);
-  $54.done();
+  const $49 = readProtocolNameList(r);
+  r.unlimit();
   $t.pop();
-  const protocol_name_list = $55;
+  const protocol_name_list = $49;
   return { protocol_name_list };
 }
 
@@ -1086,11 +1086,11 @@ export function writeApplicationLayerProtocolNegotiation(w: Writer, v: Applicati
   /* u2 protocol_name_list_length */
   const $m_protocol_name_list_length = w.reserve(2);
   /* protocol_name_list, size protocol_name_list_length protocol_name_list */
-  const $56 = w.pos;
+  const $50 = w.pos;
   $t.push('protocol_name_list');
   writeProtocolNameList(w, v.protocol_name_list);
   $t.pop();
-  w.patchLength($m_protocol_name_list_length, 2, $56, 2, 0xffff, 'protocol_name_list', 'protocol_name_list_length');
+  w.patchLength($m_protocol_name_list_length, 2, $50, 2, 0xffff, 'protocol_name_list', 'protocol_name_list_length');
 }
 
 /** protocol_name_list */
@@ -1118,17 +1118,17 @@ export function encodeProtocolNameList(value: ProtocolNameList): Uint8Array {
 export function readProtocolNameList(r: Reader): ProtocolNameList {
   const $t = r.trail;
   /* protocol_name, repeat eos items */
-  const $57: ProtocolName[] = [];
+  const $51: ProtocolName[] = [];
   $t.push('items');
   for (let $i = 0; !r.eof; $i++) {
     $t.push($i);
-    const $59 = readProtocolName(r);
+    const $53 = readProtocolName(r);
     $t.pop();
-    $57.push($59);
+    $51.push($53);
   }
 
   $t.pop();
-  const items = $57;
+  const items = $51;
   return { items };
 }
 
@@ -1137,11 +1137,11 @@ export function writeProtocolNameList(w: Writer, v: ProtocolNameList): void {
   if (typeof v !== 'object' || v === null) w.fail('wrong_type', undefined, 'an object (ProtocolNameList)', v);
   const $t = w.trail;
   /* protocol_name, repeat eos items */
-  const $60 = w.array(v.items, 'items');
+  const $54 = w.array(v.items, 'items');
   $t.push('items');
-  for (let $i = 0; $i < $60.length; $i++) {
+  for (let $i = 0; $i < $54.length; $i++) {
     $t.push($i);
-    writeProtocolName(w, $60[$i]!);
+    writeProtocolName(w, $54[$i]!);
     $t.pop();
   }
 
@@ -1172,10 +1172,10 @@ export function encodeProtocolName(value: ProtocolName): Uint8Array {
 /** Reads a ProtocolName from r (for nesting; see decodeProtocolName). */
 export function readProtocolName(r: Reader): ProtocolName {
   /* u1 name_length */
-  const $61 = r.pos;
-  const $62 = r.u1('name_length');
-  if (!($62 >= 1)) r.invalid('name_length', $61, '>= 1', $62, 'illegal_parameter');
-  const name_length = $62;
+  const $55 = r.pos;
+  const $56 = r.u1('name_length');
+  if (!($56 >= 1)) r.invalid('name_length', $55, '>= 1', $56, 'illegal_parameter');
+  const name_length = $56;
   /* bytes, size name_length name */
   const name = r.bytes(name_length, 'name');
   return { name };
@@ -1187,9 +1187,9 @@ export function writeProtocolName(w: Writer, v: ProtocolName): void {
   /* u1 name_length */
   const $m_name_length = w.reserve(1);
   /* bytes, size name_length name */
-  const $63 = w.pos;
+  const $57 = w.pos;
   w.bytes(v.name, 'name');
-  w.patchLength($m_name_length, 1, $63, 1, 0xff, 'name', 'name_length');
+  w.patchLength($m_name_length, 1, $57, 1, 0xff, 'name', 'name_length');
 }
 
 /**
@@ -1260,10 +1260,10 @@ export function encodeRecordSizeLimit(value: RecordSizeLimit): Uint8Array {
 /** Reads a RecordSizeLimit from r (for nesting; see decodeRecordSizeLimit). */
 export function readRecordSizeLimit(r: Reader): RecordSizeLimit {
   /* u2 record_size_limit */
-  const $64 = r.pos;
-  const $65 = r.u2('record_size_limit');
-  if (!($65 >= 0x40)) r.invalid('record_size_limit', $64, '>= 64', $65, 'illegal_parameter');
-  const record_size_limit = $65;
+  const $58 = r.pos;
+  const $59 = r.u2('record_size_limit');
+  if (!($59 >= 0x40)) r.invalid('record_size_limit', $58, '>= 64', $59, 'illegal_parameter');
+  const record_size_limit = $59;
   return { record_size_limit };
 }
 
@@ -1315,9 +1315,9 @@ export function writeRenegotiationInfo(w: Writer, v: RenegotiationInfo): void {
   /* u1 renegotiated_connection_length */
   const $m_renegotiated_connection_length = w.reserve(1);
   /* bytes, size renegotiated_connection_length renegotiated_connection */
-  const $66 = w.pos;
+  const $60 = w.pos;
   w.bytes(v.renegotiated_connection, 'renegotiated_connection');
-  w.patchLength($m_renegotiated_connection_length, 1, $66, 0, 0xff, 'renegotiated_connection', 'renegotiated_connection_length');
+  w.patchLength($m_renegotiated_connection_length, 1, $60, 0, 0xff, 'renegotiated_connection', 'renegotiated_connection_length');
 }
 
 /**
@@ -1355,9 +1355,9 @@ export function readPreSharedKey(r: Reader, msg_type: HandshakeType): PreSharedK
   let offered_psks: OfferedPsks | undefined;
   if (msg_type === 1 /* handshake_type::client_hello */) {
     $t.push('offered_psks');
-    const $67 = readOfferedPsks(r);
+    const $61 = readOfferedPsks(r);
     $t.pop();
-    offered_psks = $67;
+    offered_psks = $61;
   }
 
   /* u2, if msg_type == common::handshake_type::server_hello selected_identity */
@@ -1420,29 +1420,29 @@ export function encodeOfferedPsks(value: OfferedPsks): Uint8Array {
 export function readOfferedPsks(r: Reader): OfferedPsks {
   const $t = r.trail;
   /* u2 identities_length */
-  const $68 = r.pos;
-  const $69 = r.u2('identities_length');
-  if (!($69 >= 7)) r.invalid('identities_length', $68, '>= 7', $69, 'illegal_parameter');
-  const identities_length = $69;
+  const $62 = r.pos;
+  const $63 = r.u2('identities_length');
+  if (!($63 >= 7)) r.invalid('identities_length', $62, '>= 7', $63, 'illegal_parameter');
+  const identities_length = $63;
   /* psk_identity_list, size identities_length identities */
-  const $70 = r.sub(identities_length, 'identities');
+  r.limit(identities_length, 'identities');
   $t.push('identities');
-  const $71 = readPskIdentityList($70);
-  $70.done();
+  const $64 = readPskIdentityList(r);
+  r.unlimit();
   $t.pop();
-  const identities = $71;
+  const identities = $64;
   /* u2 binders_length */
-  const $72 = r.pos;
-  const $73 = r.u2('binders_length');
-  if (!($73 >= 0x21)) r.invalid('binders_length', $72, '>= 33', $73, 'illegal_parameter');
-  const binders_length = $73;
+  const $65 = r.pos;
+  const $66 = r.u2('binders_length');
+  if (!($66 >= 0x21)) r.invalid('binders_length', $65, '>= 33', $66, 'illegal_parameter');
+  const binders_length = $66;
   /* psk_binder_list, size binders_length binders */
-  const $74 = r.sub(binders_length, 'binders');
+  r.limit(binders_length, 'binders');
   $t.push('binders');
-  const $75 = readPskBinderList($74);
-  $74.done();
+  const $67 = readPskBinderList(r);
+  r.unlimit();
   $t.pop();
-  const binders = $75;
+  const binders = $67;
   return { identities, binders };
 }
 
@@ -1453,19 +1453,19 @@ export function writeOfferedPsks(w: Writer, v: OfferedPsks): void {
   /* u2 identities_length */
   const $m_identities_length = w.reserve(2);
   /* psk_identity_list, size identities_length identities */
-  const $76 = w.pos;
+  const $68 = w.pos;
   $t.push('identities');
   writePskIdentityList(w, v.identities);
   $t.pop();
-  w.patchLength($m_identities_length, 2, $76, 7, 0xffff, 'identities', 'identities_length');
+  w.patchLength($m_identities_length, 2, $68, 7, 0xffff, 'identities', 'identities_length');
   /* u2 binders_length */
   const $m_binders_length = w.reserve(2);
   /* psk_binder_list, size binders_length binders */
-  const $77 = w.pos;
+  const $69 = w.pos;
   $t.push('binders');
   writePskBinderList(w, v.binders);
   $t.pop();
-  w.patchLength($m_binders_length, 2, $77, 0x21, 0xffff, 'binders', 'binders_length');
+  w.patchLength($m_binders_length, 2, $69, 0x21, 0xffff, 'binders', 'binders_length');
 }
 
 /** psk_identity_list */
@@ -1493,17 +1493,17 @@ export function encodePskIdentityList(value: PskIdentityList): Uint8Array {
 export function readPskIdentityList(r: Reader): PskIdentityList {
   const $t = r.trail;
   /* psk_identity, repeat eos items */
-  const $78: PskIdentity[] = [];
+  const $70: PskIdentity[] = [];
   $t.push('items');
   for (let $i = 0; !r.eof; $i++) {
     $t.push($i);
-    const $80 = readPskIdentity(r);
+    const $72 = readPskIdentity(r);
     $t.pop();
-    $78.push($80);
+    $70.push($72);
   }
 
   $t.pop();
-  const items = $78;
+  const items = $70;
   return { items };
 }
 
@@ -1512,11 +1512,11 @@ export function writePskIdentityList(w: Writer, v: PskIdentityList): void {
   if (typeof v !== 'object' || v === null) w.fail('wrong_type', undefined, 'an object (PskIdentityList)', v);
   const $t = w.trail;
   /* psk_identity, repeat eos items */
-  const $81 = w.array(v.items, 'items');
+  const $73 = w.array(v.items, 'items');
   $t.push('items');
-  for (let $i = 0; $i < $81.length; $i++) {
+  for (let $i = 0; $i < $73.length; $i++) {
     $t.push($i);
-    writePskIdentity(w, $81[$i]!);
+    writePskIdentity(w, $73[$i]!);
     $t.pop();
   }
 
@@ -1552,10 +1552,10 @@ export function encodePskIdentity(value: PskIdentity): Uint8Array {
 /** Reads a PskIdentity from r (for nesting; see decodePskIdentity). */
 export function readPskIdentity(r: Reader): PskIdentity {
   /* u2 identity_length */
-  const $82 = r.pos;
-  const $83 = r.u2('identity_length');
-  if (!($83 >= 1)) r.invalid('identity_length', $82, '>= 1', $83, 'illegal_parameter');
-  const identity_length = $83;
+  const $74 = r.pos;
+  const $75 = r.u2('identity_length');
+  if (!($75 >= 1)) r.invalid('identity_length', $74, '>= 1', $75, 'illegal_parameter');
+  const identity_length = $75;
   /* bytes, size identity_length identity */
   const identity = r.bytes(identity_length, 'identity');
   /* u4 obfuscated_ticket_age */
@@ -1569,9 +1569,9 @@ export function writePskIdentity(w: Writer, v: PskIdentity): void {
   /* u2 identity_length */
   const $m_identity_length = w.reserve(2);
   /* bytes, size identity_length identity */
-  const $84 = w.pos;
+  const $76 = w.pos;
   w.bytes(v.identity, 'identity');
-  w.patchLength($m_identity_length, 2, $84, 1, 0xffff, 'identity', 'identity_length');
+  w.patchLength($m_identity_length, 2, $76, 1, 0xffff, 'identity', 'identity_length');
   /* u4 obfuscated_ticket_age */
   w.u4(v.obfuscated_ticket_age, 'obfuscated_ticket_age');
 }
@@ -1601,17 +1601,17 @@ export function encodePskBinderList(value: PskBinderList): Uint8Array {
 export function readPskBinderList(r: Reader): PskBinderList {
   const $t = r.trail;
   /* psk_binder_entry, repeat eos items */
-  const $85: PskBinderEntry[] = [];
+  const $77: PskBinderEntry[] = [];
   $t.push('items');
   for (let $i = 0; !r.eof; $i++) {
     $t.push($i);
-    const $87 = readPskBinderEntry(r);
+    const $79 = readPskBinderEntry(r);
     $t.pop();
-    $85.push($87);
+    $77.push($79);
   }
 
   $t.pop();
-  const items = $85;
+  const items = $77;
   return { items };
 }
 
@@ -1620,11 +1620,11 @@ export function writePskBinderList(w: Writer, v: PskBinderList): void {
   if (typeof v !== 'object' || v === null) w.fail('wrong_type', undefined, 'an object (PskBinderList)', v);
   const $t = w.trail;
   /* psk_binder_entry, repeat eos items */
-  const $88 = w.array(v.items, 'items');
+  const $80 = w.array(v.items, 'items');
   $t.push('items');
-  for (let $i = 0; $i < $88.length; $i++) {
+  for (let $i = 0; $i < $80.length; $i++) {
     $t.push($i);
-    writePskBinderEntry(w, $88[$i]!);
+    writePskBinderEntry(w, $80[$i]!);
     $t.pop();
   }
 
@@ -1658,10 +1658,10 @@ export function encodePskBinderEntry(value: PskBinderEntry): Uint8Array {
 /** Reads a PskBinderEntry from r (for nesting; see decodePskBinderEntry). */
 export function readPskBinderEntry(r: Reader): PskBinderEntry {
   /* u1 binder_length */
-  const $89 = r.pos;
-  const $90 = r.u1('binder_length');
-  if (!($90 >= 0x20)) r.invalid('binder_length', $89, '>= 32', $90, 'illegal_parameter');
-  const binder_length = $90;
+  const $81 = r.pos;
+  const $82 = r.u1('binder_length');
+  if (!($82 >= 0x20)) r.invalid('binder_length', $81, '>= 32', $82, 'illegal_parameter');
+  const binder_length = $82;
   /* bytes, size binder_length binder */
   const binder = r.bytes(binder_length, 'binder');
   return { binder };
@@ -1673,9 +1673,9 @@ export function writePskBinderEntry(w: Writer, v: PskBinderEntry): void {
   /* u1 binder_length */
   const $m_binder_length = w.reserve(1);
   /* bytes, size binder_length binder */
-  const $91 = w.pos;
+  const $83 = w.pos;
   w.bytes(v.binder, 'binder');
-  w.patchLength($m_binder_length, 1, $91, 0x20, 0xff, 'binder', 'binder_length');
+  w.patchLength($m_binder_length, 1, $83, 0x20, 0xff, 'binder', 'binder_length');
 }
 
 /**
@@ -1754,17 +1754,17 @@ export function encodePskKeyExchangeModes(value: PskKeyExchangeModes): Uint8Arra
 export function readPskKeyExchangeModes(r: Reader): PskKeyExchangeModes {
   const $t = r.trail;
   /* u1 ke_modes_length */
-  const $92 = r.pos;
-  const $93 = r.u1('ke_modes_length');
-  if (!($93 >= 1)) r.invalid('ke_modes_length', $92, '>= 1', $93, 'illegal_parameter');
-  const ke_modes_length = $93;
+  const $84 = r.pos;
+  const $85 = r.u1('ke_modes_length');
+  if (!($85 >= 1)) r.invalid('ke_modes_length', $84, '>= 1', $85, 'illegal_parameter');
+  const ke_modes_length = $85;
   /* psk_key_exchange_mode_list, size ke_modes_length ke_modes */
-  const $94 = r.sub(ke_modes_length, 'ke_modes');
+  r.limit(ke_modes_length, 'ke_modes');
   $t.push('ke_modes');
-  const $95 = readPskKeyExchangeModeList($94);
-  $94.done();
+  const $86 = readPskKeyExchangeModeList(r);
+  r.unlimit();
   $t.pop();
-  const ke_modes = $95;
+  const ke_modes = $86;
   return { ke_modes };
 }
 
@@ -1775,11 +1775,11 @@ export function writePskKeyExchangeModes(w: Writer, v: PskKeyExchangeModes): voi
   /* u1 ke_modes_length */
   const $m_ke_modes_length = w.reserve(1);
   /* psk_key_exchange_mode_list, size ke_modes_length ke_modes */
-  const $96 = w.pos;
+  const $87 = w.pos;
   $t.push('ke_modes');
   writePskKeyExchangeModeList(w, v.ke_modes);
   $t.pop();
-  w.patchLength($m_ke_modes_length, 1, $96, 1, 0xff, 'ke_modes', 'ke_modes_length');
+  w.patchLength($m_ke_modes_length, 1, $87, 1, 0xff, 'ke_modes', 'ke_modes_length');
 }
 
 /** psk_key_exchange_mode_list */
@@ -1807,14 +1807,14 @@ export function encodePskKeyExchangeModeList(value: PskKeyExchangeModeList): Uin
 export function readPskKeyExchangeModeList(r: Reader): PskKeyExchangeModeList {
   const $t = r.trail;
   /* u1, repeat eos items */
-  const $97: PskKeyExchangeMode[] = [];
+  const $88: PskKeyExchangeMode[] = [];
   $t.push('items');
   for (let $i = 0; !r.eof; $i++) {
-    $97.push(r.u1($i));
+    $88.push(r.u1($i));
   }
 
   $t.pop();
-  const items = $97;
+  const items = $88;
   return { items };
 }
 
@@ -1823,10 +1823,10 @@ export function writePskKeyExchangeModeList(w: Writer, v: PskKeyExchangeModeList
   if (typeof v !== 'object' || v === null) w.fail('wrong_type', undefined, 'an object (PskKeyExchangeModeList)', v);
   const $t = w.trail;
   /* u1, repeat eos items */
-  const $99 = w.array(v.items, 'items');
+  const $90 = w.array(v.items, 'items');
   $t.push('items');
-  for (let $i = 0; $i < $99.length; $i++) {
-    w.u1($99[$i]!, $i);
+  for (let $i = 0; $i < $90.length; $i++) {
+    w.u1($90[$i]!, $i);
   }
 
   $t.pop();
@@ -1866,21 +1866,21 @@ export function readSupportedVersions(r: Reader, msg_type: HandshakeType): Suppo
   /* u1, if msg_type == common::handshake_type::client_hello versions_length */
   let versions_length: number | undefined;
   if (msg_type === 1 /* handshake_type::client_hello */) {
-    const $100 = r.pos;
-    const $101 = r.u1('versions_length');
-    if (!($101 >= 2 && $101 <= 0xfe)) r.invalid('versions_length', $100, '2..254', $101, 'illegal_parameter');
-    versions_length = $101;
+    const $91 = r.pos;
+    const $92 = r.u1('versions_length');
+    if (!($92 >= 2 && $92 <= 0xfe)) r.invalid('versions_length', $91, '2..254', $92, 'illegal_parameter');
+    versions_length = $92;
   }
 
   /* protocol_version_list, size versions_length, if msg_type == common::handshake_type::client_hello versions */
   let versions: ProtocolVersionList | undefined;
   if (msg_type === 1 /* handshake_type::client_hello */) {
-    const $102 = r.sub(versions_length!, 'versions');
+    r.limit(versions_length!, 'versions');
     $t.push('versions');
-    const $103 = readProtocolVersionList($102);
-    $102.done();
+    const $93 = readProtocolVersionList(r);
+    r.unlimit();
     $t.pop();
-    versions = $103;
+    versions = $93;
   }
 
   /* u2, if msg_type == common::handshake_type::server_hello or msg_type == common::handshake_type::hello_retry_request selected_version */
@@ -1901,11 +1901,11 @@ export function writeSupportedVersions(w: Writer, v: SupportedVersions, msg_type
   if (msg_type === 1 /* handshake_type::client_hello */) $m_versions_length = w.reserve(1);
   /* protocol_version_list, size versions_length, if msg_type == common::handshake_type::client_hello versions */
   if (msg_type === 1 /* handshake_type::client_hello */) {
-    const $104 = w.pos;
+    const $94 = w.pos;
     $t.push('versions');
     writeProtocolVersionList(w, v.versions!);
     $t.pop();
-    w.patchLength($m_versions_length, 1, $104, 2, 0xfe, 'versions', 'versions_length');
+    w.patchLength($m_versions_length, 1, $94, 2, 0xfe, 'versions', 'versions_length');
   } else if (v.versions !== undefined) {
     w.fail('invalid_value', 'versions', 'no value (if: msg_type == common::handshake_type::client_hello is false)', v.versions);
   }
@@ -1946,14 +1946,14 @@ export function encodeProtocolVersionList(value: ProtocolVersionList): Uint8Arra
 export function readProtocolVersionList(r: Reader): ProtocolVersionList {
   const $t = r.trail;
   /* u2, repeat eos items */
-  const $105: number[] = [];
+  const $95: number[] = [];
   $t.push('items');
   for (let $i = 0; !r.eof; $i++) {
-    $105.push(r.u2($i));
+    $95.push(r.u2($i));
   }
 
   $t.pop();
-  const items = $105;
+  const items = $95;
   return { items };
 }
 
@@ -1962,10 +1962,10 @@ export function writeProtocolVersionList(w: Writer, v: ProtocolVersionList): voi
   if (typeof v !== 'object' || v === null) w.fail('wrong_type', undefined, 'an object (ProtocolVersionList)', v);
   const $t = w.trail;
   /* u2, repeat eos items */
-  const $107 = w.array(v.items, 'items');
+  const $97 = w.array(v.items, 'items');
   $t.push('items');
-  for (let $i = 0; $i < $107.length; $i++) {
-    w.u2($107[$i]!, $i);
+  for (let $i = 0; $i < $97.length; $i++) {
+    w.u2($97[$i]!, $i);
   }
 
   $t.pop();
@@ -1998,10 +1998,10 @@ export function encodeCookie(value: Cookie): Uint8Array {
 /** Reads a Cookie from r (for nesting; see decodeCookie). */
 export function readCookie(r: Reader): Cookie {
   /* u2 cookie_length */
-  const $108 = r.pos;
-  const $109 = r.u2('cookie_length');
-  if (!($109 >= 1)) r.invalid('cookie_length', $108, '>= 1', $109, 'illegal_parameter');
-  const cookie_length = $109;
+  const $98 = r.pos;
+  const $99 = r.u2('cookie_length');
+  if (!($99 >= 1)) r.invalid('cookie_length', $98, '>= 1', $99, 'illegal_parameter');
+  const cookie_length = $99;
   /* bytes, size cookie_length cookie */
   const cookie = r.bytes(cookie_length, 'cookie');
   return { cookie };
@@ -2013,9 +2013,9 @@ export function writeCookie(w: Writer, v: Cookie): void {
   /* u2 cookie_length */
   const $m_cookie_length = w.reserve(2);
   /* bytes, size cookie_length cookie */
-  const $110 = w.pos;
+  const $100 = w.pos;
   w.bytes(v.cookie, 'cookie');
-  w.patchLength($m_cookie_length, 2, $110, 1, 0xffff, 'cookie', 'cookie_length');
+  w.patchLength($m_cookie_length, 2, $100, 1, 0xffff, 'cookie', 'cookie_length');
 }
 
 /**
@@ -2047,17 +2047,17 @@ export function encodeCertificateAuthorities(value: CertificateAuthorities): Uin
 export function readCertificateAuthorities(r: Reader): CertificateAuthorities {
   const $t = r.trail;
   /* u2 authorities_length */
-  const $111 = r.pos;
-  const $112 = r.u2('authorities_length');
-  if (!($112 >= 3)) r.invalid('authorities_length', $111, '>= 3', $112, 'illegal_parameter');
-  const authorities_length = $112;
+  const $101 = r.pos;
+  const $102 = r.u2('authorities_length');
+  if (!($102 >= 3)) r.invalid('authorities_length', $101, '>= 3', $102, 'illegal_parameter');
+  const authorities_length = $102;
   /* distinguished_name_list, size authorities_length authorities */
-  const $113 = r.sub(authorities_length, 'authorities');
+  r.limit(authorities_length, 'authorities');
   $t.push('authorities');
-  const $114 = readDistinguishedNameList($113);
-  $113.done();
+  const $103 = readDistinguishedNameList(r);
+  r.unlimit();
   $t.pop();
-  const authorities = $114;
+  const authorities = $103;
   return { authorities };
 }
 
@@ -2068,11 +2068,11 @@ export function writeCertificateAuthorities(w: Writer, v: CertificateAuthorities
   /* u2 authorities_length */
   const $m_authorities_length = w.reserve(2);
   /* distinguished_name_list, size authorities_length authorities */
-  const $115 = w.pos;
+  const $104 = w.pos;
   $t.push('authorities');
   writeDistinguishedNameList(w, v.authorities);
   $t.pop();
-  w.patchLength($m_authorities_length, 2, $115, 3, 0xffff, 'authorities', 'authorities_length');
+  w.patchLength($m_authorities_length, 2, $104, 3, 0xffff, 'authorities', 'authorities_length');
 }
 
 /** distinguished_name_list */
@@ -2100,17 +2100,17 @@ export function encodeDistinguishedNameList(value: DistinguishedNameList): Uint8
 export function readDistinguishedNameList(r: Reader): DistinguishedNameList {
   const $t = r.trail;
   /* distinguished_name, repeat eos items */
-  const $116: DistinguishedName[] = [];
+  const $105: DistinguishedName[] = [];
   $t.push('items');
   for (let $i = 0; !r.eof; $i++) {
     $t.push($i);
-    const $118 = readDistinguishedName(r);
+    const $107 = readDistinguishedName(r);
     $t.pop();
-    $116.push($118);
+    $105.push($107);
   }
 
   $t.pop();
-  const items = $116;
+  const items = $105;
   return { items };
 }
 
@@ -2119,11 +2119,11 @@ export function writeDistinguishedNameList(w: Writer, v: DistinguishedNameList):
   if (typeof v !== 'object' || v === null) w.fail('wrong_type', undefined, 'an object (DistinguishedNameList)', v);
   const $t = w.trail;
   /* distinguished_name, repeat eos items */
-  const $119 = w.array(v.items, 'items');
+  const $108 = w.array(v.items, 'items');
   $t.push('items');
-  for (let $i = 0; $i < $119.length; $i++) {
+  for (let $i = 0; $i < $108.length; $i++) {
     $t.push($i);
-    writeDistinguishedName(w, $119[$i]!);
+    writeDistinguishedName(w, $108[$i]!);
     $t.pop();
   }
 
@@ -2154,10 +2154,10 @@ export function encodeDistinguishedName(value: DistinguishedName): Uint8Array {
 /** Reads a DistinguishedName from r (for nesting; see decodeDistinguishedName). */
 export function readDistinguishedName(r: Reader): DistinguishedName {
   /* u2 name_length */
-  const $120 = r.pos;
-  const $121 = r.u2('name_length');
-  if (!($121 >= 1)) r.invalid('name_length', $120, '>= 1', $121, 'illegal_parameter');
-  const name_length = $121;
+  const $109 = r.pos;
+  const $110 = r.u2('name_length');
+  if (!($110 >= 1)) r.invalid('name_length', $109, '>= 1', $110, 'illegal_parameter');
+  const name_length = $110;
   /* bytes, size name_length name */
   const name = r.bytes(name_length, 'name');
   return { name };
@@ -2169,9 +2169,9 @@ export function writeDistinguishedName(w: Writer, v: DistinguishedName): void {
   /* u2 name_length */
   const $m_name_length = w.reserve(2);
   /* bytes, size name_length name */
-  const $122 = w.pos;
+  const $111 = w.pos;
   w.bytes(v.name, 'name');
-  w.patchLength($m_name_length, 2, $122, 1, 0xffff, 'name', 'name_length');
+  w.patchLength($m_name_length, 2, $111, 1, 0xffff, 'name', 'name_length');
 }
 
 /**
@@ -2248,21 +2248,21 @@ export function readKeyShare(r: Reader, msg_type: HandshakeType): KeyShare {
   /* key_share_entry_list, size client_shares_length, if msg_type == common::handshake_type::client_hello client_shares */
   let client_shares: KeyShareEntryList | undefined;
   if (msg_type === 1 /* handshake_type::client_hello */) {
-    const $123 = r.sub(client_shares_length!, 'client_shares');
+    r.limit(client_shares_length!, 'client_shares');
     $t.push('client_shares');
-    const $124 = readKeyShareEntryList($123);
-    $123.done();
+    const $112 = readKeyShareEntryList(r);
+    r.unlimit();
     $t.pop();
-    client_shares = $124;
+    client_shares = $112;
   }
 
   /* key_share_entry, if msg_type == common::handshake_type::server_hello server_share */
   let server_share: KeyShareEntry | undefined;
   if (msg_type === 2 /* handshake_type::server_hello */) {
     $t.push('server_share');
-    const $125 = readKeyShareEntry(r);
+    const $113 = readKeyShareEntry(r);
     $t.pop();
-    server_share = $125;
+    server_share = $113;
   }
 
   /* u2, if msg_type == common::handshake_type::hello_retry_request selected_group */
@@ -2283,11 +2283,11 @@ export function writeKeyShare(w: Writer, v: KeyShare, msg_type: HandshakeType): 
   if (msg_type === 1 /* handshake_type::client_hello */) $m_client_shares_length = w.reserve(2);
   /* key_share_entry_list, size client_shares_length, if msg_type == common::handshake_type::client_hello client_shares */
   if (msg_type === 1 /* handshake_type::client_hello */) {
-    const $126 = w.pos;
+    const $114 = w.pos;
     $t.push('client_shares');
     writeKeyShareEntryList(w, v.client_shares!);
     $t.pop();
-    w.patchLength($m_client_shares_length, 2, $126, 0, 0xffff, 'client_shares', 'client_shares_length');
+    w.patchLength($m_client_shares_length, 2, $114, 0, 0xffff, 'client_shares', 'client_shares_length');
   } else if (v.client_shares !== undefined) {
     w.fail('invalid_value', 'client_shares', 'no value (if: msg_type == common::handshake_type::client_hello is false)', v.client_shares);
   }
@@ -2334,17 +2334,17 @@ export function encodeKeyShareEntryList(value: KeyShareEntryList): Uint8Array {
 export function readKeyShareEntryList(r: Reader): KeyShareEntryList {
   const $t = r.trail;
   /* key_share_entry, repeat eos items */
-  const $127: KeyShareEntry[] = [];
+  const $115: KeyShareEntry[] = [];
   $t.push('items');
   for (let $i = 0; !r.eof; $i++) {
     $t.push($i);
-    const $129 = readKeyShareEntry(r);
+    const $117 = readKeyShareEntry(r);
     $t.pop();
-    $127.push($129);
+    $115.push($117);
   }
 
   $t.pop();
-  const items = $127;
+  const items = $115;
   return { items };
 }
 
@@ -2353,11 +2353,11 @@ export function writeKeyShareEntryList(w: Writer, v: KeyShareEntryList): void {
   if (typeof v !== 'object' || v === null) w.fail('wrong_type', undefined, 'an object (KeyShareEntryList)', v);
   const $t = w.trail;
   /* key_share_entry, repeat eos items */
-  const $130 = w.array(v.items, 'items');
+  const $118 = w.array(v.items, 'items');
   $t.push('items');
-  for (let $i = 0; $i < $130.length; $i++) {
+  for (let $i = 0; $i < $118.length; $i++) {
     $t.push($i);
-    writeKeyShareEntry(w, $130[$i]!);
+    writeKeyShareEntry(w, $118[$i]!);
     $t.pop();
   }
 
@@ -2395,10 +2395,10 @@ export function readKeyShareEntry(r: Reader): KeyShareEntry {
   /* u2 group */
   const group = r.u2('group');
   /* u2 key_exchange_length */
-  const $131 = r.pos;
-  const $132 = r.u2('key_exchange_length');
-  if (!($132 >= 1)) r.invalid('key_exchange_length', $131, '>= 1', $132, 'illegal_parameter');
-  const key_exchange_length = $132;
+  const $119 = r.pos;
+  const $120 = r.u2('key_exchange_length');
+  if (!($120 >= 1)) r.invalid('key_exchange_length', $119, '>= 1', $120, 'illegal_parameter');
+  const key_exchange_length = $120;
   /* bytes, size key_exchange_length key_exchange */
   const key_exchange = r.bytes(key_exchange_length, 'key_exchange');
   return { group, key_exchange };
@@ -2412,7 +2412,7 @@ export function writeKeyShareEntry(w: Writer, v: KeyShareEntry): void {
   /* u2 key_exchange_length */
   const $m_key_exchange_length = w.reserve(2);
   /* bytes, size key_exchange_length key_exchange */
-  const $133 = w.pos;
+  const $121 = w.pos;
   w.bytes(v.key_exchange, 'key_exchange');
-  w.patchLength($m_key_exchange_length, 2, $133, 1, 0xffff, 'key_exchange', 'key_exchange_length');
+  w.patchLength($m_key_exchange_length, 2, $121, 1, 0xffff, 'key_exchange', 'key_exchange_length');
 }

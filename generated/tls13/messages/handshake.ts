@@ -107,50 +107,50 @@ export function readHandshake(r: Reader): Handshake {
   /* b24 length */
   const length = r.u3('length');
   /* switch-on msg_type, size length body */
-  const $1 = r.sub(length, 'body');
+  r.limit(length, 'body');
   $t.push('body');
-  let $2: ClientHello | ServerHello | EndOfEarlyData | EncryptedExtensions | CertificateRequest | Certificate | CertificateVerify | Finished | NewSessionTicket | KeyUpdate | MessageHash | Uint8Array;
+  let $1: ClientHello | ServerHello | EndOfEarlyData | EncryptedExtensions | CertificateRequest | Certificate | CertificateVerify | Finished | NewSessionTicket | KeyUpdate | MessageHash | Uint8Array;
   switch (msg_type) {
     case 1 /* handshake_type::client_hello */:
-      $2 = readClientHello($1);
+      $1 = readClientHello(r);
       break;
     case 2 /* handshake_type::server_hello */:
-      $2 = readServerHello($1);
+      $1 = readServerHello(r);
       break;
     case 5 /* handshake_type::end_of_early_data */:
-      $2 = readEndOfEarlyData($1);
+      $1 = readEndOfEarlyData(r);
       break;
     case 8 /* handshake_type::encrypted_extensions */:
-      $2 = readEncryptedExtensions($1);
+      $1 = readEncryptedExtensions(r);
       break;
     case 0x0d /* handshake_type::certificate_request */:
-      $2 = readCertificateRequest($1);
+      $1 = readCertificateRequest(r);
       break;
     case 0x0b /* handshake_type::certificate */:
-      $2 = readCertificate($1);
+      $1 = readCertificate(r);
       break;
     case 0x0f /* handshake_type::certificate_verify */:
-      $2 = readCertificateVerify($1);
+      $1 = readCertificateVerify(r);
       break;
     case 0x14 /* handshake_type::finished */:
-      $2 = readFinished($1);
+      $1 = readFinished(r);
       break;
     case 4 /* handshake_type::new_session_ticket */:
-      $2 = readNewSessionTicket($1);
+      $1 = readNewSessionTicket(r);
       break;
     case 0x18 /* handshake_type::key_update */:
-      $2 = readKeyUpdate($1);
+      $1 = readKeyUpdate(r);
       break;
     case 0xfe /* handshake_type::message_hash */:
-      $2 = readMessageHash($1);
+      $1 = readMessageHash(r);
       break;
     default:
-      $2 = $1.rest();
+      $1 = r.rest();
   }
 
-  $1.done();
+  r.unlimit();
   $t.pop();
-  const body = $2;
+  const body = $1;
   return { msg_type, body } as Handshake;
 }
 
@@ -163,7 +163,7 @@ export function writeHandshake(w: Writer, v: Handshake): void {
   /* b24 length */
   const $m_length = w.reserve(3);
   /* switch-on msg_type, size length body */
-  const $3 = w.pos;
+  const $2 = w.pos;
   $t.push('body');
   switch (v.msg_type) {
     case 1 /* handshake_type::client_hello */:
@@ -204,7 +204,7 @@ export function writeHandshake(w: Writer, v: Handshake): void {
   }
 
   $t.pop();
-  w.patchLength($m_length, 3, $3, 0, 0xffffff, 'body', 'length');
+  w.patchLength($m_length, 3, $2, 0, 0xffffff, 'body', 'length');
 }
 
 /**
@@ -254,50 +254,50 @@ export function encodeClientHello(value: ClientHello): Uint8Array {
 export function readClientHello(r: Reader): ClientHello {
   const $t = r.trail;
   /* u2 legacy_version */
-  const $4 = r.pos;
-  const $5 = r.u2('legacy_version');
-  if (!($5 === 0x0303)) r.invalid('legacy_version', $4, '== 0x303', $5, 'protocol_version');
-  const legacy_version = $5;
+  const $3 = r.pos;
+  const $4 = r.u2('legacy_version');
+  if (!($4 === 0x0303)) r.invalid('legacy_version', $3, '== 0x303', $4, 'protocol_version');
+  const legacy_version = $4;
   /* bytes, size 32 random */
   const random = r.bytes(0x20, 'random');
   /* u1 legacy_session_id_length */
-  const $6 = r.pos;
-  const $7 = r.u1('legacy_session_id_length');
-  if (!($7 <= 0x20)) r.invalid('legacy_session_id_length', $6, '<= 32', $7, 'illegal_parameter');
-  const legacy_session_id_length = $7;
+  const $5 = r.pos;
+  const $6 = r.u1('legacy_session_id_length');
+  if (!($6 <= 0x20)) r.invalid('legacy_session_id_length', $5, '<= 32', $6, 'illegal_parameter');
+  const legacy_session_id_length = $6;
   /* bytes, size legacy_session_id_length legacy_session_id */
   const legacy_session_id = r.bytes(legacy_session_id_length, 'legacy_session_id');
   /* u2 cipher_suites_length */
-  const $8 = r.pos;
-  const $9 = r.u2('cipher_suites_length');
-  if (!($9 >= 2 && $9 <= 0xfffe)) r.invalid('cipher_suites_length', $8, '2..0xfffe', $9, 'illegal_parameter');
-  const cipher_suites_length = $9;
+  const $7 = r.pos;
+  const $8 = r.u2('cipher_suites_length');
+  if (!($8 >= 2 && $8 <= 0xfffe)) r.invalid('cipher_suites_length', $7, '2..0xfffe', $8, 'illegal_parameter');
+  const cipher_suites_length = $8;
   /* cipher_suite_list, size cipher_suites_length cipher_suites */
-  const $10 = r.sub(cipher_suites_length, 'cipher_suites');
+  r.limit(cipher_suites_length, 'cipher_suites');
   $t.push('cipher_suites');
-  const $11 = readCipherSuiteList($10);
-  $10.done();
+  const $9 = readCipherSuiteList(r);
+  r.unlimit();
   $t.pop();
-  const cipher_suites = $11;
+  const cipher_suites = $9;
   /* u1 legacy_compression_methods_length */
-  const $12 = r.pos;
-  const $13 = r.u1('legacy_compression_methods_length');
-  if (!($13 >= 1)) r.invalid('legacy_compression_methods_length', $12, '>= 1', $13, 'illegal_parameter');
-  const legacy_compression_methods_length = $13;
+  const $10 = r.pos;
+  const $11 = r.u1('legacy_compression_methods_length');
+  if (!($11 >= 1)) r.invalid('legacy_compression_methods_length', $10, '>= 1', $11, 'illegal_parameter');
+  const legacy_compression_methods_length = $11;
   /* bytes, size legacy_compression_methods_length legacy_compression_methods */
   const legacy_compression_methods = r.bytes(legacy_compression_methods_length, 'legacy_compression_methods');
   /* u2 extensions_length */
-  const $14 = r.pos;
-  const $15 = r.u2('extensions_length');
-  if (!($15 >= 8)) r.invalid('extensions_length', $14, '>= 8', $15, 'illegal_parameter');
-  const extensions_length = $15;
+  const $12 = r.pos;
+  const $13 = r.u2('extensions_length');
+  if (!($13 >= 8)) r.invalid('extensions_length', $12, '>= 8', $13, 'illegal_parameter');
+  const extensions_length = $13;
   /* extensions, size extensions_length extensions */
-  const $16 = r.sub(extensions_length, 'extensions');
+  r.limit(extensions_length, 'extensions');
   $t.push('extensions');
-  const $17 = readExtensions($16, 1 /* handshake_type::client_hello */);
-  $16.done();
+  const $14 = readExtensions(r, 1 /* handshake_type::client_hello */);
+  r.unlimit();
   $t.pop();
-  const extensions = $17;
+  const extensions = $14;
   return { legacy_version, random, legacy_session_id, cipher_suites, legacy_compression_methods, extensions };
 }
 
@@ -314,31 +314,31 @@ export function writeClientHello(w: Writer, v: ClientHello): void {
   /* u1 legacy_session_id_length */
   const $m_legacy_session_id_length = w.reserve(1);
   /* bytes, size legacy_session_id_length legacy_session_id */
-  const $18 = w.pos;
+  const $15 = w.pos;
   w.bytes(v.legacy_session_id, 'legacy_session_id');
-  w.patchLength($m_legacy_session_id_length, 1, $18, 0, 0x20, 'legacy_session_id', 'legacy_session_id_length');
+  w.patchLength($m_legacy_session_id_length, 1, $15, 0, 0x20, 'legacy_session_id', 'legacy_session_id_length');
   /* u2 cipher_suites_length */
   const $m_cipher_suites_length = w.reserve(2);
   /* cipher_suite_list, size cipher_suites_length cipher_suites */
-  const $19 = w.pos;
+  const $16 = w.pos;
   $t.push('cipher_suites');
   writeCipherSuiteList(w, v.cipher_suites);
   $t.pop();
-  w.patchLength($m_cipher_suites_length, 2, $19, 2, 0xfffe, 'cipher_suites', 'cipher_suites_length');
+  w.patchLength($m_cipher_suites_length, 2, $16, 2, 0xfffe, 'cipher_suites', 'cipher_suites_length');
   /* u1 legacy_compression_methods_length */
   const $m_legacy_compression_methods_length = w.reserve(1);
   /* bytes, size legacy_compression_methods_length legacy_compression_methods */
-  const $20 = w.pos;
+  const $17 = w.pos;
   w.bytes(v.legacy_compression_methods, 'legacy_compression_methods');
-  w.patchLength($m_legacy_compression_methods_length, 1, $20, 1, 0xff, 'legacy_compression_methods', 'legacy_compression_methods_length');
+  w.patchLength($m_legacy_compression_methods_length, 1, $17, 1, 0xff, 'legacy_compression_methods', 'legacy_compression_methods_length');
   /* u2 extensions_length */
   const $m_extensions_length = w.reserve(2);
   /* extensions, size extensions_length extensions */
-  const $21 = w.pos;
+  const $18 = w.pos;
   $t.push('extensions');
   writeExtensions(w, v.extensions, 1 /* handshake_type::client_hello */);
   $t.pop();
-  w.patchLength($m_extensions_length, 2, $21, 8, 0xffff, 'extensions', 'extensions_length');
+  w.patchLength($m_extensions_length, 2, $18, 8, 0xffff, 'extensions', 'extensions_length');
 }
 
 /** cipher_suite_list */
@@ -366,14 +366,14 @@ export function encodeCipherSuiteList(value: CipherSuiteList): Uint8Array {
 export function readCipherSuiteList(r: Reader): CipherSuiteList {
   const $t = r.trail;
   /* u2, repeat eos items */
-  const $22: CipherSuite[] = [];
+  const $19: CipherSuite[] = [];
   $t.push('items');
   for (let $i = 0; !r.eof; $i++) {
-    $22.push(r.u2($i));
+    $19.push(r.u2($i));
   }
 
   $t.pop();
-  const items = $22;
+  const items = $19;
   return { items };
 }
 
@@ -382,10 +382,10 @@ export function writeCipherSuiteList(w: Writer, v: CipherSuiteList): void {
   if (typeof v !== 'object' || v === null) w.fail('wrong_type', undefined, 'an object (CipherSuiteList)', v);
   const $t = w.trail;
   /* u2, repeat eos items */
-  const $24 = w.array(v.items, 'items');
+  const $21 = w.array(v.items, 'items');
   $t.push('items');
-  for (let $i = 0; $i < $24.length; $i++) {
-    w.u2($24[$i]!, $i);
+  for (let $i = 0; $i < $21.length; $i++) {
+    w.u2($21[$i]!, $i);
   }
 
   $t.pop();
@@ -439,38 +439,38 @@ export function encodeServerHello(value: ServerHello): Uint8Array {
 export function readServerHello(r: Reader): ServerHello {
   const $t = r.trail;
   /* u2 legacy_version */
-  const $25 = r.pos;
-  const $26 = r.u2('legacy_version');
-  if (!($26 === 0x0303)) r.invalid('legacy_version', $25, '== 0x303', $26, 'protocol_version');
-  const legacy_version = $26;
+  const $22 = r.pos;
+  const $23 = r.u2('legacy_version');
+  if (!($23 === 0x0303)) r.invalid('legacy_version', $22, '== 0x303', $23, 'protocol_version');
+  const legacy_version = $23;
   /* bytes, size 32 random */
   const random = r.bytes(0x20, 'random');
   /* u1 legacy_session_id_echo_length */
-  const $27 = r.pos;
-  const $28 = r.u1('legacy_session_id_echo_length');
-  if (!($28 <= 0x20)) r.invalid('legacy_session_id_echo_length', $27, '<= 32', $28, 'illegal_parameter');
-  const legacy_session_id_echo_length = $28;
+  const $24 = r.pos;
+  const $25 = r.u1('legacy_session_id_echo_length');
+  if (!($25 <= 0x20)) r.invalid('legacy_session_id_echo_length', $24, '<= 32', $25, 'illegal_parameter');
+  const legacy_session_id_echo_length = $25;
   /* bytes, size legacy_session_id_echo_length legacy_session_id_echo */
   const legacy_session_id_echo = r.bytes(legacy_session_id_echo_length, 'legacy_session_id_echo');
   /* u2 cipher_suite */
   const cipher_suite = r.u2('cipher_suite');
   /* u1 legacy_compression_method */
-  const $29 = r.pos;
-  const $30 = r.u1('legacy_compression_method');
-  if (!($30 === 0)) r.invalid('legacy_compression_method', $29, '== 0', $30, 'illegal_parameter');
-  const legacy_compression_method = $30;
+  const $26 = r.pos;
+  const $27 = r.u1('legacy_compression_method');
+  if (!($27 === 0)) r.invalid('legacy_compression_method', $26, '== 0', $27, 'illegal_parameter');
+  const legacy_compression_method = $27;
   /* u2 extensions_length */
-  const $31 = r.pos;
-  const $32 = r.u2('extensions_length');
-  if (!($32 >= 6)) r.invalid('extensions_length', $31, '>= 6', $32, 'illegal_parameter');
-  const extensions_length = $32;
+  const $28 = r.pos;
+  const $29 = r.u2('extensions_length');
+  if (!($29 >= 6)) r.invalid('extensions_length', $28, '>= 6', $29, 'illegal_parameter');
+  const extensions_length = $29;
   /* extensions, size extensions_length extensions */
-  const $33 = r.sub(extensions_length, 'extensions');
+  r.limit(extensions_length, 'extensions');
   $t.push('extensions');
-  const $34 = readExtensions($33, bytesEqual(random, Uint8Array.of(0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 2, 0x1e, 0x65, 0xb8, 0x91, 0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 7, 0x9e, 9, 0xe2, 0xc8, 0xa8, 0x33, 0x9c)) ? 6 /* handshake_type::hello_retry_request */ : 2 /* handshake_type::server_hello */);
-  $33.done();
+  const $30 = readExtensions(r, bytesEqual(random, Uint8Array.of(0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 2, 0x1e, 0x65, 0xb8, 0x91, 0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 7, 0x9e, 9, 0xe2, 0xc8, 0xa8, 0x33, 0x9c)) ? 6 /* handshake_type::hello_retry_request */ : 2 /* handshake_type::server_hello */);
+  r.unlimit();
   $t.pop();
-  const extensions = $34;
+  const extensions = $30;
   return { legacy_version, random, legacy_session_id_echo, cipher_suite, legacy_compression_method, extensions };
 }
 
@@ -487,9 +487,9 @@ export function writeServerHello(w: Writer, v: ServerHello): void {
   /* u1 legacy_session_id_echo_length */
   const $m_legacy_session_id_echo_length = w.reserve(1);
   /* bytes, size legacy_session_id_echo_length legacy_session_id_echo */
-  const $35 = w.pos;
+  const $31 = w.pos;
   w.bytes(v.legacy_session_id_echo, 'legacy_session_id_echo');
-  w.patchLength($m_legacy_session_id_echo_length, 1, $35, 0, 0x20, 'legacy_session_id_echo', 'legacy_session_id_echo_length');
+  w.patchLength($m_legacy_session_id_echo_length, 1, $31, 0, 0x20, 'legacy_session_id_echo', 'legacy_session_id_echo_length');
   /* u2 cipher_suite */
   w.u2(v.cipher_suite, 'cipher_suite');
   /* u1 legacy_compression_method */
@@ -499,11 +499,11 @@ export function writeServerHello(w: Writer, v: ServerHello): void {
   /* u2 extensions_length */
   const $m_extensions_length = w.reserve(2);
   /* extensions, size extensions_length extensions */
-  const $36 = w.pos;
+  const $32 = w.pos;
   $t.push('extensions');
   writeExtensions(w, v.extensions, bytesEqual(v.random, Uint8Array.of(0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 2, 0x1e, 0x65, 0xb8, 0x91, 0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 7, 0x9e, 9, 0xe2, 0xc8, 0xa8, 0x33, 0x9c)) ? 6 /* handshake_type::hello_retry_request */ : 2 /* handshake_type::server_hello */);
   $t.pop();
-  w.patchLength($m_extensions_length, 2, $36, 6, 0xffff, 'extensions', 'extensions_length');
+  w.patchLength($m_extensions_length, 2, $32, 6, 0xffff, 'extensions', 'extensions_length');
 }
 
 /**
@@ -568,12 +568,12 @@ export function readEncryptedExtensions(r: Reader): EncryptedExtensions {
   /* u2 extensions_length */
   const extensions_length = r.u2('extensions_length');
   /* extensions, size extensions_length extensions */
-  const $37 = r.sub(extensions_length, 'extensions');
+  r.limit(extensions_length, 'extensions');
   $t.push('extensions');
-  const $38 = readExtensions($37, 8 /* handshake_type::encrypted_extensions */);
-  $37.done();
+  const $33 = readExtensions(r, 8 /* handshake_type::encrypted_extensions */);
+  r.unlimit();
   $t.pop();
-  const extensions = $38;
+  const extensions = $33;
   return { extensions };
 }
 
@@ -584,11 +584,11 @@ export function writeEncryptedExtensions(w: Writer, v: EncryptedExtensions): voi
   /* u2 extensions_length */
   const $m_extensions_length = w.reserve(2);
   /* extensions, size extensions_length extensions */
-  const $39 = w.pos;
+  const $34 = w.pos;
   $t.push('extensions');
   writeExtensions(w, v.extensions, 8 /* handshake_type::encrypted_extensions */);
   $t.pop();
-  w.patchLength($m_extensions_length, 2, $39, 0, 0xffff, 'extensions', 'extensions_length');
+  w.patchLength($m_extensions_length, 2, $34, 0, 0xffff, 'extensions', 'extensions_length');
 }
 
 /**
@@ -626,17 +626,17 @@ export function readCertificateRequest(r: Reader): CertificateRequest {
   /* bytes, size certificate_request_context_length certificate_request_context */
   const certificate_request_context = r.bytes(certificate_request_context_length, 'certificate_request_context');
   /* u2 extensions_length */
-  const $40 = r.pos;
-  const $41 = r.u2('extensions_length');
-  if (!($41 >= 2)) r.invalid('extensions_length', $40, '>= 2', $41, 'illegal_parameter');
-  const extensions_length = $41;
+  const $35 = r.pos;
+  const $36 = r.u2('extensions_length');
+  if (!($36 >= 2)) r.invalid('extensions_length', $35, '>= 2', $36, 'illegal_parameter');
+  const extensions_length = $36;
   /* extensions, size extensions_length extensions */
-  const $42 = r.sub(extensions_length, 'extensions');
+  r.limit(extensions_length, 'extensions');
   $t.push('extensions');
-  const $43 = readExtensions($42, 0x0d /* handshake_type::certificate_request */);
-  $42.done();
+  const $37 = readExtensions(r, 0x0d /* handshake_type::certificate_request */);
+  r.unlimit();
   $t.pop();
-  const extensions = $43;
+  const extensions = $37;
   return { certificate_request_context, extensions };
 }
 
@@ -647,17 +647,17 @@ export function writeCertificateRequest(w: Writer, v: CertificateRequest): void 
   /* u1 certificate_request_context_length */
   const $m_certificate_request_context_length = w.reserve(1);
   /* bytes, size certificate_request_context_length certificate_request_context */
-  const $44 = w.pos;
+  const $38 = w.pos;
   w.bytes(v.certificate_request_context, 'certificate_request_context');
-  w.patchLength($m_certificate_request_context_length, 1, $44, 0, 0xff, 'certificate_request_context', 'certificate_request_context_length');
+  w.patchLength($m_certificate_request_context_length, 1, $38, 0, 0xff, 'certificate_request_context', 'certificate_request_context_length');
   /* u2 extensions_length */
   const $m_extensions_length = w.reserve(2);
   /* extensions, size extensions_length extensions */
-  const $45 = w.pos;
+  const $39 = w.pos;
   $t.push('extensions');
   writeExtensions(w, v.extensions, 0x0d /* handshake_type::certificate_request */);
   $t.pop();
-  w.patchLength($m_extensions_length, 2, $45, 2, 0xffff, 'extensions', 'extensions_length');
+  w.patchLength($m_extensions_length, 2, $39, 2, 0xffff, 'extensions', 'extensions_length');
 }
 
 /**
@@ -697,12 +697,12 @@ export function readCertificate(r: Reader): Certificate {
   /* b24 certificate_list_length */
   const certificate_list_length = r.u3('certificate_list_length');
   /* certificate_entry_list, size certificate_list_length certificate_list */
-  const $46 = r.sub(certificate_list_length, 'certificate_list');
+  r.limit(certificate_list_length, 'certificate_list');
   $t.push('certificate_list');
-  const $47 = readCertificateEntryList($46);
-  $46.done();
+  const $40 = readCertificateEntryList(r);
+  r.unlimit();
   $t.pop();
-  const certificate_list = $47;
+  const certificate_list = $40;
   return { certificate_request_context, certificate_list };
 }
 
@@ -713,17 +713,17 @@ export function writeCertificate(w: Writer, v: Certificate): void {
   /* u1 certificate_request_context_length */
   const $m_certificate_request_context_length = w.reserve(1);
   /* bytes, size certificate_request_context_length certificate_request_context */
-  const $48 = w.pos;
+  const $41 = w.pos;
   w.bytes(v.certificate_request_context, 'certificate_request_context');
-  w.patchLength($m_certificate_request_context_length, 1, $48, 0, 0xff, 'certificate_request_context', 'certificate_request_context_length');
+  w.patchLength($m_certificate_request_context_length, 1, $41, 0, 0xff, 'certificate_request_context', 'certificate_request_context_length');
   /* b24 certificate_list_length */
   const $m_certificate_list_length = w.reserve(3);
   /* certificate_entry_list, size certificate_list_length certificate_list */
-  const $49 = w.pos;
+  const $42 = w.pos;
   $t.push('certificate_list');
   writeCertificateEntryList(w, v.certificate_list);
   $t.pop();
-  w.patchLength($m_certificate_list_length, 3, $49, 0, 0xffffff, 'certificate_list', 'certificate_list_length');
+  w.patchLength($m_certificate_list_length, 3, $42, 0, 0xffffff, 'certificate_list', 'certificate_list_length');
 }
 
 /** certificate_entry_list */
@@ -751,17 +751,17 @@ export function encodeCertificateEntryList(value: CertificateEntryList): Uint8Ar
 export function readCertificateEntryList(r: Reader): CertificateEntryList {
   const $t = r.trail;
   /* certificate_entry, repeat eos items */
-  const $50: CertificateEntry[] = [];
+  const $43: CertificateEntry[] = [];
   $t.push('items');
   for (let $i = 0; !r.eof; $i++) {
     $t.push($i);
-    const $52 = readCertificateEntry(r);
+    const $45 = readCertificateEntry(r);
     $t.pop();
-    $50.push($52);
+    $43.push($45);
   }
 
   $t.pop();
-  const items = $50;
+  const items = $43;
   return { items };
 }
 
@@ -770,11 +770,11 @@ export function writeCertificateEntryList(w: Writer, v: CertificateEntryList): v
   if (typeof v !== 'object' || v === null) w.fail('wrong_type', undefined, 'an object (CertificateEntryList)', v);
   const $t = w.trail;
   /* certificate_entry, repeat eos items */
-  const $53 = w.array(v.items, 'items');
+  const $46 = w.array(v.items, 'items');
   $t.push('items');
-  for (let $i = 0; $i < $53.length; $i++) {
+  for (let $i = 0; $i < $46.length; $i++) {
     $t.push($i);
-    writeCertificateEntry(w, $53[$i]!);
+    writeCertificateEntry(w, $46[$i]!);
     $t.pop();
   }
 
@@ -813,21 +813,21 @@ export function encodeCertificateEntry(value: CertificateEntry): Uint8Array {
 export function readCertificateEntry(r: Reader): CertificateEntry {
   const $t = r.trail;
   /* b24 cert_data_length */
-  const $54 = r.pos;
-  const $55 = r.u3('cert_data_length');
-  if (!($55 >= 1)) r.invalid('cert_data_length', $54, '>= 1', $55, 'illegal_parameter');
-  const cert_data_length = $55;
+  const $47 = r.pos;
+  const $48 = r.u3('cert_data_length');
+  if (!($48 >= 1)) r.invalid('cert_data_length', $47, '>= 1', $48, 'illegal_parameter');
+  const cert_data_length = $48;
   /* bytes, size cert_data_length cert_data */
   const cert_data = r.bytes(cert_data_length, 'cert_data');
   /* u2 extensions_length */
   const extensions_length = r.u2('extensions_length');
   /* extensions, size extensions_length extensions */
-  const $56 = r.sub(extensions_length, 'extensions');
+  r.limit(extensions_length, 'extensions');
   $t.push('extensions');
-  const $57 = readExtensions($56, 0x0b /* handshake_type::certificate */);
-  $56.done();
+  const $49 = readExtensions(r, 0x0b /* handshake_type::certificate */);
+  r.unlimit();
   $t.pop();
-  const extensions = $57;
+  const extensions = $49;
   return { cert_data, extensions };
 }
 
@@ -838,17 +838,17 @@ export function writeCertificateEntry(w: Writer, v: CertificateEntry): void {
   /* b24 cert_data_length */
   const $m_cert_data_length = w.reserve(3);
   /* bytes, size cert_data_length cert_data */
-  const $58 = w.pos;
+  const $50 = w.pos;
   w.bytes(v.cert_data, 'cert_data');
-  w.patchLength($m_cert_data_length, 3, $58, 1, 0xffffff, 'cert_data', 'cert_data_length');
+  w.patchLength($m_cert_data_length, 3, $50, 1, 0xffffff, 'cert_data', 'cert_data_length');
   /* u2 extensions_length */
   const $m_extensions_length = w.reserve(2);
   /* extensions, size extensions_length extensions */
-  const $59 = w.pos;
+  const $51 = w.pos;
   $t.push('extensions');
   writeExtensions(w, v.extensions, 0x0b /* handshake_type::certificate */);
   $t.pop();
-  w.patchLength($m_extensions_length, 2, $59, 0, 0xffff, 'extensions', 'extensions_length');
+  w.patchLength($m_extensions_length, 2, $51, 0, 0xffff, 'extensions', 'extensions_length');
 }
 
 /**
@@ -896,9 +896,9 @@ export function writeCertificateVerify(w: Writer, v: CertificateVerify): void {
   /* u2 signature_length */
   const $m_signature_length = w.reserve(2);
   /* bytes, size signature_length signature */
-  const $60 = w.pos;
+  const $52 = w.pos;
   w.bytes(v.signature, 'signature');
-  w.patchLength($m_signature_length, 2, $60, 0, 0xffff, 'signature', 'signature_length');
+  w.patchLength($m_signature_length, 2, $52, 0, 0xffff, 'signature', 'signature_length');
 }
 
 /**
@@ -988,24 +988,24 @@ export function readNewSessionTicket(r: Reader): NewSessionTicket {
   /* bytes, size ticket_nonce_length ticket_nonce */
   const ticket_nonce = r.bytes(ticket_nonce_length, 'ticket_nonce');
   /* u2 ticket_length */
-  const $61 = r.pos;
-  const $62 = r.u2('ticket_length');
-  if (!($62 >= 1)) r.invalid('ticket_length', $61, '>= 1', $62, 'illegal_parameter');
-  const ticket_length = $62;
+  const $53 = r.pos;
+  const $54 = r.u2('ticket_length');
+  if (!($54 >= 1)) r.invalid('ticket_length', $53, '>= 1', $54, 'illegal_parameter');
+  const ticket_length = $54;
   /* bytes, size ticket_length ticket */
   const ticket = r.bytes(ticket_length, 'ticket');
   /* u2 extensions_length */
-  const $63 = r.pos;
-  const $64 = r.u2('extensions_length');
-  if (!($64 <= 0xfffe)) r.invalid('extensions_length', $63, '<= 0xfffe', $64, 'illegal_parameter');
-  const extensions_length = $64;
+  const $55 = r.pos;
+  const $56 = r.u2('extensions_length');
+  if (!($56 <= 0xfffe)) r.invalid('extensions_length', $55, '<= 0xfffe', $56, 'illegal_parameter');
+  const extensions_length = $56;
   /* extensions, size extensions_length extensions */
-  const $65 = r.sub(extensions_length, 'extensions');
+  r.limit(extensions_length, 'extensions');
   $t.push('extensions');
-  const $66 = readExtensions($65, 4 /* handshake_type::new_session_ticket */);
-  $65.done();
+  const $57 = readExtensions(r, 4 /* handshake_type::new_session_ticket */);
+  r.unlimit();
   $t.pop();
-  const extensions = $66;
+  const extensions = $57;
   return { ticket_lifetime, ticket_age_add, ticket_nonce, ticket, extensions };
 }
 
@@ -1020,23 +1020,23 @@ export function writeNewSessionTicket(w: Writer, v: NewSessionTicket): void {
   /* u1 ticket_nonce_length */
   const $m_ticket_nonce_length = w.reserve(1);
   /* bytes, size ticket_nonce_length ticket_nonce */
-  const $67 = w.pos;
+  const $58 = w.pos;
   w.bytes(v.ticket_nonce, 'ticket_nonce');
-  w.patchLength($m_ticket_nonce_length, 1, $67, 0, 0xff, 'ticket_nonce', 'ticket_nonce_length');
+  w.patchLength($m_ticket_nonce_length, 1, $58, 0, 0xff, 'ticket_nonce', 'ticket_nonce_length');
   /* u2 ticket_length */
   const $m_ticket_length = w.reserve(2);
   /* bytes, size ticket_length ticket */
-  const $68 = w.pos;
+  const $59 = w.pos;
   w.bytes(v.ticket, 'ticket');
-  w.patchLength($m_ticket_length, 2, $68, 1, 0xffff, 'ticket', 'ticket_length');
+  w.patchLength($m_ticket_length, 2, $59, 1, 0xffff, 'ticket', 'ticket_length');
   /* u2 extensions_length */
   const $m_extensions_length = w.reserve(2);
   /* extensions, size extensions_length extensions */
-  const $69 = w.pos;
+  const $60 = w.pos;
   $t.push('extensions');
   writeExtensions(w, v.extensions, 4 /* handshake_type::new_session_ticket */);
   $t.pop();
-  w.patchLength($m_extensions_length, 2, $69, 0, 0xfffe, 'extensions', 'extensions_length');
+  w.patchLength($m_extensions_length, 2, $60, 0, 0xfffe, 'extensions', 'extensions_length');
 }
 
 /**
@@ -1070,10 +1070,10 @@ export function encodeKeyUpdate(value: KeyUpdate): Uint8Array {
 /** Reads a KeyUpdate from r (for nesting; see decodeKeyUpdate). */
 export function readKeyUpdate(r: Reader): KeyUpdate {
   /* u1 request_update */
-  const $70 = r.pos;
-  const $71 = r.u1('request_update');
-  if (!(($71 === 0 /* key_update_request::update_not_requested */ || $71 === 1 /* key_update_request::update_requested */))) r.invalid('request_update', $70, 'one of common::key_update_request::update_not_requested, common::key_update_request::update_requested', $71, 'illegal_parameter');
-  const request_update = $71;
+  const $61 = r.pos;
+  const $62 = r.u1('request_update');
+  if (!(($62 === 0 /* key_update_request::update_not_requested */ || $62 === 1 /* key_update_request::update_requested */))) r.invalid('request_update', $61, 'one of common::key_update_request::update_not_requested, common::key_update_request::update_requested', $62, 'illegal_parameter');
+  const request_update = $62;
   return { request_update };
 }
 

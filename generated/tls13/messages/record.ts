@@ -131,23 +131,23 @@ export function readTlsPlaintext(r: Reader): TlsPlaintext {
   if (!($6 <= 0x4100)) r.invalid('length', $5, '<= 0x4100', $6, 'illegal_parameter');
   const length = $6;
   /* switch-on type, size length fragment */
-  const $7 = r.sub(length, 'fragment');
+  r.limit(length, 'fragment');
   $t.push('fragment');
-  let $8: Alert | ChangeCipherSpec | Uint8Array;
+  let $7: Alert | ChangeCipherSpec | Uint8Array;
   switch (type) {
     case 0x15 /* content_type::alert */:
-      $8 = readAlert($7);
+      $7 = readAlert(r);
       break;
     case 0x14 /* content_type::change_cipher_spec */:
-      $8 = readChangeCipherSpec($7);
+      $7 = readChangeCipherSpec(r);
       break;
     default:
-      $8 = $7.rest();
+      $7 = r.rest();
   }
 
-  $7.done();
+  r.unlimit();
   $t.pop();
-  const fragment = $8;
+  const fragment = $7;
   return { type, legacy_record_version, fragment } as TlsPlaintext;
 }
 
@@ -162,7 +162,7 @@ export function writeTlsPlaintext(w: Writer, v: TlsPlaintext): void {
   /* u2 length */
   const $m_length = w.reserve(2);
   /* switch-on type, size length fragment */
-  const $9 = w.pos;
+  const $8 = w.pos;
   $t.push('fragment');
   switch (v.type) {
     case 0x15 /* content_type::alert */:
@@ -176,7 +176,7 @@ export function writeTlsPlaintext(w: Writer, v: TlsPlaintext): void {
   }
 
   $t.pop();
-  w.patchLength($m_length, 2, $9, 0, 0x4100, 'fragment', 'length');
+  w.patchLength($m_length, 2, $8, 0, 0x4100, 'fragment', 'length');
 }
 
 /**
@@ -209,10 +209,10 @@ export function encodeChangeCipherSpec(value: ChangeCipherSpec): Uint8Array {
 /** Reads a ChangeCipherSpec from r (for nesting; see decodeChangeCipherSpec). */
 export function readChangeCipherSpec(r: Reader): ChangeCipherSpec {
   /* u1 value */
-  const $10 = r.pos;
-  const $11 = r.u1('value');
-  if (!($11 === 1)) r.invalid('value', $10, '== 1', $11, 'illegal_parameter');
-  const value = $11;
+  const $9 = r.pos;
+  const $10 = r.u1('value');
+  if (!($10 === 1)) r.invalid('value', $9, '== 1', $10, 'illegal_parameter');
+  const value = $10;
   return { value };
 }
 
@@ -263,20 +263,20 @@ export function encodeTlsCiphertext(value: TlsCiphertext): Uint8Array {
 /** Reads a TlsCiphertext from r (for nesting; see decodeTlsCiphertext). */
 export function readTlsCiphertext(r: Reader): TlsCiphertext {
   /* u1 opaque_type */
-  const $12 = r.pos;
-  const $13 = r.u1('opaque_type');
-  if (!($13 === 0x17 /* content_type::application_data */)) r.invalid('opaque_type', $12, '== common::content_type::application_data', $13, 'illegal_parameter');
-  const opaque_type = $13;
+  const $11 = r.pos;
+  const $12 = r.u1('opaque_type');
+  if (!($12 === 0x17 /* content_type::application_data */)) r.invalid('opaque_type', $11, '== common::content_type::application_data', $12, 'illegal_parameter');
+  const opaque_type = $12;
   /* u2 legacy_record_version */
-  const $14 = r.pos;
-  const $15 = r.u2('legacy_record_version');
-  if (!($15 === 0x0303)) r.invalid('legacy_record_version', $14, '== 0x303', $15, 'illegal_parameter');
-  const legacy_record_version = $15;
+  const $13 = r.pos;
+  const $14 = r.u2('legacy_record_version');
+  if (!($14 === 0x0303)) r.invalid('legacy_record_version', $13, '== 0x303', $14, 'illegal_parameter');
+  const legacy_record_version = $14;
   /* u2 length */
-  const $16 = r.pos;
-  const $17 = r.u2('length');
-  if (!($17 <= 0x4100)) r.invalid('length', $16, '<= 0x4100', $17, 'record_overflow');
-  const length = $17;
+  const $15 = r.pos;
+  const $16 = r.u2('length');
+  if (!($16 <= 0x4100)) r.invalid('length', $15, '<= 0x4100', $16, 'record_overflow');
+  const length = $16;
   /* bytes, size length encrypted_record */
   const encrypted_record = r.bytes(length, 'encrypted_record');
   return { opaque_type, legacy_record_version, encrypted_record };
@@ -296,9 +296,9 @@ export function writeTlsCiphertext(w: Writer, v: TlsCiphertext): void {
   /* u2 length */
   const $m_length = w.reserve(2);
   /* bytes, size length encrypted_record */
-  const $18 = w.pos;
+  const $17 = w.pos;
   w.bytes(v.encrypted_record, 'encrypted_record');
-  w.patchLength($m_length, 2, $18, 0, 0x4100, 'encrypted_record', 'length');
+  w.patchLength($m_length, 2, $17, 0, 0x4100, 'encrypted_record', 'length');
 }
 
 /**
@@ -344,17 +344,17 @@ export function readTlsInnerPlaintext(r: Reader, content_length: number): TlsInn
   /* u1 type */
   const type = r.u1('type');
   /* u1, repeat eos zeros */
-  const $19: number[] = [];
+  const $18: number[] = [];
   $t.push('zeros');
   for (let $i = 0; !r.eof; $i++) {
-    const $21 = r.pos;
-    const $22 = r.u1($i);
-    if (!($22 === 0)) r.invalid($i, $21, '== 0', $22, 'illegal_parameter');
-    $19.push($22);
+    const $20 = r.pos;
+    const $21 = r.u1($i);
+    if (!($21 === 0)) r.invalid($i, $20, '== 0', $21, 'illegal_parameter');
+    $18.push($21);
   }
 
   $t.pop();
-  const zeros = $19;
+  const zeros = $18;
   return { content, type, zeros };
 }
 
@@ -367,12 +367,12 @@ export function writeTlsInnerPlaintext(w: Writer, v: TlsInnerPlaintext, content_
   /* u1 type */
   w.u1(v.type, 'type');
   /* u1, repeat eos zeros */
-  const $23 = w.array(v.zeros, 'zeros');
+  const $22 = w.array(v.zeros, 'zeros');
   $t.push('zeros');
-  for (let $i = 0; $i < $23.length; $i++) {
-    w.checkUint($23[$i]!, 1, $i);
-    if (!($23[$i]! === 0)) w.fail('invalid_value', $i, '== 0', $23[$i]!);
-    w.u1($23[$i]!, $i);
+  for (let $i = 0; $i < $22.length; $i++) {
+    w.checkUint($22[$i]!, 1, $i);
+    if (!($22[$i]! === 0)) w.fail('invalid_value', $i, '== 0', $22[$i]!);
+    w.u1($22[$i]!, $i);
   }
 
   $t.pop();
