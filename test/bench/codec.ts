@@ -1,7 +1,8 @@
 // Codec benchmark: decode and encode throughput of protosmith's generated TLS 1.3 codecs against the
 // JavaScript that kaitai-struct-compiler 0.11 emits for the SAME .ksy files, on the RFC 8448 ClientHello and
 // server Certificate messages (whole handshake messages, header included). Every figure is measured in the
-// same process and run: warm-up, then several timed rounds; the median round is reported.
+// same process and run: calibration doubles as warm-up, then interleaved timed rounds (ours, Kaitai, encode,
+// repeated) so machine load hits all alike; each contender's best round, and the median per-round ratio, are reported.
 //   npm run bench -- codec [--rounds N] [--ms PER_ROUND]
 import { decodeHandshake, encodeHandshake } from '../../generated/tls13/messages/handshake.ts';
 import { loadKaitai } from '../differential/kaitai.ts';
@@ -9,29 +10,40 @@ import { samples } from '../tls13-messages/vectors.ts';
 
 interface Figure { usPerOp: number; mbPerS: number }
 
-function measure(fn: () => unknown, bytes: number, rounds: number, msPerRound: number): Figure {
-  // Calibrate: how many calls fill one round.
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** How many calls of fn fill about `ms` milliseconds (also serves as warm-up). */
+function calibrate(fn: () => unknown, ms: number): number {
   let n = 1;
   for (;;) {
     const t0 = performance.now();
     for (let i = 0; i < n; i++) fn();
     const dt = performance.now() - t0;
-    if (dt > msPerRound / 4) { n = Math.max(1, Math.round((n * msPerRound) / dt)); break; }
+    if (dt > ms / 4) return Math.max(1, Math.round((n * ms) / dt));
     n *= 2;
   }
-  // Warm-up round, not counted.
-  for (let i = 0; i < n; i++) fn();
-  const perOp: number[] = [];
+}
+
+function timeRound(fn: () => unknown, n: number): number {
   let sink = 0;
-  for (let r = 0; r < rounds; r++) {
-    const t0 = performance.now();
-    for (let i = 0; i < n; i++) { if (fn() !== undefined) sink++; }
-    perOp.push(((performance.now() - t0) * 1000) / n);
-  }
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) { if (fn() !== undefined) sink++; }
+  const us = ((performance.now() - t0) * 1000) / n;
   if (sink < 0) console.log(sink);
-  perOp.sort((a, b) => a - b);
-  const usPerOp = perOp[Math.floor(perOp.length / 2)]!;
-  return { usPerOp, mbPerS: bytes / usPerOp };
+  return us;
+}
+
+/**
+ * Runs the contenders in interleaved rounds (A B C, A B C, ...) so that load on the machine hits all of
+ * them alike; returns each one's best round (µs per call) and every round's figures.
+ */
+function race(fns: readonly (() => unknown)[], rounds: number, ms: number): { us: number[]; perRound: number[][] } {
+  // us: best round of each (the least disturbed by other processes); perRound: every round, for ratios.
+  const ns = fns.map((fn) => calibrate(fn, ms));
+  fns.forEach((fn, i) => timeRound(fn, ns[i]!)); // warm-up round, not counted
+  const perRound: number[][] = [];
+  for (let r = 0; r < rounds; r++) perRound.push(fns.map((fn, i) => timeRound(fn, ns[i]!)));
+  return { us: fns.map((_, i) => Math.min(...perRound.map((row) => row[i]!))), perRound };
 }
 
 export async function run(args: string[]): Promise<void> {
@@ -39,8 +51,8 @@ export async function run(args: string[]): Promise<void> {
     const i = args.indexOf(name);
     return i >= 0 && args[i + 1] !== undefined ? Number(args[i + 1]) : dflt;
   };
-  const rounds = opt('--rounds', 9);
-  const ms = opt('--ms', 200);
+  const rounds = opt('--rounds', 25);
+  const ms = opt('--ms', 60);
   const kaitai = await loadKaitai('tls13');
   const Handshake = kaitai.classes['handshake']!;
   const { handshakeMessages } = samples();
@@ -48,17 +60,22 @@ export async function run(args: string[]): Promise<void> {
     { name: 'ClientHello (RFC 8448 §3)', bytes: handshakeMessages.find((m) => m.section === 'Simple_1RTT_Handshake' && m.key === 'Record_ClientHello_1')!.bytes },
     { name: 'Certificate (RFC 8448 §3)', bytes: handshakeMessages.find((m) => m.section === 'Simple_1RTT_Handshake' && m.key === 'Message_Server_Certificate')!.bytes },
   ];
-  console.log(`codec benchmark: ${rounds} rounds of ~${ms} ms after warm-up, median round; node ${process.version}`);
+  console.log(`codec benchmark: ${rounds} interleaved rounds of ~${ms} ms per contender after warm-up; times are each contender's best round, ratios best/best (and the median of per-round ratios); node ${process.version}`);
   const rows: string[][] = [['message', 'bytes', 'ours decode', 'kaitai decode', 'ours encode', 'decode ours/kaitai', 'encode/decode (ours)']];
   const fmt = (f: Figure): string => `${f.usPerOp.toFixed(2)} µs  ${f.mbPerS.toFixed(0)} MB/s`;
   for (const input of inputs) {
     const value = decodeHandshake(input.bytes);
-    const ours = measure(() => decodeHandshake(input.bytes), input.bytes.length, rounds, ms);
-    const theirs = measure(() => new Handshake(kaitai.stream(input.bytes)), input.bytes.length, rounds, ms);
-    const enc = measure(() => encodeHandshake(value), input.bytes.length, rounds, ms);
+    const { us, perRound } = race([
+      () => decodeHandshake(input.bytes),
+      () => new Handshake(kaitai.stream(input.bytes)),
+      () => encodeHandshake(value),
+    ], rounds, ms);
+    const fig = (u: number): Figure => ({ usPerOp: u, mbPerS: input.bytes.length / u });
+    const decodeRatio = median(perRound.map(([o, k]) => k! / o!));
+    const encodeRatio = median(perRound.map(([o, , e]) => o! / e!));
     rows.push([
-      input.name, String(input.bytes.length), fmt(ours), fmt(theirs), fmt(enc),
-      `${(theirs.usPerOp / ours.usPerOp).toFixed(2)}x`, `${(enc.mbPerS / ours.mbPerS).toFixed(2)}x`,
+      input.name, String(input.bytes.length), fmt(fig(us[0]!)), fmt(fig(us[1]!)), fmt(fig(us[2]!)),
+      `${(us[1]! / us[0]!).toFixed(2)}x (median ${decodeRatio.toFixed(2)}x)`, `${(us[0]! / us[2]!).toFixed(2)}x (median ${encodeRatio.toFixed(2)}x)`,
     ]);
   }
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
