@@ -49,7 +49,8 @@ export function drawingOf(ir: MachineIR): Drawing {
     if (e === undefined) edges.set(k, (e = { from: t.from, target: t.target, lines: [], candidates: [], keys: [] }));
     const line = t.wildcard ? `*${t.alert ? ` ⇒ ${t.alert}` : ''}` : `${t.event}${guardText(t)}${t.alert ? ` ⇒ ${t.alert}` : ''}`;
     if (!e.lines.includes(line)) e.lines.push(line);
-    e.keys.push(`${t.from}|${t.event}|${t.target}`);
+    const covKey = `${t.from}|${t.event}|${t.target}`;
+    if (!e.keys.includes(covKey)) e.keys.push(covKey);
     if (t.wildcard && e.candidates.some((c) => c.wildcard)) continue;
     e.candidates.push({
       event: t.wildcard ? '*' : t.event,
