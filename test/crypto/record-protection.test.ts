@@ -109,6 +109,21 @@ test('a decrypted inner plaintext of only zeros (no content type) is unexpected_
   }
 });
 
+test('arbitrary bytes given to open() or to a key share only ever produce typed peer errors (never a crash or an untyped throw)', async () => {
+  const rp = await RecordProtection.fromSecret(p, suites[2]!, new Uint8Array(32));
+  const shares = await Promise.all([0x001d, 0x0017, 0x0018].map((g) => p.generateKeyShare(g)));
+  await fc.assert(fc.asyncProperty(fc.uint8Array({ minLength: 5, maxLength: 5 }), fc.uint8Array({ maxLength: 400 }), fc.uint8Array({ maxLength: 120 }), async (hdr, frag, point) => {
+    const e = await code(() => rp.open(hdr, frag));
+    assert.ok(e !== undefined && ['TLS_BAD_RECORD_MAC', 'TLS_UNEXPECTED_MESSAGE', 'TLS_RECORD_OVERFLOW'].includes(e.code!), `open: ${String(e?.code)}`);
+    assert.is(e!.blame, 'peer');
+    for (const share of shares) {
+      const k = await code(() => share.agree(point));
+      // A random string can be a valid X25519 input (all 32-byte strings are); EC points essentially never are.
+      if (k !== undefined) assert.ok(k.code === 'CRYPTO_INVALID_PEER_KEY_SHARE' || k.code === 'CRYPTO_ZERO_SHARED_SECRET', `agree: ${String(k.code)}`);
+    }
+  }), { numRuns: 300 });
+});
+
 test('the key schedule refuses secrets out of RFC 8446 §7.1 order and stages entered twice', async () => {
   const ks = await KeySchedule.start(p, 'sha256');
   const h = new Uint8Array(32);
