@@ -7,9 +7,10 @@ import { compileKsy, loadKaitai, specFiles, type KaitaiModules, type KaitaiObjec
 import { HRR_RANDOM, samples, toHex } from '../tls13-messages/vectors.ts';
 import fc from 'fast-check';
 import * as wire from '../tls13-messages/wire-arbitraries.ts';
-import { decodeHandshake } from '../../generated/tls13/messages/handshake.ts';
-import { decodeTlsPlaintext, decodeTlsCiphertext, decodeRecord } from '../../generated/tls13/messages/record.ts';
-import { decodeExtensions } from '../../generated/tls13/messages/extensions.ts';
+import { arbitraryFor, loadProgram } from '../codec/arbitrary.ts';
+import { decodeHandshake, encodeHandshake, type Handshake } from '../../generated/tls13/messages/handshake.ts';
+import { decodeTlsPlaintext, decodeTlsCiphertext, decodeRecord, encodeRecord, type Record as Records } from '../../generated/tls13/messages/record.ts';
+import { decodeExtensions, encodeExtensions, type Extensions } from '../../generated/tls13/messages/extensions.ts';
 import type { HandshakeType } from '../../generated/tls13/messages/common.ts';
 
 let kaitai: KaitaiModules;
@@ -163,6 +164,24 @@ test('ours and Kaitai agree on fast-check generated records and extension blocks
     fc.assert(fc.property(wire.extensionsBlock(ctx).map((b) => b.subarray(2)), (bytes) => {
       agree(decodeExtensions(bytes, ctx as HandshakeType), parseWithKaitai('extensions', bytes, ctx), `Extensions(${ctx})`);
     }), { numRuns: Math.ceil(RUNS / 2) });
+  }
+});
+
+test('ours and Kaitai agree on encodings of IR-drawn values: handshake messages, record runs, extension blocks', () => {
+  const program = loadProgram(specFiles('tls13'));
+  fc.assert(fc.property(arbitraryFor(program, 'Handshake'), (v) => {
+    const bytes = encodeHandshake(v as unknown as Handshake);
+    agree(decodeHandshake(bytes), parseWithKaitai('handshake', bytes), 'Handshake');
+  }), { numRuns: RUNS });
+  fc.assert(fc.property(arbitraryFor(program, 'Record'), (v) => {
+    const bytes = encodeRecord(v as unknown as Records);
+    agree(decodeRecord(bytes), parseWithKaitai('record', bytes), 'Record');
+  }), { numRuns: Math.ceil(RUNS / 2) });
+  for (const ctx of [1, 2, 4, 6, 8, 11, 13]) {
+    fc.assert(fc.property(arbitraryFor(program, 'Extensions', { msg_type: ctx }), (v) => {
+      const bytes = encodeExtensions(v as unknown as Extensions, ctx as HandshakeType);
+      agree(decodeExtensions(bytes, ctx as HandshakeType), parseWithKaitai('extensions', bytes, ctx), `Extensions(${ctx})`);
+    }), { numRuns: Math.ceil(RUNS / 4) });
   }
 });
 
