@@ -2,7 +2,7 @@
 // hashes, key shares and the typed errors each misuse produces.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createHash, X509Certificate } from 'node:crypto';
+import { createHash, generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { createNodeProvider, nodeSigningKey } from '../../runtime/crypto/node/index.ts';
 import { CryptoError, NamedGroup, SignatureScheme, cipherSuiteParams } from '../../runtime/crypto/provider.ts';
 import { pinnedRandom } from '../../runtime/crypto/testing/pinned-random.ts';
@@ -38,6 +38,18 @@ test('nodeSigningKey: each key type offers exactly its TLS 1.3 schemes, and ever
       assert.not.ok(await p.verify(spki, scheme, msg.subarray(1), sig), `${kind} 0x${scheme.toString(16)} fails on other bytes`);
     }
   }
+});
+
+test('RSA-PSS (id-RSASSA-PSS) keys sign and verify only the rsa_pss_pss_* schemes; rsaEncryption keys only rsa_pss_rsae_*', async () => {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa-pss', { modulusLength: 2048 });
+  const key = nodeSigningKey(privateKey);
+  assert.equal([...key.schemes], [SignatureScheme.rsa_pss_pss_sha256, SignatureScheme.rsa_pss_pss_sha384, SignatureScheme.rsa_pss_pss_sha512]);
+  const spki = Uint8Array.from(publicKey.export({ format: 'der', type: 'spki' }));
+  const msg = new TextEncoder().encode('pss');
+  for (const scheme of key.schemes) assert.ok(await p.verify(spki, scheme, msg, await key.sign(scheme, msg)));
+  assert.is((await err(() => p.verify(spki, SignatureScheme.rsa_pss_rsae_sha256, msg, new Uint8Array(256)))).code, 'CRYPTO_INVALID_PUBLIC_KEY');
+  const rsaSpki = Uint8Array.from(new X509Certificate(Buffer.from(pki.servers.rsa2048.certDer)).publicKey.export({ format: 'der', type: 'spki' }));
+  assert.is((await err(() => p.verify(rsaSpki, SignatureScheme.rsa_pss_pss_sha256, msg, new Uint8Array(256)))).code, 'CRYPTO_INVALID_PUBLIC_KEY');
 });
 
 test('a signing key refuses schemes it cannot produce (CRYPTO_SCHEME_NOT_SUPPORTED_BY_KEY, blame local); unreadable keys are config errors', async () => {
