@@ -246,11 +246,14 @@ test('rejects_truncated_client_hello with a DecodeError naming path, offset and 
   }
 });
 
-test('rejects_client_hello_with_legacy_version_other_than_0x0303 and a session id over 32 bytes', () => {
+test('rejects_client_hello_with_legacy_version_below_0x0303 (protocol_version) and a session id over 32 bytes', () => {
   const ch = Uint8Array.from(msg('Simple_1RTT_Handshake', 'Record_ClientHello_1').bytes.subarray(4));
-  const badVersion = Uint8Array.from(ch); badVersion[1] = 0x04;
+  const newer = Uint8Array.from(ch); newer[1] = 0x04;
+  assert.is(decodeClientHello(newer).legacy_version, 0x0304);
+  const badVersion = Uint8Array.from(ch); badVersion[1] = 0x01;
   try { decodeClientHello(badVersion); assert.unreachable(); } catch (e) {
     assert.instance(e, DecodeError);
+    assert.is((e as DecodeError).alert, 'protocol_version');
     assert.is((e as DecodeError).offset, 0);
     assert.match((e as DecodeError).path, /legacy_version/);
   }

@@ -216,8 +216,10 @@ export function writeHandshake(w: Writer, v: Handshake): void {
 export interface ClientHello {
   /**
    * u2 legacy_version
-   * valid: == 0x303
-   * 0x0303 (TLS 1.2); the real versions are in supported_versions (RFC 8446 §4.1.2, §4.2.1).
+   * valid: >= 0x303
+   * 0x0303 (TLS 1.2) from a TLS 1.3 client; the real versions are in supported_versions (RFC 8446 §4.1.2).
+   * A higher value must still be read ("even if ClientHello.legacy_version is 0x0304 or later", §4.2.1);
+   * a lower one is a pre-TLS 1.2 client, answered with protocol_version (§4.2.1, App. D).
    */
   legacy_version: number;
   /** bytes, size 32 random */
@@ -256,7 +258,7 @@ export function readClientHello(r: Reader): ClientHello {
   /* u2 legacy_version */
   const $3 = r.pos;
   const $4 = r.u2('legacy_version');
-  if (!($4 === 0x0303)) r.invalid('legacy_version', $3, '== 0x303', $4, 'protocol_version');
+  if (!($4 >= 0x0303)) r.invalid('legacy_version', $3, '>= 0x303', $4, 'protocol_version');
   const legacy_version = $4;
   /* bytes, size 32 random */
   const random = r.bytes(0x20, 'random');
@@ -307,7 +309,7 @@ export function writeClientHello(w: Writer, v: ClientHello): void {
   const $t = w.trail;
   /* u2 legacy_version */
   w.checkUint(v.legacy_version, 2, 'legacy_version');
-  if (!(v.legacy_version === 0x0303)) w.fail('invalid_value', 'legacy_version', '== 0x303', v.legacy_version);
+  if (!(v.legacy_version >= 0x0303)) w.fail('invalid_value', 'legacy_version', '>= 0x303', v.legacy_version);
   w.u2(v.legacy_version, 'legacy_version');
   /* bytes, size 32 random */
   w.bytesOfSize(v.random, 0x20, 'random');

@@ -128,7 +128,7 @@ export function readTlsPlaintext(r: Reader): TlsPlaintext {
   /* u2 length */
   const $5 = r.pos;
   const $6 = r.u2('length');
-  if (!($6 <= 0x4100)) r.invalid('length', $5, '<= 0x4100', $6, 'illegal_parameter');
+  if (!($6 <= 0x4100)) r.invalid('length', $5, '<= 0x4100', $6, 'record_overflow');
   const length = $6;
   /* switch-on type, size length fragment */
   r.limit(length, 'fragment');

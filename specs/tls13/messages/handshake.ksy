@@ -41,9 +41,12 @@ types:
       - id: legacy_version
         type: u2
         valid:
-          eq: 0x0303
+          min: 0x0303
           -alert: protocol_version
-        doc: '0x0303 (TLS 1.2); the real versions are in supported_versions (RFC 8446 §4.1.2, §4.2.1).'
+        doc: |
+          0x0303 (TLS 1.2) from a TLS 1.3 client; the real versions are in supported_versions (RFC 8446 §4.1.2).
+          A higher value must still be read ("even if ClientHello.legacy_version is 0x0304 or later", §4.2.1);
+          a lower one is a pre-TLS 1.2 client, answered with protocol_version (§4.2.1, App. D).
       - id: random
         size: 32
       - id: legacy_session_id_length

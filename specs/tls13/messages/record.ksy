@@ -33,6 +33,7 @@ types:
         type: u2
         valid:
           max: 16640
+          -alert: record_overflow
         doc: |
           At most 2^14 for a plaintext record, 2^14 + 256 for a protected one (RFC 8446 §5.1, §5.2). The
           bound here is the larger, so that a run of records carrying application_data still decodes; the
