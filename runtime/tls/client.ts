@@ -14,11 +14,12 @@ import {
 import { RecordProtection } from './record-protection.ts';
 import { clientTable, type ClientAction, type ClientGuard } from './tables.ts';
 import {
-  bytesEqual, ContentType, decodeAlpnList, decodeCertificate, decodeCertificateRequest, decodeCertificateVerify,
-  decodeExtensionsOnly, decodeKeyUpdate, decodeNewSessionTicket, decodeServerHello, enc, encodeAlpnList,
-  encodeCertificate, encodeCertificateVerify, encodeClientHello, ext, ExtensionType, findExt, Reader, u16List,
-  type Extension, type ServerHello,
-} from './wire.ts';
+  checkNoDuplicates, decode, decodeCertificate, decodeCertificateRequest, decodeCertificateVerify, decodeEncryptedExtensions,
+  decodeFinished, decodeKeyUpdate, decodeNewSessionTicket, decodeServerHello, encode, encodeCertificate,
+  encodeCertificateVerify, encodeClientHello, encodeEndOfEarlyData, encodeFinished, encodeKeyUpdate, ExtensionType, findExt,
+  frameHandshake, type Extension, type ServerHello,
+} from './messages.ts';
+import { bytesEqual, ContentType, enc } from './bytes.ts';
 
 const MAX_TICKET_LIFETIME = 604800;
 
@@ -124,7 +125,7 @@ export class TlsClient extends Connection {
     verifyServerCertificate: () => this.verifyServerCertificate(),
     verifyServerCertificateVerify: () => this.verifyServerCertificateVerify(),
     verifyServerFinished: () => this.verifyServerFinished(),
-    sendEndOfEarlyData: () => { this.queueHandshake(5, new Uint8Array(0)); },
+    sendEndOfEarlyData: () => { this.queueHandshake(5, encode('EndOfEarlyData', () => encodeEndOfEarlyData({}))); },
     installHandshakeWriteKeys: async () => this.setWriteCipher(await RecordProtection.fromSecret(this.crypto, this.suite!, this.cHs!)),
     sendCertificate: () => this.sendCertificate(),
     sendCertificateVerify: () => this.sendCertificateVerify(),
@@ -158,45 +159,46 @@ export class TlsClient extends Connection {
       this.pendingGroup = undefined;
     }
     const exts: Extension[] = [];
-    if (this.config.serverName && !/^[0-9.]+$/.test(this.config.serverName) && !this.config.serverName.includes(':')) {
-      const name = enc(this.config.serverName);
-      exts.push(ext(ExtensionType.server_name, (w) => w.nested(2, (l) => l.u8(0).vec(2, name))));
+    const sni = this.config.serverName;
+    if (sni && !/^[0-9.]+$/.test(sni) && !sni.includes(':')) {
+      exts.push({ extension_type: ExtensionType.server_name, body: { server_name_list: { items: [{ name_type: 0, host_name: enc(sni) }] } } });
     }
-    exts.push(ext(ExtensionType.supported_groups, (w) => w.nested(2, (l) => { for (const g of this.groups) l.u16(g); })));
-    exts.push(ext(ExtensionType.signature_algorithms, (w) => w.nested(2, (l) => { for (const s of this.schemes) l.u16(s); })));
-    if (this.config.alpn && this.config.alpn.length > 0) exts.push({ type: ExtensionType.application_layer_protocol_negotiation, data: encodeAlpnList(this.config.alpn) });
-    if (this.config.recordSizeLimit !== undefined) exts.push(ext(ExtensionType.record_size_limit, (w) => w.u16(this.config.recordSizeLimit!)));
-    exts.push(ext(ExtensionType.supported_versions, (w) => w.nested(1, (l) => l.u16(0x0304))));
-    exts.push(ext(ExtensionType.psk_key_exchange_modes, (w) => w.nested(1, (l) => l.u8(1))));
-    exts.push(ext(ExtensionType.key_share, (w) => w.nested(2, (l) => { for (const s of this.shares.values()) l.u16(s.group).vec(2, s.publicKey); })));
-    if (this.cookie) exts.push(ext(ExtensionType.cookie, (w) => w.vec(2, this.cookie!)));
-    if (first && this.earlyOffered) exts.push({ type: ExtensionType.early_data, data: new Uint8Array(0) });
+    exts.push({ extension_type: ExtensionType.supported_groups, body: { named_group_list: { items: this.groups } } });
+    exts.push({ extension_type: ExtensionType.signature_algorithms, body: { supported_signature_algorithms: { items: this.schemes } } });
+    if (this.config.alpn && this.config.alpn.length > 0) {
+      exts.push({ extension_type: ExtensionType.application_layer_protocol_negotiation, body: { protocol_name_list: { items: this.config.alpn.map((n) => ({ name: enc(n) })) } } });
+    }
+    if (this.config.recordSizeLimit !== undefined) exts.push({ extension_type: ExtensionType.record_size_limit, body: { record_size_limit: this.config.recordSizeLimit } });
+    exts.push({ extension_type: ExtensionType.supported_versions, body: { versions: { items: [0x0304] } } });
+    exts.push({ extension_type: ExtensionType.psk_key_exchange_modes, body: { ke_modes: { items: [1] } } });
+    exts.push({ extension_type: ExtensionType.key_share, body: { client_shares: { items: [...this.shares.values()].map((k) => ({ group: k.group, key_exchange: k.publicKey })) } } });
+    if (this.cookie) exts.push({ extension_type: ExtensionType.cookie, body: { cookie: this.cookie } });
+    if (first && this.earlyOffered) exts.push({ extension_type: ExtensionType.early_data, body: {} });
     const psk = this.offeredPsk;
     if (psk) {
       const age = (Math.max(0, this.now() - psk.session.receivedAt) + psk.session.ticketAgeAdd) >>> 0;
-      const hl = psk.suite.hashLength;
-      exts.push(ext(ExtensionType.pre_shared_key, (w) => {
-        w.nested(2, (l) => l.vec(2, psk.session.ticket).u32(age));
-        w.nested(2, (l) => l.vec(1, new Uint8Array(hl)));
-      }));
+      exts.push({ extension_type: ExtensionType.pre_shared_key, body: { offered_psks: {
+        identities: { items: [{ identity: psk.session.ticket, obfuscated_ticket_age: age }] },
+        binders: { items: [{ binder: new Uint8Array(psk.suite.hashLength) }] },
+      } } });
     }
-    for (const e of exts) this.offeredExtensions.add(e.type);
-    const body = encodeClientHello({ random: this.random!, legacy_session_id: this.sessionId, cipher_suites: this.suites, extensions: exts });
+    for (const e of exts) this.offeredExtensions.add(e.extension_type);
+    const body = encode('ClientHello', () => encodeClientHello({
+      legacy_version: 0x0303, random: this.random!, legacy_session_id: this.sessionId, cipher_suites: { items: this.suites },
+      legacy_compression_methods: Uint8Array.of(0), extensions: { items: exts },
+    }));
     if (psk) {
-      // Binder over the transcript so far plus the ClientHello truncated before the binders list (RFC 8446 §4.2.11.2).
+      // Binder over the transcript so far plus the ClientHello truncated before the binders list
+      // (RFC 8446 §4.2.11.2); the binders list (2-byte length, 1-byte length, binder) ends the message.
       const hl = psk.suite.hashLength;
-      const framedLen = 4 + body.length;
-      const header = Uint8Array.of(1, (body.length >> 16) & 0xff, (body.length >> 8) & 0xff, body.length & 0xff);
-      const framed = new Uint8Array(framedLen);
-      framed.set(header, 0); framed.set(body, 4);
-      const truncated = framed.subarray(0, framedLen - (2 + 1 + hl));
+      const framed = frameHandshake(1, body);
+      const truncated = framed.subarray(0, framed.length - (2 + 1 + hl));
       const th = this.transcript.ready ? this.transcript.hashWith(truncated) : this.crypto.hash(psk.suite.hash, truncated);
       const early = await KeySchedule.start(this.crypto, psk.suite.hash, psk.psk);
       const binder = await finishedVerifyData(this.crypto, psk.suite.hash, await early.binderKey('resumption'), th);
       body.set(binder, body.length - hl);
       if (first && this.earlyOffered) {
-        const chHash = this.crypto.hash(psk.suite.hash, concatFramed(1, body));
-        this.earlyTrafficSecret = await early.clientEarlyTrafficSecret(chHash);
+        this.earlyTrafficSecret = await early.clientEarlyTrafficSecret(this.crypto.hash(psk.suite.hash, frameHandshake(1, body)));
       }
     }
     this.queueHandshake(1, body);
@@ -235,36 +237,33 @@ export class TlsClient extends Connection {
   // ---- ServerHello / HelloRetryRequest -----------------------------------------------------------
 
   private checkHelloCommon(sh: ServerHello, what: string): void {
+    checkNoDuplicates(sh.extensions, what);
     if (!bytesEqual(sh.legacy_session_id_echo, this.sessionId)) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', `${what}.legacy_session_id_echo does not echo the ClientHello's session id (RFC 8446 §4.1.3)`);
     if (!this.suites.includes(sh.cipher_suite)) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', `${what} selected cipher suite 0x${sh.cipher_suite.toString(16)}, which was not offered`);
-    const sv = findExt(sh.extensions, ExtensionType.supported_versions);
-    if (!sv) throw new TlsPeerError('TLS_PROTOCOL_VERSION', 'protocol_version', `${what} has no supported_versions extension: the server does not speak TLS 1.3 (protosmith supports TLS 1.3 only)`);
-    const r = new Reader(sv.data, `${what}.supported_versions`);
-    const v = r.u16('selected_version'); r.end_('selected_version');
+    const v = findExt(sh.extensions, ExtensionType.supported_versions)?.selected_version;
+    if (v === undefined) throw new TlsPeerError('TLS_PROTOCOL_VERSION', 'protocol_version', `${what} has no supported_versions extension: the server does not speak TLS 1.3 (protosmith supports TLS 1.3 only)`);
     if (v !== 0x0304) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', `${what} selected version 0x${v.toString(16)}; only TLS 1.3 (0x0304) was offered`);
-    for (const e of sh.extensions) {
-      if (!this.offeredExtensions.has(e.type) && e.type !== ExtensionType.cookie) throw new TlsPeerError('TLS_UNSUPPORTED_EXTENSION', 'unsupported_extension', `${what} carries extension ${e.type}, which the client did not offer (RFC 8446 §4.2)`);
+    for (const e of sh.extensions.items) {
+      if (!this.offeredExtensions.has(e.extension_type) && e.extension_type !== ExtensionType.cookie) throw new TlsPeerError('TLS_UNSUPPORTED_EXTENSION', 'unsupported_extension', `${what} carries extension ${e.extension_type}, which the client did not offer (RFC 8446 §4.2)`);
     }
   }
 
   private processHelloRetryRequest(): void {
-    const sh = decodeServerHello(this.current!.body);
+    const sh = decode('HelloRetryRequest', () => decodeServerHello(this.current!.body));
     this.checkHelloCommon(sh, 'HelloRetryRequest');
     const allowed = new Set<number>([ExtensionType.key_share, ExtensionType.cookie, ExtensionType.supported_versions]);
-    for (const e of sh.extensions) if (!allowed.has(e.type)) throw new TlsPeerError('TLS_UNSUPPORTED_EXTENSION', 'unsupported_extension', `HelloRetryRequest carries extension ${e.type}; only key_share, cookie and supported_versions are allowed`);
+    for (const e of sh.extensions.items) if (!allowed.has(e.extension_type)) throw new TlsPeerError('TLS_UNSUPPORTED_EXTENSION', 'unsupported_extension', `HelloRetryRequest carries extension ${e.extension_type}; only key_share, cookie and supported_versions are allowed`);
     let changed = false;
-    const ks = findExt(sh.extensions, ExtensionType.key_share);
-    if (ks) {
-      const r = new Reader(ks.data, 'HelloRetryRequest.key_share');
-      const g = r.u16('selected_group'); r.end_('selected_group');
+    const g = findExt(sh.extensions, ExtensionType.key_share)?.selected_group;
+    if (g !== undefined) {
       if (!this.groups.includes(g) || this.shares.has(g)) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', `HelloRetryRequest selected group 0x${g.toString(16)}, which was ${this.shares.has(g) ? 'already given a key share' : 'not offered'} (RFC 8446 §4.2.8)`);
       this.pendingGroup = g;
       changed = true;
     }
-    const ck = findExt(sh.extensions, ExtensionType.cookie);
-    if (ck) {
-      const r = new Reader(ck.data, 'HelloRetryRequest.cookie');
-      this.cookie = r.vec(2, 'cookie', 1).slice(); r.end_('cookie');
+    const cookie = findExt(sh.extensions, ExtensionType.cookie)?.cookie;
+    if (cookie !== undefined) {
+      if (cookie.length === 0) throw new TlsPeerError('TLS_DECODE_ERROR', 'decode_error', 'HelloRetryRequest cookie is empty (RFC 8446 §4.2.2: cookie<1..2^16-1>)');
+      this.cookie = cookie.slice();
       changed = true;
     }
     if (!changed) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', 'HelloRetryRequest would not change the ClientHello (RFC 8446 §4.1.4)');
@@ -283,40 +282,34 @@ export class TlsClient extends Connection {
 
   protected override async prepare(event: string): Promise<void> {
     if (event === 'Certificate') {
-      const c = decodeCertificate(this.current!.body);
-      this.certificateEmpty = c.certificates.length === 0;
+      const c = decode('Certificate', () => decodeCertificate(this.current!.body));
+      this.certificateEmpty = c.certificate_list.items.length === 0;
     }
   }
 
   private async processServerHello(): Promise<void> {
-    const sh = decodeServerHello(this.current!.body);
+    const sh = decode('ServerHello', () => decodeServerHello(this.current!.body));
     this.checkHelloCommon(sh, 'ServerHello');
     if (this.hrrSuite !== undefined && sh.cipher_suite !== this.hrrSuite) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', 'ServerHello cipher suite differs from the HelloRetryRequest\'s (RFC 8446 §4.1.4)');
-    for (const e of sh.extensions) {
-      if (e.type !== ExtensionType.key_share && e.type !== ExtensionType.pre_shared_key && e.type !== ExtensionType.supported_versions) {
-        throw new TlsPeerError('TLS_UNSUPPORTED_EXTENSION', 'unsupported_extension', `ServerHello carries extension ${e.type}; only key_share, pre_shared_key and supported_versions belong there (RFC 8446 §4.2)`);
+    for (const e of sh.extensions.items) {
+      if (e.extension_type !== ExtensionType.key_share && e.extension_type !== ExtensionType.pre_shared_key && e.extension_type !== ExtensionType.supported_versions) {
+        throw new TlsPeerError('TLS_UNSUPPORTED_EXTENSION', 'unsupported_extension', `ServerHello carries extension ${e.extension_type}; only key_share, pre_shared_key and supported_versions belong there (RFC 8446 §4.2)`);
       }
     }
     const suite = suiteParams(sh.cipher_suite);
     const psk = findExt(sh.extensions, ExtensionType.pre_shared_key);
     if (psk) {
       if (!this.offeredPsk) throw new TlsPeerError('TLS_UNSUPPORTED_EXTENSION', 'unsupported_extension', 'ServerHello selects a PSK but none was offered');
-      const r = new Reader(psk.data, 'ServerHello.pre_shared_key');
-      const idx = r.u16('selected_identity'); r.end_('selected_identity');
-      if (idx !== 0) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', `ServerHello selected PSK identity ${idx}; only identity 0 was offered`);
+      if (psk.selected_identity !== 0) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', `ServerHello selected PSK identity ${String(psk.selected_identity)}; only identity 0 was offered`);
       if (this.offeredPsk.suite.hash !== suite.hash) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', 'ServerHello selected a PSK with a cipher suite whose hash differs from the ticket\'s (RFC 8446 §4.2.11)');
       this.pskAccepted = true;
     }
-    const ks = findExt(sh.extensions, ExtensionType.key_share);
-    if (!ks) throw new TlsPeerError('TLS_MISSING_EXTENSION', 'missing_extension', 'ServerHello has no key_share: protosmith only does (EC)DHE key exchange (psk_dhe_ke)');
-    const r = new Reader(ks.data, 'ServerHello.key_share');
-    const group = r.u16('group');
-    const key = r.vec(2, 'key_exchange', 1);
-    r.end_('key_share');
-    const share = this.shares.get(group);
-    if (!share) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', `ServerHello key_share uses group 0x${group.toString(16)}, for which the client sent no share (RFC 8446 §4.2.8)`);
-    this.sharedSecret = await this.providerCall(() => share.agree(key), 'ServerHello key_share');
-    this.group = group;
+    const entry = findExt(sh.extensions, ExtensionType.key_share)?.server_share;
+    if (!entry) throw new TlsPeerError('TLS_MISSING_EXTENSION', 'missing_extension', 'ServerHello has no key_share: protosmith only does (EC)DHE key exchange (psk_dhe_ke)');
+    const share = this.shares.get(entry.group);
+    if (!share) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', `ServerHello key_share uses group 0x${entry.group.toString(16)}, for which the client sent no share (RFC 8446 §4.2.8)`);
+    this.sharedSecret = await this.providerCall(() => share.agree(entry.key_exchange), 'ServerHello key_share');
+    this.group = entry.group;
     this.suite = suite;
     this.serverHello = sh;
     this.transcript.setHash(suite.hash);
@@ -339,22 +332,24 @@ export class TlsClient extends Connection {
   // ---- server's encrypted flight -------------------------------------------------------------------
 
   private processEncryptedExtensions(): void {
-    const exts = decodeExtensionsOnly(this.current!.body, 'EncryptedExtensions');
+    const ee = decode('EncryptedExtensions', () => decodeEncryptedExtensions(this.current!.body));
+    const exts = ee.extensions;
+    checkNoDuplicates(exts, 'EncryptedExtensions');
     const forbidden = new Set<number>([ExtensionType.key_share, ExtensionType.pre_shared_key, ExtensionType.supported_versions, ExtensionType.cookie,
       ExtensionType.psk_key_exchange_modes, ExtensionType.signature_algorithms, ExtensionType.signature_algorithms_cert, ExtensionType.certificate_authorities, ExtensionType.post_handshake_auth, ExtensionType.padding]);
-    for (const e of exts) {
-      if (forbidden.has(e.type)) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', `EncryptedExtensions carries extension ${e.type}, which is not allowed there (RFC 8446 §4.2)`);
-      if (!this.offeredExtensions.has(e.type)) throw new TlsPeerError('TLS_UNSUPPORTED_EXTENSION', 'unsupported_extension', `EncryptedExtensions carries extension ${e.type}, which the client did not offer`);
+    for (const e of exts.items) {
+      if (forbidden.has(e.extension_type)) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', `EncryptedExtensions carries extension ${e.extension_type}, which is not allowed there (RFC 8446 §4.2)`);
+      if (!this.offeredExtensions.has(e.extension_type)) throw new TlsPeerError('TLS_UNSUPPORTED_EXTENSION', 'unsupported_extension', `EncryptedExtensions carries extension ${e.extension_type}, which the client did not offer`);
     }
     const alpn = findExt(exts, ExtensionType.application_layer_protocol_negotiation);
     if (alpn) {
-      const list = decodeAlpnList(alpn.data, 'EncryptedExtensions.alpn');
+      const list = alpn.protocol_name_list.items.map((p) => new TextDecoder().decode(p.name));
       if (list.length !== 1 || !(this.config.alpn ?? []).includes(list[0]!)) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', `EncryptedExtensions selects ALPN ${JSON.stringify(list)}; exactly one of the offered protocols is required (RFC 7301 §3.1)`);
       this.alpn = list[0];
     }
     const ed = findExt(exts, ExtensionType.early_data);
     if (ed) {
-      if (ed.data.length !== 0 || !this.earlyOffered || !this.pskAccepted) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', 'EncryptedExtensions accepts early data that was not offered, or without accepting the PSK (RFC 8446 §4.2.10)');
+      if (ed.max_early_data_size !== undefined || !this.earlyOffered || !this.pskAccepted) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', 'EncryptedExtensions accepts early data that was not offered, or without accepting the PSK (RFC 8446 §4.2.10)');
       this.earlyAccepted = true;
     } else if (this.earlyOffered) {
       // rejected: stop writing 0-RTT records; the handshake keys take over after the server's Finished
@@ -362,8 +357,7 @@ export class TlsClient extends Connection {
     }
     const rsl = findExt(exts, ExtensionType.record_size_limit);
     if (rsl) {
-      const r = new Reader(rsl.data, 'EncryptedExtensions.record_size_limit');
-      const v = r.u16('record_size_limit'); r.end_('record_size_limit');
+      const v = rsl.record_size_limit;
       if (v < 64) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', `record_size_limit ${v} is below 64 (RFC 8449 §4)`);
       this.sendLimit = Math.min(16384, v - 1);
       if (this.config.recordSizeLimit !== undefined) this.recvLimit = Math.min(16384, this.config.recordSizeLimit - 1);
@@ -371,22 +365,23 @@ export class TlsClient extends Connection {
   }
 
   private processCertificateRequest(): void {
-    const cr = decodeCertificateRequest(this.current!.body);
-    if (cr.context.length !== 0) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', 'CertificateRequest during the handshake must have an empty certificate_request_context (RFC 8446 §4.3.2)');
+    const cr = decode('CertificateRequest', () => decodeCertificateRequest(this.current!.body));
+    checkNoDuplicates(cr.extensions, 'CertificateRequest');
+    if (cr.certificate_request_context.length !== 0) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', 'CertificateRequest during the handshake must have an empty certificate_request_context (RFC 8446 §4.3.2)');
     const sa = findExt(cr.extensions, ExtensionType.signature_algorithms);
     if (!sa) throw new TlsPeerError('TLS_MISSING_EXTENSION', 'missing_extension', 'CertificateRequest lacks signature_algorithms (RFC 8446 §4.3.2)');
-    const serverSchemes = u16List(sa.data, 'CertificateRequest.signature_algorithms');
+    const serverSchemes: number[] = sa.supported_signature_algorithms.items;
     let scheme: number | undefined;
     if (this.clientChain.length > 0 && this.config.signingKey) {
-      scheme = this.config.signingKey.schemes.find((s) => serverSchemes.includes(s) && MODERN_SCHEMES.includes(s));
+      scheme = this.config.signingKey.schemes.find((x) => serverSchemes.includes(x) && MODERN_SCHEMES.includes(x));
     }
-    this.certRequest = { context: cr.context, scheme };
+    this.certRequest = { context: cr.certificate_request_context, scheme };
   }
 
   private async verifyServerCertificate(): Promise<void> {
-    const c = decodeCertificate(this.current!.body);
-    if (c.context.length !== 0) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', 'server Certificate has a non-empty certificate_request_context (RFC 8446 §4.4.2)');
-    this.peerCertificates = c.certificates.map((x) => x.slice());
+    const c = decode('Certificate', () => decodeCertificate(this.current!.body));
+    if (c.certificate_request_context.length !== 0) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', 'server Certificate has a non-empty certificate_request_context (RFC 8446 §4.4.2)');
+    this.peerCertificates = c.certificate_list.items.map((x) => x.cert_data.slice());
     this.leafSpki = await verifyPeerChain({
       crypto: this.crypto, chain: this.peerCertificates, role: 'client', serverName: this.config.serverName, now: this.now(),
       trustAnchors: this.anchors, expert: this.config.expert,
@@ -394,15 +389,15 @@ export class TlsClient extends Connection {
   }
 
   private async verifyServerCertificateVerify(): Promise<void> {
-    const cv = decodeCertificateVerify(this.current!.body);
+    const cv = decode('CertificateVerify', () => decodeCertificateVerify(this.current!.body));
     await checkCertificateVerify(this.crypto, this.leafSpki!, cv.algorithm, this.schemes, cv.signature, certificateVerifyContent(true, this.transcriptBefore!), 'server');
     this.serverScheme = cv.algorithm;
   }
 
   private async verifyServerFinished(): Promise<void> {
-    const body = this.current!.body;
+    const fin = decode('Finished', () => decodeFinished(this.current!.body));
     const expected = await finishedVerifyData(this.crypto, this.suite!.hash, this.sHs!, this.transcriptBefore!);
-    if (!bytesEqual(body, expected)) throw new TlsPeerError('TLS_BAD_FINISHED', 'decrypt_error', 'server Finished verify_data does not match the transcript (RFC 8446 §4.4.4): the handshake was tampered with or keys differ');
+    if (!bytesEqual(fin.verify_data, expected)) throw new TlsPeerError('TLS_BAD_FINISHED', 'decrypt_error', 'server Finished verify_data does not match the transcript (RFC 8446 §4.4.4): the handshake was tampered with or keys differ');
     const schedule = this.hsSchedule!;
     await schedule.enterMaster();
     const h = this.transcript.hash();
@@ -418,19 +413,22 @@ export class TlsClient extends Connection {
 
   private sendCertificate(): void {
     const cr = this.certRequest!;
-    this.queueHandshake(11, encodeCertificate({ context: cr.context, certificates: cr.scheme !== undefined ? this.clientChain : [] }));
+    const chain = cr.scheme !== undefined ? this.clientChain : [];
+    this.queueHandshake(11, encode('Certificate', () => encodeCertificate({
+      certificate_request_context: cr.context, certificate_list: { items: chain.map((c) => ({ cert_data: c, extensions: { items: [] } })) },
+    })));
   }
 
   private async sendCertificateVerify(): Promise<void> {
     const scheme = this.certRequest!.scheme!;
     const content = certificateVerifyContent(false, this.transcript.hash());
     const sig = await this.providerCall(() => this.config.signingKey!.sign(scheme, content), 'signing the client CertificateVerify');
-    this.queueHandshake(15, encodeCertificateVerify({ algorithm: scheme, signature: sig }));
+    this.queueHandshake(15, encode('CertificateVerify', () => encodeCertificateVerify({ algorithm: scheme, signature: sig })));
   }
 
   private async sendFinished(): Promise<void> {
     const vd = await finishedVerifyData(this.crypto, this.suite!.hash, this.cHs!, this.transcript.hash());
-    this.queueHandshake(20, vd);
+    this.queueHandshake(20, encode('Finished', () => encodeFinished({ verify_data: vd })));
   }
 
   private async installApplicationWriteKeys(): Promise<void> {
@@ -449,20 +447,16 @@ export class TlsClient extends Connection {
   // ---- post-handshake ----------------------------------------------------------------------------
 
   private async storeTicket(): Promise<void> {
-    const nst = decodeNewSessionTicket(this.current!.body);
-    let maxEarly = 0;
-    for (const e of nst.extensions) {
-      if (e.type === ExtensionType.early_data) {
-        const r = new Reader(e.data, 'NewSessionTicket.early_data');
-        maxEarly = r.u32('max_early_data_size'); r.end_('max_early_data_size');
-      }
-    }
-    if (nst.lifetime > MAX_TICKET_LIFETIME) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', `NewSessionTicket lifetime ${nst.lifetime}s exceeds 7 days (RFC 8446 §4.6.1)`);
-    if (nst.lifetime === 0) return;
-    const psk = await resumptionPsk(this.crypto, this.suite!.hash, this.resumptionMaster!, nst.nonce);
+    const nst = decode('NewSessionTicket', () => decodeNewSessionTicket(this.current!.body));
+    checkNoDuplicates(nst.extensions, 'NewSessionTicket');
+    const maxEarly = findExt(nst.extensions, ExtensionType.early_data)?.max_early_data_size ?? 0;
+    if (nst.ticket.length === 0) throw new TlsPeerError('TLS_DECODE_ERROR', 'decode_error', 'NewSessionTicket has an empty ticket (RFC 8446 §4.6.1: ticket<1..2^16-1>)');
+    if (nst.ticket_lifetime > MAX_TICKET_LIFETIME) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', `NewSessionTicket lifetime ${nst.ticket_lifetime}s exceeds 7 days (RFC 8446 §4.6.1)`);
+    if (nst.ticket_lifetime === 0) return;
+    const psk = await resumptionPsk(this.crypto, this.suite!.hash, this.resumptionMaster!, nst.ticket_nonce);
     const ticket: ClientSession = {
       version: 0x0304, serverName: this.config.serverName, cipherSuite: this.suite!.id, ticket: nst.ticket.slice(),
-      resumptionSecret: psk, ticketAgeAdd: nst.age_add, lifetimeSeconds: nst.lifetime, receivedAt: this.now(),
+      resumptionSecret: psk, ticketAgeAdd: nst.ticket_age_add, lifetimeSeconds: nst.ticket_lifetime, receivedAt: this.now(),
       maxEarlyData: maxEarly, alpn: this.alpn,
     };
     this.emit({ type: 'newSessionTicket', ticket });
@@ -474,8 +468,9 @@ export class TlsClient extends Connection {
   private wSecret: Uint8Array | undefined;
 
   private async updateReadKeys(): Promise<void> {
-    const ku = decodeKeyUpdate(this.current!.body);
-    this.peerKeyUpdateRequested = ku.update_requested;
+    const ku = decode('KeyUpdate', () => decodeKeyUpdate(this.current!.body));
+    if (ku.request_update !== 0 && ku.request_update !== 1) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', `KeyUpdate.request_update is ${ku.request_update}; only 0 and 1 are defined (RFC 8446 §4.6.3)`);
+    this.peerKeyUpdateRequested = ku.request_update === 1;
     this.rSecret = await nextTrafficSecret(this.crypto, this.suite!.hash, this.readSecret());
     this.setReadCipher(await RecordProtection.fromSecret(this.crypto, this.suite!, this.rSecret));
     this.emit({ type: 'keyUpdate', direction: 'read' });
@@ -489,7 +484,7 @@ export class TlsClient extends Connection {
   }
 
   private async sendKeyUpdate(requestPeer: boolean): Promise<void> {
-    this.queueHandshake(24, Uint8Array.of(requestPeer ? 1 : 0), { transcript: false });
+    this.queueHandshake(24, encode('KeyUpdate', () => encodeKeyUpdate({ request_update: requestPeer ? 1 : 0 })), { transcript: false });
     await this.flushHandshake();
   }
 
@@ -502,11 +497,4 @@ export class TlsClient extends Connection {
   private async providerCall<T>(f: () => Promise<T>, what: string): Promise<T> {
     try { return await f(); } catch (e) { throw asProtosmithError(e, what); }
   }
-}
-
-function concatFramed(type: number, body: Uint8Array): Uint8Array {
-  const out = new Uint8Array(4 + body.length);
-  out[0] = type; out[1] = (body.length >> 16) & 0xff; out[2] = (body.length >> 8) & 0xff; out[3] = body.length & 0xff;
-  out.set(body, 4);
-  return out;
 }

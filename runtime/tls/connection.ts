@@ -23,7 +23,8 @@ import {
 import { exportKeyingMaterial, keyLogLine, type KeyLogLabelName, type KeySchedule } from './keyschedule.ts';
 import { Transcript } from './transcript.ts';
 import { eventForHandshake, type HandshakeTable, type TableResult, type TableTransition } from './table.ts';
-import { bytesEqual, concat, ContentType, frameHandshake, HRR_RANDOM } from './wire.ts';
+import { bytesEqual, concat, ContentType, HRR_RANDOM } from './bytes.ts';
+import { frameHandshake } from './messages.ts';
 
 export interface CommonOptions {
   readonly crypto: CryptoProvider;

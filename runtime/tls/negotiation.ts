@@ -5,7 +5,7 @@ import { CERTIFICATE_ONLY_SCHEMES } from '../crypto/provider.ts';
 import { verifyCertificateChain } from '../x509/index.ts';
 import type { CertificateInput, ExpertOptions } from './config.ts';
 import { asProtosmithError, TlsConfigError, TlsPeerError } from './errors.ts';
-import { concat, enc } from './wire.ts';
+import { concat, enc } from './bytes.ts';
 
 export const MODERN_SUITES: readonly number[] = [0x1301, 0x1302, 0x1303];
 export const MODERN_GROUPS: readonly number[] = [0x001d, 0x0017, 0x0018];

@@ -8,7 +8,7 @@
 //   - input is consumed a slice at a time: never more than maxBufferedBytes held (one record always fits)
 //   - handshake message over maxHandshakeMessageSize                            illegal_parameter (rejected from its header, before buffering)
 import { TlsPeerError } from './errors.ts';
-import { concat, ContentType } from './wire.ts';
+import { concat, ContentType } from './bytes.ts';
 
 export const MAX_PLAINTEXT = 1 << 14;
 export const MAX_CIPHERTEXT = (1 << 14) + 256;

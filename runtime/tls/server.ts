@@ -14,11 +14,12 @@ import { RecordProtection } from './record-protection.ts';
 import { serverTable, type ServerAction, type ServerGuard } from './tables.ts';
 import { checkKey, openCookie, openTicket, sealCookie, sealTicket } from './tickets.ts';
 import {
-  bytesEqual, decodeAlpnList, decodeCertificate, decodeCertificateVerify, decodeClientHello, decodeClientKeyShares,
-  decodeKeyUpdate, decodeServerName, encodeAlpnList, encodeCertificate, encodeCertificateRequest, encodeCertificateVerify,
-  encodeExtensionsOnly, encodeNewSessionTicket, encodeServerHello, ext, ExtensionType, findExt, frameHandshake, HRR_RANDOM,
-  Reader, u16List, type ClientHello, type Extension,
-} from './wire.ts';
+  checkNoDuplicates, decode, decodeCertificate, decodeCertificateVerify, decodeClientHello, decodeFinished, decodeKeyUpdate,
+  encode, encodeCertificate, encodeCertificateRequest, encodeCertificateVerify, encodeEncryptedExtensions, encodeFinished,
+  encodeKeyUpdate, encodeNewSessionTicket, encodeServerHello, ExtensionType, findExt, frameHandshake,
+  type ClientHello, type Extension,
+} from './messages.ts';
+import { bytesEqual, HRR_RANDOM } from './bytes.ts';
 
 const AGE_TOLERANCE_MS = 10_000;
 
@@ -107,7 +108,11 @@ export class TlsServer extends Connection {
     installHandshakeWriteKeys: () => this.installHandshakeWriteKeys(),
     sendEncryptedExtensions: () => this.sendEncryptedExtensions(),
     sendCertificateRequest: () => this.sendCertificateRequest(),
-    sendCertificate: () => { this.queueHandshake(11, encodeCertificate({ context: new Uint8Array(0), certificates: this.chain })); },
+    sendCertificate: () => {
+      this.queueHandshake(11, encode('Certificate', () => encodeCertificate({
+        certificate_request_context: new Uint8Array(0), certificate_list: { items: this.chain.map((c) => ({ cert_data: c, extensions: { items: [] } })) },
+      })));
+    },
     sendCertificateVerify: () => this.sendCertificateVerify(),
     sendFinished: () => this.sendFinished(),
     installApplicationWriteKeys: async () => this.setWriteCipher(await RecordProtection.fromSecret(this.crypto, this.suite!, this.sAp!)),
@@ -133,47 +138,43 @@ export class TlsServer extends Connection {
 
   protected override async prepare(event: string): Promise<void> {
     if (event === 'ClientHello') this.neg = await this.negotiate();
-    else if (event === 'Certificate') this.certificateEmpty = decodeCertificate(this.current!.body).certificates.length === 0;
+    else if (event === 'Certificate') this.certificateEmpty = decode('Certificate', () => decodeCertificate(this.current!.body)).certificate_list.items.length === 0;
   }
 
   private async negotiate(): Promise<Negotiated> {
     const raw = this.current!.raw;
-    const ch = decodeClientHello(this.current!.body);
-    if (ch.extensions.length === 0) throw new TlsPeerError('TLS_PROTOCOL_VERSION', 'protocol_version', 'ClientHello has no extensions: the client does not offer TLS 1.3 (protosmith supports TLS 1.3 only)');
-    const sv = findExt(ch.extensions, ExtensionType.supported_versions);
-    if (!sv) throw new TlsPeerError('TLS_PROTOCOL_VERSION', 'protocol_version', 'ClientHello has no supported_versions: the client does not offer TLS 1.3 (protosmith supports TLS 1.3 only)');
-    const svr = new Reader(sv.data, 'ClientHello.supported_versions');
-    const vl = svr.sub(1, 'versions', 2);
-    let has13 = false;
-    while (vl.remaining > 0) if (vl.u16('version') === 0x0304) has13 = true;
-    svr.end_('versions');
-    if (!has13) throw new TlsPeerError('TLS_PROTOCOL_VERSION', 'protocol_version', 'ClientHello.supported_versions does not include TLS 1.3 (0x0304)');
-    const last = ch.extensions[ch.extensions.length - 1]!;
-    const pskExt = findExt(ch.extensions, ExtensionType.pre_shared_key);
-    if (pskExt && last.type !== ExtensionType.pre_shared_key) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', 'pre_shared_key is not the last extension of the ClientHello (RFC 8446 §4.2.11)');
+    const ch = decode('ClientHello', () => decodeClientHello(this.current!.body));
+    const exts = ch.extensions;
+    checkNoDuplicates(exts, 'ClientHello');
+    if (ch.legacy_compression_methods.length !== 1 || ch.legacy_compression_methods[0] !== 0) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', 'ClientHello.legacy_compression_methods must be exactly [0] in TLS 1.3 (RFC 8446 §4.1.2)');
+    const versions = findExt(exts, ExtensionType.supported_versions)?.versions?.items;
+    if (!versions) throw new TlsPeerError('TLS_PROTOCOL_VERSION', 'protocol_version', 'ClientHello has no supported_versions: the client does not offer TLS 1.3 (protosmith supports TLS 1.3 only)');
+    if (!versions.includes(0x0304)) throw new TlsPeerError('TLS_PROTOCOL_VERSION', 'protocol_version', 'ClientHello.supported_versions does not include TLS 1.3 (0x0304)');
+    const last = exts.items[exts.items.length - 1]!;
+    const offered = findExt(exts, ExtensionType.pre_shared_key)?.offered_psks;
+    if (offered && last.extension_type !== ExtensionType.pre_shared_key) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', 'pre_shared_key is not the last extension of the ClientHello (RFC 8446 §4.2.11)');
+    const clientSuites: number[] = ch.cipher_suites.items;
 
     // cipher suite: server preference
     const prev = this.neg;
-    let suiteId = this.suites.find((s) => ch.cipher_suites.includes(s));
-    if (suiteId === undefined) throw new TlsPeerError('TLS_HANDSHAKE_FAILURE', 'handshake_failure', `no common cipher suite: client offers ${ch.cipher_suites.map((x) => '0x' + x.toString(16)).join(',')}, server allows ${this.suites.map((x) => '0x' + x.toString(16)).join(',')}`);
+    let suiteId = this.suites.find((x) => clientSuites.includes(x));
+    if (suiteId === undefined) throw new TlsPeerError('TLS_HANDSHAKE_FAILURE', 'handshake_failure', `no common cipher suite: client offers ${clientSuites.map((x) => '0x' + x.toString(16)).join(',')}, server allows ${this.suites.map((x) => '0x' + x.toString(16)).join(',')}`);
     if (prev && this.hrrSent) {
-      if (!ch.cipher_suites.includes(prev.suite.id)) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', 'second ClientHello no longer offers the cipher suite chosen in the HelloRetryRequest');
+      if (!clientSuites.includes(prev.suite.id)) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', 'second ClientHello no longer offers the cipher suite chosen in the HelloRetryRequest');
       suiteId = prev.suite.id;
       if (!bytesEqual(ch.random, prev.ch.random)) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', 'second ClientHello changed its random (RFC 8446 §4.1.2)');
-      if (findExt(ch.extensions, ExtensionType.early_data)) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', 'second ClientHello offers early_data (RFC 8446 §4.2.10)');
+      if (findExt(exts, ExtensionType.early_data)) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', 'second ClientHello offers early_data (RFC 8446 §4.2.10)');
     }
 
     // cookie (stateless HelloRetryRequest)
     let cookieOk = false;
     let cookieGroup: number | undefined;
-    const ck = findExt(ch.extensions, ExtensionType.cookie);
-    if (ck) {
+    const c = findExt(exts, ExtensionType.cookie)?.cookie;
+    if (c !== undefined) {
       if (this.hrrSent === false && prev !== undefined) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', 'ClientHello carries a cookie that was never sent');
-      const r = new Reader(ck.data, 'ClientHello.cookie');
-      const c = r.vec(2, 'cookie', 1); r.end_('cookie');
       const contents = await openCookie(this.crypto, this.cookieKey, c);
       if (!contents) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', 'ClientHello cookie does not verify: it was not issued by this server (or its fleet) or was altered');
-      if (!ch.cipher_suites.includes(contents.cipherSuite)) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', 'ClientHello after HelloRetryRequest no longer offers the chosen suite');
+      if (!clientSuites.includes(contents.cipherSuite)) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', 'ClientHello after HelloRetryRequest no longer offers the chosen suite');
       suiteId = contents.cipherSuite;
       cookieGroup = contents.group;
       cookieOk = true;
@@ -189,28 +190,26 @@ export class TlsServer extends Connection {
     const suite = suiteParams(suiteId);
 
     // key exchange
-    const sg = findExt(ch.extensions, ExtensionType.supported_groups);
-    const ks = findExt(ch.extensions, ExtensionType.key_share);
-    if (!sg || !ks) throw new TlsPeerError('TLS_MISSING_EXTENSION', 'missing_extension', `ClientHello lacks ${!sg ? 'supported_groups' : 'key_share'}; protosmith requires (EC)DHE (RFC 8446 §9.2)`);
-    const clientGroups = u16List(sg.data, 'ClientHello.supported_groups');
-    const shares = decodeClientKeyShares(ks.data);
+    const clientGroups = findExt(exts, ExtensionType.supported_groups)?.named_group_list.items;
+    const shares = findExt(exts, ExtensionType.key_share)?.client_shares?.items;
+    if (!clientGroups || !shares) throw new TlsPeerError('TLS_MISSING_EXTENSION', 'missing_extension', `ClientHello lacks ${!clientGroups ? 'supported_groups' : 'key_share'}; protosmith requires (EC)DHE (RFC 8446 §9.2)`);
     const seen = new Set<number>();
-    for (const s of shares) {
-      if (seen.has(s.group)) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', `ClientHello key_share has two shares for group 0x${s.group.toString(16)} (RFC 8446 §4.2.8)`);
-      if (!clientGroups.includes(s.group)) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', `ClientHello key_share for group 0x${s.group.toString(16)} not listed in supported_groups (RFC 8446 §4.2.8)`);
-      seen.add(s.group);
+    for (const x of shares) {
+      if (seen.has(x.group)) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', `ClientHello key_share has two shares for group 0x${x.group.toString(16)} (RFC 8446 §4.2.8)`);
+      if (!clientGroups.includes(x.group)) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', `ClientHello key_share for group 0x${x.group.toString(16)} not listed in supported_groups (RFC 8446 §4.2.8)`);
+      seen.add(x.group);
     }
     let group: number | undefined;
     let peerShare: Uint8Array | undefined;
     if (this.hrrSent) {
       const want = cookieGroup ?? prev?.group;
-      const s = shares.find((x) => x.group === want);
-      if (!s || (this.hrrNewShare && shares.length !== 1)) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', `second ClientHello must carry exactly one key share, for the group 0x${(want ?? 0).toString(16)} the HelloRetryRequest selected (RFC 8446 §4.1.4)`);
-      group = s.group; peerShare = s.key;
+      const x = shares.find((e) => e.group === want);
+      if (!x || (this.hrrNewShare && shares.length !== 1)) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', `second ClientHello must carry exactly one key share, for the group 0x${(want ?? 0).toString(16)} the HelloRetryRequest selected (RFC 8446 §4.1.4)`);
+      group = x.group; peerShare = x.key_exchange;
     } else {
       for (const g of this.groups) {
-        const s = shares.find((x) => x.group === g);
-        if (s) { group = g; peerShare = s.key; break; }
+        const x = shares.find((e) => e.group === g);
+        if (x) { group = g; peerShare = x.key_exchange; break; }
       }
       if (group === undefined) group = this.groups.find((g) => clientGroups.includes(g));
       if (group === undefined) throw new TlsPeerError('TLS_HANDSHAKE_FAILURE', 'handshake_failure', 'no common key exchange group between client supported_groups and server groups');
@@ -218,82 +217,61 @@ export class TlsServer extends Connection {
     const cookieNeeded = this.config.requireCookie === true && !cookieOk && !this.hrrSent;
 
     // signature scheme for our CertificateVerify
-    const sa = findExt(ch.extensions, ExtensionType.signature_algorithms);
-    const clientSchemes = sa ? u16List(sa.data, 'ClientHello.signature_algorithms') : [];
-    const scheme = this.config.signingKey.schemes.find((s) => clientSchemes.includes(s) && MODERN_SCHEMES.includes(s));
+    const clientSchemes: number[] = findExt(exts, ExtensionType.signature_algorithms)?.supported_signature_algorithms.items ?? [];
+    const scheme = this.config.signingKey.schemes.find((x) => clientSchemes.includes(x) && MODERN_SCHEMES.includes(x));
 
     // ALPN
     let alpn: string | undefined;
-    const alpnExt = findExt(ch.extensions, ExtensionType.application_layer_protocol_negotiation);
+    const alpnExt = findExt(exts, ExtensionType.application_layer_protocol_negotiation);
     if (alpnExt && this.config.alpn && this.config.alpn.length > 0) {
-      const offered = decodeAlpnList(alpnExt.data, 'ClientHello.alpn');
-      alpn = this.config.alpn.find((p) => offered.includes(p));
-      if (alpn === undefined) throw new TlsPeerError('TLS_NO_APPLICATION_PROTOCOL', 'no_application_protocol', `no common ALPN protocol: client offers ${JSON.stringify(offered)}, server supports ${JSON.stringify(this.config.alpn)} (RFC 7301 §3.2)`);
+      const offeredNames = alpnExt.protocol_name_list.items.map((p) => new TextDecoder().decode(p.name));
+      alpn = this.config.alpn.find((p) => offeredNames.includes(p));
+      if (alpn === undefined) throw new TlsPeerError('TLS_NO_APPLICATION_PROTOCOL', 'no_application_protocol', `no common ALPN protocol: client offers ${JSON.stringify(offeredNames)}, server supports ${JSON.stringify(this.config.alpn)} (RFC 7301 §3.2)`);
     }
     // SNI
-    const sni = findExt(ch.extensions, ExtensionType.server_name);
-    const serverName = sni ? decodeServerName(sni.data) : undefined;
+    const serverName = hostName(findExt(exts, ExtensionType.server_name)?.server_name_list?.items);
     if (serverName !== undefined && this.config.serverNames && this.config.serverNames.length > 0 && !this.config.serverNames.map((n) => n.toLowerCase()).includes(serverName)) {
       throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'unrecognized_name', `client asked for server name "${serverName}", which this server does not serve (serverNames)`);
     }
     // record_size_limit
-    let peerRecordLimit: number | undefined;
-    const rsl = findExt(ch.extensions, ExtensionType.record_size_limit);
-    if (rsl) {
-      const r = new Reader(rsl.data, 'ClientHello.record_size_limit');
-      peerRecordLimit = r.u16('record_size_limit'); r.end_('record_size_limit');
-      if (peerRecordLimit < 64) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', `record_size_limit ${peerRecordLimit} is below 64 (RFC 8449 §4)`);
-    }
+    const peerRecordLimit = findExt(exts, ExtensionType.record_size_limit)?.record_size_limit;
+    if (peerRecordLimit !== undefined && peerRecordLimit < 64) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', `record_size_limit ${peerRecordLimit} is below 64 (RFC 8449 §4)`);
 
     // PSK resumption
-    const earlyOffered = findExt(ch.extensions, ExtensionType.early_data) !== undefined;
+    const earlyOffered = findExt(exts, ExtensionType.early_data) !== undefined;
     let psk: Negotiated['psk'];
     let earlyAccepted = false;
-    let pskSuite = suite;
-    if (pskExt && this.config.ticketKey && !cookieNeeded && peerShare) {
-      const modes = findExt(ch.extensions, ExtensionType.psk_key_exchange_modes);
-      const modeList = modes ? (() => { const r = new Reader(modes.data, 'psk_key_exchange_modes'); const v = r.vec(1, 'ke_modes', 1); r.end_('ke_modes'); return Array.from(v); })() : [];
+    if (offered && this.config.ticketKey && !cookieNeeded && peerShare) {
+      const modes = findExt(exts, ExtensionType.psk_key_exchange_modes)?.ke_modes.items;
       if (!modes) throw new TlsPeerError('TLS_MISSING_EXTENSION', 'missing_extension', 'ClientHello offers pre_shared_key without psk_key_exchange_modes (RFC 8446 §4.2.9)');
-      const r = new Reader(pskExt.data, 'ClientHello.pre_shared_key');
-      const ids = r.sub(2, 'identities', 7);
-      const identities: { ticket: Uint8Array; age: number }[] = [];
-      while (ids.remaining > 0) identities.push({ ticket: ids.vec(2, 'identity', 1), age: ids.u32('obfuscated_ticket_age') });
-      const bindersLen = r.u16('binders_length');
-      const bl = new Reader(r.bytes(bindersLen, 'binders'), 'ClientHello.pre_shared_key.binders');
-      const binders: Uint8Array[] = [];
-      while (bl.remaining > 0) binders.push(bl.vec(1, 'binder', 32));
-      r.end_('binders');
+      const identities = offered.identities.items;
+      const binders = offered.binders.items;
       if (binders.length !== identities.length) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', `pre_shared_key has ${identities.length} identities but ${binders.length} binders (RFC 8446 §4.2.11)`);
-      if (modeList.includes(1)) {
+      const bindersLen = 2 + binders.reduce((n, b) => n + 1 + b.binder.length, 0);
+      if (modes.includes(1)) {
         for (let i = 0; i < identities.length && i < 8; i++) {
-          const t = await openTicket(this.crypto, this.config.ticketKey, identities[i]!.ticket);
+          const t = await openTicket(this.crypto, this.config.ticketKey, identities[i]!.identity);
           if (!t) continue;
           const tSuite = suiteParams(t.cipherSuite);
           if (tSuite.hash !== suite.hash) continue;
           const age = this.now() - t.createdAt;
           if (age < 0 || age > (this.config.ticketLifetimeSeconds ?? 7200) * 1000) continue;
           // binder (RFC 8446 §4.2.11.2): transcript so far + ClientHello truncated before the binders
-          const truncated = raw.subarray(0, raw.length - 2 - bindersLen);
+          const truncated = raw.subarray(0, raw.length - bindersLen);
           const th = this.transcript.ready ? this.transcript.hashWith(truncated) : this.crypto.hash(tSuite.hash, truncated);
           const early = await KeySchedule.start(this.crypto, tSuite.hash, t.psk);
           const expect = await finishedVerifyData(this.crypto, tSuite.hash, await early.binderKey('resumption'), th);
-          if (!bytesEqual(expect, binders[i]!)) throw new TlsPeerError('TLS_UNKNOWN_PSK', 'decrypt_error', `PSK binder ${i} does not verify (RFC 8446 §4.2.11): the ClientHello was altered or the client holds a different secret`);
+          if (!bytesEqual(expect, binders[i]!.binder)) throw new TlsPeerError('TLS_UNKNOWN_PSK', 'decrypt_error', `PSK binder ${i} does not verify (RFC 8446 §4.2.11): the ClientHello was altered or the client holds a different secret`);
           psk = { psk: t.psk, ageAdd: t.ageAdd, maxEarly: t.maxEarlyData };
           this.pskIndex = i;
-          pskSuite = tSuite;
-          const clientAge = (identities[i]!.age - t.ageAdd) >>> 0;
+          const clientAge = (identities[i]!.obfuscated_ticket_age - t.ageAdd) >>> 0;
           earlyAccepted = i === 0 && earlyOffered && !this.hrrSent && (this.config.maxEarlyData ?? 0) > 0 && t.maxEarlyData > 0
-            && ch.cipher_suites[0] !== undefined && t.cipherSuite === suite.id && (alpn ?? '') === t.alpn
-            && Math.abs(clientAge - age) <= AGE_TOLERANCE_MS;
-          if (earlyAccepted) {
-            const chHash = this.crypto.hash(tSuite.hash, raw);
-            this.earlySecret = await early.clientEarlyTrafficSecret(chHash);
-          }
+            && t.cipherSuite === suite.id && (alpn ?? '') === t.alpn && Math.abs(clientAge - age) <= AGE_TOLERANCE_MS;
+          if (earlyAccepted) this.earlySecret = await early.clientEarlyTrafficSecret(this.crypto.hash(tSuite.hash, raw));
           break;
         }
       }
     }
-    void pskSuite;
     return { ch, suite, group, peerShare, scheme, alpn, serverName, psk, earlyAccepted, earlyOffered, cookieNeeded, peerRecordLimit };
   }
 
@@ -302,10 +280,10 @@ export class TlsServer extends Connection {
 
   /** HelloRetryRequest body; key_share only when the client must send a new share (group undefined otherwise). */
   private hrrBody(sessionId: Uint8Array, suite: number, group: number | undefined, cookie: Uint8Array | undefined): Uint8Array {
-    const exts: Extension[] = [ext(ExtensionType.supported_versions, (w) => w.u16(0x0304))];
-    if (group !== undefined) exts.push(ext(ExtensionType.key_share, (w) => w.u16(group)));
-    if (cookie) exts.push(ext(ExtensionType.cookie, (w) => w.vec(2, cookie)));
-    return encodeServerHello({ random: HRR_RANDOM, legacy_session_id_echo: sessionId, cipher_suite: suite, extensions: exts });
+    const exts: Extension[] = [{ extension_type: ExtensionType.supported_versions, body: { selected_version: 0x0304 } }];
+    if (group !== undefined) exts.push({ extension_type: ExtensionType.key_share, body: { selected_group: group } });
+    if (cookie) exts.push({ extension_type: ExtensionType.cookie, body: { cookie } });
+    return encode('HelloRetryRequest', () => encodeServerHello({ legacy_version: 0x0303, random: HRR_RANDOM, legacy_session_id_echo: sessionId, cipher_suite: suite, legacy_compression_method: 0, extensions: { items: exts } }));
   }
 
   private processClientHello(): void {
@@ -334,14 +312,18 @@ export class TlsServer extends Connection {
 
   private async sendServerHello(): Promise<void> {
     const n = this.neg!;
-    this.share = await this.providerCall(() => this.crypto.generateKeyShare(n.group), 'generating the server key share');
-    this.shared = await this.providerCall(() => this.share!.agree(n.peerShare!), 'ClientHello key_share');
+    const share = await this.providerCall(() => this.crypto.generateKeyShare(n.group), 'generating the server key share');
+    this.share = share;
+    this.shared = await this.providerCall(() => share.agree(n.peerShare!), 'ClientHello key_share');
     const exts: Extension[] = [
-      ext(ExtensionType.supported_versions, (w) => w.u16(0x0304)),
-      ext(ExtensionType.key_share, (w) => w.u16(n.group).vec(2, this.share!.publicKey)),
+      { extension_type: ExtensionType.supported_versions, body: { selected_version: 0x0304 } },
+      { extension_type: ExtensionType.key_share, body: { server_share: { group: n.group, key_exchange: share.publicKey } } },
     ];
-    if (n.psk) exts.push(ext(ExtensionType.pre_shared_key, (w) => w.u16(this.pskIndex)));
-    this.queueHandshake(2, encodeServerHello({ random: this.crypto.randomBytes(32), legacy_session_id_echo: n.ch.legacy_session_id, cipher_suite: n.suite.id, extensions: exts }));
+    if (n.psk) exts.push({ extension_type: ExtensionType.pre_shared_key, body: { selected_identity: this.pskIndex } });
+    const random = this.crypto.randomBytes(32);
+    this.queueHandshake(2, encode('ServerHello', () => encodeServerHello({
+      legacy_version: 0x0303, random, legacy_session_id_echo: n.ch.legacy_session_id, cipher_suite: n.suite.id, legacy_compression_method: 0, extensions: { items: exts },
+    })));
   }
 
   private async installHandshakeWriteKeys(): Promise<void> {
@@ -361,29 +343,29 @@ export class TlsServer extends Connection {
   private sendEncryptedExtensions(): void {
     const n = this.neg!;
     const exts: Extension[] = [];
-    if (n.serverName !== undefined) exts.push({ type: ExtensionType.server_name, data: new Uint8Array(0) });
-    if (n.alpn !== undefined) exts.push({ type: ExtensionType.application_layer_protocol_negotiation, data: encodeAlpnList([n.alpn]) });
-    if (n.earlyAccepted) exts.push({ type: ExtensionType.early_data, data: new Uint8Array(0) });
-    if (n.peerRecordLimit !== undefined && this.config.recordSizeLimit !== undefined) exts.push(ext(ExtensionType.record_size_limit, (w) => w.u16(this.config.recordSizeLimit!)));
-    this.queueHandshake(8, encodeExtensionsOnly(exts));
+    if (n.serverName !== undefined) exts.push({ extension_type: ExtensionType.server_name, body: {} });
+    if (n.alpn !== undefined) exts.push({ extension_type: ExtensionType.application_layer_protocol_negotiation, body: { protocol_name_list: { items: [{ name: new TextEncoder().encode(n.alpn) }] } } });
+    if (n.earlyAccepted) exts.push({ extension_type: ExtensionType.early_data, body: {} });
+    if (n.peerRecordLimit !== undefined && this.config.recordSizeLimit !== undefined) exts.push({ extension_type: ExtensionType.record_size_limit, body: { record_size_limit: this.config.recordSizeLimit } });
+    this.queueHandshake(8, encode('EncryptedExtensions', () => encodeEncryptedExtensions({ extensions: { items: exts } })));
   }
 
   private sendCertificateRequest(): void {
-    const exts: Extension[] = [ext(ExtensionType.signature_algorithms, (w) => w.nested(2, (l) => { for (const s of MODERN_SCHEMES) l.u16(s); }))];
-    this.queueHandshake(13, encodeCertificateRequest({ context: new Uint8Array(0), extensions: exts }));
+    const exts: Extension[] = [{ extension_type: ExtensionType.signature_algorithms, body: { supported_signature_algorithms: { items: [...MODERN_SCHEMES] } } }];
+    this.queueHandshake(13, encode('CertificateRequest', () => encodeCertificateRequest({ certificate_request_context: new Uint8Array(0), extensions: { items: exts } })));
   }
 
   private async sendCertificateVerify(): Promise<void> {
     const scheme = this.neg!.scheme!;
     const content = certificateVerifyContent(true, this.transcript.hash());
     const sig = await this.providerCall(() => this.config.signingKey.sign(scheme, content), 'signing the server CertificateVerify');
-    this.queueHandshake(15, encodeCertificateVerify({ algorithm: scheme, signature: sig }));
+    this.queueHandshake(15, encode('CertificateVerify', () => encodeCertificateVerify({ algorithm: scheme, signature: sig })));
   }
 
   private async sendFinished(): Promise<void> {
     const n = this.neg!;
     const vd = await finishedVerifyData(this.crypto, n.suite.hash, this.sHs!, this.transcript.hash());
-    this.queueHandshake(20, vd);
+    this.queueHandshake(20, encode('Finished', () => encodeFinished({ verify_data: vd })));
     const schedule = this.schedule_!;
     await schedule.enterMaster();
     const h = this.transcript.hash();
@@ -413,9 +395,9 @@ export class TlsServer extends Connection {
   }
 
   private async verifyClientCertificate(): Promise<void> {
-    const c = decodeCertificate(this.current!.body);
-    if (c.context.length !== 0) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', 'client Certificate context differs from the CertificateRequest\'s (empty) context (RFC 8446 §4.4.2)');
-    this.peerCertificates = c.certificates.map((x) => x.slice());
+    const c = decode('Certificate', () => decodeCertificate(this.current!.body));
+    if (c.certificate_request_context.length !== 0) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', 'client Certificate context differs from the CertificateRequest\'s (empty) context (RFC 8446 §4.4.2)');
+    this.peerCertificates = c.certificate_list.items.map((x) => x.cert_data.slice());
     this.clientSpki = await verifyPeerChain({
       crypto: this.crypto, chain: this.peerCertificates, role: 'server', serverName: undefined, now: this.now(),
       trustAnchors: this.anchors, expert: this.config.expert,
@@ -423,14 +405,15 @@ export class TlsServer extends Connection {
   }
 
   private async verifyClientCertificateVerify(): Promise<void> {
-    const cv = decodeCertificateVerify(this.current!.body);
+    const cv = decode('CertificateVerify', () => decodeCertificateVerify(this.current!.body));
     await checkCertificateVerify(this.crypto, this.clientSpki!, cv.algorithm, MODERN_SCHEMES, cv.signature, certificateVerifyContent(false, this.transcriptBefore!), 'client');
     this.clientScheme = cv.algorithm;
   }
 
   private async verifyClientFinished(): Promise<void> {
     const expected = await finishedVerifyData(this.crypto, this.suite!.hash, this.cHs!, this.transcriptBefore!);
-    if (!bytesEqual(this.current!.body, expected)) throw new TlsPeerError('TLS_BAD_FINISHED', 'decrypt_error', 'client Finished verify_data does not match the transcript (RFC 8446 §4.4.4)');
+    const fin = decode('Finished', () => decodeFinished(this.current!.body));
+    if (!bytesEqual(fin.verify_data, expected)) throw new TlsPeerError('TLS_BAD_FINISHED', 'decrypt_error', 'client Finished verify_data does not match the transcript (RFC 8446 §4.4.4)');
     this.resumptionMaster = await this.schedule_!.resumptionMasterSecret(this.transcript.hash());
   }
 
@@ -447,8 +430,8 @@ export class TlsServer extends Connection {
       const psk = await resumptionPsk(this.crypto, n.suite.hash, this.resumptionMaster!, nonce);
       const maxEarly = this.config.maxEarlyData ?? 0;
       const ticket = await sealTicket(this.crypto, key, { cipherSuite: n.suite.id, createdAt: this.now(), ageAdd, maxEarlyData: maxEarly, alpn: n.alpn ?? '', serverName: n.serverName ?? '', psk });
-      const exts: Extension[] = maxEarly > 0 ? [ext(ExtensionType.early_data, (w) => w.u32(maxEarly))] : [];
-      this.queueHandshake(4, encodeNewSessionTicket({ lifetime, age_add: ageAdd, nonce, ticket, extensions: exts }), { transcript: false });
+      const exts: Extension[] = maxEarly > 0 ? [{ extension_type: ExtensionType.early_data, body: { max_early_data_size: maxEarly } }] : [];
+      this.queueHandshake(4, encode('NewSessionTicket', () => encodeNewSessionTicket({ ticket_lifetime: lifetime, ticket_age_add: ageAdd, ticket_nonce: nonce, ticket, extensions: { items: exts } })), { transcript: false });
     }
   }
 
@@ -468,8 +451,9 @@ export class TlsServer extends Connection {
   private wSecret: Uint8Array | undefined;
 
   private async updateReadKeys(): Promise<void> {
-    const ku = decodeKeyUpdate(this.current!.body);
-    this.peerKeyUpdateRequested = ku.update_requested;
+    const ku = decode('KeyUpdate', () => decodeKeyUpdate(this.current!.body));
+    if (ku.request_update !== 0 && ku.request_update !== 1) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', `KeyUpdate.request_update is ${ku.request_update}; only 0 and 1 are defined (RFC 8446 §4.6.3)`);
+    this.peerKeyUpdateRequested = ku.request_update === 1;
     this.rSecret = await nextTrafficSecret(this.crypto, this.suite!.hash, this.rSecret ?? this.cAp!);
     this.setReadCipher(await RecordProtection.fromSecret(this.crypto, this.suite!, this.rSecret));
     this.emit({ type: 'keyUpdate', direction: 'read' });
@@ -483,7 +467,7 @@ export class TlsServer extends Connection {
   }
 
   private async sendKeyUpdate(requestPeer: boolean): Promise<void> {
-    this.queueHandshake(24, Uint8Array.of(requestPeer ? 1 : 0), { transcript: false });
+    this.queueHandshake(24, encode('KeyUpdate', () => encodeKeyUpdate({ request_update: requestPeer ? 1 : 0 })), { transcript: false });
     await this.flushHandshake();
   }
 
@@ -496,4 +480,16 @@ export class TlsServer extends Connection {
   private async providerCall<T>(f: () => Promise<T>, what: string): Promise<T> {
     try { return await f(); } catch (e) { throw asProtosmithError(e, what); }
   }
+}
+
+/** The host_name entry of server_name (RFC 6066 §3), lower-cased; undefined when absent. */
+function hostName(entries: readonly { name_type: number; host_name: Uint8Array }[] | undefined): string | undefined {
+  if (!entries) return undefined;
+  const hosts = entries.filter((e) => e.name_type === 0);
+  if (hosts.length > 1) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', 'ClientHello.server_name has two host_name entries (RFC 6066 §3)');
+  if (hosts.length === 0) return undefined;
+  let name: string;
+  try { name = new TextDecoder('utf-8', { fatal: true }).decode(hosts[0]!.host_name); } catch { throw new TlsPeerError('TLS_DECODE_ERROR', 'decode_error', 'ClientHello.server_name host name is not valid text'); }
+  if (!/^[A-Za-z0-9._-]+$/.test(name)) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', 'ClientHello.server_name host name has characters outside letters, digits, hyphen and dot');
+  return name.toLowerCase();
 }

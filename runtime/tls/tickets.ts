@@ -3,7 +3,8 @@
 // trusted before the AEAD tag verifies; a ticket that does not open is simply ignored (full handshake).
 import type { CryptoProvider } from '../crypto/provider.ts';
 import { TlsConfigError } from './errors.ts';
-import { concat, enc, Reader, Writer } from './wire.ts';
+import { Reader, Writer } from '../codec/index.ts';
+import { concat, enc } from './bytes.ts';
 
 const TICKET_AAD = enc('protosmith ticket v1');
 const COOKIE_AAD = enc('protosmith hrr cookie v1');
@@ -36,9 +37,18 @@ async function open(crypto: CryptoProvider, key: Uint8Array, aad: Uint8Array, se
   try { return await k.open(sealed.subarray(0, 12), aad, sealed.subarray(12)); } catch { return undefined; }
 }
 
+const vec1 = (w: Writer, b: Uint8Array, field: string): void => { w.u1(b.length, `${field}_length`); w.bytes(b, field); };
+const readVec1 = (r: Reader, field: string): Uint8Array => r.bytes(r.u1(`${field}_length`), field);
+
 export async function sealTicket(crypto: CryptoProvider, key: Uint8Array, t: TicketContents): Promise<Uint8Array> {
-  const w = new Writer().u16(t.cipherSuite).u32(Math.floor(t.createdAt / 0x100000000)).u32(t.createdAt >>> 0).u32(t.ageAdd).u32(t.maxEarlyData)
-    .vec(1, enc(t.alpn)).vec(1, enc(t.serverName)).vec(1, t.psk);
+  const w = new Writer('Ticket');
+  w.u2(t.cipherSuite, 'cipher_suite');
+  w.u8(BigInt(Math.floor(t.createdAt)), 'created_at');
+  w.u4(t.ageAdd, 'age_add');
+  w.u4(t.maxEarlyData, 'max_early_data');
+  vec1(w, enc(t.alpn), 'alpn');
+  vec1(w, enc(t.serverName), 'server_name');
+  vec1(w, t.psk, 'psk');
   return seal(crypto, key, TICKET_AAD, w.finish());
 }
 
@@ -46,31 +56,41 @@ export async function openTicket(crypto: CryptoProvider, key: Uint8Array, sealed
   const plain = await open(crypto, key, TICKET_AAD, sealed);
   if (!plain) return undefined;
   try {
-    const r = new Reader(plain, 'ticket');
-    const cipherSuite = r.u16('suite');
-    const hi = r.u32('created_hi'); const lo = r.u32('created_lo');
-    const ageAdd = r.u32('age_add'); const maxEarlyData = r.u32('max_early');
+    const r = new Reader(plain, 'Ticket');
+    const cipherSuite = r.u2('cipher_suite');
+    const createdAt = Number(r.u8('created_at'));
+    const ageAdd = r.u4('age_add');
+    const maxEarlyData = r.u4('max_early_data');
     const dec = new TextDecoder();
-    const alpn = dec.decode(r.vec(1, 'alpn')); const serverName = dec.decode(r.vec(1, 'sni'));
-    const psk = r.vec(1, 'psk').slice();
-    r.end_('psk');
-    return { cipherSuite, createdAt: hi * 0x100000000 + lo, ageAdd, maxEarlyData, alpn, serverName, psk };
+    const alpn = dec.decode(readVec1(r, 'alpn'));
+    const serverName = dec.decode(readVec1(r, 'server_name'));
+    const psk = readVec1(r, 'psk').slice();
+    r.done();
+    return { cipherSuite, createdAt, ageAdd, maxEarlyData, alpn, serverName, psk };
   } catch { return undefined; }
 }
 
 export interface CookieContents { readonly cipherSuite: number; readonly group: number; readonly newShare: boolean; readonly clientHello1Hash: Uint8Array }
 
 export async function sealCookie(crypto: CryptoProvider, key: Uint8Array, c: CookieContents): Promise<Uint8Array> {
-  return seal(crypto, key, COOKIE_AAD, new Writer().u16(c.cipherSuite).u16(c.group).u8(c.newShare ? 1 : 0).vec(1, c.clientHello1Hash).finish());
+  const w = new Writer('Cookie');
+  w.u2(c.cipherSuite, 'cipher_suite');
+  w.u2(c.group, 'group');
+  w.u1(c.newShare ? 1 : 0, 'new_share');
+  vec1(w, c.clientHello1Hash, 'client_hello1_hash');
+  return seal(crypto, key, COOKIE_AAD, w.finish());
 }
 
 export async function openCookie(crypto: CryptoProvider, key: Uint8Array, sealed: Uint8Array): Promise<CookieContents | undefined> {
   const plain = await open(crypto, key, COOKIE_AAD, sealed);
   if (!plain) return undefined;
   try {
-    const r = new Reader(plain, 'cookie');
-    const cipherSuite = r.u16('suite'); const group = r.u16('group'); const newShare = r.u8('new_share') === 1; const clientHello1Hash = r.vec(1, 'hash').slice();
-    r.end_('hash');
+    const r = new Reader(plain, 'Cookie');
+    const cipherSuite = r.u2('cipher_suite');
+    const group = r.u2('group');
+    const newShare = r.u1('new_share') === 1;
+    const clientHello1Hash = readVec1(r, 'client_hello1_hash').slice();
+    r.done();
     return { cipherSuite, group, newShare, clientHello1Hash };
   } catch { return undefined; }
 }

@@ -3,7 +3,7 @@
 // rewrite of ClientHello1 into message_hash.
 import type { CryptoProvider, HashAlgorithm } from '../crypto/provider.ts';
 import { TlsPeerError } from './errors.ts';
-import { concat } from './wire.ts';
+import { concat } from './bytes.ts';
 
 /** Handshake transcript whose hash algorithm is fixed only once the cipher suite is known. */
 export class Transcript {

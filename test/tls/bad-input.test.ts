@@ -82,7 +82,8 @@ test('rejects_a_truncated_client_hello_with_decode_error', async () => {
 });
 
 test('rejects_client_hello_without_tls13_with_protocol_version', async () => {
-  const body = [3, 3, ...new Array(32).fill(1), 0, 0, 2, 0x13, 0x01, 1, 0]; // no extensions
+  // a TLS 1.2-style ClientHello: supported_groups but no supported_versions
+  const body = [3, 3, ...new Array(32).fill(1), 0, 0, 2, 0x13, 0x01, 1, 0, 0, 8, 0, 10, 0, 4, 0, 2, 0, 0x1d];
   const s = new TlsServer(serverConfig());
   await expectFatal(s, record(22, handshake(1, body)), 'protocol_version', 'TLS_PROTOCOL_VERSION');
 });
