@@ -1,7 +1,7 @@
 // IR -> TypeScript, built with ts-morph (source-file construction, then getFullText()). Reads only the IR.
 // Generated code is straight-line: one read*/write* function per type, integer reads inlined as Reader
 // calls, no closures or interpretation at run time. Output is deterministic for the same IR.
-import { IndentationText, NewLineKind, Project, QuoteKind, StructureKind, VariableDeclarationKind, type SourceFile } from 'ts-morph';
+import { IndentationText, NewLineKind, Project, QuoteKind, StructureKind, VariableDeclarationKind, type StatementStructures } from 'ts-morph';
 import { show, usesIo, type Expr } from './expr.ts';
 import { resolveEnumName } from './passes.ts';
 import type { CaseTarget, EnumDef, Field, Program, Spec, TypeDef, TypeRef } from './ir.ts';
@@ -46,7 +46,6 @@ interface Ctx {
 class Emitter {
   private readonly imports = new Map<string, Set<string>>();
   private readonly runtime = new Set<string>();
-  private readonly typeRuntime = new Set<string>();
   private readonly enumSets = new Set<string>();
   private tmp = 0;
 
@@ -496,49 +495,44 @@ class Emitter {
 
   // ---- whole file
   emit(): string {
-    const sf = project().createSourceFile(`/out/${this.spec.id}.ts`, '', { overwrite: true });
+    // First pass only collects what the file must import; the second builds the statements for real.
+    const build = (): StatementStructures[] => {
+      const out: StatementStructures[] = [];
+      for (const e of this.spec.enums) this.emitEnum(out, e);
+      for (const t of this.spec.types) this.emitType(out, t);
+      return out;
+    };
+    build();
+    this.tmp = 0;
+    const body = build();
+    const head: (StatementStructures | string)[] = [this.opts.header];
+    const valueImports = ['Reader', 'Writer', ...[...this.runtime].filter((x) => x === 'bytesEqual')].sort();
+    head.push({ kind: StructureKind.ImportDeclaration, moduleSpecifier: this.opts.runtimeImport, namedImports: valueImports });
+    for (const [specId, names] of [...this.imports].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      head.push({ kind: StructureKind.ImportDeclaration, moduleSpecifier: this.opts.importFor(specId), namedImports: [...names].sort() });
+    }
+    for (const key of [...this.enumSets].sort()) {
+      const e = this.program.enums.get(key)!;
+      head.push({ kind: StructureKind.VariableStatement, declarationKind: VariableDeclarationKind.Const, declarations: [{ name: `$in${e.tsName}`, type: 'ReadonlySet<number>', initializer: `new Set<number>(Object.values(${e.tsName}))` }] });
+    }
+    const sf = project().createSourceFile(`/out/${this.spec.id}.ts`, { statements: [...head, ...body] }, { overwrite: true });
     try {
-      this.fill(sf);
-      return sf.getFullText();
+      return blankLinesBetweenDeclarations(sf.getFullText());
     } finally {
       project().removeSourceFile(sf);
     }
   }
 
-  private fill(sf: SourceFile): void {
-    const decls: ((sf: SourceFile) => void)[] = [];
-    // enums
-    for (const e of this.spec.enums) decls.push((s) => this.emitEnum(s, e));
-    for (const t of this.spec.types) decls.push((s) => this.emitType(s, t));
-    // run once to collect imports, into a scratch file, then for real
-    const scratch = project().createSourceFile('/out/$scratch.ts', '', { overwrite: true });
-    for (const d of decls) d(scratch);
-    project().removeSourceFile(scratch);
-    this.tmp = 0;
-    const valueImports = ['Reader', 'Writer', ...[...this.runtime].filter((x) => x === 'bytesEqual')].sort();
-    sf.addImportDeclaration({ moduleSpecifier: this.opts.runtimeImport, namedImports: valueImports });
-    for (const [specId, names] of [...this.imports].sort(([a], [b]) => (a < b ? -1 : 1))) {
-      sf.addImportDeclaration({ moduleSpecifier: this.opts.importFor(specId), namedImports: [...names].sort() });
-    }
-    for (const key of [...this.enumSets].sort()) {
-      const e = this.program.enums.get(key)!;
-      sf.addVariableStatement({ declarationKind: VariableDeclarationKind.Const, declarations: [{ name: `$in${e.tsName}`, type: 'ReadonlySet<number>', initializer: `new Set<number>(Object.values(${e.tsName}))` }] });
-    }
-    for (const d of decls) d(sf);
-    sf.insertStatements(0, `${this.opts.header}\n`);
-    void this.typeRuntime;
-  }
-
-  private emitEnum(sf: SourceFile, e: EnumDef): void {
+  private emitEnum(out: StatementStructures[], e: EnumDef): void {
     const docs = [`${e.id}${e.iana ? ` — IANA registry: ${e.iana}` : ''}\nOpen enum: the named values below, or any other number (unknown values round-trip).`];
-    sf.addVariableStatement({
-      isExported: true, declarationKind: VariableDeclarationKind.Const, docs,
+    out.push({
+      kind: StructureKind.VariableStatement, isExported: true, declarationKind: VariableDeclarationKind.Const, docs,
       declarations: [{ name: e.tsName, initializer: `{\n${e.values.map((v) => `  ${v.name}: ${hexLit(v.value)},\n`).join('')}} as const` }],
     });
-    sf.addTypeAlias({ isExported: true, name: e.tsName, docs: [`A ${e.id} value (open: any number is allowed).`], type: `(typeof ${e.tsName})[keyof typeof ${e.tsName}] | (number & {})` });
+    out.push({ kind: StructureKind.TypeAlias, isExported: true, name: e.tsName, docs: [`A ${e.id} value. Open: every other number is allowed too.`], type: `(typeof ${e.tsName})[keyof typeof ${e.tsName}] | (number & {})` });
   }
 
-  private emitType(sf: SourceFile, t: TypeDef): void {
+  private emitType(out: StatementStructures[], t: TypeDef): void {
     const ctxR: Ctx = { program: this.program, spec: this.spec, type: t, side: 'read', io: 'r' };
     const ctxW: Ctx = { ...ctxR, side: 'write', io: 'w' };
     const vis = this.visible(t);
@@ -556,23 +550,23 @@ class Emitter {
         variants.push(`{\n${vis.map((f) => prop(f, f === d ? lit : f === sw ? this.targetTs(c.target) : undefined)).join('\n')}\n}`);
       }
       if (sw.type.fallback) variants.push(`{\n${vis.map((f) => prop(f, f === sw ? this.targetTs(sw.type.kind === 'switch' ? sw.type.fallback! : { kind: 'bytes' }) : undefined)).join('\n')}\n}`);
-      sf.addTypeAlias({ isExported: true, name: t.tsName, docs: [`${docs[0]}\nA union on \`${dname}\`${sw.type.fallback ? '; the last member keeps any other value' : ''}.`], type: variants.map((v) => `\n  | ${v.split('\n').join('\n    ')}`).join('') });
+      out.push({ kind: StructureKind.TypeAlias, isExported: true, name: t.tsName, docs: [`${docs[0]}\nA union on \`${dname}\`${sw.type.fallback ? '; the last member keeps any other value' : ''}.`], type: variants.map((v) => `\n  | ${v.split('\n').join('\n    ')}`).join('') });
     } else {
-      sf.addInterface({
-        isExported: true, name: t.tsName, docs,
+      out.push({
+        kind: StructureKind.Interface, isExported: true, name: t.tsName, docs,
         properties: vis.map((f) => ({ kind: StructureKind.PropertySignature, name: f.id, hasQuestionToken: f.cond !== undefined, type: f.cond ? `${this.fieldTs(f)} | undefined` : this.fieldTs(f), docs: [this.propDoc(f)] })),
       });
     }
     const params = this.paramDecls(t);
     const paramNames = params.map((p) => p.name).join(', ');
     // decode / encode
-    sf.addFunction({
-      isExported: true, name: `decode${t.tsName}`, docs: [`Decodes a whole ${t.tsName}: trailing bytes are a DecodeError (decode_error).`],
+    out.push({
+      kind: StructureKind.Function, isExported: true, name: `decode${t.tsName}`, docs: [`Decodes a whole ${t.tsName}: trailing bytes are a DecodeError (decode_error).`],
       parameters: [{ name: 'bytes', type: 'Uint8Array' }, ...params], returnType: t.tsName,
       statements: [`const r = new Reader(bytes, ${q(t.tsName)});`, `const v = read${t.tsName}(r${paramNames ? `, ${paramNames}` : ''});`, 'r.done();', 'return v;'],
     });
-    sf.addFunction({
-      isExported: true, name: `encode${t.tsName}`, docs: [`Encodes a ${t.tsName}; lengths and counts are derived. Throws EncodeError naming the field.`],
+    out.push({
+      kind: StructureKind.Function, isExported: true, name: `encode${t.tsName}`, docs: [`Encodes a ${t.tsName}; lengths and counts are derived. Throws EncodeError naming the field.`],
       parameters: [{ name: 'value', type: t.tsName }, ...params], returnType: 'Uint8Array',
       statements: [`const w = new Writer(${q(t.tsName)});`, `write${t.tsName}(w, value${paramNames ? `, ${paramNames}` : ''});`, 'return w.finish();'],
     });
@@ -582,14 +576,29 @@ class Emitter {
     const ret = vis.map((f) => (local(f.id) === f.id ? f.id : `${f.id}: ${local(f.id)}`)).join(', ');
     rs.push(sw ? `return { ${ret} } as ${t.tsName};` : `return { ${ret} };`);
     if (!/\$t\./.test(rs.slice(1).join('\n'))) rs[0] = '';
-    sf.addFunction({ isExported: true, name: `read${t.tsName}`, docs: [`Reads a ${t.tsName} from r (for nesting; see decode${t.tsName}).`], parameters: [{ name: 'r', type: 'Reader' }, ...params], returnType: t.tsName, statements: rs.filter((l) => l !== '') });
+    out.push({ kind: StructureKind.Function, isExported: true, name: `read${t.tsName}`, docs: [`Reads a ${t.tsName} from r (for nesting; see decode${t.tsName}).`], parameters: [{ name: 'r', type: 'Reader' }, ...params], returnType: t.tsName, statements: rs.filter((l) => l !== '') });
     // write
     const ws: string[] = [`if (typeof v !== 'object' || v === null) w.fail('wrong_type', undefined, 'an object (${t.tsName})', v);`, 'const $t = w.trail;'];
     const marks = new Map<string, string>();
     for (const f of t.fields) this.writeField(f, ctxW, ws, marks);
     if (!/\$t\./.test(ws.join('\n'))) ws.splice(1, 1);
-    sf.addFunction({ isExported: true, name: `write${t.tsName}`, docs: [`Writes a ${t.tsName} to w (for nesting; see encode${t.tsName}).`], parameters: [{ name: 'w', type: 'Writer' }, { name: 'v', type: t.tsName }, ...params], returnType: 'void', statements: ws });
+    out.push({ kind: StructureKind.Function, isExported: true, name: `write${t.tsName}`, docs: [`Writes a ${t.tsName} to w (for nesting; see encode${t.tsName}).`], parameters: [{ name: 'w', type: 'Writer' }, { name: 'v', type: t.tsName }, ...params], returnType: 'void', statements: ws });
   }
+}
+
+/** One blank line before each top-level declaration (and its doc comment); none inside functions. */
+function blankLinesBetweenDeclarations(text: string): string {
+  const lines = text.split('\n');
+  const out: string[] = [];
+  for (const line of lines) {
+    const prev = out[out.length - 1];
+    const topLevel = /^(\/\*\*|export |const |function |type |interface )/.test(line);
+    const afterDoc = prev !== undefined && (/^ \*\/$/.test(prev) || /^\/\*\*.*\*\/$/.test(prev));
+    if (topLevel && prev !== undefined && prev !== '' && !afterDoc) out.push('');
+    if (line === '' && prev === '') continue;
+    out.push(line);
+  }
+  return out.join('\n');
 }
 
 function balanced(s: string): boolean {

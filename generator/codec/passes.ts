@@ -248,7 +248,7 @@ function structurePass(abs: string, file: string, loaded: Loaded, problems: Prob
     if (isRoot) spec.root = key;
     structureFields(spec, t, problems);
     if (raw.types !== undefined) addTypes(raw.types, `${path === '/' ? '' : path}/types`);
-    addEnums(raw.enums, `${path === '/' ? '' : path}/enums`);
+    if (!isRoot) addEnums(raw.enums, `${path === '/' ? '' : path}/enums`);
   };
   const addTypes = (raw: unknown, path: string): void => {
     if (!isObj(raw)) { problems.push(prob(spec, path, 'types must be a map of type id to type', 'e.g. `types: {client_hello: {seq: [...]}}`')); return; }
@@ -323,7 +323,7 @@ function structureFields(spec: WSpec, t: WType, problems: Problem[]): void {
     }
     const ty = raw.type;
     if (ty === undefined) {
-      if (f.size === undefined) problems.push(prob(spec, path, `field '${raw.id}' has neither type nor size`, 'give it a type (u1, u2, b24, u4, u8, or a user type) or a size for raw bytes'));
+      if (raw.size === undefined && raw['size-eos'] === undefined) problems.push(prob(spec, path, `field '${raw.id}' has neither type nor size`, 'give it a type (u1, u2, b24, u4, u8, or a user type) or a size for raw bytes'));
       f.type = { kind: 'bytes' };
       f.ksyType = 'bytes';
     } else if (typeof ty === 'string') {
@@ -637,7 +637,10 @@ function checkShape(spec: WSpec, e: Expr, where: string, what: string, field: st
           if (!['size', 'pos', 'eof'].includes(x.name)) problems.push(prob(spec, where, `'_io.${x.name}' is not supported (in ${what} of '${field}')`, 'supported: _io.size, _io.pos, _io.eof'));
           return;
         }
-        if (x.object.kind === 'name' && x.object.name === '_parent') return;
+        if (x.object.kind === 'name' && x.object.name.startsWith('_')) {
+          if (x.object.name !== '_parent') walk(x.object);
+          return;
+        }
         if (x.object.kind === 'member' && x.object.object.kind === 'name' && x.object.object.name === '_parent' && (x.name === 'length' || x.name === 'size')) return;
         if (x.name !== 'length' && x.name !== 'size') problems.push(prob(spec, where, `member '.${x.name}' is not supported (in ${what} of '${field}')`, 'supported members: .length/.size of bytes and arrays, _parent.x, _io.size/pos/eof'));
         walk(x.object);

@@ -17,7 +17,7 @@ export const ContentType = {
     return_routability_check: 0x1b,
   } as const;
 
-/** A content_type value (open: any number is allowed). */
+/** A content_type value. Open: every other number is allowed too. */
 export type ContentType = (typeof ContentType)[keyof typeof ContentType] | (number & {});
 
 /**
@@ -29,7 +29,7 @@ export const AlertLevel = {
     fatal: 2,
   } as const;
 
-/** A alert_level value (open: any number is allowed). */
+/** A alert_level value. Open: every other number is allowed too. */
 export type AlertLevel = (typeof AlertLevel)[keyof typeof AlertLevel] | (number & {});
 
 /**
@@ -76,7 +76,7 @@ export const AlertDescription = {
     ech_required: 0x79,
   } as const;
 
-/** A alert_description value (open: any number is allowed). */
+/** A alert_description value. Open: every other number is allowed too. */
 export type AlertDescription = (typeof AlertDescription)[keyof typeof AlertDescription] | (number & {});
 
 /**
@@ -111,7 +111,7 @@ export const HandshakeType = {
     message_hash: 0xfe,
   } as const;
 
-/** A handshake_type value (open: any number is allowed). */
+/** A handshake_type value. Open: every other number is allowed too. */
 export type HandshakeType = (typeof HandshakeType)[keyof typeof HandshakeType] | (number & {});
 
 /**
@@ -184,7 +184,7 @@ export const ExtensionType = {
     renegotiation_info: 0xff01,
   } as const;
 
-/** A extension_type value (open: any number is allowed). */
+/** A extension_type value. Open: every other number is allowed too. */
 export type ExtensionType = (typeof ExtensionType)[keyof typeof ExtensionType] | (number & {});
 
 /**
@@ -235,7 +235,7 @@ export const NamedGroup = {
     secp384r1mlkem1024: 0x11ed,
   } as const;
 
-/** A named_group value (open: any number is allowed). */
+/** A named_group value. Open: every other number is allowed too. */
 export type NamedGroup = (typeof NamedGroup)[keyof typeof NamedGroup] | (number & {});
 
 /**
@@ -267,7 +267,7 @@ export const SignatureScheme = {
     mldsa87: 0x0906,
   } as const;
 
-/** A signature_scheme value (open: any number is allowed). */
+/** A signature_scheme value. Open: every other number is allowed too. */
 export type SignatureScheme = (typeof SignatureScheme)[keyof typeof SignatureScheme] | (number & {});
 
 /**
@@ -284,7 +284,7 @@ export const CipherSuite = {
     tls_fallback_scsv: 0x5600,
   } as const;
 
-/** A cipher_suite value (open: any number is allowed). */
+/** A cipher_suite value. Open: every other number is allowed too. */
 export type CipherSuite = (typeof CipherSuite)[keyof typeof CipherSuite] | (number & {});
 
 /**
@@ -296,7 +296,7 @@ export const PskKeyExchangeMode = {
     psk_dhe_ke: 1,
   } as const;
 
-/** A psk_key_exchange_mode value (open: any number is allowed). */
+/** A psk_key_exchange_mode value. Open: every other number is allowed too. */
 export type PskKeyExchangeMode = (typeof PskKeyExchangeMode)[keyof typeof PskKeyExchangeMode] | (number & {});
 
 /**
@@ -308,7 +308,7 @@ export const KeyUpdateRequest = {
     update_requested: 1,
   } as const;
 
-/** A key_update_request value (open: any number is allowed). */
+/** A key_update_request value. Open: every other number is allowed too. */
 export type KeyUpdateRequest = (typeof KeyUpdateRequest)[keyof typeof KeyUpdateRequest] | (number & {});
 
 /**
@@ -322,7 +322,7 @@ export const CertificateType = {
     ieee_1609_dot2: 3,
   } as const;
 
-/** A certificate_type value (open: any number is allowed). */
+/** A certificate_type value. Open: every other number is allowed too. */
 export type CertificateType = (typeof CertificateType)[keyof typeof CertificateType] | (number & {});
 
 /**
@@ -334,7 +334,7 @@ export const CertificateStatusType = {
     ocsp_multi_reserved: 2,
   } as const;
 
-/** A certificate_status_type value (open: any number is allowed). */
+/** A certificate_status_type value. Open: every other number is allowed too. */
 export type CertificateStatusType = (typeof CertificateStatusType)[keyof typeof CertificateStatusType] | (number & {});
 
 /**
@@ -345,5 +345,5 @@ export const ServerNameType = {
     host_name: 0,
   } as const;
 
-/** A server_name_type value (open: any number is allowed). */
+/** A server_name_type value. Open: every other number is allowed too. */
 export type ServerNameType = (typeof ServerNameType)[keyof typeof ServerNameType] | (number & {});

@@ -1,0 +1,290 @@
+// fast-check arbitraries built from the codec IR: for any type of any spec, values that satisfy the
+// spec (valid bounds, if conditions, switch cases, derived-length ranges), in the exact shape the
+// generated decoder returns. Reusable for the TLS types:
+//   const program = loadProgram(['specs/tls13/messages/handshake.ksy']);
+//   fc.assert(fc.property(arbitraryFor(program, 'ClientHello'), (v) => ...));
+import fc from 'fast-check';
+import { relative, resolve, sep } from 'node:path';
+import { buildProgram, resolveEnumName } from '../../generator/codec/passes.ts';
+import { evaluate, type Expr } from '../../generator/codec/expr.ts';
+import { formatProblem, type Field, type Program, type TypeDef } from '../../generator/codec/ir.ts';
+
+export const ROOT = resolve(import.meta.dirname, '..', '..');
+
+/** Builds the IR for spec files (paths relative to the project root, or absolute). Throws on spec errors. */
+export function loadProgram(files: readonly string[]): Program {
+  const { program, problems } = buildProgram(files.map((f) => resolve(ROOT, f)), (abs) => relative(ROOT, abs).split(sep).join('/'));
+  if (!program) throw new Error(problems.map(formatProblem).join('\n'));
+  return program;
+}
+
+export interface ArbitraryOptions {
+  /** Most elements a `repeat` field gets (default 3). */
+  readonly maxElements?: number;
+  /** Most bytes beyond a field's minimum for opaque fields (default 24). */
+  readonly maxExtraBytes?: number;
+}
+
+type Draw = <T>(arb: fc.Arbitrary<T>) => T;
+type Vals = Record<string, unknown>;
+
+/** Finds a type by TS name (`ClientHello`), ksy id (`client_hello`) or key (`handshake::client_hello`). */
+export function typeByName(program: Program, name: string): TypeDef {
+  const t = program.types.get(name) ?? [...program.types.values()].find((x) => x.tsName === name || x.id === name);
+  if (!t) throw new Error(`no type '${name}' in the program (have: ${[...program.types.values()].map((x) => x.tsName).join(', ')})`);
+  return t;
+}
+
+/**
+ * Values of `typeName` that the generated encoder accepts and the decoder returns unchanged.
+ * `params` fixes the type's params (by ksy id); a missing one is drawn (an enum param from its named values).
+ */
+export function arbitraryFor(program: Program, typeName: string, params: Readonly<Record<string, number | boolean>> = {}, options: ArbitraryOptions = {}): fc.Arbitrary<Record<string, unknown>> {
+  const t = typeByName(program, typeName);
+  return fc.gen().map((g) => {
+    const draw: Draw = (a) => g(() => a);
+    const p: Vals = {};
+    for (const param of t.params) {
+      if (params[param.id] !== undefined) p[param.id] = params[param.id];
+      else p[param.id] = drawParam(program, param, draw);
+    }
+    return new Gen(program, draw, options).struct(t, p, undefined, 0);
+  });
+}
+
+/** The params of a type drawn the same way arbitraryFor draws them (for calling decode/encode). */
+export function arbitraryParams(program: Program, typeName: string): fc.Arbitrary<Record<string, number | boolean>> {
+  const t = typeByName(program, typeName);
+  return fc.gen().map((g) => {
+    const out: Record<string, number | boolean> = {};
+    for (const param of t.params) out[param.id] = drawParam(program, param, (a) => g(() => a));
+    return out;
+  });
+}
+
+function drawParam(program: Program, param: TypeDef['params'][number], draw: Draw): number | boolean {
+  if (param.width === 0) return draw(fc.boolean());
+  if (param.enumKey) return Number(draw(fc.constantFrom(...program.enums.get(param.enumKey)!.values.map((v) => v.value))));
+  return draw(fc.integer({ min: 0, max: Math.min(255, 2 ** (8 * param.width) - 1) }));
+}
+
+class Gen {
+  private readonly maxElements: number;
+  private readonly maxExtra: number;
+  constructor(private readonly program: Program, private readonly draw: Draw, opts: ArbitraryOptions) {
+    this.maxElements = opts.maxElements ?? 3;
+    this.maxExtra = opts.maxExtraBytes ?? 24;
+  }
+
+  private env(t: TypeDef, vals: Vals, params: Vals, parent: Vals | undefined) {
+    const spec = this.program.specs.find((s) => s.id === t.specId)!;
+    return {
+      lookup: (n: string): unknown => (n in vals ? vals[n] : params[n]),
+      parent: (n: string): unknown => parent?.[n],
+      enumValue: (path: readonly string[], value: string): bigint => {
+        const key = resolveEnumName(spec.id, spec.imports, this.program.enums, path.join('::'))!;
+        return this.program.enums.get(key)!.values.find((v) => v.name === value)!.value;
+      },
+    };
+  }
+  private int(e: Expr, env: ReturnType<Gen['env']>): bigint {
+    const v = evaluate(e, env);
+    return typeof v === 'bigint' ? v : typeof v === 'boolean' ? (v ? 1n : 0n) : 0n;
+  }
+
+  struct(t: TypeDef, params: Vals, parent: Vals | undefined, depth: number): Record<string, unknown> {
+    if (depth > 12) throw new Error(`arbitraryFor: nesting deeper than 12 at ${t.tsName}`);
+    const vals: Vals = {};
+    const out: Record<string, unknown> = {};
+    const env = this.env(t, vals, params, parent);
+    // a discriminant's value is chosen when the switch it drives is known
+    const discriminated = new Map<string, Field>();
+    for (const f of t.fields) if (f.type.kind === 'switch' && f.type.discriminant) discriminated.set(f.type.discriminant, f);
+    const visible = (f: Field): boolean => !f.derived && f.type.kind !== 'contents';
+    for (const f of t.fields) {
+      if (f.cond && !evaluate(f.cond, env)) {
+        if (visible(f)) out[f.id] = undefined;
+        continue;
+      }
+      if (f.derived) continue; // computed by the encoder from its target
+      if (f.type.kind === 'contents') { vals[f.id] = Uint8Array.from(f.type.bytes); continue; }
+      const sw = discriminated.get(f.id);
+      let v: unknown;
+      if (sw && sw.type.kind === 'switch') {
+        const values = sw.type.cases.map((c) => c.value);
+        const width = (f.type as { width: number }).width;
+        const pickKnown = values.length > 0 && (!sw.type.fallback || this.draw(fc.integer({ min: 0, max: 3 })) > 0);
+        if (pickKnown) v = Number(this.draw(fc.constantFrom(...values)));
+        else {
+          const top = 2 ** (8 * width) - 1;
+          v = this.draw(fc.integer({ min: 0, max: top }).filter((x) => !values.includes(BigInt(x)) && this.uintOk(f, BigInt(x), env)));
+        }
+      } else if (f.repeat) {
+        v = this.repeated(t, f, vals, params, parent, env, depth);
+      } else {
+        v = this.element(t, f, vals, params, parent, env, depth, this.sizeFor(t, f, env));
+      }
+      vals[f.id] = v;
+      out[f.id] = v;
+    }
+    return out;
+  }
+
+  /** Byte length a field must have: exact for a non-derived size expression, a [min, max] range for a derived one. */
+  private sizeFor(t: TypeDef, f: Field, env: ReturnType<Gen['env']>): { exact?: number; min: number; max: number } | undefined {
+    if (f.size === undefined || f.size === 'eos') return undefined;
+    const lengthField = t.fields.find((l) => l.derived?.kind === 'size' && l.derived.target === f.id);
+    if (lengthField) return this.bounds(lengthField, env);
+    const n = Number(this.int(f.size, env));
+    return { exact: n, min: n, max: n };
+  }
+  private bounds(l: Field, env: ReturnType<Gen['env']>): { min: number; max: number } {
+    const width = (l.type as { width: number }).width;
+    let min = 0;
+    let max = 2 ** (8 * width) - 1;
+    if (l.valid?.eq) min = max = Number(this.int(l.valid.eq, env));
+    if (l.valid?.min) min = Math.max(min, Number(this.int(l.valid.min, env)));
+    if (l.valid?.max) max = Math.min(max, Number(this.int(l.valid.max, env)));
+    return { min, max };
+  }
+
+  private repeated(t: TypeDef, f: Field, vals: Vals, params: Vals, parent: Vals | undefined, env: ReturnType<Gen['env']>, depth: number): unknown[] {
+    let count: number;
+    const counter = t.fields.find((l) => l.derived?.kind === 'count' && l.derived.target === f.id);
+    if (f.repeat?.kind === 'expr' && !counter) count = Number(this.int(f.repeat.count, env));
+    else {
+      const b = counter ? this.bounds(counter, env) : { min: 0, max: this.maxElements };
+      count = this.draw(fc.integer({ min: b.min, max: Math.max(b.min, Math.min(b.max, this.maxElements)) }));
+    }
+    const out: unknown[] = [];
+    for (let i = 0; i < count; i++) out.push(this.element(t, f, vals, params, parent, env, depth, this.sizeFor(t, f, env)));
+    return out;
+  }
+
+  private uintOk(f: Field, v: bigint, env: ReturnType<Gen['env']>): boolean {
+    const valid = f.valid;
+    if (!valid) return true;
+    if (valid.eq && v !== this.int(valid.eq, env)) return false;
+    if (valid.min && v < this.int(valid.min, env)) return false;
+    if (valid.max && v > this.int(valid.max, env)) return false;
+    if (valid.anyOf && !valid.anyOf.some((e) => this.int(e, env) === v)) return false;
+    if (valid.inEnum && f.type.kind === 'uint' && f.type.enumKey && !this.program.enums.get(f.type.enumKey)!.values.some((x) => x.value === v)) return false;
+    return true;
+  }
+
+  private element(t: TypeDef, f: Field, vals: Vals, params: Vals, parent: Vals | undefined, env: ReturnType<Gen['env']>, depth: number, size: { exact?: number; min: number; max: number } | undefined): unknown {
+    const ty = f.type;
+    switch (ty.kind) {
+      case 'uint': {
+        const top = ty.width === 8 ? (1n << 64n) - 1n : (1n << BigInt(8 * ty.width)) - 1n;
+        const valid = f.valid;
+        let v: bigint;
+        if (valid?.eq) v = this.int(valid.eq, env);
+        else if (valid?.anyOf) v = this.draw(fc.constantFrom(...valid.anyOf.map((e) => this.int(e, env))));
+        else if (valid?.inEnum && ty.enumKey) v = this.draw(fc.constantFrom(...this.program.enums.get(ty.enumKey)!.values.map((x) => x.value)));
+        else {
+          const min = valid?.min ? this.int(valid.min, env) : 0n;
+          const max = valid?.max ? this.int(valid.max, env) : top;
+          const named = ty.enumKey ? this.program.enums.get(ty.enumKey)!.values.map((x) => x.value).filter((x) => x >= min && x <= max) : [];
+          v = named.length && this.draw(fc.boolean()) ? this.draw(fc.constantFrom(...named)) : this.draw(fc.bigInt({ min, max }));
+        }
+        return ty.width === 8 ? v : Number(v);
+      }
+      case 'bytes': {
+        if (f.valid?.eq?.kind === 'bytes') return Uint8Array.from(f.valid.eq.value);
+        if (size?.exact !== undefined) return this.draw(fc.uint8Array({ minLength: size.exact, maxLength: size.exact }));
+        const min = size?.min ?? 0;
+        const max = Math.min(size?.max ?? min + this.maxExtra, min + this.maxExtra);
+        return this.draw(fc.uint8Array({ minLength: min, maxLength: max }));
+      }
+      case 'contents': return Uint8Array.from(ty.bytes);
+      case 'struct': return this.sized(size, () => this.nested(ty.ref.type, ty.ref.args, vals, params, env, depth), ty.ref.type, ty.ref.args, env);
+      case 'switch': {
+        const on = this.int(ty.on, env);
+        const c = ty.cases.find((x) => x.value === on)?.target ?? ty.fallback;
+        if (!c) throw new Error(`arbitraryFor: ${t.tsName}.${f.id}: switch-on value ${on} has no case`);
+        if (c.kind === 'bytes') return this.element(t, { ...f, type: { kind: 'bytes' } }, vals, params, parent, env, depth, size);
+        return this.sized(size, () => this.nested(c.ref.type, c.ref.args, vals, params, env, depth), c.ref.type, c.ref.args, env);
+      }
+    }
+  }
+
+  private nested(key: string, args: readonly Expr[], vals: Vals, params: Vals, env: ReturnType<Gen['env']>, depth: number): Record<string, unknown> {
+    const target = this.program.types.get(key)!;
+    const p: Vals = {};
+    target.params.forEach((param, i) => {
+      const v = evaluate(args[i]!, env);
+      p[param.id] = typeof v === 'bigint' ? Number(v) : v;
+    });
+    return this.struct(target, p, { ...params, ...vals }, depth + 1);
+  }
+
+  /** Draws a struct until its wire size lies in the range its length field allows. */
+  private sized(size: { exact?: number; min: number; max: number } | undefined, make: () => Record<string, unknown>, key: string, args: readonly Expr[], env: ReturnType<Gen['env']>): Record<string, unknown> {
+    if (!size) return make();
+    const target = this.program.types.get(key)!;
+    const p: Vals = {};
+    target.params.forEach((param, i) => { const v = evaluate(args[i]!, env); p[param.id] = typeof v === 'bigint' ? Number(v) : v; });
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const v = make();
+      const n = wireSize(this.program, target, v, p, undefined);
+      if (n >= size.min && n <= size.max) return v;
+    }
+    throw new Error(`arbitraryFor: could not draw a ${target.tsName} of ${size.min}..${size.max} bytes in 50 attempts`);
+  }
+}
+
+/** Bytes a value takes on the wire (from the IR; mirrors the generated encoder). */
+export function wireSize(program: Program, t: TypeDef, v: Record<string, unknown>, params: Vals, parent: Vals | undefined): number {
+  const spec = program.specs.find((s) => s.id === t.specId)!;
+  const env = {
+    lookup: (n: string): unknown => (n in v ? v[n] : params[n]),
+    parent: (n: string): unknown => parent?.[n],
+    enumValue: (path: readonly string[], value: string): bigint => {
+      const key = resolveEnumName(spec.id, spec.imports, program.enums, path.join('::'))!;
+      return program.enums.get(key)!.values.find((x) => x.name === value)!.value;
+    },
+  };
+  let n = 0;
+  for (const f of t.fields) {
+    if (f.cond && !evaluate(f.cond, env)) continue;
+    const ty = f.type;
+    if (ty.kind === 'uint') { n += f.derived ? ty.width : ty.width * (f.repeat ? (v[f.id] as unknown[]).length : 1); continue; }
+    if (ty.kind === 'contents') { n += ty.bytes.length; continue; }
+    const elems = f.repeat ? (v[f.id] as unknown[]) : [v[f.id]];
+    for (const e of elems) {
+      if (e instanceof Uint8Array) { n += e.length; continue; }
+      let key: string | undefined;
+      let args: readonly Expr[] = [];
+      if (ty.kind === 'struct') { key = ty.ref.type; args = ty.ref.args; }
+      if (ty.kind === 'switch') {
+        const on = evaluate(ty.on, env);
+        const c = ty.cases.find((x) => x.value === on)?.target ?? ty.fallback;
+        if (c?.kind === 'struct') { key = c.ref.type; args = c.ref.args; }
+      }
+      if (key === undefined) continue;
+      const target = program.types.get(key)!;
+      const p: Vals = {};
+      target.params.forEach((param, i) => { const x = evaluate(args[i]!, env); p[param.id] = typeof x === 'bigint' ? Number(x) : x; });
+      n += wireSize(program, target, e as Record<string, unknown>, p, { ...params, ...v });
+    }
+  }
+  return n;
+}
+
+/** Deep equality for decoded values (Uint8Array by content, bigint, undefined-valued keys). */
+export function sameValue(a: unknown, b: unknown): boolean {
+  if (a instanceof Uint8Array || b instanceof Uint8Array) {
+    return a instanceof Uint8Array && b instanceof Uint8Array && a.length === b.length && a.every((x, i) => x === b[i]);
+  }
+  if (Array.isArray(a) || Array.isArray(b)) {
+    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => sameValue(x, b[i]));
+  }
+  if (a !== null && b !== null && typeof a === 'object' && typeof b === 'object') {
+    const ka = Object.keys(a).sort();
+    const kb = Object.keys(b).sort();
+    return ka.length === kb.length && ka.every((k, i) => k === kb[i] && sameValue((a as Vals)[k], (b as Vals)[k]));
+  }
+  return Object.is(a, b);
+}
+
