@@ -436,6 +436,11 @@ export class TlsClient extends Connection {
     await this.setWriteCipher(await RecordProtection.fromSecret(this.crypto, this.suite!, this.cAp!));
   }
 
+  protected override async alertCipher(): Promise<RecordProtection | undefined> {
+    // After ServerHello the server reads handshake-protected records; a plaintext alert would be unreadable.
+    return this.cHs && this.suite ? RecordProtection.fromSecret(this.crypto, this.suite, this.cHs) : undefined;
+  }
+
   protected onConnected(): void {
     this.emit({
       type: 'handshakeComplete', version: 'TLSv1.3', cipherSuite: this.suite!.id, group: this.group,

@@ -435,6 +435,10 @@ export abstract class Connection {
     if (!this.closedEmitted) { this.closedEmitted = true; this.emit({ type: 'closed' }); }
   }
 
+  /** Keys for an alert sent before the write side switched to encrypted records (client after
+   *  ServerHello: the peer already reads under handshake keys, RFC 8446 §6). */
+  protected async alertCipher(): Promise<RecordCipher | undefined> { return undefined; }
+
   private async fatal(e: unknown): Promise<void> {
     const err = asProtosmithError(e, `${this.role} in state ${this.stateName}`);
     this.failure = err;
@@ -443,7 +447,8 @@ export abstract class Connection {
       const alert: AlertName = err.alert && isAlertName(err.alert) ? err.alert : 'internal_error';
       const body = Uint8Array.of(2, AlertDescription[alert]);
       try {
-        if (this.writeCipher) this.output.push(await this.writeCipher.seal(ContentType.alert, body, 0));
+        const cipher = this.writeCipher ?? await this.alertCipher();
+        if (cipher) this.output.push(await cipher.seal(ContentType.alert, body, 0));
         else this.output.push(plaintextRecord(ContentType.alert, body));
       } catch {
         this.output.push(plaintextRecord(ContentType.alert, body));
