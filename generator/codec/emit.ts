@@ -331,8 +331,11 @@ class Emitter {
     const ts = this.fieldTs(f);
     if (f.repeat) {
       const arr = this.t();
-      body.push(`const ${arr}: ${ts} = [];`, `$t.push(${q(f.id)});`);
       const elemMin = this.elemMinSize(f);
+      if (f.repeat.kind === 'expr') {
+        body.push(`const $n_${f.id} = r.count(${this.code(f.repeat.count, ctx)}, ${Math.max(1, elemMin)}, ${q(f.id)});`);
+      }
+      body.push(`const ${arr}: ${ts} = [];`, `$t.push(${q(f.id)});`);
       if (f.repeat.kind === 'eos') {
         const loop: string[] = [];
         const start = this.t();
@@ -343,8 +346,7 @@ class Emitter {
         if (elemMin === 0) body.push(`  if (r.pos === ${start}) r.fail('bad_length', $i, r.pos, 'an element of at least 1 byte', '0 bytes');`);
         body.push('}');
       } else {
-        const n = this.t();
-        body.push(`const ${n} = r.count(${this.code(f.repeat.count, ctx)}, ${Math.max(1, elemMin)}, ${q(f.id)});`);
+        const n = `$n_${f.id}`;
         const loop: string[] = [];
         const x = this.readElem(f, 'r', '$i', ctx, loop);
         body.push(`for (let $i = 0; $i < ${n}; $i++) {`, ...loop.map((l) => `  ${l}`), `  ${arr}.push(${x});`, '}');
