@@ -53,6 +53,7 @@ header h1 { font-size: 18px; margin: 0; }
 header p { margin: 2px 0 0; color: #566573; }
 main { flex: 1; display: flex; min-height: 0; }
 #diagram { flex: 1; overflow: auto; padding: 8px; }
+#diagram svg { max-width: 100%; height: auto; }
 #details { width: 360px; overflow: auto; border-left: 1px solid #d5d8dc; padding: 8px 16px; background: #fbfcfc; }
 #details h2 { font-size: 16px; margin: 8px 0; }
 #details .cand { border: 1px solid #d5d8dc; border-radius: 6px; padding: 6px 8px; margin: 6px 0; background: #fff; }
