@@ -4,6 +4,7 @@
 // Finished, PSK binders and CertificateVerify signatures, and re-seal each record to the same bytes.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { createNobleProvider } from '../../runtime/crypto/noble/index.ts';
 import { createNodeProvider } from '../../runtime/crypto/node/index.ts';
 import { cipherSuiteParams } from '../../runtime/crypto/provider.ts';
 import { RecordProtection } from '../../runtime/tls/record-protection.ts';
@@ -48,6 +49,17 @@ test('Externally_Provided_PSK_with_Ephemeral_Key: ext binder verifies and psk_dh
 
 test('RawPublicKey_With_Client_Authentication: raw-public-key CertificateVerify signatures verify', async () => {
   await replay('RawPublicKey_With_Client_Authentication');
+});
+
+test('the noble provider runs the same replay: every section decrypts, re-seals and verifies identically (RSA signatures refused as unsupported)', async () => {
+  const first = await replay('Simple_1RTT_Handshake', undefined, {}, createNobleProvider);
+  for (const name of ['HelloRetryRequest_Handshake', 'Client_Authentication_Handshake', 'Middlebox_Compatibility_Mode', 'RawPublicKey_With_Client_Authentication']) {
+    await replay(name, undefined, {}, createNobleProvider);
+  }
+  await replay('Resumed_0RTT_Handshake', { secret: first.psk!, kind: 'resumption' }, { serverFinishedField: true, clientFinished: true, applicationRecords: true }, createNobleProvider);
+  await replay('Externally_Provided_PSK_with_Ephemeral_Key', { secret: need(sections.get('Externally_Provided_PSK_with_Ephemeral_Key')!, 'PskSecret'), kind: 'external' }, {}, createNobleProvider);
+  simple ??= await replay('Simple_1RTT_Handshake');
+  eq(first.psk!, simple.psk!, 'noble and node derive the same resumption PSK');
 });
 
 test('a flipped bit anywhere in a protected record is refused with bad_record_mac', async () => {

@@ -86,6 +86,12 @@ async function checkCertificateVerify(p: CryptoProvider, s: Section, who: 'Serve
   const scheme = (cv[4]! << 8) | cv[5]!;
   const sig = cv.subarray(8);
   eq(sig, need(s, `${who}_MessageSignature`), `${who} CertificateVerify signature`);
+  if (!p.capabilities().certificateSignatureSchemes.includes(scheme)) {
+    // e.g. the noble provider has no RSA: it must refuse with a typed error, not mis-verify.
+    const e = await p.verify(leafSpki(certificate), scheme, toSign, sig).then(() => undefined, (x: { code?: string }) => x.code);
+    assert.is(e, 'CRYPTO_UNSUPPORTED_ALGORITHM', `${p.name} refuses scheme 0x${scheme.toString(16)} it does not list`);
+    return;
+  }
   assert.ok(await p.verify(leafSpki(certificate), scheme, toSign, sig), `${who} CertificateVerify (scheme 0x${scheme.toString(16)}) verifies with the certificate key`);
   const tampered = toSign.slice();
   tampered[tampered.length - 1]! ^= 1;
@@ -99,14 +105,16 @@ async function checkCertificateVerify(p: CryptoProvider, s: Section, who: 'Serve
  */
 export interface KnownInconsistencies { serverFinishedField?: boolean; clientFinished?: boolean; applicationRecords?: boolean }
 
-export async function replay(name: string, psk?: { secret: Uint8Array; kind: 'external' | 'resumption' }, known: KnownInconsistencies = {}): Promise<ReplayResult> {
+export type MakeProvider = (options: { randomBytes: (n: number) => Uint8Array }) => CryptoProvider;
+
+export async function replay(name: string, psk?: { secret: Uint8Array; kind: 'external' | 'resumption' }, known: KnownInconsistencies = {}, make: MakeProvider = createNodeProvider): Promise<ReplayResult> {
   const s = sections.get(name);
   assert.ok(s, `section ${name} exists`);
   const sec = s!;
   const clientPool = pinnedRandom(need(sec, 'Client_RNG_Pool'));
   const serverPool = pinnedRandom(need(sec, 'Server_RNG_Pool'));
-  const cp = createNodeProvider({ randomBytes: clientPool.take });
-  const sp = createNodeProvider({ randomBytes: serverPool.take });
+  const cp = make({ randomBytes: clientPool.take });
+  const sp = make({ randomBytes: serverPool.take });
 
   // ---- ClientHello(s): Botan draws client random, then (middlebox mode) a session id, then each key share.
   const ch1 = splitRecords(need(sec, 'Record_ClientHello_1'))[0]!.fragment;

@@ -1,0 +1,1 @@
+export { createNobleProvider, nobleSigningKey, type NobleProviderOptions } from './provider.ts';
