@@ -11,6 +11,8 @@ export interface DrawnCandidate {
   readonly alert?: string;
   readonly rfc?: string;
   readonly wildcard: boolean;
+  /** Unguarded, after guarded candidates for the same event: taken when none of their guards holds. */
+  readonly otherwise?: boolean;
   /** spec file:line */
   readonly at: string;
 }
@@ -42,12 +44,16 @@ const guardText = (t: TransitionIR): string => (t.guard ? ` [${t.guard.negated ?
 
 export function drawingOf(ir: MachineIR): Drawing {
   const edges = new Map<string, { from: string; target: string; lines: string[]; candidates: DrawnCandidate[]; keys: string[] }>();
+  const guardedSeen = new Set<string>();
   for (const t of ir.transitions) {
+    const pair = `${t.from}\u0000${t.event}`;
+    const otherwise = t.guard === undefined && guardedSeen.has(pair);
+    if (t.guard !== undefined) guardedSeen.add(pair);
     if (t.refuse !== undefined || ir.absorbing.includes(t.from)) continue;
     const k = `${t.from}\u0000${t.target}`;
     let e = edges.get(k);
     if (e === undefined) edges.set(k, (e = { from: t.from, target: t.target, lines: [], candidates: [], keys: [] }));
-    const line = t.wildcard ? `*${t.alert ? ` ⇒ ${t.alert}` : ''}` : `${t.event}${guardText(t)}${t.alert ? ` ⇒ ${t.alert}` : ''}`;
+    const line = t.wildcard ? `*${t.alert ? ` ⇒ ${t.alert}` : ''}` : `${t.event}${otherwise ? ' [else]' : guardText(t)}${t.alert ? ` ⇒ ${t.alert}` : ''}`;
     if (!e.lines.includes(line)) e.lines.push(line);
     const covKey = `${t.from}|${t.event}|${t.target}`;
     if (!e.keys.includes(covKey)) e.keys.push(covKey);
@@ -59,6 +65,7 @@ export function drawingOf(ir: MachineIR): Drawing {
       ...(t.alert ? { alert: t.alert } : {}),
       ...(t.rfc ? { rfc: t.rfc } : {}),
       wildcard: t.wildcard,
+      ...(otherwise ? { otherwise: true } : {}),
       at: `${t.at.file}:${t.at.line}`,
     });
   }

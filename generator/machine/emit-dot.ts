@@ -33,7 +33,7 @@ export function emitDot(ir: MachineIR, opts: DotOptions = {}, drawing: Drawing =
   if (ir.absorbing.length > 0) out.push(`  { rank=sink; ${ir.absorbing.map(q).join('; ')}; }`);
   out.push(`  __start -> ${q(ir.initial)} [id="e__start"];`);
   for (const e of drawing.edges) {
-    const tip = e.candidates.map((c) => `${c.event}${c.guard ? ` [${c.guard}]` : ''}${c.actions.length ? ` / ${c.actions.join(', ')}` : ''}${c.alert ? ` ⇒ ${c.alert}` : ''}${c.rfc ? ` (${c.rfc})` : ''}`).join('\n');
+    const tip = e.candidates.map((c) => `${c.event}${c.guard ? ` [${c.guard}]` : c.otherwise ? ' [else]' : ''}${c.actions.length ? ` / ${c.actions.join(', ')}` : ''}${c.alert ? ` ⇒ ${c.alert}` : ''}${c.rfc ? ` (${c.rfc})` : ''}`).join('\n');
     const toSink = absorbing.has(e.target) && e.from !== e.target;
     // Edges into the sinks (ERROR, CLOSED) do not shape the layout, and their labels are one line.
     const label = toSink ? e.lines.join(', ') : e.lines.join('\n');

@@ -109,7 +109,7 @@ ${svg.trim()}
       var box = el('div', undefined, 'cand');
       box.setAttribute('data-event', c.event);
       box.appendChild(el('div', c.event === '*' ? '* (every event not listed in ' + e.from + ')' : c.event, 'ev'));
-      box.appendChild(el('div', 'guard: ' + (c.guard || '(none)'), 'guard'));
+      box.appendChild(el('div', 'guard: ' + (c.guard || (c.otherwise ? '(else: none of the guards before it holds)' : '(none)')), 'guard'));
       if (c.actions.length) { box.appendChild(el('div', 'actions:')); var ol = el('ol', undefined, 'actions'); c.actions.forEach(function (a) { ol.appendChild(el('li', a)); }); box.appendChild(ol); }
       else box.appendChild(el('div', 'actions: (none)', 'actions'));
       if (c.alert) box.appendChild(el('div', 'sends alert: ' + c.alert, 'alert'));
