@@ -174,6 +174,8 @@ export class TlsClient extends Connection {
     exts.push({ extension_type: ExtensionType.key_share, body: { client_shares: { items: [...this.shares.values()].map((k) => ({ group: k.group, key_exchange: k.publicKey })) } } });
     if (this.cookie) exts.push({ extension_type: ExtensionType.cookie, body: { cookie: this.cookie } });
     if (first && this.earlyOffered) exts.push({ extension_type: ExtensionType.early_data, body: {} });
+    const shape = this.config.expert?.shapeExtensions;
+    if (shape) exts.splice(0, exts.length, ...shape('client_hello', exts, { retry: !first }));
     const psk = this.offeredPsk;
     if (psk) {
       const age = (Math.max(0, this.now() - psk.session.receivedAt) + psk.session.ticketAgeAdd) >>> 0;

@@ -3,6 +3,7 @@
 // There is deliberately no switch to skip certificate or hostname verification. The only way to
 // replace verification is the clearly named low-level hook `expert.dangerouslyVerifyPeer`.
 import type { CryptoProvider, SigningKey } from '../crypto/provider.ts';
+import type { Extension } from './messages.ts';
 
 export { CipherSuite, NamedGroup, SignatureScheme } from '../crypto/provider.ts';
 
@@ -22,7 +23,16 @@ export interface PeerVerificationRequest {
 /** Result: the leaf's SubjectPublicKeyInfo (DER), used to check CertificateVerify. */
 export interface PeerVerificationResult { readonly leafSpki: Uint8Array }
 
+/** Which message an extension list belongs to, for `expert.shapeExtensions`. */
+export type ShapedMessage = 'client_hello' | 'server_hello' | 'hello_retry_request' | 'encrypted_extensions' | 'certificate_request' | 'new_session_ticket';
+
 export interface ExpertOptions {
+  /** LOW-LEVEL: rewrite the extension list the engine is about to send (add, drop, reorder), like
+   *  Botan's tls_modify_extensions callback. Meant for reproducing other implementations' byte-exact
+   *  traces (test/tls/rfc8448.test.ts). Negotiation is unchanged; only the bytes on the wire (and so
+   *  the transcript) follow the hook. On the client, pre_shared_key is appended after the hook (it
+   *  must stay last for the binder). `retry` is true for the second ClientHello / after an HRR. */
+  readonly shapeExtensions?: (message: ShapedMessage, extensions: readonly Extension[], info: { readonly retry: boolean }) => Extension[];
   /** DANGEROUS: replaces the built-in chain and hostname verification entirely. The hook must
    *  throw (a ProtosmithError with an alert, ideally) to reject. CertificateVerify is still
    *  checked by the engine against the SPKI the hook returns. */

@@ -5,7 +5,7 @@
 export { TlsClient } from './client.ts';
 export { TlsServer } from './server.ts';
 export type {
-  TlsClientConfig, TlsServerConfig, ClientSession, CertificateInput, ExpertOptions,
+  TlsClientConfig, TlsServerConfig, ClientSession, CertificateInput, ExpertOptions, ShapedMessage,
   PeerVerificationRequest, PeerVerificationResult,
 } from './config.ts';
 export { CipherSuite, NamedGroup, SignatureScheme } from './config.ts';

@@ -2,7 +2,7 @@
 // (specs/tls13/machines/server.json). Negotiation of a ClientHello happens in `prepare` (before the
 // table's guards are read: guards are negotiated facts); the actions then commit and emit.
 import type { CipherSuiteParams, KeyShare } from '../crypto/provider.ts';
-import type { TlsServerConfig } from './config.ts';
+import type { ShapedMessage, TlsServerConfig } from './config.ts';
 import { Connection, type Actions, type Guards } from './connection.ts';
 import { asProtosmithError, TlsConfigError, TlsPeerError } from './errors.ts';
 import { finishedVerifyData, KeyLogLabel, KeySchedule, nextTrafficSecret, resumptionPsk } from './keyschedule.ts';
@@ -283,7 +283,13 @@ export class TlsServer extends Connection {
     const exts: Extension[] = [{ extension_type: ExtensionType.supported_versions, body: { selected_version: 0x0304 } }];
     if (group !== undefined) exts.push({ extension_type: ExtensionType.key_share, body: { selected_group: group } });
     if (cookie) exts.push({ extension_type: ExtensionType.cookie, body: { cookie } });
-    return encode('HelloRetryRequest', () => encodeServerHello({ legacy_version: 0x0303, random: HRR_RANDOM, legacy_session_id_echo: sessionId, cipher_suite: suite, legacy_compression_method: 0, extensions: { items: exts } }));
+    return encode('HelloRetryRequest', () => encodeServerHello({ legacy_version: 0x0303, random: HRR_RANDOM, legacy_session_id_echo: sessionId, cipher_suite: suite, legacy_compression_method: 0, extensions: { items: this.shape('hello_retry_request', exts) } }));
+  }
+
+  /** expert.shapeExtensions, when configured (see config.ts). */
+  private shape(message: ShapedMessage, exts: Extension[]): Extension[] {
+    const hook = this.config.expert?.shapeExtensions;
+    return hook ? hook(message, exts, { retry: this.hrrSent }) : exts;
   }
 
   private processClientHello(): void {
@@ -312,6 +318,8 @@ export class TlsServer extends Connection {
 
   private async sendServerHello(): Promise<void> {
     const n = this.neg!;
+    // The random is drawn before the key share (as Botan does), so pinned-RNG traces line up.
+    const random = this.crypto.randomBytes(32);
     const share = await this.providerCall(() => this.crypto.generateKeyShare(n.group), 'generating the server key share');
     this.share = share;
     this.shared = await this.providerCall(() => share.agree(n.peerShare!), 'ClientHello key_share');
@@ -320,9 +328,8 @@ export class TlsServer extends Connection {
       { extension_type: ExtensionType.key_share, body: { server_share: { group: n.group, key_exchange: share.publicKey } } },
     ];
     if (n.psk) exts.push({ extension_type: ExtensionType.pre_shared_key, body: { selected_identity: this.pskIndex } });
-    const random = this.crypto.randomBytes(32);
     this.queueHandshake(2, encode('ServerHello', () => encodeServerHello({
-      legacy_version: 0x0303, random, legacy_session_id_echo: n.ch.legacy_session_id, cipher_suite: n.suite.id, legacy_compression_method: 0, extensions: { items: exts },
+      legacy_version: 0x0303, random, legacy_session_id_echo: n.ch.legacy_session_id, cipher_suite: n.suite.id, legacy_compression_method: 0, extensions: { items: this.shape('server_hello', exts) },
     })));
   }
 
@@ -347,12 +354,12 @@ export class TlsServer extends Connection {
     if (n.alpn !== undefined) exts.push({ extension_type: ExtensionType.application_layer_protocol_negotiation, body: { protocol_name_list: { items: [{ name: new TextEncoder().encode(n.alpn) }] } } });
     if (n.earlyAccepted) exts.push({ extension_type: ExtensionType.early_data, body: {} });
     if (n.peerRecordLimit !== undefined && this.config.recordSizeLimit !== undefined) exts.push({ extension_type: ExtensionType.record_size_limit, body: { record_size_limit: this.config.recordSizeLimit } });
-    this.queueHandshake(8, encode('EncryptedExtensions', () => encodeEncryptedExtensions({ extensions: { items: exts } })));
+    this.queueHandshake(8, encode('EncryptedExtensions', () => encodeEncryptedExtensions({ extensions: { items: this.shape('encrypted_extensions', exts) } })));
   }
 
   private sendCertificateRequest(): void {
     const exts: Extension[] = [{ extension_type: ExtensionType.signature_algorithms, body: { supported_signature_algorithms: { items: [...MODERN_SCHEMES] } } }];
-    this.queueHandshake(13, encode('CertificateRequest', () => encodeCertificateRequest({ certificate_request_context: new Uint8Array(0), extensions: { items: exts } })));
+    this.queueHandshake(13, encode('CertificateRequest', () => encodeCertificateRequest({ certificate_request_context: new Uint8Array(0), extensions: { items: this.shape('certificate_request', exts) } })));
   }
 
   private async sendCertificateVerify(): Promise<void> {
@@ -431,7 +438,7 @@ export class TlsServer extends Connection {
       const maxEarly = this.config.maxEarlyData ?? 0;
       const ticket = await sealTicket(this.crypto, key, { cipherSuite: n.suite.id, createdAt: this.now(), ageAdd, maxEarlyData: maxEarly, alpn: n.alpn ?? '', serverName: n.serverName ?? '', psk });
       const exts: Extension[] = maxEarly > 0 ? [{ extension_type: ExtensionType.early_data, body: { max_early_data_size: maxEarly } }] : [];
-      this.queueHandshake(4, encode('NewSessionTicket', () => encodeNewSessionTicket({ ticket_lifetime: lifetime, ticket_age_add: ageAdd, ticket_nonce: nonce, ticket, extensions: { items: exts } })), { transcript: false });
+      this.queueHandshake(4, encode('NewSessionTicket', () => encodeNewSessionTicket({ ticket_lifetime: lifetime, ticket_age_add: ageAdd, ticket_nonce: nonce, ticket, extensions: { items: this.shape('new_session_ticket', exts) } })), { transcript: false });
     }
   }
 
