@@ -141,8 +141,9 @@ function validate(spec: Obj, src: SpecSource, report: Report): MachineIR | undef
   if (protocol === undefined) report('error', 'meta', "meta.protocol must be a string, e.g. 'tls13'");
   if (role === undefined) report('error', 'meta', "meta.role must be a string, e.g. 'client'");
 
-  const eventSources: Record<string, 'peer' | 'local'> = {};
-  const eventDocs: Record<string, string> = {};
+  // Null-prototype maps: a spec naming an event or guard 'constructor' or '__proto__' must not match Object's members.
+  const eventSources: Record<string, 'peer' | 'local'> = Object.create(null) as Record<string, 'peer' | 'local'>;
+  const eventDocs: Record<string, string> = Object.create(null) as Record<string, string>;
   if (!isObj(meta.events)) report('error', 'meta.events', 'meta.events must map each event name to { "source": "peer" | "local" }');
   else for (const [name, e] of Object.entries(meta.events)) {
     const p = `meta.events.${name}`;
@@ -153,7 +154,7 @@ function validate(spec: Obj, src: SpecSource, report: Report): MachineIR | undef
   }
   const declared = (key: 'guards' | 'actions'): Record<string, string> => {
     const o = meta[key];
-    const out: Record<string, string> = {};
+    const out: Record<string, string> = Object.create(null) as Record<string, string>;
     if (o === undefined) return out;
     if (!isObj(o)) { report('error', `meta.${key}`, `meta.${key} must map each ${key.slice(0, -1)} name to a one-line description`); return out; }
     for (const [n, d] of Object.entries(o)) {

@@ -49,6 +49,37 @@ for (const role of ['client', 'server']) {
   });
 }
 
+test('every RFC 8446 section cited by the specs exists in the RFC text (../shared/rfc/rfc8446.txt)', () => {
+  const rfc = readFileSync(join(root, '..', 'shared', 'rfc', 'rfc8446.txt'), 'utf8');
+  const cited = new Set<string>();
+  for (const role of ['client', 'server']) {
+    const text = readFileSync(join(root, 'specs', 'tls13', 'machines', `${role}.json`), 'utf8');
+    for (const m of text.matchAll(/RFC 8446 §([0-9.]+)/g)) cited.add(m[1]!);
+  }
+  assert.ok(cited.size >= 15, `only ${cited.size} sections cited`);
+  for (const sec of cited) {
+    const heading = new RegExp(`^${sec.replace(/\./g, '\\.')}\\.  +\\S`, 'm');
+    assert.ok(heading.test(rfc), `§${sec} is not a section heading of RFC 8446`);
+  }
+});
+
+test('a spec naming guards, actions or events after Object members (constructor, __proto__) is rejected, not fooled', () => {
+  const spec = `{
+  "id": "x", "initial": "A",
+  "meta": { "protocol": "p", "role": "r", "events": { "Go": { "source": "peer" } }, "guards": {}, "actions": {} },
+  "states": {
+    "A": { "on": { "Go": [ { "guard": "constructor", "target": "B", "actions": ["toString"] }, { "target": "B" } ], "__proto__": { "target": "B" } } },
+    "B": { "type": "final" }
+  }
+}`;
+  const r = loadMachineText(spec, 'proto.json');
+  assert.is(r.ir, undefined);
+  const text = r.problems.map(formatProblem).join('\n');
+  assert.match(text, "guard 'constructor' is not declared");
+  assert.match(text, "action 'toString' is not declared");
+  assert.match(text, "event '__proto__' is not in the event list");
+});
+
 test('client and server share one event list: peer messages, records and local requests', () => {
   const c = loadMachine(root, 'specs/tls13/machines/client.json');
   const s = loadMachine(root, 'specs/tls13/machines/server.json');
