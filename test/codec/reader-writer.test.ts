@@ -42,6 +42,25 @@ test('sub-reader is bounded and the parent skips past it', () => {
   assert.is(r.u1('after'), 0xcc);
 });
 
+test('limit narrows the reader to a window and unlimit rejects unread bytes in it', () => {
+  const r = new Reader(Uint8Array.from([3, 1, 2, 3, 9]), 'T');
+  r.limit(r.u1('len'), 'body');
+  assert.is(r.size, 3);
+  assert.is(r.u2('a'), 0x0102);
+  r.trail.push('body');
+  const e = decodeErr(() => r.unlimit());
+  assert.is(e.code, 'trailing_bytes');
+  assert.is(e.path, 'T.body');
+  assert.is(e.offset, 3);
+  const ok = new Reader(Uint8Array.from([2, 1, 2, 9]), 'T');
+  ok.limit(ok.u1('len'), 'body');
+  ok.u2('a');
+  assert.ok(ok.eof);
+  ok.unlimit();
+  assert.is(ok.u1('after'), 9);
+  assert.is(decodeErr(() => new Reader(Uint8Array.from([5, 1]), 'T').limit(5, 'body')).code, 'truncated');
+});
+
 test('rejects a length larger than the remaining input before allocating', () => {
   const r = new Reader(Uint8Array.from([0xff, 0xff]), 'T');
   const e = decodeErr(() => r.bytes(0xffffffff, 'data'));
