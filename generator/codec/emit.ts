@@ -540,7 +540,11 @@ class Emitter {
     const vis = this.visible(t);
     const sw = t.fields.find((f) => f.type.kind === 'switch' && f.type.discriminant !== undefined);
     const docs = [`${t.id}${t.doc ? `\n${t.doc.trimEnd()}` : ''}`.replace(/\*\//g, '* /')];
-    const prop = (f: Field, type?: string): string => `  /** ${this.propDoc(f).split('\n').join('\n   * ')} */\n  ${f.id}${f.cond ? '?' : ''}: ${type ?? this.fieldTs(f)}${f.cond ? ' | undefined' : ''};`;
+    const prop = (f: Field, type?: string): string => {
+      const doc = this.propDoc(f).split('\n');
+      const comment = doc.length === 1 ? `  /** ${doc[0]} */` : `  /**\n${doc.map((l) => `   * ${l}`.trimEnd()).join('\n')}\n   */`;
+      return `${comment}\n  ${f.id}${f.cond ? '?' : ''}: ${type ?? this.fieldTs(f)}${f.cond ? ' | undefined' : ''};`;
+    };
     if (sw && sw.type.kind === 'switch') {
       const dname = sw.type.discriminant!;
       const d = t.fields.find((f) => f.id === dname)!;
@@ -592,7 +596,14 @@ class Emitter {
 function blankLinesBetweenDeclarations(text: string): string {
   const lines = text.split('\n');
   const out: string[] = [];
-  for (const line of lines) {
+  // ts-morph indents a multi-line initializer or union one level too deep: bring those blocks back
+  let dedent: 'const' | 'type' | undefined;
+  for (let line of lines) {
+    if (dedent !== undefined && line.startsWith('  ')) {
+      line = line.slice(2);
+      if ((dedent === 'const' && line === '} as const;') || (dedent === 'type' && line === '    };')) dedent = undefined;
+    } else if (/^export const \w+ = \{$/.test(line)) dedent = 'const';
+    else if (/^export type \w+ = $/.test(line)) { dedent = 'type'; line = line.trimEnd(); }
     const prev = out[out.length - 1];
     const topLevel = /^(\/\*\*|export |const |function |type |interface )/.test(line);
     const afterDoc = prev !== undefined && (/^ \*\/$/.test(prev) || /^\/\*\*.*\*\/$/.test(prev));

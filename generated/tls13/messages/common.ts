@@ -6,16 +6,16 @@ import { Reader, Writer } from '../../../runtime/codec/index.ts';
  * Open enum: the named values below, or any other number (unknown values round-trip).
  */
 export const ContentType = {
-    invalid: 0,
-    change_cipher_spec: 0x14,
-    alert: 0x15,
-    handshake: 0x16,
-    application_data: 0x17,
-    heartbeat: 0x18,
-    tls12_cid: 0x19,
-    ack: 0x1a,
-    return_routability_check: 0x1b,
-  } as const;
+  invalid: 0,
+  change_cipher_spec: 0x14,
+  alert: 0x15,
+  handshake: 0x16,
+  application_data: 0x17,
+  heartbeat: 0x18,
+  tls12_cid: 0x19,
+  ack: 0x1a,
+  return_routability_check: 0x1b,
+} as const;
 
 /** A content_type value. Open: every other number is allowed too. */
 export type ContentType = (typeof ContentType)[keyof typeof ContentType] | (number & {});
@@ -25,9 +25,9 @@ export type ContentType = (typeof ContentType)[keyof typeof ContentType] | (numb
  * Open enum: the named values below, or any other number (unknown values round-trip).
  */
 export const AlertLevel = {
-    warning: 1,
-    fatal: 2,
-  } as const;
+  warning: 1,
+  fatal: 2,
+} as const;
 
 /** A alert_level value. Open: every other number is allowed too. */
 export type AlertLevel = (typeof AlertLevel)[keyof typeof AlertLevel] | (number & {});
@@ -37,44 +37,44 @@ export type AlertLevel = (typeof AlertLevel)[keyof typeof AlertLevel] | (number 
  * Open enum: the named values below, or any other number (unknown values round-trip).
  */
 export const AlertDescription = {
-    close_notify: 0,
-    unexpected_message: 0x0a,
-    bad_record_mac: 0x14,
-    decryption_failed_reserved: 0x15,
-    record_overflow: 0x16,
-    decompression_failure_reserved: 0x1e,
-    handshake_failure: 0x28,
-    no_certificate_reserved: 0x29,
-    bad_certificate: 0x2a,
-    unsupported_certificate: 0x2b,
-    certificate_revoked: 0x2c,
-    certificate_expired: 0x2d,
-    certificate_unknown: 0x2e,
-    illegal_parameter: 0x2f,
-    unknown_ca: 0x30,
-    access_denied: 0x31,
-    decode_error: 0x32,
-    decrypt_error: 0x33,
-    too_many_cids_requested: 0x34,
-    export_restriction_reserved: 0x3c,
-    protocol_version: 0x46,
-    insufficient_security: 0x47,
-    internal_error: 0x50,
-    inappropriate_fallback: 0x56,
-    user_canceled: 0x5a,
-    no_renegotiation_reserved: 0x64,
-    missing_extension: 0x6d,
-    unsupported_extension: 0x6e,
-    certificate_unobtainable_reserved: 0x6f,
-    unrecognized_name: 0x70,
-    bad_certificate_status_response: 0x71,
-    bad_certificate_hash_value_reserved: 0x72,
-    unknown_psk_identity: 0x73,
-    certificate_required: 0x74,
-    general_error: 0x75,
-    no_application_protocol: 0x78,
-    ech_required: 0x79,
-  } as const;
+  close_notify: 0,
+  unexpected_message: 0x0a,
+  bad_record_mac: 0x14,
+  decryption_failed_reserved: 0x15,
+  record_overflow: 0x16,
+  decompression_failure_reserved: 0x1e,
+  handshake_failure: 0x28,
+  no_certificate_reserved: 0x29,
+  bad_certificate: 0x2a,
+  unsupported_certificate: 0x2b,
+  certificate_revoked: 0x2c,
+  certificate_expired: 0x2d,
+  certificate_unknown: 0x2e,
+  illegal_parameter: 0x2f,
+  unknown_ca: 0x30,
+  access_denied: 0x31,
+  decode_error: 0x32,
+  decrypt_error: 0x33,
+  too_many_cids_requested: 0x34,
+  export_restriction_reserved: 0x3c,
+  protocol_version: 0x46,
+  insufficient_security: 0x47,
+  internal_error: 0x50,
+  inappropriate_fallback: 0x56,
+  user_canceled: 0x5a,
+  no_renegotiation_reserved: 0x64,
+  missing_extension: 0x6d,
+  unsupported_extension: 0x6e,
+  certificate_unobtainable_reserved: 0x6f,
+  unrecognized_name: 0x70,
+  bad_certificate_status_response: 0x71,
+  bad_certificate_hash_value_reserved: 0x72,
+  unknown_psk_identity: 0x73,
+  certificate_required: 0x74,
+  general_error: 0x75,
+  no_application_protocol: 0x78,
+  ech_required: 0x79,
+} as const;
 
 /** A alert_description value. Open: every other number is allowed too. */
 export type AlertDescription = (typeof AlertDescription)[keyof typeof AlertDescription] | (number & {});
@@ -84,32 +84,32 @@ export type AlertDescription = (typeof AlertDescription)[keyof typeof AlertDescr
  * Open enum: the named values below, or any other number (unknown values round-trip).
  */
 export const HandshakeType = {
-    hello_request_reserved: 0,
-    client_hello: 1,
-    server_hello: 2,
-    hello_verify_request_reserved: 3,
-    new_session_ticket: 4,
-    end_of_early_data: 5,
-    hello_retry_request: 6,
-    encrypted_extensions: 8,
-    request_connection_id: 9,
-    new_connection_id: 0x0a,
-    certificate: 0x0b,
-    server_key_exchange_reserved: 0x0c,
-    certificate_request: 0x0d,
-    server_hello_done_reserved: 0x0e,
-    certificate_verify: 0x0f,
-    client_key_exchange_reserved: 0x10,
-    client_certificate_request: 0x11,
-    finished: 0x14,
-    certificate_url_reserved: 0x15,
-    certificate_status_reserved: 0x16,
-    supplemental_data_reserved: 0x17,
-    key_update: 0x18,
-    compressed_certificate: 0x19,
-    ekt_key: 0x1a,
-    message_hash: 0xfe,
-  } as const;
+  hello_request_reserved: 0,
+  client_hello: 1,
+  server_hello: 2,
+  hello_verify_request_reserved: 3,
+  new_session_ticket: 4,
+  end_of_early_data: 5,
+  hello_retry_request: 6,
+  encrypted_extensions: 8,
+  request_connection_id: 9,
+  new_connection_id: 0x0a,
+  certificate: 0x0b,
+  server_key_exchange_reserved: 0x0c,
+  certificate_request: 0x0d,
+  server_hello_done_reserved: 0x0e,
+  certificate_verify: 0x0f,
+  client_key_exchange_reserved: 0x10,
+  client_certificate_request: 0x11,
+  finished: 0x14,
+  certificate_url_reserved: 0x15,
+  certificate_status_reserved: 0x16,
+  supplemental_data_reserved: 0x17,
+  key_update: 0x18,
+  compressed_certificate: 0x19,
+  ekt_key: 0x1a,
+  message_hash: 0xfe,
+} as const;
 
 /** A handshake_type value. Open: every other number is allowed too. */
 export type HandshakeType = (typeof HandshakeType)[keyof typeof HandshakeType] | (number & {});
@@ -119,70 +119,70 @@ export type HandshakeType = (typeof HandshakeType)[keyof typeof HandshakeType] |
  * Open enum: the named values below, or any other number (unknown values round-trip).
  */
 export const ExtensionType = {
-    server_name: 0,
-    max_fragment_length: 1,
-    client_certificate_url: 2,
-    trusted_ca_keys: 3,
-    truncated_hmac: 4,
-    status_request: 5,
-    user_mapping: 6,
-    client_authz: 7,
-    server_authz: 8,
-    cert_type: 9,
-    supported_groups: 0x0a,
-    ec_point_formats: 0x0b,
-    srp: 0x0c,
-    signature_algorithms: 0x0d,
-    use_srtp: 0x0e,
-    heartbeat: 0x0f,
-    application_layer_protocol_negotiation: 0x10,
-    status_request_v2: 0x11,
-    signed_certificate_timestamp: 0x12,
-    client_certificate_type: 0x13,
-    server_certificate_type: 0x14,
-    padding: 0x15,
-    encrypt_then_mac: 0x16,
-    extended_master_secret: 0x17,
-    token_binding: 0x18,
-    cached_info: 0x19,
-    tls_lts: 0x1a,
-    compress_certificate: 0x1b,
-    record_size_limit: 0x1c,
-    pwd_protect: 0x1d,
-    pwd_clear: 0x1e,
-    password_salt: 0x1f,
-    ticket_pinning: 0x20,
-    tls_cert_with_extern_psk: 0x21,
-    delegated_credential: 0x22,
-    session_ticket: 0x23,
-    tlmsp: 0x24,
-    tlmsp_proxying: 0x25,
-    tlmsp_delegate: 0x26,
-    supported_ekt_ciphers: 0x27,
-    pre_shared_key: 0x29,
-    early_data: 0x2a,
-    supported_versions: 0x2b,
-    cookie: 0x2c,
-    psk_key_exchange_modes: 0x2d,
-    certificate_authorities: 0x2f,
-    oid_filters: 0x30,
-    post_handshake_auth: 0x31,
-    signature_algorithms_cert: 0x32,
-    key_share: 0x33,
-    transparency_info: 0x34,
-    connection_id_deprecated: 0x35,
-    connection_id: 0x36,
-    external_id_hash: 0x37,
-    external_session_id: 0x38,
-    quic_transport_parameters: 0x39,
-    ticket_request: 0x3a,
-    dnssec_chain: 0x3b,
-    sequence_number_encryption_algorithms: 0x3c,
-    rrc: 0x3d,
-    ech_outer_extensions: 0xfd00,
-    encrypted_client_hello: 0xfe0d,
-    renegotiation_info: 0xff01,
-  } as const;
+  server_name: 0,
+  max_fragment_length: 1,
+  client_certificate_url: 2,
+  trusted_ca_keys: 3,
+  truncated_hmac: 4,
+  status_request: 5,
+  user_mapping: 6,
+  client_authz: 7,
+  server_authz: 8,
+  cert_type: 9,
+  supported_groups: 0x0a,
+  ec_point_formats: 0x0b,
+  srp: 0x0c,
+  signature_algorithms: 0x0d,
+  use_srtp: 0x0e,
+  heartbeat: 0x0f,
+  application_layer_protocol_negotiation: 0x10,
+  status_request_v2: 0x11,
+  signed_certificate_timestamp: 0x12,
+  client_certificate_type: 0x13,
+  server_certificate_type: 0x14,
+  padding: 0x15,
+  encrypt_then_mac: 0x16,
+  extended_master_secret: 0x17,
+  token_binding: 0x18,
+  cached_info: 0x19,
+  tls_lts: 0x1a,
+  compress_certificate: 0x1b,
+  record_size_limit: 0x1c,
+  pwd_protect: 0x1d,
+  pwd_clear: 0x1e,
+  password_salt: 0x1f,
+  ticket_pinning: 0x20,
+  tls_cert_with_extern_psk: 0x21,
+  delegated_credential: 0x22,
+  session_ticket: 0x23,
+  tlmsp: 0x24,
+  tlmsp_proxying: 0x25,
+  tlmsp_delegate: 0x26,
+  supported_ekt_ciphers: 0x27,
+  pre_shared_key: 0x29,
+  early_data: 0x2a,
+  supported_versions: 0x2b,
+  cookie: 0x2c,
+  psk_key_exchange_modes: 0x2d,
+  certificate_authorities: 0x2f,
+  oid_filters: 0x30,
+  post_handshake_auth: 0x31,
+  signature_algorithms_cert: 0x32,
+  key_share: 0x33,
+  transparency_info: 0x34,
+  connection_id_deprecated: 0x35,
+  connection_id: 0x36,
+  external_id_hash: 0x37,
+  external_session_id: 0x38,
+  quic_transport_parameters: 0x39,
+  ticket_request: 0x3a,
+  dnssec_chain: 0x3b,
+  sequence_number_encryption_algorithms: 0x3c,
+  rrc: 0x3d,
+  ech_outer_extensions: 0xfd00,
+  encrypted_client_hello: 0xfe0d,
+  renegotiation_info: 0xff01,
+} as const;
 
 /** A extension_type value. Open: every other number is allowed too. */
 export type ExtensionType = (typeof ExtensionType)[keyof typeof ExtensionType] | (number & {});
@@ -192,48 +192,48 @@ export type ExtensionType = (typeof ExtensionType)[keyof typeof ExtensionType] |
  * Open enum: the named values below, or any other number (unknown values round-trip).
  */
 export const NamedGroup = {
-    sect163k1: 1,
-    sect163r1: 2,
-    sect163r2: 3,
-    sect193r1: 4,
-    sect193r2: 5,
-    sect233k1: 6,
-    sect233r1: 7,
-    sect239k1: 8,
-    sect283k1: 9,
-    sect283r1: 0x0a,
-    sect409k1: 0x0b,
-    sect409r1: 0x0c,
-    sect571k1: 0x0d,
-    sect571r1: 0x0e,
-    secp160k1: 0x0f,
-    secp160r1: 0x10,
-    secp160r2: 0x11,
-    secp192k1: 0x12,
-    secp192r1: 0x13,
-    secp224k1: 0x14,
-    secp224r1: 0x15,
-    secp256k1: 0x16,
-    secp256r1: 0x17,
-    secp384r1: 0x18,
-    secp521r1: 0x19,
-    brainpoolp256r1: 0x1a,
-    brainpoolp384r1: 0x1b,
-    brainpoolp512r1: 0x1c,
-    x25519: 0x1d,
-    x448: 0x1e,
-    brainpoolp256r1tls13: 0x1f,
-    brainpoolp384r1tls13: 0x20,
-    brainpoolp512r1tls13: 0x21,
-    ffdhe2048: 0x0100,
-    ffdhe3072: 0x0101,
-    ffdhe4096: 0x0102,
-    ffdhe6144: 0x0103,
-    ffdhe8192: 0x0104,
-    secp256r1mlkem768: 0x11eb,
-    x25519mlkem768: 0x11ec,
-    secp384r1mlkem1024: 0x11ed,
-  } as const;
+  sect163k1: 1,
+  sect163r1: 2,
+  sect163r2: 3,
+  sect193r1: 4,
+  sect193r2: 5,
+  sect233k1: 6,
+  sect233r1: 7,
+  sect239k1: 8,
+  sect283k1: 9,
+  sect283r1: 0x0a,
+  sect409k1: 0x0b,
+  sect409r1: 0x0c,
+  sect571k1: 0x0d,
+  sect571r1: 0x0e,
+  secp160k1: 0x0f,
+  secp160r1: 0x10,
+  secp160r2: 0x11,
+  secp192k1: 0x12,
+  secp192r1: 0x13,
+  secp224k1: 0x14,
+  secp224r1: 0x15,
+  secp256k1: 0x16,
+  secp256r1: 0x17,
+  secp384r1: 0x18,
+  secp521r1: 0x19,
+  brainpoolp256r1: 0x1a,
+  brainpoolp384r1: 0x1b,
+  brainpoolp512r1: 0x1c,
+  x25519: 0x1d,
+  x448: 0x1e,
+  brainpoolp256r1tls13: 0x1f,
+  brainpoolp384r1tls13: 0x20,
+  brainpoolp512r1tls13: 0x21,
+  ffdhe2048: 0x0100,
+  ffdhe3072: 0x0101,
+  ffdhe4096: 0x0102,
+  ffdhe6144: 0x0103,
+  ffdhe8192: 0x0104,
+  secp256r1mlkem768: 0x11eb,
+  x25519mlkem768: 0x11ec,
+  secp384r1mlkem1024: 0x11ed,
+} as const;
 
 /** A named_group value. Open: every other number is allowed too. */
 export type NamedGroup = (typeof NamedGroup)[keyof typeof NamedGroup] | (number & {});
@@ -243,29 +243,29 @@ export type NamedGroup = (typeof NamedGroup)[keyof typeof NamedGroup] | (number 
  * Open enum: the named values below, or any other number (unknown values round-trip).
  */
 export const SignatureScheme = {
-    rsa_pkcs1_sha1: 0x0201,
-    ecdsa_sha1: 0x0203,
-    rsa_pkcs1_sha256: 0x0401,
-    ecdsa_secp256r1_sha256: 0x0403,
-    rsa_pkcs1_sha384: 0x0501,
-    ecdsa_secp384r1_sha384: 0x0503,
-    rsa_pkcs1_sha512: 0x0601,
-    ecdsa_secp521r1_sha512: 0x0603,
-    rsa_pss_rsae_sha256: 0x0804,
-    rsa_pss_rsae_sha384: 0x0805,
-    rsa_pss_rsae_sha512: 0x0806,
-    ed25519: 0x0807,
-    ed448: 0x0808,
-    rsa_pss_pss_sha256: 0x0809,
-    rsa_pss_pss_sha384: 0x080a,
-    rsa_pss_pss_sha512: 0x080b,
-    ecdsa_brainpoolp256r1tls13_sha256: 0x081a,
-    ecdsa_brainpoolp384r1tls13_sha384: 0x081b,
-    ecdsa_brainpoolp512r1tls13_sha512: 0x081c,
-    mldsa44: 0x0904,
-    mldsa65: 0x0905,
-    mldsa87: 0x0906,
-  } as const;
+  rsa_pkcs1_sha1: 0x0201,
+  ecdsa_sha1: 0x0203,
+  rsa_pkcs1_sha256: 0x0401,
+  ecdsa_secp256r1_sha256: 0x0403,
+  rsa_pkcs1_sha384: 0x0501,
+  ecdsa_secp384r1_sha384: 0x0503,
+  rsa_pkcs1_sha512: 0x0601,
+  ecdsa_secp521r1_sha512: 0x0603,
+  rsa_pss_rsae_sha256: 0x0804,
+  rsa_pss_rsae_sha384: 0x0805,
+  rsa_pss_rsae_sha512: 0x0806,
+  ed25519: 0x0807,
+  ed448: 0x0808,
+  rsa_pss_pss_sha256: 0x0809,
+  rsa_pss_pss_sha384: 0x080a,
+  rsa_pss_pss_sha512: 0x080b,
+  ecdsa_brainpoolp256r1tls13_sha256: 0x081a,
+  ecdsa_brainpoolp384r1tls13_sha384: 0x081b,
+  ecdsa_brainpoolp512r1tls13_sha512: 0x081c,
+  mldsa44: 0x0904,
+  mldsa65: 0x0905,
+  mldsa87: 0x0906,
+} as const;
 
 /** A signature_scheme value. Open: every other number is allowed too. */
 export type SignatureScheme = (typeof SignatureScheme)[keyof typeof SignatureScheme] | (number & {});
@@ -275,14 +275,14 @@ export type SignatureScheme = (typeof SignatureScheme)[keyof typeof SignatureSch
  * Open enum: the named values below, or any other number (unknown values round-trip).
  */
 export const CipherSuite = {
-    tls_empty_renegotiation_info_scsv: 0xff,
-    tls_aes_128_gcm_sha256: 0x1301,
-    tls_aes_256_gcm_sha384: 0x1302,
-    tls_chacha20_poly1305_sha256: 0x1303,
-    tls_aes_128_ccm_sha256: 0x1304,
-    tls_aes_128_ccm_8_sha256: 0x1305,
-    tls_fallback_scsv: 0x5600,
-  } as const;
+  tls_empty_renegotiation_info_scsv: 0xff,
+  tls_aes_128_gcm_sha256: 0x1301,
+  tls_aes_256_gcm_sha384: 0x1302,
+  tls_chacha20_poly1305_sha256: 0x1303,
+  tls_aes_128_ccm_sha256: 0x1304,
+  tls_aes_128_ccm_8_sha256: 0x1305,
+  tls_fallback_scsv: 0x5600,
+} as const;
 
 /** A cipher_suite value. Open: every other number is allowed too. */
 export type CipherSuite = (typeof CipherSuite)[keyof typeof CipherSuite] | (number & {});
@@ -292,9 +292,9 @@ export type CipherSuite = (typeof CipherSuite)[keyof typeof CipherSuite] | (numb
  * Open enum: the named values below, or any other number (unknown values round-trip).
  */
 export const PskKeyExchangeMode = {
-    psk_ke: 0,
-    psk_dhe_ke: 1,
-  } as const;
+  psk_ke: 0,
+  psk_dhe_ke: 1,
+} as const;
 
 /** A psk_key_exchange_mode value. Open: every other number is allowed too. */
 export type PskKeyExchangeMode = (typeof PskKeyExchangeMode)[keyof typeof PskKeyExchangeMode] | (number & {});
@@ -304,9 +304,9 @@ export type PskKeyExchangeMode = (typeof PskKeyExchangeMode)[keyof typeof PskKey
  * Open enum: the named values below, or any other number (unknown values round-trip).
  */
 export const KeyUpdateRequest = {
-    update_not_requested: 0,
-    update_requested: 1,
-  } as const;
+  update_not_requested: 0,
+  update_requested: 1,
+} as const;
 
 /** A key_update_request value. Open: every other number is allowed too. */
 export type KeyUpdateRequest = (typeof KeyUpdateRequest)[keyof typeof KeyUpdateRequest] | (number & {});
@@ -316,11 +316,11 @@ export type KeyUpdateRequest = (typeof KeyUpdateRequest)[keyof typeof KeyUpdateR
  * Open enum: the named values below, or any other number (unknown values round-trip).
  */
 export const CertificateType = {
-    x509: 0,
-    openpgp_reserved: 1,
-    raw_public_key: 2,
-    ieee_1609_dot2: 3,
-  } as const;
+  x509: 0,
+  openpgp_reserved: 1,
+  raw_public_key: 2,
+  ieee_1609_dot2: 3,
+} as const;
 
 /** A certificate_type value. Open: every other number is allowed too. */
 export type CertificateType = (typeof CertificateType)[keyof typeof CertificateType] | (number & {});
@@ -330,9 +330,9 @@ export type CertificateType = (typeof CertificateType)[keyof typeof CertificateT
  * Open enum: the named values below, or any other number (unknown values round-trip).
  */
 export const CertificateStatusType = {
-    ocsp: 1,
-    ocsp_multi_reserved: 2,
-  } as const;
+  ocsp: 1,
+  ocsp_multi_reserved: 2,
+} as const;
 
 /** A certificate_status_type value. Open: every other number is allowed too. */
 export type CertificateStatusType = (typeof CertificateStatusType)[keyof typeof CertificateStatusType] | (number & {});
@@ -342,8 +342,8 @@ export type CertificateStatusType = (typeof CertificateStatusType)[keyof typeof 
  * Open enum: the named values below, or any other number (unknown values round-trip).
  */
 export const ServerNameType = {
-    host_name: 0,
-  } as const;
+  host_name: 0,
+} as const;
 
 /** A server_name_type value. Open: every other number is allowed too. */
 export type ServerNameType = (typeof ServerNameType)[keyof typeof ServerNameType] | (number & {});

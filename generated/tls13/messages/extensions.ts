@@ -71,115 +71,115 @@ export function writeExtensions(w: Writer, v: Extensions, msg_type: HandshakeTyp
  * struct { ExtensionType extension_type; opaque extension_data<0..2^16-1>; } Extension;   (RFC 8446 §4.2)
  * A union on `extension_type`; the last member keeps any other value.
  */
-export type Extension = 
-    | {
-        /** u2 extension_type */
-        extension_type: typeof ExtensionType.server_name;
-        /** switch-on extension_type, size extension_data_length body */
-        body: ServerName;
-      }
-    | {
-        /** u2 extension_type */
-        extension_type: typeof ExtensionType.status_request;
-        /** switch-on extension_type, size extension_data_length body */
-        body: StatusRequest;
-      }
-    | {
-        /** u2 extension_type */
-        extension_type: typeof ExtensionType.supported_groups;
-        /** switch-on extension_type, size extension_data_length body */
-        body: SupportedGroups;
-      }
-    | {
-        /** u2 extension_type */
-        extension_type: typeof ExtensionType.signature_algorithms;
-        /** switch-on extension_type, size extension_data_length body */
-        body: SignatureAlgorithms;
-      }
-    | {
-        /** u2 extension_type */
-        extension_type: typeof ExtensionType.signature_algorithms_cert;
-        /** switch-on extension_type, size extension_data_length body */
-        body: SignatureAlgorithms;
-      }
-    | {
-        /** u2 extension_type */
-        extension_type: typeof ExtensionType.application_layer_protocol_negotiation;
-        /** switch-on extension_type, size extension_data_length body */
-        body: ApplicationLayerProtocolNegotiation;
-      }
-    | {
-        /** u2 extension_type */
-        extension_type: typeof ExtensionType.padding;
-        /** switch-on extension_type, size extension_data_length body */
-        body: Padding;
-      }
-    | {
-        /** u2 extension_type */
-        extension_type: typeof ExtensionType.record_size_limit;
-        /** switch-on extension_type, size extension_data_length body */
-        body: RecordSizeLimit;
-      }
-    | {
-        /** u2 extension_type */
-        extension_type: typeof ExtensionType.pre_shared_key;
-        /** switch-on extension_type, size extension_data_length body */
-        body: PreSharedKey;
-      }
-    | {
-        /** u2 extension_type */
-        extension_type: typeof ExtensionType.early_data;
-        /** switch-on extension_type, size extension_data_length body */
-        body: EarlyDataIndication;
-      }
-    | {
-        /** u2 extension_type */
-        extension_type: typeof ExtensionType.supported_versions;
-        /** switch-on extension_type, size extension_data_length body */
-        body: SupportedVersions;
-      }
-    | {
-        /** u2 extension_type */
-        extension_type: typeof ExtensionType.cookie;
-        /** switch-on extension_type, size extension_data_length body */
-        body: Cookie;
-      }
-    | {
-        /** u2 extension_type */
-        extension_type: typeof ExtensionType.psk_key_exchange_modes;
-        /** switch-on extension_type, size extension_data_length body */
-        body: PskKeyExchangeModes;
-      }
-    | {
-        /** u2 extension_type */
-        extension_type: typeof ExtensionType.certificate_authorities;
-        /** switch-on extension_type, size extension_data_length body */
-        body: CertificateAuthorities;
-      }
-    | {
-        /** u2 extension_type */
-        extension_type: typeof ExtensionType.post_handshake_auth;
-        /** switch-on extension_type, size extension_data_length body */
-        body: PostHandshakeAuth;
-      }
-    | {
-        /** u2 extension_type */
-        extension_type: typeof ExtensionType.key_share;
-        /** switch-on extension_type, size extension_data_length body */
-        body: KeyShare;
-      }
-    | {
-        /** u2 extension_type */
-        extension_type: typeof ExtensionType.renegotiation_info;
-        /** switch-on extension_type, size extension_data_length body */
-        body: RenegotiationInfo;
-      }
-    | {
-        /** u2 extension_type */
-        extension_type: ExtensionType;
-        /** switch-on extension_type, size extension_data_length body */
-        body: Uint8Array;
-      };
+export type Extension =
+  | {
+      /** u2 extension_type */
+      extension_type: typeof ExtensionType.server_name;
+      /** switch-on extension_type, size extension_data_length body */
+      body: ServerName;
+    }
+  | {
+      /** u2 extension_type */
+      extension_type: typeof ExtensionType.status_request;
+      /** switch-on extension_type, size extension_data_length body */
+      body: StatusRequest;
+    }
+  | {
+      /** u2 extension_type */
+      extension_type: typeof ExtensionType.supported_groups;
+      /** switch-on extension_type, size extension_data_length body */
+      body: SupportedGroups;
+    }
+  | {
+      /** u2 extension_type */
+      extension_type: typeof ExtensionType.signature_algorithms;
+      /** switch-on extension_type, size extension_data_length body */
+      body: SignatureAlgorithms;
+    }
+  | {
+      /** u2 extension_type */
+      extension_type: typeof ExtensionType.signature_algorithms_cert;
+      /** switch-on extension_type, size extension_data_length body */
+      body: SignatureAlgorithms;
+    }
+  | {
+      /** u2 extension_type */
+      extension_type: typeof ExtensionType.application_layer_protocol_negotiation;
+      /** switch-on extension_type, size extension_data_length body */
+      body: ApplicationLayerProtocolNegotiation;
+    }
+  | {
+      /** u2 extension_type */
+      extension_type: typeof ExtensionType.padding;
+      /** switch-on extension_type, size extension_data_length body */
+      body: Padding;
+    }
+  | {
+      /** u2 extension_type */
+      extension_type: typeof ExtensionType.record_size_limit;
+      /** switch-on extension_type, size extension_data_length body */
+      body: RecordSizeLimit;
+    }
+  | {
+      /** u2 extension_type */
+      extension_type: typeof ExtensionType.pre_shared_key;
+      /** switch-on extension_type, size extension_data_length body */
+      body: PreSharedKey;
+    }
+  | {
+      /** u2 extension_type */
+      extension_type: typeof ExtensionType.early_data;
+      /** switch-on extension_type, size extension_data_length body */
+      body: EarlyDataIndication;
+    }
+  | {
+      /** u2 extension_type */
+      extension_type: typeof ExtensionType.supported_versions;
+      /** switch-on extension_type, size extension_data_length body */
+      body: SupportedVersions;
+    }
+  | {
+      /** u2 extension_type */
+      extension_type: typeof ExtensionType.cookie;
+      /** switch-on extension_type, size extension_data_length body */
+      body: Cookie;
+    }
+  | {
+      /** u2 extension_type */
+      extension_type: typeof ExtensionType.psk_key_exchange_modes;
+      /** switch-on extension_type, size extension_data_length body */
+      body: PskKeyExchangeModes;
+    }
+  | {
+      /** u2 extension_type */
+      extension_type: typeof ExtensionType.certificate_authorities;
+      /** switch-on extension_type, size extension_data_length body */
+      body: CertificateAuthorities;
+    }
+  | {
+      /** u2 extension_type */
+      extension_type: typeof ExtensionType.post_handshake_auth;
+      /** switch-on extension_type, size extension_data_length body */
+      body: PostHandshakeAuth;
+    }
+  | {
+      /** u2 extension_type */
+      extension_type: typeof ExtensionType.key_share;
+      /** switch-on extension_type, size extension_data_length body */
+      body: KeyShare;
+    }
+  | {
+      /** u2 extension_type */
+      extension_type: typeof ExtensionType.renegotiation_info;
+      /** switch-on extension_type, size extension_data_length body */
+      body: RenegotiationInfo;
+    }
+  | {
+      /** u2 extension_type */
+      extension_type: ExtensionType;
+      /** switch-on extension_type, size extension_data_length body */
+      body: Uint8Array;
+    };
 
 /** Decodes a whole Extension: trailing bytes are a DecodeError (decode_error). */
 export function decodeExtension(bytes: Uint8Array, msg_type: HandshakeType): Extension {

@@ -10,79 +10,79 @@ import { Extensions, readExtensions, writeExtensions } from './extensions.ts';
  * below are the messages themselves. A msg_type without a case here keeps its body as raw bytes.
  * A union on `msg_type`; the last member keeps any other value.
  */
-export type Handshake = 
-    | {
-        /** u1 msg_type */
-        msg_type: typeof HandshakeType.client_hello;
-        /** switch-on msg_type, size length body */
-        body: ClientHello;
-      }
-    | {
-        /** u1 msg_type */
-        msg_type: typeof HandshakeType.server_hello;
-        /** switch-on msg_type, size length body */
-        body: ServerHello;
-      }
-    | {
-        /** u1 msg_type */
-        msg_type: typeof HandshakeType.end_of_early_data;
-        /** switch-on msg_type, size length body */
-        body: EndOfEarlyData;
-      }
-    | {
-        /** u1 msg_type */
-        msg_type: typeof HandshakeType.encrypted_extensions;
-        /** switch-on msg_type, size length body */
-        body: EncryptedExtensions;
-      }
-    | {
-        /** u1 msg_type */
-        msg_type: typeof HandshakeType.certificate_request;
-        /** switch-on msg_type, size length body */
-        body: CertificateRequest;
-      }
-    | {
-        /** u1 msg_type */
-        msg_type: typeof HandshakeType.certificate;
-        /** switch-on msg_type, size length body */
-        body: Certificate;
-      }
-    | {
-        /** u1 msg_type */
-        msg_type: typeof HandshakeType.certificate_verify;
-        /** switch-on msg_type, size length body */
-        body: CertificateVerify;
-      }
-    | {
-        /** u1 msg_type */
-        msg_type: typeof HandshakeType.finished;
-        /** switch-on msg_type, size length body */
-        body: Finished;
-      }
-    | {
-        /** u1 msg_type */
-        msg_type: typeof HandshakeType.new_session_ticket;
-        /** switch-on msg_type, size length body */
-        body: NewSessionTicket;
-      }
-    | {
-        /** u1 msg_type */
-        msg_type: typeof HandshakeType.key_update;
-        /** switch-on msg_type, size length body */
-        body: KeyUpdate;
-      }
-    | {
-        /** u1 msg_type */
-        msg_type: typeof HandshakeType.message_hash;
-        /** switch-on msg_type, size length body */
-        body: MessageHash;
-      }
-    | {
-        /** u1 msg_type */
-        msg_type: HandshakeType;
-        /** switch-on msg_type, size length body */
-        body: Uint8Array;
-      };
+export type Handshake =
+  | {
+      /** u1 msg_type */
+      msg_type: typeof HandshakeType.client_hello;
+      /** switch-on msg_type, size length body */
+      body: ClientHello;
+    }
+  | {
+      /** u1 msg_type */
+      msg_type: typeof HandshakeType.server_hello;
+      /** switch-on msg_type, size length body */
+      body: ServerHello;
+    }
+  | {
+      /** u1 msg_type */
+      msg_type: typeof HandshakeType.end_of_early_data;
+      /** switch-on msg_type, size length body */
+      body: EndOfEarlyData;
+    }
+  | {
+      /** u1 msg_type */
+      msg_type: typeof HandshakeType.encrypted_extensions;
+      /** switch-on msg_type, size length body */
+      body: EncryptedExtensions;
+    }
+  | {
+      /** u1 msg_type */
+      msg_type: typeof HandshakeType.certificate_request;
+      /** switch-on msg_type, size length body */
+      body: CertificateRequest;
+    }
+  | {
+      /** u1 msg_type */
+      msg_type: typeof HandshakeType.certificate;
+      /** switch-on msg_type, size length body */
+      body: Certificate;
+    }
+  | {
+      /** u1 msg_type */
+      msg_type: typeof HandshakeType.certificate_verify;
+      /** switch-on msg_type, size length body */
+      body: CertificateVerify;
+    }
+  | {
+      /** u1 msg_type */
+      msg_type: typeof HandshakeType.finished;
+      /** switch-on msg_type, size length body */
+      body: Finished;
+    }
+  | {
+      /** u1 msg_type */
+      msg_type: typeof HandshakeType.new_session_ticket;
+      /** switch-on msg_type, size length body */
+      body: NewSessionTicket;
+    }
+  | {
+      /** u1 msg_type */
+      msg_type: typeof HandshakeType.key_update;
+      /** switch-on msg_type, size length body */
+      body: KeyUpdate;
+    }
+  | {
+      /** u1 msg_type */
+      msg_type: typeof HandshakeType.message_hash;
+      /** switch-on msg_type, size length body */
+      body: MessageHash;
+    }
+  | {
+      /** u1 msg_type */
+      msg_type: HandshakeType;
+      /** switch-on msg_type, size length body */
+      body: Uint8Array;
+    };
 
 /** Decodes a whole Handshake: trailing bytes are a DecodeError (decode_error). */
 export function decodeHandshake(bytes: Uint8Array): Handshake {

@@ -71,37 +71,43 @@ export function writeRecord(w: Writer, v: Record): void {
  * A handshake fragment stays opaque: handshake messages may be split across, or coalesced into, records.
  * A union on `type`; the last member keeps any other value.
  */
-export type TlsPlaintext = 
-    | {
-        /** u1 type */
-        type: typeof ContentType.alert;
-        /** u2 legacy_record_version
-         * 0x0303, or 0x0301 in an initial ClientHello; "MUST be ignored for all purposes" (RFC 8446 §5.1),
-         * so it is not validated. */
-        legacy_record_version: number;
-        /** switch-on type, size length fragment */
-        fragment: Alert;
-      }
-    | {
-        /** u1 type */
-        type: typeof ContentType.change_cipher_spec;
-        /** u2 legacy_record_version
-         * 0x0303, or 0x0301 in an initial ClientHello; "MUST be ignored for all purposes" (RFC 8446 §5.1),
-         * so it is not validated. */
-        legacy_record_version: number;
-        /** switch-on type, size length fragment */
-        fragment: ChangeCipherSpec;
-      }
-    | {
-        /** u1 type */
-        type: ContentType;
-        /** u2 legacy_record_version
-         * 0x0303, or 0x0301 in an initial ClientHello; "MUST be ignored for all purposes" (RFC 8446 §5.1),
-         * so it is not validated. */
-        legacy_record_version: number;
-        /** switch-on type, size length fragment */
-        fragment: Uint8Array;
-      };
+export type TlsPlaintext =
+  | {
+      /** u1 type */
+      type: typeof ContentType.alert;
+      /**
+       * u2 legacy_record_version
+       * 0x0303, or 0x0301 in an initial ClientHello; "MUST be ignored for all purposes" (RFC 8446 §5.1),
+       * so it is not validated.
+       */
+      legacy_record_version: number;
+      /** switch-on type, size length fragment */
+      fragment: Alert;
+    }
+  | {
+      /** u1 type */
+      type: typeof ContentType.change_cipher_spec;
+      /**
+       * u2 legacy_record_version
+       * 0x0303, or 0x0301 in an initial ClientHello; "MUST be ignored for all purposes" (RFC 8446 §5.1),
+       * so it is not validated.
+       */
+      legacy_record_version: number;
+      /** switch-on type, size length fragment */
+      fragment: ChangeCipherSpec;
+    }
+  | {
+      /** u1 type */
+      type: ContentType;
+      /**
+       * u2 legacy_record_version
+       * 0x0303, or 0x0301 in an initial ClientHello; "MUST be ignored for all purposes" (RFC 8446 §5.1),
+       * so it is not validated.
+       */
+      legacy_record_version: number;
+      /** switch-on type, size length fragment */
+      fragment: Uint8Array;
+    };
 
 /** Decodes a whole TlsPlaintext: trailing bytes are a DecodeError (decode_error). */
 export function decodeTlsPlaintext(bytes: Uint8Array): TlsPlaintext {
