@@ -35,7 +35,7 @@ export function encodeAlert(value: Alert): Uint8Array {
 /** Reads a Alert from r (for nesting; see decodeAlert). */
 export function readAlert(r: Reader): Alert {
   /* u1 level */
-  const level = r.u1('level') ^ 1;
+  const level = r.u1('level');
   /* u1 description */
   const description = r.u1('description');
   return { level, description };
