@@ -13,6 +13,10 @@ import { decodeTlsPlaintext, decodeTlsCiphertext, decodeRecord, encodeRecord, ty
 import { decodeExtensions, encodeExtensions, type Extensions } from '../../generated/tls13/messages/extensions.ts';
 import type { HandshakeType } from '../../generated/tls13/messages/common.ts';
 
+// No shrinking by default: these inputs are large and shrinking a failure can outlast the runner's timeout.
+// FC_SHRINK=1 shrinks the counterexample.
+fc.configureGlobal({ endOnFailure: process.env.FC_SHRINK === undefined });
+
 let kaitai: KaitaiModules;
 test.before(async () => {
   kaitai = await loadKaitai('tls13');

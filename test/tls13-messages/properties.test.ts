@@ -15,6 +15,10 @@ import type { HandshakeType } from '../../generated/tls13/messages/common.ts';
 import * as wire from './wire-arbitraries.ts';
 import { samples, toHex } from './vectors.ts';
 
+// No shrinking by default: these inputs are large and shrinking a failure can outlast the runner's timeout.
+// FC_SHRINK=1 shrinks the counterexample.
+fc.configureGlobal({ endOnFailure: process.env.FC_SHRINK === undefined });
+
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 1000);
 const seed = process.env.FC_SEED === undefined ? undefined : Number(process.env.FC_SEED);
 const params = { numRuns: RUNS, ...(seed === undefined ? {} : { seed }) };

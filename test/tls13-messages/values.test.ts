@@ -12,6 +12,10 @@ import * as extensions from '../../generated/tls13/messages/extensions.ts';
 import { specFiles } from '../differential/kaitai.ts';
 import { toHex } from './vectors.ts';
 
+// No shrinking by default: these inputs are large and shrinking a failure can outlast the runner's timeout.
+// FC_SHRINK=1 shrinks the counterexample.
+fc.configureGlobal({ endOnFailure: process.env.FC_SHRINK === undefined });
+
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 200);
 const program = loadProgram(specFiles('tls13'));
 const modules = [handshake, record, alert, extensions] as unknown as Record<string, unknown>[];
