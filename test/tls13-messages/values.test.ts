@@ -4,7 +4,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
-import { arbitraryFor, loadProgram } from '../codec/arbitrary.ts';
+import { arbitraryFor, arbitraryParams, loadProgram } from '../codec/arbitrary.ts';
+import { DecodeError } from '../../runtime/codec/index.ts';
 import * as handshake from '../../generated/tls13/messages/handshake.ts';
 import * as record from '../../generated/tls13/messages/record.ts';
 import * as alert from '../../generated/tls13/messages/alert.ts';
@@ -56,6 +57,31 @@ test('TlsInnerPlaintext: decode(encode(v)) deep-equals v for IR-drawn values who
     const bytes = record.encodeTlsInnerPlaintext(v as unknown as record.TlsInnerPlaintext, n);
     assert.equal(record.decodeTlsInnerPlaintext(bytes, n), v);
   }), { numRuns: RUNS });
+});
+
+test('every generated TLS decoder (all types, nested ones too) rejects an extra byte or reads it into a to-the-end field', () => {
+  // A decoder that ignored trailing bytes would return a value that re-encodes SHORTER than its input.
+  const types = [...program.types.values()].filter((t) => t.specId !== 'common');
+  let rejected = 0, absorbed = 0;
+  for (const t of types) {
+    if (t.tsName === 'Common') continue;
+    const { decode, encode } = codecFor(t.tsName);
+    const sample = arbitraryParams(program, t.tsName).chain((p) => arbitraryFor(program, t.tsName, p).map((v) => [p, v] as const));
+    fc.assert(fc.property(sample, fc.integer({ min: 0, max: 255 }), ([p, v], extra) => {
+      const args = t.params.map((x) => Number(p[x.id]));
+      const longer = Uint8Array.from([...encode(v, ...args), extra]);
+      let again: unknown;
+      try { again = decode(longer, ...args); } catch (e) {
+        assert.instance(e, DecodeError, `${t.tsName}: ${String(e)}`);
+        rejected++;
+        return;
+      }
+      assert.is(toHex(encode(again, ...args)), toHex(longer), `${t.tsName}: accepted a trailing byte without reading it`);
+      absorbed++;
+    }), { numRuns: 20 });
+  }
+  assert.ok(types.length >= 40, `${types.length} types`);
+  assert.ok(rejected > 0 && absorbed > 0, `rejected ${rejected}, absorbed ${absorbed}`);
 });
 
 test.run();
