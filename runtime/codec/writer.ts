@@ -120,9 +120,13 @@ export class Writer {
 
   bytes(b: Uint8Array, field: string | number): void {
     if (!(b instanceof Uint8Array)) this.fail('wrong_type', field, 'a Uint8Array', b);
-    this.ensure(b.length);
-    this.buf.set(b, this.pos);
-    this.pos += b.length;
+    const n = b.length;
+    this.ensure(n);
+    const buf = this.buf;
+    const p = this.pos;
+    if (n < 32) for (let i = 0; i < n; i++) buf[p + i] = b[i]!; // set() costs more than a short loop
+    else buf.set(b, p);
+    this.pos = p + n;
   }
 
   /** Bytes whose length is fixed by the spec (a constant or an expression over other fields). */
@@ -181,7 +185,7 @@ export class Writer {
    */
   finish(): Uint8Array {
     const out = carve(this.pos);
-    out.set(this.buf.subarray(0, this.pos));
+    out.set(new Uint8Array(this.buf.buffer, this.buf.byteOffset, this.pos));
     if (this.buf.length <= 1 << 20) scratch = this.buf;
     this.buf = new Uint8Array(0);
     this.pos = 0;
