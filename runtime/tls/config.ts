@@ -48,7 +48,8 @@ interface CommonConfig {
   readonly cipherSuites?: readonly number[];
   /** Preference order for key exchange; defaults to x25519, secp256r1, secp384r1 (supported subset). */
   readonly groups?: readonly number[];
-  /** Signature schemes accepted in CertificateVerify (defaults to the modern set the provider verifies). */
+  /** Signature schemes accepted in the peer's CertificateVerify: the client offers them in
+   *  signature_algorithms, the server in CertificateRequest (default: the modern set the provider verifies). */
   readonly signatureSchemes?: readonly number[];
   /** ALPN protocols in preference order. */
   readonly alpn?: readonly string[];
@@ -58,7 +59,8 @@ interface CommonConfig {
   readonly recordSizeLimit?: number;
   /** Largest handshake message accepted (default 65536 bytes; certificates chains need up to that). */
   readonly maxHandshakeMessageSize?: number;
-  /** Largest amount of received-but-unprocessed bytes held (default 2^14+256+5 + maxHandshakeMessageSize). */
+  /** Largest amount of received-but-unprocessed record bytes held (default 4 full records, 66 564 bytes;
+   *  at least one full record, 16 645 bytes). Handshake reassembly is bounded separately by maxHandshakeMessageSize. */
   readonly maxBufferedBytes?: number;
   /** Trust anchors (PEM or DER). Client: required. Server: required when clientAuth is not 'none'. */
   readonly trustAnchors?: readonly CertificateInput[];

@@ -44,6 +44,7 @@ export class TlsServer extends Connection {
   private readonly config: TlsServerConfig;
   private readonly suites: number[];
   private readonly groups: number[];
+  private readonly schemes: number[];
   private readonly chain: Uint8Array[];
   private readonly anchors: Uint8Array[] | undefined;
   private readonly cookieKey: Uint8Array;
@@ -73,6 +74,7 @@ export class TlsServer extends Connection {
     const caps = config.crypto.capabilities();
     this.suites = pick('cipher suite', config.cipherSuites, MODERN_SUITES, caps.cipherSuites);
     this.groups = pick('group', config.groups, MODERN_GROUPS, caps.groups);
+    this.schemes = pick('signature scheme', config.signatureSchemes, MODERN_SCHEMES, caps.signatureSchemes);
     this.middleboxCompat = config.middleboxCompat !== false;
     if (!config.certificateChain || config.certificateChain.length === 0) throw new TlsConfigError('TLS_CONFIG_MISSING', 'certificateChain (leaf first, PEM or DER) is required for a server');
     if (!config.signingKey) throw new TlsConfigError('TLS_CONFIG_MISSING', 'signingKey (the leaf certificate\'s private key handle) is required for a server');
@@ -358,7 +360,7 @@ export class TlsServer extends Connection {
   }
 
   private sendCertificateRequest(): void {
-    const exts: Extension[] = [{ extension_type: ExtensionType.signature_algorithms, body: { supported_signature_algorithms: { items: [...MODERN_SCHEMES] } } }];
+    const exts: Extension[] = [{ extension_type: ExtensionType.signature_algorithms, body: { supported_signature_algorithms: { items: [...this.schemes] } } }];
     this.queueHandshake(13, encode('CertificateRequest', () => encodeCertificateRequest({ certificate_request_context: new Uint8Array(0), extensions: { items: this.shape('certificate_request', exts) } })));
   }
 
@@ -413,7 +415,7 @@ export class TlsServer extends Connection {
 
   private async verifyClientCertificateVerify(): Promise<void> {
     const cv = decode('CertificateVerify', () => decodeCertificateVerify(this.current!.body));
-    await checkCertificateVerify(this.crypto, this.clientSpki!, cv.algorithm, MODERN_SCHEMES, cv.signature, certificateVerifyContent(false, this.transcriptBefore!), 'client');
+    await checkCertificateVerify(this.crypto, this.clientSpki!, cv.algorithm, this.schemes, cv.signature, certificateVerifyContent(false, this.transcriptBefore!), 'client');
     this.clientScheme = cv.algorithm;
   }
 

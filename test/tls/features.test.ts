@@ -168,6 +168,13 @@ test('empty_client_certificate_is_refused_with_certificate_required_when_require
   assert.is(ofType(p.clientEvents, 'alert')[0]?.description, 116);
 });
 
+test('server_signature_schemes_limit_what_a_client_may_sign_with', async () => {
+  // the client's only key is P-256; a server that accepts only Ed25519 gets an empty Certificate
+  const p = await connect(clientConfig(clientCert), serverConfig('p256', { clientAuth: 'request', trustAnchors: [pki.root.certPem], signatureSchemes: [0x0807] }));
+  assert.is(p.server.state, 'CONNECTED');
+  assert.is(ofType(p.serverEvents, 'handshakeComplete')[0]!.peerCertificates.length, 0);
+});
+
 test('client_certificate_from_an_unknown_ca_is_refused', async () => {
   const other = { certificateChain: [pki.untrustedLeaf.chainPem], signingKey: nodeSigningKey(pki.untrustedLeaf.keyPem) };
   const p = await connect(clientConfig(other), serverConfig('p256', { clientAuth: 'require', trustAnchors: [pki.root.certPem] }));

@@ -80,4 +80,31 @@ test('byte_at_a_time_delivery_gives_the_same_events', async () => {
   assert.is(summary(events), expectedEvents);
 });
 
+// The same property on the server side: the client's ClientHello cut anywhere.
+// Ed25519: deterministic signatures, so the whole server flight is reproducible byte for byte.
+function freshServer(): TlsServer {
+  return new TlsServer({ crypto: createNodeProvider({ randomBytes: seeded('server-2') }), now: fixedNow, certificateChain: [pki.servers.ed25519.chainPem], signingKey: nodeSigningKey(pki.servers.ed25519.keyPem), alpn: ['h2'] });
+}
+const helloClient = client();
+await helloClient.start();
+const hello = helloClient.takeOutput();
+const refServer = freshServer();
+const serverExpected = summary(await refServer.receive(hello));
+const serverOutput = Buffer.from(refServer.takeOutput()).toString('hex');
+
+test('any_split_of_the_client_hello_gives_the_same_server_flight', async () => {
+  assert.ok(serverOutput.length > 1000, 'server answered with its flight');
+  await fc.assert(fc.asyncProperty(
+    fc.uniqueArray(fc.integer({ min: 1, max: hello.length - 1 }), { maxLength: 20 }),
+    async (cuts) => {
+      const srv = freshServer();
+      const points = [0, ...cuts.sort((a, b) => a - b), hello.length];
+      const events: TlsEvent[] = [];
+      for (let i = 0; i + 1 < points.length; i++) events.push(...await srv.receive(hello.subarray(points[i]!, points[i + 1]!)));
+      assert.is(summary(events), serverExpected);
+      assert.is(Buffer.from(srv.takeOutput()).toString('hex'), serverOutput);
+    },
+  ), { numRuns: 30 });
+});
+
 test.run();
