@@ -2,10 +2,11 @@
 // spec, are committed and compared byte for byte. UPDATE_GOLDEN=1 rewrites them (then review the diff).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatProblem } from '../../generator/codec/ir.ts';
-import { compileTo, FIXTURES } from './support.ts';
+import { compileTo, FIXTURES, ROOT } from './support.ts';
 
 const update = process.env.UPDATE_GOLDEN === '1';
 
@@ -37,6 +38,20 @@ test('generated files start with the @generated header naming the spec and impor
     }
     assert.not.match(f.content, /:\s*any\b|<any>|\bas any\b/, 'no `any` in generated code');
     assert.not.match(f.content, /\beval\(|new Function/);
+  }
+});
+
+test('the generated fixture codecs type-check under strict TypeScript with noUncheckedIndexedAccess', () => {
+  const dir = mkdtempSync(join(ROOT, 'test', 'codec', '.out-tsc-'));
+  try {
+    const res = compileTo([join(FIXTURES, 'packet.ksy')], dir);
+    for (const f of res.files) writeFileSync(f.absPath, f.content);
+    const tsc = join(ROOT, 'node_modules', '.bin', 'tsc');
+    const r = spawnSync(tsc, ['--noEmit', '--ignoreConfig', '--strict', '--noUncheckedIndexedAccess', '--noImplicitOverride', '--allowImportingTsExtensions',
+      '--target', 'ES2022', '--module', 'NodeNext', '--moduleResolution', 'NodeNext', '--skipLibCheck', '--types', 'node', ...res.files.map((f) => f.absPath)], { cwd: ROOT, encoding: 'utf8' });
+    assert.is(r.status, 0, `${r.stdout}${r.stderr}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 
