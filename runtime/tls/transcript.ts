@@ -2,7 +2,7 @@
 // once the cipher suite is known (messages are buffered until then), with the HelloRetryRequest
 // rewrite of ClientHello1 into message_hash.
 import type { CryptoProvider, HashAlgorithm } from '../crypto/provider.ts';
-import { TlsPeerError } from './errors.ts';
+import { TlsProviderError } from './errors.ts';
 import { concat } from './bytes.ts';
 
 /** Handshake transcript whose hash algorithm is fixed only once the cipher suite is known. */
@@ -19,12 +19,12 @@ export class Transcript {
   }
   add(msg: Uint8Array): void { if (this.h) this.h.update(msg); else this.pending.push(msg); }
   hash(): Uint8Array {
-    if (!this.h) throw new TlsPeerError('TLS_UNEXPECTED_MESSAGE', 'internal_error', 'transcript hash requested before a cipher suite was chosen');
+    if (!this.h) throw new TlsProviderError('transcript hash requested before a cipher suite was chosen (an engine bug: please report it)');
     return this.h.snapshot();
   }
   /** Hash of the transcript with `extra` appended, without changing the transcript. */
   hashWith(extra: Uint8Array): Uint8Array {
-    if (!this.h) throw new TlsPeerError('TLS_UNEXPECTED_MESSAGE', 'internal_error', 'transcript hash requested before a cipher suite was chosen');
+    if (!this.h) throw new TlsProviderError('transcript hash requested before a cipher suite was chosen (an engine bug: please report it)');
     const c = this.h.clone(); c.update(extra); return c.snapshot();
   }
   /** HRR (RFC 8446 §4.4.1): replace ClientHello1 with message_hash(Hash(ClientHello1)). */
