@@ -262,7 +262,11 @@ function structurePass(abs: string, file: string, loaded: Loaded, problems: Prob
   else if (data.types !== undefined) { /* a library of types and enums */ }
   if (data.types !== undefined && spec.root === undefined) addTypes(data.types, '/types');
   for (const e of spec.enums) {
-    if (e.iana === undefined && spec.ianaByEnum.size > 0) problems.push(prob(spec, `/enums/${e.id}`, `enum '${e.id}' has no -iana citation`, `add '${e.id}: <registry URL>' under the top-level -iana map`, 'warning'));
+    // Protocol specs (under specs/) must cite the registry of every enum; elsewhere it is a warning once a spec cites any.
+    const required = file.startsWith('specs/');
+    if (e.iana === undefined && (required || spec.ianaByEnum.size > 0)) {
+      problems.push(prob(spec, `/enums/${e.id}`, `enum '${e.id}' has no -iana citation`, `add '${e.id}: <registry URL>' under the top-level -iana map`, required ? 'error' : 'warning'));
+    }
   }
   for (const k of spec.ianaByEnum.keys()) {
     if (!spec.enums.some((e) => e.id === k)) problems.push(prob(spec, `/-iana/${k}`, `-iana names enum '${k}', which this spec does not define`, `defined enums: ${spec.enums.map((e) => e.id).join(', ') || '(none)'}`));
