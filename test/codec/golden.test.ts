@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatProblem } from '../../generator/codec/ir.ts';
+import { buildProgram } from '../../generator/codec/passes.ts';
 import { compileTo, FIXTURES, ROOT } from './support.ts';
 
 const update = process.env.UPDATE_GOLDEN === '1';
@@ -53,6 +54,15 @@ test('the generated fixture codecs type-check under strict TypeScript with noUnc
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('an enum without -iana is an error in a protocol spec under specs/, a warning elsewhere', () => {
+  const file = join(FIXTURES, 'bad', 'missing_iana.ksy');
+  const asProtocol = buildProgram([file], () => 'specs/demo/messages/missing_iana.ksy');
+  const p = asProtocol.problems.find((x) => x.message === "enum 'colour' has no -iana citation");
+  assert.is(p?.severity, 'error');
+  const asFixture = buildProgram([file], () => 'elsewhere/missing_iana.ksy');
+  assert.is(asFixture.problems.find((x) => x.message === "enum 'colour' has no -iana citation")?.severity, 'warning');
 });
 
 const bad = readdirSync(join(FIXTURES, 'bad')).filter((f) => f.endsWith('.ksy')).sort();
