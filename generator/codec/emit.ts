@@ -150,6 +150,10 @@ class Emitter {
       }
       case 'member': {
         if (e.object.kind === 'name' && e.object.name === '_parent') return { code: `$parent.${e.name}`, ty: 'int' };
+        if (e.object.kind === 'name' && e.object.name === '_root') {
+          if (ctx.type.rootRefs.length === 0) return this.expr({ kind: 'name', name: e.name }, ctx); // in the root type itself
+          return { code: `$root.${e.name}`, ty: 'int' };
+        }
         if (e.object.kind === 'name' && e.object.name === '_io') {
           if (e.name === 'size') return { code: `${ctx.io}.size`, ty: 'int' };
           if (e.name === 'pos') return { code: `(${ctx.io}.pos - ${ctx.io}.start)`, ty: 'int' };
@@ -247,11 +251,24 @@ class Emitter {
       });
       args.push(`{ ${obj.join(', ')} }`);
     }
+    if (target.rootRefs.length) {
+      if (ctx.type.rootRefs.length) args.push('$root');
+      else {
+        const obj = target.rootRefs.map((n) => {
+          const p = ctx.type.params.find((x) => x.id === n);
+          if (p) return `${n}: ${local(n)}`;
+          const f = ctx.type.fields.find((x) => x.id === n)!;
+          return `${n}: ${ctx.side === 'read' ? local(f.id) : `v.${f.id}`}${f.cond ? '!' : ''}`;
+        });
+        args.push(`{ ${obj.join(', ')} }`);
+      }
+    }
     return args.length ? `, ${args.join(', ')}` : '';
   }
   private paramDecls(t: TypeDef): { name: string; type: string }[] {
     const out = t.params.map((p) => ({ name: local(p.id), type: p.width === 0 ? 'boolean' : p.enumKey ? this.enumName(p.enumKey) : 'number' }));
     if (t.parentRefs.length) out.push({ name: '$parent', type: `{ ${t.parentRefs.map((n) => `readonly ${n}: number`).join('; ')} }` });
+    if (t.rootRefs.length) out.push({ name: '$root', type: `{ ${t.rootRefs.map((n) => `readonly ${n}: number`).join('; ')} }` });
     return out;
   }
 

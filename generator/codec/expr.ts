@@ -203,6 +203,22 @@ export function parentNamesIn(e: Expr, out: Set<string> = new Set()): Set<string
   return out;
 }
 
+/** Names read as `_root.x`. */
+export function rootNamesIn(e: Expr, out: Set<string> = new Set()): Set<string> {
+  switch (e.kind) {
+    case 'member':
+      if (e.object.kind === 'name' && e.object.name === '_root') out.add(e.name);
+      else rootNamesIn(e.object, out);
+      break;
+    case 'index': rootNamesIn(e.object, out); rootNamesIn(e.index, out); break;
+    case 'unary': rootNamesIn(e.operand, out); break;
+    case 'binary': rootNamesIn(e.left, out); rootNamesIn(e.right, out); break;
+    case 'ternary': rootNamesIn(e.cond, out); rootNamesIn(e.then, out); rootNamesIn(e.else, out); break;
+    default: break;
+  }
+  return out;
+}
+
 export function usesIo(e: Expr): boolean {
   switch (e.kind) {
     case 'name': return e.name === '_io';
@@ -242,7 +258,7 @@ export type Value = bigint | boolean | Uint8Array | readonly unknown[] | { reado
  * Evaluates an expression over an environment (for tests and tools; generated code never
  * interprets). Integers are bigint. `lookup` resolves names, `enumValue` resolves enum refs.
  */
-export function evaluate(e: Expr, env: { lookup(name: string): unknown; parent?(name: string): unknown; enumValue(path: readonly string[], value: string): bigint }): unknown {
+export function evaluate(e: Expr, env: { lookup(name: string): unknown; parent?(name: string): unknown; root?(name: string): unknown; enumValue(path: readonly string[], value: string): bigint }): unknown {
   const int = (v: unknown): bigint => (typeof v === 'bigint' ? v : typeof v === 'number' ? BigInt(v) : typeof v === 'boolean' ? (v ? 1n : 0n) : 0n);
   const ev = (x: Expr): unknown => evaluate(x, env);
   switch (e.kind) {
@@ -253,6 +269,7 @@ export function evaluate(e: Expr, env: { lookup(name: string): unknown; parent?(
     case 'enum': return env.enumValue(e.path, e.value);
     case 'member': {
       if (e.object.kind === 'name' && e.object.name === '_parent') return normal(env.parent?.(e.name));
+      if (e.object.kind === 'name' && e.object.name === '_root') return normal(env.root?.(e.name));
       const o = ev(e.object);
       if ((e.name === 'length' || e.name === 'size') && (o instanceof Uint8Array || Array.isArray(o))) return BigInt(o.length);
       if (o !== null && typeof o === 'object') return normal((o as Record<string, unknown>)[e.name]);

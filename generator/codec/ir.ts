@@ -96,6 +96,11 @@ export interface TypeDef {
   readonly fields: readonly Field[];
   /** Names this type reads as `_parent.x`; its readers/writers take them as a `$parent` argument. */
   readonly parentRefs: readonly string[];
+  /**
+   * Fields of the spec's root type this type needs as `_root.x` (its own, or for types it reads):
+   * non-empty for a type other than the root, its readers/writers take them as a `$root` argument.
+   */
+  readonly rootRefs: readonly string[];
   /** Fewest bytes one value can take on the wire (bounds repeat counts before looping). */
   readonly minSize: number;
 }

@@ -36,14 +36,16 @@ export function hexToBytes(s: string, path: string): Uint8Array {
 type Vals = Record<string, unknown>;
 
 /** Rebuilds the value the generated encoder expects from its JSON form. */
-export function fromJson(program: Program, t: TypeDef, json: unknown, params: Vals, parent: Vals | undefined, path = t.tsName): Vals {
+export function fromJson(program: Program, t: TypeDef, json: unknown, params: Vals, parent: Vals | undefined, path = t.tsName, root?: Vals): Vals {
   if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new JsonShapeError(path, `expected an object (${t.tsName})`);
   const src = json as Vals;
   const out: Vals = {};
   const spec = program.specs.find((s) => s.id === t.specId)!;
+  const isRoot = spec.root === t.key;
   const env = {
     lookup: (n: string): unknown => (n in out ? out[n] : params[n]),
     parent: (n: string): unknown => parent?.[n],
+    root: (n: string): unknown => (isRoot ? (n in out ? out[n] : params[n]) : root?.[n]),
     enumValue: (p: readonly string[], value: string): bigint => {
       const key = resolveEnumName(spec.id, spec.imports, program.enums, p.join('::'))!;
       return program.enums.get(key)!.values.find((x) => x.name === value)!.value;
@@ -53,7 +55,7 @@ export function fromJson(program: Program, t: TypeDef, json: unknown, params: Va
     const target = program.types.get(key)!;
     const tp: Vals = {};
     target.params.forEach((param, i) => { const x = evaluate(args[i]!, env); tp[param.id] = typeof x === 'bigint' ? Number(x) : x; });
-    return fromJson(program, target, v, tp, { ...params, ...out }, p);
+    return fromJson(program, target, v, tp, { ...params, ...out }, p, isRoot ? { ...params, ...out } : root);
   };
   for (const f of t.fields) {
     if (f.derived || f.type.kind === 'contents') continue;
@@ -123,6 +125,10 @@ export function findType(root: string, ref: string): LoadedProtocol | { error: s
 
 /** Parses `--param name=value` pairs for a type: integers (decimal/0x) or enum value names. */
 export function parseParams(program: Program, t: TypeDef, pairs: readonly string[]): Vals | string {
+  if (t.parentRefs.length || t.rootRefs.length) {
+    const via = t.parentRefs.length ? `_parent.${t.parentRefs[0]}` : `_root.${t.rootRefs[0]}`;
+    return `${t.tsName} reads ${via}, so it can only be decoded inside the type that contains it`;
+  }
   const out: Vals = {};
   for (const pair of pairs) {
     const [k, v] = pair.split('=', 2) as [string, string | undefined];

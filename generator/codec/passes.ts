@@ -8,7 +8,7 @@
 import { dirname, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import { loadKsy, type Loaded } from './load.ts';
-import { parseExpr, namesIn, parentNamesIn, show, ExprSyntaxError, type Expr } from './expr.ts';
+import { parseExpr, namesIn, parentNamesIn, rootNamesIn, show, ExprSyntaxError, type Expr } from './expr.ts';
 import {
   deepFreeze, pascal,
   type CaseTarget, type EnumDef, type Field, type FieldType, type Param, type Problem, type Program, type Spec, type TypeDef, type TypeRef, type Valid, type Width,
@@ -20,7 +20,7 @@ import {
 interface WType {
   key: string; specId: string; id: string; tsName: string; doc?: string; line: number; path: string;
   rawParams: unknown; rawSeq: unknown;
-  params: Param[]; fields: WField[]; parentRefs: string[]; minSize: number;
+  params: Param[]; fields: WField[]; parentRefs: string[]; rootRefs: string[]; ownRootRefs: string[]; minSize: number;
 }
 interface WField {
   id: string; line: number; specPath: string; doc?: string; raw: Record<string, unknown>;
@@ -133,7 +133,7 @@ export function buildProgram(entries: readonly string[], shown: (abs: string) =>
 function freezeType(t: WType): TypeDef {
   return {
     key: t.key, specId: t.specId, id: t.id, tsName: t.tsName, ...(t.doc !== undefined ? { doc: t.doc } : {}), line: t.line,
-    params: t.params, parentRefs: t.parentRefs, minSize: t.minSize,
+    params: t.params, parentRefs: t.parentRefs, rootRefs: t.rootRefs, minSize: t.minSize,
     fields: t.fields.map((f): Field => ({
       id: f.id, line: f.line, specPath: f.specPath, ...(f.doc !== undefined ? { doc: f.doc } : {}), type: f.type!, ksyType: f.ksyType,
       ...(f.size !== undefined ? { size: f.size } : {}), ...(f.repeat ? { repeat: f.repeat } : {}), ...(f.cond ? { cond: f.cond } : {}),
@@ -242,7 +242,7 @@ function structurePass(abs: string, file: string, loaded: Loaded, problems: Prob
     if (!ID_RE.test(id)) problems.push(prob(spec, path, `type id '${id}' is not lower_snake_case`, 'use names like client_hello'));
     const key = `${spec.id}::${id}`;
     if (spec.types.some((t) => t.key === key)) problems.push(prob(spec, path, `duplicate type id '${id}'`, isRoot ? `a type may not share the spec's meta.id '${id}'` : 'type ids must be unique within a spec (nested types share one namespace)'));
-    const t: WType = { key, specId: spec.id, id, tsName: pascal(id), line: loaded.line(path), path, rawParams: raw.params, rawSeq: raw.seq, params: [], fields: [], parentRefs: [], minSize: 0 };
+    const t: WType = { key, specId: spec.id, id, tsName: pascal(id), line: loaded.line(path), path, rawParams: raw.params, rawSeq: raw.seq, params: [], fields: [], parentRefs: [], rootRefs: [], ownRootRefs: [], minSize: 0 };
     if (typeof raw.doc === 'string') t.doc = raw.doc;
     spec.types.push(t);
     if (isRoot) spec.root = key;
@@ -554,6 +554,7 @@ function exprPass(order: WSpec[], byId: Map<string, WSpec>, types: Map<string, W
   for (const spec of order) {
     for (const t of spec.types) {
       const refs = new Set<string>();
+      const rootRefs = new Set<string>();
       t.fields.forEach((f, i) => {
         const before = t.fields.slice(0, i);
         const check = (e: Expr | undefined, where: string, what: string): void => {
@@ -565,6 +566,7 @@ function exprPass(order: WSpec[], byId: Map<string, WSpec>, types: Map<string, W
               later ? `'${n}' comes at or after '${f.id}' in the seq; an expression may only read earlier fields and params` : `fields before '${f.id}': ${before.map((x) => x.id).join(', ') || '(none)'}; params: ${t.params.map((p) => p.id).join(', ') || '(none)'}`));
           }
           for (const n of parentNamesIn(e)) refs.add(n);
+          for (const n of rootNamesIn(e)) rootRefs.add(n);
           checkShape(spec, e, where, what, f.id, enums, problems);
         };
         if (f.size !== undefined && f.size !== 'eos') check(f.size, `${f.specPath}/size`, 'the size');
@@ -604,8 +606,10 @@ function exprPass(order: WSpec[], byId: Map<string, WSpec>, types: Map<string, W
         if (f.repeat && f.type?.kind === 'contents') problems.push(prob(spec, `${f.specPath}/repeat`, 'repeat on contents is not supported', 'write the whole magic in one contents list'));
       });
       t.parentRefs = [...refs].sort();
+      t.ownRootRefs = [...rootRefs].sort();
     }
   }
+  problems.push(...rootClosure(order, types, parentUse));
   // `_parent.x`: every user of the type must have an earlier integer field or param x
   for (const spec of order) for (const t of spec.types) {
     if (t.parentRefs.length === 0) continue;
@@ -624,6 +628,69 @@ function exprPass(order: WSpec[], byId: Map<string, WSpec>, types: Map<string, W
   return problems;
 }
 
+/**
+ * `_root.x` reads field x of the spec's root type (meta.id), as in Kaitai. Every type that reads it, or
+ * reads a type that does, takes the values as a `$root` argument; the root type builds it from its own
+ * fields, which must be read before the first field that needs them. Such types may only be used from
+ * their own spec (another spec's root could not supply the values).
+ */
+function rootClosure(order: WSpec[], types: Map<string, WType>, users: Map<string, Set<string>>): Problem[] {
+  const problems: Problem[] = [];
+  const childrenOf = (t: WType): string[] => {
+    const out: string[] = [];
+    for (const f of t.fields) {
+      if (f.type?.kind === 'struct') out.push(f.type.ref.type);
+      if (f.type?.kind === 'switch') for (const c of [...f.type.cases.map((x) => x.target), ...(f.type.fallback ? [f.type.fallback] : [])]) if (c.kind === 'struct') out.push(c.ref.type);
+    }
+    return out;
+  };
+  for (const spec of order) {
+    const names = new Set<string>();
+    for (const t of spec.types) for (const n of t.ownRootRefs) names.add(n);
+    if (names.size === 0) continue;
+    const root = spec.root ? types.get(spec.root) : undefined;
+    const list = [...names].sort();
+    const firstUser = spec.types.find((t) => t.ownRootRefs.length > 0)!;
+    if (!root) {
+      problems.push(prob(spec, firstUser.path, `'_root.${list[0]}' in type '${firstUser.id}', but spec '${spec.id}' has no root type (no top-level seq)`, 'pass the value down as a param instead'));
+      continue;
+    }
+    for (const n of list) {
+      const f = root.fields.find((x) => x.id === n);
+      if (!root.params.some((p) => p.id === n) && !(f && f.type?.kind === 'uint' && f.type.width !== 8 && !f.repeat)) {
+        problems.push(prob(spec, firstUser.path, `'_root.${n}': the root type '${root.id}' has no integer field or param '${n}'`, `give '${root.id}' an integer field '${n}', or pass the value as a param`));
+      }
+    }
+    // closure: types (other than the root) that read _root or read a type that does
+    const needs = new Set<string>();
+    let changed = true;
+    while (changed) {
+      changed = false;
+      for (const t of spec.types) {
+        if (t === root || needs.has(t.key)) continue;
+        if (t.ownRootRefs.length > 0 || childrenOf(t).some((k) => needs.has(k))) { needs.add(t.key); changed = true; }
+      }
+    }
+    for (const key of needs) {
+      const t = types.get(key)!;
+      t.rootRefs = list;
+      for (const u of users.get(key) ?? []) {
+        const ut = types.get(u)!;
+        if (ut.specId !== spec.id) problems.push(prob(spec, t.path, `type '${t.id}' reads _root (of spec '${spec.id}') but is used from spec '${ut.specId}' (type '${ut.id}')`, 'pass the value down as a param instead of reading _root'));
+      }
+    }
+    // in the root type, the names must be read before the first field whose type needs them
+    const firstNeeding = root.fields.findIndex((f) => childrenOf({ ...root, fields: [f] }).some((k) => needs.has(k)));
+    if (firstNeeding >= 0) {
+      for (const n of list) {
+        const at = root.fields.findIndex((f) => f.id === n);
+        if (at >= firstNeeding) problems.push(prob(spec, root.fields[firstNeeding]!.specPath, `field '${root.fields[firstNeeding]!.id}' needs '_root.${n}', which is read after it`, `move '${n}' before '${root.fields[firstNeeding]!.id}' in the seq`));
+      }
+    }
+  }
+  return problems;
+}
+
 function checkShape(spec: WSpec, e: Expr, where: string, what: string, field: string, enums: Map<string, EnumDef>, problems: Problem[]): void {
   const walk = (x: Expr): void => {
     switch (x.kind) {
@@ -634,7 +701,8 @@ function checkShape(spec: WSpec, e: Expr, where: string, what: string, field: st
       }
       case 'name':
         if (x.name === '_parent' || x.name === '_io') problems.push(prob(spec, where, `'${x.name}' must be followed by a member (in ${what} of '${field}')`, x.name === '_io' ? 'use _io.size, _io.pos or _io.eof' : 'write _parent.field_name'));
-        else if (x.name.startsWith('_')) problems.push(prob(spec, where, `'${x.name}' is not supported (in ${what} of '${field}')`, x.name === '_root' ? 'pass the value down as a param instead of reading _root' : 'supported: _parent.x, _io.size, _io.pos, _io.eof'));
+        else if (x.name === '_root') problems.push(prob(spec, where, `'_root' must be followed by a member (in ${what} of '${field}')`, 'write _root.field_name'));
+        else if (x.name.startsWith('_')) problems.push(prob(spec, where, `'${x.name}' is not supported (in ${what} of '${field}')`, 'supported: _parent.x, _root.x, _io.size, _io.pos, _io.eof'));
         return;
       case 'member':
         if (x.object.kind === 'name' && x.object.name === '_io') {
@@ -642,7 +710,7 @@ function checkShape(spec: WSpec, e: Expr, where: string, what: string, field: st
           return;
         }
         if (x.object.kind === 'name' && x.object.name.startsWith('_')) {
-          if (x.object.name !== '_parent') walk(x.object);
+          if (x.object.name !== '_parent' && x.object.name !== '_root') walk(x.object);
           return;
         }
         if (x.object.kind === 'member' && x.object.object.kind === 'name' && x.object.object.name === '_parent' && (x.name === 'length' || x.name === 'size')) return;
@@ -665,7 +733,7 @@ function checkShape(spec: WSpec, e: Expr, where: string, what: string, field: st
 function lengthPass(order: WSpec[], types: Map<string, WType>): Problem[] {
   const problems: Problem[] = [];
   const viaParent = new Set<string>();
-  for (const t of types.values()) for (const n of t.parentRefs) viaParent.add(n);
+  for (const t of types.values()) for (const n of [...t.parentRefs, ...t.rootRefs, ...t.ownRootRefs]) viaParent.add(n);
   for (const spec of order) for (const t of spec.types) {
     // switch discriminants
     const switchOns = new Map<string, number>();

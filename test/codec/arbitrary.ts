@@ -19,6 +19,8 @@ export function loadProgram(files: readonly string[]): Program {
 }
 
 export interface ArbitraryOptions {
+  /** Values of the spec root's fields read as `_root.x`, for a type drawn on its own. */
+  readonly root?: Readonly<Record<string, number>>;
   /** Most elements a `repeat` field gets (default 3). */
   readonly maxElements?: number;
   /** Most bytes beyond a field's minimum for opaque fields (default 24). */
@@ -71,9 +73,12 @@ function drawParam(program: Program, param: TypeDef['params'][number], draw: Dra
 class Gen {
   private readonly maxElements: number;
   private readonly maxExtra: number;
+  /** The values of the spec root being drawn (for `_root.x`). */
+  private root: Vals | undefined;
   constructor(private readonly program: Program, private readonly draw: Draw, opts: ArbitraryOptions) {
     this.maxElements = opts.maxElements ?? 3;
     this.maxExtra = opts.maxExtraBytes ?? 24;
+    this.root = opts.root;
   }
 
   private env(t: TypeDef, vals: Vals, params: Vals, parent: Vals | undefined) {
@@ -81,6 +86,7 @@ class Gen {
     return {
       lookup: (n: string): unknown => (n in vals ? vals[n] : params[n]),
       parent: (n: string): unknown => parent?.[n],
+      root: (n: string): unknown => (spec.root === t.key ? vals[n] ?? params[n] : this.root?.[n]),
       enumValue: (path: readonly string[], value: string): bigint => {
         const key = resolveEnumName(spec.id, spec.imports, this.program.enums, path.join('::'))!;
         return this.program.enums.get(key)!.values.find((v) => v.name === value)!.value;
@@ -97,6 +103,17 @@ class Gen {
     const vals: Vals = {};
     const out: Record<string, unknown> = {};
     const env = this.env(t, vals, params, parent);
+    const isRoot = this.program.specs.some((s) => s.root === t.key);
+    const savedRoot = this.root;
+    if (isRoot) this.root = { ...params, ...vals };
+    try {
+      return this.fields(t, vals, out, env, params, parent, depth, isRoot);
+    } finally {
+      this.root = savedRoot;
+    }
+  }
+
+  private fields(t: TypeDef, vals: Vals, out: Record<string, unknown>, env: ReturnType<Gen['env']>, params: Vals, parent: Vals | undefined, depth: number, isRoot: boolean): Record<string, unknown> {
     // a discriminant's value is chosen when the switch it drives is known
     const discriminated = new Map<string, Field>();
     for (const f of t.fields) if (f.type.kind === 'switch' && f.type.discriminant) discriminated.set(f.type.discriminant, f);
@@ -126,6 +143,7 @@ class Gen {
       }
       vals[f.id] = v;
       out[f.id] = v;
+      if (isRoot) this.root = { ...params, ...vals };
     }
     return out;
   }
@@ -227,7 +245,7 @@ class Gen {
     target.params.forEach((param, i) => { const v = evaluate(args[i]!, env); p[param.id] = typeof v === 'bigint' ? Number(v) : v; });
     for (let attempt = 0; attempt < 50; attempt++) {
       const v = make();
-      const n = wireSize(this.program, target, v, p, undefined);
+      const n = wireSize(this.program, target, v, p, undefined, this.root);
       if (n >= size.min && n <= size.max) return v;
     }
     throw new Error(`arbitraryFor: could not draw a ${target.tsName} of ${size.min}..${size.max} bytes in 50 attempts`);
@@ -235,11 +253,13 @@ class Gen {
 }
 
 /** Bytes a value takes on the wire (from the IR; mirrors the generated encoder). */
-export function wireSize(program: Program, t: TypeDef, v: Record<string, unknown>, params: Vals, parent: Vals | undefined): number {
+export function wireSize(program: Program, t: TypeDef, v: Record<string, unknown>, params: Vals, parent: Vals | undefined, root?: Vals): number {
   const spec = program.specs.find((s) => s.id === t.specId)!;
+  const rootVals = spec.root === t.key ? { ...params, ...v } : root;
   const env = {
     lookup: (n: string): unknown => (n in v ? v[n] : params[n]),
     parent: (n: string): unknown => parent?.[n],
+    root: (n: string): unknown => rootVals?.[n],
     enumValue: (path: readonly string[], value: string): bigint => {
       const key = resolveEnumName(spec.id, spec.imports, program.enums, path.join('::'))!;
       return program.enums.get(key)!.values.find((x) => x.name === value)!.value;
@@ -266,7 +286,7 @@ export function wireSize(program: Program, t: TypeDef, v: Record<string, unknown
       const target = program.types.get(key)!;
       const p: Vals = {};
       target.params.forEach((param, i) => { const x = evaluate(args[i]!, env); p[param.id] = typeof x === 'bigint' ? Number(x) : x; });
-      n += wireSize(program, target, e as Record<string, unknown>, p, { ...params, ...v });
+      n += wireSize(program, target, e as Record<string, unknown>, p, { ...params, ...v }, rootVals);
     }
   }
   return n;
