@@ -270,4 +270,17 @@ test('property: with any facts, the server reaches CONNECTED only by a client Fi
   }), { numRuns: 500 });
 });
 
+test('every table edge into CONNECTED (any guard) is a peer Finished, from WAIT_FINISHED; CONNECTED is never left except to ERROR/CLOSED', () => {
+  for (const t of [clientTable, serverTable] as unknown as MachineTable[]) {
+    for (const s of t.states) for (const e of t.events) for (const c of t.transitions[s]![e]!) {
+      if (c.target === 'CONNECTED' && s !== 'CONNECTED') {
+        assert.is(e, 'Finished', `${t.name}: ${s} × ${e} enters CONNECTED`);
+        assert.is(s, 'WAIT_FINISHED', `${t.name}: ${s} × ${e} enters CONNECTED`);
+        assert.ok(c.actions.some((a) => /^verify\w*Finished$/.test(a)), `${t.name}: ${s} × ${e} enters CONNECTED without verifying Finished`);
+      }
+      if (s === 'CONNECTED') assert.ok(['CONNECTED', 'ERROR', 'CLOSED'].includes(c.target), `${t.name}: CONNECTED × ${e} → ${c.target}`);
+    }
+  }
+});
+
 test.run();
