@@ -24,10 +24,12 @@ export interface PromelaOptions {
   /** Local requests (AppWrite, Close, RequestKeyUpdate...) per side, besides starting. */
   readonly localBudget: number;
   readonly channelSize: number;
+  /** Local requests the model makes (within localBudget); the start request is always made. */
+  readonly localEvents: readonly string[];
   readonly header: string;
 }
 
-export const DEFAULT_PROMELA_OPTIONS: Omit<PromelaOptions, 'header'> = { attackBudget: 2, localBudget: 1, channelSize: 8 };
+export const DEFAULT_PROMELA_OPTIONS: Omit<PromelaOptions, 'header'> = { attackBudget: 1, localBudget: 1, channelSize: 6, localEvents: ['AppWrite'] };
 
 export interface PromelaProperty {
   readonly name: string;
@@ -302,18 +304,20 @@ export function emitPromela(client: MachineIR, server: MachineIR, factModel: Fac
     const local = r.ir.events.filter((e) => source(r, e) === 'local');
     const initialCands = (e: string): TransitionIR[] => r.ir.transitions.filter((t) => t.from === r.ir.initial && t.event === e);
     const starters = local.filter((e) => initialCands(e).some((t) => t.target !== r.ir.initial && t.refuse === undefined && !r.ir.absorbing.includes(t.target)));
-    const others = local.filter((e) => !starters.includes(e));
+    const others = local.filter((e) => !starters.includes(e) && opts.localEvents.includes(e));
     w(`proctype ${r.ir.role === 'client' ? 'Client' : r.ir.role === 'server' ? 'Server' : id(r.ir.role)}() {`);
     w(`  byte ev, pl; bit loc;`);
     w(`  do`);
     w(`  :: ${absorbing(r)} -> break  /* absorbing: nothing more happens */`);
     w(`  :: else ->`);
-    w(`     if`);
-    w(`     :: ${r.chanIn}?ev,pl -> loc = 0`);
-    for (const e of starters) w(`     :: ${r.p}_state == ${sc(r, r.ir.initial)} -> ev = ${ev(e)}; pl = 0; loc = 1  /* starts */`);
-    if (others.length > 0) w(`     :: ${r.p}_local > 0 -> ${r.p}_local--; pl = 0; loc = 1; if ${others.map((e) => `:: ev = ${ev(e)} `).join('')}fi`);
-    w(`     fi;`);
-    w(`     atomic { ${r.p}_step(ev, pl, loc); ev = 0; pl = 0; loc = 0 }`);
+    w(`     atomic {`);
+    w(`       if`);
+    w(`       :: ${r.chanIn}?ev,pl -> loc = 0`);
+    for (const e of starters) w(`       :: ${r.p}_state == ${sc(r, r.ir.initial)} -> ev = ${ev(e)}; pl = 0; loc = 1  /* starts */`);
+    if (others.length > 0) w(`       :: ${r.p}_local > 0 -> ${r.p}_local--; pl = 0; loc = 1; if ${others.map((e) => `:: ev = ${ev(e)} `).join('')}fi`);
+    w(`       fi;`);
+    w(`       ${r.p}_step(ev, pl, loc); ev = 0; pl = 0; loc = 0`);
+    w(`     }`);
     w(`  od`);
     w(`}`);
     w();
@@ -321,7 +325,8 @@ export function emitPromela(client: MachineIR, server: MachineIR, factModel: Fac
 
   // attacker
   const injectable = (r: Role): string[] => r.ir.events.filter((e) => source(r, e) === 'peer');
-  const payloadChoice = payloadFacts.length === 0 ? 'p = 0' : `p = 0; ${payloadFacts.map((_, i) => `if :: p = p + ${1 << i} :: skip fi`).join('; ')}`;
+  // injected payloads: no fact claimed, or every fact claimed (the two extremes; keeps the space small)
+  const payloadChoice = payloadFacts.length === 0 ? 'p = 0' : `if :: p = 0 :: p = ${(1 << payloadFacts.length) - 1} fi`;
   w(`/* The network attacker: each action costs one unit of budget. */`);
   w(`proctype Attacker() {`);
   w(`  byte m, p;`);
@@ -329,7 +334,11 @@ export function emitPromela(client: MachineIR, server: MachineIR, factModel: Fac
   w(`  :: atk > 0 ->`);
   w(`     if`);
   for (const r of roles) {
-    w(`     :: atomic { nfull(${r.chanIn}) -> atk--; if ${injectable(r).map((e) => `:: m = ${ev(e)} `).join('')}fi; ${payloadChoice}; ${r.chanIn}!m,p; m = 0; p = 0 }  /* inject to the ${r.ir.role} */`);
+    const carriers = new Set(r.facts.of('carried').filter((n) => r.facts.rules[n]?.carried !== undefined).map((n) => r.facts.rules[n]?.carried as string));
+    const plain = injectable(r).filter((e) => !carriers.has(e));
+    const withFacts = injectable(r).filter((e) => carriers.has(e));
+    if (plain.length > 0) w(`     :: atomic { nfull(${r.chanIn}) -> atk--; if ${plain.map((e) => `:: m = ${ev(e)} `).join('')}fi; ${r.chanIn}!m,0; m = 0 }  /* inject to the ${r.ir.role} */`);
+    if (withFacts.length > 0) w(`     :: atomic { nfull(${r.chanIn}) -> atk--; if ${withFacts.map((e) => `:: m = ${ev(e)} `).join('')}fi; ${payloadChoice}; ${r.chanIn}!m,p; m = 0; p = 0 }  /* inject a fact-carrying message to the ${r.ir.role} */`);
     w(`     :: atomic { ${r.chanIn}?_,_ -> atk-- }  /* drop */`);
     w(`     :: atomic { ${r.chanIn}?m,p -> atk--; ${r.chanIn}!m,p; m = 0; p = 0 }  /* reorder: head to the back */`);
     w(`     :: atomic { ${r.chanIn}?<m,p> -> nfull(${r.chanIn}) -> atk--; ${r.chanIn}!m,p; m = 0; p = 0 }  /* duplicate */`);

@@ -168,7 +168,7 @@ export function difference(left: Dfa, right: Dfa): Difference | undefined {
 export function minimalSize(dfa: Dfa): number {
   const n = dfa.delta.length;
   const labels = [...new Set(dfa.delta.flatMap((row) => [...row.keys()]))].sort();
-  let block = Array.from({ length: n }, (_, i) => (dfa.accepting.has(i) ? 1 : 0));
+  let block: number[] = Array.from({ length: n }, (_, i) => (dfa.accepting.has(i) ? 1 : 0));
   let count = new Set(block).size;
   for (;;) {
     const sig = new Map<string, number>();

@@ -3,8 +3,11 @@
 // "nondeterministically but consistently", and this file says how, per role and guard:
 //   { "seen": "?HelloRetryRequest" }   true exactly when that symbol occurred before (received event,
 //                                      or "!Msg" for a sent message)
-//   { "carried": "ServerHello" }        chosen (either value) each time that event is received, kept after;
-//                                      false before. The peer's message carries the fact.
+//   { "carried": "ServerHello" }        set each time that event is received, kept after; false before.
+//                                      The peer's message carries the fact: in the Promela model the
+//                                      value travels with the message (the sender's fact of that name).
+//   { "decided": "ClientHello" }        like carried, but this side decides when the event arrives (its
+//                                      policy applied to the message): a free choice in every model.
 //   { "run": true }                     chosen once, at the start (this side's own policy)
 //   { "each": true }                    chosen afresh at every evaluation (e.g. an empty Certificate)
 // plus "requires": ["fact", "!fact", ...]: the fact only holds when these hold too (a value breaking
@@ -16,6 +19,7 @@ import { join } from 'node:path';
 export interface FactRule {
   readonly seen?: string;
   readonly carried?: string;
+  readonly decided?: string;
   readonly run?: boolean;
   readonly each?: boolean;
   readonly requires?: readonly string[];
@@ -43,7 +47,7 @@ export type FactKind = 'seen' | 'carried' | 'run' | 'each';
 export function kindOf(rule: FactRule | undefined): FactKind {
   if (rule === undefined) return 'each';
   if (rule.seen !== undefined) return 'seen';
-  if (rule.carried !== undefined) return 'carried';
+  if (rule.carried !== undefined || rule.decided !== undefined) return 'carried';
   if (rule.run === true) return 'run';
   return 'each';
 }
@@ -71,7 +75,7 @@ export class RoleFactTable {
     return [...new Set(this.of('seen').map((n) => this.rules[n]?.seen as string))].sort();
   }
   carriedBy(event: string): string[] {
-    return this.of('carried').filter((n) => this.rules[n]?.carried === event);
+    return this.of('carried').filter((n) => (this.rules[n]?.carried ?? this.rules[n]?.decided) === event);
   }
 }
 
