@@ -209,7 +209,7 @@ class Emitter {
     else if (v.min) parts.push(`>= ${show(v.min)}`);
     else if (v.max) parts.push(`<= ${show(v.max)}`);
     if (v.anyOf) parts.push(`one of ${v.anyOf.map(show).join(', ')}`);
-    if (v.inEnum && f.type.kind === 'uint' && f.type.enumKey) parts.push(`a ${this.program.enums.get(f.type.enumKey)!.id} value`);
+    if (v.inEnum && f.type.kind === 'uint' && f.type.enumKey) parts.push(`${article(this.program.enums.get(f.type.enumKey)!.id)} value`);
     return parts.join(' and ');
   }
   private validCond(f: Field, x: string, ctx: Ctx): string | undefined {
@@ -548,7 +548,7 @@ class Emitter {
       kind: StructureKind.VariableStatement, isExported: true, declarationKind: VariableDeclarationKind.Const, docs,
       declarations: [{ name: e.tsName, initializer: `{\n${e.values.map((v) => `  ${v.name}: ${hexLit(v.value)},\n`).join('')}} as const` }],
     });
-    out.push({ kind: StructureKind.TypeAlias, isExported: true, name: e.tsName, docs: [`A ${e.id} value. Open: every other number is allowed too.`], type: `(typeof ${e.tsName})[keyof typeof ${e.tsName}] | (number & {})` });
+    out.push({ kind: StructureKind.TypeAlias, isExported: true, name: e.tsName, docs: [`${cap(article(e.id))} value. Open: every other number is allowed too.`], type: `(typeof ${e.tsName})[keyof typeof ${e.tsName}] | (number & {})` });
   }
 
   private emitType(out: StatementStructures[], t: TypeDef): void {
@@ -589,7 +589,7 @@ class Emitter {
       statements: [`const r = new Reader(bytes, ${q(t.tsName)});`, `const v = read${t.tsName}(r${paramNames ? `, ${paramNames}` : ''});`, 'r.done();', 'return v;'],
     });
     out.push({
-      kind: StructureKind.Function, isExported: true, name: `encode${t.tsName}`, docs: [`Encodes a ${t.tsName}; lengths and counts are derived. Throws EncodeError naming the field.`],
+      kind: StructureKind.Function, isExported: true, name: `encode${t.tsName}`, docs: [`Encodes ${article(t.tsName)}; lengths and counts are derived. Throws EncodeError naming the field.`],
       parameters: [{ name: 'value', type: t.tsName }, ...params], returnType: 'Uint8Array',
       statements: [`const w = new Writer(${q(t.tsName)});`, `write${t.tsName}(w, value${paramNames ? `, ${paramNames}` : ''});`, 'return w.finish();'],
     });
@@ -599,13 +599,13 @@ class Emitter {
     const ret = vis.map((f) => (local(f.id) === f.id ? f.id : `${f.id}: ${local(f.id)}`)).join(', ');
     rs.push(sw ? `return { ${ret} } as ${t.tsName};` : `return { ${ret} };`);
     if (!/\$t\./.test(rs.slice(1).join('\n'))) rs[0] = '';
-    out.push({ kind: StructureKind.Function, isExported: true, name: `read${t.tsName}`, docs: [`Reads a ${t.tsName} from r (for nesting; see decode${t.tsName}).`], parameters: [{ name: 'r', type: 'Reader' }, ...params], returnType: t.tsName, statements: rs.filter((l) => l !== '') });
+    out.push({ kind: StructureKind.Function, isExported: true, name: `read${t.tsName}`, docs: [`Reads ${article(t.tsName)} from r (for nesting; see decode${t.tsName}).`], parameters: [{ name: 'r', type: 'Reader' }, ...params], returnType: t.tsName, statements: rs.filter((l) => l !== '') });
     // write
     const ws: string[] = [`if (typeof v !== 'object' || v === null) w.fail('wrong_type', undefined, 'an object (${t.tsName})', v);`, 'const $t = w.trail;'];
     const marks = new Map<string, string>();
     for (const f of t.fields) this.writeField(f, ctxW, ws, marks);
     if (!/\$t\./.test(ws.join('\n'))) ws.splice(1, 1);
-    out.push({ kind: StructureKind.Function, isExported: true, name: `write${t.tsName}`, docs: [`Writes a ${t.tsName} to w (for nesting; see encode${t.tsName}).`], parameters: [{ name: 'w', type: 'Writer' }, { name: 'v', type: t.tsName }, ...params], returnType: 'void', statements: ws });
+    out.push({ kind: StructureKind.Function, isExported: true, name: `write${t.tsName}`, docs: [`Writes ${article(t.tsName)} to w (for nesting; see encode${t.tsName}).`], parameters: [{ name: 'w', type: 'Writer' }, { name: 'v', type: t.tsName }, ...params], returnType: 'void', statements: ws });
   }
 }
 
@@ -630,6 +630,12 @@ function blankLinesBetweenDeclarations(text: string): string {
   }
   return out.join('\n');
 }
+
+/** `a ClientHello`, `an Alert`, `an extension_type`. */
+function article(word: string): string {
+  return `${/^[aeiouAEIOU]/.test(word) ? 'an' : 'a'} ${word}`;
+}
+const cap = (s: string): string => s[0]!.toUpperCase() + s.slice(1);
 
 function balanced(s: string): boolean {
   let d = 0;

@@ -234,7 +234,7 @@ export function usesIo(e: Expr): boolean {
 /** Renders an expression back to Kaitai syntax (for comments and messages). */
 export function show(e: Expr): string {
   switch (e.kind) {
-    case 'int': return e.value > 255n ? `0x${e.value.toString(16)}` : e.value.toString();
+    case 'int': return e.value > 255n ? `0x${e.value.toString(16).padStart(e.value > 0xffffn ? 6 : 4, '0')}` : e.value.toString();
     case 'bool': return String(e.value);
     case 'bytes': return `[${e.value.map((b) => `0x${b.toString(16).padStart(2, '0')}`).join(', ')}]`;
     case 'name': return e.name;

@@ -25,14 +25,14 @@ export function decodeAlert(bytes: Uint8Array): Alert {
   return v;
 }
 
-/** Encodes a Alert; lengths and counts are derived. Throws EncodeError naming the field. */
+/** Encodes an Alert; lengths and counts are derived. Throws EncodeError naming the field. */
 export function encodeAlert(value: Alert): Uint8Array {
   const w = new Writer('Alert');
   writeAlert(w, value);
   return w.finish();
 }
 
-/** Reads a Alert from r (for nesting; see decodeAlert). */
+/** Reads an Alert from r (for nesting; see decodeAlert). */
 export function readAlert(r: Reader): Alert {
   /* u1 level */
   const level = r.u1('level');
@@ -41,7 +41,7 @@ export function readAlert(r: Reader): Alert {
   return { level, description };
 }
 
-/** Writes a Alert to w (for nesting; see encodeAlert). */
+/** Writes an Alert to w (for nesting; see encodeAlert). */
 export function writeAlert(w: Writer, v: Alert): void {
   if (typeof v !== 'object' || v === null) w.fail('wrong_type', undefined, 'an object (Alert)', v);
   /* u1 level */

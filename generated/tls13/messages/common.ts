@@ -29,7 +29,7 @@ export const AlertLevel = {
   fatal: 2,
 } as const;
 
-/** A alert_level value. Open: every other number is allowed too. */
+/** An alert_level value. Open: every other number is allowed too. */
 export type AlertLevel = (typeof AlertLevel)[keyof typeof AlertLevel] | (number & {});
 
 /**
@@ -76,7 +76,7 @@ export const AlertDescription = {
   ech_required: 0x79,
 } as const;
 
-/** A alert_description value. Open: every other number is allowed too. */
+/** An alert_description value. Open: every other number is allowed too. */
 export type AlertDescription = (typeof AlertDescription)[keyof typeof AlertDescription] | (number & {});
 
 /**
@@ -184,7 +184,7 @@ export const ExtensionType = {
   renegotiation_info: 0xff01,
 } as const;
 
-/** A extension_type value. Open: every other number is allowed too. */
+/** An extension_type value. Open: every other number is allowed too. */
 export type ExtensionType = (typeof ExtensionType)[keyof typeof ExtensionType] | (number & {});
 
 /**

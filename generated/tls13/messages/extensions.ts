@@ -25,14 +25,14 @@ export function decodeExtensions(bytes: Uint8Array, msg_type: HandshakeType): Ex
   return v;
 }
 
-/** Encodes a Extensions; lengths and counts are derived. Throws EncodeError naming the field. */
+/** Encodes an Extensions; lengths and counts are derived. Throws EncodeError naming the field. */
 export function encodeExtensions(value: Extensions, msg_type: HandshakeType): Uint8Array {
   const w = new Writer('Extensions');
   writeExtensions(w, value, msg_type);
   return w.finish();
 }
 
-/** Reads a Extensions from r (for nesting; see decodeExtensions). */
+/** Reads an Extensions from r (for nesting; see decodeExtensions). */
 export function readExtensions(r: Reader, msg_type: HandshakeType): Extensions {
   const $t = r.trail;
   /* extension, repeat eos items */
@@ -50,7 +50,7 @@ export function readExtensions(r: Reader, msg_type: HandshakeType): Extensions {
   return { items };
 }
 
-/** Writes a Extensions to w (for nesting; see encodeExtensions). */
+/** Writes an Extensions to w (for nesting; see encodeExtensions). */
 export function writeExtensions(w: Writer, v: Extensions, msg_type: HandshakeType): void {
   if (typeof v !== 'object' || v === null) w.fail('wrong_type', undefined, 'an object (Extensions)', v);
   const $t = w.trail;
@@ -189,14 +189,14 @@ export function decodeExtension(bytes: Uint8Array, msg_type: HandshakeType): Ext
   return v;
 }
 
-/** Encodes a Extension; lengths and counts are derived. Throws EncodeError naming the field. */
+/** Encodes an Extension; lengths and counts are derived. Throws EncodeError naming the field. */
 export function encodeExtension(value: Extension, msg_type: HandshakeType): Uint8Array {
   const w = new Writer('Extension');
   writeExtension(w, value, msg_type);
   return w.finish();
 }
 
-/** Reads a Extension from r (for nesting; see decodeExtension). */
+/** Reads an Extension from r (for nesting; see decodeExtension). */
 export function readExtension(r: Reader, msg_type: HandshakeType): Extension {
   const $t = r.trail;
   /* u2 extension_type */
@@ -269,7 +269,7 @@ export function readExtension(r: Reader, msg_type: HandshakeType): Extension {
   return { extension_type, body } as Extension;
 }
 
-/** Writes a Extension to w (for nesting; see encodeExtension). */
+/** Writes an Extension to w (for nesting; see encodeExtension). */
 export function writeExtension(w: Writer, v: Extension, msg_type: HandshakeType): void {
   if (typeof v !== 'object' || v === null) w.fail('wrong_type', undefined, 'an object (Extension)', v);
   const $t = w.trail;
@@ -631,14 +631,14 @@ export function decodeOcspStatusRequest(bytes: Uint8Array): OcspStatusRequest {
   return v;
 }
 
-/** Encodes a OcspStatusRequest; lengths and counts are derived. Throws EncodeError naming the field. */
+/** Encodes an OcspStatusRequest; lengths and counts are derived. Throws EncodeError naming the field. */
 export function encodeOcspStatusRequest(value: OcspStatusRequest): Uint8Array {
   const w = new Writer('OcspStatusRequest');
   writeOcspStatusRequest(w, value);
   return w.finish();
 }
 
-/** Reads a OcspStatusRequest from r (for nesting; see decodeOcspStatusRequest). */
+/** Reads an OcspStatusRequest from r (for nesting; see decodeOcspStatusRequest). */
 export function readOcspStatusRequest(r: Reader): OcspStatusRequest {
   const $t = r.trail;
   /* u2 responder_id_list_length */
@@ -657,7 +657,7 @@ export function readOcspStatusRequest(r: Reader): OcspStatusRequest {
   return { responder_id_list, request_extensions };
 }
 
-/** Writes a OcspStatusRequest to w (for nesting; see encodeOcspStatusRequest). */
+/** Writes an OcspStatusRequest to w (for nesting; see encodeOcspStatusRequest). */
 export function writeOcspStatusRequest(w: Writer, v: OcspStatusRequest): void {
   if (typeof v !== 'object' || v === null) w.fail('wrong_type', undefined, 'an object (OcspStatusRequest)', v);
   const $t = w.trail;
@@ -793,14 +793,14 @@ export function decodeOcspResponse(bytes: Uint8Array): OcspResponse {
   return v;
 }
 
-/** Encodes a OcspResponse; lengths and counts are derived. Throws EncodeError naming the field. */
+/** Encodes an OcspResponse; lengths and counts are derived. Throws EncodeError naming the field. */
 export function encodeOcspResponse(value: OcspResponse): Uint8Array {
   const w = new Writer('OcspResponse');
   writeOcspResponse(w, value);
   return w.finish();
 }
 
-/** Reads a OcspResponse from r (for nesting; see decodeOcspResponse). */
+/** Reads an OcspResponse from r (for nesting; see decodeOcspResponse). */
 export function readOcspResponse(r: Reader): OcspResponse {
   /* b24 response_length */
   const $30 = r.pos;
@@ -812,7 +812,7 @@ export function readOcspResponse(r: Reader): OcspResponse {
   return { response };
 }
 
-/** Writes a OcspResponse to w (for nesting; see encodeOcspResponse). */
+/** Writes an OcspResponse to w (for nesting; see encodeOcspResponse). */
 export function writeOcspResponse(w: Writer, v: OcspResponse): void {
   if (typeof v !== 'object' || v === null) w.fail('wrong_type', undefined, 'an object (OcspResponse)', v);
   /* b24 response_length */
@@ -1054,14 +1054,14 @@ export function decodeApplicationLayerProtocolNegotiation(bytes: Uint8Array): Ap
   return v;
 }
 
-/** Encodes a ApplicationLayerProtocolNegotiation; lengths and counts are derived. Throws EncodeError naming the field. */
+/** Encodes an ApplicationLayerProtocolNegotiation; lengths and counts are derived. Throws EncodeError naming the field. */
 export function encodeApplicationLayerProtocolNegotiation(value: ApplicationLayerProtocolNegotiation): Uint8Array {
   const w = new Writer('ApplicationLayerProtocolNegotiation');
   writeApplicationLayerProtocolNegotiation(w, value);
   return w.finish();
 }
 
-/** Reads a ApplicationLayerProtocolNegotiation from r (for nesting; see decodeApplicationLayerProtocolNegotiation). */
+/** Reads an ApplicationLayerProtocolNegotiation from r (for nesting; see decodeApplicationLayerProtocolNegotiation). */
 export function readApplicationLayerProtocolNegotiation(r: Reader): ApplicationLayerProtocolNegotiation {
   const $t = r.trail;
   /* u2 protocol_name_list_length */
@@ -1079,7 +1079,7 @@ export function readApplicationLayerProtocolNegotiation(r: Reader): ApplicationL
   return { protocol_name_list };
 }
 
-/** Writes a ApplicationLayerProtocolNegotiation to w (for nesting; see encodeApplicationLayerProtocolNegotiation). */
+/** Writes an ApplicationLayerProtocolNegotiation to w (for nesting; see encodeApplicationLayerProtocolNegotiation). */
 export function writeApplicationLayerProtocolNegotiation(w: Writer, v: ApplicationLayerProtocolNegotiation): void {
   if (typeof v !== 'object' || v === null) w.fail('wrong_type', undefined, 'an object (ApplicationLayerProtocolNegotiation)', v);
   const $t = w.trail;
@@ -1409,14 +1409,14 @@ export function decodeOfferedPsks(bytes: Uint8Array): OfferedPsks {
   return v;
 }
 
-/** Encodes a OfferedPsks; lengths and counts are derived. Throws EncodeError naming the field. */
+/** Encodes an OfferedPsks; lengths and counts are derived. Throws EncodeError naming the field. */
 export function encodeOfferedPsks(value: OfferedPsks): Uint8Array {
   const w = new Writer('OfferedPsks');
   writeOfferedPsks(w, value);
   return w.finish();
 }
 
-/** Reads a OfferedPsks from r (for nesting; see decodeOfferedPsks). */
+/** Reads an OfferedPsks from r (for nesting; see decodeOfferedPsks). */
 export function readOfferedPsks(r: Reader): OfferedPsks {
   const $t = r.trail;
   /* u2 identities_length */
@@ -1446,7 +1446,7 @@ export function readOfferedPsks(r: Reader): OfferedPsks {
   return { identities, binders };
 }
 
-/** Writes a OfferedPsks to w (for nesting; see encodeOfferedPsks). */
+/** Writes an OfferedPsks to w (for nesting; see encodeOfferedPsks). */
 export function writeOfferedPsks(w: Writer, v: OfferedPsks): void {
   if (typeof v !== 'object' || v === null) w.fail('wrong_type', undefined, 'an object (OfferedPsks)', v);
   const $t = w.trail;
@@ -1697,14 +1697,14 @@ export function decodeEarlyDataIndication(bytes: Uint8Array, msg_type: Handshake
   return v;
 }
 
-/** Encodes a EarlyDataIndication; lengths and counts are derived. Throws EncodeError naming the field. */
+/** Encodes an EarlyDataIndication; lengths and counts are derived. Throws EncodeError naming the field. */
 export function encodeEarlyDataIndication(value: EarlyDataIndication, msg_type: HandshakeType): Uint8Array {
   const w = new Writer('EarlyDataIndication');
   writeEarlyDataIndication(w, value, msg_type);
   return w.finish();
 }
 
-/** Reads a EarlyDataIndication from r (for nesting; see decodeEarlyDataIndication). */
+/** Reads an EarlyDataIndication from r (for nesting; see decodeEarlyDataIndication). */
 export function readEarlyDataIndication(r: Reader, msg_type: HandshakeType): EarlyDataIndication {
   /* u4, if msg_type == common::handshake_type::new_session_ticket max_early_data_size */
   let max_early_data_size: number | undefined;
@@ -1715,7 +1715,7 @@ export function readEarlyDataIndication(r: Reader, msg_type: HandshakeType): Ear
   return { max_early_data_size };
 }
 
-/** Writes a EarlyDataIndication to w (for nesting; see encodeEarlyDataIndication). */
+/** Writes an EarlyDataIndication to w (for nesting; see encodeEarlyDataIndication). */
 export function writeEarlyDataIndication(w: Writer, v: EarlyDataIndication, msg_type: HandshakeType): void {
   if (typeof v !== 'object' || v === null) w.fail('wrong_type', undefined, 'an object (EarlyDataIndication)', v);
   /* u4, if msg_type == common::handshake_type::new_session_ticket max_early_data_size */

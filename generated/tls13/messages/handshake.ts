@@ -216,7 +216,7 @@ export function writeHandshake(w: Writer, v: Handshake): void {
 export interface ClientHello {
   /**
    * u2 legacy_version
-   * valid: >= 0x303
+   * valid: >= 0x0303
    * 0x0303 (TLS 1.2) from a TLS 1.3 client; the real versions are in supported_versions (RFC 8446 §4.1.2).
    * A higher value must still be read ("even if ClientHello.legacy_version is 0x0304 or later", §4.2.1);
    * a lower one is a pre-TLS 1.2 client, answered with protocol_version (§4.2.1, App. D).
@@ -258,7 +258,7 @@ export function readClientHello(r: Reader): ClientHello {
   /* u2 legacy_version */
   const $3 = r.pos;
   const $4 = r.u2('legacy_version');
-  if (!($4 >= 0x0303)) r.invalid('legacy_version', $3, '>= 0x303', $4, 'protocol_version');
+  if (!($4 >= 0x0303)) r.invalid('legacy_version', $3, '>= 0x0303', $4, 'protocol_version');
   const legacy_version = $4;
   /* bytes, size 32 random */
   const random = r.bytes(0x20, 'random');
@@ -309,7 +309,7 @@ export function writeClientHello(w: Writer, v: ClientHello): void {
   const $t = w.trail;
   /* u2 legacy_version */
   w.checkUint(v.legacy_version, 2, 'legacy_version');
-  if (!(v.legacy_version >= 0x0303)) w.fail('invalid_value', 'legacy_version', '>= 0x303', v.legacy_version);
+  if (!(v.legacy_version >= 0x0303)) w.fail('invalid_value', 'legacy_version', '>= 0x0303', v.legacy_version);
   w.u2(v.legacy_version, 'legacy_version');
   /* bytes, size 32 random */
   w.bytesOfSize(v.random, 0x20, 'random');
@@ -404,7 +404,7 @@ export function writeCipherSuiteList(w: Writer, v: CipherSuiteList): void {
 export interface ServerHello {
   /**
    * u2 legacy_version
-   * valid: == 0x303
+   * valid: == 0x0303
    */
   legacy_version: number;
   /** bytes, size 32 random */
@@ -443,7 +443,7 @@ export function readServerHello(r: Reader): ServerHello {
   /* u2 legacy_version */
   const $22 = r.pos;
   const $23 = r.u2('legacy_version');
-  if (!($23 === 0x0303)) r.invalid('legacy_version', $22, '== 0x303', $23, 'protocol_version');
+  if (!($23 === 0x0303)) r.invalid('legacy_version', $22, '== 0x0303', $23, 'protocol_version');
   const legacy_version = $23;
   /* bytes, size 32 random */
   const random = r.bytes(0x20, 'random');
@@ -482,7 +482,7 @@ export function writeServerHello(w: Writer, v: ServerHello): void {
   const $t = w.trail;
   /* u2 legacy_version */
   w.checkUint(v.legacy_version, 2, 'legacy_version');
-  if (!(v.legacy_version === 0x0303)) w.fail('invalid_value', 'legacy_version', '== 0x303', v.legacy_version);
+  if (!(v.legacy_version === 0x0303)) w.fail('invalid_value', 'legacy_version', '== 0x0303', v.legacy_version);
   w.u2(v.legacy_version, 'legacy_version');
   /* bytes, size 32 random */
   w.bytesOfSize(v.random, 0x20, 'random');
@@ -523,19 +523,19 @@ export function decodeEndOfEarlyData(bytes: Uint8Array): EndOfEarlyData {
   return v;
 }
 
-/** Encodes a EndOfEarlyData; lengths and counts are derived. Throws EncodeError naming the field. */
+/** Encodes an EndOfEarlyData; lengths and counts are derived. Throws EncodeError naming the field. */
 export function encodeEndOfEarlyData(value: EndOfEarlyData): Uint8Array {
   const w = new Writer('EndOfEarlyData');
   writeEndOfEarlyData(w, value);
   return w.finish();
 }
 
-/** Reads a EndOfEarlyData from r (for nesting; see decodeEndOfEarlyData). */
+/** Reads an EndOfEarlyData from r (for nesting; see decodeEndOfEarlyData). */
 export function readEndOfEarlyData(r: Reader): EndOfEarlyData {
   return {  };
 }
 
-/** Writes a EndOfEarlyData to w (for nesting; see encodeEndOfEarlyData). */
+/** Writes an EndOfEarlyData to w (for nesting; see encodeEndOfEarlyData). */
 export function writeEndOfEarlyData(w: Writer, v: EndOfEarlyData): void {
   if (typeof v !== 'object' || v === null) w.fail('wrong_type', undefined, 'an object (EndOfEarlyData)', v);
 }
@@ -557,14 +557,14 @@ export function decodeEncryptedExtensions(bytes: Uint8Array): EncryptedExtension
   return v;
 }
 
-/** Encodes a EncryptedExtensions; lengths and counts are derived. Throws EncodeError naming the field. */
+/** Encodes an EncryptedExtensions; lengths and counts are derived. Throws EncodeError naming the field. */
 export function encodeEncryptedExtensions(value: EncryptedExtensions): Uint8Array {
   const w = new Writer('EncryptedExtensions');
   writeEncryptedExtensions(w, value);
   return w.finish();
 }
 
-/** Reads a EncryptedExtensions from r (for nesting; see decodeEncryptedExtensions). */
+/** Reads an EncryptedExtensions from r (for nesting; see decodeEncryptedExtensions). */
 export function readEncryptedExtensions(r: Reader): EncryptedExtensions {
   const $t = r.trail;
   /* u2 extensions_length */
@@ -579,7 +579,7 @@ export function readEncryptedExtensions(r: Reader): EncryptedExtensions {
   return { extensions };
 }
 
-/** Writes a EncryptedExtensions to w (for nesting; see encodeEncryptedExtensions). */
+/** Writes an EncryptedExtensions to w (for nesting; see encodeEncryptedExtensions). */
 export function writeEncryptedExtensions(w: Writer, v: EncryptedExtensions): void {
   if (typeof v !== 'object' || v === null) w.fail('wrong_type', undefined, 'an object (EncryptedExtensions)', v);
   const $t = w.trail;

@@ -244,7 +244,7 @@ export interface TlsCiphertext {
   opaque_type: ContentType;
   /**
    * u2 legacy_record_version
-   * valid: == 0x303
+   * valid: == 0x0303
    */
   legacy_record_version: number;
   /** bytes, size length encrypted_record */
@@ -276,7 +276,7 @@ export function readTlsCiphertext(r: Reader): TlsCiphertext {
   /* u2 legacy_record_version */
   const $13 = r.pos;
   const $14 = r.u2('legacy_record_version');
-  if (!($14 === 0x0303)) r.invalid('legacy_record_version', $13, '== 0x303', $14, 'illegal_parameter');
+  if (!($14 === 0x0303)) r.invalid('legacy_record_version', $13, '== 0x0303', $14, 'illegal_parameter');
   const legacy_record_version = $14;
   /* u2 length */
   const $15 = r.pos;
@@ -297,7 +297,7 @@ export function writeTlsCiphertext(w: Writer, v: TlsCiphertext): void {
   w.u1(v.opaque_type, 'opaque_type');
   /* u2 legacy_record_version */
   w.checkUint(v.legacy_record_version, 2, 'legacy_record_version');
-  if (!(v.legacy_record_version === 0x0303)) w.fail('invalid_value', 'legacy_record_version', '== 0x303', v.legacy_record_version);
+  if (!(v.legacy_record_version === 0x0303)) w.fail('invalid_value', 'legacy_record_version', '== 0x0303', v.legacy_record_version);
   w.u2(v.legacy_record_version, 'legacy_record_version');
   /* u2 length */
   const $m_length = w.reserve(2);
