@@ -46,7 +46,8 @@ export function connect(options: ConnectOptions, onSecure?: () => void): TlsSock
     keyLog: options.keyLog ?? onKeyLog !== undefined,
   };
   const engine = new TlsClient(config);
-  const transport = given ?? netConnect({ host, port: port ?? 443 });
+  // allowHalfOpen: the TLS layer decides when to end the TCP stream (after close_notify), not net.
+  const transport = given ?? netConnect({ host, port: port ?? 443, allowHalfOpen: true });
   const socket = new TlsSocket(engine, transport, { onKeyLog });
   if (onSecure) socket.once('secure', onSecure);
   const begin = (): void => { void socket.run(() => engine.start()).catch(() => { /* reported through 'error' */ }); };

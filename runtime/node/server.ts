@@ -40,7 +40,7 @@ export function acceptTls(transport: Duplex, options: ServerOptions): TlsSocket 
  *  that socket's 'error' event (and to the server's 'tlsClientError' event), never crash the server. */
 export function createServer(options: ServerOptions, handler?: (socket: TlsSocket) => void): Server {
   const config = serverConfig(options);
-  const server = netCreateServer((tcp: Socket) => {
+  const server = netCreateServer({ allowHalfOpen: true }, (tcp: Socket) => {
     let socket: TlsSocket;
     try {
       socket = new TlsSocket(new TlsServer(config), tcp, { onKeyLog: options.onKeyLog });

@@ -43,6 +43,8 @@ export class TlsSocket extends Duplex {
   #chain: Promise<void> = Promise.resolve();
   #waiting: Waiter[] = [];
   #peerClosed = false;
+  /** We sent close_notify. The engine's table then counts the connection as CLOSED (no half-close). */
+  #localClosed = false;
   #failed: Error | undefined;
   #onKeyLog: ((line: string) => void) | undefined;
 
@@ -60,7 +62,7 @@ export class TlsSocket extends Duplex {
     });
     transport.on('end', () => {
       this.#enqueue(async () => {
-        if (this.#peerClosed) return;
+        if (this.#peerClosed || this.#localClosed) return;
         throw new TlsTransportError('TLS_TRUNCATED', this.handshake
           ? 'the peer closed the TCP connection without sending close_notify; data it sent may be truncated'
           : 'the peer closed the TCP connection during the handshake (it probably rejected our parameters or certificate; check its log)');
@@ -71,7 +73,7 @@ export class TlsSocket extends Duplex {
     });
     transport.on('close', () => {
       this.#enqueue(async () => {
-        if (this.destroyed || this.#peerClosed) return;
+        if (this.destroyed || this.#peerClosed || this.#localClosed) return;
         throw new TlsTransportError('TLS_TRUNCATED', 'the transport closed before the peer sent close_notify');
       });
     });
@@ -165,7 +167,7 @@ export class TlsSocket extends Duplex {
   }
 
   override _read(): void {
-    if (!this.#peerClosed && !this.destroyed) this.transport.resume();
+    if (!this.#peerClosed && !this.#localClosed && !this.destroyed) this.transport.resume();
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (e?: Error | null) => void): void {
@@ -178,7 +180,17 @@ export class TlsSocket extends Duplex {
 
   override _final(cb: (e?: Error | null) => void): void {
     if (this.#failed) { cb(this.#failed); return; }
-    this.run(() => this.engine.close()).then(() => { this.transport.end(); cb(); }, (e: Error) => cb(e));
+    // After the peer's close_notify the engine has already answered with its own.
+    this.run(() => (this.#peerClosed ? undefined : this.engine.close())).then(() => {
+      if (!this.#peerClosed) {
+        // Our close_notify ends the connection in both directions (the handshake table's CLOSED
+        // state reads nothing more), so the readable side ends here too.
+        this.#localClosed = true;
+        this.push(null);
+      }
+      this.transport.end();
+      cb();
+    }, (e: Error) => cb(e));
   }
 
   override _destroy(err: Error | null, cb: (e?: Error | null) => void): void {

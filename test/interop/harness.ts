@@ -7,7 +7,7 @@
 // Lines written to stdin are sent as application data; a line that is just `k` / `K` makes OpenSSL
 // send a KeyUpdate (update_not_requested / update_requested), `Q` ends the connection.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { createServer } from 'node:net';
+import { createServer, connect } from 'node:net';
 
 export interface Peer {
   readonly name: string;
@@ -116,13 +116,30 @@ export function opensslClient(port: number, args: readonly string[]): Peer {
   return spawnPeer('openssl s_client', 'openssl', ['s_client', '-tls1_3', '-connect', `127.0.0.1:${port}`, ...args], port);
 }
 
-/** Starts `gnutls-serv --port <port> <args>` and waits until it listens. */
+/** Resolves once a TCP connection to 127.0.0.1:port is accepted (the probe is closed at once). */
+export async function waitListening(port: number, timeoutMs = 5000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = connect({ host: '127.0.0.1', port });
+      s.once('connect', () => { s.destroy(); resolve(true); });
+      s.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > end) throw new Error(`nothing accepted connections on 127.0.0.1:${port} within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Starts `gnutls-serv --port <port> <args>` and waits until it accepts connections. */
 export async function gnutlsServer(args: readonly string[]): Promise<Peer> {
   for (let attempt = 0; ; attempt++) {
     const port = await freePort();
     const peer = spawnPeer('gnutls-serv', 'gnutls-serv', ['--port', String(port), ...args], port);
     try {
-      await peer.waitFor(/listening/i);
+      // It prints "listening ... done" around bind/listen; a probe connection is the real proof.
+      await peer.waitFor(/IPv4 .*done/i);
+      await waitListening(port);
       return peer;
     } catch (e) {
       await peer.stop();
