@@ -156,23 +156,66 @@ function parseSubjectAltName(extnValue: Uint8Array): { dns: string[]; ip: Uint8A
   return { dns, ip };
 }
 
+/** The DER-level fields (no extension decoding): cheap enough for hundreds of trust anchors. */
+export interface CertificateStructure {
+  readonly subjectDer: Uint8Array;
+  readonly issuerDer: Uint8Array;
+  readonly spki: Uint8Array;
+  readonly keyKind: PublicKeyKind;
+  readonly tbs: Uint8Array;
+  readonly signatureAlgorithm: SignatureAlgorithm;
+  readonly signature: Uint8Array;
+}
+
+/** Slices a DER certificate into its parts; throws a plain Error describing the first problem. */
+export function parseStructure(der: Uint8Array): CertificateStructure {
+  const cert = single(der);
+  if (cert.tag !== 0x30) throw new Error('not a SEQUENCE');
+  const [tbs, sigAlg, sigValue, ...rest] = children(cert.value, 4);
+  if (tbs === undefined || sigAlg === undefined || sigValue === undefined || rest.length > 0 || sigValue.tag !== 0x03) {
+    throw new Error('Certificate is not SEQUENCE { tbsCertificate, signatureAlgorithm, BIT STRING }');
+  }
+  const t = children(tbs.value, 12);
+  if (t[0]?.tag !== 0xa0) throw new Error('not an X.509 v3 certificate (no version field)');
+  // serialNumber, signature, issuer, validity, subject, subjectPublicKeyInfo
+  const [, innerSigAlg, issuer, , subject, spki] = t.slice(1);
+  if (innerSigAlg === undefined || issuer === undefined || subject === undefined || spki === undefined) throw new Error('tbsCertificate is missing fields');
+  if (!bytesEqual(innerSigAlg.full, sigAlg.full)) throw new Error('signature algorithm in tbsCertificate differs from the outer one (RFC 5280 §4.1.1.2)');
+  if (sigValue.value.length < 1 || sigValue.value[0] !== 0) throw new Error('signature BIT STRING has unused bits');
+  return {
+    subjectDer: subject.full, issuerDer: issuer.full, spki: spki.full, keyKind: parseKeyKind(spki),
+    tbs: tbs.full, signatureAlgorithm: parseSignatureAlgorithm(sigAlg), signature: sigValue.value.subarray(1),
+  };
+}
+
+/** A trust anchor: only its name and key matter (RFC 5280 §6.1.1 d); the subject text is decoded on demand. */
+export class TrustAnchor {
+  readonly der: Uint8Array;
+  readonly index: number;
+  readonly subjectDer: Uint8Array;
+  readonly spki: Uint8Array;
+  readonly keyKind: PublicKeyKind;
+  #subject: string | undefined;
+  constructor(der: Uint8Array, index: number) {
+    const st = parseStructure(der);
+    this.der = der;
+    this.index = index;
+    this.subjectDer = st.subjectDer;
+    this.spki = st.spki;
+    this.keyKind = st.keyKind;
+  }
+  get subject(): string {
+    if (this.#subject === undefined) {
+      try { this.#subject = new X509Certificate(this.der).subject; } catch { this.#subject = `trust anchor ${this.index}`; }
+    }
+    return this.#subject;
+  }
+}
+
 /** Parses one DER certificate. `index` names it in errors (0 = leaf). */
 export function parseCertificate(der: Uint8Array, index: number, what = 'certificate'): ParsedCertificate {
   try {
-    const cert = single(der);
-    if (cert.tag !== 0x30) throw new Error('not a SEQUENCE');
-    const [tbs, sigAlg, sigValue, ...rest] = children(cert.value, 4);
-    if (tbs === undefined || sigAlg === undefined || sigValue === undefined || rest.length > 0 || sigValue.tag !== 0x03) {
-      throw new Error('Certificate is not SEQUENCE { tbsCertificate, signatureAlgorithm, BIT STRING }');
-    }
-    const t = children(tbs.value, 12);
-    let i = 0;
-    if (t[0]?.tag === 0xa0) i = 1; else throw new Error('not an X.509 v3 certificate (no version field)');
-    const [, innerSigAlg, issuer, , subject, spki] = t.slice(i);
-    if (innerSigAlg === undefined || issuer === undefined || subject === undefined || spki === undefined) throw new Error('tbsCertificate is missing fields');
-    if (!bytesEqual(innerSigAlg.full, sigAlg.full)) throw new Error('signature algorithm in tbsCertificate differs from the outer one (RFC 5280 §4.1.1.2)');
-    if (sigValue.value.length < 1 || sigValue.value[0] !== 0) throw new Error('signature BIT STRING has unused bits');
-
+    const st = parseStructure(der);
     const x = new X509Certificate(der);
     const ext = x.extensions;
     const bc = x.getExtension(BasicConstraintsExtension);
@@ -186,9 +229,7 @@ export function parseCertificate(der: Uint8Array, index: number, what = 'certifi
       seen.add(e.type);
     }
     return {
-      der, index, subject: x.subject, issuer: x.issuer,
-      subjectDer: subject.full, issuerDer: issuer.full, spki: spki.full, keyKind: parseKeyKind(spki),
-      tbs: tbs.full, signatureAlgorithm: parseSignatureAlgorithm(sigAlg), signature: sigValue.value.subarray(1),
+      der, index, subject: x.subject, issuer: x.issuer, ...st,
       notBefore: x.notBefore.getTime(), notAfter: x.notAfter.getTime(),
       isCa: bc?.ca ?? false, pathLength: bc?.pathLength, keyUsage: ku?.usages,
       extendedKeyUsage: eku ? eku.usages.map((u) => String(u)) : undefined,

@@ -10,7 +10,7 @@
 // There is no switch to turn any check off. The result carries the leaf's SubjectPublicKeyInfo,
 // the key the engine verifies CertificateVerify with.
 import type { CryptoProvider, SignatureSchemeId } from '../crypto/provider.ts';
-import { parseCertificate, pemCertificates, OID, type ParsedCertificate } from './certificate.ts';
+import { parseCertificate, pemCertificates, OID, TrustAnchor, type ParsedCertificate, type PublicKeyKind } from './certificate.ts';
 import { bytesEqual } from './der.ts';
 import { CertificateConfigError, CertificateError, CertificateProviderError } from './errors.ts';
 import { parseServerIdentity, identityMatches, type ServerIdentity } from './hostname.ts';
@@ -48,7 +48,7 @@ export interface VerifiedChain {
 }
 
 // Scheme used to check a certificate signature, from its algorithm and the issuer's key type.
-function schemeFor(cert: ParsedCertificate, issuer: ParsedCertificate): SignatureSchemeId | string {
+function schemeFor(cert: ParsedCertificate, issuer: { keyKind: PublicKeyKind }): SignatureSchemeId | string {
   const a = cert.signatureAlgorithm;
   const k = issuer.keyKind;
   const hashIdx = (h: 'sha256' | 'sha384' | 'sha512'): number => (h === 'sha256' ? 0 : h === 'sha384' ? 1 : 2);
@@ -81,7 +81,7 @@ function describe(c: ParsedCertificate, role: string): string {
   return `${role} certificate ${c.index} (subject "${c.subject}")`;
 }
 
-function parseAnchors(input: TrustAnchorInput): ParsedCertificate[] {
+function parseAnchors(input: TrustAnchorInput): TrustAnchor[] {
   const items = Array.isArray(input) ? (input as readonly (string | Uint8Array)[]) : [input as string | Uint8Array];
   const ders: Uint8Array[] = [];
   for (const it of items) {
@@ -100,7 +100,7 @@ function parseAnchors(input: TrustAnchorInput): ParsedCertificate[] {
   }
   return ders.map((d, i) => {
     try {
-      return parseCertificate(d, i, 'trust anchor');
+      return new TrustAnchor(d, i);
     } catch (e) {
       throw new CertificateConfigError('CERT_BAD_TRUST_ANCHOR', `trust anchor ${i} cannot be parsed: ${(e as Error).message}`, { cause: e });
     }
@@ -109,7 +109,7 @@ function parseAnchors(input: TrustAnchorInput): ParsedCertificate[] {
 
 /** A reusable verifier: trust anchors are parsed once. */
 export class CertificateVerifier {
-  readonly anchors: readonly ParsedCertificate[];
+  readonly anchors: readonly TrustAnchor[];
   readonly #crypto: Pick<CryptoProvider, 'verify' | 'capabilities'>;
   readonly #maxChain: number;
 
@@ -152,7 +152,7 @@ export class CertificateVerifier {
     }
 
     const path = leafIsAnchor ? [leaf] : await this.#buildPath(leaf, certs, req.now, purposeOid);
-    const anchor = leafIsAnchor ? this.anchors.find((a) => bytesEqual(a.der, leaf.der))! : path[path.length - 1]!;
+    const anchor: { subject: string } = leafIsAnchor ? this.anchors.find((a) => bytesEqual(a.der, leaf.der))! : path[path.length - 1]!;
 
     if (identity !== undefined && !identityMatches(identity, leaf.dnsNames, leaf.ipAddresses)) {
       const names = [...leaf.dnsNames.map((d) => `DNS:${d}`), ...leaf.ipAddresses.map((ip) => `IP:${ipText(ip)}`)];
@@ -181,12 +181,12 @@ export class CertificateVerifier {
   }
 
   // Depth-first search for a path leaf -> ... -> anchor, intermediates from the peer's list.
-  async #buildPath(leaf: ParsedCertificate, certs: ParsedCertificate[], now: number, purposeOid: string): Promise<ParsedCertificate[]> {
+  async #buildPath(leaf: ParsedCertificate, certs: ParsedCertificate[], now: number, purposeOid: string): Promise<(ParsedCertificate | TrustAnchor)[]> {
     let best: CertificateError | undefined;
     let budget = 64; // signature checks per chain, so a list of look-alike issuers cannot make us loop
     const certSchemes = new Set(this.#crypto.capabilities().certificateSignatureSchemes);
 
-    const checkLink = async (child: ParsedCertificate, issuer: ParsedCertificate, issuerRole: string): Promise<void> => {
+    const checkLink = async (child: ParsedCertificate, issuer: ParsedCertificate | TrustAnchor, issuerRole: string): Promise<void> => {
       const scheme = schemeFor(child, issuer);
       const where = { index: child.index, subject: child.subject };
       if (typeof scheme === 'string' || !certSchemes.has(scheme)) {
@@ -213,7 +213,7 @@ export class CertificateVerifier {
       }
     };
 
-    const search = async (path: ParsedCertificate[], used: Set<number>): Promise<ParsedCertificate[] | undefined> => {
+    const search = async (path: ParsedCertificate[], used: Set<number>): Promise<(ParsedCertificate | TrustAnchor)[] | undefined> => {
       const current = path[path.length - 1]!;
       // 1. A trust anchor that issued `current`.
       for (const anchor of this.anchors) {
@@ -250,7 +250,7 @@ export class CertificateVerifier {
     const top = leaf;
     throw new CertificateError('CERT_UNTRUSTED', 'unknown_ca',
       `no path from ${describe(top, 'leaf')} (issuer "${top.issuer}") to a trust anchor: none of the ${this.anchors.length} configured anchor(s) ` +
-      `[${this.anchors.map((a) => `"${a.subject}"`).join(', ')}] issued it or any intermediate the peer sent; add the issuing CA to the trust anchors or have the peer send its intermediates`,
+      `[${this.anchors.slice(0, 5).map((a) => `"${a.subject}"`).join(', ')}${this.anchors.length > 5 ? ', ...' : ''}] issued it or any intermediate the peer sent; add the issuing CA to the trust anchors or have the peer send its intermediates`,
       { index: 0, subject: top.subject });
   }
 
