@@ -591,7 +591,7 @@ class Emitter {
     out.push({
       kind: StructureKind.Function, isExported: true, name: `encode${t.tsName}`, docs: [`Encodes ${article(t.tsName)}; lengths and counts are derived. Throws EncodeError naming the field.`],
       parameters: [{ name: 'value', type: t.tsName }, ...params], returnType: 'Uint8Array',
-      statements: [`const w = new Writer(${q(t.tsName)});`, `write${t.tsName}(w, value${paramNames ? `, ${paramNames}` : ''});`, 'return w.finish();'],
+      statements: [`const w = new Writer(${q(t.tsName)});`, 'try {', `  write${t.tsName}(w, value${paramNames ? `, ${paramNames}` : ''});`, '  return w.finish();', '} finally {', '  w.release();', '}'],
     });
     // read
     const rs: string[] = ['const $t = r.trail;'];

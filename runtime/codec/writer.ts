@@ -6,38 +6,37 @@ import { show } from './reader.ts';
 
 const MAX: Record<number, number> = { 1: 0xff, 2: 0xffff, 3: 0xffffff, 4: 0xffffffff };
 
-// Encoding is synchronous and calls no user code, so one scratch buffer serves every Writer in turn:
-// a Writer takes it when free (or allocates its own) and gives it back in finish(). A Writer that
-// throws simply never gives it back, and the next one allocates a fresh scratch.
-let scratch: Uint8Array | null = new Uint8Array(16384);
-
-// Results are carved from shared 64 KiB slabs (as Node's Buffer.allocUnsafe does): allocating a
-// small ArrayBuffer per message costs more than the encoding itself.
+// Results are carved from shared 64 KiB slabs (as Node's Buffer.allocUnsafe does): allocating a small
+// ArrayBuffer per message costs more than encoding it. A Writer writes straight into the free end of the
+// current slab and finish() hands that region out as the result, with no copy. One Writer at a time
+// owns the slab (generated encoders release it in a finally block); any other Writer, or one whose
+// message outgrows the slab, uses a buffer of its own.
 const SLAB_SIZE = 65536;
-const SLAB_MAX = 4096;
+const SLAB_MIN_FREE = 2048;
 let slab = new ArrayBuffer(SLAB_SIZE);
 let slabUsed = 0;
-function carve(n: number): Uint8Array {
-  if (n > SLAB_MAX) return new Uint8Array(n);
-  if (slabUsed + n > SLAB_SIZE) {
-    slab = new ArrayBuffer(SLAB_SIZE);
-    slabUsed = 0;
-  }
-  const out = new Uint8Array(slab, slabUsed, n);
-  slabUsed = (slabUsed + n + 7) & ~7;
-  return out;
-}
+let slabBusy = false;
+const EMPTY = new Uint8Array(0);
 
 export class Writer {
   private buf: Uint8Array;
   pos = 0;
+  /** Whether buf is the free end of the shared slab (starting at slab offset `start`). */
+  private onSlab = false;
+  private start = 0;
   /** Schema path down to the struct being written. */
   readonly trail: (string | number)[];
 
   constructor(root: string) {
-    if (scratch !== null) {
-      this.buf = scratch;
-      scratch = null;
+    if (!slabBusy) {
+      if (SLAB_SIZE - slabUsed < SLAB_MIN_FREE) {
+        slab = new ArrayBuffer(SLAB_SIZE);
+        slabUsed = 0;
+      }
+      this.start = slabUsed;
+      this.buf = new Uint8Array(slab, slabUsed, SLAB_SIZE - slabUsed);
+      this.onSlab = true;
+      slabBusy = true;
     } else {
       this.buf = new Uint8Array(1024);
     }
@@ -55,10 +54,11 @@ export class Writer {
   private ensure(n: number): void {
     const need = this.pos + n;
     if (need <= this.buf.length) return;
-    let size = this.buf.length * 2;
+    let size = Math.max(1024, this.buf.length * 2);
     while (size < need) size *= 2;
     const next = new Uint8Array(size);
-    next.set(this.buf.subarray(0, this.pos));
+    next.set(new Uint8Array(this.buf.buffer, this.buf.byteOffset, this.pos));
+    this.release();
     this.buf = next;
   }
 
@@ -179,16 +179,30 @@ export class Writer {
   }
 
   /**
-   * The bytes written, as a new array the caller owns. Small results are views into a shared slab
-   * (like Node's Buffer.allocUnsafe), so `.buffer` may be larger than the message: use `.byteOffset`.
+   * The bytes written, as an array the caller owns. Small results are views into a shared slab (like
+   * Node's Buffer.allocUnsafe), so `.buffer` may be larger than the message: use `.byteOffset`.
    * The Writer must not be used afterwards.
    */
   finish(): Uint8Array {
-    const out = carve(this.pos);
-    out.set(new Uint8Array(this.buf.buffer, this.buf.byteOffset, this.pos));
-    if (this.buf.length <= 1 << 20) scratch = this.buf;
-    this.buf = new Uint8Array(0);
+    const n = this.pos;
+    let out: Uint8Array;
+    if (this.onSlab) {
+      out = new Uint8Array(this.buf.buffer, this.start, n);
+      slabUsed = (this.start + n + 7) & ~7;
+      this.release();
+    } else {
+      out = n * 2 < this.buf.length ? this.buf.slice(0, n) : this.buf.subarray(0, n);
+    }
+    this.buf = EMPTY;
     this.pos = 0;
     return out;
+  }
+
+  /** Gives the shared slab back (idempotent); finish() does it, and so must any path that abandons the Writer. */
+  release(): void {
+    if (this.onSlab) {
+      this.onSlab = false;
+      slabBusy = false;
+    }
   }
 }

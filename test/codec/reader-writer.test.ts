@@ -120,4 +120,41 @@ test('writer rejects a derived length beyond its valid max', () => {
   assert.match(e.message, /0\.\.32/);
 });
 
+test('successive results are independent: later writes never change an earlier result', () => {
+  const results: Uint8Array[] = [];
+  for (let i = 0; i < 3000; i++) {
+    const w = new Writer('T');
+    w.u2(i, 'n');
+    w.bytes(new Uint8Array(i % 50).fill(i & 0xff), 'pad');
+    results.push(w.finish());
+  }
+  results.forEach((r, i) => {
+    assert.is((r[0]! << 8) | r[1]!, i);
+    assert.is(r.length, 2 + (i % 50));
+    assert.ok(r.subarray(2).every((b) => b === (i & 0xff)));
+  });
+});
+
+test('a Writer abandoned by an error and released does not disturb the next one; nested Writers get their own buffers', () => {
+  const a = new Writer('A');
+  a.u1(1, 'x');
+  assert.throws(() => a.u1(300, 'y'));
+  a.release();
+  const b = new Writer('B');
+  const c = new Writer('C'); // while b holds the shared slab
+  b.u2(0xbbbb, 'b');
+  c.u2(0xcccc, 'c');
+  assert.equal([...c.finish()], [0xcc, 0xcc]);
+  assert.equal([...b.finish()], [0xbb, 0xbb]);
+});
+
+test('a message larger than the shared slab is written to a buffer of its own', () => {
+  const w = new Writer('Big');
+  const big = new Uint8Array(100_000).fill(7);
+  w.bytes(big, 'data');
+  const out = w.finish();
+  assert.is(out.length, 100_000);
+  assert.ok(out.every((b) => b === 7));
+});
+
 test.run();

@@ -28,8 +28,12 @@ export function decodeAlert(bytes: Uint8Array): Alert {
 /** Encodes an Alert; lengths and counts are derived. Throws EncodeError naming the field. */
 export function encodeAlert(value: Alert): Uint8Array {
   const w = new Writer('Alert');
-  writeAlert(w, value);
-  return w.finish();
+  try {
+    writeAlert(w, value);
+    return w.finish();
+  } finally {
+    w.release();
+  }
 }
 
 /** Reads an Alert from r (for nesting; see decodeAlert). */

@@ -28,8 +28,12 @@ export function decodeExtensions(bytes: Uint8Array, msg_type: HandshakeType): Ex
 /** Encodes an Extensions; lengths and counts are derived. Throws EncodeError naming the field. */
 export function encodeExtensions(value: Extensions, msg_type: HandshakeType): Uint8Array {
   const w = new Writer('Extensions');
-  writeExtensions(w, value, msg_type);
-  return w.finish();
+  try {
+    writeExtensions(w, value, msg_type);
+    return w.finish();
+  } finally {
+    w.release();
+  }
 }
 
 /** Reads an Extensions from r (for nesting; see decodeExtensions). */
@@ -192,8 +196,12 @@ export function decodeExtension(bytes: Uint8Array, msg_type: HandshakeType): Ext
 /** Encodes an Extension; lengths and counts are derived. Throws EncodeError naming the field. */
 export function encodeExtension(value: Extension, msg_type: HandshakeType): Uint8Array {
   const w = new Writer('Extension');
-  writeExtension(w, value, msg_type);
-  return w.finish();
+  try {
+    writeExtension(w, value, msg_type);
+    return w.finish();
+  } finally {
+    w.release();
+  }
 }
 
 /** Reads an Extension from r (for nesting; see decodeExtension). */
@@ -361,8 +369,12 @@ export function decodeServerName(bytes: Uint8Array, msg_type: HandshakeType): Se
 /** Encodes a ServerName; lengths and counts are derived. Throws EncodeError naming the field. */
 export function encodeServerName(value: ServerName, msg_type: HandshakeType): Uint8Array {
   const w = new Writer('ServerName');
-  writeServerName(w, value, msg_type);
-  return w.finish();
+  try {
+    writeServerName(w, value, msg_type);
+    return w.finish();
+  } finally {
+    w.release();
+  }
 }
 
 /** Reads a ServerName from r (for nesting; see decodeServerName). */
@@ -427,8 +439,12 @@ export function decodeServerNameList(bytes: Uint8Array): ServerNameList {
 /** Encodes a ServerNameList; lengths and counts are derived. Throws EncodeError naming the field. */
 export function encodeServerNameList(value: ServerNameList): Uint8Array {
   const w = new Writer('ServerNameList');
-  writeServerNameList(w, value);
-  return w.finish();
+  try {
+    writeServerNameList(w, value);
+    return w.finish();
+  } finally {
+    w.release();
+  }
 }
 
 /** Reads a ServerNameList from r (for nesting; see decodeServerNameList). */
@@ -490,8 +506,12 @@ export function decodeServerNameEntry(bytes: Uint8Array): ServerNameEntry {
 /** Encodes a ServerNameEntry; lengths and counts are derived. Throws EncodeError naming the field. */
 export function encodeServerNameEntry(value: ServerNameEntry): Uint8Array {
   const w = new Writer('ServerNameEntry');
-  writeServerNameEntry(w, value);
-  return w.finish();
+  try {
+    writeServerNameEntry(w, value);
+    return w.finish();
+  } finally {
+    w.release();
+  }
 }
 
 /** Reads a ServerNameEntry from r (for nesting; see decodeServerNameEntry). */
@@ -547,8 +567,12 @@ export function decodeStatusRequest(bytes: Uint8Array, msg_type: HandshakeType):
 /** Encodes a StatusRequest; lengths and counts are derived. Throws EncodeError naming the field. */
 export function encodeStatusRequest(value: StatusRequest, msg_type: HandshakeType): Uint8Array {
   const w = new Writer('StatusRequest');
-  writeStatusRequest(w, value, msg_type);
-  return w.finish();
+  try {
+    writeStatusRequest(w, value, msg_type);
+    return w.finish();
+  } finally {
+    w.release();
+  }
 }
 
 /** Reads a StatusRequest from r (for nesting; see decodeStatusRequest). */
@@ -634,8 +658,12 @@ export function decodeOcspStatusRequest(bytes: Uint8Array): OcspStatusRequest {
 /** Encodes an OcspStatusRequest; lengths and counts are derived. Throws EncodeError naming the field. */
 export function encodeOcspStatusRequest(value: OcspStatusRequest): Uint8Array {
   const w = new Writer('OcspStatusRequest');
-  writeOcspStatusRequest(w, value);
-  return w.finish();
+  try {
+    writeOcspStatusRequest(w, value);
+    return w.finish();
+  } finally {
+    w.release();
+  }
 }
 
 /** Reads an OcspStatusRequest from r (for nesting; see decodeOcspStatusRequest). */
@@ -694,8 +722,12 @@ export function decodeResponderIdList(bytes: Uint8Array): ResponderIdList {
 /** Encodes a ResponderIdList; lengths and counts are derived. Throws EncodeError naming the field. */
 export function encodeResponderIdList(value: ResponderIdList): Uint8Array {
   const w = new Writer('ResponderIdList');
-  writeResponderIdList(w, value);
-  return w.finish();
+  try {
+    writeResponderIdList(w, value);
+    return w.finish();
+  } finally {
+    w.release();
+  }
 }
 
 /** Reads a ResponderIdList from r (for nesting; see decodeResponderIdList). */
@@ -749,8 +781,12 @@ export function decodeResponderId(bytes: Uint8Array): ResponderId {
 /** Encodes a ResponderId; lengths and counts are derived. Throws EncodeError naming the field. */
 export function encodeResponderId(value: ResponderId): Uint8Array {
   const w = new Writer('ResponderId');
-  writeResponderId(w, value);
-  return w.finish();
+  try {
+    writeResponderId(w, value);
+    return w.finish();
+  } finally {
+    w.release();
+  }
 }
 
 /** Reads a ResponderId from r (for nesting; see decodeResponderId). */
@@ -796,8 +832,12 @@ export function decodeOcspResponse(bytes: Uint8Array): OcspResponse {
 /** Encodes an OcspResponse; lengths and counts are derived. Throws EncodeError naming the field. */
 export function encodeOcspResponse(value: OcspResponse): Uint8Array {
   const w = new Writer('OcspResponse');
-  writeOcspResponse(w, value);
-  return w.finish();
+  try {
+    writeOcspResponse(w, value);
+    return w.finish();
+  } finally {
+    w.release();
+  }
 }
 
 /** Reads an OcspResponse from r (for nesting; see decodeOcspResponse). */
@@ -843,8 +883,12 @@ export function decodeSupportedGroups(bytes: Uint8Array): SupportedGroups {
 /** Encodes a SupportedGroups; lengths and counts are derived. Throws EncodeError naming the field. */
 export function encodeSupportedGroups(value: SupportedGroups): Uint8Array {
   const w = new Writer('SupportedGroups');
-  writeSupportedGroups(w, value);
-  return w.finish();
+  try {
+    writeSupportedGroups(w, value);
+    return w.finish();
+  } finally {
+    w.release();
+  }
 }
 
 /** Reads a SupportedGroups from r (for nesting; see decodeSupportedGroups). */
@@ -896,8 +940,12 @@ export function decodeNamedGroupList(bytes: Uint8Array): NamedGroupList {
 /** Encodes a NamedGroupList; lengths and counts are derived. Throws EncodeError naming the field. */
 export function encodeNamedGroupList(value: NamedGroupList): Uint8Array {
   const w = new Writer('NamedGroupList');
-  writeNamedGroupList(w, value);
-  return w.finish();
+  try {
+    writeNamedGroupList(w, value);
+    return w.finish();
+  } finally {
+    w.release();
+  }
 }
 
 /** Reads a NamedGroupList from r (for nesting; see decodeNamedGroupList). */
@@ -950,8 +998,12 @@ export function decodeSignatureAlgorithms(bytes: Uint8Array): SignatureAlgorithm
 /** Encodes a SignatureAlgorithms; lengths and counts are derived. Throws EncodeError naming the field. */
 export function encodeSignatureAlgorithms(value: SignatureAlgorithms): Uint8Array {
   const w = new Writer('SignatureAlgorithms');
-  writeSignatureAlgorithms(w, value);
-  return w.finish();
+  try {
+    writeSignatureAlgorithms(w, value);
+    return w.finish();
+  } finally {
+    w.release();
+  }
 }
 
 /** Reads a SignatureAlgorithms from r (for nesting; see decodeSignatureAlgorithms). */
@@ -1003,8 +1055,12 @@ export function decodeSignatureSchemeList(bytes: Uint8Array): SignatureSchemeLis
 /** Encodes a SignatureSchemeList; lengths and counts are derived. Throws EncodeError naming the field. */
 export function encodeSignatureSchemeList(value: SignatureSchemeList): Uint8Array {
   const w = new Writer('SignatureSchemeList');
-  writeSignatureSchemeList(w, value);
-  return w.finish();
+  try {
+    writeSignatureSchemeList(w, value);
+    return w.finish();
+  } finally {
+    w.release();
+  }
 }
 
 /** Reads a SignatureSchemeList from r (for nesting; see decodeSignatureSchemeList). */
@@ -1057,8 +1113,12 @@ export function decodeApplicationLayerProtocolNegotiation(bytes: Uint8Array): Ap
 /** Encodes an ApplicationLayerProtocolNegotiation; lengths and counts are derived. Throws EncodeError naming the field. */
 export function encodeApplicationLayerProtocolNegotiation(value: ApplicationLayerProtocolNegotiation): Uint8Array {
   const w = new Writer('ApplicationLayerProtocolNegotiation');
-  writeApplicationLayerProtocolNegotiation(w, value);
-  return w.finish();
+  try {
+    writeApplicationLayerProtocolNegotiation(w, value);
+    return w.finish();
+  } finally {
+    w.release();
+  }
 }
 
 /** Reads an ApplicationLayerProtocolNegotiation from r (for nesting; see decodeApplicationLayerProtocolNegotiation). */
@@ -1110,8 +1170,12 @@ export function decodeProtocolNameList(bytes: Uint8Array): ProtocolNameList {
 /** Encodes a ProtocolNameList; lengths and counts are derived. Throws EncodeError naming the field. */
 export function encodeProtocolNameList(value: ProtocolNameList): Uint8Array {
   const w = new Writer('ProtocolNameList');
-  writeProtocolNameList(w, value);
-  return w.finish();
+  try {
+    writeProtocolNameList(w, value);
+    return w.finish();
+  } finally {
+    w.release();
+  }
 }
 
 /** Reads a ProtocolNameList from r (for nesting; see decodeProtocolNameList). */
@@ -1165,8 +1229,12 @@ export function decodeProtocolName(bytes: Uint8Array): ProtocolName {
 /** Encodes a ProtocolName; lengths and counts are derived. Throws EncodeError naming the field. */
 export function encodeProtocolName(value: ProtocolName): Uint8Array {
   const w = new Writer('ProtocolName');
-  writeProtocolName(w, value);
-  return w.finish();
+  try {
+    writeProtocolName(w, value);
+    return w.finish();
+  } finally {
+    w.release();
+  }
 }
 
 /** Reads a ProtocolName from r (for nesting; see decodeProtocolName). */
@@ -1212,8 +1280,12 @@ export function decodePadding(bytes: Uint8Array): Padding {
 /** Encodes a Padding; lengths and counts are derived. Throws EncodeError naming the field. */
 export function encodePadding(value: Padding): Uint8Array {
   const w = new Writer('Padding');
-  writePadding(w, value);
-  return w.finish();
+  try {
+    writePadding(w, value);
+    return w.finish();
+  } finally {
+    w.release();
+  }
 }
 
 /** Reads a Padding from r (for nesting; see decodePadding). */
@@ -1253,8 +1325,12 @@ export function decodeRecordSizeLimit(bytes: Uint8Array): RecordSizeLimit {
 /** Encodes a RecordSizeLimit; lengths and counts are derived. Throws EncodeError naming the field. */
 export function encodeRecordSizeLimit(value: RecordSizeLimit): Uint8Array {
   const w = new Writer('RecordSizeLimit');
-  writeRecordSizeLimit(w, value);
-  return w.finish();
+  try {
+    writeRecordSizeLimit(w, value);
+    return w.finish();
+  } finally {
+    w.release();
+  }
 }
 
 /** Reads a RecordSizeLimit from r (for nesting; see decodeRecordSizeLimit). */
@@ -1296,8 +1372,12 @@ export function decodeRenegotiationInfo(bytes: Uint8Array): RenegotiationInfo {
 /** Encodes a RenegotiationInfo; lengths and counts are derived. Throws EncodeError naming the field. */
 export function encodeRenegotiationInfo(value: RenegotiationInfo): Uint8Array {
   const w = new Writer('RenegotiationInfo');
-  writeRenegotiationInfo(w, value);
-  return w.finish();
+  try {
+    writeRenegotiationInfo(w, value);
+    return w.finish();
+  } finally {
+    w.release();
+  }
 }
 
 /** Reads a RenegotiationInfo from r (for nesting; see decodeRenegotiationInfo). */
@@ -1344,8 +1424,12 @@ export function decodePreSharedKey(bytes: Uint8Array, msg_type: HandshakeType): 
 /** Encodes a PreSharedKey; lengths and counts are derived. Throws EncodeError naming the field. */
 export function encodePreSharedKey(value: PreSharedKey, msg_type: HandshakeType): Uint8Array {
   const w = new Writer('PreSharedKey');
-  writePreSharedKey(w, value, msg_type);
-  return w.finish();
+  try {
+    writePreSharedKey(w, value, msg_type);
+    return w.finish();
+  } finally {
+    w.release();
+  }
 }
 
 /** Reads a PreSharedKey from r (for nesting; see decodePreSharedKey). */
@@ -1412,8 +1496,12 @@ export function decodeOfferedPsks(bytes: Uint8Array): OfferedPsks {
 /** Encodes an OfferedPsks; lengths and counts are derived. Throws EncodeError naming the field. */
 export function encodeOfferedPsks(value: OfferedPsks): Uint8Array {
   const w = new Writer('OfferedPsks');
-  writeOfferedPsks(w, value);
-  return w.finish();
+  try {
+    writeOfferedPsks(w, value);
+    return w.finish();
+  } finally {
+    w.release();
+  }
 }
 
 /** Reads an OfferedPsks from r (for nesting; see decodeOfferedPsks). */
@@ -1485,8 +1573,12 @@ export function decodePskIdentityList(bytes: Uint8Array): PskIdentityList {
 /** Encodes a PskIdentityList; lengths and counts are derived. Throws EncodeError naming the field. */
 export function encodePskIdentityList(value: PskIdentityList): Uint8Array {
   const w = new Writer('PskIdentityList');
-  writePskIdentityList(w, value);
-  return w.finish();
+  try {
+    writePskIdentityList(w, value);
+    return w.finish();
+  } finally {
+    w.release();
+  }
 }
 
 /** Reads a PskIdentityList from r (for nesting; see decodePskIdentityList). */
@@ -1545,8 +1637,12 @@ export function decodePskIdentity(bytes: Uint8Array): PskIdentity {
 /** Encodes a PskIdentity; lengths and counts are derived. Throws EncodeError naming the field. */
 export function encodePskIdentity(value: PskIdentity): Uint8Array {
   const w = new Writer('PskIdentity');
-  writePskIdentity(w, value);
-  return w.finish();
+  try {
+    writePskIdentity(w, value);
+    return w.finish();
+  } finally {
+    w.release();
+  }
 }
 
 /** Reads a PskIdentity from r (for nesting; see decodePskIdentity). */
@@ -1593,8 +1689,12 @@ export function decodePskBinderList(bytes: Uint8Array): PskBinderList {
 /** Encodes a PskBinderList; lengths and counts are derived. Throws EncodeError naming the field. */
 export function encodePskBinderList(value: PskBinderList): Uint8Array {
   const w = new Writer('PskBinderList');
-  writePskBinderList(w, value);
-  return w.finish();
+  try {
+    writePskBinderList(w, value);
+    return w.finish();
+  } finally {
+    w.release();
+  }
 }
 
 /** Reads a PskBinderList from r (for nesting; see decodePskBinderList). */
@@ -1651,8 +1751,12 @@ export function decodePskBinderEntry(bytes: Uint8Array): PskBinderEntry {
 /** Encodes a PskBinderEntry; lengths and counts are derived. Throws EncodeError naming the field. */
 export function encodePskBinderEntry(value: PskBinderEntry): Uint8Array {
   const w = new Writer('PskBinderEntry');
-  writePskBinderEntry(w, value);
-  return w.finish();
+  try {
+    writePskBinderEntry(w, value);
+    return w.finish();
+  } finally {
+    w.release();
+  }
 }
 
 /** Reads a PskBinderEntry from r (for nesting; see decodePskBinderEntry). */
@@ -1700,8 +1804,12 @@ export function decodeEarlyDataIndication(bytes: Uint8Array, msg_type: Handshake
 /** Encodes an EarlyDataIndication; lengths and counts are derived. Throws EncodeError naming the field. */
 export function encodeEarlyDataIndication(value: EarlyDataIndication, msg_type: HandshakeType): Uint8Array {
   const w = new Writer('EarlyDataIndication');
-  writeEarlyDataIndication(w, value, msg_type);
-  return w.finish();
+  try {
+    writeEarlyDataIndication(w, value, msg_type);
+    return w.finish();
+  } finally {
+    w.release();
+  }
 }
 
 /** Reads an EarlyDataIndication from r (for nesting; see decodeEarlyDataIndication). */
@@ -1746,8 +1854,12 @@ export function decodePskKeyExchangeModes(bytes: Uint8Array): PskKeyExchangeMode
 /** Encodes a PskKeyExchangeModes; lengths and counts are derived. Throws EncodeError naming the field. */
 export function encodePskKeyExchangeModes(value: PskKeyExchangeModes): Uint8Array {
   const w = new Writer('PskKeyExchangeModes');
-  writePskKeyExchangeModes(w, value);
-  return w.finish();
+  try {
+    writePskKeyExchangeModes(w, value);
+    return w.finish();
+  } finally {
+    w.release();
+  }
 }
 
 /** Reads a PskKeyExchangeModes from r (for nesting; see decodePskKeyExchangeModes). */
@@ -1799,8 +1911,12 @@ export function decodePskKeyExchangeModeList(bytes: Uint8Array): PskKeyExchangeM
 /** Encodes a PskKeyExchangeModeList; lengths and counts are derived. Throws EncodeError naming the field. */
 export function encodePskKeyExchangeModeList(value: PskKeyExchangeModeList): Uint8Array {
   const w = new Writer('PskKeyExchangeModeList');
-  writePskKeyExchangeModeList(w, value);
-  return w.finish();
+  try {
+    writePskKeyExchangeModeList(w, value);
+    return w.finish();
+  } finally {
+    w.release();
+  }
 }
 
 /** Reads a PskKeyExchangeModeList from r (for nesting; see decodePskKeyExchangeModeList). */
@@ -1856,8 +1972,12 @@ export function decodeSupportedVersions(bytes: Uint8Array, msg_type: HandshakeTy
 /** Encodes a SupportedVersions; lengths and counts are derived. Throws EncodeError naming the field. */
 export function encodeSupportedVersions(value: SupportedVersions, msg_type: HandshakeType): Uint8Array {
   const w = new Writer('SupportedVersions');
-  writeSupportedVersions(w, value, msg_type);
-  return w.finish();
+  try {
+    writeSupportedVersions(w, value, msg_type);
+    return w.finish();
+  } finally {
+    w.release();
+  }
 }
 
 /** Reads a SupportedVersions from r (for nesting; see decodeSupportedVersions). */
@@ -1938,8 +2058,12 @@ export function decodeProtocolVersionList(bytes: Uint8Array): ProtocolVersionLis
 /** Encodes a ProtocolVersionList; lengths and counts are derived. Throws EncodeError naming the field. */
 export function encodeProtocolVersionList(value: ProtocolVersionList): Uint8Array {
   const w = new Writer('ProtocolVersionList');
-  writeProtocolVersionList(w, value);
-  return w.finish();
+  try {
+    writeProtocolVersionList(w, value);
+    return w.finish();
+  } finally {
+    w.release();
+  }
 }
 
 /** Reads a ProtocolVersionList from r (for nesting; see decodeProtocolVersionList). */
@@ -1991,8 +2115,12 @@ export function decodeCookie(bytes: Uint8Array): Cookie {
 /** Encodes a Cookie; lengths and counts are derived. Throws EncodeError naming the field. */
 export function encodeCookie(value: Cookie): Uint8Array {
   const w = new Writer('Cookie');
-  writeCookie(w, value);
-  return w.finish();
+  try {
+    writeCookie(w, value);
+    return w.finish();
+  } finally {
+    w.release();
+  }
 }
 
 /** Reads a Cookie from r (for nesting; see decodeCookie). */
@@ -2039,8 +2167,12 @@ export function decodeCertificateAuthorities(bytes: Uint8Array): CertificateAuth
 /** Encodes a CertificateAuthorities; lengths and counts are derived. Throws EncodeError naming the field. */
 export function encodeCertificateAuthorities(value: CertificateAuthorities): Uint8Array {
   const w = new Writer('CertificateAuthorities');
-  writeCertificateAuthorities(w, value);
-  return w.finish();
+  try {
+    writeCertificateAuthorities(w, value);
+    return w.finish();
+  } finally {
+    w.release();
+  }
 }
 
 /** Reads a CertificateAuthorities from r (for nesting; see decodeCertificateAuthorities). */
@@ -2092,8 +2224,12 @@ export function decodeDistinguishedNameList(bytes: Uint8Array): DistinguishedNam
 /** Encodes a DistinguishedNameList; lengths and counts are derived. Throws EncodeError naming the field. */
 export function encodeDistinguishedNameList(value: DistinguishedNameList): Uint8Array {
   const w = new Writer('DistinguishedNameList');
-  writeDistinguishedNameList(w, value);
-  return w.finish();
+  try {
+    writeDistinguishedNameList(w, value);
+    return w.finish();
+  } finally {
+    w.release();
+  }
 }
 
 /** Reads a DistinguishedNameList from r (for nesting; see decodeDistinguishedNameList). */
@@ -2147,8 +2283,12 @@ export function decodeDistinguishedName(bytes: Uint8Array): DistinguishedName {
 /** Encodes a DistinguishedName; lengths and counts are derived. Throws EncodeError naming the field. */
 export function encodeDistinguishedName(value: DistinguishedName): Uint8Array {
   const w = new Writer('DistinguishedName');
-  writeDistinguishedName(w, value);
-  return w.finish();
+  try {
+    writeDistinguishedName(w, value);
+    return w.finish();
+  } finally {
+    w.release();
+  }
 }
 
 /** Reads a DistinguishedName from r (for nesting; see decodeDistinguishedName). */
@@ -2192,8 +2332,12 @@ export function decodePostHandshakeAuth(bytes: Uint8Array): PostHandshakeAuth {
 /** Encodes a PostHandshakeAuth; lengths and counts are derived. Throws EncodeError naming the field. */
 export function encodePostHandshakeAuth(value: PostHandshakeAuth): Uint8Array {
   const w = new Writer('PostHandshakeAuth');
-  writePostHandshakeAuth(w, value);
-  return w.finish();
+  try {
+    writePostHandshakeAuth(w, value);
+    return w.finish();
+  } finally {
+    w.release();
+  }
 }
 
 /** Reads a PostHandshakeAuth from r (for nesting; see decodePostHandshakeAuth). */
@@ -2232,8 +2376,12 @@ export function decodeKeyShare(bytes: Uint8Array, msg_type: HandshakeType): KeyS
 /** Encodes a KeyShare; lengths and counts are derived. Throws EncodeError naming the field. */
 export function encodeKeyShare(value: KeyShare, msg_type: HandshakeType): Uint8Array {
   const w = new Writer('KeyShare');
-  writeKeyShare(w, value, msg_type);
-  return w.finish();
+  try {
+    writeKeyShare(w, value, msg_type);
+    return w.finish();
+  } finally {
+    w.release();
+  }
 }
 
 /** Reads a KeyShare from r (for nesting; see decodeKeyShare). */
@@ -2326,8 +2474,12 @@ export function decodeKeyShareEntryList(bytes: Uint8Array): KeyShareEntryList {
 /** Encodes a KeyShareEntryList; lengths and counts are derived. Throws EncodeError naming the field. */
 export function encodeKeyShareEntryList(value: KeyShareEntryList): Uint8Array {
   const w = new Writer('KeyShareEntryList');
-  writeKeyShareEntryList(w, value);
-  return w.finish();
+  try {
+    writeKeyShareEntryList(w, value);
+    return w.finish();
+  } finally {
+    w.release();
+  }
 }
 
 /** Reads a KeyShareEntryList from r (for nesting; see decodeKeyShareEntryList). */
@@ -2386,8 +2538,12 @@ export function decodeKeyShareEntry(bytes: Uint8Array): KeyShareEntry {
 /** Encodes a KeyShareEntry; lengths and counts are derived. Throws EncodeError naming the field. */
 export function encodeKeyShareEntry(value: KeyShareEntry): Uint8Array {
   const w = new Writer('KeyShareEntry');
-  writeKeyShareEntry(w, value);
-  return w.finish();
+  try {
+    writeKeyShareEntry(w, value);
+    return w.finish();
+  } finally {
+    w.release();
+  }
 }
 
 /** Reads a KeyShareEntry from r (for nesting; see decodeKeyShareEntry). */

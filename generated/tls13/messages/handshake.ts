@@ -95,8 +95,12 @@ export function decodeHandshake(bytes: Uint8Array): Handshake {
 /** Encodes a Handshake; lengths and counts are derived. Throws EncodeError naming the field. */
 export function encodeHandshake(value: Handshake): Uint8Array {
   const w = new Writer('Handshake');
-  writeHandshake(w, value);
-  return w.finish();
+  try {
+    writeHandshake(w, value);
+    return w.finish();
+  } finally {
+    w.release();
+  }
 }
 
 /** Reads a Handshake from r (for nesting; see decodeHandshake). */
@@ -248,8 +252,12 @@ export function decodeClientHello(bytes: Uint8Array): ClientHello {
 /** Encodes a ClientHello; lengths and counts are derived. Throws EncodeError naming the field. */
 export function encodeClientHello(value: ClientHello): Uint8Array {
   const w = new Writer('ClientHello');
-  writeClientHello(w, value);
-  return w.finish();
+  try {
+    writeClientHello(w, value);
+    return w.finish();
+  } finally {
+    w.release();
+  }
 }
 
 /** Reads a ClientHello from r (for nesting; see decodeClientHello). */
@@ -360,8 +368,12 @@ export function decodeCipherSuiteList(bytes: Uint8Array): CipherSuiteList {
 /** Encodes a CipherSuiteList; lengths and counts are derived. Throws EncodeError naming the field. */
 export function encodeCipherSuiteList(value: CipherSuiteList): Uint8Array {
   const w = new Writer('CipherSuiteList');
-  writeCipherSuiteList(w, value);
-  return w.finish();
+  try {
+    writeCipherSuiteList(w, value);
+    return w.finish();
+  } finally {
+    w.release();
+  }
 }
 
 /** Reads a CipherSuiteList from r (for nesting; see decodeCipherSuiteList). */
@@ -433,8 +445,12 @@ export function decodeServerHello(bytes: Uint8Array): ServerHello {
 /** Encodes a ServerHello; lengths and counts are derived. Throws EncodeError naming the field. */
 export function encodeServerHello(value: ServerHello): Uint8Array {
   const w = new Writer('ServerHello');
-  writeServerHello(w, value);
-  return w.finish();
+  try {
+    writeServerHello(w, value);
+    return w.finish();
+  } finally {
+    w.release();
+  }
 }
 
 /** Reads a ServerHello from r (for nesting; see decodeServerHello). */
@@ -526,8 +542,12 @@ export function decodeEndOfEarlyData(bytes: Uint8Array): EndOfEarlyData {
 /** Encodes an EndOfEarlyData; lengths and counts are derived. Throws EncodeError naming the field. */
 export function encodeEndOfEarlyData(value: EndOfEarlyData): Uint8Array {
   const w = new Writer('EndOfEarlyData');
-  writeEndOfEarlyData(w, value);
-  return w.finish();
+  try {
+    writeEndOfEarlyData(w, value);
+    return w.finish();
+  } finally {
+    w.release();
+  }
 }
 
 /** Reads an EndOfEarlyData from r (for nesting; see decodeEndOfEarlyData). */
@@ -560,8 +580,12 @@ export function decodeEncryptedExtensions(bytes: Uint8Array): EncryptedExtension
 /** Encodes an EncryptedExtensions; lengths and counts are derived. Throws EncodeError naming the field. */
 export function encodeEncryptedExtensions(value: EncryptedExtensions): Uint8Array {
   const w = new Writer('EncryptedExtensions');
-  writeEncryptedExtensions(w, value);
-  return w.finish();
+  try {
+    writeEncryptedExtensions(w, value);
+    return w.finish();
+  } finally {
+    w.release();
+  }
 }
 
 /** Reads an EncryptedExtensions from r (for nesting; see decodeEncryptedExtensions). */
@@ -616,8 +640,12 @@ export function decodeCertificateRequest(bytes: Uint8Array): CertificateRequest 
 /** Encodes a CertificateRequest; lengths and counts are derived. Throws EncodeError naming the field. */
 export function encodeCertificateRequest(value: CertificateRequest): Uint8Array {
   const w = new Writer('CertificateRequest');
-  writeCertificateRequest(w, value);
-  return w.finish();
+  try {
+    writeCertificateRequest(w, value);
+    return w.finish();
+  } finally {
+    w.release();
+  }
 }
 
 /** Reads a CertificateRequest from r (for nesting; see decodeCertificateRequest). */
@@ -685,8 +713,12 @@ export function decodeCertificate(bytes: Uint8Array): Certificate {
 /** Encodes a Certificate; lengths and counts are derived. Throws EncodeError naming the field. */
 export function encodeCertificate(value: Certificate): Uint8Array {
   const w = new Writer('Certificate');
-  writeCertificate(w, value);
-  return w.finish();
+  try {
+    writeCertificate(w, value);
+    return w.finish();
+  } finally {
+    w.release();
+  }
 }
 
 /** Reads a Certificate from r (for nesting; see decodeCertificate). */
@@ -745,8 +777,12 @@ export function decodeCertificateEntryList(bytes: Uint8Array): CertificateEntryL
 /** Encodes a CertificateEntryList; lengths and counts are derived. Throws EncodeError naming the field. */
 export function encodeCertificateEntryList(value: CertificateEntryList): Uint8Array {
   const w = new Writer('CertificateEntryList');
-  writeCertificateEntryList(w, value);
-  return w.finish();
+  try {
+    writeCertificateEntryList(w, value);
+    return w.finish();
+  } finally {
+    w.release();
+  }
 }
 
 /** Reads a CertificateEntryList from r (for nesting; see decodeCertificateEntryList). */
@@ -807,8 +843,12 @@ export function decodeCertificateEntry(bytes: Uint8Array): CertificateEntry {
 /** Encodes a CertificateEntry; lengths and counts are derived. Throws EncodeError naming the field. */
 export function encodeCertificateEntry(value: CertificateEntry): Uint8Array {
   const w = new Writer('CertificateEntry');
-  writeCertificateEntry(w, value);
-  return w.finish();
+  try {
+    writeCertificateEntry(w, value);
+    return w.finish();
+  } finally {
+    w.release();
+  }
 }
 
 /** Reads a CertificateEntry from r (for nesting; see decodeCertificateEntry). */
@@ -875,8 +915,12 @@ export function decodeCertificateVerify(bytes: Uint8Array): CertificateVerify {
 /** Encodes a CertificateVerify; lengths and counts are derived. Throws EncodeError naming the field. */
 export function encodeCertificateVerify(value: CertificateVerify): Uint8Array {
   const w = new Writer('CertificateVerify');
-  writeCertificateVerify(w, value);
-  return w.finish();
+  try {
+    writeCertificateVerify(w, value);
+    return w.finish();
+  } finally {
+    w.release();
+  }
 }
 
 /** Reads a CertificateVerify from r (for nesting; see decodeCertificateVerify). */
@@ -924,8 +968,12 @@ export function decodeFinished(bytes: Uint8Array): Finished {
 /** Encodes a Finished; lengths and counts are derived. Throws EncodeError naming the field. */
 export function encodeFinished(value: Finished): Uint8Array {
   const w = new Writer('Finished');
-  writeFinished(w, value);
-  return w.finish();
+  try {
+    writeFinished(w, value);
+    return w.finish();
+  } finally {
+    w.release();
+  }
 }
 
 /** Reads a Finished from r (for nesting; see decodeFinished). */
@@ -974,8 +1022,12 @@ export function decodeNewSessionTicket(bytes: Uint8Array): NewSessionTicket {
 /** Encodes a NewSessionTicket; lengths and counts are derived. Throws EncodeError naming the field. */
 export function encodeNewSessionTicket(value: NewSessionTicket): Uint8Array {
   const w = new Writer('NewSessionTicket');
-  writeNewSessionTicket(w, value);
-  return w.finish();
+  try {
+    writeNewSessionTicket(w, value);
+    return w.finish();
+  } finally {
+    w.release();
+  }
 }
 
 /** Reads a NewSessionTicket from r (for nesting; see decodeNewSessionTicket). */
@@ -1065,8 +1117,12 @@ export function decodeKeyUpdate(bytes: Uint8Array): KeyUpdate {
 /** Encodes a KeyUpdate; lengths and counts are derived. Throws EncodeError naming the field. */
 export function encodeKeyUpdate(value: KeyUpdate): Uint8Array {
   const w = new Writer('KeyUpdate');
-  writeKeyUpdate(w, value);
-  return w.finish();
+  try {
+    writeKeyUpdate(w, value);
+    return w.finish();
+  } finally {
+    w.release();
+  }
 }
 
 /** Reads a KeyUpdate from r (for nesting; see decodeKeyUpdate). */
@@ -1109,8 +1165,12 @@ export function decodeMessageHash(bytes: Uint8Array): MessageHash {
 /** Encodes a MessageHash; lengths and counts are derived. Throws EncodeError naming the field. */
 export function encodeMessageHash(value: MessageHash): Uint8Array {
   const w = new Writer('MessageHash');
-  writeMessageHash(w, value);
-  return w.finish();
+  try {
+    writeMessageHash(w, value);
+    return w.finish();
+  } finally {
+    w.release();
+  }
 }
 
 /** Reads a MessageHash from r (for nesting; see decodeMessageHash). */

@@ -26,8 +26,12 @@ export function decodeRecord(bytes: Uint8Array): Record {
 /** Encodes a Record; lengths and counts are derived. Throws EncodeError naming the field. */
 export function encodeRecord(value: Record): Uint8Array {
   const w = new Writer('Record');
-  writeRecord(w, value);
-  return w.finish();
+  try {
+    writeRecord(w, value);
+    return w.finish();
+  } finally {
+    w.release();
+  }
 }
 
 /** Reads a Record from r (for nesting; see decodeRecord). */
@@ -120,8 +124,12 @@ export function decodeTlsPlaintext(bytes: Uint8Array): TlsPlaintext {
 /** Encodes a TlsPlaintext; lengths and counts are derived. Throws EncodeError naming the field. */
 export function encodeTlsPlaintext(value: TlsPlaintext): Uint8Array {
   const w = new Writer('TlsPlaintext');
-  writeTlsPlaintext(w, value);
-  return w.finish();
+  try {
+    writeTlsPlaintext(w, value);
+    return w.finish();
+  } finally {
+    w.release();
+  }
 }
 
 /** Reads a TlsPlaintext from r (for nesting; see decodeTlsPlaintext). */
@@ -208,8 +216,12 @@ export function decodeChangeCipherSpec(bytes: Uint8Array): ChangeCipherSpec {
 /** Encodes a ChangeCipherSpec; lengths and counts are derived. Throws EncodeError naming the field. */
 export function encodeChangeCipherSpec(value: ChangeCipherSpec): Uint8Array {
   const w = new Writer('ChangeCipherSpec');
-  writeChangeCipherSpec(w, value);
-  return w.finish();
+  try {
+    writeChangeCipherSpec(w, value);
+    return w.finish();
+  } finally {
+    w.release();
+  }
 }
 
 /** Reads a ChangeCipherSpec from r (for nesting; see decodeChangeCipherSpec). */
@@ -262,8 +274,12 @@ export function decodeTlsCiphertext(bytes: Uint8Array): TlsCiphertext {
 /** Encodes a TlsCiphertext; lengths and counts are derived. Throws EncodeError naming the field. */
 export function encodeTlsCiphertext(value: TlsCiphertext): Uint8Array {
   const w = new Writer('TlsCiphertext');
-  writeTlsCiphertext(w, value);
-  return w.finish();
+  try {
+    writeTlsCiphertext(w, value);
+    return w.finish();
+  } finally {
+    w.release();
+  }
 }
 
 /** Reads a TlsCiphertext from r (for nesting; see decodeTlsCiphertext). */
@@ -338,8 +354,12 @@ export function decodeTlsInnerPlaintext(bytes: Uint8Array, content_length: numbe
 /** Encodes a TlsInnerPlaintext; lengths and counts are derived. Throws EncodeError naming the field. */
 export function encodeTlsInnerPlaintext(value: TlsInnerPlaintext, content_length: number): Uint8Array {
   const w = new Writer('TlsInnerPlaintext');
-  writeTlsInnerPlaintext(w, value, content_length);
-  return w.finish();
+  try {
+    writeTlsInnerPlaintext(w, value, content_length);
+    return w.finish();
+  } finally {
+    w.release();
+  }
 }
 
 /** Reads a TlsInnerPlaintext from r (for nesting; see decodeTlsInnerPlaintext). */
