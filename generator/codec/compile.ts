@@ -13,7 +13,7 @@ export const RUNTIME_CODEC = resolve(dirname(fileURLToPath(import.meta.url)), '.
 export class SpecError extends Error {
   override readonly name = 'SpecError';
   readonly code = 'spec_invalid';
-  readonly blame = 'configuration' as const;
+  readonly blame = 'config' as const;
   constructor(readonly problems: readonly Problem[]) {
     super(`${problems.filter((p) => p.severity === 'error').length} error(s) in specs:\n${problems.map(formatProblem).join('\n')}`);
   }

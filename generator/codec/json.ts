@@ -22,6 +22,7 @@ export function toJson(v: unknown): unknown {
 export class JsonShapeError extends Error {
   override readonly name = 'JsonShapeError';
   readonly code = 'json_shape';
+  readonly blame = 'local' as const;
   constructor(readonly path: string, message: string) {
     super(`${path}: ${message}`);
   }
