@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { run as compile } from '../../runtime/cli/commands/compile.ts';
 import { run as decode } from '../../runtime/cli/commands/decode.ts';
 import { run as encode } from '../../runtime/cli/commands/encode.ts';
+import { parseParams } from '../../generator/codec/json.ts';
+import { loadProgram } from './arbitrary.ts';
 import { ROOT } from './support.ts';
 
 async function capture(f: () => Promise<number>): Promise<{ code: number; out: string; err: string }> {
@@ -79,6 +81,14 @@ test('decode takes params by number or enum name, and says which are missing', a
   const named = await capture(() => decode(['tls13/Extensions', '--hex', '002b00020304', '--param', 'msg_type=server_hello']));
   assert.is(named.code, 0, named.err);
   assert.equal(JSON.parse(named.out), { items: [{ extension_type: 43, body: { selected_version: 0x0304 } }] });
+});
+
+test('a type that reads _parent or _root is refused on the command line: it can only be decoded inside its container', () => {
+  const fixture = loadProgram(['test/codec/fixtures/packet.ksy']);
+  const note = [...fixture.types.values()].find((t) => t.id === 'note')!;
+  const body = [...fixture.types.values()].find((t) => t.id === 'body')!;
+  assert.match(String(parseParams(fixture, note, [])), /Note reads _parent\.level, so it can only be decoded inside the type that contains it/);
+  assert.match(String(parseParams(fixture, body, [])), /Body reads _root\.version/);
 });
 
 test('decode of an unknown type lists the known ones and exits 2', async () => {
