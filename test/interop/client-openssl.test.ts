@@ -7,6 +7,7 @@ import { opensslServer, stopAll, withPeer, OPENSSL_SUITE, OPENSSL_GROUP, type Pe
 import { ourClient, handshake, type Watched } from './ours.ts';
 import { testPki, type KeyKind } from '../support/pki.ts';
 import { CipherSuite, NamedGroup, SignatureScheme } from '../../runtime/tls/index.ts';
+import { createNobleProvider } from '../../runtime/crypto/noble/index.ts';
 
 const pki = testPki();
 const serverArgs = (kind: KeyKind = 'p256'): string[] =>
@@ -63,6 +64,18 @@ for (const [kind, scheme] of SERVER_KEYS) {
       assert.is(hs.signatureScheme, scheme);
       assert.is(hs.peerCertificates.length, 2);
       await echo(c, server, kind);
+      c.socket.destroy();
+    });
+  });
+}
+
+for (const kind of ['ed25519', 'p384'] as const) {
+  test(`the pure-JS noble provider drives our client against s_server (${kind} leaf; chain and CertificateVerify checked through noble)`, async () => {
+    await withPeer(() => opensslServer(serverArgs(kind)), async (server) => {
+      const c = ourClient(server.port, { crypto: createNobleProvider() });
+      const hs = await handshake(c.socket);
+      assert.is(hs.signatureScheme, kind === 'ed25519' ? SignatureScheme.ed25519 : SignatureScheme.ecdsa_secp384r1_sha384);
+      await echo(c, server, `noble-${kind}`);
       c.socket.destroy();
     });
   });

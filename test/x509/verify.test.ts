@@ -5,6 +5,7 @@ import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
 import fc from 'fast-check';
 import { createNodeProvider } from '../../runtime/crypto/node/index.ts';
+import { createNobleProvider } from '../../runtime/crypto/noble/index.ts';
 import { CertificateVerifier, CertificateError, CertificateConfigError, pemCertificates, type VerifyRequest } from '../../runtime/x509/index.ts';
 import { testPki, KEY_KINDS, type PkiCert } from '../support/pki.ts';
 
@@ -44,6 +45,14 @@ for (const kind of KEY_KINDS) {
     assert.is(r.anchorSubject, 'CN=root');
   });
 }
+
+test('signature checks go through the provider: the pure-JS noble provider gives the same verdicts', async () => {
+  const noble = new CertificateVerifier({ crypto: createNobleProvider(), trustAnchors: pki.root.certPem });
+  for (const kind of KEY_KINDS) await noble.verify(server(pki.servers[kind]));
+  const der = new Uint8Array(pki.servers.p256.certDer);
+  der[der.length - 5]! ^= 0x01;
+  await rejects(noble.verify({ ...server(pki.servers.p256), chain: [der, pki.intermediate.certDer] }), 'CERT_BAD_SIGNATURE', 'bad_certificate', 0);
+});
 
 test('accepts 127.0.0.1 and ::1 through iPAddress SAN entries', async () => {
   await verifier.verify(server(pki.servers.p256, '127.0.0.1'));
