@@ -16,7 +16,9 @@ export interface EmitOptions {
 }
 
 const RESERVED = new Set(['break', 'case', 'catch', 'class', 'const', 'continue', 'debugger', 'default', 'delete', 'do', 'else', 'enum', 'export', 'extends', 'false', 'finally', 'for', 'function', 'if', 'import', 'in', 'instanceof', 'new', 'null', 'return', 'super', 'switch', 'this', 'throw', 'true', 'try', 'typeof', 'var', 'void', 'while', 'with', 'implements', 'interface', 'let', 'package', 'private', 'protected', 'public', 'static', 'yield', 'await', 'arguments', 'eval', 'undefined', 'NaN', 'Infinity']);
-const local = (id: string): string => (RESERVED.has(id) ? `${id}_` : id);
+// the generated functions' own names: a field or param with one of these gets a trailing underscore
+const OWN = new Set(['r', 'w', 'v', 'bytes', 'value']);
+const local = (id: string): string => (RESERVED.has(id) || OWN.has(id) ? `${id}_` : id);
 const q = (s: string): string => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 const hexLit = (v: bigint | number): string => {
   const n = BigInt(v);
@@ -273,7 +275,7 @@ class Emitter {
   }
 
   // ---- read side
-  private readElem(f: Field, r: string, key: string, ctx: Ctx, out: string[]): string {
+  private readElem(f: Field, r: string, key: string, ctx: Ctx, out: string[], target?: string): string {
     const ty = f.type;
     const alert = f.valid ? `, ${q(f.valid.alert)}` : '';
     const sized = f.size !== undefined;
@@ -284,8 +286,8 @@ class Emitter {
     if (ty.kind === 'uint') {
       const m = ty.width === 3 ? 'u3' : `u${ty.width}`;
       if (!f.valid) return `${r}.${m}(${key})`;
-      const at = this.t();
-      const x = this.t();
+      const at = `$at${++this.tmp}`;
+      const x = target ?? this.t();
       out.push(`const ${at} = ${r}.pos;`, `const ${x} = ${r}.${m}(${key});`);
       checkValid(x, at);
       return x;
@@ -293,8 +295,8 @@ class Emitter {
     if (ty.kind === 'bytes') {
       const read = f.size === 'eos' ? `${r}.rest()` : `${r}.bytes(${this.code(f.size as Expr, { ...ctx, io: r })}, ${key})`;
       if (!f.valid) return read;
-      const at = this.t();
-      const x = this.t();
+      const at = `$at${++this.tmp}`;
+      const x = target ?? this.t();
       out.push(`const ${at} = ${r}.pos;`, `const ${x} = ${read};`);
       checkValid(x, at);
       return x;
@@ -308,7 +310,7 @@ class Emitter {
     const rr = r;
     if (sized) out.push(`${r}.limit(${f.size === 'eos' ? `${r}.remaining` : this.code(f.size as Expr, { ...ctx, io: r })}, ${key});`);
     out.push(`$t.push(${key});`);
-    const x = this.t();
+    const x = target ?? this.t();
     const ictx = { ...ctx, io: r };
     if (ty.kind === 'struct') {
       out.push(`const ${x} = ${this.fn('read', ty.ref.type)}(${rr}${this.callArgs(ty.ref, ictx)});`);
@@ -347,7 +349,7 @@ class Emitter {
     let value: string;
     const ts = this.fieldTs(f);
     if (f.repeat) {
-      const arr = this.t();
+      const arr = f.cond ? this.t() : name;
       const elemMin = this.elemMinSize(f);
       if (f.repeat.kind === 'expr') {
         body.push(`const $n_${f.id} = r.count(${this.code(f.repeat.count, ctx)}, ${Math.max(1, elemMin)}, ${q(f.id)});`);
@@ -371,7 +373,7 @@ class Emitter {
       body.push('$t.pop();');
       value = arr;
     } else {
-      value = this.readElem(f, 'r', q(f.id), ctx, body);
+      value = this.readElem(f, 'r', q(f.id), ctx, body, f.cond || f.type.kind === 'contents' ? undefined : name);
     }
     out.push(`/* ${this.provenance(f)} */`);
     if (f.type.kind === 'contents') {
@@ -381,8 +383,8 @@ class Emitter {
     }
     if (f.cond) {
       out.push(`let ${name}: ${ts} | undefined;`, `if (${this.code(f.cond, ctx)}) {`, ...body.map((l) => `  ${l}`), `  ${name} = ${value};`, '}');
-    } else if (body.length === 0) {
-      out.push(`const ${name} = ${value};`);
+    } else if (value === name) {
+      out.push(...body);
     } else {
       out.push(...body, `const ${name} = ${value};`);
     }
@@ -475,7 +477,7 @@ class Emitter {
     const x = `v.${f.id}`;
     const xv = f.cond ? `${x}!` : x;
     if (f.repeat) {
-      const arr = this.t();
+      const arr = `$${f.id}`;
       body.push(`const ${arr} = w.array(${xv}, ${q(f.id)});`);
       const counted = ctx.type.fields.some((l) => l.derived?.kind === 'count' && l.derived.target === f.id);
       if (f.repeat.kind === 'expr' && !counted && !usesIo(f.repeat.count)) {

@@ -40,17 +40,16 @@ export function encodeExtensions(value: Extensions, msg_type: HandshakeType): Ui
 export function readExtensions(r: Reader, msg_type: HandshakeType): Extensions {
   const $t = r.trail;
   /* extension, repeat eos items */
-  const $1: Extension[] = [];
+  const items: Extension[] = [];
   $t.push('items');
   for (let $i = 0; !r.eof; $i++) {
     $t.push($i);
-    const $3 = readExtension(r, msg_type);
+    const $2 = readExtension(r, msg_type);
     $t.pop();
-    $1.push($3);
+    items.push($2);
   }
 
   $t.pop();
-  const items = $1;
   return { items };
 }
 
@@ -59,11 +58,11 @@ export function writeExtensions(w: Writer, v: Extensions, msg_type: HandshakeTyp
   if (typeof v !== 'object' || v === null) w.fail('wrong_type', undefined, 'an object (Extensions)', v);
   const $t = w.trail;
   /* extension, repeat eos items */
-  const $4 = w.array(v.items, 'items');
+  const $items = w.array(v.items, 'items');
   $t.push('items');
-  for (let $i = 0; $i < $4.length; $i++) {
+  for (let $i = 0; $i < $items.length; $i++) {
     $t.push($i);
-    writeExtension(w, $4[$i]!, msg_type);
+    writeExtension(w, $items[$i]!, msg_type);
     $t.pop();
   }
 
@@ -214,66 +213,65 @@ export function readExtension(r: Reader, msg_type: HandshakeType): Extension {
   /* switch-on extension_type, size extension_data_length body */
   r.limit(extension_data_length, 'body');
   $t.push('body');
-  let $5: ServerName | StatusRequest | SupportedGroups | SignatureAlgorithms | ApplicationLayerProtocolNegotiation | Padding | RecordSizeLimit | PreSharedKey | EarlyDataIndication | SupportedVersions | Cookie | PskKeyExchangeModes | CertificateAuthorities | PostHandshakeAuth | KeyShare | RenegotiationInfo | Uint8Array;
+  let body: ServerName | StatusRequest | SupportedGroups | SignatureAlgorithms | ApplicationLayerProtocolNegotiation | Padding | RecordSizeLimit | PreSharedKey | EarlyDataIndication | SupportedVersions | Cookie | PskKeyExchangeModes | CertificateAuthorities | PostHandshakeAuth | KeyShare | RenegotiationInfo | Uint8Array;
   switch (extension_type) {
     case 0 /* extension_type::server_name */:
-      $5 = readServerName(r, msg_type);
+      body = readServerName(r, msg_type);
       break;
     case 5 /* extension_type::status_request */:
-      $5 = readStatusRequest(r, msg_type);
+      body = readStatusRequest(r, msg_type);
       break;
     case 0x0a /* extension_type::supported_groups */:
-      $5 = readSupportedGroups(r);
+      body = readSupportedGroups(r);
       break;
     case 0x0d /* extension_type::signature_algorithms */:
-      $5 = readSignatureAlgorithms(r);
+      body = readSignatureAlgorithms(r);
       break;
     case 0x32 /* extension_type::signature_algorithms_cert */:
-      $5 = readSignatureAlgorithms(r);
+      body = readSignatureAlgorithms(r);
       break;
     case 0x10 /* extension_type::application_layer_protocol_negotiation */:
-      $5 = readApplicationLayerProtocolNegotiation(r);
+      body = readApplicationLayerProtocolNegotiation(r);
       break;
     case 0x15 /* extension_type::padding */:
-      $5 = readPadding(r);
+      body = readPadding(r);
       break;
     case 0x1c /* extension_type::record_size_limit */:
-      $5 = readRecordSizeLimit(r);
+      body = readRecordSizeLimit(r);
       break;
     case 0x29 /* extension_type::pre_shared_key */:
-      $5 = readPreSharedKey(r, msg_type);
+      body = readPreSharedKey(r, msg_type);
       break;
     case 0x2a /* extension_type::early_data */:
-      $5 = readEarlyDataIndication(r, msg_type);
+      body = readEarlyDataIndication(r, msg_type);
       break;
     case 0x2b /* extension_type::supported_versions */:
-      $5 = readSupportedVersions(r, msg_type);
+      body = readSupportedVersions(r, msg_type);
       break;
     case 0x2c /* extension_type::cookie */:
-      $5 = readCookie(r);
+      body = readCookie(r);
       break;
     case 0x2d /* extension_type::psk_key_exchange_modes */:
-      $5 = readPskKeyExchangeModes(r);
+      body = readPskKeyExchangeModes(r);
       break;
     case 0x2f /* extension_type::certificate_authorities */:
-      $5 = readCertificateAuthorities(r);
+      body = readCertificateAuthorities(r);
       break;
     case 0x31 /* extension_type::post_handshake_auth */:
-      $5 = readPostHandshakeAuth(r);
+      body = readPostHandshakeAuth(r);
       break;
     case 0x33 /* extension_type::key_share */:
-      $5 = readKeyShare(r, msg_type);
+      body = readKeyShare(r, msg_type);
       break;
     case 0xff01 /* extension_type::renegotiation_info */:
-      $5 = readRenegotiationInfo(r);
+      body = readRenegotiationInfo(r);
       break;
     default:
-      $5 = r.rest();
+      body = r.rest();
   }
 
   r.unlimit();
   $t.pop();
-  const body = $5;
   return { extension_type, body } as Extension;
 }
 
@@ -286,7 +284,7 @@ export function writeExtension(w: Writer, v: Extension, msg_type: HandshakeType)
   /* u2 extension_data_length */
   const $m_extension_data_length = w.reserve(2);
   /* switch-on extension_type, size extension_data_length body */
-  const $6 = w.pos;
+  const $3 = w.pos;
   $t.push('body');
   switch (v.extension_type) {
     case 0 /* extension_type::server_name */:
@@ -345,7 +343,7 @@ export function writeExtension(w: Writer, v: Extension, msg_type: HandshakeType)
   }
 
   $t.pop();
-  w.patchLength($m_extension_data_length, 2, $6, 0, 0xffff, 'body', 'extension_data_length');
+  w.patchLength($m_extension_data_length, 2, $3, 0, 0xffff, 'body', 'extension_data_length');
 }
 
 /**
@@ -383,10 +381,10 @@ export function readServerName(r: Reader, msg_type: HandshakeType): ServerName {
   /* u2, if msg_type == common::handshake_type::client_hello server_name_list_length */
   let server_name_list_length: number | undefined;
   if (msg_type === 1 /* handshake_type::client_hello */) {
-    const $7 = r.pos;
-    const $8 = r.u2('server_name_list_length');
-    if (!($8 >= 1)) r.invalid('server_name_list_length', $7, '>= 1', $8, 'illegal_parameter');
-    server_name_list_length = $8;
+    const $at4 = r.pos;
+    const $5 = r.u2('server_name_list_length');
+    if (!($5 >= 1)) r.invalid('server_name_list_length', $at4, '>= 1', $5, 'illegal_parameter');
+    server_name_list_length = $5;
   }
 
   /* server_name_list, size server_name_list_length, if msg_type == common::handshake_type::client_hello server_name_list */
@@ -394,10 +392,10 @@ export function readServerName(r: Reader, msg_type: HandshakeType): ServerName {
   if (msg_type === 1 /* handshake_type::client_hello */) {
     r.limit(server_name_list_length!, 'server_name_list');
     $t.push('server_name_list');
-    const $9 = readServerNameList(r);
+    const $6 = readServerNameList(r);
     r.unlimit();
     $t.pop();
-    server_name_list = $9;
+    server_name_list = $6;
   }
 
   return { server_name_list };
@@ -412,11 +410,11 @@ export function writeServerName(w: Writer, v: ServerName, msg_type: HandshakeTyp
   if (msg_type === 1 /* handshake_type::client_hello */) $m_server_name_list_length = w.reserve(2);
   /* server_name_list, size server_name_list_length, if msg_type == common::handshake_type::client_hello server_name_list */
   if (msg_type === 1 /* handshake_type::client_hello */) {
-    const $10 = w.pos;
+    const $7 = w.pos;
     $t.push('server_name_list');
     writeServerNameList(w, v.server_name_list!);
     $t.pop();
-    w.patchLength($m_server_name_list_length, 2, $10, 1, 0xffff, 'server_name_list', 'server_name_list_length');
+    w.patchLength($m_server_name_list_length, 2, $7, 1, 0xffff, 'server_name_list', 'server_name_list_length');
   } else if (v.server_name_list !== undefined) {
     w.fail('invalid_value', 'server_name_list', 'no value (if: msg_type == common::handshake_type::client_hello is false)', v.server_name_list);
   }
@@ -451,17 +449,16 @@ export function encodeServerNameList(value: ServerNameList): Uint8Array {
 export function readServerNameList(r: Reader): ServerNameList {
   const $t = r.trail;
   /* server_name_entry, repeat eos items */
-  const $11: ServerNameEntry[] = [];
+  const items: ServerNameEntry[] = [];
   $t.push('items');
   for (let $i = 0; !r.eof; $i++) {
     $t.push($i);
-    const $13 = readServerNameEntry(r);
+    const $9 = readServerNameEntry(r);
     $t.pop();
-    $11.push($13);
+    items.push($9);
   }
 
   $t.pop();
-  const items = $11;
   return { items };
 }
 
@@ -470,11 +467,11 @@ export function writeServerNameList(w: Writer, v: ServerNameList): void {
   if (typeof v !== 'object' || v === null) w.fail('wrong_type', undefined, 'an object (ServerNameList)', v);
   const $t = w.trail;
   /* server_name_entry, repeat eos items */
-  const $14 = w.array(v.items, 'items');
+  const $items = w.array(v.items, 'items');
   $t.push('items');
-  for (let $i = 0; $i < $14.length; $i++) {
+  for (let $i = 0; $i < $items.length; $i++) {
     $t.push($i);
-    writeServerNameEntry(w, $14[$i]!);
+    writeServerNameEntry(w, $items[$i]!);
     $t.pop();
   }
 
@@ -519,10 +516,9 @@ export function readServerNameEntry(r: Reader): ServerNameEntry {
   /* u1 name_type */
   const name_type = r.u1('name_type');
   /* u2 host_name_length */
-  const $15 = r.pos;
-  const $16 = r.u2('host_name_length');
-  if (!($16 >= 1)) r.invalid('host_name_length', $15, '>= 1', $16, 'illegal_parameter');
-  const host_name_length = $16;
+  const $at10 = r.pos;
+  const host_name_length = r.u2('host_name_length');
+  if (!(host_name_length >= 1)) r.invalid('host_name_length', $at10, '>= 1', host_name_length, 'illegal_parameter');
   /* bytes, size host_name_length host_name */
   const host_name = r.bytes(host_name_length, 'host_name');
   return { name_type, host_name };
@@ -536,9 +532,9 @@ export function writeServerNameEntry(w: Writer, v: ServerNameEntry): void {
   /* u2 host_name_length */
   const $m_host_name_length = w.reserve(2);
   /* bytes, size host_name_length host_name */
-  const $17 = w.pos;
+  const $11 = w.pos;
   w.bytes(v.host_name, 'host_name');
-  w.patchLength($m_host_name_length, 2, $17, 1, 0xffff, 'host_name', 'host_name_length');
+  w.patchLength($m_host_name_length, 2, $11, 1, 0xffff, 'host_name', 'host_name_length');
 }
 
 /**
@@ -588,18 +584,18 @@ export function readStatusRequest(r: Reader, msg_type: HandshakeType): StatusReq
   let request: OcspStatusRequest | undefined;
   if ((msg_type === 1 /* handshake_type::client_hello */) && (status_type! === 1 /* certificate_status_type::ocsp */)) {
     $t.push('request');
-    const $18 = readOcspStatusRequest(r);
+    const $12 = readOcspStatusRequest(r);
     $t.pop();
-    request = $18;
+    request = $12;
   }
 
   /* ocsp_response, if msg_type == common::handshake_type::certificate and status_type == common::certificate_status_type::ocsp response */
   let response: OcspResponse | undefined;
   if ((msg_type === 0x0b /* handshake_type::certificate */) && (status_type! === 1 /* certificate_status_type::ocsp */)) {
     $t.push('response');
-    const $19 = readOcspResponse(r);
+    const $13 = readOcspResponse(r);
     $t.pop();
-    response = $19;
+    response = $13;
   }
 
   return { status_type, request, response };
@@ -674,10 +670,9 @@ export function readOcspStatusRequest(r: Reader): OcspStatusRequest {
   /* responder_id_list, size responder_id_list_length responder_id_list */
   r.limit(responder_id_list_length, 'responder_id_list');
   $t.push('responder_id_list');
-  const $20 = readResponderIdList(r);
+  const responder_id_list = readResponderIdList(r);
   r.unlimit();
   $t.pop();
-  const responder_id_list = $20;
   /* u2 request_extensions_length */
   const request_extensions_length = r.u2('request_extensions_length');
   /* bytes, size request_extensions_length request_extensions */
@@ -692,17 +687,17 @@ export function writeOcspStatusRequest(w: Writer, v: OcspStatusRequest): void {
   /* u2 responder_id_list_length */
   const $m_responder_id_list_length = w.reserve(2);
   /* responder_id_list, size responder_id_list_length responder_id_list */
-  const $21 = w.pos;
+  const $14 = w.pos;
   $t.push('responder_id_list');
   writeResponderIdList(w, v.responder_id_list);
   $t.pop();
-  w.patchLength($m_responder_id_list_length, 2, $21, 0, 0xffff, 'responder_id_list', 'responder_id_list_length');
+  w.patchLength($m_responder_id_list_length, 2, $14, 0, 0xffff, 'responder_id_list', 'responder_id_list_length');
   /* u2 request_extensions_length */
   const $m_request_extensions_length = w.reserve(2);
   /* bytes, size request_extensions_length request_extensions */
-  const $22 = w.pos;
+  const $15 = w.pos;
   w.bytes(v.request_extensions, 'request_extensions');
-  w.patchLength($m_request_extensions_length, 2, $22, 0, 0xffff, 'request_extensions', 'request_extensions_length');
+  w.patchLength($m_request_extensions_length, 2, $15, 0, 0xffff, 'request_extensions', 'request_extensions_length');
 }
 
 /** responder_id_list */
@@ -734,17 +729,16 @@ export function encodeResponderIdList(value: ResponderIdList): Uint8Array {
 export function readResponderIdList(r: Reader): ResponderIdList {
   const $t = r.trail;
   /* responder_id, repeat eos items */
-  const $23: ResponderId[] = [];
+  const items: ResponderId[] = [];
   $t.push('items');
   for (let $i = 0; !r.eof; $i++) {
     $t.push($i);
-    const $25 = readResponderId(r);
+    const $17 = readResponderId(r);
     $t.pop();
-    $23.push($25);
+    items.push($17);
   }
 
   $t.pop();
-  const items = $23;
   return { items };
 }
 
@@ -753,11 +747,11 @@ export function writeResponderIdList(w: Writer, v: ResponderIdList): void {
   if (typeof v !== 'object' || v === null) w.fail('wrong_type', undefined, 'an object (ResponderIdList)', v);
   const $t = w.trail;
   /* responder_id, repeat eos items */
-  const $26 = w.array(v.items, 'items');
+  const $items = w.array(v.items, 'items');
   $t.push('items');
-  for (let $i = 0; $i < $26.length; $i++) {
+  for (let $i = 0; $i < $items.length; $i++) {
     $t.push($i);
-    writeResponderId(w, $26[$i]!);
+    writeResponderId(w, $items[$i]!);
     $t.pop();
   }
 
@@ -792,10 +786,9 @@ export function encodeResponderId(value: ResponderId): Uint8Array {
 /** Reads a ResponderId from r (for nesting; see decodeResponderId). */
 export function readResponderId(r: Reader): ResponderId {
   /* u2 responder_id_length */
-  const $27 = r.pos;
-  const $28 = r.u2('responder_id_length');
-  if (!($28 >= 1)) r.invalid('responder_id_length', $27, '>= 1', $28, 'illegal_parameter');
-  const responder_id_length = $28;
+  const $at18 = r.pos;
+  const responder_id_length = r.u2('responder_id_length');
+  if (!(responder_id_length >= 1)) r.invalid('responder_id_length', $at18, '>= 1', responder_id_length, 'illegal_parameter');
   /* bytes, size responder_id_length responder_id */
   const responder_id = r.bytes(responder_id_length, 'responder_id');
   return { responder_id };
@@ -807,9 +800,9 @@ export function writeResponderId(w: Writer, v: ResponderId): void {
   /* u2 responder_id_length */
   const $m_responder_id_length = w.reserve(2);
   /* bytes, size responder_id_length responder_id */
-  const $29 = w.pos;
+  const $19 = w.pos;
   w.bytes(v.responder_id, 'responder_id');
-  w.patchLength($m_responder_id_length, 2, $29, 1, 0xffff, 'responder_id', 'responder_id_length');
+  w.patchLength($m_responder_id_length, 2, $19, 1, 0xffff, 'responder_id', 'responder_id_length');
 }
 
 /**
@@ -843,10 +836,9 @@ export function encodeOcspResponse(value: OcspResponse): Uint8Array {
 /** Reads an OcspResponse from r (for nesting; see decodeOcspResponse). */
 export function readOcspResponse(r: Reader): OcspResponse {
   /* b24 response_length */
-  const $30 = r.pos;
-  const $31 = r.u3('response_length');
-  if (!($31 >= 1)) r.invalid('response_length', $30, '>= 1', $31, 'illegal_parameter');
-  const response_length = $31;
+  const $at20 = r.pos;
+  const response_length = r.u3('response_length');
+  if (!(response_length >= 1)) r.invalid('response_length', $at20, '>= 1', response_length, 'illegal_parameter');
   /* bytes, size response_length response */
   const response = r.bytes(response_length, 'response');
   return { response };
@@ -858,9 +850,9 @@ export function writeOcspResponse(w: Writer, v: OcspResponse): void {
   /* b24 response_length */
   const $m_response_length = w.reserve(3);
   /* bytes, size response_length response */
-  const $32 = w.pos;
+  const $21 = w.pos;
   w.bytes(v.response, 'response');
-  w.patchLength($m_response_length, 3, $32, 1, 0xffffff, 'response', 'response_length');
+  w.patchLength($m_response_length, 3, $21, 1, 0xffffff, 'response', 'response_length');
 }
 
 /**
@@ -895,17 +887,15 @@ export function encodeSupportedGroups(value: SupportedGroups): Uint8Array {
 export function readSupportedGroups(r: Reader): SupportedGroups {
   const $t = r.trail;
   /* u2 named_group_list_length */
-  const $33 = r.pos;
-  const $34 = r.u2('named_group_list_length');
-  if (!($34 >= 2)) r.invalid('named_group_list_length', $33, '>= 2', $34, 'illegal_parameter');
-  const named_group_list_length = $34;
+  const $at22 = r.pos;
+  const named_group_list_length = r.u2('named_group_list_length');
+  if (!(named_group_list_length >= 2)) r.invalid('named_group_list_length', $at22, '>= 2', named_group_list_length, 'illegal_parameter');
   /* named_group_list, size named_group_list_length named_group_list */
   r.limit(named_group_list_length, 'named_group_list');
   $t.push('named_group_list');
-  const $35 = readNamedGroupList(r);
+  const named_group_list = readNamedGroupList(r);
   r.unlimit();
   $t.pop();
-  const named_group_list = $35;
   return { named_group_list };
 }
 
@@ -916,11 +906,11 @@ export function writeSupportedGroups(w: Writer, v: SupportedGroups): void {
   /* u2 named_group_list_length */
   const $m_named_group_list_length = w.reserve(2);
   /* named_group_list, size named_group_list_length named_group_list */
-  const $36 = w.pos;
+  const $23 = w.pos;
   $t.push('named_group_list');
   writeNamedGroupList(w, v.named_group_list);
   $t.pop();
-  w.patchLength($m_named_group_list_length, 2, $36, 2, 0xffff, 'named_group_list', 'named_group_list_length');
+  w.patchLength($m_named_group_list_length, 2, $23, 2, 0xffff, 'named_group_list', 'named_group_list_length');
 }
 
 /** named_group_list */
@@ -952,14 +942,13 @@ export function encodeNamedGroupList(value: NamedGroupList): Uint8Array {
 export function readNamedGroupList(r: Reader): NamedGroupList {
   const $t = r.trail;
   /* u2, repeat eos items */
-  const $37: NamedGroup[] = [];
+  const items: NamedGroup[] = [];
   $t.push('items');
   for (let $i = 0; !r.eof; $i++) {
-    $37.push(r.u2($i));
+    items.push(r.u2($i));
   }
 
   $t.pop();
-  const items = $37;
   return { items };
 }
 
@@ -968,10 +957,10 @@ export function writeNamedGroupList(w: Writer, v: NamedGroupList): void {
   if (typeof v !== 'object' || v === null) w.fail('wrong_type', undefined, 'an object (NamedGroupList)', v);
   const $t = w.trail;
   /* u2, repeat eos items */
-  const $39 = w.array(v.items, 'items');
+  const $items = w.array(v.items, 'items');
   $t.push('items');
-  for (let $i = 0; $i < $39.length; $i++) {
-    w.u2($39[$i]!, $i);
+  for (let $i = 0; $i < $items.length; $i++) {
+    w.u2($items[$i]!, $i);
   }
 
   $t.pop();
@@ -1010,17 +999,15 @@ export function encodeSignatureAlgorithms(value: SignatureAlgorithms): Uint8Arra
 export function readSignatureAlgorithms(r: Reader): SignatureAlgorithms {
   const $t = r.trail;
   /* u2 supported_signature_algorithms_length */
-  const $40 = r.pos;
-  const $41 = r.u2('supported_signature_algorithms_length');
-  if (!($41 >= 2 && $41 <= 0xfffe)) r.invalid('supported_signature_algorithms_length', $40, '2..0xfffe', $41, 'illegal_parameter');
-  const supported_signature_algorithms_length = $41;
+  const $at25 = r.pos;
+  const supported_signature_algorithms_length = r.u2('supported_signature_algorithms_length');
+  if (!(supported_signature_algorithms_length >= 2 && supported_signature_algorithms_length <= 0xfffe)) r.invalid('supported_signature_algorithms_length', $at25, '2..0xfffe', supported_signature_algorithms_length, 'illegal_parameter');
   /* signature_scheme_list, size supported_signature_algorithms_length supported_signature_algorithms */
   r.limit(supported_signature_algorithms_length, 'supported_signature_algorithms');
   $t.push('supported_signature_algorithms');
-  const $42 = readSignatureSchemeList(r);
+  const supported_signature_algorithms = readSignatureSchemeList(r);
   r.unlimit();
   $t.pop();
-  const supported_signature_algorithms = $42;
   return { supported_signature_algorithms };
 }
 
@@ -1031,11 +1018,11 @@ export function writeSignatureAlgorithms(w: Writer, v: SignatureAlgorithms): voi
   /* u2 supported_signature_algorithms_length */
   const $m_supported_signature_algorithms_length = w.reserve(2);
   /* signature_scheme_list, size supported_signature_algorithms_length supported_signature_algorithms */
-  const $43 = w.pos;
+  const $26 = w.pos;
   $t.push('supported_signature_algorithms');
   writeSignatureSchemeList(w, v.supported_signature_algorithms);
   $t.pop();
-  w.patchLength($m_supported_signature_algorithms_length, 2, $43, 2, 0xfffe, 'supported_signature_algorithms', 'supported_signature_algorithms_length');
+  w.patchLength($m_supported_signature_algorithms_length, 2, $26, 2, 0xfffe, 'supported_signature_algorithms', 'supported_signature_algorithms_length');
 }
 
 /** signature_scheme_list */
@@ -1067,14 +1054,13 @@ export function encodeSignatureSchemeList(value: SignatureSchemeList): Uint8Arra
 export function readSignatureSchemeList(r: Reader): SignatureSchemeList {
   const $t = r.trail;
   /* u2, repeat eos items */
-  const $44: SignatureScheme[] = [];
+  const items: SignatureScheme[] = [];
   $t.push('items');
   for (let $i = 0; !r.eof; $i++) {
-    $44.push(r.u2($i));
+    items.push(r.u2($i));
   }
 
   $t.pop();
-  const items = $44;
   return { items };
 }
 
@@ -1083,10 +1069,10 @@ export function writeSignatureSchemeList(w: Writer, v: SignatureSchemeList): voi
   if (typeof v !== 'object' || v === null) w.fail('wrong_type', undefined, 'an object (SignatureSchemeList)', v);
   const $t = w.trail;
   /* u2, repeat eos items */
-  const $46 = w.array(v.items, 'items');
+  const $items = w.array(v.items, 'items');
   $t.push('items');
-  for (let $i = 0; $i < $46.length; $i++) {
-    w.u2($46[$i]!, $i);
+  for (let $i = 0; $i < $items.length; $i++) {
+    w.u2($items[$i]!, $i);
   }
 
   $t.pop();
@@ -1125,17 +1111,15 @@ export function encodeApplicationLayerProtocolNegotiation(value: ApplicationLaye
 export function readApplicationLayerProtocolNegotiation(r: Reader): ApplicationLayerProtocolNegotiation {
   const $t = r.trail;
   /* u2 protocol_name_list_length */
-  const $47 = r.pos;
-  const $48 = r.u2('protocol_name_list_length');
-  if (!($48 >= 2)) r.invalid('protocol_name_list_length', $47, '>= 2', $48, 'illegal_parameter');
-  const protocol_name_list_length = $48;
+  const $at28 = r.pos;
+  const protocol_name_list_length = r.u2('protocol_name_list_length');
+  if (!(protocol_name_list_length >= 2)) r.invalid('protocol_name_list_length', $at28, '>= 2', protocol_name_list_length, 'illegal_parameter');
   /* protocol_name_list, size protocol_name_list_length protocol_name_list */
   r.limit(protocol_name_list_length, 'protocol_name_list');
   $t.push('protocol_name_list');
-  const $49 = readProtocolNameList(r);
+  const protocol_name_list = readProtocolNameList(r);
   r.unlimit();
   $t.pop();
-  const protocol_name_list = $49;
   return { protocol_name_list };
 }
 
@@ -1146,11 +1130,11 @@ export function writeApplicationLayerProtocolNegotiation(w: Writer, v: Applicati
   /* u2 protocol_name_list_length */
   const $m_protocol_name_list_length = w.reserve(2);
   /* protocol_name_list, size protocol_name_list_length protocol_name_list */
-  const $50 = w.pos;
+  const $29 = w.pos;
   $t.push('protocol_name_list');
   writeProtocolNameList(w, v.protocol_name_list);
   $t.pop();
-  w.patchLength($m_protocol_name_list_length, 2, $50, 2, 0xffff, 'protocol_name_list', 'protocol_name_list_length');
+  w.patchLength($m_protocol_name_list_length, 2, $29, 2, 0xffff, 'protocol_name_list', 'protocol_name_list_length');
 }
 
 /** protocol_name_list */
@@ -1182,17 +1166,16 @@ export function encodeProtocolNameList(value: ProtocolNameList): Uint8Array {
 export function readProtocolNameList(r: Reader): ProtocolNameList {
   const $t = r.trail;
   /* protocol_name, repeat eos items */
-  const $51: ProtocolName[] = [];
+  const items: ProtocolName[] = [];
   $t.push('items');
   for (let $i = 0; !r.eof; $i++) {
     $t.push($i);
-    const $53 = readProtocolName(r);
+    const $31 = readProtocolName(r);
     $t.pop();
-    $51.push($53);
+    items.push($31);
   }
 
   $t.pop();
-  const items = $51;
   return { items };
 }
 
@@ -1201,11 +1184,11 @@ export function writeProtocolNameList(w: Writer, v: ProtocolNameList): void {
   if (typeof v !== 'object' || v === null) w.fail('wrong_type', undefined, 'an object (ProtocolNameList)', v);
   const $t = w.trail;
   /* protocol_name, repeat eos items */
-  const $54 = w.array(v.items, 'items');
+  const $items = w.array(v.items, 'items');
   $t.push('items');
-  for (let $i = 0; $i < $54.length; $i++) {
+  for (let $i = 0; $i < $items.length; $i++) {
     $t.push($i);
-    writeProtocolName(w, $54[$i]!);
+    writeProtocolName(w, $items[$i]!);
     $t.pop();
   }
 
@@ -1240,10 +1223,9 @@ export function encodeProtocolName(value: ProtocolName): Uint8Array {
 /** Reads a ProtocolName from r (for nesting; see decodeProtocolName). */
 export function readProtocolName(r: Reader): ProtocolName {
   /* u1 name_length */
-  const $55 = r.pos;
-  const $56 = r.u1('name_length');
-  if (!($56 >= 1)) r.invalid('name_length', $55, '>= 1', $56, 'illegal_parameter');
-  const name_length = $56;
+  const $at32 = r.pos;
+  const name_length = r.u1('name_length');
+  if (!(name_length >= 1)) r.invalid('name_length', $at32, '>= 1', name_length, 'illegal_parameter');
   /* bytes, size name_length name */
   const name = r.bytes(name_length, 'name');
   return { name };
@@ -1255,9 +1237,9 @@ export function writeProtocolName(w: Writer, v: ProtocolName): void {
   /* u1 name_length */
   const $m_name_length = w.reserve(1);
   /* bytes, size name_length name */
-  const $57 = w.pos;
+  const $33 = w.pos;
   w.bytes(v.name, 'name');
-  w.patchLength($m_name_length, 1, $57, 1, 0xff, 'name', 'name_length');
+  w.patchLength($m_name_length, 1, $33, 1, 0xff, 'name', 'name_length');
 }
 
 /**
@@ -1336,10 +1318,9 @@ export function encodeRecordSizeLimit(value: RecordSizeLimit): Uint8Array {
 /** Reads a RecordSizeLimit from r (for nesting; see decodeRecordSizeLimit). */
 export function readRecordSizeLimit(r: Reader): RecordSizeLimit {
   /* u2 record_size_limit */
-  const $58 = r.pos;
-  const $59 = r.u2('record_size_limit');
-  if (!($59 >= 0x40)) r.invalid('record_size_limit', $58, '>= 64', $59, 'illegal_parameter');
-  const record_size_limit = $59;
+  const $at34 = r.pos;
+  const record_size_limit = r.u2('record_size_limit');
+  if (!(record_size_limit >= 0x40)) r.invalid('record_size_limit', $at34, '>= 64', record_size_limit, 'illegal_parameter');
   return { record_size_limit };
 }
 
@@ -1395,9 +1376,9 @@ export function writeRenegotiationInfo(w: Writer, v: RenegotiationInfo): void {
   /* u1 renegotiated_connection_length */
   const $m_renegotiated_connection_length = w.reserve(1);
   /* bytes, size renegotiated_connection_length renegotiated_connection */
-  const $60 = w.pos;
+  const $35 = w.pos;
   w.bytes(v.renegotiated_connection, 'renegotiated_connection');
-  w.patchLength($m_renegotiated_connection_length, 1, $60, 0, 0xff, 'renegotiated_connection', 'renegotiated_connection_length');
+  w.patchLength($m_renegotiated_connection_length, 1, $35, 0, 0xff, 'renegotiated_connection', 'renegotiated_connection_length');
 }
 
 /**
@@ -1439,9 +1420,9 @@ export function readPreSharedKey(r: Reader, msg_type: HandshakeType): PreSharedK
   let offered_psks: OfferedPsks | undefined;
   if (msg_type === 1 /* handshake_type::client_hello */) {
     $t.push('offered_psks');
-    const $61 = readOfferedPsks(r);
+    const $36 = readOfferedPsks(r);
     $t.pop();
-    offered_psks = $61;
+    offered_psks = $36;
   }
 
   /* u2, if msg_type == common::handshake_type::server_hello selected_identity */
@@ -1508,29 +1489,25 @@ export function encodeOfferedPsks(value: OfferedPsks): Uint8Array {
 export function readOfferedPsks(r: Reader): OfferedPsks {
   const $t = r.trail;
   /* u2 identities_length */
-  const $62 = r.pos;
-  const $63 = r.u2('identities_length');
-  if (!($63 >= 7)) r.invalid('identities_length', $62, '>= 7', $63, 'illegal_parameter');
-  const identities_length = $63;
+  const $at37 = r.pos;
+  const identities_length = r.u2('identities_length');
+  if (!(identities_length >= 7)) r.invalid('identities_length', $at37, '>= 7', identities_length, 'illegal_parameter');
   /* psk_identity_list, size identities_length identities */
   r.limit(identities_length, 'identities');
   $t.push('identities');
-  const $64 = readPskIdentityList(r);
+  const identities = readPskIdentityList(r);
   r.unlimit();
   $t.pop();
-  const identities = $64;
   /* u2 binders_length */
-  const $65 = r.pos;
-  const $66 = r.u2('binders_length');
-  if (!($66 >= 0x21)) r.invalid('binders_length', $65, '>= 33', $66, 'illegal_parameter');
-  const binders_length = $66;
+  const $at38 = r.pos;
+  const binders_length = r.u2('binders_length');
+  if (!(binders_length >= 0x21)) r.invalid('binders_length', $at38, '>= 33', binders_length, 'illegal_parameter');
   /* psk_binder_list, size binders_length binders */
   r.limit(binders_length, 'binders');
   $t.push('binders');
-  const $67 = readPskBinderList(r);
+  const binders = readPskBinderList(r);
   r.unlimit();
   $t.pop();
-  const binders = $67;
   return { identities, binders };
 }
 
@@ -1541,19 +1518,19 @@ export function writeOfferedPsks(w: Writer, v: OfferedPsks): void {
   /* u2 identities_length */
   const $m_identities_length = w.reserve(2);
   /* psk_identity_list, size identities_length identities */
-  const $68 = w.pos;
+  const $39 = w.pos;
   $t.push('identities');
   writePskIdentityList(w, v.identities);
   $t.pop();
-  w.patchLength($m_identities_length, 2, $68, 7, 0xffff, 'identities', 'identities_length');
+  w.patchLength($m_identities_length, 2, $39, 7, 0xffff, 'identities', 'identities_length');
   /* u2 binders_length */
   const $m_binders_length = w.reserve(2);
   /* psk_binder_list, size binders_length binders */
-  const $69 = w.pos;
+  const $40 = w.pos;
   $t.push('binders');
   writePskBinderList(w, v.binders);
   $t.pop();
-  w.patchLength($m_binders_length, 2, $69, 0x21, 0xffff, 'binders', 'binders_length');
+  w.patchLength($m_binders_length, 2, $40, 0x21, 0xffff, 'binders', 'binders_length');
 }
 
 /** psk_identity_list */
@@ -1585,17 +1562,16 @@ export function encodePskIdentityList(value: PskIdentityList): Uint8Array {
 export function readPskIdentityList(r: Reader): PskIdentityList {
   const $t = r.trail;
   /* psk_identity, repeat eos items */
-  const $70: PskIdentity[] = [];
+  const items: PskIdentity[] = [];
   $t.push('items');
   for (let $i = 0; !r.eof; $i++) {
     $t.push($i);
-    const $72 = readPskIdentity(r);
+    const $42 = readPskIdentity(r);
     $t.pop();
-    $70.push($72);
+    items.push($42);
   }
 
   $t.pop();
-  const items = $70;
   return { items };
 }
 
@@ -1604,11 +1580,11 @@ export function writePskIdentityList(w: Writer, v: PskIdentityList): void {
   if (typeof v !== 'object' || v === null) w.fail('wrong_type', undefined, 'an object (PskIdentityList)', v);
   const $t = w.trail;
   /* psk_identity, repeat eos items */
-  const $73 = w.array(v.items, 'items');
+  const $items = w.array(v.items, 'items');
   $t.push('items');
-  for (let $i = 0; $i < $73.length; $i++) {
+  for (let $i = 0; $i < $items.length; $i++) {
     $t.push($i);
-    writePskIdentity(w, $73[$i]!);
+    writePskIdentity(w, $items[$i]!);
     $t.pop();
   }
 
@@ -1648,10 +1624,9 @@ export function encodePskIdentity(value: PskIdentity): Uint8Array {
 /** Reads a PskIdentity from r (for nesting; see decodePskIdentity). */
 export function readPskIdentity(r: Reader): PskIdentity {
   /* u2 identity_length */
-  const $74 = r.pos;
-  const $75 = r.u2('identity_length');
-  if (!($75 >= 1)) r.invalid('identity_length', $74, '>= 1', $75, 'illegal_parameter');
-  const identity_length = $75;
+  const $at43 = r.pos;
+  const identity_length = r.u2('identity_length');
+  if (!(identity_length >= 1)) r.invalid('identity_length', $at43, '>= 1', identity_length, 'illegal_parameter');
   /* bytes, size identity_length identity */
   const identity = r.bytes(identity_length, 'identity');
   /* u4 obfuscated_ticket_age */
@@ -1665,9 +1640,9 @@ export function writePskIdentity(w: Writer, v: PskIdentity): void {
   /* u2 identity_length */
   const $m_identity_length = w.reserve(2);
   /* bytes, size identity_length identity */
-  const $76 = w.pos;
+  const $44 = w.pos;
   w.bytes(v.identity, 'identity');
-  w.patchLength($m_identity_length, 2, $76, 1, 0xffff, 'identity', 'identity_length');
+  w.patchLength($m_identity_length, 2, $44, 1, 0xffff, 'identity', 'identity_length');
   /* u4 obfuscated_ticket_age */
   w.u4(v.obfuscated_ticket_age, 'obfuscated_ticket_age');
 }
@@ -1701,17 +1676,16 @@ export function encodePskBinderList(value: PskBinderList): Uint8Array {
 export function readPskBinderList(r: Reader): PskBinderList {
   const $t = r.trail;
   /* psk_binder_entry, repeat eos items */
-  const $77: PskBinderEntry[] = [];
+  const items: PskBinderEntry[] = [];
   $t.push('items');
   for (let $i = 0; !r.eof; $i++) {
     $t.push($i);
-    const $79 = readPskBinderEntry(r);
+    const $46 = readPskBinderEntry(r);
     $t.pop();
-    $77.push($79);
+    items.push($46);
   }
 
   $t.pop();
-  const items = $77;
   return { items };
 }
 
@@ -1720,11 +1694,11 @@ export function writePskBinderList(w: Writer, v: PskBinderList): void {
   if (typeof v !== 'object' || v === null) w.fail('wrong_type', undefined, 'an object (PskBinderList)', v);
   const $t = w.trail;
   /* psk_binder_entry, repeat eos items */
-  const $80 = w.array(v.items, 'items');
+  const $items = w.array(v.items, 'items');
   $t.push('items');
-  for (let $i = 0; $i < $80.length; $i++) {
+  for (let $i = 0; $i < $items.length; $i++) {
     $t.push($i);
-    writePskBinderEntry(w, $80[$i]!);
+    writePskBinderEntry(w, $items[$i]!);
     $t.pop();
   }
 
@@ -1762,10 +1736,9 @@ export function encodePskBinderEntry(value: PskBinderEntry): Uint8Array {
 /** Reads a PskBinderEntry from r (for nesting; see decodePskBinderEntry). */
 export function readPskBinderEntry(r: Reader): PskBinderEntry {
   /* u1 binder_length */
-  const $81 = r.pos;
-  const $82 = r.u1('binder_length');
-  if (!($82 >= 0x20)) r.invalid('binder_length', $81, '>= 32', $82, 'illegal_parameter');
-  const binder_length = $82;
+  const $at47 = r.pos;
+  const binder_length = r.u1('binder_length');
+  if (!(binder_length >= 0x20)) r.invalid('binder_length', $at47, '>= 32', binder_length, 'illegal_parameter');
   /* bytes, size binder_length binder */
   const binder = r.bytes(binder_length, 'binder');
   return { binder };
@@ -1777,9 +1750,9 @@ export function writePskBinderEntry(w: Writer, v: PskBinderEntry): void {
   /* u1 binder_length */
   const $m_binder_length = w.reserve(1);
   /* bytes, size binder_length binder */
-  const $83 = w.pos;
+  const $48 = w.pos;
   w.bytes(v.binder, 'binder');
-  w.patchLength($m_binder_length, 1, $83, 0x20, 0xff, 'binder', 'binder_length');
+  w.patchLength($m_binder_length, 1, $48, 0x20, 0xff, 'binder', 'binder_length');
 }
 
 /**
@@ -1866,17 +1839,15 @@ export function encodePskKeyExchangeModes(value: PskKeyExchangeModes): Uint8Arra
 export function readPskKeyExchangeModes(r: Reader): PskKeyExchangeModes {
   const $t = r.trail;
   /* u1 ke_modes_length */
-  const $84 = r.pos;
-  const $85 = r.u1('ke_modes_length');
-  if (!($85 >= 1)) r.invalid('ke_modes_length', $84, '>= 1', $85, 'illegal_parameter');
-  const ke_modes_length = $85;
+  const $at49 = r.pos;
+  const ke_modes_length = r.u1('ke_modes_length');
+  if (!(ke_modes_length >= 1)) r.invalid('ke_modes_length', $at49, '>= 1', ke_modes_length, 'illegal_parameter');
   /* psk_key_exchange_mode_list, size ke_modes_length ke_modes */
   r.limit(ke_modes_length, 'ke_modes');
   $t.push('ke_modes');
-  const $86 = readPskKeyExchangeModeList(r);
+  const ke_modes = readPskKeyExchangeModeList(r);
   r.unlimit();
   $t.pop();
-  const ke_modes = $86;
   return { ke_modes };
 }
 
@@ -1887,11 +1858,11 @@ export function writePskKeyExchangeModes(w: Writer, v: PskKeyExchangeModes): voi
   /* u1 ke_modes_length */
   const $m_ke_modes_length = w.reserve(1);
   /* psk_key_exchange_mode_list, size ke_modes_length ke_modes */
-  const $87 = w.pos;
+  const $50 = w.pos;
   $t.push('ke_modes');
   writePskKeyExchangeModeList(w, v.ke_modes);
   $t.pop();
-  w.patchLength($m_ke_modes_length, 1, $87, 1, 0xff, 'ke_modes', 'ke_modes_length');
+  w.patchLength($m_ke_modes_length, 1, $50, 1, 0xff, 'ke_modes', 'ke_modes_length');
 }
 
 /** psk_key_exchange_mode_list */
@@ -1923,14 +1894,13 @@ export function encodePskKeyExchangeModeList(value: PskKeyExchangeModeList): Uin
 export function readPskKeyExchangeModeList(r: Reader): PskKeyExchangeModeList {
   const $t = r.trail;
   /* u1, repeat eos items */
-  const $88: PskKeyExchangeMode[] = [];
+  const items: PskKeyExchangeMode[] = [];
   $t.push('items');
   for (let $i = 0; !r.eof; $i++) {
-    $88.push(r.u1($i));
+    items.push(r.u1($i));
   }
 
   $t.pop();
-  const items = $88;
   return { items };
 }
 
@@ -1939,10 +1909,10 @@ export function writePskKeyExchangeModeList(w: Writer, v: PskKeyExchangeModeList
   if (typeof v !== 'object' || v === null) w.fail('wrong_type', undefined, 'an object (PskKeyExchangeModeList)', v);
   const $t = w.trail;
   /* u1, repeat eos items */
-  const $90 = w.array(v.items, 'items');
+  const $items = w.array(v.items, 'items');
   $t.push('items');
-  for (let $i = 0; $i < $90.length; $i++) {
-    w.u1($90[$i]!, $i);
+  for (let $i = 0; $i < $items.length; $i++) {
+    w.u1($items[$i]!, $i);
   }
 
   $t.pop();
@@ -1986,10 +1956,10 @@ export function readSupportedVersions(r: Reader, msg_type: HandshakeType): Suppo
   /* u1, if msg_type == common::handshake_type::client_hello versions_length */
   let versions_length: number | undefined;
   if (msg_type === 1 /* handshake_type::client_hello */) {
-    const $91 = r.pos;
-    const $92 = r.u1('versions_length');
-    if (!($92 >= 2 && $92 <= 0xfe)) r.invalid('versions_length', $91, '2..254', $92, 'illegal_parameter');
-    versions_length = $92;
+    const $at52 = r.pos;
+    const $53 = r.u1('versions_length');
+    if (!($53 >= 2 && $53 <= 0xfe)) r.invalid('versions_length', $at52, '2..254', $53, 'illegal_parameter');
+    versions_length = $53;
   }
 
   /* protocol_version_list, size versions_length, if msg_type == common::handshake_type::client_hello versions */
@@ -1997,10 +1967,10 @@ export function readSupportedVersions(r: Reader, msg_type: HandshakeType): Suppo
   if (msg_type === 1 /* handshake_type::client_hello */) {
     r.limit(versions_length!, 'versions');
     $t.push('versions');
-    const $93 = readProtocolVersionList(r);
+    const $54 = readProtocolVersionList(r);
     r.unlimit();
     $t.pop();
-    versions = $93;
+    versions = $54;
   }
 
   /* u2, if msg_type == common::handshake_type::server_hello or msg_type == common::handshake_type::hello_retry_request selected_version */
@@ -2021,11 +1991,11 @@ export function writeSupportedVersions(w: Writer, v: SupportedVersions, msg_type
   if (msg_type === 1 /* handshake_type::client_hello */) $m_versions_length = w.reserve(1);
   /* protocol_version_list, size versions_length, if msg_type == common::handshake_type::client_hello versions */
   if (msg_type === 1 /* handshake_type::client_hello */) {
-    const $94 = w.pos;
+    const $55 = w.pos;
     $t.push('versions');
     writeProtocolVersionList(w, v.versions!);
     $t.pop();
-    w.patchLength($m_versions_length, 1, $94, 2, 0xfe, 'versions', 'versions_length');
+    w.patchLength($m_versions_length, 1, $55, 2, 0xfe, 'versions', 'versions_length');
   } else if (v.versions !== undefined) {
     w.fail('invalid_value', 'versions', 'no value (if: msg_type == common::handshake_type::client_hello is false)', v.versions);
   }
@@ -2070,14 +2040,13 @@ export function encodeProtocolVersionList(value: ProtocolVersionList): Uint8Arra
 export function readProtocolVersionList(r: Reader): ProtocolVersionList {
   const $t = r.trail;
   /* u2, repeat eos items */
-  const $95: number[] = [];
+  const items: number[] = [];
   $t.push('items');
   for (let $i = 0; !r.eof; $i++) {
-    $95.push(r.u2($i));
+    items.push(r.u2($i));
   }
 
   $t.pop();
-  const items = $95;
   return { items };
 }
 
@@ -2086,10 +2055,10 @@ export function writeProtocolVersionList(w: Writer, v: ProtocolVersionList): voi
   if (typeof v !== 'object' || v === null) w.fail('wrong_type', undefined, 'an object (ProtocolVersionList)', v);
   const $t = w.trail;
   /* u2, repeat eos items */
-  const $97 = w.array(v.items, 'items');
+  const $items = w.array(v.items, 'items');
   $t.push('items');
-  for (let $i = 0; $i < $97.length; $i++) {
-    w.u2($97[$i]!, $i);
+  for (let $i = 0; $i < $items.length; $i++) {
+    w.u2($items[$i]!, $i);
   }
 
   $t.pop();
@@ -2126,10 +2095,9 @@ export function encodeCookie(value: Cookie): Uint8Array {
 /** Reads a Cookie from r (for nesting; see decodeCookie). */
 export function readCookie(r: Reader): Cookie {
   /* u2 cookie_length */
-  const $98 = r.pos;
-  const $99 = r.u2('cookie_length');
-  if (!($99 >= 1)) r.invalid('cookie_length', $98, '>= 1', $99, 'illegal_parameter');
-  const cookie_length = $99;
+  const $at57 = r.pos;
+  const cookie_length = r.u2('cookie_length');
+  if (!(cookie_length >= 1)) r.invalid('cookie_length', $at57, '>= 1', cookie_length, 'illegal_parameter');
   /* bytes, size cookie_length cookie */
   const cookie = r.bytes(cookie_length, 'cookie');
   return { cookie };
@@ -2141,9 +2109,9 @@ export function writeCookie(w: Writer, v: Cookie): void {
   /* u2 cookie_length */
   const $m_cookie_length = w.reserve(2);
   /* bytes, size cookie_length cookie */
-  const $100 = w.pos;
+  const $58 = w.pos;
   w.bytes(v.cookie, 'cookie');
-  w.patchLength($m_cookie_length, 2, $100, 1, 0xffff, 'cookie', 'cookie_length');
+  w.patchLength($m_cookie_length, 2, $58, 1, 0xffff, 'cookie', 'cookie_length');
 }
 
 /**
@@ -2179,17 +2147,15 @@ export function encodeCertificateAuthorities(value: CertificateAuthorities): Uin
 export function readCertificateAuthorities(r: Reader): CertificateAuthorities {
   const $t = r.trail;
   /* u2 authorities_length */
-  const $101 = r.pos;
-  const $102 = r.u2('authorities_length');
-  if (!($102 >= 3)) r.invalid('authorities_length', $101, '>= 3', $102, 'illegal_parameter');
-  const authorities_length = $102;
+  const $at59 = r.pos;
+  const authorities_length = r.u2('authorities_length');
+  if (!(authorities_length >= 3)) r.invalid('authorities_length', $at59, '>= 3', authorities_length, 'illegal_parameter');
   /* distinguished_name_list, size authorities_length authorities */
   r.limit(authorities_length, 'authorities');
   $t.push('authorities');
-  const $103 = readDistinguishedNameList(r);
+  const authorities = readDistinguishedNameList(r);
   r.unlimit();
   $t.pop();
-  const authorities = $103;
   return { authorities };
 }
 
@@ -2200,11 +2166,11 @@ export function writeCertificateAuthorities(w: Writer, v: CertificateAuthorities
   /* u2 authorities_length */
   const $m_authorities_length = w.reserve(2);
   /* distinguished_name_list, size authorities_length authorities */
-  const $104 = w.pos;
+  const $60 = w.pos;
   $t.push('authorities');
   writeDistinguishedNameList(w, v.authorities);
   $t.pop();
-  w.patchLength($m_authorities_length, 2, $104, 3, 0xffff, 'authorities', 'authorities_length');
+  w.patchLength($m_authorities_length, 2, $60, 3, 0xffff, 'authorities', 'authorities_length');
 }
 
 /** distinguished_name_list */
@@ -2236,17 +2202,16 @@ export function encodeDistinguishedNameList(value: DistinguishedNameList): Uint8
 export function readDistinguishedNameList(r: Reader): DistinguishedNameList {
   const $t = r.trail;
   /* distinguished_name, repeat eos items */
-  const $105: DistinguishedName[] = [];
+  const items: DistinguishedName[] = [];
   $t.push('items');
   for (let $i = 0; !r.eof; $i++) {
     $t.push($i);
-    const $107 = readDistinguishedName(r);
+    const $62 = readDistinguishedName(r);
     $t.pop();
-    $105.push($107);
+    items.push($62);
   }
 
   $t.pop();
-  const items = $105;
   return { items };
 }
 
@@ -2255,11 +2220,11 @@ export function writeDistinguishedNameList(w: Writer, v: DistinguishedNameList):
   if (typeof v !== 'object' || v === null) w.fail('wrong_type', undefined, 'an object (DistinguishedNameList)', v);
   const $t = w.trail;
   /* distinguished_name, repeat eos items */
-  const $108 = w.array(v.items, 'items');
+  const $items = w.array(v.items, 'items');
   $t.push('items');
-  for (let $i = 0; $i < $108.length; $i++) {
+  for (let $i = 0; $i < $items.length; $i++) {
     $t.push($i);
-    writeDistinguishedName(w, $108[$i]!);
+    writeDistinguishedName(w, $items[$i]!);
     $t.pop();
   }
 
@@ -2294,10 +2259,9 @@ export function encodeDistinguishedName(value: DistinguishedName): Uint8Array {
 /** Reads a DistinguishedName from r (for nesting; see decodeDistinguishedName). */
 export function readDistinguishedName(r: Reader): DistinguishedName {
   /* u2 name_length */
-  const $109 = r.pos;
-  const $110 = r.u2('name_length');
-  if (!($110 >= 1)) r.invalid('name_length', $109, '>= 1', $110, 'illegal_parameter');
-  const name_length = $110;
+  const $at63 = r.pos;
+  const name_length = r.u2('name_length');
+  if (!(name_length >= 1)) r.invalid('name_length', $at63, '>= 1', name_length, 'illegal_parameter');
   /* bytes, size name_length name */
   const name = r.bytes(name_length, 'name');
   return { name };
@@ -2309,9 +2273,9 @@ export function writeDistinguishedName(w: Writer, v: DistinguishedName): void {
   /* u2 name_length */
   const $m_name_length = w.reserve(2);
   /* bytes, size name_length name */
-  const $111 = w.pos;
+  const $64 = w.pos;
   w.bytes(v.name, 'name');
-  w.patchLength($m_name_length, 2, $111, 1, 0xffff, 'name', 'name_length');
+  w.patchLength($m_name_length, 2, $64, 1, 0xffff, 'name', 'name_length');
 }
 
 /**
@@ -2398,19 +2362,19 @@ export function readKeyShare(r: Reader, msg_type: HandshakeType): KeyShare {
   if (msg_type === 1 /* handshake_type::client_hello */) {
     r.limit(client_shares_length!, 'client_shares');
     $t.push('client_shares');
-    const $112 = readKeyShareEntryList(r);
+    const $65 = readKeyShareEntryList(r);
     r.unlimit();
     $t.pop();
-    client_shares = $112;
+    client_shares = $65;
   }
 
   /* key_share_entry, if msg_type == common::handshake_type::server_hello server_share */
   let server_share: KeyShareEntry | undefined;
   if (msg_type === 2 /* handshake_type::server_hello */) {
     $t.push('server_share');
-    const $113 = readKeyShareEntry(r);
+    const $66 = readKeyShareEntry(r);
     $t.pop();
-    server_share = $113;
+    server_share = $66;
   }
 
   /* u2, if msg_type == common::handshake_type::hello_retry_request selected_group */
@@ -2431,11 +2395,11 @@ export function writeKeyShare(w: Writer, v: KeyShare, msg_type: HandshakeType): 
   if (msg_type === 1 /* handshake_type::client_hello */) $m_client_shares_length = w.reserve(2);
   /* key_share_entry_list, size client_shares_length, if msg_type == common::handshake_type::client_hello client_shares */
   if (msg_type === 1 /* handshake_type::client_hello */) {
-    const $114 = w.pos;
+    const $67 = w.pos;
     $t.push('client_shares');
     writeKeyShareEntryList(w, v.client_shares!);
     $t.pop();
-    w.patchLength($m_client_shares_length, 2, $114, 0, 0xffff, 'client_shares', 'client_shares_length');
+    w.patchLength($m_client_shares_length, 2, $67, 0, 0xffff, 'client_shares', 'client_shares_length');
   } else if (v.client_shares !== undefined) {
     w.fail('invalid_value', 'client_shares', 'no value (if: msg_type == common::handshake_type::client_hello is false)', v.client_shares);
   }
@@ -2486,17 +2450,16 @@ export function encodeKeyShareEntryList(value: KeyShareEntryList): Uint8Array {
 export function readKeyShareEntryList(r: Reader): KeyShareEntryList {
   const $t = r.trail;
   /* key_share_entry, repeat eos items */
-  const $115: KeyShareEntry[] = [];
+  const items: KeyShareEntry[] = [];
   $t.push('items');
   for (let $i = 0; !r.eof; $i++) {
     $t.push($i);
-    const $117 = readKeyShareEntry(r);
+    const $69 = readKeyShareEntry(r);
     $t.pop();
-    $115.push($117);
+    items.push($69);
   }
 
   $t.pop();
-  const items = $115;
   return { items };
 }
 
@@ -2505,11 +2468,11 @@ export function writeKeyShareEntryList(w: Writer, v: KeyShareEntryList): void {
   if (typeof v !== 'object' || v === null) w.fail('wrong_type', undefined, 'an object (KeyShareEntryList)', v);
   const $t = w.trail;
   /* key_share_entry, repeat eos items */
-  const $118 = w.array(v.items, 'items');
+  const $items = w.array(v.items, 'items');
   $t.push('items');
-  for (let $i = 0; $i < $118.length; $i++) {
+  for (let $i = 0; $i < $items.length; $i++) {
     $t.push($i);
-    writeKeyShareEntry(w, $118[$i]!);
+    writeKeyShareEntry(w, $items[$i]!);
     $t.pop();
   }
 
@@ -2551,10 +2514,9 @@ export function readKeyShareEntry(r: Reader): KeyShareEntry {
   /* u2 group */
   const group = r.u2('group');
   /* u2 key_exchange_length */
-  const $119 = r.pos;
-  const $120 = r.u2('key_exchange_length');
-  if (!($120 >= 1)) r.invalid('key_exchange_length', $119, '>= 1', $120, 'illegal_parameter');
-  const key_exchange_length = $120;
+  const $at70 = r.pos;
+  const key_exchange_length = r.u2('key_exchange_length');
+  if (!(key_exchange_length >= 1)) r.invalid('key_exchange_length', $at70, '>= 1', key_exchange_length, 'illegal_parameter');
   /* bytes, size key_exchange_length key_exchange */
   const key_exchange = r.bytes(key_exchange_length, 'key_exchange');
   return { group, key_exchange };
@@ -2568,7 +2530,7 @@ export function writeKeyShareEntry(w: Writer, v: KeyShareEntry): void {
   /* u2 key_exchange_length */
   const $m_key_exchange_length = w.reserve(2);
   /* bytes, size key_exchange_length key_exchange */
-  const $121 = w.pos;
+  const $71 = w.pos;
   w.bytes(v.key_exchange, 'key_exchange');
-  w.patchLength($m_key_exchange_length, 2, $121, 1, 0xffff, 'key_exchange', 'key_exchange_length');
+  w.patchLength($m_key_exchange_length, 2, $71, 1, 0xffff, 'key_exchange', 'key_exchange_length');
 }

@@ -113,48 +113,47 @@ export function readHandshake(r: Reader): Handshake {
   /* switch-on msg_type, size length body */
   r.limit(length, 'body');
   $t.push('body');
-  let $1: ClientHello | ServerHello | EndOfEarlyData | EncryptedExtensions | CertificateRequest | Certificate | CertificateVerify | Finished | NewSessionTicket | KeyUpdate | MessageHash | Uint8Array;
+  let body: ClientHello | ServerHello | EndOfEarlyData | EncryptedExtensions | CertificateRequest | Certificate | CertificateVerify | Finished | NewSessionTicket | KeyUpdate | MessageHash | Uint8Array;
   switch (msg_type) {
     case 1 /* handshake_type::client_hello */:
-      $1 = readClientHello(r);
+      body = readClientHello(r);
       break;
     case 2 /* handshake_type::server_hello */:
-      $1 = readServerHello(r);
+      body = readServerHello(r);
       break;
     case 5 /* handshake_type::end_of_early_data */:
-      $1 = readEndOfEarlyData(r);
+      body = readEndOfEarlyData(r);
       break;
     case 8 /* handshake_type::encrypted_extensions */:
-      $1 = readEncryptedExtensions(r);
+      body = readEncryptedExtensions(r);
       break;
     case 0x0d /* handshake_type::certificate_request */:
-      $1 = readCertificateRequest(r);
+      body = readCertificateRequest(r);
       break;
     case 0x0b /* handshake_type::certificate */:
-      $1 = readCertificate(r);
+      body = readCertificate(r);
       break;
     case 0x0f /* handshake_type::certificate_verify */:
-      $1 = readCertificateVerify(r);
+      body = readCertificateVerify(r);
       break;
     case 0x14 /* handshake_type::finished */:
-      $1 = readFinished(r);
+      body = readFinished(r);
       break;
     case 4 /* handshake_type::new_session_ticket */:
-      $1 = readNewSessionTicket(r);
+      body = readNewSessionTicket(r);
       break;
     case 0x18 /* handshake_type::key_update */:
-      $1 = readKeyUpdate(r);
+      body = readKeyUpdate(r);
       break;
     case 0xfe /* handshake_type::message_hash */:
-      $1 = readMessageHash(r);
+      body = readMessageHash(r);
       break;
     default:
-      $1 = r.rest();
+      body = r.rest();
   }
 
   r.unlimit();
   $t.pop();
-  const body = $1;
   return { msg_type, body } as Handshake;
 }
 
@@ -167,7 +166,7 @@ export function writeHandshake(w: Writer, v: Handshake): void {
   /* b24 length */
   const $m_length = w.reserve(3);
   /* switch-on msg_type, size length body */
-  const $2 = w.pos;
+  const $1 = w.pos;
   $t.push('body');
   switch (v.msg_type) {
     case 1 /* handshake_type::client_hello */:
@@ -208,7 +207,7 @@ export function writeHandshake(w: Writer, v: Handshake): void {
   }
 
   $t.pop();
-  w.patchLength($m_length, 3, $2, 0, 0xffffff, 'body', 'length');
+  w.patchLength($m_length, 3, $1, 0, 0xffffff, 'body', 'length');
 }
 
 /**
@@ -264,50 +263,43 @@ export function encodeClientHello(value: ClientHello): Uint8Array {
 export function readClientHello(r: Reader): ClientHello {
   const $t = r.trail;
   /* u2 legacy_version */
-  const $3 = r.pos;
-  const $4 = r.u2('legacy_version');
-  if (!($4 >= 0x0303)) r.invalid('legacy_version', $3, '>= 0x0303', $4, 'protocol_version');
-  const legacy_version = $4;
+  const $at2 = r.pos;
+  const legacy_version = r.u2('legacy_version');
+  if (!(legacy_version >= 0x0303)) r.invalid('legacy_version', $at2, '>= 0x0303', legacy_version, 'protocol_version');
   /* bytes, size 32 random */
   const random = r.bytes(0x20, 'random');
   /* u1 legacy_session_id_length */
-  const $5 = r.pos;
-  const $6 = r.u1('legacy_session_id_length');
-  if (!($6 <= 0x20)) r.invalid('legacy_session_id_length', $5, '<= 32', $6, 'illegal_parameter');
-  const legacy_session_id_length = $6;
+  const $at3 = r.pos;
+  const legacy_session_id_length = r.u1('legacy_session_id_length');
+  if (!(legacy_session_id_length <= 0x20)) r.invalid('legacy_session_id_length', $at3, '<= 32', legacy_session_id_length, 'illegal_parameter');
   /* bytes, size legacy_session_id_length legacy_session_id */
   const legacy_session_id = r.bytes(legacy_session_id_length, 'legacy_session_id');
   /* u2 cipher_suites_length */
-  const $7 = r.pos;
-  const $8 = r.u2('cipher_suites_length');
-  if (!($8 >= 2 && $8 <= 0xfffe)) r.invalid('cipher_suites_length', $7, '2..0xfffe', $8, 'illegal_parameter');
-  const cipher_suites_length = $8;
+  const $at4 = r.pos;
+  const cipher_suites_length = r.u2('cipher_suites_length');
+  if (!(cipher_suites_length >= 2 && cipher_suites_length <= 0xfffe)) r.invalid('cipher_suites_length', $at4, '2..0xfffe', cipher_suites_length, 'illegal_parameter');
   /* cipher_suite_list, size cipher_suites_length cipher_suites */
   r.limit(cipher_suites_length, 'cipher_suites');
   $t.push('cipher_suites');
-  const $9 = readCipherSuiteList(r);
+  const cipher_suites = readCipherSuiteList(r);
   r.unlimit();
   $t.pop();
-  const cipher_suites = $9;
   /* u1 legacy_compression_methods_length */
-  const $10 = r.pos;
-  const $11 = r.u1('legacy_compression_methods_length');
-  if (!($11 >= 1)) r.invalid('legacy_compression_methods_length', $10, '>= 1', $11, 'illegal_parameter');
-  const legacy_compression_methods_length = $11;
+  const $at5 = r.pos;
+  const legacy_compression_methods_length = r.u1('legacy_compression_methods_length');
+  if (!(legacy_compression_methods_length >= 1)) r.invalid('legacy_compression_methods_length', $at5, '>= 1', legacy_compression_methods_length, 'illegal_parameter');
   /* bytes, size legacy_compression_methods_length legacy_compression_methods */
   const legacy_compression_methods = r.bytes(legacy_compression_methods_length, 'legacy_compression_methods');
   /* u2 extensions_length */
-  const $12 = r.pos;
-  const $13 = r.u2('extensions_length');
-  if (!($13 >= 8)) r.invalid('extensions_length', $12, '>= 8', $13, 'illegal_parameter');
-  const extensions_length = $13;
+  const $at6 = r.pos;
+  const extensions_length = r.u2('extensions_length');
+  if (!(extensions_length >= 8)) r.invalid('extensions_length', $at6, '>= 8', extensions_length, 'illegal_parameter');
   /* extensions, size extensions_length extensions */
   r.limit(extensions_length, 'extensions');
   $t.push('extensions');
-  const $14 = readExtensions(r, 1 /* handshake_type::client_hello */);
+  const extensions = readExtensions(r, 1 /* handshake_type::client_hello */);
   r.unlimit();
   $t.pop();
-  const extensions = $14;
   return { legacy_version, random, legacy_session_id, cipher_suites, legacy_compression_methods, extensions };
 }
 
@@ -324,31 +316,31 @@ export function writeClientHello(w: Writer, v: ClientHello): void {
   /* u1 legacy_session_id_length */
   const $m_legacy_session_id_length = w.reserve(1);
   /* bytes, size legacy_session_id_length legacy_session_id */
-  const $15 = w.pos;
+  const $7 = w.pos;
   w.bytes(v.legacy_session_id, 'legacy_session_id');
-  w.patchLength($m_legacy_session_id_length, 1, $15, 0, 0x20, 'legacy_session_id', 'legacy_session_id_length');
+  w.patchLength($m_legacy_session_id_length, 1, $7, 0, 0x20, 'legacy_session_id', 'legacy_session_id_length');
   /* u2 cipher_suites_length */
   const $m_cipher_suites_length = w.reserve(2);
   /* cipher_suite_list, size cipher_suites_length cipher_suites */
-  const $16 = w.pos;
+  const $8 = w.pos;
   $t.push('cipher_suites');
   writeCipherSuiteList(w, v.cipher_suites);
   $t.pop();
-  w.patchLength($m_cipher_suites_length, 2, $16, 2, 0xfffe, 'cipher_suites', 'cipher_suites_length');
+  w.patchLength($m_cipher_suites_length, 2, $8, 2, 0xfffe, 'cipher_suites', 'cipher_suites_length');
   /* u1 legacy_compression_methods_length */
   const $m_legacy_compression_methods_length = w.reserve(1);
   /* bytes, size legacy_compression_methods_length legacy_compression_methods */
-  const $17 = w.pos;
+  const $9 = w.pos;
   w.bytes(v.legacy_compression_methods, 'legacy_compression_methods');
-  w.patchLength($m_legacy_compression_methods_length, 1, $17, 1, 0xff, 'legacy_compression_methods', 'legacy_compression_methods_length');
+  w.patchLength($m_legacy_compression_methods_length, 1, $9, 1, 0xff, 'legacy_compression_methods', 'legacy_compression_methods_length');
   /* u2 extensions_length */
   const $m_extensions_length = w.reserve(2);
   /* extensions, size extensions_length extensions */
-  const $18 = w.pos;
+  const $10 = w.pos;
   $t.push('extensions');
   writeExtensions(w, v.extensions, 1 /* handshake_type::client_hello */);
   $t.pop();
-  w.patchLength($m_extensions_length, 2, $18, 8, 0xffff, 'extensions', 'extensions_length');
+  w.patchLength($m_extensions_length, 2, $10, 8, 0xffff, 'extensions', 'extensions_length');
 }
 
 /** cipher_suite_list */
@@ -380,14 +372,13 @@ export function encodeCipherSuiteList(value: CipherSuiteList): Uint8Array {
 export function readCipherSuiteList(r: Reader): CipherSuiteList {
   const $t = r.trail;
   /* u2, repeat eos items */
-  const $19: CipherSuite[] = [];
+  const items: CipherSuite[] = [];
   $t.push('items');
   for (let $i = 0; !r.eof; $i++) {
-    $19.push(r.u2($i));
+    items.push(r.u2($i));
   }
 
   $t.pop();
-  const items = $19;
   return { items };
 }
 
@@ -396,10 +387,10 @@ export function writeCipherSuiteList(w: Writer, v: CipherSuiteList): void {
   if (typeof v !== 'object' || v === null) w.fail('wrong_type', undefined, 'an object (CipherSuiteList)', v);
   const $t = w.trail;
   /* u2, repeat eos items */
-  const $21 = w.array(v.items, 'items');
+  const $items = w.array(v.items, 'items');
   $t.push('items');
-  for (let $i = 0; $i < $21.length; $i++) {
-    w.u2($21[$i]!, $i);
+  for (let $i = 0; $i < $items.length; $i++) {
+    w.u2($items[$i]!, $i);
   }
 
   $t.pop();
@@ -457,38 +448,33 @@ export function encodeServerHello(value: ServerHello): Uint8Array {
 export function readServerHello(r: Reader): ServerHello {
   const $t = r.trail;
   /* u2 legacy_version */
-  const $22 = r.pos;
-  const $23 = r.u2('legacy_version');
-  if (!($23 === 0x0303)) r.invalid('legacy_version', $22, '== 0x0303', $23, 'protocol_version');
-  const legacy_version = $23;
+  const $at12 = r.pos;
+  const legacy_version = r.u2('legacy_version');
+  if (!(legacy_version === 0x0303)) r.invalid('legacy_version', $at12, '== 0x0303', legacy_version, 'protocol_version');
   /* bytes, size 32 random */
   const random = r.bytes(0x20, 'random');
   /* u1 legacy_session_id_echo_length */
-  const $24 = r.pos;
-  const $25 = r.u1('legacy_session_id_echo_length');
-  if (!($25 <= 0x20)) r.invalid('legacy_session_id_echo_length', $24, '<= 32', $25, 'illegal_parameter');
-  const legacy_session_id_echo_length = $25;
+  const $at13 = r.pos;
+  const legacy_session_id_echo_length = r.u1('legacy_session_id_echo_length');
+  if (!(legacy_session_id_echo_length <= 0x20)) r.invalid('legacy_session_id_echo_length', $at13, '<= 32', legacy_session_id_echo_length, 'illegal_parameter');
   /* bytes, size legacy_session_id_echo_length legacy_session_id_echo */
   const legacy_session_id_echo = r.bytes(legacy_session_id_echo_length, 'legacy_session_id_echo');
   /* u2 cipher_suite */
   const cipher_suite = r.u2('cipher_suite');
   /* u1 legacy_compression_method */
-  const $26 = r.pos;
-  const $27 = r.u1('legacy_compression_method');
-  if (!($27 === 0)) r.invalid('legacy_compression_method', $26, '== 0', $27, 'illegal_parameter');
-  const legacy_compression_method = $27;
+  const $at14 = r.pos;
+  const legacy_compression_method = r.u1('legacy_compression_method');
+  if (!(legacy_compression_method === 0)) r.invalid('legacy_compression_method', $at14, '== 0', legacy_compression_method, 'illegal_parameter');
   /* u2 extensions_length */
-  const $28 = r.pos;
-  const $29 = r.u2('extensions_length');
-  if (!($29 >= 6)) r.invalid('extensions_length', $28, '>= 6', $29, 'illegal_parameter');
-  const extensions_length = $29;
+  const $at15 = r.pos;
+  const extensions_length = r.u2('extensions_length');
+  if (!(extensions_length >= 6)) r.invalid('extensions_length', $at15, '>= 6', extensions_length, 'illegal_parameter');
   /* extensions, size extensions_length extensions */
   r.limit(extensions_length, 'extensions');
   $t.push('extensions');
-  const $30 = readExtensions(r, bytesEqual(random, Uint8Array.of(0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 2, 0x1e, 0x65, 0xb8, 0x91, 0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 7, 0x9e, 9, 0xe2, 0xc8, 0xa8, 0x33, 0x9c)) ? 6 /* handshake_type::hello_retry_request */ : 2 /* handshake_type::server_hello */);
+  const extensions = readExtensions(r, bytesEqual(random, Uint8Array.of(0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 2, 0x1e, 0x65, 0xb8, 0x91, 0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 7, 0x9e, 9, 0xe2, 0xc8, 0xa8, 0x33, 0x9c)) ? 6 /* handshake_type::hello_retry_request */ : 2 /* handshake_type::server_hello */);
   r.unlimit();
   $t.pop();
-  const extensions = $30;
   return { legacy_version, random, legacy_session_id_echo, cipher_suite, legacy_compression_method, extensions };
 }
 
@@ -505,9 +491,9 @@ export function writeServerHello(w: Writer, v: ServerHello): void {
   /* u1 legacy_session_id_echo_length */
   const $m_legacy_session_id_echo_length = w.reserve(1);
   /* bytes, size legacy_session_id_echo_length legacy_session_id_echo */
-  const $31 = w.pos;
+  const $16 = w.pos;
   w.bytes(v.legacy_session_id_echo, 'legacy_session_id_echo');
-  w.patchLength($m_legacy_session_id_echo_length, 1, $31, 0, 0x20, 'legacy_session_id_echo', 'legacy_session_id_echo_length');
+  w.patchLength($m_legacy_session_id_echo_length, 1, $16, 0, 0x20, 'legacy_session_id_echo', 'legacy_session_id_echo_length');
   /* u2 cipher_suite */
   w.u2(v.cipher_suite, 'cipher_suite');
   /* u1 legacy_compression_method */
@@ -517,11 +503,11 @@ export function writeServerHello(w: Writer, v: ServerHello): void {
   /* u2 extensions_length */
   const $m_extensions_length = w.reserve(2);
   /* extensions, size extensions_length extensions */
-  const $32 = w.pos;
+  const $17 = w.pos;
   $t.push('extensions');
   writeExtensions(w, v.extensions, bytesEqual(v.random, Uint8Array.of(0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 2, 0x1e, 0x65, 0xb8, 0x91, 0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 7, 0x9e, 9, 0xe2, 0xc8, 0xa8, 0x33, 0x9c)) ? 6 /* handshake_type::hello_retry_request */ : 2 /* handshake_type::server_hello */);
   $t.pop();
-  w.patchLength($m_extensions_length, 2, $32, 6, 0xffff, 'extensions', 'extensions_length');
+  w.patchLength($m_extensions_length, 2, $17, 6, 0xffff, 'extensions', 'extensions_length');
 }
 
 /**
@@ -596,10 +582,9 @@ export function readEncryptedExtensions(r: Reader): EncryptedExtensions {
   /* extensions, size extensions_length extensions */
   r.limit(extensions_length, 'extensions');
   $t.push('extensions');
-  const $33 = readExtensions(r, 8 /* handshake_type::encrypted_extensions */);
+  const extensions = readExtensions(r, 8 /* handshake_type::encrypted_extensions */);
   r.unlimit();
   $t.pop();
-  const extensions = $33;
   return { extensions };
 }
 
@@ -610,11 +595,11 @@ export function writeEncryptedExtensions(w: Writer, v: EncryptedExtensions): voi
   /* u2 extensions_length */
   const $m_extensions_length = w.reserve(2);
   /* extensions, size extensions_length extensions */
-  const $34 = w.pos;
+  const $18 = w.pos;
   $t.push('extensions');
   writeExtensions(w, v.extensions, 8 /* handshake_type::encrypted_extensions */);
   $t.pop();
-  w.patchLength($m_extensions_length, 2, $34, 0, 0xffff, 'extensions', 'extensions_length');
+  w.patchLength($m_extensions_length, 2, $18, 0, 0xffff, 'extensions', 'extensions_length');
 }
 
 /**
@@ -656,17 +641,15 @@ export function readCertificateRequest(r: Reader): CertificateRequest {
   /* bytes, size certificate_request_context_length certificate_request_context */
   const certificate_request_context = r.bytes(certificate_request_context_length, 'certificate_request_context');
   /* u2 extensions_length */
-  const $35 = r.pos;
-  const $36 = r.u2('extensions_length');
-  if (!($36 >= 2)) r.invalid('extensions_length', $35, '>= 2', $36, 'illegal_parameter');
-  const extensions_length = $36;
+  const $at19 = r.pos;
+  const extensions_length = r.u2('extensions_length');
+  if (!(extensions_length >= 2)) r.invalid('extensions_length', $at19, '>= 2', extensions_length, 'illegal_parameter');
   /* extensions, size extensions_length extensions */
   r.limit(extensions_length, 'extensions');
   $t.push('extensions');
-  const $37 = readExtensions(r, 0x0d /* handshake_type::certificate_request */);
+  const extensions = readExtensions(r, 0x0d /* handshake_type::certificate_request */);
   r.unlimit();
   $t.pop();
-  const extensions = $37;
   return { certificate_request_context, extensions };
 }
 
@@ -677,17 +660,17 @@ export function writeCertificateRequest(w: Writer, v: CertificateRequest): void 
   /* u1 certificate_request_context_length */
   const $m_certificate_request_context_length = w.reserve(1);
   /* bytes, size certificate_request_context_length certificate_request_context */
-  const $38 = w.pos;
+  const $20 = w.pos;
   w.bytes(v.certificate_request_context, 'certificate_request_context');
-  w.patchLength($m_certificate_request_context_length, 1, $38, 0, 0xff, 'certificate_request_context', 'certificate_request_context_length');
+  w.patchLength($m_certificate_request_context_length, 1, $20, 0, 0xff, 'certificate_request_context', 'certificate_request_context_length');
   /* u2 extensions_length */
   const $m_extensions_length = w.reserve(2);
   /* extensions, size extensions_length extensions */
-  const $39 = w.pos;
+  const $21 = w.pos;
   $t.push('extensions');
   writeExtensions(w, v.extensions, 0x0d /* handshake_type::certificate_request */);
   $t.pop();
-  w.patchLength($m_extensions_length, 2, $39, 2, 0xffff, 'extensions', 'extensions_length');
+  w.patchLength($m_extensions_length, 2, $21, 2, 0xffff, 'extensions', 'extensions_length');
 }
 
 /**
@@ -733,10 +716,9 @@ export function readCertificate(r: Reader): Certificate {
   /* certificate_entry_list, size certificate_list_length certificate_list */
   r.limit(certificate_list_length, 'certificate_list');
   $t.push('certificate_list');
-  const $40 = readCertificateEntryList(r);
+  const certificate_list = readCertificateEntryList(r);
   r.unlimit();
   $t.pop();
-  const certificate_list = $40;
   return { certificate_request_context, certificate_list };
 }
 
@@ -747,17 +729,17 @@ export function writeCertificate(w: Writer, v: Certificate): void {
   /* u1 certificate_request_context_length */
   const $m_certificate_request_context_length = w.reserve(1);
   /* bytes, size certificate_request_context_length certificate_request_context */
-  const $41 = w.pos;
+  const $22 = w.pos;
   w.bytes(v.certificate_request_context, 'certificate_request_context');
-  w.patchLength($m_certificate_request_context_length, 1, $41, 0, 0xff, 'certificate_request_context', 'certificate_request_context_length');
+  w.patchLength($m_certificate_request_context_length, 1, $22, 0, 0xff, 'certificate_request_context', 'certificate_request_context_length');
   /* b24 certificate_list_length */
   const $m_certificate_list_length = w.reserve(3);
   /* certificate_entry_list, size certificate_list_length certificate_list */
-  const $42 = w.pos;
+  const $23 = w.pos;
   $t.push('certificate_list');
   writeCertificateEntryList(w, v.certificate_list);
   $t.pop();
-  w.patchLength($m_certificate_list_length, 3, $42, 0, 0xffffff, 'certificate_list', 'certificate_list_length');
+  w.patchLength($m_certificate_list_length, 3, $23, 0, 0xffffff, 'certificate_list', 'certificate_list_length');
 }
 
 /** certificate_entry_list */
@@ -789,17 +771,16 @@ export function encodeCertificateEntryList(value: CertificateEntryList): Uint8Ar
 export function readCertificateEntryList(r: Reader): CertificateEntryList {
   const $t = r.trail;
   /* certificate_entry, repeat eos items */
-  const $43: CertificateEntry[] = [];
+  const items: CertificateEntry[] = [];
   $t.push('items');
   for (let $i = 0; !r.eof; $i++) {
     $t.push($i);
-    const $45 = readCertificateEntry(r);
+    const $25 = readCertificateEntry(r);
     $t.pop();
-    $43.push($45);
+    items.push($25);
   }
 
   $t.pop();
-  const items = $43;
   return { items };
 }
 
@@ -808,11 +789,11 @@ export function writeCertificateEntryList(w: Writer, v: CertificateEntryList): v
   if (typeof v !== 'object' || v === null) w.fail('wrong_type', undefined, 'an object (CertificateEntryList)', v);
   const $t = w.trail;
   /* certificate_entry, repeat eos items */
-  const $46 = w.array(v.items, 'items');
+  const $items = w.array(v.items, 'items');
   $t.push('items');
-  for (let $i = 0; $i < $46.length; $i++) {
+  for (let $i = 0; $i < $items.length; $i++) {
     $t.push($i);
-    writeCertificateEntry(w, $46[$i]!);
+    writeCertificateEntry(w, $items[$i]!);
     $t.pop();
   }
 
@@ -855,10 +836,9 @@ export function encodeCertificateEntry(value: CertificateEntry): Uint8Array {
 export function readCertificateEntry(r: Reader): CertificateEntry {
   const $t = r.trail;
   /* b24 cert_data_length */
-  const $47 = r.pos;
-  const $48 = r.u3('cert_data_length');
-  if (!($48 >= 1)) r.invalid('cert_data_length', $47, '>= 1', $48, 'illegal_parameter');
-  const cert_data_length = $48;
+  const $at26 = r.pos;
+  const cert_data_length = r.u3('cert_data_length');
+  if (!(cert_data_length >= 1)) r.invalid('cert_data_length', $at26, '>= 1', cert_data_length, 'illegal_parameter');
   /* bytes, size cert_data_length cert_data */
   const cert_data = r.bytes(cert_data_length, 'cert_data');
   /* u2 extensions_length */
@@ -866,10 +846,9 @@ export function readCertificateEntry(r: Reader): CertificateEntry {
   /* extensions, size extensions_length extensions */
   r.limit(extensions_length, 'extensions');
   $t.push('extensions');
-  const $49 = readExtensions(r, 0x0b /* handshake_type::certificate */);
+  const extensions = readExtensions(r, 0x0b /* handshake_type::certificate */);
   r.unlimit();
   $t.pop();
-  const extensions = $49;
   return { cert_data, extensions };
 }
 
@@ -880,17 +859,17 @@ export function writeCertificateEntry(w: Writer, v: CertificateEntry): void {
   /* b24 cert_data_length */
   const $m_cert_data_length = w.reserve(3);
   /* bytes, size cert_data_length cert_data */
-  const $50 = w.pos;
+  const $27 = w.pos;
   w.bytes(v.cert_data, 'cert_data');
-  w.patchLength($m_cert_data_length, 3, $50, 1, 0xffffff, 'cert_data', 'cert_data_length');
+  w.patchLength($m_cert_data_length, 3, $27, 1, 0xffffff, 'cert_data', 'cert_data_length');
   /* u2 extensions_length */
   const $m_extensions_length = w.reserve(2);
   /* extensions, size extensions_length extensions */
-  const $51 = w.pos;
+  const $28 = w.pos;
   $t.push('extensions');
   writeExtensions(w, v.extensions, 0x0b /* handshake_type::certificate */);
   $t.pop();
-  w.patchLength($m_extensions_length, 2, $51, 0, 0xffff, 'extensions', 'extensions_length');
+  w.patchLength($m_extensions_length, 2, $28, 0, 0xffff, 'extensions', 'extensions_length');
 }
 
 /**
@@ -942,9 +921,9 @@ export function writeCertificateVerify(w: Writer, v: CertificateVerify): void {
   /* u2 signature_length */
   const $m_signature_length = w.reserve(2);
   /* bytes, size signature_length signature */
-  const $52 = w.pos;
+  const $29 = w.pos;
   w.bytes(v.signature, 'signature');
-  w.patchLength($m_signature_length, 2, $52, 0, 0xffff, 'signature', 'signature_length');
+  w.patchLength($m_signature_length, 2, $29, 0, 0xffff, 'signature', 'signature_length');
 }
 
 /**
@@ -1042,24 +1021,21 @@ export function readNewSessionTicket(r: Reader): NewSessionTicket {
   /* bytes, size ticket_nonce_length ticket_nonce */
   const ticket_nonce = r.bytes(ticket_nonce_length, 'ticket_nonce');
   /* u2 ticket_length */
-  const $53 = r.pos;
-  const $54 = r.u2('ticket_length');
-  if (!($54 >= 1)) r.invalid('ticket_length', $53, '>= 1', $54, 'illegal_parameter');
-  const ticket_length = $54;
+  const $at30 = r.pos;
+  const ticket_length = r.u2('ticket_length');
+  if (!(ticket_length >= 1)) r.invalid('ticket_length', $at30, '>= 1', ticket_length, 'illegal_parameter');
   /* bytes, size ticket_length ticket */
   const ticket = r.bytes(ticket_length, 'ticket');
   /* u2 extensions_length */
-  const $55 = r.pos;
-  const $56 = r.u2('extensions_length');
-  if (!($56 <= 0xfffe)) r.invalid('extensions_length', $55, '<= 0xfffe', $56, 'illegal_parameter');
-  const extensions_length = $56;
+  const $at31 = r.pos;
+  const extensions_length = r.u2('extensions_length');
+  if (!(extensions_length <= 0xfffe)) r.invalid('extensions_length', $at31, '<= 0xfffe', extensions_length, 'illegal_parameter');
   /* extensions, size extensions_length extensions */
   r.limit(extensions_length, 'extensions');
   $t.push('extensions');
-  const $57 = readExtensions(r, 4 /* handshake_type::new_session_ticket */);
+  const extensions = readExtensions(r, 4 /* handshake_type::new_session_ticket */);
   r.unlimit();
   $t.pop();
-  const extensions = $57;
   return { ticket_lifetime, ticket_age_add, ticket_nonce, ticket, extensions };
 }
 
@@ -1074,23 +1050,23 @@ export function writeNewSessionTicket(w: Writer, v: NewSessionTicket): void {
   /* u1 ticket_nonce_length */
   const $m_ticket_nonce_length = w.reserve(1);
   /* bytes, size ticket_nonce_length ticket_nonce */
-  const $58 = w.pos;
+  const $32 = w.pos;
   w.bytes(v.ticket_nonce, 'ticket_nonce');
-  w.patchLength($m_ticket_nonce_length, 1, $58, 0, 0xff, 'ticket_nonce', 'ticket_nonce_length');
+  w.patchLength($m_ticket_nonce_length, 1, $32, 0, 0xff, 'ticket_nonce', 'ticket_nonce_length');
   /* u2 ticket_length */
   const $m_ticket_length = w.reserve(2);
   /* bytes, size ticket_length ticket */
-  const $59 = w.pos;
+  const $33 = w.pos;
   w.bytes(v.ticket, 'ticket');
-  w.patchLength($m_ticket_length, 2, $59, 1, 0xffff, 'ticket', 'ticket_length');
+  w.patchLength($m_ticket_length, 2, $33, 1, 0xffff, 'ticket', 'ticket_length');
   /* u2 extensions_length */
   const $m_extensions_length = w.reserve(2);
   /* extensions, size extensions_length extensions */
-  const $60 = w.pos;
+  const $34 = w.pos;
   $t.push('extensions');
   writeExtensions(w, v.extensions, 4 /* handshake_type::new_session_ticket */);
   $t.pop();
-  w.patchLength($m_extensions_length, 2, $60, 0, 0xfffe, 'extensions', 'extensions_length');
+  w.patchLength($m_extensions_length, 2, $34, 0, 0xfffe, 'extensions', 'extensions_length');
 }
 
 /**
@@ -1128,10 +1104,9 @@ export function encodeKeyUpdate(value: KeyUpdate): Uint8Array {
 /** Reads a KeyUpdate from r (for nesting; see decodeKeyUpdate). */
 export function readKeyUpdate(r: Reader): KeyUpdate {
   /* u1 request_update */
-  const $61 = r.pos;
-  const $62 = r.u1('request_update');
-  if (!(($62 === 0 /* key_update_request::update_not_requested */ || $62 === 1 /* key_update_request::update_requested */))) r.invalid('request_update', $61, 'one of common::key_update_request::update_not_requested, common::key_update_request::update_requested', $62, 'illegal_parameter');
-  const request_update = $62;
+  const $at35 = r.pos;
+  const request_update = r.u1('request_update');
+  if (!((request_update === 0 /* key_update_request::update_not_requested */ || request_update === 1 /* key_update_request::update_requested */))) r.invalid('request_update', $at35, 'one of common::key_update_request::update_not_requested, common::key_update_request::update_requested', request_update, 'illegal_parameter');
   return { request_update };
 }
 

@@ -38,17 +38,16 @@ export function encodeRecord(value: Record): Uint8Array {
 export function readRecord(r: Reader): Record {
   const $t = r.trail;
   /* tls_plaintext, repeat eos records */
-  const $1: TlsPlaintext[] = [];
+  const records: TlsPlaintext[] = [];
   $t.push('records');
   for (let $i = 0; !r.eof; $i++) {
     $t.push($i);
-    const $3 = readTlsPlaintext(r);
+    const $2 = readTlsPlaintext(r);
     $t.pop();
-    $1.push($3);
+    records.push($2);
   }
 
   $t.pop();
-  const records = $1;
   return { records };
 }
 
@@ -57,11 +56,11 @@ export function writeRecord(w: Writer, v: Record): void {
   if (typeof v !== 'object' || v === null) w.fail('wrong_type', undefined, 'an object (Record)', v);
   const $t = w.trail;
   /* tls_plaintext, repeat eos records */
-  const $4 = w.array(v.records, 'records');
+  const $records = w.array(v.records, 'records');
   $t.push('records');
-  for (let $i = 0; $i < $4.length; $i++) {
+  for (let $i = 0; $i < $records.length; $i++) {
     $t.push($i);
-    writeTlsPlaintext(w, $4[$i]!);
+    writeTlsPlaintext(w, $records[$i]!);
     $t.pop();
   }
 
@@ -140,28 +139,26 @@ export function readTlsPlaintext(r: Reader): TlsPlaintext {
   /* u2 legacy_record_version */
   const legacy_record_version = r.u2('legacy_record_version');
   /* u2 length */
-  const $5 = r.pos;
-  const $6 = r.u2('length');
-  if (!($6 <= 0x4100)) r.invalid('length', $5, '<= 0x4100', $6, 'record_overflow');
-  const length = $6;
+  const $at3 = r.pos;
+  const length = r.u2('length');
+  if (!(length <= 0x4100)) r.invalid('length', $at3, '<= 0x4100', length, 'record_overflow');
   /* switch-on type, size length fragment */
   r.limit(length, 'fragment');
   $t.push('fragment');
-  let $7: Alert | ChangeCipherSpec | Uint8Array;
+  let fragment: Alert | ChangeCipherSpec | Uint8Array;
   switch (type) {
     case 0x15 /* content_type::alert */:
-      $7 = readAlert(r);
+      fragment = readAlert(r);
       break;
     case 0x14 /* content_type::change_cipher_spec */:
-      $7 = readChangeCipherSpec(r);
+      fragment = readChangeCipherSpec(r);
       break;
     default:
-      $7 = r.rest();
+      fragment = r.rest();
   }
 
   r.unlimit();
   $t.pop();
-  const fragment = $7;
   return { type, legacy_record_version, fragment } as TlsPlaintext;
 }
 
@@ -176,7 +173,7 @@ export function writeTlsPlaintext(w: Writer, v: TlsPlaintext): void {
   /* u2 length */
   const $m_length = w.reserve(2);
   /* switch-on type, size length fragment */
-  const $8 = w.pos;
+  const $4 = w.pos;
   $t.push('fragment');
   switch (v.type) {
     case 0x15 /* content_type::alert */:
@@ -190,7 +187,7 @@ export function writeTlsPlaintext(w: Writer, v: TlsPlaintext): void {
   }
 
   $t.pop();
-  w.patchLength($m_length, 2, $8, 0, 0x4100, 'fragment', 'length');
+  w.patchLength($m_length, 2, $4, 0, 0x4100, 'fragment', 'length');
 }
 
 /**
@@ -227,11 +224,10 @@ export function encodeChangeCipherSpec(value: ChangeCipherSpec): Uint8Array {
 /** Reads a ChangeCipherSpec from r (for nesting; see decodeChangeCipherSpec). */
 export function readChangeCipherSpec(r: Reader): ChangeCipherSpec {
   /* u1 value */
-  const $9 = r.pos;
-  const $10 = r.u1('value');
-  if (!($10 === 1)) r.invalid('value', $9, '== 1', $10, 'illegal_parameter');
-  const value = $10;
-  return { value };
+  const $at5 = r.pos;
+  const value_ = r.u1('value');
+  if (!(value_ === 1)) r.invalid('value', $at5, '== 1', value_, 'illegal_parameter');
+  return { value: value_ };
 }
 
 /** Writes a ChangeCipherSpec to w (for nesting; see encodeChangeCipherSpec). */
@@ -285,20 +281,17 @@ export function encodeTlsCiphertext(value: TlsCiphertext): Uint8Array {
 /** Reads a TlsCiphertext from r (for nesting; see decodeTlsCiphertext). */
 export function readTlsCiphertext(r: Reader): TlsCiphertext {
   /* u1 opaque_type */
-  const $11 = r.pos;
-  const $12 = r.u1('opaque_type');
-  if (!($12 === 0x17 /* content_type::application_data */)) r.invalid('opaque_type', $11, '== common::content_type::application_data', $12, 'illegal_parameter');
-  const opaque_type = $12;
+  const $at6 = r.pos;
+  const opaque_type = r.u1('opaque_type');
+  if (!(opaque_type === 0x17 /* content_type::application_data */)) r.invalid('opaque_type', $at6, '== common::content_type::application_data', opaque_type, 'illegal_parameter');
   /* u2 legacy_record_version */
-  const $13 = r.pos;
-  const $14 = r.u2('legacy_record_version');
-  if (!($14 === 0x0303)) r.invalid('legacy_record_version', $13, '== 0x0303', $14, 'illegal_parameter');
-  const legacy_record_version = $14;
+  const $at7 = r.pos;
+  const legacy_record_version = r.u2('legacy_record_version');
+  if (!(legacy_record_version === 0x0303)) r.invalid('legacy_record_version', $at7, '== 0x0303', legacy_record_version, 'illegal_parameter');
   /* u2 length */
-  const $15 = r.pos;
-  const $16 = r.u2('length');
-  if (!($16 <= 0x4100)) r.invalid('length', $15, '<= 0x4100', $16, 'record_overflow');
-  const length = $16;
+  const $at8 = r.pos;
+  const length = r.u2('length');
+  if (!(length <= 0x4100)) r.invalid('length', $at8, '<= 0x4100', length, 'record_overflow');
   /* bytes, size length encrypted_record */
   const encrypted_record = r.bytes(length, 'encrypted_record');
   return { opaque_type, legacy_record_version, encrypted_record };
@@ -318,9 +311,9 @@ export function writeTlsCiphertext(w: Writer, v: TlsCiphertext): void {
   /* u2 length */
   const $m_length = w.reserve(2);
   /* bytes, size length encrypted_record */
-  const $17 = w.pos;
+  const $9 = w.pos;
   w.bytes(v.encrypted_record, 'encrypted_record');
-  w.patchLength($m_length, 2, $17, 0, 0x4100, 'encrypted_record', 'length');
+  w.patchLength($m_length, 2, $9, 0, 0x4100, 'encrypted_record', 'length');
 }
 
 /**
@@ -370,17 +363,16 @@ export function readTlsInnerPlaintext(r: Reader, content_length: number): TlsInn
   /* u1 type */
   const type = r.u1('type');
   /* u1, repeat eos zeros */
-  const $18: number[] = [];
+  const zeros: number[] = [];
   $t.push('zeros');
   for (let $i = 0; !r.eof; $i++) {
-    const $20 = r.pos;
-    const $21 = r.u1($i);
-    if (!($21 === 0)) r.invalid($i, $20, '== 0', $21, 'illegal_parameter');
-    $18.push($21);
+    const $at11 = r.pos;
+    const $12 = r.u1($i);
+    if (!($12 === 0)) r.invalid($i, $at11, '== 0', $12, 'illegal_parameter');
+    zeros.push($12);
   }
 
   $t.pop();
-  const zeros = $18;
   return { content, type, zeros };
 }
 
@@ -393,12 +385,12 @@ export function writeTlsInnerPlaintext(w: Writer, v: TlsInnerPlaintext, content_
   /* u1 type */
   w.u1(v.type, 'type');
   /* u1, repeat eos zeros */
-  const $22 = w.array(v.zeros, 'zeros');
+  const $zeros = w.array(v.zeros, 'zeros');
   $t.push('zeros');
-  for (let $i = 0; $i < $22.length; $i++) {
-    w.checkUint($22[$i]!, 1, $i);
-    if (!($22[$i]! === 0)) w.fail('invalid_value', $i, '== 0', $22[$i]!);
-    w.u1($22[$i]!, $i);
+  for (let $i = 0; $i < $zeros.length; $i++) {
+    w.checkUint($zeros[$i]!, 1, $i);
+    if (!($zeros[$i]! === 0)) w.fail('invalid_value', $i, '== 0', $zeros[$i]!);
+    w.u1($zeros[$i]!, $i);
   }
 
   $t.pop();
