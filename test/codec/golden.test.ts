@@ -18,9 +18,9 @@ function golden(path: string, actual: string): void {
 }
 
 test('the fixture specs compile to the committed .ts.golden files, byte for byte', () => {
-  const res = compileTo([join(FIXTURES, 'packet.ksy')], FIXTURES);
+  const res = compileTo([join(FIXTURES, 'packet.ksy'), join(FIXTURES, 'names.ksy')], FIXTURES);
   assert.equal(res.problems.map(formatProblem), []);
-  assert.equal(res.files.map((f) => f.spec.id).sort(), ['packet', 'shapes']);
+  assert.equal(res.files.map((f) => f.spec.id).sort(), ['names', 'packet', 'shapes']);
   for (const f of res.files) golden(`${f.absPath}.golden`, f.content);
 });
 
@@ -45,7 +45,7 @@ test('generated files start with the @generated header naming the spec and impor
 test('the generated fixture codecs type-check under strict TypeScript with noUncheckedIndexedAccess', () => {
   const dir = mkdtempSync(join(ROOT, 'test', 'codec', '.out-tsc-'));
   try {
-    const res = compileTo([join(FIXTURES, 'packet.ksy')], dir);
+    const res = compileTo([join(FIXTURES, 'packet.ksy'), join(FIXTURES, 'names.ksy')], dir);
     for (const f of res.files) writeFileSync(f.absPath, f.content);
     const tsc = join(ROOT, 'node_modules', '.bin', 'tsc');
     const r = spawnSync(tsc, ['--noEmit', '--ignoreConfig', '--strict', '--noUncheckedIndexedAccess', '--noImplicitOverride', '--allowImportingTsExtensions',

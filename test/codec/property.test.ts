@@ -102,6 +102,20 @@ test('fixture types: random bytes decode to a DecodeError or to a value that re-
   }
 });
 
+test('fields named like keywords or the codec\'s own locals (r, default, bytes, w, value) round-trip', async () => {
+  const names = loadProgram(['test/codec/fixtures/names.ksy']);
+  const mod = await importFixture('names');
+  const t = typeByName(names, 'Names');
+  const codec = codecOf(mod, t);
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: 2 }).chain((value) => arbitraryFor(names, 'Names', { value }).map((v) => [value, v] as const)), ([value, v]) => {
+      const bytes = codec.encode(v, value);
+      assert.ok(sameValue(codec.decode(bytes, value), v));
+    }),
+    { numRuns: 100 },
+  );
+});
+
 test('fixture Packet: a hostile count or length is rejected before anything is allocated for it', () => {
   const decode = packetModule.decodePacket as Decode;
   // magic, version 1, flags, stamp, name_length 1, name, shape_count 255 (but no shapes follow)
