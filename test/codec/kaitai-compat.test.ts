@@ -23,6 +23,8 @@ test('the fixture specs compile with kaitai-struct-compiler 0.11 (imports resolv
   const file = join(FIXTURES, 'packet.ksy');
   const out = await ksc.compile('javascript', parse(readFileSync(file, 'utf8')), importerFor(dirname(file)), false);
   assert.equal(Object.keys(out).sort(), ['Packet.js', 'Shapes.js']);
+  const names = await ksc.compile('javascript', parse(readFileSync(join(FIXTURES, 'names.ksy'), 'utf8')), importerFor(FIXTURES), false);
+  assert.equal(Object.keys(names), ['Names.js']);
 });
 
 test("Kaitai's own parser reads the bytes our generated encoder writes, field for field", async () => {
