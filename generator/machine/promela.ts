@@ -31,6 +31,9 @@ export interface PromelaOptions {
 
 export const DEFAULT_PROMELA_OPTIONS: Omit<PromelaOptions, 'header'> = { attackBudget: 1, localBudget: 1, channelSize: 6, localEvents: ['AppWrite'] };
 
+/** The claim that conjoins every property (used for mutants: one search each). */
+export const ALL_PROPERTIES = 'all_properties';
+
 export interface PromelaProperty {
   readonly name: string;
   readonly claim: string;
@@ -151,8 +154,9 @@ export function emitPromela(client: MachineIR, server: MachineIR, factModel: Fac
     for (const s of [...seenSyms].sort()) w(`bit ${seenVar(r, s)};`);
     for (const e of evidence(r)) w(`bit ${r.p}_v_${id(e)};  /* a verify action for ${e} ran */`);
     w(`bit ${r.p}_acc_Certificate; bit ${r.p}_certEmpty;  /* a Certificate was accepted (and was empty) */`);
-    w(`bit ${r.p}_k_earlyRead, ${r.p}_k_earlyWrite, ${r.p}_k_hsRead, ${r.p}_k_hsWrite, ${r.p}_k_appRead, ${r.p}_k_appWrite;`);
+    w(`byte ${r.p}_rd, ${r.p}_wr;  /* keys in force for reading / writing: 0 none, 1 early, 2 handshake, 3 application */`);
     w(`bit ${r.p}_bad_recv;  /* application data accepted or delivered before its read keys */`);
+    w(`bit ${r.p}_undelivered;  /* application data rejected or dropped although its read keys were in force */`);
     w(`bit ${r.p}_bad_send;  /* application data sent before its write keys */`);
     w(`short ${r.p}_mut_k = NOMUT; byte ${r.p}_mut_t; short ${r.p}_mut_drop = NOMUT;`);
     w(`byte ${r.p}_mut_ws = NONE; byte ${r.p}_mut_we = NONE; byte ${r.p}_mut_wt;`);
@@ -160,13 +164,14 @@ export function emitPromela(client: MachineIR, server: MachineIR, factModel: Fac
   }
   const absorbing = (r: Role): string => r.ir.absorbing.map((s) => `${r.p}_state == ${sc(r, s)}`).join(' || ') || '0';
 
+  // keys in force: K_recv / K_send epochs (0 none, 1 early, 2 handshake, 3 application)
+  const EPOCH: Readonly<Record<string, number>> = { Early: 1, Handshake: 2, Application: 3 };
   const keyAction = (r: Role, a: string): string | undefined => {
     const m = /^(install|discard)(Early|Handshake|Application)(Read|Write)?Keys$/.exec(a);
     if (!m) return undefined;
-    const epoch = m[2] === 'Early' ? 'early' : m[2] === 'Handshake' ? 'hs' : 'app';
-    const dirs = m[3] === undefined ? ['Read', 'Write'] : [m[3]];
-    const v = m[1] === 'install' ? 1 : 0;
-    return dirs.map((d) => `${r.p}_k_${epoch}${d} = ${v}`).join('; ');
+    const e = EPOCH[m[2] as string] as number;
+    const dirs = m[3] === undefined ? ['rd', 'wr'] : [m[3] === 'Read' ? 'rd' : 'wr'];
+    return dirs.map((d) => (m[1] === 'install' ? `${r.p}_${d} = ${e}` : `if :: ${r.p}_${d} == ${e} -> ${r.p}_${d} = 0 :: else fi`)).join('; ');
   };
 
   const actionLines = (r: Role, t: TransitionIR, ind: string): string[] => {
@@ -179,8 +184,8 @@ export function emitPromela(client: MachineIR, server: MachineIR, factModel: Fac
       if (sent !== undefined) {
         const wire = WIRE_ALIAS[sent] ?? sent;
         if (wire === 'ApplicationData') {
-          const key = sent === 'EarlyData' ? `${r.p}_k_earlyWrite` : `${r.p}_k_appWrite`;
-          lines.push(`${ind}if :: !${key} -> ${r.p}_bad_send = 1 :: else fi;  /* ${a} needs ${key} */`);
+          const epoch = sent === 'EarlyData' ? 1 : 3;
+          lines.push(`${ind}if :: ${r.p}_wr != ${epoch} -> ${r.p}_bad_send = 1 :: else fi;  /* ${a} needs K_send = ${sent === 'EarlyData' ? 'early' : 'application'} */`);
         }
         if (NOT_SENT.has(wire)) { lines.push(`${ind}/* ${a}: not modelled (optional; the attacker injects ${wire}) */`); continue; }
         if (!evId.has(wire) || source(peer, wire) !== 'peer') { lines.push(`${ind}/* ${a}: not an event of the ${peer.ir.role} */`); continue; }
@@ -190,8 +195,8 @@ export function emitPromela(client: MachineIR, server: MachineIR, factModel: Fac
       }
       const ve = verifyEvent(r, a);
       if (ve !== undefined) { lines.push(`${ind}${r.p}_v_${id(ve)} = 1;  /* ${a} */`); continue; }
-      if (a === 'deliverApplicationData') { lines.push(`${ind}if :: !${r.p}_k_appRead -> ${r.p}_bad_recv = 1 :: else fi;  /* ${a} */`); continue; }
-      if (a === 'deliverEarlyData') { lines.push(`${ind}if :: !${r.p}_k_earlyRead -> ${r.p}_bad_recv = 1 :: else fi;  /* ${a} */`); continue; }
+      if (a === 'deliverApplicationData') { lines.push(`${ind}delivered = 1; if :: ${r.p}_rd != 3 -> ${r.p}_bad_recv = 1 :: else fi;  /* ${a} */`); continue; }
+      if (a === 'deliverEarlyData') { lines.push(`${ind}delivered = 1; if :: ${r.p}_rd != 1 -> ${r.p}_bad_recv = 1 :: else fi;  /* ${a} */`); continue; }
       lines.push(`${ind}/* ${a} */`);
     }
     return lines;
@@ -248,7 +253,6 @@ export function emitPromela(client: MachineIR, server: MachineIR, factModel: Fac
         if (fromMsg) lines.push(`if :: !loc -> ${r.p}_f_${id(n)} = (pl >> ${bit.get(n)}) & 1 :: else -> if :: ${r.p}_f_${id(n)} = 1 :: ${r.p}_f_${id(n)} = 0 fi fi;  /* ${n} carried */`);
         else lines.push(`if :: ${r.p}_f_${id(n)} = 1 :: ${r.p}_f_${id(n)} = 0 fi;  /* ${n} decided */`);
       }
-      if (r.facts.seenSymbols().includes(`?${e}`)) lines.push(`${seenVar(r, `?${e}`)} = 1;`);
       if (lines.length > 0) setters.push(`  :: ev == ${ev(e)} -> ${lines.join(' ')}`);
     }
     if (setters.length > 0) {
@@ -257,6 +261,7 @@ export function emitPromela(client: MachineIR, server: MachineIR, factModel: Fac
       w('  :: else');
       w('  fi;');
     }
+    w(`  rd0 = ${r.p}_rd; delivered = 0;`);
     w(`  if`);
     w(`  :: ${r.p}_mut_ws == ${r.p}_state && ${r.p}_mut_we == ev -> ${r.p}_state = ${r.p}_mut_wt  /* mutant: an illegal edge */`);
     w(`  :: else ->`);
@@ -292,8 +297,17 @@ export function emitPromela(client: MachineIR, server: MachineIR, factModel: Fac
     w(`    :: else -> skip`);
     w(`    fi`);
     w(`  fi;`);
+    const seenRecv = r.ir.events.filter((e) => r.facts.seenSymbols().includes(`?${e}`));
+    if (seenRecv.length > 0) {
+      w(`  /* received messages count as seen after their transition (its guards saw the state before) */`);
+      w(`  if`);
+      for (const e of seenRecv) w(`  :: ev == ${ev(e)} -> ${seenVar(r, `?${e}`)} = 1`);
+      w(`  :: else`);
+      w(`  fi;`);
+    }
     w(`  if`);
-    w(`  :: ev == ${ev('ApplicationData')} && !loc && ${r.p}_state != ${sc(r, 'ERROR')} && ${r.p}_state != ${sc(r, 'CLOSED')} && !(${r.p}_k_appRead || ${r.p}_k_earlyRead) -> ${r.p}_bad_recv = 1  /* accepted without read keys */`);
+    w(`  :: ev == ${ev('ApplicationData')} && ${r.p}_state != ${sc(r, 'ERROR')} && ${r.p}_state != ${sc(r, 'CLOSED')} && rd0 != 1 && rd0 != 3 -> ${r.p}_bad_recv = 1  /* accepted without read keys */`);
+    w(`  :: ev == ${ev('ApplicationData')} && (rd0 == 1 || rd0 == 3) && (!delivered || ${r.p}_state == ${sc(r, 'ERROR')} || ${r.p}_state == ${sc(r, 'CLOSED')}) -> ${r.p}_undelivered = 1`);
     w(`  :: else`);
     w(`  fi`);
     w(`}`);
@@ -306,7 +320,7 @@ export function emitPromela(client: MachineIR, server: MachineIR, factModel: Fac
     const starters = local.filter((e) => initialCands(e).some((t) => t.target !== r.ir.initial && t.refuse === undefined && !r.ir.absorbing.includes(t.target)));
     const others = local.filter((e) => !starters.includes(e) && opts.localEvents.includes(e));
     w(`proctype ${r.ir.role === 'client' ? 'Client' : r.ir.role === 'server' ? 'Server' : id(r.ir.role)}() {`);
-    w(`  byte ev, pl; bit loc;`);
+    w(`  byte ev, pl, rd0; bit loc, delivered;`);
     w(`  do`);
     w(`  :: ${absorbing(r)} -> break  /* absorbing: nothing more happens */`);
     w(`  :: else ->`);
@@ -316,7 +330,7 @@ export function emitPromela(client: MachineIR, server: MachineIR, factModel: Fac
     for (const e of starters) w(`       :: ${r.p}_state == ${sc(r, r.ir.initial)} -> ev = ${ev(e)}; pl = 0; loc = 1  /* starts */`);
     if (others.length > 0) w(`       :: ${r.p}_local > 0 -> ${r.p}_local--; pl = 0; loc = 1; if ${others.map((e) => `:: ev = ${ev(e)} `).join('')}fi`);
     w(`       fi;`);
-    w(`       ${r.p}_step(ev, pl, loc); ev = 0; pl = 0; loc = 0`);
+    w(`       ${r.p}_step(ev, pl, loc); ev = 0; pl = 0; loc = 0; rd0 = 0; delivered = 0`);
     w(`     }`);
     w(`  od`);
     w(`}`);
@@ -381,8 +395,11 @@ export function emitPromela(client: MachineIR, server: MachineIR, factModel: Fac
   for (const r of roles) {
     prop(`${r.ir.role}_application_data_received_only_with_keys`, `the ${r.ir.role} never accepts or delivers application data before the read keys for it exist`, `[] !${r.p}_bad_recv`);
     prop(`${r.ir.role}_application_data_sent_only_with_keys`, `the ${r.ir.role} never sends application data before the write keys for it exist`, `[] !${r.p}_bad_send`);
+    prop(`${r.ir.role}_application_data_delivered_when_keys_exist`, `application data arriving while the ${r.ir.role}'s read keys are early or application keys is delivered, not rejected`, `[] !${r.p}_undelivered`);
   }
   for (const p of props) w(`ltl ${p.name} { ${p.ltl} }`);
+  w(`/* every claim at once: one search per mutant */`);
+  w(`ltl ${ALL_PROPERTIES} { [] (${props.map((p) => `(${p.ltl.replace(/^\[\]\s*/, '')})`).join(' && ')}) }`);
 
   const ids: RoleIds[] = roles.map((r) => ({ role: r.ir.role, prefix: r.p, states: stateId(r), events: evId }));
   return { text: `${out.join('\n')}\n`, properties: props, roles: ids };

@@ -81,20 +81,72 @@ export function tableChecks(ir: MachineIR): Verdict[] {
   return out;
 }
 
+/** Rules of RFC 8446 and of the spec conventions that hold edge by edge, checked on every transition. */
+export function ruleChecks(ir: MachineIR): Verdict[] {
+  const role = ir.role;
+  const out: Verdict[] = [];
+  const live = ir.transitions.filter((t) => !ir.absorbing.includes(t.from));
+  const local = (e: string): boolean => (ir.eventSources?.[e] ?? (/^(Start|AppWrite|RequestKeyUpdate|Close)$/.test(e) ? 'local' : 'peer')) === 'local';
+  const at = (t: TransitionIR): string => `${describeT(t)} (${t.at.file}:${t.at.line})`;
+  const rule = (name: string, claim: string, bad: (t: TransitionIR) => boolean, scope: readonly TransitionIR[] = live): void => {
+    out.push(timed(`${role}_${name}`, claim, () => {
+      const offenders = scope.filter(bad);
+      return { holds: offenders.length === 0, detail: offenders.length === 0 ? `${scope.length} edges` : offenders.slice(0, 3).map(at).join('; '), states: ir.states.length };
+    }));
+  };
+  const handshake = (s: string): boolean => s !== ir.initial && s !== CONNECTED && !ir.absorbing.includes(s);
+  rule('no_return_after_connected', `from CONNECTED the ${role} only stays, errs or closes: no renegotiation (RFC 8446 §4.1.2, §4.6)`,
+    (t) => t.from === CONNECTED && ![CONNECTED, ERROR, CLOSED].includes(t.target));
+  rule('reaches_error_only_with_alert', `the ${role} reaches ERROR with an alert unless the peer's alert caused it (spec convention; RFC 8446 §6.2)`,
+    (t) => t.target === ERROR && t.alert === undefined && t.event !== 'Alert');
+  rule('alert_edges_end_in_error', `every ${role} edge that sends an alert ends in ERROR (RFC 8446 §6.2: fatal alerts close the connection)`,
+    (t) => t.alert !== undefined && t.target !== ERROR);
+  rule('peer_alert_is_fatal_and_unanswered', `a fatal alert from the peer takes the ${role} to ERROR without a reply (RFC 8446 §6.2)`,
+    (t) => t.event === 'Alert' && (t.target !== ERROR || t.alert !== undefined || t.actions.some((a) => sentMessage(a) !== undefined)));
+  rule('close_notify_closes', `after the first flight, a close_notify from the peer takes the ${role} to CLOSED (RFC 8446 §6.1)`,
+    (t) => t.event === 'CloseNotify' && t.from !== ir.initial && (t.target !== CLOSED || t.alert !== undefined));
+  rule('close_request_closes', `the application's Close takes the ${role} to CLOSED from every live state (RFC 8446 §6.1)`,
+    (t) => t.event === 'Close' && t.target !== CLOSED);
+  rule('local_requests_keep_state', `local requests other than Close and the starting request never change the ${role}'s state (they are served or refused in place)`,
+    (t) => local(t.event) && t.event !== 'Close' && t.target !== t.from && !(t.from === ir.initial && t.refuse === undefined && !ir.absorbing.includes(t.target) && ir.transitions.some((u) => u.from === ir.initial && u.event === t.event && u.target !== u.from && !u.wildcard)));
+  rule('closed_only_by_close_notify_or_close', `the ${role} reaches CLOSED only on a close_notify from the peer or the application's Close (RFC 8446 §6.1)`,
+    (t) => t.target === CLOSED && t.event !== 'CloseNotify' && t.event !== 'Close');
+  rule('ignores_only_change_cipher_spec', `the only peer record the ${role} silently ignores (same state, no action) is change_cipher_spec (RFC 8446 §5; anything else unexpected is an error)`,
+    (t) => !local(t.event) && t.target === t.from && t.actions.length === 0 && t.event !== 'ChangeCipherSpec');
+  rule('change_cipher_spec_ignored_only_during_handshake', `the ${role} drops change_cipher_spec between the first ClientHello and the peer's Finished, and rejects it otherwise (RFC 8446 §5)`,
+    (t) => t.event === 'ChangeCipherSpec' && (handshake(t.from) ? t.target !== t.from || t.actions.length > 0 : t.target !== ERROR));
+  const post = role === 'client' ? ['KeyUpdate', 'NewSessionTicket'] : ['KeyUpdate'];
+  rule('post_handshake_messages_accepted', `in CONNECTED the ${role} accepts ${post.join(' and ')} (RFC 8446 §4.6), updating read keys on KeyUpdate (§4.6.3)`,
+    (t) => t.from === CONNECTED && post.includes(t.event) && (t.target !== CONNECTED || (t.event === 'KeyUpdate' && !t.actions.includes('updateReadKeys'))));
+  return out;
+}
+
+function describeT(t: TransitionIR): string {
+  const g = t.guard ? ` [${t.guard.negated ? '!' : ''}${t.guard.name}]` : '';
+  return `${t.from} --${t.event}${g}--> ${t.target}`;
+}
+
 /** Ghost flags tracked along a run, as in the Promela model. */
 interface Ghost {
   state: string;
   raw: Map<string, boolean>;
   seen: Set<string>;
-  flags: Set<string>; // v_<Event>, k_<key>, acc_Certificate, certEmpty, sent_CertificateRequest, bad_recv, bad_send
+  flags: Set<string>; // v_<Event>, acc_Certificate, certEmpty, sent_CertificateRequest, bad_recv, bad_send, undelivered
+  rd: Epoch; // keys in force for reading (K_recv) and writing (K_send)
+  wr: Epoch;
 }
 
-function keyEffect(a: string): { keys: string[]; on: boolean } | undefined {
+export type Epoch = 'none' | 'early' | 'hs' | 'app';
+
+/** install<Epoch>[Read|Write]Keys sets K_recv/K_send (both without a direction); discardEarly*Keys clears early keys. */
+export function keyEffect(a: string, rd: Epoch, wr: Epoch): { rd: Epoch; wr: Epoch } | undefined {
   const m = /^(install|discard)(Early|Handshake|Application)(Read|Write)?Keys$/.exec(a);
   if (!m) return undefined;
-  const epoch = m[2] === 'Early' ? 'early' : m[2] === 'Handshake' ? 'hs' : 'app';
-  const dirs = m[3] === undefined ? ['Read', 'Write'] : [m[3]];
-  return { keys: dirs.map((d) => `k_${epoch}${d}`), on: m[1] === 'install' };
+  const epoch: Epoch = m[2] === 'Early' ? 'early' : m[2] === 'Handshake' ? 'hs' : 'app';
+  const read = m[3] !== 'Write';
+  const write = m[3] !== 'Read';
+  if (m[1] === 'install') return { rd: read ? epoch : rd, wr: write ? epoch : wr };
+  return { rd: read && rd === epoch ? 'none' : rd, wr: write && wr === epoch ? 'none' : wr };
 }
 
 export function verifyEvent(ir: MachineIR, action: string): string | undefined {
@@ -126,13 +178,14 @@ export function safetyChecks(ir: MachineIR, facts: Readonly<Record<string, FactR
   }
   props.push({ name: `${role}_application_data_received_only_with_keys`, claim: `the ${role} never accepts or delivers application data before the read keys for it exist`, bad: (g) => g.flags.has('bad_recv') });
   props.push({ name: `${role}_application_data_sent_only_with_keys`, claim: `the ${role} never sends application data before the write keys for it exist`, bad: (g) => g.flags.has('bad_send') });
+  props.push({ name: `${role}_application_data_delivered_when_keys_exist`, claim: `application data arriving while the ${role}'s read keys are early or application keys is delivered, not rejected`, bad: (g) => g.flags.has('undelivered') });
 
-  const key = (g: Ghost): string => `${g.state}|${[...g.raw].filter(([, v]) => v).map(([k]) => k).sort().join(',')}|${[...g.seen].sort().join(',')}|${[...g.flags].sort().join(',')}`;
+  const key = (g: Ghost): string => `${g.state}|${g.rd}|${g.wr}|${[...g.raw].filter(([, v]) => v).map(([k]) => k).sort().join(',')}|${[...g.seen].sort().join(',')}|${[...g.flags].sort().join(',')}`;
   const violated = new Map<string, string>();
   const seenStates = new Map<string, string[]>(); // key -> trace
   const queue: Array<[Ghost, string[]]> = [];
   for (const run of assignments(table.of('run'))) {
-    const g: Ghost = { state: ir.initial, raw: new Map(run), seen: new Set(), flags: new Set() };
+    const g: Ghost = { state: ir.initial, raw: new Map(run), seen: new Set(), flags: new Set(), rd: 'none', wr: 'none' };
     if (!seenStates.has(key(g))) { seenStates.set(key(g), []); queue.push([g, []]); }
   }
   while (queue.length > 0) {
@@ -146,28 +199,30 @@ export function safetyChecks(ir: MachineIR, facts: Readonly<Record<string, FactR
       const cands = index.get(`${g.state}\u0000${event}`) ?? [];
       for (const carried of assignments(table.carriedBy(event))) {
         for (const each of assignments(eachFacts)) {
-          const n: Ghost = { state: g.state, raw: new Map(g.raw), seen: new Set(g.seen), flags: new Set(g.flags) };
+          const n: Ghost = { state: g.state, raw: new Map(g.raw), seen: new Set(g.seen), flags: new Set(g.flags), rd: g.rd, wr: g.wr };
           for (const [k, v] of carried) n.raw.set(k, v);
-          if (seenSyms.has(`?${event}`)) n.seen.add(`?${event}`);
           const ctx = ctxOf(each, n);
           const taken = cands.find((c) => c.guard === undefined || evalFact(table, c.guard.name, ctx) !== c.guard.negated);
+          if (seenSyms.has(`?${event}`)) n.seen.add(`?${event}`);
+          const rd0 = n.rd;
+          let delivered = false;
           if (taken === undefined) { n.state = ERROR; }
           else {
             for (const a of taken.actions) {
-              const k = keyEffect(a);
-              if (k) { for (const x of k.keys) (k.on ? n.flags.add(x) : n.flags.delete(x)); continue; }
+              const k = keyEffect(a, n.rd, n.wr);
+              if (k) { n.rd = k.rd; n.wr = k.wr; continue; }
               const m = sentMessage(a);
               if (m !== undefined) {
-                if (m === 'ApplicationData' && !n.flags.has('k_appWrite')) n.flags.add('bad_send');
-                if (m === 'EarlyData' && !n.flags.has('k_earlyWrite')) n.flags.add('bad_send');
+                if (m === 'ApplicationData' && n.wr !== 'app') n.flags.add('bad_send');
+                if (m === 'EarlyData' && n.wr !== 'early') n.flags.add('bad_send');
                 if (m === 'CertificateRequest') n.flags.add('sent_CertificateRequest');
                 if (seenSyms.has(`!${m}`)) n.seen.add(`!${m}`);
                 continue;
               }
               const ve = verifyEvent(ir, a);
               if (ve !== undefined) n.flags.add(`v_${ve}`);
-              if (a === 'deliverApplicationData' && !n.flags.has('k_appRead')) n.flags.add('bad_recv');
-              if (a === 'deliverEarlyData' && !n.flags.has('k_earlyRead')) n.flags.add('bad_recv');
+              if (a === 'deliverApplicationData') { delivered = true; if (n.rd !== 'app') n.flags.add('bad_recv'); }
+              if (a === 'deliverEarlyData') { delivered = true; if (n.rd !== 'early') n.flags.add('bad_recv'); }
             }
             n.state = taken.target;
           }
@@ -176,7 +231,8 @@ export function safetyChecks(ir: MachineIR, facts: Readonly<Record<string, FactR
             n.flags.add('acc_Certificate');
             if (table.names.includes('certificateEmpty') && evalFact(table, 'certificateEmpty', ctx)) n.flags.add('certEmpty'); else n.flags.delete('certEmpty');
           }
-          if (event === 'ApplicationData' && ok && !(n.flags.has('k_appRead') || n.flags.has('k_earlyRead'))) n.flags.add('bad_recv');
+          if (event === 'ApplicationData' && ok && rd0 !== 'app' && rd0 !== 'early') n.flags.add('bad_recv');
+          if (event === 'ApplicationData' && (rd0 === 'app' || rd0 === 'early') && (!ok || !delivered)) n.flags.add('undelivered');
           const k = key(n);
           if (!seenStates.has(k)) { const t = [...trace, event]; seenStates.set(k, t); queue.push([n, t]); }
         }

@@ -1,8 +1,7 @@
 // Projects a machine (MachineIR) onto message order: an NFA over the symbols "?Msg" (event Msg received)
 // and "!Msg" (action sendMsg executed), for the messages in scope (those the reference names). Events
 // outside the scope (ChangeCipherSpec, ApplicationData, Alert, CloseNotify, post-handshake messages,
-// local triggers such as Start or AppWrite) are epsilon moves: they cannot be seen, but a machine that
-// uses one to skip a step is caught because the skipped messages then go missing from the word.
+// local triggers such as Start or AppWrite) are epsilon moves; an out-of-scope peer event that moves the machine becomes a symbol of its own, which no reference word has.
 // Guards are resolved with the fact model (facts.ts); the NFA state is (machine state, fact values).
 // The language is cut at the end of the handshake: accepting states are not expanded.
 import type { MachineIR, TransitionIR } from '../machine/ir.ts';
@@ -80,14 +79,17 @@ export function projectMachine(ir: MachineIR, opts: ProjectOptions): { nfa: Nfa;
         const raw = new Map(node.raw);
         for (const [k, v] of carried) raw.set(k, v);
         const seen = new Set(node.seen);
-        if (seenSyms.includes(`?${event}`)) seen.add(`?${event}`);
         for (const each of assignments(eachFacts)) {
           const ctx = { raw: (n: string): boolean => each.get(n) ?? raw.get(n) ?? false, seen: (s: string): boolean => seen.has(s) };
           const taken = candidates.find((c) => c.guard === undefined || evalFact(table, c.guard.name, ctx) !== c.guard.negated);
           if (taken === undefined) continue; // no candidate: a rejection, as ERROR would be
           const labels: string[] = [];
-          if (opts.scope.has(event)) labels.push(`?${event}`);
+          // in scope: a symbol; out of scope: invisible while it leaves the state alone, but a symbol no
+          // reference word contains once it moves the machine (so it cannot be used to skip a step)
+          if (opts.scope.has(event) || (taken.target !== node.state && ir.eventSources?.[event] !== 'local')) labels.push(`?${event}`);
           const after = new Set(seen);
+          // a received message counts as seen once its transition is chosen (guards see the state before it)
+          if (seenSyms.includes(`?${event}`)) after.add(`?${event}`);
           for (const a of taken.actions) {
             const m = sentMessage(a);
             if (m === undefined) continue;
