@@ -5,6 +5,9 @@
 // Integers are big-endian: u1..u4 and u3 (TLS uint24) as number, u8 (64-bit) as bigint.
 import { DecodeError, formatPath, type AlertDescription, type DecodeErrorCode } from './errors.ts';
 
+/** The value of every empty byte field (one shared zero-length array: nothing to copy or view). */
+const EMPTY = new Uint8Array(0);
+
 export class Reader {
   /** The whole input; offsets in errors are indices into it. */
   readonly buf: Uint8Array;
@@ -99,6 +102,7 @@ export class Reader {
 
   /** Checks a size from the wire (or an expression) before it is used for anything. */
   private checkLength(n: number, field: string | number): void {
+    if ((n | 0) === n && n >= 0 && n <= this.end - this.pos) return; // the common case, cheaply
     if (!Number.isSafeInteger(n) || n < 0) {
       this.fail('bad_length', field, this.pos, 'a size of 0 or more bytes', String(n));
     }
@@ -110,6 +114,7 @@ export class Reader {
   /** The next n bytes as a zero-copy view. */
   bytes(n: number, field: string | number): Uint8Array {
     this.checkLength(n, field);
+    if (n === 0) return EMPTY;
     const p = this.pos;
     this.pos = p + n;
     return new Uint8Array(this.ab, this.base + p, n);
