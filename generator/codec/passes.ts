@@ -114,7 +114,7 @@ export function buildProgram(entries: readonly string[], shown: (abs: string) =>
   if (problems.some((p) => p.severity === 'error')) return { problems: sortProblems(problems) };
 
   // ---- pass 5: bounds
-  problems.push(...boundsPass(order, byId, types, enums));
+  problems.push(...boundsPass(order, types, enums));
   if (problems.some((p) => p.severity === 'error')) return { problems: sortProblems(problems) };
 
   const program: Program = {
@@ -776,7 +776,7 @@ function lengthPass(order: WSpec[], types: Map<string, WType>): Problem[] {
 // ---------------------------------------------------------------------------------------------
 // Pass 5: bounds
 
-function boundsPass(order: WSpec[], byId: Map<string, WSpec>, types: Map<string, WType>, enums: Map<string, EnumDef>): Problem[] {
+function boundsPass(order: WSpec[], types: Map<string, WType>, enums: Map<string, EnumDef>): Problem[] {
   const problems: Problem[] = [];
   for (const spec of order) for (const t of spec.types) for (const f of t.fields) {
     if (f.type?.kind !== 'uint' || !f.valid) continue;
@@ -815,12 +815,5 @@ function boundsPass(order: WSpec[], byId: Map<string, WSpec>, types: Map<string,
     return n;
   };
   for (const t of types.values()) t.minSize = minOf(t.key);
-  void byId;
   return problems;
 }
-
-/** Where `protosmith generate` writes the codec for a spec under specs/. */
-export function generatedPathFor(specRel: string): string {
-  return specRel.replace(/^specs\//, 'generated/').replace(/\.ksy$/, '.ts');
-}
-
