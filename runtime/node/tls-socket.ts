@@ -47,6 +47,8 @@ export class TlsSocket extends Duplex {
   #localClosed = false;
   #failed: Error | undefined;
   #onKeyLog: ((line: string) => void) | undefined;
+  /** The readable side is full: stop reading the transport until _read is called. */
+  #readPaused = false;
 
   constructor(engine: SansIoEngine, transport: Duplex, options: TlsSocketOptions = {}) {
     super({ allowHalfOpen: false });
@@ -58,7 +60,7 @@ export class TlsSocket extends Duplex {
       this.#enqueue(async () => {
         const events = await this.engine.receive(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
         this.#handle(events);
-      }, () => { if (!this.destroyed && !this.#peerClosed) transport.resume(); });
+      }, () => { if (!this.destroyed && !this.#peerClosed && !this.#readPaused) transport.resume(); });
     });
     transport.on('end', () => {
       this.#enqueue(async () => {
@@ -119,11 +121,11 @@ export class TlsSocket extends Duplex {
           for (const w of this.#waiting.splice(0)) w.resolve();
           break;
         case 'data':
-          this.push(Buffer.from(ev.data.buffer, ev.data.byteOffset, ev.data.byteLength));
+          if (!this.push(Buffer.from(ev.data.buffer, ev.data.byteOffset, ev.data.byteLength))) this.#readPaused = true;
           break;
         case 'earlyData':
           this.emit('earlyData', ev.data);
-          this.push(Buffer.from(ev.data.buffer, ev.data.byteOffset, ev.data.byteLength));
+          if (!this.push(Buffer.from(ev.data.buffer, ev.data.byteOffset, ev.data.byteLength))) this.#readPaused = true;
           break;
         case 'newSessionTicket':
           this.sessions.push(ev.ticket);
@@ -167,13 +169,18 @@ export class TlsSocket extends Duplex {
   }
 
   override _read(): void {
+    this.#readPaused = false;
     if (!this.#peerClosed && !this.#localClosed && !this.destroyed) this.transport.resume();
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (e?: Error | null) => void): void {
     const data = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     this.secureConnect().then(
-      () => this.run(() => this.engine.write(data)).then(() => cb(), (e: Error) => cb(e)),
+      () => this.run(() => this.engine.write(data)).then(() => {
+        // Backpressure: let the transport drain before accepting more.
+        if (this.transport.writableNeedDrain && !this.transport.destroyed) this.transport.once('drain', () => cb());
+        else cb();
+      }, (e: Error) => cb(e)),
       (e: Error) => cb(e),
     );
   }
