@@ -74,6 +74,33 @@ test('1 MiB through an echo server arrives intact (record splitting and backpres
   } finally { await s.close(); }
 });
 
+test('a paused reader stops the transport: a 4 MiB burst is not buffered in memory, then arrives intact', async () => {
+  const s = await ourServer('p256');
+  try {
+    const c = ourClient(s.port);
+    await handshake(c.socket);
+    const conn = await s.connection();
+    await handshake(conn.socket);
+    c.socket.pause();
+    const payload = randomBytes(4 << 20);
+    void (async () => {
+      for (let off = 0; off < payload.length; off += 65536) {
+        if (!conn.socket.write(payload.subarray(off, off + 65536))) await new Promise((r) => conn.socket.once('drain', r));
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 500));
+    const readWhilePaused = (c.socket.transport as import('node:net').Socket).bytesRead;
+    assert.ok(readWhilePaused < 1 << 20, `read ${readWhilePaused} bytes from the kernel while paused`);
+    const chunks: Buffer[] = [];
+    let got = 0;
+    c.socket.on('data', (d: Buffer) => { chunks.push(d); got += d.length; });
+    c.socket.resume();
+    await c.until(() => got >= payload.length, '4 MiB after resume', 20_000);
+    assert.ok(Buffer.concat(chunks).equals(payload));
+    c.socket.destroy();
+  } finally { await s.close(); }
+});
+
 test('onKeyLog receives NSS key log lines for both sides, and they agree', async () => {
   const serverLines: string[] = [];
   const clientLines: string[] = [];
