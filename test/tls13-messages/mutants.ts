@@ -27,12 +27,21 @@ const OPERATORS: { name: string; re: RegExp; to: (m: string) => string }[] = [
   { name: 'wrong switch case', re: /case (0x[0-9a-f]+|\d+) /g, to: (m) => `case ${Number(m.slice(5, -1)) + 0x100} ` },
 ];
 
+// The snapshot: the committed tree (HEAD), so sites and tests agree even while others edit the working tree.
+const work = join(tmpdir(), `protosmith-mutants-${process.pid}`);
+const proj = join(work, 'main');
+mkdirSync(proj, { recursive: true });
+execFileSync('sh', ['-c', `git -C "${root}" archive HEAD | tar -x -C "${proj}"`]);
+symlinkSync(join(root, 'node_modules'), join(proj, 'node_modules'), 'dir');
+symlinkSync(join(root, '..', 'shared'), join(work, 'shared'), 'dir');
+
 interface Site { file: string; op: string; index: number; from: string; to: string; line: number }
 const sites: Site[] = [];
 for (const file of FILES) {
-  const text = readFileSync(join(root, file), 'utf8');
+  const text = readFileSync(join(proj, file), 'utf8');
   for (const op of OPERATORS) {
     for (const m of text.matchAll(op.re)) {
+      if (text[m.index! - 1] === "'") continue; // inside an error message string: an equivalent mutant
       sites.push({ file, op: op.name, index: m.index!, from: m[0], to: op.to(m[0]), line: text.slice(0, m.index!).split('\n').length });
     }
   }
@@ -41,17 +50,11 @@ const chosen: Site[] = [];
 const pool = [...sites];
 while (chosen.length < Math.min(count, sites.length)) chosen.push(pool.splice(rand(pool.length), 1)[0]!);
 
-const work = join(tmpdir(), `protosmith-mutants-${process.pid}`);
-const proj = join(work, 'main');
-mkdirSync(proj, { recursive: true });
-execFileSync('sh', ['-c', `git -C "${root}" archive HEAD | tar -x -C "${proj}"`]);
-symlinkSync(join(root, 'node_modules'), join(proj, 'node_modules'), 'dir');
-symlinkSync(join(root, '..', 'shared'), join(work, 'shared'), 'dir');
 const TESTS = ['test/tls13-messages/rfc8448.test.ts', 'test/tls13-messages/bounds.test.ts', 'test/tls13-messages/rfc8448-protected.test.ts', 'test/tls13-messages/properties.test.ts', 'test/tls13-messages/values.test.ts', 'test/differential/kaitai.test.ts'];
 
 function runTests(): { passed: number; failed: number } {
   const r = spawnSync(process.execPath, ['--import', 'tsx', 'test/run.ts', ...TESTS], { cwd: proj, encoding: 'utf8', env: { ...process.env, TEST_JOBS: '2' } });
-  const m = /(\d+) passed, (\d+) failed/.exec(r.stdout);
+  const m = /^(\d+) passed, (\d+) failed/m.exec(r.stdout); // the runner's summary line
   return m ? { passed: Number(m[1]), failed: Number(m[2]) } : { passed: 0, failed: 1 };
 }
 
