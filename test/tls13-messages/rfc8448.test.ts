@@ -10,7 +10,7 @@ import { decodeHandshake, encodeHandshake, decodeClientHello, type ClientHello, 
 import { decodeRecord, encodeRecord, decodeTlsPlaintext, encodeTlsPlaintext, decodeTlsCiphertext, encodeTlsCiphertext } from '../../generated/tls13/messages/record.ts';
 import { decodeAlert, encodeAlert } from '../../generated/tls13/messages/alert.ts';
 import type { Extension } from '../../generated/tls13/messages/extensions.ts';
-import { CipherSuite, ContentType, ExtensionType, HandshakeType, NamedGroup, SignatureScheme, PskKeyExchangeMode, AlertLevel, AlertDescription } from '../../generated/tls13/messages/common.ts';
+import { CipherSuite, ContentType, ExtensionType, HandshakeType, NamedGroup, SignatureScheme, PskKeyExchangeMode, AlertLevel, AlertDescription, CertificateType } from '../../generated/tls13/messages/common.ts';
 import { HRR_RANDOM, hex, root, samples, toHex, type Sample } from './vectors.ts';
 
 const { handshakeMessages, plaintextRecords, ciphertextRecords, recordRuns, sections } = samples();
@@ -214,10 +214,17 @@ test('middlebox compatibility mode: a 32-byte session id echoed by the server, a
   for (const r of ccs) assert.equal(loose(decodeTlsPlaintext(r.bytes).fragment), { value: 1 });
 });
 
-test('the raw public key handshake keeps server_certificate_type as raw bytes and the SPKI as cert_data', () => {
+test('the raw public key handshake: both sides offer and choose RawPublicKey certificate types, and cert_data is the SPKI', () => {
+  const ch = body<ClientHello>(msg('RawPublicKey_With_Client_Authentication', 'Record_ClientHello_1'), HandshakeType.client_hello);
+  for (const t of [ExtensionType.client_certificate_type, ExtensionType.server_certificate_type]) {
+    assert.equal(items(loose(ext(ch.extensions, t))['certificate_types']), [CertificateType.raw_public_key]);
+  }
   const ee = body<EncryptedExtensions>(msg('RawPublicKey_With_Client_Authentication', 'Message_EncryptedExtensions'), HandshakeType.encrypted_extensions);
-  const sct = ext(ee.extensions, ExtensionType.server_certificate_type);
-  assert.equal(sct, Uint8Array.of(2));
+  for (const t of [ExtensionType.client_certificate_type, ExtensionType.server_certificate_type]) {
+    const chosen = loose(ext(ee.extensions, t));
+    assert.is(chosen['certificate_type'], CertificateType.raw_public_key);
+    assert.is(chosen['certificate_types'], undefined);
+  }
   const cert = body<Certificate>(msg('RawPublicKey_With_Client_Authentication', 'Message_Server_Certificate'), HandshakeType.certificate);
   assert.is(cert.certificate_list.items[0]!.cert_data[0], 0x30);
 });

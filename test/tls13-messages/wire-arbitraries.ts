@@ -73,13 +73,16 @@ function extensionData(type: number, ctx: Context): Bytes {
       if (ctx === CH) return list(2, keyShareEntry, 0, 3);
       if (ctx === SH) return keyShareEntry;
       return ctx === HRR ? openEnum(2, GROUPS) : empty;
+    case 19: case 20:
+      if (ctx === CH) return list(1, openEnum(1, [0, 2]), 1, 4, 1);
+      return ctx === EE ? openEnum(1, [0, 2]) : empty;
     default: return opaque(0, 30); // not described by the specs: kept raw
   }
 }
 
-/** Extension types the specs describe, and some they keep raw (session_ticket, GREASE, SCT, ECH...). */
-const KNOWN_TYPES = [0, 5, 10, 13, 16, 21, 28, 41, 42, 43, 44, 45, 47, 49, 50, 51, 0xff01];
-const RAW_TYPES = [35, 18, 20, 19, 57, 0x0a0a, 0x1a1a, 0xfe0d, 0xfd00, 48];
+/** Extension types the specs describe, and some they keep raw (session_ticket, GREASE, SCT, ECH, QUIC...). */
+const KNOWN_TYPES = [0, 5, 10, 13, 16, 19, 20, 21, 28, 41, 42, 43, 44, 45, 47, 49, 50, 51, 0xff01];
+const RAW_TYPES = [35, 18, 57, 0x0a0a, 0x1a1a, 0xfe0d, 0xfd00, 48];
 
 export const extension = (ctx: Context): Bytes =>
   fc.constantFrom(...KNOWN_TYPES, ...RAW_TYPES).chain((type) => cat(u16(type, type), vec(2, extensionData(type, ctx))));

@@ -55,6 +55,8 @@ types:
             'common::extension_type::post_handshake_auth': post_handshake_auth
             'common::extension_type::key_share': key_share(msg_type)
             'common::extension_type::renegotiation_info': renegotiation_info
+            'common::extension_type::client_certificate_type': cert_type_extension(msg_type)
+            'common::extension_type::server_certificate_type': cert_type_extension(msg_type)
 
   # --- server_name (RFC 6066 §3) ---------------------------------------------------------------------
   server_name:
@@ -239,6 +241,37 @@ types:
         type: u1
       - id: renegotiated_connection
         size: renegotiated_connection_length
+
+  # --- client_certificate_type, server_certificate_type (RFC 7250 §3, RFC 8446 §4.4.2) ----------------------
+  cert_type_extension:
+    doc: |
+      ClientCertTypeExtension / ServerCertTypeExtension (RFC 7250 §3): in a ClientHello the list of types
+      offered, CertificateType certificate_types<1..2^8-1>; in TLS 1.3 the server answers in
+      EncryptedExtensions with the single type chosen (RFC 8446 §4.4.2; RawPublicKey = 2).
+    params:
+      - id: msg_type
+        type: u1
+        enum: common::handshake_type
+    seq:
+      - id: certificate_types_length
+        type: u1
+        valid:
+          min: 1
+        if: msg_type == common::handshake_type::client_hello
+      - id: certificate_types
+        size: certificate_types_length
+        type: certificate_type_list
+        if: msg_type == common::handshake_type::client_hello
+      - id: certificate_type
+        type: u1
+        enum: common::certificate_type
+        if: msg_type == common::handshake_type::encrypted_extensions
+  certificate_type_list:
+    seq:
+      - id: items
+        type: u1
+        enum: common::certificate_type
+        repeat: eos
 
   # --- pre_shared_key, early_data, psk_key_exchange_modes (RFC 8446 §4.2.11, §4.2.10, §4.2.9) --------------
   pre_shared_key:
