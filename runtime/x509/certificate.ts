@@ -14,13 +14,56 @@ export const OID = {
   subjectAltName: '2.5.29.17',
   subjectKeyIdentifier: '2.5.29.14',
   authorityKeyIdentifier: '2.5.29.35',
+  nameConstraints: '2.5.29.30',
   serverAuth: '1.3.6.1.5.5.7.3.1',
   clientAuth: '1.3.6.1.5.5.7.3.2',
 } as const;
 
 /** Critical extensions this verifier processes; any other critical extension is refused (RFC 5280 §4.2). */
 const UNDERSTOOD_CRITICAL = new Set<string>([OID.basicConstraints, OID.keyUsage, OID.extKeyUsage, OID.subjectAltName,
-  OID.subjectKeyIdentifier, OID.authorityKeyIdentifier]);
+  OID.subjectKeyIdentifier, OID.authorityKeyIdentifier, OID.nameConstraints]);
+
+/** One name-constraint subtree of a form this verifier enforces. */
+export type Subtree = { kind: 'dns'; name: string } | { kind: 'ip'; address: Uint8Array; mask: Uint8Array };
+
+export interface NameConstraints {
+  readonly permitted: readonly Subtree[];
+  readonly excluded: readonly Subtree[];
+  /** Forms present but not enforced (directoryName, rfc822Name, URI, ...): such a CA is refused. */
+  readonly unsupported: readonly string[];
+}
+
+const GENERAL_NAME_FORMS: Record<number, string> = {
+  0xa0: 'otherName', 0x81: 'rfc822Name', 0x82: 'dNSName', 0xa3: 'x400Address', 0xa4: 'directoryName',
+  0xa5: 'ediPartyName', 0x86: 'uniformResourceIdentifier', 0x87: 'iPAddress', 0x88: 'registeredID',
+};
+
+function parseNameConstraints(extnValue: Uint8Array): NameConstraints {
+  const permitted: Subtree[] = [];
+  const excluded: Subtree[] = [];
+  const unsupported: string[] = [];
+  for (const part of children(single(extnValue).value, 2)) {
+    const into = part.tag === 0xa0 ? permitted : part.tag === 0xa1 ? excluded : undefined;
+    if (into === undefined) throw new Error('nameConstraints has an unknown field');
+    for (const subtree of children(part.value, 256)) {
+      const [base, ...limits] = children(subtree.value, 3);
+      if (base === undefined) throw new Error('empty GeneralSubtree');
+      // RFC 5280 §4.2.1.10: minimum MUST be zero and maximum MUST be absent.
+      if (limits.some((l) => l.tag === 0xa1 || (l.tag === 0x80 && l.value.some((b) => b !== 0)))) unsupported.push('subtree with minimum/maximum');
+      if (base.tag === 0x82) {
+        let name = '';
+        for (const b of base.value) name += String.fromCharCode(b);
+        into.push({ kind: 'dns', name: name.toLowerCase() });
+      } else if (base.tag === 0x87 && (base.value.length === 8 || base.value.length === 32)) {
+        const half = base.value.length / 2;
+        into.push({ kind: 'ip', address: base.value.subarray(0, half), mask: base.value.subarray(half) });
+      } else {
+        unsupported.push(GENERAL_NAME_FORMS[base.tag] ?? `GeneralName tag 0x${base.tag.toString(16)}`);
+      }
+    }
+  }
+  return { permitted, excluded, unsupported };
+}
 
 export type PublicKeyKind =
   | { type: 'rsa' } | { type: 'rsa-pss' } | { type: 'ec'; curve: 'P-256' | 'P-384' | 'P-521' | 'other' } | { type: 'ed25519' } | { type: 'ed448' } | { type: 'other'; oid: string };
@@ -56,6 +99,8 @@ export interface ParsedCertificate {
   readonly dnsNames: readonly string[];
   readonly ipAddresses: readonly Uint8Array[];
   readonly hasSubjectAltName: boolean;
+  /** nameConstraints (CA certificates), when present. */
+  readonly nameConstraints: NameConstraints | undefined;
   /** OIDs of critical extensions this verifier does not process. */
   readonly unknownCriticalExtensions: readonly string[];
 }
@@ -222,6 +267,7 @@ export function parseCertificate(der: Uint8Array, index: number, what = 'certifi
     const ku = x.getExtension(KeyUsagesExtension);
     const eku = x.getExtension(ExtendedKeyUsageExtension);
     const sanExt = ext.find((e) => e.type === OID.subjectAltName);
+    const ncExt = ext.find((e) => e.type === OID.nameConstraints);
     const san = sanExt ? parseSubjectAltName(new Uint8Array(sanExt.value)) : { dns: [], ip: [] };
     const seen = new Set<string>();
     for (const e of ext) {
@@ -234,6 +280,7 @@ export function parseCertificate(der: Uint8Array, index: number, what = 'certifi
       isCa: bc?.ca ?? false, pathLength: bc?.pathLength, keyUsage: ku?.usages,
       extendedKeyUsage: eku ? eku.usages.map((u) => String(u)) : undefined,
       dnsNames: san.dns, ipAddresses: san.ip, hasSubjectAltName: sanExt !== undefined,
+      nameConstraints: ncExt ? parseNameConstraints(new Uint8Array(ncExt.value)) : undefined,
       unknownCriticalExtensions: ext.filter((e) => e.critical && !UNDERSTOOD_CRITICAL.has(e.type)).map((e) => e.type),
     };
   } catch (e) {

@@ -46,6 +46,8 @@ export type CertificateErrorCode =
   | 'CERT_HOSTNAME_MISMATCH'
   /** Signature algorithm outside what the provider verifies (or malformed parameters). */
   | 'CERT_UNSUPPORTED_SIGNATURE_ALGORITHM'
+  /** A name in a certificate is outside an issuing CA's nameConstraints (or the constraints use a form not enforced). */
+  | 'CERT_NAME_CONSTRAINTS'
   /** A critical extension this verifier does not process. */
   | 'CERT_UNSUPPORTED_CRITICAL_EXTENSION';
 

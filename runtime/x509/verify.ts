@@ -4,7 +4,7 @@
 //   - the validity period against the caller's clock (`now`, ms; the engine's config.now),
 //   - the issuer is a CA (basicConstraints), within its pathLenConstraint, with keyCertSign if keyUsage is present,
 //   - extendedKeyUsage (when present, on leaf and intermediates) includes serverAuth / clientAuth,
-//   - no unprocessed critical extension,
+//   - no unprocessed critical extension, and nameConstraints (dNSName/iPAddress) of every intermediate,
 //   - the signature, verified through the CryptoProvider interface (never WebCrypto directly);
 // then, for servers, that the leaf's subjectAltName covers the server name (./hostname.ts).
 // There is no switch to turn any check off. The result carries the leaf's SubjectPublicKeyInfo,
@@ -152,6 +152,7 @@ export class CertificateVerifier {
     }
 
     const path = leafIsAnchor ? [leaf] : await this.#buildPath(leaf, certs, req.now, purposeOid);
+    checkNameConstraints(path);
     const anchor: { subject: string } = leafIsAnchor ? this.anchors.find((a) => bytesEqual(a.der, leaf.der))! : path[path.length - 1]!;
 
     if (identity !== undefined && !identityMatches(identity, leaf.dnsNames, leaf.ipAddresses)) {
@@ -267,6 +268,50 @@ export class CertificateVerifier {
       throw new CertificateError('CERT_PATH_LEN_EXCEEDED', 'bad_certificate', `${describe(c, 'intermediate')} allows ${c.pathLength} intermediate(s) below it (pathLenConstraint) but the path has ${below}`, where);
     }
     this.#checkCommon(c, now, purposeOid, 'intermediate');
+  }
+}
+
+function dnsWithin(name: string, base: string): boolean {
+  const n = name.toLowerCase().replace(/\.$/, '');
+  const b = base.replace(/\.$/, '');
+  if (b === '') return true;
+  if (b.startsWith('.')) return n.endsWith(b);
+  return n === b || n.endsWith(`.${b}`);
+}
+
+function ipWithin(ip: Uint8Array, t: { address: Uint8Array; mask: Uint8Array }): boolean {
+  if (ip.length !== t.address.length) return false;
+  for (let i = 0; i < ip.length; i++) if ((ip[i]! & t.mask[i]!) !== (t.address[i]! & t.mask[i]!)) return false;
+  return true;
+}
+
+/** RFC 5280 §4.2.1.10 for the forms that identify TLS peers (dNSName, iPAddress): every SAN of every
+ *  certificate below a constrained CA must be inside its permitted subtrees of that form (when it
+ *  has any) and outside its excluded ones. A CA using forms this verifier does not enforce is refused. */
+function checkNameConstraints(path: readonly { subject: string; index: number }[]): void {
+  for (let i = 1; i < path.length; i++) {
+    const ca = path[i] as Partial<ParsedCertificate> & { subject: string; index: number };
+    const nc = ca.nameConstraints;
+    if (nc === undefined) continue;
+    if (nc.unsupported.length > 0) {
+      throw new CertificateError('CERT_NAME_CONSTRAINTS', 'bad_certificate', `CA certificate ${ca.index} ("${ca.subject}") has nameConstraints of forms this verifier does not enforce (${[...new Set(nc.unsupported)].join(', ')}); it is refused rather than trusted without them`, { index: ca.index, subject: ca.subject });
+    }
+    const permittedDns = nc.permitted.filter((t) => t.kind === 'dns');
+    const permittedIp = nc.permitted.filter((t) => t.kind === 'ip');
+    for (let j = 0; j < i; j++) {
+      const c = path[j] as ParsedCertificate;
+      const bad = (what: string): never => {
+        throw new CertificateError('CERT_NAME_CONSTRAINTS', 'bad_certificate', `certificate ${c.index} ("${c.subject}") names ${what}, which CA "${ca.subject}" is not allowed to certify (nameConstraints)`, { index: c.index, subject: c.subject });
+      };
+      for (const d of c.dnsNames) {
+        if (permittedDns.length > 0 && !permittedDns.some((t) => t.kind === 'dns' && dnsWithin(d, t.name))) bad(`DNS:${d}`);
+        if (nc.excluded.some((t) => t.kind === 'dns' && dnsWithin(d, t.name))) bad(`DNS:${d}`);
+      }
+      for (const ip of c.ipAddresses) {
+        if (permittedIp.length > 0 && !permittedIp.some((t) => t.kind === 'ip' && ipWithin(ip, t))) bad(`IP:${ipText(ip)}`);
+        if (nc.excluded.some((t) => t.kind === 'ip' && ipWithin(ip, t))) bad(`IP:${ipText(ip)}`);
+      }
+    }
   }
 }
 

@@ -41,6 +41,8 @@ export interface TestPki {
   readonly issuedByLeaf: PkiCert;
   /** Leaf under a sub-CA under the intermediate (whose pathlen is 0): chain leaf, sub-CA, intermediate. */
   readonly tooDeep: PkiCert;
+  /** Under an intermediate with nameConstraints (permitted DNS:allowed.test, IP:127.0.0.0/8; excluded DNS:bad.allowed.test). */
+  readonly constrained: { readonly inside: PkiCert; readonly outside: PkiCert; readonly excluded: PkiCert };
   /** A second, unrelated root and a leaf under it. */
   readonly otherRoot: PkiCert;
   readonly untrustedLeaf: PkiCert;
@@ -81,6 +83,22 @@ authorityKeyIdentifier = keyid
 [ v3_subca ]
 basicConstraints = critical, CA:TRUE
 keyUsage = critical, keyCertSign, cRLSign
+[ v3_ncca ]
+basicConstraints = critical, CA:TRUE, pathlen:0
+keyUsage = critical, keyCertSign, cRLSign
+nameConstraints = critical, permitted;DNS:allowed.test, permitted;IP:127.0.0.0/255.0.0.0, excluded;DNS:bad.allowed.test
+[ v3_nc_inside ]
+basicConstraints = critical, CA:FALSE
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:www.allowed.test, IP:127.0.0.1
+[ v3_nc_outside ]
+basicConstraints = critical, CA:FALSE
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:www.allowed.test, DNS:evil.test
+[ v3_nc_excluded ]
+basicConstraints = critical, CA:FALSE
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:www.allowed.test, DNS:x.bad.allowed.test
 [ v3_server ]
 basicConstraints = critical, CA:FALSE
 keyUsage = critical, digitalSignature
@@ -201,6 +219,15 @@ export function testPki(): TestPki {
   genKey('too-deep', 'p256');
   sign('too-deep', 'sub-ca', 'v3_server');
   const tooDeep = load('too-deep', ['sub-ca', 'intermediate']);
+  genKey('constrained-ca', 'p256');
+  sign('constrained-ca', 'root', 'v3_ncca');
+  caConf('constrained-ca');
+  const underNc = (name: string, ext: string): PkiCert => {
+    genKey(name, 'p256');
+    sign(name, 'constrained-ca', ext);
+    return load(name, ['constrained-ca']);
+  };
+  const constrained = { inside: underNc('nc-inside', 'v3_nc_inside'), outside: underNc('nc-outside', 'v3_nc_outside'), excluded: underNc('nc-excluded', 'v3_nc_excluded') };
   selfSigned('other-root', 'p256');
   genKey('untrusted-leaf', 'p256');
   sign('untrusted-leaf', 'other-root', 'v3_server');
@@ -208,7 +235,7 @@ export function testPki(): TestPki {
 
   cached = {
     dir, root: load('root', []), intermediate: load('intermediate', ['root']), servers, clients,
-    expired, wrongHost, noServerAuth, issuedByLeaf, tooDeep, otherRoot: load('other-root', []), untrustedLeaf, wildcard,
+    expired, wrongHost, noServerAuth, issuedByLeaf, tooDeep, constrained, otherRoot: load('other-root', []), untrustedLeaf, wildcard,
   };
   return cached;
 }

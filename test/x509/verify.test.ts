@@ -136,6 +136,15 @@ test('rejects a path longer than the intermediate pathlen:0 allows', async () =>
   await rejects(verifier.verify(server(pki.tooDeep)), 'CERT_PATH_LEN_EXCEEDED', 'bad_certificate', 2);
 });
 
+test('nameConstraints: names inside the permitted subtrees pass, others and excluded ones are refused', async () => {
+  await verifier.verify(server(pki.constrained.inside, 'www.allowed.test'));
+  await verifier.verify(server(pki.constrained.inside, '127.0.0.1'));
+  const out = await rejects(verifier.verify(server(pki.constrained.outside, 'www.allowed.test')), 'CERT_NAME_CONSTRAINTS', 'bad_certificate', 0);
+  assert.match(out.message, /evil\.test/);
+  const ex = await rejects(verifier.verify(server(pki.constrained.excluded, 'www.allowed.test')), 'CERT_NAME_CONSTRAINTS', 'bad_certificate', 0);
+  assert.match(ex.message, /x\.bad\.allowed\.test/);
+});
+
 test('rejects_bad_signature: one flipped bit in the leaf signature', async () => {
   const der = new Uint8Array(pki.servers.p256.certDer);
   der[der.length - 5]! ^= 0x01;
