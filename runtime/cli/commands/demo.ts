@@ -70,11 +70,15 @@ async function makePki(): Promise<DemoPki> {
   return { caPem: ca.toString('pem'), certPem: leaf.toString('pem'), keyPem };
 }
 
-async function partGenerate(root: string): Promise<boolean> {
-  out('== 1. regenerate generated/ from specs/');
+async function partGenerate(root: string, check: boolean): Promise<boolean> {
+  out(check ? '== 1. check generated/ against specs/ (--check: nothing written)' : '== 1. regenerate generated/ from specs/');
   try {
     const { generate } = await import('../../../generator/generate.ts');
-    const r = await generate(root, false);
+    const r = await generate(root, check);
+    if (check) {
+      out(r.stale.length ? `   FAILED: ${r.stale.length} stale file(s): ${r.stale.slice(0, 5).join(', ')}` : '   ok: generated/ is up to date');
+      return r.stale.length === 0;
+    }
     out(`   ok: ${r.written ?? 0} file(s) written${r.stale.length ? ` (${r.stale.length} were stale: ${r.stale.slice(0, 5).join(', ')}${r.stale.length > 5 ? ', ...' : ''})` : ', everything was up to date'}`);
     return true;
   } catch (e) {
@@ -91,7 +95,7 @@ async function partInMemory(pki: DemoPki): Promise<boolean> {
     const crypto = createNodeProvider();
     const ticketKey = crypto.randomBytes(32);
     const server = new TlsServer({
-      crypto, now: Date.now, certificateChain: [pki.certPem], signingKey: nodeSigningKey(pki.keyPem), alpn: ['demo/1'], ticketKey,
+      crypto, now: Date.now, certificateChain: [pki.certPem], signingKey: nodeSigningKey(pki.keyPem), alpn: ['demo/1'], ticketKey, maxEarlyData: 1024,
     });
     const client = new TlsClient({ crypto, now: Date.now, serverName: 'localhost', trustAnchors: [pki.caPem], alpn: ['demo/1'] });
     type Ev = { type: string; [k: string]: unknown };
@@ -117,9 +121,37 @@ async function partInMemory(pki: DemoPki): Promise<boolean> {
     await client.write(new TextEncoder().encode('ping from the protosmith client'));
     await pump();
     const got = sEvents.filter((e) => e.type === 'data').map((e) => new TextDecoder().decode(e['data'] as Uint8Array)).join('');
+    const tickets = cEvents.filter((e) => e.type === 'newSessionTicket').map((e) => e['ticket']) as import('../../tls/index.ts').ClientSession[];
     out(`   ok in ${ms.toFixed(1)} ms: ${describe(hc)}`);
-    out(`   server received: "${got}"; tickets to client: ${cEvents.filter((e) => e.type === 'newSessionTicket').length}`);
-    return got === 'ping from the protosmith client';
+    out(`   server received: "${got}"; tickets to client: ${tickets.length}`);
+    if (got !== 'ping from the protosmith client' || tickets.length === 0) return false;
+
+    // Second connection: resume with the ticket and send 0-RTT data.
+    const server2 = new TlsServer({
+      crypto, now: Date.now, certificateChain: [pki.certPem], signingKey: nodeSigningKey(pki.keyPem), alpn: ['demo/1'], ticketKey, maxEarlyData: 1024,
+    });
+    const session = tickets[tickets.length - 1]!;
+    const client2 = new TlsClient({ crypto, now: Date.now, serverName: 'localhost', trustAnchors: [pki.caPem], alpn: ['demo/1'], session,
+      earlyData: session.maxEarlyData > 0 ? new TextEncoder().encode('0-RTT hello') : undefined });
+    const c2: Ev[] = [];
+    const s2: Ev[] = [];
+    const t2 = performance.now();
+    await client2.start();
+    for (let i = 0; i < 50; i++) {
+      const a = client2.takeOutput();
+      if (a.length) s2.push(...(await server2.receive(a)) as Ev[]);
+      const b = server2.takeOutput();
+      if (b.length) c2.push(...(await client2.receive(b)) as Ev[]);
+      if (!a.length && !b.length) break;
+    }
+    const err2 = [...c2, ...s2].find((e) => e.type === 'error');
+    if (err2) throw err2['error'];
+    const hc2 = c2.find((e) => e.type === 'handshakeComplete') as unknown as HandshakeFacts | undefined;
+    if (!hc2) throw new Error('the resumed handshake did not complete');
+    const early = s2.filter((e) => e.type === 'earlyData').map((e) => new TextDecoder().decode(e['data'] as Uint8Array)).join('');
+    out(`   resumed in ${(performance.now() - t2).toFixed(1)} ms: ${describe(hc2)}`);
+    out(`   server received 0-RTT data: "${early}" (replayable: only for idempotent requests)`);
+    return hc2.resumed;
   } catch (e) {
     out(`   FAILED: ${fmtErr(e)}`);
     return false;
@@ -207,12 +239,12 @@ async function partDrawings(root: string): Promise<boolean> {
 
 export async function run(args: string[]): Promise<number> {
   if (args.includes('--help')) {
-    out('usage: protosmith demo\n  regenerate, run TLS 1.3 handshakes (in memory and against openssl s_server), draw the machines to out/');
+    out('usage: protosmith demo [--check]\n  regenerate (--check: only verify generated/ is current), run TLS 1.3 handshakes (in memory, resumed with 0-RTT, and against openssl s_server), draw the machines to out/');
     return 0;
   }
   const root = projectRoot();
   const results: [string, boolean][] = [];
-  results.push(['generate', await partGenerate(root)]);
+  results.push(['generate', await partGenerate(root, args.includes('--check'))]);
   let pki: DemoPki | undefined;
   try { pki = await makePki(); } catch (e) { out(`   demo PKI could not be made: ${fmtErr(e)}`); }
   results.push(['in-memory handshake', pki ? await partInMemory(pki) : false]);
