@@ -13,7 +13,10 @@ import { testPki } from '../support/pki.ts';
 const pki = testPki();
 
 async function rawServer(onConn: (s: import('node:net').Socket) => void): Promise<{ server: Server; port: number; close: () => Promise<void> }> {
-  const server = netServer(onConn);
+  const server = netServer((sock) => {
+    sock.on('error', () => { /* a reset from our side of the test is expected */ });
+    onConn(sock);
+  });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return { server, port: (server.address() as AddressInfo).port, close: () => new Promise<void>((r) => server.close(() => r())) };
 }
