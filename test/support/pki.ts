@@ -43,6 +43,10 @@ export interface TestPki {
   readonly tooDeep: PkiCert;
   /** Under an intermediate with nameConstraints (permitted DNS:allowed.test, IP:127.0.0.0/8; excluded DNS:bad.allowed.test). */
   readonly constrained: { readonly inside: PkiCert; readonly outside: PkiCert; readonly excluded: PkiCert };
+  /** A leaf with a critical private extension (1.3.6.1.4.1.55555.1) nobody processes. */
+  readonly unknownCritical: PkiCert;
+  /** Under a CA whose nameConstraints use directoryName (a form not enforced). */
+  readonly dirNameConstrained: PkiCert;
   /** A second, unrelated root and a leaf under it. */
   readonly otherRoot: PkiCert;
   readonly untrustedLeaf: PkiCert;
@@ -99,6 +103,17 @@ subjectAltName = DNS:www.allowed.test, DNS:evil.test
 basicConstraints = critical, CA:FALSE
 extendedKeyUsage = serverAuth
 subjectAltName = DNS:www.allowed.test, DNS:x.bad.allowed.test
+[ v3_unknown_critical ]
+basicConstraints = critical, CA:FALSE
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:localhost
+1.3.6.1.4.1.55555.1 = critical, ASN1:UTF8String:must understand
+[ v3_dirnca ]
+basicConstraints = critical, CA:TRUE, pathlen:0
+keyUsage = critical, keyCertSign, cRLSign
+nameConstraints = critical, permitted;dirName:nc_dir
+[ nc_dir ]
+O = Allowed Org
 [ v3_server ]
 basicConstraints = critical, CA:FALSE
 keyUsage = critical, digitalSignature
@@ -228,6 +243,13 @@ export function testPki(): TestPki {
     return load(name, ['constrained-ca']);
   };
   const constrained = { inside: underNc('nc-inside', 'v3_nc_inside'), outside: underNc('nc-outside', 'v3_nc_outside'), excluded: underNc('nc-excluded', 'v3_nc_excluded') };
+  const unknownCritical = leaf('unknown-critical', 'p256', 'v3_unknown_critical');
+  genKey('dirname-ca', 'p256');
+  sign('dirname-ca', 'root', 'v3_dirnca');
+  caConf('dirname-ca');
+  genKey('dirname-leaf', 'p256');
+  sign('dirname-leaf', 'dirname-ca', 'v3_server');
+  const dirNameConstrained = load('dirname-leaf', ['dirname-ca']);
   selfSigned('other-root', 'p256');
   genKey('untrusted-leaf', 'p256');
   sign('untrusted-leaf', 'other-root', 'v3_server');
@@ -235,7 +257,7 @@ export function testPki(): TestPki {
 
   cached = {
     dir, root: load('root', []), intermediate: load('intermediate', ['root']), servers, clients,
-    expired, wrongHost, noServerAuth, issuedByLeaf, tooDeep, constrained, otherRoot: load('other-root', []), untrustedLeaf, wildcard,
+    expired, wrongHost, noServerAuth, issuedByLeaf, tooDeep, constrained, unknownCritical, dirNameConstrained, otherRoot: load('other-root', []), untrustedLeaf, wildcard,
   };
   return cached;
 }

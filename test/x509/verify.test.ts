@@ -145,6 +145,16 @@ test('nameConstraints: names inside the permitted subtrees pass, others and excl
   assert.match(ex.message, /x\.bad\.allowed\.test/);
 });
 
+test('nameConstraints of a form not enforced (directoryName) make the CA refused, not ignored', async () => {
+  const e = await rejects(verifier.verify(server(pki.dirNameConstrained)), 'CERT_NAME_CONSTRAINTS', 'bad_certificate', 1);
+  assert.match(e.message, /directoryName/);
+});
+
+test('rejects_unknown_critical_extension naming its OID', async () => {
+  const e = await rejects(verifier.verify(server(pki.unknownCritical)), 'CERT_UNSUPPORTED_CRITICAL_EXTENSION', 'unsupported_certificate', 0);
+  assert.match(e.message, /1\.3\.6\.1\.4\.1\.55555\.1/);
+});
+
 test('rejects_bad_signature: one flipped bit in the leaf signature', async () => {
   const der = new Uint8Array(pki.servers.p256.certDer);
   der[der.length - 5]! ^= 0x01;
