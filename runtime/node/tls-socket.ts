@@ -14,6 +14,7 @@
 import { Duplex } from 'node:stream';
 import type { HandshakeCompleteEvent, TlsEvent, ClientSession } from '../tls/index.ts';
 import { ProtosmithError } from '../tls/index.ts';
+import { asProtosmithError } from '../tls/errors.ts';
 import { TlsTransportError } from './errors.ts';
 
 /** What the adapter needs from an engine (TlsClient and TlsServer both provide it). */
@@ -99,7 +100,7 @@ export class TlsSocket extends Duplex {
         this.#flush();
         after?.();
       } catch (e) {
-        const err = e instanceof Error ? e : new Error(String(e));
+        const err = e instanceof Error ? e : asProtosmithError(e, 'TLS socket');
         this.#flush(); // the engine queued one alert record for a fatal error
         this.#fail(err);
         onError?.(err);

@@ -4,7 +4,7 @@
 // @peculiar/x509 resolves its services through tsyringe, which needs the Reflect metadata polyfill.
 import 'reflect-metadata';
 import { X509Certificate, BasicConstraintsExtension, KeyUsagesExtension, ExtendedKeyUsageExtension } from '@peculiar/x509';
-import { children, single, hex, bytesEqual, type Tlv } from './der.ts';
+import { children, single, hex, bytesEqual, DerError, type Tlv } from './der.ts';
 import { CertificateError } from './errors.ts';
 
 export const OID = {
@@ -44,10 +44,10 @@ function parseNameConstraints(extnValue: Uint8Array): NameConstraints {
   const unsupported: string[] = [];
   for (const part of children(single(extnValue).value, 2)) {
     const into = part.tag === 0xa0 ? permitted : part.tag === 0xa1 ? excluded : undefined;
-    if (into === undefined) throw new Error('nameConstraints has an unknown field');
+    if (into === undefined) throw new DerError('nameConstraints has an unknown field');
     for (const subtree of children(part.value, 256)) {
       const [base, ...limits] = children(subtree.value, 3);
-      if (base === undefined) throw new Error('empty GeneralSubtree');
+      if (base === undefined) throw new DerError('empty GeneralSubtree');
       // RFC 5280 §4.2.1.10: minimum MUST be zero and maximum MUST be absent.
       if (limits.some((l) => l.tag === 0xa1 || (l.tag === 0x80 && l.value.some((b) => b !== 0)))) unsupported.push('subtree with minimum/maximum');
       if (base.tag === 0x82) {
@@ -215,18 +215,18 @@ export interface CertificateStructure {
 /** Slices a DER certificate into its parts; throws a plain Error describing the first problem. */
 export function parseStructure(der: Uint8Array): CertificateStructure {
   const cert = single(der);
-  if (cert.tag !== 0x30) throw new Error('not a SEQUENCE');
+  if (cert.tag !== 0x30) throw new DerError('not a SEQUENCE');
   const [tbs, sigAlg, sigValue, ...rest] = children(cert.value, 4);
   if (tbs === undefined || sigAlg === undefined || sigValue === undefined || rest.length > 0 || sigValue.tag !== 0x03) {
-    throw new Error('Certificate is not SEQUENCE { tbsCertificate, signatureAlgorithm, BIT STRING }');
+    throw new DerError('Certificate is not SEQUENCE { tbsCertificate, signatureAlgorithm, BIT STRING }');
   }
   const t = children(tbs.value, 12);
-  if (t[0]?.tag !== 0xa0) throw new Error('not an X.509 v3 certificate (no version field)');
+  if (t[0]?.tag !== 0xa0) throw new DerError('not an X.509 v3 certificate (no version field)');
   // serialNumber, signature, issuer, validity, subject, subjectPublicKeyInfo
   const [, innerSigAlg, issuer, , subject, spki] = t.slice(1);
-  if (innerSigAlg === undefined || issuer === undefined || subject === undefined || spki === undefined) throw new Error('tbsCertificate is missing fields');
-  if (!bytesEqual(innerSigAlg.full, sigAlg.full)) throw new Error('signature algorithm in tbsCertificate differs from the outer one (RFC 5280 §4.1.1.2)');
-  if (sigValue.value.length < 1 || sigValue.value[0] !== 0) throw new Error('signature BIT STRING has unused bits');
+  if (innerSigAlg === undefined || issuer === undefined || subject === undefined || spki === undefined) throw new DerError('tbsCertificate is missing fields');
+  if (!bytesEqual(innerSigAlg.full, sigAlg.full)) throw new DerError('signature algorithm in tbsCertificate differs from the outer one (RFC 5280 §4.1.1.2)');
+  if (sigValue.value.length < 1 || sigValue.value[0] !== 0) throw new DerError('signature BIT STRING has unused bits');
   return {
     subjectDer: subject.full, issuerDer: issuer.full, spki: spki.full, keyKind: parseKeyKind(spki),
     tbs: tbs.full, signatureAlgorithm: parseSignatureAlgorithm(sigAlg), signature: sigValue.value.subarray(1),
@@ -271,7 +271,7 @@ export function parseCertificate(der: Uint8Array, index: number, what = 'certifi
     const san = sanExt ? parseSubjectAltName(new Uint8Array(sanExt.value)) : { dns: [], ip: [] };
     const seen = new Set<string>();
     for (const e of ext) {
-      if (seen.has(e.type)) throw new Error(`extension ${e.type} appears twice (RFC 5280 §4.2)`);
+      if (seen.has(e.type)) throw new DerError(`extension ${e.type} appears twice (RFC 5280 §4.2)`);
       seen.add(e.type);
     }
     return {

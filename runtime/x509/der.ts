@@ -11,7 +11,11 @@ export interface Tlv {
   readonly value: Uint8Array;
 }
 
+/** A structural problem in DER/X.509 input. Internal: always wrapped into CertificateError
+ *  (CERT_MALFORMED) or CertificateConfigError (CERT_BAD_TRUST_ANCHOR) before leaving runtime/x509. */
 export class DerError extends Error {
+  readonly code = 'DER_MALFORMED';
+  readonly blame = 'peer';
   constructor(message: string) {
     super(message);
     this.name = 'DerError';

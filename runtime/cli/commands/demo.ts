@@ -23,6 +23,12 @@ const SCHEMES: Record<number, string> = {
 const name = (table: Record<number, string>, v: number | undefined): string =>
   v === undefined ? '-' : table[v] ?? `0x${v.toString(16).padStart(4, '0')}`;
 
+/** A demo step that did not produce what it should; reported, never thrown out of run(). */
+class DemoStepError extends Error {
+  readonly code = 'DEMO_STEP_FAILED';
+  readonly blame = 'local';
+}
+
 interface HandshakeFacts {
   cipherSuite: number; group: number | undefined; signatureScheme?: number | undefined; alpn?: string | undefined;
   serverName?: string | undefined; resumed: boolean; earlyDataAccepted: boolean; peerCertificates: readonly Uint8Array[];
@@ -116,7 +122,7 @@ async function partInMemory(pki: DemoPki): Promise<boolean> {
     const err = [...cEvents, ...sEvents].find((e) => e.type === 'error');
     if (err) throw err['error'];
     const hc = cEvents.find((e) => e.type === 'handshakeComplete') as unknown as HandshakeFacts | undefined;
-    if (!hc) throw new Error(`no handshakeComplete on the client (client events: ${cEvents.map((e) => e.type).join(', ') || 'none'})`);
+    if (!hc) throw new DemoStepError(`no handshakeComplete on the client (client events: ${cEvents.map((e) => e.type).join(', ') || 'none'})`);
     const ms = performance.now() - started;
     await client.write(new TextEncoder().encode('ping from the protosmith client'));
     await pump();
@@ -147,7 +153,7 @@ async function partInMemory(pki: DemoPki): Promise<boolean> {
     const err2 = [...c2, ...s2].find((e) => e.type === 'error');
     if (err2) throw err2['error'];
     const hc2 = c2.find((e) => e.type === 'handshakeComplete') as unknown as HandshakeFacts | undefined;
-    if (!hc2) throw new Error('the resumed handshake did not complete');
+    if (!hc2) throw new DemoStepError('the resumed handshake did not complete');
     const early = s2.filter((e) => e.type === 'earlyData').map((e) => new TextDecoder().decode(e['data'] as Uint8Array)).join('');
     out(`   resumed in ${(performance.now() - t2).toFixed(1)} ms: ${describe(hc2)}`);
     out(`   server received 0-RTT data: "${early}" (replayable: only for idempotent requests)`);
@@ -187,13 +193,13 @@ async function partOpenssl(pki: DemoPki): Promise<boolean> {
     return true;
   };
   try {
-    if (child.pid === undefined) throw new Error('could not start openssl');
-    if (!(await waitLog(/^ACCEPT$/m, 5000))) throw new Error(`openssl s_server did not start: ${log.trim()}`);
+    if (child.pid === undefined) throw new DemoStepError('could not start openssl');
+    if (!(await waitLog(/^ACCEPT$/m, 5000))) throw new DemoStepError(`openssl s_server did not start: ${log.trim()}`);
     out(`   openssl s_server pid ${child.pid} listening on 127.0.0.1:${port}`);
     const { connect } = await import('../../node/index.ts');
     const socket = connect({ host: '127.0.0.1', port, serverName: 'localhost', trustAnchors: [pki.caPem], alpn: ['demo/1'] });
     const failure = new Promise<never>((_, reject) => socket.once('error', reject));
-    const hc = await Promise.race([socket.secureConnect(), failure, new Promise<never>((_, r) => setTimeout(() => r(new Error('handshake timed out after 5 s')), 5000))]);
+    const hc = await Promise.race([socket.secureConnect(), failure, new Promise<never>((_, r) => setTimeout(() => r(new DemoStepError('handshake timed out after 5 s')), 5000))]);
     out(`   ok: ${describe(hc)}`);
     socket.write('hello openssl\n');
     const echoed = await waitLog(/hello openssl/, 3000);
