@@ -9,7 +9,8 @@
 //    `decided` facts when their event arrives, `each` facts at every step, `carried` facts travel with
 //    the message: every message has a payload byte whose bits are the sender's facts of those names.
 //  - the network is two bounded FIFO channels; an attacker process with a budget may drop, duplicate,
-//    reorder, or inject any message type with any payload.
+//    reorder (head to the back), or inject any message type with any payload; an injected message
+//    waits on a side channel the receiver reads at any moment, so it can land anywhere in the stream.
 //  - ghost flags (evidence, keys, misuse) are globals that the LTL properties read.
 //  - mutant hooks: globals read from PROTOSMITH_MUTANT at start (c_code), so one compiled pan runs
 //    every single-edge mutant: retarget candidate k, drop candidate k, or redirect the wildcard edge
@@ -138,6 +139,8 @@ export function emitPromela(client: MachineIR, server: MachineIR, factModel: Fac
   w();
   w(`chan toC = [${opts.channelSize}] of { byte, byte };  /* to the client: event, payload (fact bits: ${payloadFacts.map((n, i) => `${i}=${n}`).join(', ') || 'none'}) */`);
   w(`chan toS = [${opts.channelSize}] of { byte, byte };  /* to the server */`);
+  w(`chan atk_toC = [1] of { byte, byte };  /* injected by the attacker: read whenever the client reads, so it lands anywhere in the stream */`);
+  w(`chan atk_toS = [1] of { byte, byte };`);
   w(`byte atk = ${opts.attackBudget};  /* attacker budget */`);
   w();
   for (const r of roles) {
@@ -327,6 +330,7 @@ export function emitPromela(client: MachineIR, server: MachineIR, factModel: Fac
     w(`     atomic {`);
     w(`       if`);
     w(`       :: ${r.chanIn}?ev,pl -> loc = 0`);
+    w(`       :: atk_${r.chanIn}?ev,pl -> loc = 0  /* the attacker's message, delivered at any point of the stream */`);
     for (const e of starters) w(`       :: ${r.p}_state == ${sc(r, r.ir.initial)} -> ev = ${ev(e)}; pl = 0; loc = 1  /* starts */`);
     if (others.length > 0) w(`       :: ${r.p}_local > 0 -> ${r.p}_local--; pl = 0; loc = 1; if ${others.map((e) => `:: ev = ${ev(e)} `).join('')}fi`);
     w(`       fi;`);
@@ -351,8 +355,8 @@ export function emitPromela(client: MachineIR, server: MachineIR, factModel: Fac
     const carriers = new Set(r.facts.of('carried').filter((n) => r.facts.rules[n]?.carried !== undefined).map((n) => r.facts.rules[n]?.carried as string));
     const plain = injectable(r).filter((e) => !carriers.has(e));
     const withFacts = injectable(r).filter((e) => carriers.has(e));
-    if (plain.length > 0) w(`     :: atomic { nfull(${r.chanIn}) -> atk--; if ${plain.map((e) => `:: m = ${ev(e)} `).join('')}fi; ${r.chanIn}!m,0; m = 0 }  /* inject to the ${r.ir.role} */`);
-    if (withFacts.length > 0) w(`     :: atomic { nfull(${r.chanIn}) -> atk--; if ${withFacts.map((e) => `:: m = ${ev(e)} `).join('')}fi; ${payloadChoice}; ${r.chanIn}!m,p; m = 0; p = 0 }  /* inject a fact-carrying message to the ${r.ir.role} */`);
+    if (plain.length > 0) w(`     :: atomic { nfull(atk_${r.chanIn}) -> atk--; if ${plain.map((e) => `:: m = ${ev(e)} `).join('')}fi; atk_${r.chanIn}!m,0; m = 0 }  /* inject to the ${r.ir.role} */`);
+    if (withFacts.length > 0) w(`     :: atomic { nfull(atk_${r.chanIn}) -> atk--; if ${withFacts.map((e) => `:: m = ${ev(e)} `).join('')}fi; ${payloadChoice}; atk_${r.chanIn}!m,p; m = 0; p = 0 }  /* inject a fact-carrying message to the ${r.ir.role} */`);
     w(`     :: atomic { ${r.chanIn}?_,_ -> atk-- }  /* drop */`);
     w(`     :: atomic { ${r.chanIn}?m,p -> atk--; ${r.chanIn}!m,p; m = 0; p = 0 }  /* reorder: head to the back */`);
     w(`     :: atomic { ${r.chanIn}?<m,p> -> nfull(${r.chanIn}) -> atk--; ${r.chanIn}!m,p; m = 0; p = 0 }  /* duplicate */`);

@@ -165,7 +165,19 @@ export function difference(left: Dfa, right: Dfa): Difference | undefined {
 }
 
 /** Number of states of the minimal DFA (Moore partition refinement), a size figure for reports. */
-export function minimalSize(dfa: Dfa): number {
+export function minimalSize(dfa0: Dfa): number {
+  // drop states from which no accepting state is reachable (a partial DFA's implicit dead state)
+  const live = new Set<number>(dfa0.accepting);
+  for (let changed = true; changed;) {
+    changed = false;
+    dfa0.delta.forEach((row, i) => { if (!live.has(i) && [...row.values()].some((t) => live.has(t))) { live.add(i); changed = true; } });
+  }
+  const keep = [...live].sort((a, b) => a - b);
+  const renum = new Map(keep.map((s, i) => [s, i]));
+  const dfa = {
+    accepting: new Set([...dfa0.accepting].map((s) => renum.get(s) as number)),
+    delta: keep.map((s) => new Map([...(dfa0.delta[s] ?? new Map<string, number>())].filter(([, t]) => live.has(t)).map(([l, t]) => [l, renum.get(t) as number]))),
+  };
   const n = dfa.delta.length;
   const labels = [...new Set(dfa.delta.flatMap((row) => [...row.keys()]))].sort();
   let block: number[] = Array.from({ length: n }, (_, i) => (dfa.accepting.has(i) ? 1 : 0));

@@ -23,6 +23,8 @@ export interface FactRule {
   readonly run?: boolean;
   readonly each?: boolean;
   readonly requires?: readonly string[];
+  /** The message that carries the fact on the wire (defaults to `carried`): its symbols are annotated. */
+  readonly in?: string;
 }
 
 export interface RoleFacts {
@@ -73,6 +75,10 @@ export class RoleFactTable {
   /** Symbols whose occurrence some `seen` fact tracks. */
   seenSymbols(): string[] {
     return [...new Set(this.of('seen').map((n) => this.rules[n]?.seen as string))].sort();
+  }
+  /** Facts written on the symbols of `message` (sorted). */
+  annotating(message: string): string[] {
+    return this.names.filter((n) => (this.rules[n]?.in ?? this.rules[n]?.carried) === message);
   }
   carriedBy(event: string): string[] {
     return this.of('carried').filter((n) => (this.rules[n]?.carried ?? this.rules[n]?.decided) === event);

@@ -83,17 +83,20 @@ export function projectMachine(ir: MachineIR, opts: ProjectOptions): { nfa: Nfa;
           const ctx = { raw: (n: string): boolean => each.get(n) ?? raw.get(n) ?? false, seen: (s: string): boolean => seen.has(s) };
           const taken = candidates.find((c) => c.guard === undefined || evalFact(table, c.guard.name, ctx) !== c.guard.negated);
           if (taken === undefined) continue; // no candidate: a rejection, as ERROR would be
-          const labels: string[] = [];
-          // in scope: a symbol; out of scope: invisible while it leaves the state alone, but a symbol no
-          // reference word contains once it moves the machine (so it cannot be used to skip a step)
-          if (opts.scope.has(event) || (taken.target !== node.state && ir.eventSources?.[event] !== 'local')) labels.push(`?${event}`);
           const after = new Set(seen);
           // a received message counts as seen once its transition is chosen (guards see the state before it)
           if (seenSyms.includes(`?${event}`)) after.add(`?${event}`);
+          const sym = (dir: '?' | '!', m: string, c: { raw(n: string): boolean; seen(s: string): boolean }): string =>
+            [`${dir}${m}`, ...table.annotating(m).filter((f) => evalFact(table, f, c))].join('+');
+          const labels: string[] = [];
+          // in scope: a symbol; out of scope: invisible while it leaves the state alone, but a symbol no
+          // reference word contains once it moves the machine (so it cannot be used to skip a step)
+          if (opts.scope.has(event) || (taken.target !== node.state && ir.eventSources?.[event] !== 'local')) labels.push(sym('?', event, ctx));
+          const sendCtx = { raw: ctx.raw, seen: (x: string): boolean => after.has(x) };
           for (const a of taken.actions) {
             const m = sentMessage(a);
             if (m === undefined) continue;
-            if (opts.scope.has(m)) labels.push(`!${m}`);
+            if (opts.scope.has(m)) labels.push(sym('!', m, sendCtx));
             if (seenSyms.includes(`!${m}`)) after.add(`!${m}`);
           }
           const to = visit({ state: taken.target, raw: new Map(raw), seen: after });

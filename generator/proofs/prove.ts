@@ -58,12 +58,14 @@ export interface SpinOptions {
   readonly attackBudget?: number;
   readonly jobs?: number;
   readonly keepDir?: string;
+  /** Build pan without optimisation (quicker to build; for small or failing searches). */
+  readonly fast?: boolean;
 }
 
 /** Builds the model for (client, server) and runs every claim; one pan for all. */
 export async function spinChecks(inputs: ProveInputs, client: MachineIR, server: MachineIR, opts: SpinOptions = {}): Promise<{ compileMs: number; results: ClaimResult[]; model: PromelaModel }> {
   const model = modelFor(inputs, client, server, opts.attackBudget === undefined ? {} : { attackBudget: opts.attackBudget });
-  const build = buildPan(model.text, opts.keepDir === undefined ? {} : { dir: opts.keepDir, keep: true });
+  const build = buildPan(model.text, { ...(opts.keepDir === undefined ? {} : { dir: opts.keepDir, keep: true }), fast: opts.fast === true });
   try {
     const results = await pool(model.properties, opts.jobs ?? 2, (p) => runClaim(build, p.name));
     return { compileMs: build.compileMs, results, model };

@@ -2,7 +2,7 @@
 // message symbols. Format, one item per line, `#` starts a comment:
 //   initial STATE
 //   accept STATE
-//   FROM  ?Message|!Message  TO
+//   FROM  ?Message|!Message[+fact...]  TO    (facts the message carries, see facts.ts)
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NfaBuilder, type Nfa } from './automata.ts';
@@ -46,13 +46,13 @@ export function parseReference(file: string, text: string): Reference {
     const parts = body.split(/\s+/);
     if (parts[0] === 'initial' && parts.length === 2) initial = parts[1];
     else if (parts[0] === 'accept' && parts.length === 2) accept.push(parts[1] as string);
-    else if (parts.length === 3 && /^[?!][A-Za-z]+$/.test(parts[1] as string)) {
+    else if (parts.length === 3 && /^[?!][A-Za-z]+(\+[A-Za-z]+)*$/.test(parts[1] as string)) {
       edges.push({ from: parts[0] as string, symbol: parts[1] as string, to: parts[2] as string, line, cite });
     } else throw new ReferenceFormatError(file, line, `expected "FROM ?Msg|!Msg TO", "initial S" or "accept S", got "${body}"`);
   });
   if (initial === undefined) throw new ReferenceFormatError(file, 1, 'no "initial" line');
   if (accept.length === 0) throw new ReferenceFormatError(file, 1, 'no "accept" line');
-  const messages = [...new Set(edges.map((e) => e.symbol.slice(1)))].sort();
+  const messages = [...new Set(edges.map((e) => (e.symbol.slice(1).split('+')[0] as string)))].sort();
   return { file, initial, accept, edges, messages };
 }
 
