@@ -36,8 +36,10 @@ export function acceptTls(transport: Duplex, options: ServerOptions): TlsSocket 
   return new TlsSocket(new TlsServer(serverConfig(options)), transport, { onKeyLog: options.onKeyLog });
 }
 
-/** A net.Server whose 'secureConnection' handler gets TlsSockets. Errors of one connection go to
- *  that socket's 'error' event (and to the server's 'tlsClientError' event), never crash the server. */
+/** A net.Server running TLS 1.3 on every accepted connection. `handler` receives each TlsSocket as
+ *  soon as the TCP connection is accepted (writes are queued until the handshake completes); the
+ *  server emits 'secureConnection' (socket) after the handshake. Errors of one connection go to that
+ *  socket's 'error' event and to the server's 'tlsClientError' event, never crash the server. */
 export function createServer(options: ServerOptions, handler?: (socket: TlsSocket) => void): Server {
   const config = serverConfig(options);
   const server = netCreateServer({ allowHalfOpen: true }, (tcp: Socket) => {
@@ -50,7 +52,8 @@ export function createServer(options: ServerOptions, handler?: (socket: TlsSocke
       return;
     }
     socket.on('error', (e: Error) => { server.emit('tlsClientError', e, socket); });
-    server.emit('secureConnection', socket);
+    // Like node:tls: 'secureConnection' once the handshake is complete; the handler gets the socket at once.
+    socket.once('secure', () => server.emit('secureConnection', socket));
     handler?.(socket);
   });
   return server;
