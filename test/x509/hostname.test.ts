@@ -1,6 +1,7 @@
 // RFC 6125 name matching, unit level: wildcard rules, IP literal parsing, normalisation.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import fc from 'fast-check';
 import { dnsNameMatches, parseServerIdentity, identityMatches } from '../../runtime/x509/index.ts';
 
 const host = (s: string): string => {
@@ -57,6 +58,27 @@ test('non-ASCII, empty and over-long names are refused (must be A-labels)', () =
   assert.is(parseServerIdentity('.'), undefined);
   assert.is(parseServerIdentity(`${'a'.repeat(64)}.example`), undefined);
   assert.is(parseServerIdentity('a..b'), undefined);
+});
+
+test('any string is classified without throwing, and an accepted DNS name matches itself exactly (property)', () => {
+  fc.assert(fc.property(fc.oneof(fc.string(), fc.domain(), fc.ipV4(), fc.ipV6()), (s) => {
+    const id = parseServerIdentity(s);
+    if (id?.kind === 'dns') {
+      if (!dnsNameMatches(id.name, id.name)) throw new Error(`${id.name} does not match itself`);
+      if (!dnsNameMatches(id.name.toUpperCase(), id.name)) throw new Error('case matters');
+    }
+  }), { numRuns: 2000 });
+});
+
+test('every IPv4/IPv6 literal fast-check makes parses as an IP and matches its own bytes only (property)', () => {
+  fc.assert(fc.property(fc.oneof(fc.ipV4(), fc.ipV6()), (s) => {
+    const id = parseServerIdentity(s);
+    if (id?.kind !== 'ip') throw new Error(`${s} not parsed as IP`);
+    if (!identityMatches(id, [], [id.bytes])) throw new Error('no self match');
+    const other = new Uint8Array(id.bytes);
+    other[other.length - 1] = other[other.length - 1]! ^ 1;
+    if (identityMatches(id, [s], [other])) throw new Error('matched a different address or a dNSName');
+  }), { numRuns: 1000 });
 });
 
 test.run();
