@@ -61,6 +61,18 @@ test('HelloRetryRequest: our server wants P-384, s_client sent an X25519 share f
   });
 });
 
+test('stateless HRR cookie: with requireCookie our server always retries, and s_client echoes the cookie', async () => {
+  await withServer('p256', { requireCookie: true, cookieKey: new Uint8Array(32).fill(5) }, async (s) => {
+    await withPeer(() => opensslClient(s.port, [...verifyArgs, '-msg']), async (client) => {
+      const conn = await s.connection();
+      const hs = await handshake(conn.socket);
+      assert.is(hs.group, NamedGroup.x25519);
+      await echo(conn, client, 'cookie');
+      assert.is((client.output().match(/>>> TLS 1.3, Handshake \[length [0-9a-f]+\], ClientHello/g) ?? []).length, 2, 's_client sent a second ClientHello');
+    });
+  });
+});
+
 const KEYS: [KeyKind, number][] = [
   ['p384', SignatureScheme.ecdsa_secp384r1_sha384], ['rsa2048', SignatureScheme.rsa_pss_rsae_sha256], ['ed25519', SignatureScheme.ed25519],
 ];
