@@ -141,15 +141,6 @@ extendedKeyUsage = serverAuth
 subjectAltName = DNS:localhost
 `;
 
-function keyArgs(kind: KeyKind | 'p256'): string[] {
-  switch (kind) {
-    case 'p256': return ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256'];
-    case 'p384': return ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-384'];
-    case 'rsa2048': return ['-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048'];
-    case 'ed25519': return ['-algorithm', 'ED25519'];
-  }
-}
-
 /** Builds (once per process) and returns the test PKI. */
 export function testPki(): TestPki {
   if (cached !== undefined) return cached;
@@ -171,11 +162,19 @@ export function testPki(): TestPki {
     return conf;
   };
 
-  const genKey = (name: string, kind: KeyKind): void => {
-    openssl(dir, ['genpkey', ...keyArgs(kind), '-out', `${name}.key`]);
+  // Keys are made by `req -newkey` together with the request (one openssl run instead of two).
+  const pendingKind = new Map<string, KeyKind>();
+  const genKey = (name: string, kind: KeyKind): void => { pendingKind.set(name, kind); };
+  const keySource = (name: string): string[] => {
+    const kind = pendingKind.get(name);
+    pendingKind.delete(name);
+    if (kind === undefined) return ['-key', `${name}.key`];
+    const spec = kind === 'p256' ? ['ec', '-pkeyopt', 'ec_paramgen_curve:P-256'] : kind === 'p384' ? ['ec', '-pkeyopt', 'ec_paramgen_curve:P-384']
+      : kind === 'rsa2048' ? ['rsa:2048'] : ['ed25519'];
+    return ['-newkey', ...spec, '-noenc', '-keyout', `${name}.key`];
   };
   const csr = (name: string): void => {
-    openssl(dir, ['req', '-new', '-key', `${name}.key`, '-subj', `/CN=${name}`, '-out', `${name}.csr`]);
+    openssl(dir, ['req', '-new', ...keySource(name), '-subj', `/CN=${name}`, '-out', `${name}.csr`]);
   };
   const sign = (name: string, ca: string, ext: string, dates?: { start: string; end: string }): void => {
     csr(name);
@@ -186,7 +185,7 @@ export function testPki(): TestPki {
   const selfSigned = (name: string, kind: KeyKind): void => {
     genKey(name, kind);
     const md = kind === 'p384' ? 'sha384' : 'sha256';
-    openssl(dir, ['req', '-new', '-x509', `-${md}`, '-key', `${name}.key`, '-subj', `/CN=${name}`, '-days', '30',
+    openssl(dir, ['req', '-new', '-x509', `-${md}`, ...keySource(name), '-subj', `/CN=${name}`, '-days', '30',
       '-config', join(dir, 'ext.cnf'), '-extensions', 'v3_root', '-out', `${name}.crt`]);
     caConf(name, md);
   };
