@@ -5,8 +5,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createServer as netServer, connect as netConnect, type AddressInfo, type Server } from 'node:net';
 import { randomBytes, createHash } from 'node:crypto';
-import { ourClient, ourServer, handshake, watch } from './ours.ts';
-import { connect, TlsTransportError } from '../../runtime/node/index.ts';
+import { ourClient, ourServer, handshake, watch, duplexPair } from './ours.ts';
+import { connect, acceptTls, TlsTransportError } from '../../runtime/node/index.ts';
 import { ProtosmithError } from '../../runtime/tls/index.ts';
 import { testPki } from '../support/pki.ts';
 
@@ -46,6 +46,23 @@ test('our client and our server over loopback: data both ways, then close_notify
     assert.equal(c.errors, []);
     assert.equal(conn.errors, []);
   } finally { await s.close(); }
+});
+
+test('in memory: connect({socket}) and acceptTls(duplex) talk over a Duplex pair, no TCP at all', async () => {
+  const [a, b] = duplexPair();
+  const c = pki.servers.ed25519;
+  const server = watch(acceptTls(b, { certificateChain: [c.certPem, pki.intermediate.certPem], signingKey: c.keyPem, alpn: ['mem'] }));
+  const client = watch(connect({ socket: a, serverName: 'localhost', trustAnchors: [pki.root.certPem], alpn: ['mem'] }));
+  const hs = await handshake(client.socket);
+  assert.is(hs.alpn, 'mem');
+  client.socket.write('over memory');
+  await server.waitFor('over memory');
+  server.socket.write('and back');
+  await client.waitFor('and back');
+  client.socket.end();
+  await server.until(() => server.socket.readableEnded, 'the server to read our close_notify');
+  assert.equal(client.errors, []);
+  assert.equal(server.errors, []);
 });
 
 test('writes made before the handshake completes are sent once it does', async () => {

@@ -4,9 +4,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as tls from 'node:tls';
-import { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
-import { ourClient, ourServer, handshake, watch } from './ours.ts';
+import { ourClient, ourServer, handshake, watch, duplexPair } from './ours.ts';
 import { connect } from '../../runtime/node/index.ts';
 import { testPki, type KeyKind } from '../support/pki.ts';
 import { CipherSuite, NamedGroup, SignatureScheme } from '../../runtime/tls/index.ts';
@@ -184,23 +183,6 @@ test('ALPN both ways with node:tls', async () => {
     nc.socket.destroy();
   } finally { await s.close(); }
 });
-
-/** Two Duplex ends wired to each other in memory. */
-function duplexPair(): [Duplex, Duplex] {
-  const mk = (): Duplex & { peer?: Duplex } => {
-    const d: Duplex & { peer?: Duplex } = new Duplex({
-      read() { /* pushed by the peer */ },
-      write(chunk: Buffer, _e, cb) { d.peer!.push(chunk); cb(); },
-      final(cb) { d.peer!.push(null); cb(); },
-    });
-    return d;
-  };
-  const a = mk();
-  const b = mk();
-  a.peer = b;
-  b.peer = a;
-  return [a, b];
-}
 
 test('in memory: tls.TLSSocket server over a Duplex pair talks to our client (no TCP)', async () => {
   const [ours, theirs] = duplexPair();

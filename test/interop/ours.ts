@@ -1,6 +1,7 @@
 // Our side of interop tests: protosmith's client/server through runtime/node, plus a collector for
 // what a TlsSocket receives and the events it raises.
 import type { AddressInfo, Server } from 'node:net';
+import { Duplex } from 'node:stream';
 import { connect, createServer, type ConnectOptions, type ServerOptions, TlsSocket } from '../../runtime/node/index.ts';
 import type { HandshakeCompleteEvent, ClientSession } from '../../runtime/tls/index.ts';
 import { testPki, type KeyKind } from '../support/pki.ts';
@@ -95,4 +96,21 @@ export async function ourServer(kind: KeyKind, options: Partial<ServerOptions> =
       server.close(() => resolve());
     }),
   };
+}
+
+/** Two Duplex ends wired to each other in memory (what one writes, the other reads). */
+export function duplexPair(): [Duplex, Duplex] {
+  const mk = (): Duplex & { peer?: Duplex } => {
+    const d: Duplex & { peer?: Duplex } = new Duplex({
+      read() { /* pushed by the peer */ },
+      write(chunk: Buffer, _e, cb) { d.peer!.push(chunk); cb(); },
+      final(cb) { d.peer!.push(null); cb(); },
+    });
+    return d;
+  };
+  const a = mk();
+  const b = mk();
+  a.peer = b;
+  b.peer = a;
+  return [a, b];
 }
