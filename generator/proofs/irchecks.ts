@@ -159,7 +159,7 @@ export function safetyChecks(ir: MachineIR, facts: Readonly<Record<string, FactR
   const t0 = performance.now();
   const table = new RoleFactTable(ir.role, facts, ir.guards);
   const index = candidateIndex(ir);
-  const seenSyms = new Set(table.seenSymbols());
+  const seenSyms = new Set([...table.seenSymbols(), '?HelloRetryRequest', '?EncryptedExtensions']);
   const eachFacts = table.of('each');
   const role = ir.role;
   const hasVerify = (e: string): boolean => ir.actions.some((a) => verifyEvent(ir, a) === e);
@@ -176,6 +176,18 @@ export function safetyChecks(ir: MachineIR, facts: Readonly<Record<string, FactR
     props.push({ name: 'server_connected_only_after_client_certificate_when_requested', claim: 'having sent CertificateRequest, the server reaches CONNECTED only after a client Certificate, and its CertificateVerify unless the Certificate was empty',
       bad: (g) => g.state === CONNECTED && g.flags.has('sent_CertificateRequest') && !(g.flags.has('acc_Certificate') && (g.flags.has('certEmpty') || (hasVerify('CertificateVerify') && g.flags.has('v_CertificateVerify')))) });
   }
+  if (role === 'client') {
+    props.push({ name: 'client_rejects_empty_server_certificate', claim: 'the client never accepts an empty server Certificate (RFC 8446 §4.4.2.4: abort with decode_error)',
+      bad: (g) => g.flags.has('accepted_empty_certificate') });
+    props.push({ name: 'client_holds_no_early_keys_after_hello_retry_request', claim: 'after a HelloRetryRequest the client holds no early-data write keys (RFC 8446 §4.1.2, §4.2.10: no 0-RTT after HRR)',
+      bad: (g) => g.wr === 'early' && g.seen.has('?HelloRetryRequest') && !ir.absorbing.includes(g.state) });
+  }
+  if (role === 'server') {
+    props.push({ name: 'server_negotiates_only_on_a_usable_client_hello', claim: 'the server sends ServerHello only for a ClientHello that needs no (further) retry (RFC 8446 §4.1.4)',
+      bad: (g) => g.flags.has('negotiated_on_retry') });
+  }
+  props.push({ name: `${role}_application_writes_served_while_keys_exist`, claim: `an application write is sent while the ${role} holds application write keys${role === 'client' ? ', or early write keys and 0-RTT is not (yet) rejected' : ''} (RFC 8446 §2.3, §4.2.10)`,
+    bad: (g) => g.flags.has('write_refused') });
   props.push({ name: `${role}_application_data_received_only_with_keys`, claim: `the ${role} never accepts or delivers application data before the read keys for it exist`, bad: (g) => g.flags.has('bad_recv') });
   props.push({ name: `${role}_application_data_sent_only_with_keys`, claim: `the ${role} never sends application data before the write keys for it exist`, bad: (g) => g.flags.has('bad_send') });
   props.push({ name: `${role}_application_data_delivered_when_keys_exist`, claim: `application data arriving while the ${role}'s read keys are early or application keys is delivered, not rejected`, bad: (g) => g.flags.has('undelivered') });
@@ -205,6 +217,8 @@ export function safetyChecks(ir: MachineIR, facts: Readonly<Record<string, FactR
           const taken = cands.find((c) => c.guard === undefined || evalFact(table, c.guard.name, ctx) !== c.guard.negated);
           if (seenSyms.has(`?${event}`)) n.seen.add(`?${event}`);
           const rd0 = n.rd;
+          const wr0 = n.wr;
+          const earlyRejected = n.seen.has('?EncryptedExtensions') && !(table.names.includes('earlyDataAccepted') && evalFact(table, 'earlyDataAccepted', ctx));
           let delivered = false;
           if (taken === undefined) { n.state = ERROR; }
           else {
@@ -216,6 +230,7 @@ export function safetyChecks(ir: MachineIR, facts: Readonly<Record<string, FactR
                 if (m === 'ApplicationData' && n.wr !== 'app') n.flags.add('bad_send');
                 if (m === 'EarlyData' && n.wr !== 'early') n.flags.add('bad_send');
                 if (m === 'CertificateRequest') n.flags.add('sent_CertificateRequest');
+                if (m === 'ServerHello' && table.names.includes('helloRetryRequired') && evalFact(table, 'helloRetryRequired', ctx)) n.flags.add('negotiated_on_retry');
                 if (seenSyms.has(`!${m}`)) n.seen.add(`!${m}`);
                 continue;
               }
@@ -227,9 +242,17 @@ export function safetyChecks(ir: MachineIR, facts: Readonly<Record<string, FactR
             n.state = taken.target;
           }
           const ok = n.state !== ERROR && n.state !== CLOSED;
+          if (event === 'AppWrite' && !ir.absorbing.includes(g.state)) {
+            const sends = (taken?.actions ?? []).map((a) => sentMessage(a));
+            if (wr0 === 'app' && !sends.includes('ApplicationData')) n.flags.add('write_refused');
+            if (wr0 === 'early' && !earlyRejected && !g.seen.has('?HelloRetryRequest') && !sends.includes('EarlyData')) n.flags.add('write_refused');
+          }
           if (event === 'Certificate' && ok) {
             n.flags.add('acc_Certificate');
-            if (table.names.includes('certificateEmpty') && evalFact(table, 'certificateEmpty', ctx)) n.flags.add('certEmpty'); else n.flags.delete('certEmpty');
+            if (table.names.includes('certificateEmpty') && evalFact(table, 'certificateEmpty', ctx)) {
+              n.flags.add('certEmpty');
+              if (role === 'client') n.flags.add('accepted_empty_certificate');
+            } else n.flags.delete('certEmpty');
           }
           if (event === 'ApplicationData' && ok && rd0 !== 'app' && rd0 !== 'early') n.flags.add('bad_recv');
           if (event === 'ApplicationData' && (rd0 === 'app' || rd0 === 'early') && (!ok || !delivered)) n.flags.add('undelivered');
