@@ -41,6 +41,15 @@ function parse(args: string[]): Options | string {
   return o;
 }
 
+/** A mutant worker process failed (crashed or printed garbage): a local tooling problem. */
+export class ProofWorkerError extends Error {
+  readonly code = 'PROOF_WORKER_FAILED';
+  constructor(detail: string) {
+    super(detail);
+    this.name = 'ProofWorkerError';
+  }
+}
+
 const say = (s: string): void => { process.stdout.write(`${s}\n`); };
 const fmt = (ms: number): string => (ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${ms.toFixed(0)} ms`);
 
@@ -64,7 +73,7 @@ export async function run(args: string[]): Promise<number> {
     say(`\n${failed === 0 ? 'all claims hold' : `${failed} claim(s) FAILED`}  (${fmt(performance.now() - t0)})`);
     return failed === 0 ? 0 : 1;
   } catch (e) {
-    if (e instanceof SpinToolError) {
+    if (e instanceof SpinToolError || e instanceof ProofWorkerError) {
       process.stderr.write(`protosmith prove: ${e.message}\n`);
       return 2;
     }
@@ -100,8 +109,12 @@ function runWorker(root: string, shard: number, shards: number): Promise<Array<{
     child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
     child.on('error', reject);
     child.on('close', (code) => {
-      if (code !== 0) { reject(new Error(`mutant worker ${shard} exited with ${code}`)); return; }
-      resolve(out.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as { id: string; killedBy: string | null; detail: string }));
+      if (code !== 0) { reject(new ProofWorkerError(`mutant worker ${shard} exited with ${code}`)); return; }
+      try {
+        resolve(out.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as { id: string; killedBy: string | null; detail: string }));
+      } catch (e) {
+        reject(new ProofWorkerError(`mutant worker ${shard} printed an unreadable line: ${(e as Error).message}`));
+      }
     });
   });
 }
@@ -140,7 +153,7 @@ async function proveMutants(root: string, inputs: ProveInputs, opts: Options): P
   for (const o of survivors) say(`    SURVIVOR  ${o.mutant.id}  ${o.mutant.description}  — ${o.detail}`);
   for (const m of equivalent) say(`    equivalent  ${m.id}  ${m.description}`);
   say('    (survivors are justified in proofs/tls13/SURVIVORS.md)');
-  return (await seeded(inputs, opts)) ;
+  return seeded(inputs, opts);
 }
 
 async function seeded(inputs: ProveInputs, opts: Options): Promise<number> {
