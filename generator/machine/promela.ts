@@ -216,6 +216,7 @@ export function emitPromela(client: MachineIR, server: MachineIR, factModel: Fac
     lines.push(`${ind}/* #${k} ${t.from} --${t.event}${g}--> ${t.target}${t.alert ? ` (alert ${t.alert})` : ''}${t.refuse ? ` (refused: ${t.refuse})` : ''}  ${t.at.file}:${t.at.line}${t.rfc ? `  ${t.rfc}` : ''} */`);
     lines.push(...actionLines(r, t, ind));
     lines.push(`${ind}${r.p}_state = (${r.p}_mut_k == ${k} -> ${r.p}_mut_t : ${sc(r, t.target)});`);
+    lines.push(`${ind}printf("@@ ${r.ir.role} ${t.from} --${t.event}${g}--> state %d\\n", ${r.p}_state);  /* trace (replay only) */`);
     if (t.alert !== undefined) lines.push(`${ind}if :: ${r.p}_state == ${sc(r, 'ERROR')} -> ${sendAlert(r)} :: else -> skip fi;  /* alert ${t.alert} */`);
     return lines;
   };
@@ -266,7 +267,7 @@ export function emitPromela(client: MachineIR, server: MachineIR, factModel: Fac
     }
     w(`  rd0 = ${r.p}_rd; delivered = 0;`);
     w(`  if`);
-    w(`  :: ${r.p}_mut_ws == ${r.p}_state && ${r.p}_mut_we == ev -> ${r.p}_state = ${r.p}_mut_wt  /* mutant: an illegal edge */`);
+    w(`  :: ${r.p}_mut_ws == ${r.p}_state && ${r.p}_mut_we == ev -> ${r.p}_state = ${r.p}_mut_wt; printf("@@ ${r.ir.role} mutant edge on event %d --> state %d\\n", ev, ${r.p}_state)  /* mutant: an illegal edge */`);
     w(`  :: else ->`);
     w(`    if`);
     for (const s of r.ir.states) {
@@ -355,11 +356,11 @@ export function emitPromela(client: MachineIR, server: MachineIR, factModel: Fac
     const carriers = new Set(r.facts.of('carried').filter((n) => r.facts.rules[n]?.carried !== undefined).map((n) => r.facts.rules[n]?.carried as string));
     const plain = injectable(r).filter((e) => !carriers.has(e));
     const withFacts = injectable(r).filter((e) => carriers.has(e));
-    if (plain.length > 0) w(`     :: atomic { nfull(atk_${r.chanIn}) -> atk--; if ${plain.map((e) => `:: m = ${ev(e)} `).join('')}fi; atk_${r.chanIn}!m,0; m = 0 }  /* inject to the ${r.ir.role} */`);
-    if (withFacts.length > 0) w(`     :: atomic { nfull(atk_${r.chanIn}) -> atk--; if ${withFacts.map((e) => `:: m = ${ev(e)} `).join('')}fi; ${payloadChoice}; atk_${r.chanIn}!m,p; m = 0; p = 0 }  /* inject a fact-carrying message to the ${r.ir.role} */`);
-    w(`     :: atomic { ${r.chanIn}?_,_ -> atk-- }  /* drop */`);
-    w(`     :: atomic { ${r.chanIn}?m,p -> atk--; ${r.chanIn}!m,p; m = 0; p = 0 }  /* reorder: head to the back */`);
-    w(`     :: atomic { ${r.chanIn}?<m,p> -> nfull(${r.chanIn}) -> atk--; ${r.chanIn}!m,p; m = 0; p = 0 }  /* duplicate */`);
+    if (plain.length > 0) w(`     :: atomic { nfull(atk_${r.chanIn}) -> atk--; if ${plain.map((e) => `:: m = ${ev(e)} `).join('')}fi; atk_${r.chanIn}!m,0; printf("@@ attacker injects event %d for the ${r.ir.role}\\n", m); m = 0 }  /* inject to the ${r.ir.role} */`);
+    if (withFacts.length > 0) w(`     :: atomic { nfull(atk_${r.chanIn}) -> atk--; if ${withFacts.map((e) => `:: m = ${ev(e)} `).join('')}fi; ${payloadChoice}; atk_${r.chanIn}!m,p; printf("@@ attacker injects event %d (payload %d) for the ${r.ir.role}\\n", m, p); m = 0; p = 0 }  /* inject a fact-carrying message to the ${r.ir.role} */`);
+    w(`     :: atomic { ${r.chanIn}?m,p -> atk--; printf("@@ attacker drops event %d to the ${r.ir.role}\\n", m); m = 0; p = 0 }  /* drop */`);
+    w(`     :: atomic { ${r.chanIn}?m,p -> atk--; ${r.chanIn}!m,p; printf("@@ attacker moves event %d to the back for the ${r.ir.role}\\n", m); m = 0; p = 0 }  /* reorder: head to the back */`);
+    w(`     :: atomic { ${r.chanIn}?<m,p> -> nfull(${r.chanIn}) -> atk--; ${r.chanIn}!m,p; printf("@@ attacker duplicates event %d for the ${r.ir.role}\\n", m); m = 0; p = 0 }  /* duplicate */`);
   }
   w(`     fi`);
   w(`  :: atk == 0 -> break`);

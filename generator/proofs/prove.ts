@@ -67,11 +67,25 @@ export async function spinChecks(inputs: ProveInputs, client: MachineIR, server:
   const model = modelFor(inputs, client, server, opts.attackBudget === undefined ? {} : { attackBudget: opts.attackBudget });
   const build = buildPan(model.text, { ...(opts.keepDir === undefined ? {} : { dir: opts.keepDir, keep: true }), fast: opts.fast === true });
   try {
-    const results = await pool(model.properties, opts.jobs ?? 2, (p) => runClaim(build, p.name));
+    const results = await pool(model.properties, opts.jobs ?? 2, (p) => runClaim(build, p.name, undefined, traceNamer(model)));
     return { compileMs: build.compileMs, results, model };
   } finally {
     build.dispose();
   }
+}
+
+/** Turns the numbers in the model's "@@" trace lines into event and state names. */
+export function traceNamer(model: PromelaModel): (line: string) => string {
+  const events = new Map<number, string>();
+  for (const r of model.roles) for (const [e, i] of r.events) events.set(i, e);
+  const states = new Map(model.roles.map((r) => [r.role, new Map([...r.states].map(([s, i]) => [i, s]))]));
+  return (line: string): string => {
+    const role = line.split(' ')[0] ?? '';
+    const st = states.get(role) ?? states.get(/for the (\w+)/.exec(line)?.[1] ?? '');
+    return line
+      .replace(/event (\d+)/g, (_, n: string) => events.get(Number(n)) ?? `event ${n}`)
+      .replace(/state (\d+)/g, (_, n: string) => st?.get(Number(n)) ?? `state ${n}`);
+  };
 }
 
 export interface Line { readonly ok: boolean; readonly text: string }
@@ -94,7 +108,8 @@ export function verdictLine(v: Verdict, method: string): Line {
 
 export function claimLine(r: ClaimResult, claim: string): Line {
   const word = r.verdict === 'pass' ? 'PASS' : r.verdict === 'fail' ? 'FAIL' : 'INCOMPLETE';
-  return { ok: r.verdict === 'pass', text: `${word}  ${r.claim}  (spin)  ${claim}  [${r.states} states, depth ${r.depth}, ${fmtMs(r.ms)}]${r.detail ? `\n      ${r.detail}` : ''}` };
+  const trace = r.trace === undefined || r.trace.length === 0 ? '' : `\n      counterexample run:\n${r.trace.map((l) => `        ${l}`).join('\n')}`;
+  return { ok: r.verdict === 'pass', text: `${word}  ${r.claim}  (spin)  ${claim}  [${r.states} states, depth ${r.depth}, ${fmtMs(r.ms)}]${r.detail ? `\n      ${r.detail}` : ''}${trace}` };
 }
 
 export interface MutantOutcome {

@@ -9,6 +9,8 @@ export interface SeededBug {
   readonly description: string;
   /** Properties any one of which must report the bug (IR or spin names). */
   readonly expect: readonly string[];
+  /** A step of the spin counterexample that shows the seeded edge (see the model's trace lines). */
+  readonly trace: string;
   readonly apply: (ir: MachineIR) => MachineIR;
 }
 
@@ -41,6 +43,7 @@ export const SEEDED_BUGS: readonly SeededBug[] = [
     role: 'client',
     description: 'SKIP-TLS: the client accepts the server Finished in WAIT_CERT_CR (no PSK), skipping Certificate and CertificateVerify',
     expect: ['client_connected_only_after_server_certificate_verify_unless_psk'],
+    trace: 'client WAIT_CERT_CR --Finished--> CONNECTED',
     apply: (ir) => replacePair(ir, 'WAIT_CERT_CR', 'Finished', [copyFallback(ir, 'WAIT_FINISHED', 'Finished', 'WAIT_CERT_CR')]),
   },
   {
@@ -48,6 +51,7 @@ export const SEEDED_BUGS: readonly SeededBug[] = [
     role: 'client',
     description: 'the client accepts Finished in WAIT_CERT_VERIFY, skipping the server CertificateVerify',
     expect: ['client_connected_only_after_server_certificate_verify_unless_psk'],
+    trace: 'client WAIT_CERT_VERIFY --Finished--> CONNECTED',
     apply: (ir) => replacePair(ir, 'WAIT_CERT_VERIFY', 'Finished', [copyFallback(ir, 'WAIT_FINISHED', 'Finished', 'WAIT_CERT_VERIFY')]),
   },
   {
@@ -55,6 +59,7 @@ export const SEEDED_BUGS: readonly SeededBug[] = [
     role: 'client',
     description: 'early CCS: a ChangeCipherSpec in WAIT_CERT_CR moves the client on to WAIT_FINISHED',
     expect: ['client_connected_only_after_server_certificate_verify_unless_psk', 'client_change_cipher_spec_ignored_only_during_handshake'],
+    trace: 'client WAIT_CERT_CR --ChangeCipherSpec--> WAIT_FINISHED',
     apply: (ir) => replacePair(ir, 'WAIT_CERT_CR', 'ChangeCipherSpec', [{ ...copyFallback(ir, 'WAIT_CERT_CR', 'ChangeCipherSpec', 'WAIT_CERT_CR'), target: 'WAIT_FINISHED' }]),
   },
   {
@@ -62,6 +67,7 @@ export const SEEDED_BUGS: readonly SeededBug[] = [
     role: 'server',
     description: 'the server, having requested a client certificate, accepts the client Finished in WAIT_CERT',
     expect: ['server_connected_only_after_client_certificate_when_requested'],
+    trace: 'server WAIT_CERT --Finished--> CONNECTED',
     apply: (ir) => replacePair(ir, 'WAIT_CERT', 'Finished', [copyFallback(ir, 'WAIT_FINISHED', 'Finished', 'WAIT_CERT')]),
   },
   {
@@ -69,6 +75,7 @@ export const SEEDED_BUGS: readonly SeededBug[] = [
     role: 'client',
     description: 'the client delivers application data in WAIT_FINISHED, before the application read keys exist',
     expect: ['client_application_data_received_only_with_keys'],
+    trace: 'client WAIT_FINISHED --ApplicationData--> WAIT_FINISHED',
     apply: (ir) => replacePair(ir, 'WAIT_FINISHED', 'ApplicationData', [{ ...copyFallback(ir, 'CONNECTED', 'ApplicationData', 'WAIT_FINISHED'), target: 'WAIT_FINISHED' }]),
   },
 ];

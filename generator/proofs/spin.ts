@@ -2,7 +2,7 @@
 // `./pan -a -N <claim>` per LTL claim (two at a time). The compiled pan is reused for every claim and,
 // through the PROTOSMITH_MUTANT environment variable the model reads at start, for every mutant.
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, rmSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, rmSync, mkdirSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -31,6 +31,8 @@ export interface ClaimResult {
   readonly ms: number;
   /** pan's own line naming the violation, when it fails. */
   readonly detail: string;
+  /** On a violation (when asked): the replayed run, one step per line. */
+  readonly trace?: readonly string[];
 }
 
 export const PAN_CFLAGS = ['-O2', '-w', '-DMEMLIM=2048'];
@@ -67,20 +69,31 @@ export function parsePan(claim: string, out: string, ms: number): ClaimResult {
   return { claim, verdict, states, depth, ms, detail: verdict === 'fail' ? violation.trim() : verdict === 'incomplete' ? 'search incomplete (memory or depth bound)' : '' };
 }
 
-/** Runs one claim; `mutant` sets PROTOSMITH_MUTANT for the model. Violations stop at the first error. */
-export function runClaim(build: PanBuild, claim: string, mutant?: string): Promise<ClaimResult> {
+/** Runs one claim; `mutant` sets PROTOSMITH_MUTANT for the model. Violations stop at the first error.
+ * With `trace`, a violation is replayed (`spin -t`: the system steps of the trail; the claim is only the monitor) and the model's "@@" trace lines are returned,
+ *  passed through `trace` (which turns numbers into names). Each claim runs in its own directory so
+ *  parallel runs do not overwrite each other's trail. */
+export function runClaim(build: PanBuild, claim: string, mutant?: string, trace?: (line: string) => string): Promise<ClaimResult> {
   const t0 = performance.now();
   const env = { ...process.env, ...(mutant === undefined ? {} : { PROTOSMITH_MUTANT: mutant }) };
   if (mutant === undefined) delete env.PROTOSMITH_MUTANT;
+  const cwd = join(build.dir, `run-${claim}-${(mutant ?? 'specs').replace(/\W+/g, '_')}`);
+  mkdirSync(cwd, { recursive: true });
+  copyFileSync(join(build.dir, 'model.pml'), join(cwd, 'model.pml'));
   return new Promise((resolve) => {
     // -n: no unreached-code listing; -w22: 32 MB hash table; -m: depth bound well above the model's
-    execFile(build.pan, ['-a', '-n', '-N', claim, '-w22', '-m20000'], { cwd: build.dir, env, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+    execFile(build.pan, ['-a', '-n', '-N', claim, '-w22', '-m20000'], { cwd, env, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
       const out = `${stdout}${stderr}`;
       if (err && !/errors:/.test(out)) {
         resolve({ claim, verdict: 'incomplete', states: 0, depth: 0, ms: performance.now() - t0, detail: `pan failed: ${err.message}` });
         return;
       }
-      resolve(parsePan(claim, out, performance.now() - t0));
+      const r = parsePan(claim, out, performance.now() - t0);
+      if (r.verdict !== 'fail' || trace === undefined) { resolve(r); return; }
+      execFile('spin', ['-t', 'model.pml'], { cwd, env, maxBuffer: 16 << 20 }, (_e, replay) => {
+        const steps = `${replay}`.split('\n').filter((l) => l.trimStart().startsWith('@@')).map((l) => trace(l.trim().slice(2).trim()));
+        resolve({ ...r, trace: steps.slice(0, 60) });
+      });
     });
   });
 }

@@ -5,7 +5,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
-import { loadInputs, modelFor, spinChecks } from '../../generator/proofs/prove.ts';
+import { loadInputs, modelFor, spinChecks, traceNamer } from '../../generator/proofs/prove.ts';
 import { SEEDED_BUGS } from '../../generator/proofs/seeded.ts';
 import { buildPan, runClaim } from '../../generator/proofs/spin.ts';
 
@@ -37,9 +37,11 @@ for (const name of ['skip_tls_client_accepts_finished_in_wait_cert_cr', 'server_
     const build = buildPan(model.text, { fast: true });
     try {
       const claim = bug.expect[0]!;
-      const r = await runClaim(build, claim);
+      const r = await runClaim(build, claim, undefined, traceNamer(model));
       assert.is(r.verdict, 'fail', `${claim} should be violated (${r.states} states)`);
       assert.is(r.claim, claim);
+      // the replayed counterexample ends with the seeded edge being taken
+      assert.ok((r.trace ?? []).some((l) => l.includes(bug.trace)), (r.trace ?? []).join('\n'));
     } finally {
       build.dispose();
     }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { projectRoot } from '../root.ts';
 import {
-  allMutants, cheapChecks, cheapKill, claimLine, equivalenceLine, loadInputs, modelFor, spinChecks, spinKill, verdictLine,
+  allMutants, cheapChecks, cheapKill, claimLine, equivalenceLine, loadInputs, modelFor, spinChecks, spinKill, traceNamer, verdictLine,
   type Line, type MutantOutcome, type ProveInputs,
 } from '../../../generator/proofs/prove.ts';
 import { SEEDED_BUGS } from '../../../generator/proofs/seeded.ts';
@@ -166,17 +166,20 @@ async function seeded(inputs: ProveInputs, opts: Options): Promise<number> {
     const names = verdicts.filter((v) => !v.holds).map((v) => v.property);
     if (equivalence !== undefined && !equivalence.equal) names.unshift(`${ir.name}_matches_rfc_appendix_a`);
     let spinNames: string[] = [];
+    let spinTrace = '';
     if (opts.spin) {
       const model = modelFor(inputs, bug.role === 'client' ? ir : inputs.client, bug.role === 'server' ? ir : inputs.server, { attackBudget: opts.attack });
       const build = buildPan(model.text, { fast: true });
       try {
-        const results = await pool(bug.expect.filter((p) => model.properties.some((q) => q.name === p)), opts.jobs, (p) => runClaim(build, p));
+        const results = await pool(bug.expect.filter((p) => model.properties.some((q) => q.name === p)), opts.jobs, (p) => runClaim(build, p, undefined, traceNamer(model)));
         spinNames = results.filter((r) => r.verdict === 'fail').map((r) => `spin:${r.claim}`);
+        const shown = results.find((r) => r.trace !== undefined && r.trace.length > 0);
+        if (shown?.trace !== undefined) spinTrace = `\n      spin counterexample (${shown.claim}):\n${shown.trace.map((l) => `        ${l}`).join('\n')}`;
       } finally { build.dispose(); }
     }
     const caught = bug.expect.some((p) => names.includes(p) || spinNames.includes(`spin:${p}`));
     if (!caught) failures++;
-    say(`  ${caught ? 'CAUGHT' : 'MISSED'}  ${bug.name}: ${bug.description}\n      violated: ${[...names, ...spinNames].join(', ') || '(nothing)'}`);
+    say(`  ${caught ? 'CAUGHT' : 'MISSED'}  ${bug.name}: ${bug.description}\n      violated: ${[...names, ...spinNames].join(', ') || '(nothing)'}${spinTrace}`);
     return caught;
   });
   return failures;
