@@ -9,6 +9,8 @@ import { assignments, candidateIndex, sentMessage } from './project.ts';
 
 export interface Verdict {
   readonly property: string;
+  /** How it was checked: on the table's shape, edge by edge, or by exploring against any peer. */
+  readonly method: 'IR' | 'IR, every edge' | 'IR, any peer';
   readonly claim: string;
   readonly holds: boolean;
   readonly detail: string;
@@ -20,10 +22,10 @@ const ERROR = 'ERROR';
 const CLOSED = 'CLOSED';
 const CONNECTED = 'CONNECTED';
 
-function timed(property: string, claim: string, f: () => { holds: boolean; detail: string; states: number }): Verdict {
+function timed(property: string, claim: string, f: () => { holds: boolean; detail: string; states: number }, method: Verdict['method'] = 'IR'): Verdict {
   const t0 = performance.now();
   const r = f();
-  return { property, claim, ...r, ms: performance.now() - t0 };
+  return { property, method, claim, ...r, ms: performance.now() - t0 };
 }
 
 function reachable(ir: MachineIR, from: string, follow: (t: TransitionIR) => boolean, reverse = false): Set<string> {
@@ -92,7 +94,7 @@ export function ruleChecks(ir: MachineIR): Verdict[] {
     out.push(timed(`${role}_${name}`, claim, () => {
       const offenders = scope.filter(bad);
       return { holds: offenders.length === 0, detail: offenders.length === 0 ? `${scope.length} edges` : offenders.slice(0, 3).map(at).join('; '), states: ir.states.length };
-    }));
+    }, 'IR, every edge'));
   };
   const handshake = (s: string): boolean => s !== ir.initial && s !== CONNECTED && !ir.absorbing.includes(s);
   rule('no_return_after_connected', `from CONNECTED the ${role} only stays, errs or closes: no renegotiation (RFC 8446 §4.1.2, §4.6)`,
@@ -264,7 +266,7 @@ export function safetyChecks(ir: MachineIR, facts: Readonly<Record<string, FactR
   }
   const ms = performance.now() - t0;
   return props.map((p) => ({
-    property: p.name, claim: p.claim, holds: !violated.has(p.name),
+    property: p.name, method: 'IR, any peer' as const, claim: p.claim, holds: !violated.has(p.name),
     detail: violated.has(p.name) ? `violated after events: ${violated.get(p.name) || '(none)'}` : 'holds against any peer',
     states: seenStates.size, ms: ms / props.length,
   }));

@@ -88,7 +88,7 @@ async function proveMain(inputs: ProveInputs, opts: Options): Promise<Line[]> {
   say('(a) RFC 8446 Appendix A: machine languages over handshake messages, up to CONNECTED');
   for (const c of cheap) if (c.equivalence) emit(equivalenceLine(c.equivalence));
   say('(b) claims checked on the tables (IR), safety against any peer');
-  for (const c of cheap) for (const v of c.verdicts) emit(verdictLine(v, v.property.includes('_table_') || /_(absorbing|reachable|dead_ends)$/.test(v.property) ? 'IR' : v.states > inputs.client.states.length ? 'IR, any peer' : 'IR, every edge'));
+  for (const c of cheap) for (const v of c.verdicts) emit(verdictLine(v, v.method));
   if (opts.emit !== undefined) {
     mkdirSync(opts.emit, { recursive: true });
     writeFileSync(join(opts.emit, 'model.pml'), modelFor(inputs, inputs.client, inputs.server, { attackBudget: opts.attack }).text);
