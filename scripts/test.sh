@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh Debian machine: installs what it needs (Debian and npm packages),
-# checks that generated/ matches specs/, type-checks, then runs every test file.
+# checks that generated/ matches specs/, type-checks, proves the state machines (protosmith prove, with spin),
+# then runs every test file.
 # Fails loudly when a real component cannot be had; no test is skipped for a missing tool.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,11 +26,17 @@ done
 echo "== npm packages"
 if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --loglevel=error; else npm install --no-audit --no-fund --loglevel=error; fi
 
-echo "== generated/ matches specs/"
-node bin/protosmith.mjs generate --check
-
-echo "== type check"
-npx tsc --noEmit -p .
+# Project-wide checks. Each is reported, counted by the test runner as one test, and never stops the run,
+# so the last line is always the `N passed, N failed` summary.
+checks=()
+run_check() {
+  local name=$1; shift
+  echo "== $name: $*"
+  if "$@"; then checks+=("$name=0"); else checks+=("$name=1"); echo "== $name FAILED"; fi
+}
+run_check generate-check node bin/protosmith.mjs generate --check
+run_check typecheck npx tsc --noEmit -p .
+run_check prove node bin/protosmith.mjs prove
 
 echo "== tests"
-node --import tsx test/run.ts "$@"
+PRECHECKS="${checks[*]}" node --import tsx test/run.ts "$@"

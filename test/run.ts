@@ -71,6 +71,14 @@ async function worker(): Promise<void> {
   }
 }
 await Promise.all(Array.from({ length: jobs }, () => worker()));
+// Project-wide checks run by scripts/test.sh before the files (PRECHECKS="generate-check=0 typecheck=1 ..."):
+// each counts as one test, so a failed check shows in the summary line.
+for (const entry of (process.env.PRECHECKS ?? '').split(/\s+/).filter(Boolean)) {
+  const [name, status] = entry.split('=');
+  const ok = status === '0';
+  process.stdout.write(`${ok ? 'ok  ' : 'FAIL'} check ${name}${ok ? '' : ' (see its output above)'}\n`);
+  results.push({ file: `check ${name}`, passed: ok ? 1 : 0, failed: ok ? 0 : 1, skipped: 0, output: '', ms: 0 });
+}
 const sum = (k: 'passed' | 'failed' | 'skipped'): number => results.reduce((a, r) => a + r[k], 0);
 const skipped = sum('skipped');
 process.stdout.write(`\n${sum('passed')} passed, ${sum('failed')} failed${skipped ? `, ${skipped} skipped` : ''}\n`);
