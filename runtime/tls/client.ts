@@ -4,9 +4,9 @@
 import type { CipherSuiteParams, KeyShare } from '../crypto/provider.ts';
 import type { ClientSession, TlsClientConfig } from './config.ts';
 import { Connection, type Actions, type Guards } from './connection.ts';
-import { asProtosmithError, TlsConfigError, TlsPeerError, TlsUsageError } from './errors.ts';
+import { TlsConfigError, TlsPeerError, TlsUsageError } from './errors.ts';
 import type { TlsEvent } from './events.ts';
-import { finishedVerifyData, KeyLogLabel, KeySchedule, nextTrafficSecret, resumptionPsk } from './keyschedule.ts';
+import { finishedVerifyData, KeyLogLabel, KeySchedule, resumptionPsk } from './keyschedule.ts';
 import {
   certificateVerifyContent, checkCertificateVerify, MODERN_GROUPS, MODERN_SCHEMES, MODERN_SUITES, pick, suiteParams,
   toDerList, verifyPeerChain,
@@ -15,8 +15,8 @@ import { RecordProtection } from './record-protection.ts';
 import { clientTable, type ClientAction, type ClientGuard } from './tables.ts';
 import {
   checkNoDuplicates, decode, decodeCertificate, decodeCertificateRequest, decodeCertificateVerify, decodeEncryptedExtensions,
-  decodeFinished, decodeKeyUpdate, decodeNewSessionTicket, decodeServerHello, encode, encodeCertificate,
-  encodeCertificateVerify, encodeClientHello, encodeEndOfEarlyData, encodeFinished, encodeKeyUpdate, ExtensionType, findExt,
+  decodeFinished, decodeNewSessionTicket, decodeServerHello, encode, encodeCertificate,
+  encodeCertificateVerify, encodeClientHello, encodeEndOfEarlyData, encodeFinished, ExtensionType, findExt,
   frameHandshake, type Extension, type ServerHello,
 } from './messages.ts';
 import { bytesEqual, ContentType, enc } from './bytes.ts';
@@ -38,7 +38,6 @@ export class TlsClient extends Connection {
   private sessionId: Uint8Array = new Uint8Array(0);
   private shares = new Map<number, KeyShare>();
   private cookie: Uint8Array | undefined;
-  private hrrSeen = false;
   private hrrSuite: number | undefined;
   private offeredPsk: { session: ClientSession; psk: Uint8Array; suite: CipherSuiteParams } | undefined;
   private earlyOffered = false;
@@ -47,12 +46,9 @@ export class TlsClient extends Connection {
   private pskAccepted = false;
   private sharedSecret: Uint8Array | undefined;
   private group: number | undefined;
-  private serverHello: ServerHello | undefined;
   private hsSchedule: KeySchedule | undefined;
   private cHs: Uint8Array | undefined;
   private sHs: Uint8Array | undefined;
-  private cAp: Uint8Array | undefined;
-  private sAp: Uint8Array | undefined;
   private resumptionMaster: Uint8Array | undefined;
   private alpn: string | undefined;
   private offeredExtensions = new Set<number>();
@@ -61,7 +57,6 @@ export class TlsClient extends Connection {
   private certificateEmpty = false;
   private certRequest: { context: Uint8Array; scheme: number | undefined } | undefined;
   private serverScheme: number | undefined;
-  private peerKeyUpdateRequested = false;
 
   constructor(config: TlsClientConfig) {
     super(config, clientTable);
@@ -270,7 +265,6 @@ export class TlsClient extends Connection {
     }
     if (!changed) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', 'HelloRetryRequest would not change the ClientHello (RFC 8446 §4.1.4)');
     const suite = suiteParams(sh.cipher_suite);
-    this.hrrSeen = true;
     this.hrrSuite = sh.cipher_suite;
     this.suite = suite;
     this.transcript.replaceWithMessageHash(suite.hash);
@@ -313,7 +307,6 @@ export class TlsClient extends Connection {
     this.sharedSecret = await this.providerCall(() => share.agree(entry.key_exchange), 'ServerHello key_share');
     this.group = entry.group;
     this.suite = suite;
-    this.serverHello = sh;
     this.transcript.setHash(suite.hash);
   }
 
@@ -400,15 +393,7 @@ export class TlsClient extends Connection {
     const fin = decode('Finished', () => decodeFinished(this.current!.body));
     const expected = await finishedVerifyData(this.crypto, this.suite!.hash, this.sHs!, this.transcriptBefore!);
     if (!bytesEqual(fin.verify_data, expected)) throw new TlsPeerError('TLS_BAD_FINISHED', 'decrypt_error', 'server Finished verify_data does not match the transcript (RFC 8446 §4.4.4): the handshake was tampered with or keys differ');
-    const schedule = this.hsSchedule!;
-    await schedule.enterMaster();
-    const h = this.transcript.hash();
-    this.cAp = await schedule.clientApplicationTrafficSecret0(h);
-    this.sAp = await schedule.serverApplicationTrafficSecret0(h);
-    this.exporterSecret = await schedule.exporterMasterSecret(h);
-    this.keyLog(KeyLogLabel.clientTraffic0, this.cAp);
-    this.keyLog(KeyLogLabel.serverTraffic0, this.sAp);
-    this.keyLog(KeyLogLabel.exporter, this.exporterSecret);
+    await this.deriveApplicationSecrets(this.hsSchedule!);
   }
 
   // ---- client's second flight ----------------------------------------------------------------------
@@ -469,39 +454,4 @@ export class TlsClient extends Connection {
     this.emit({ type: 'newSessionTicket', ticket });
   }
 
-  private readSecret(): Uint8Array { return this.rSecret ?? this.sAp!; }
-  private writeSecret(): Uint8Array { return this.wSecret ?? this.cAp!; }
-  private rSecret: Uint8Array | undefined;
-  private wSecret: Uint8Array | undefined;
-
-  private async updateReadKeys(): Promise<void> {
-    const ku = decode('KeyUpdate', () => decodeKeyUpdate(this.current!.body));
-    if (ku.request_update !== 0 && ku.request_update !== 1) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', `KeyUpdate.request_update is ${ku.request_update}; only 0 and 1 are defined (RFC 8446 §4.6.3)`);
-    this.peerKeyUpdateRequested = ku.request_update === 1;
-    this.rSecret = await nextTrafficSecret(this.crypto, this.suite!.hash, this.readSecret());
-    this.setReadCipher(await RecordProtection.fromSecret(this.crypto, this.suite!, this.rSecret));
-    this.emit({ type: 'keyUpdate', direction: 'read' });
-  }
-
-  private async answerKeyUpdate(): Promise<void> {
-    if (!this.peerKeyUpdateRequested) return;
-    this.peerKeyUpdateRequested = false;
-    await this.sendKeyUpdate(false);
-    await this.updateWriteKeys();
-  }
-
-  private async sendKeyUpdate(requestPeer: boolean): Promise<void> {
-    this.queueHandshake(24, encode('KeyUpdate', () => encodeKeyUpdate({ request_update: requestPeer ? 1 : 0 })), { transcript: false });
-    await this.flushHandshake();
-  }
-
-  private async updateWriteKeys(): Promise<void> {
-    this.wSecret = await nextTrafficSecret(this.crypto, this.suite!.hash, this.writeSecret());
-    await this.setWriteCipher(await RecordProtection.fromSecret(this.crypto, this.suite!, this.wSecret));
-    this.emit({ type: 'keyUpdate', direction: 'write' });
-  }
-
-  private async providerCall<T>(f: () => Promise<T>, what: string): Promise<T> {
-    try { return await f(); } catch (e) { throw asProtosmithError(e, what); }
-  }
 }

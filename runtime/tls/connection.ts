@@ -20,11 +20,12 @@ import {
   HandshakeReassembler, MAX_CIPHERTEXT, MAX_PLAINTEXT, plaintextRecord, RecordReader,
   type HandshakeMessage, type RecordCipher,
 } from './record-layer.ts';
-import { exportKeyingMaterial, keyLogLine, type KeyLogLabelName, type KeySchedule } from './keyschedule.ts';
+import { exportKeyingMaterial, KeyLogLabel, keyLogLine, nextTrafficSecret, type KeyLogLabelName, type KeySchedule } from './keyschedule.ts';
+import { RecordProtection } from './record-protection.ts';
 import { Transcript } from './transcript.ts';
 import { eventForHandshake, type HandshakeTable, type TableResult, type TableTransition } from './table.ts';
 import { bytesEqual, concat, ContentType, HRR_RANDOM } from './bytes.ts';
-import { frameHandshake } from './messages.ts';
+import { decode, decodeKeyUpdate, encode, encodeKeyUpdate, frameHandshake } from './messages.ts';
 
 export interface CommonOptions {
   readonly crypto: CryptoProvider;
@@ -399,6 +400,63 @@ export abstract class Connection {
     this.output.push(plaintextRecord(ContentType.change_cipher_spec, Uint8Array.of(1)));
   }
   protected abstract readonly middleboxCompat: boolean;
+
+  // ---- application traffic secrets and KeyUpdate (RFC 8446 §7.1, §4.6.3): the same for both roles ----
+
+  /** client/server_application_traffic_secret_0, set by deriveApplicationSecrets. */
+  protected cAp: Uint8Array | undefined;
+  protected sAp: Uint8Array | undefined;
+  /** The current application traffic secrets after KeyUpdates (undefined until the first update). */
+  private updatedReadSecret: Uint8Array | undefined;
+  private updatedWriteSecret: Uint8Array | undefined;
+  private peerKeyUpdateRequested = false;
+
+  /** Derives the application traffic and exporter secrets from the transcript through server Finished. */
+  protected async deriveApplicationSecrets(schedule: KeySchedule): Promise<void> {
+    await schedule.enterMaster();
+    const h = this.transcript.hash();
+    this.cAp = await schedule.clientApplicationTrafficSecret0(h);
+    this.sAp = await schedule.serverApplicationTrafficSecret0(h);
+    this.exporterSecret = await schedule.exporterMasterSecret(h);
+    this.keyLog(KeyLogLabel.clientTraffic0, this.cAp);
+    this.keyLog(KeyLogLabel.serverTraffic0, this.sAp);
+    this.keyLog(KeyLogLabel.exporter, this.exporterSecret);
+  }
+
+  private get peerAppSecret(): Uint8Array { return (this.role === 'client' ? this.sAp : this.cAp)!; }
+  private get ownAppSecret(): Uint8Array { return (this.role === 'client' ? this.cAp : this.sAp)!; }
+
+  protected async updateReadKeys(): Promise<void> {
+    const ku = decode('KeyUpdate', () => decodeKeyUpdate(this.current!.body));
+    if (ku.request_update !== 0 && ku.request_update !== 1) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', `KeyUpdate.request_update is ${ku.request_update}; only 0 and 1 are defined (RFC 8446 §4.6.3)`);
+    this.peerKeyUpdateRequested = ku.request_update === 1;
+    this.updatedReadSecret = await nextTrafficSecret(this.crypto, this.suite!.hash, this.updatedReadSecret ?? this.peerAppSecret);
+    this.setReadCipher(await RecordProtection.fromSecret(this.crypto, this.suite!, this.updatedReadSecret));
+    this.emit({ type: 'keyUpdate', direction: 'read' });
+  }
+
+  protected async answerKeyUpdate(): Promise<void> {
+    if (!this.peerKeyUpdateRequested) return;
+    this.peerKeyUpdateRequested = false;
+    await this.sendKeyUpdate(false);
+    await this.updateWriteKeys();
+  }
+
+  protected async sendKeyUpdate(requestPeer: boolean): Promise<void> {
+    this.queueHandshake(24, encode('KeyUpdate', () => encodeKeyUpdate({ request_update: requestPeer ? 1 : 0 })), { transcript: false });
+    await this.flushHandshake();
+  }
+
+  protected async updateWriteKeys(): Promise<void> {
+    this.updatedWriteSecret = await nextTrafficSecret(this.crypto, this.suite!.hash, this.updatedWriteSecret ?? this.ownAppSecret);
+    await this.setWriteCipher(await RecordProtection.fromSecret(this.crypto, this.suite!, this.updatedWriteSecret));
+    this.emit({ type: 'keyUpdate', direction: 'write' });
+  }
+
+  /** Runs a provider call, turning whatever it throws into a typed error naming `what`. */
+  protected async providerCall<T>(f: () => Promise<T>, what: string): Promise<T> {
+    try { return await f(); } catch (e) { throw asProtosmithError(e, what); }
+  }
 
   protected async setWriteCipher(c: RecordCipher | undefined): Promise<void> {
     await this.flushHandshake();

@@ -1,11 +1,11 @@
 // The TLS 1.3 server: implementations of the named actions and guards of the generated server table
 // (specs/tls13/machines/server.json). Negotiation of a ClientHello happens in `prepare` (before the
 // table's guards are read: guards are negotiated facts); the actions then commit and emit.
-import type { CipherSuiteParams, KeyShare } from '../crypto/provider.ts';
+import type { CipherSuiteParams } from '../crypto/provider.ts';
 import type { ShapedMessage, TlsServerConfig } from './config.ts';
 import { Connection, type Actions, type Guards } from './connection.ts';
-import { asProtosmithError, TlsConfigError, TlsPeerError } from './errors.ts';
-import { finishedVerifyData, KeyLogLabel, KeySchedule, nextTrafficSecret, resumptionPsk } from './keyschedule.ts';
+import { TlsConfigError, TlsPeerError } from './errors.ts';
+import { finishedVerifyData, KeyLogLabel, KeySchedule, resumptionPsk } from './keyschedule.ts';
 import {
   certificateVerifyContent, checkCertificateVerify, MODERN_GROUPS, MODERN_SCHEMES, MODERN_SUITES, pick, suiteParams,
   toDerList, verifyPeerChain,
@@ -14,9 +14,9 @@ import { RecordProtection } from './record-protection.ts';
 import { serverTable, type ServerAction, type ServerGuard } from './tables.ts';
 import { checkKey, openCookie, openTicket, sealCookie, sealTicket } from './tickets.ts';
 import {
-  checkNoDuplicates, decode, decodeCertificate, decodeCertificateVerify, decodeClientHello, decodeFinished, decodeKeyUpdate,
+  checkNoDuplicates, decode, decodeCertificate, decodeCertificateVerify, decodeClientHello, decodeFinished,
   encode, encodeCertificate, encodeCertificateRequest, encodeCertificateVerify, encodeEncryptedExtensions, encodeFinished,
-  encodeKeyUpdate, encodeNewSessionTicket, encodeServerHello, ExtensionType, findExt, frameHandshake,
+  encodeNewSessionTicket, encodeServerHello, ExtensionType, findExt, frameHandshake,
   type ClientHello, type Extension,
 } from './messages.ts';
 import { bytesEqual, HRR_RANDOM } from './bytes.ts';
@@ -51,21 +51,17 @@ export class TlsServer extends Connection {
 
   private neg: Negotiated | undefined;
   private hrrSent = false;
-  private share: KeyShare | undefined;
   private shared: Uint8Array | undefined;
   private schedule_: KeySchedule | undefined;
   private earlySecret: Uint8Array | undefined;
   private cHs: Uint8Array | undefined;
   private sHs: Uint8Array | undefined;
-  private cAp: Uint8Array | undefined;
-  private sAp: Uint8Array | undefined;
   private resumptionMaster: Uint8Array | undefined;
   private earlyReceived = 0;
   private peerCertificates: Uint8Array[] = [];
   private clientSpki: Uint8Array | undefined;
   private clientScheme: number | undefined;
   private certificateEmpty = false;
-  private peerKeyUpdateRequested = false;
   private ticketCounter = 0;
 
   constructor(config: TlsServerConfig) {
@@ -323,7 +319,6 @@ export class TlsServer extends Connection {
     // The random is drawn before the key share (as Botan does), so pinned-RNG traces line up.
     const random = this.crypto.randomBytes(32);
     const share = await this.providerCall(() => this.crypto.generateKeyShare(n.group), 'generating the server key share');
-    this.share = share;
     this.shared = await this.providerCall(() => share.agree(n.peerShare!), 'ClientHello key_share');
     const exts: Extension[] = [
       { extension_type: ExtensionType.supported_versions, body: { selected_version: 0x0304 } },
@@ -375,15 +370,7 @@ export class TlsServer extends Connection {
     const n = this.neg!;
     const vd = await finishedVerifyData(this.crypto, n.suite.hash, this.sHs!, this.transcript.hash());
     this.queueHandshake(20, encode('Finished', () => encodeFinished({ verify_data: vd })));
-    const schedule = this.schedule_!;
-    await schedule.enterMaster();
-    const h = this.transcript.hash();
-    this.cAp = await schedule.clientApplicationTrafficSecret0(h);
-    this.sAp = await schedule.serverApplicationTrafficSecret0(h);
-    this.exporterSecret = await schedule.exporterMasterSecret(h);
-    this.keyLog(KeyLogLabel.clientTraffic0, this.cAp);
-    this.keyLog(KeyLogLabel.serverTraffic0, this.sAp);
-    this.keyLog(KeyLogLabel.exporter, this.exporterSecret);
+    await this.deriveApplicationSecrets(this.schedule_!);
   }
 
   private async installEarlyReadKeys(): Promise<void> {
@@ -456,39 +443,6 @@ export class TlsServer extends Connection {
 
   // ---- post-handshake ----------------------------------------------------------------------------
 
-  private rSecret: Uint8Array | undefined;
-  private wSecret: Uint8Array | undefined;
-
-  private async updateReadKeys(): Promise<void> {
-    const ku = decode('KeyUpdate', () => decodeKeyUpdate(this.current!.body));
-    if (ku.request_update !== 0 && ku.request_update !== 1) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', `KeyUpdate.request_update is ${ku.request_update}; only 0 and 1 are defined (RFC 8446 §4.6.3)`);
-    this.peerKeyUpdateRequested = ku.request_update === 1;
-    this.rSecret = await nextTrafficSecret(this.crypto, this.suite!.hash, this.rSecret ?? this.cAp!);
-    this.setReadCipher(await RecordProtection.fromSecret(this.crypto, this.suite!, this.rSecret));
-    this.emit({ type: 'keyUpdate', direction: 'read' });
-  }
-
-  private async answerKeyUpdate(): Promise<void> {
-    if (!this.peerKeyUpdateRequested) return;
-    this.peerKeyUpdateRequested = false;
-    await this.sendKeyUpdate(false);
-    await this.updateWriteKeys();
-  }
-
-  private async sendKeyUpdate(requestPeer: boolean): Promise<void> {
-    this.queueHandshake(24, encode('KeyUpdate', () => encodeKeyUpdate({ request_update: requestPeer ? 1 : 0 })), { transcript: false });
-    await this.flushHandshake();
-  }
-
-  private async updateWriteKeys(): Promise<void> {
-    this.wSecret = await nextTrafficSecret(this.crypto, this.suite!.hash, this.wSecret ?? this.sAp!);
-    await this.setWriteCipher(await RecordProtection.fromSecret(this.crypto, this.suite!, this.wSecret));
-    this.emit({ type: 'keyUpdate', direction: 'write' });
-  }
-
-  private async providerCall<T>(f: () => Promise<T>, what: string): Promise<T> {
-    try { return await f(); } catch (e) { throw asProtosmithError(e, what); }
-  }
 }
 
 /** The host_name entry of server_name (RFC 6066 §3), lower-cased; undefined when absent. */

@@ -17,7 +17,7 @@ import {
   type Hash,
   type KeyObject,
 } from 'node:crypto';
-import { Alert, CryptoError } from '../errors.ts';
+import { CryptoError } from '../errors.ts';
 import {
   CipherSuite,
   NamedGroup,
