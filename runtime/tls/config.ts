@@ -101,15 +101,82 @@ export interface TlsClientConfig extends CommonConfig {
   readonly keyShareCount?: number;
 }
 
+/** What a server needs to resume a session from a ticket (RFC 8446 §4.6.1). It holds the resumption
+ *  PSK: whatever a `SessionTicketCodec` turns it into must keep it confidential and unforgeable. */
+export interface ServerSessionState {
+  readonly cipherSuite: number;
+  /** When the ticket was issued, ms since the epoch (from config.now()); the age checks use it. */
+  readonly createdAt: number;
+  /** The ticket_age_add sent with the ticket. */
+  readonly ageAdd: number;
+  /** max_early_data_size announced with the ticket (0: no 0-RTT with this ticket). */
+  readonly maxEarlyData: number;
+  readonly alpn: string | undefined;
+  readonly serverName: string | undefined;
+  /** The resumption PSK (HKDF-Expand-Label(resumption_master_secret, "resumption", ticket_nonce)). SECRET. */
+  readonly psk: Uint8Array;
+}
+
+/**
+ * Turns session state into ticket bytes and back, instead of the built-in `ticketKey` sealing (like
+ * OpenSSL's ticket key callback or Node's 'newSession'/'resumeSession' events). Use it to keep
+ * sessions in a shared cache (the ticket is then just a lookup key), to rotate keys, or to speak
+ * another implementation's ticket format. The codec only stores and finds state: the engine still
+ * checks everything it checks for its own tickets (hash of the suite, ticket age against
+ * `ticketLifetimeSeconds`, the PSK binder, and the 0-RTT conditions), so a codec cannot make the
+ * server accept a ClientHello whose binder does not verify.
+ */
+export interface SessionTicketCodec {
+  /** The ticket to send for this state (1..65535 bytes). The engine has already drawn ticket_age_add
+   *  from the provider's randomness; the codec draws anything else it needs itself. */
+  seal(state: ServerSessionState): Uint8Array | Promise<Uint8Array>;
+  /** The state behind a ticket the client offers, or undefined when the ticket is unknown, expired,
+   *  revoked or altered (the PSK is then skipped, and a full handshake follows). Must not throw for
+   *  foreign input; a throw is reported as a provider failure. */
+  open(ticket: Uint8Array): ServerSessionState | undefined | Promise<ServerSessionState | undefined>;
+}
+
+/** What a HelloRetryRequest cookie must carry so the second ClientHello can be finished, possibly by
+ *  another server of the fleet (RFC 8446 §4.2.2). */
+export interface HelloRetryCookieState {
+  readonly cipherSuite: number;
+  /** The group the retry settled on. */
+  readonly group: number;
+  /** Whether the HelloRetryRequest asked for a new key share (it carried key_share). */
+  readonly newShare: boolean;
+  /** Hash(ClientHello1), which becomes the transcript's message_hash. */
+  readonly clientHello1Hash: Uint8Array;
+}
+
+/**
+ * Turns the retry state into HelloRetryRequest cookie bytes and back, instead of the built-in
+ * AEAD sealing under `cookieKey` (like OpenSSL's stateless cookie generate/verify callbacks).
+ * `open` is the only integrity check the cookie gets: it must return undefined for any cookie it did
+ * not produce. A cookie that does not open fails the handshake (illegal_parameter).
+ */
+export interface HelloRetryCookieCodec {
+  /** The cookie to send (1..65533 bytes). */
+  seal(state: HelloRetryCookieState): Uint8Array | Promise<Uint8Array>;
+  /** The state behind a cookie the client echoes, or undefined when it is not one of ours. */
+  open(cookie: Uint8Array): HelloRetryCookieState | undefined | Promise<HelloRetryCookieState | undefined>;
+}
+
+/** How a server picks the key exchange group (see `TlsServerConfig.groupSelection`). */
+export type GroupSelection = 'client-shares-first' | 'server-preference';
+
 export interface TlsServerConfig extends CommonConfig {
   /** Certificate chain, leaf first. Required (PSK-only servers are not supported). */
   readonly certificateChain: readonly CertificateInput[];
   readonly signingKey: SigningKey;
-  /** 32 bytes, application provided; shared across a fleet to accept each other's tickets. When absent no tickets are issued. */
+  /** 32 bytes, application provided; shared across a fleet to accept each other's tickets. When
+   *  neither this nor `ticketCodec` is set, no tickets are issued. */
   readonly ticketKey?: Uint8Array;
+  /** Seal and open tickets with application code instead of `ticketKey` (not both). See SessionTicketCodec. */
+  readonly ticketCodec?: SessionTicketCodec;
   /** Ticket lifetime in seconds (max 604800, default 7200). */
   readonly ticketLifetimeSeconds?: number;
-  /** Number of NewSessionTickets sent after the handshake (default 1 when ticketKey is set). */
+  /** Number of NewSessionTickets sent after the handshake (default 1 when tickets are enabled; at
+   *  most 65536: ticket_nonce is a 2-byte counter, 0, 1, …, as Botan numbers its tickets). */
   readonly ticketCount?: number;
   /** Accept up to this many bytes of 0-RTT data per connection (0: reject early data). Replay risk: see docs. */
   readonly maxEarlyData?: number;
@@ -118,6 +185,17 @@ export interface TlsServerConfig extends CommonConfig {
   readonly requireCookie?: boolean;
   /** Key for the stateless HRR cookie (32 bytes). Defaults to ticketKey; else a per-connection random key. */
   readonly cookieKey?: Uint8Array;
+  /** Seal and open HelloRetryRequest cookies with application code instead of `cookieKey` (not both).
+   *  See HelloRetryCookieCodec. */
+  readonly cookieCodec?: HelloRetryCookieCodec;
+  /** How the key exchange group is chosen from the client's offer (`groups` is the server's order):
+   *  - 'client-shares-first' (default): the first of `groups` for which the client sent a key share,
+   *    so no round trip is spent; only when no share fits, the first of `groups` the client supports,
+   *    asked for with a HelloRetryRequest.
+   *  - 'server-preference': the first of `groups` the client supports (supported_groups), even when
+   *    the client sent no share for it: then a HelloRetryRequest asks for one. Costs a round trip
+   *    whenever the client guessed another group; use it to insist on a group (e.g. a FIPS curve). */
+  readonly groupSelection?: GroupSelection;
   /** Names this server answers to; SNI outside the list is refused with unrecognized_name. Empty: accept any. */
   readonly serverNames?: readonly string[];
 }

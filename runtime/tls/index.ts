@@ -6,7 +6,8 @@ export { TlsClient } from './client.ts';
 export { TlsServer } from './server.ts';
 export type {
   TlsClientConfig, TlsServerConfig, ClientSession, CertificateInput, ExpertOptions, ShapedMessage,
-  PeerVerificationRequest, PeerVerificationResult,
+  PeerVerificationRequest, PeerVerificationResult, ServerSessionState, SessionTicketCodec,
+  HelloRetryCookieState, HelloRetryCookieCodec, GroupSelection,
 } from './config.ts';
 export { CipherSuite, NamedGroup, SignatureScheme } from './config.ts';
 export type { TlsEvent, HandshakeCompleteEvent } from './events.ts';

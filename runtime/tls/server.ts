@@ -1,8 +1,8 @@
 // The TLS 1.3 server: implementations of the named actions and guards of the generated server table
 // (specs/tls13/machines/server.json). Negotiation of a ClientHello happens in `prepare` (before the
 // table's guards are read: guards are negotiated facts); the actions then commit and emit.
-import type { CipherSuiteParams } from '../crypto/provider.ts';
-import type { ShapedMessage, TlsServerConfig } from './config.ts';
+import { cipherSuiteParams, type CipherSuiteParams } from '../crypto/provider.ts';
+import type { HelloRetryCookieCodec, SessionTicketCodec, ShapedMessage, TlsServerConfig } from './config.ts';
 import { Connection, type Actions, type Guards } from './connection.ts';
 import { TlsConfigError, TlsPeerError } from './errors.ts';
 import { finishedVerifyData, KeyLogLabel, KeySchedule, resumptionPsk } from './keyschedule.ts';
@@ -12,7 +12,7 @@ import {
 } from './negotiation.ts';
 import { RecordProtection } from './record-protection.ts';
 import { serverTable, type ServerAction, type ServerGuard } from './tables.ts';
-import { checkKey, openCookie, openTicket, sealCookie, sealTicket } from './tickets.ts';
+import { checkKey, keyedCookieCodec, keyedTicketCodec } from './tickets.ts';
 import {
   checkNoDuplicates, decode, decodeCertificate, decodeCertificateVerify, decodeClientHello, decodeFinished,
   encode, encodeCertificate, encodeCertificateRequest, encodeCertificateVerify, encodeEncryptedExtensions, encodeFinished,
@@ -47,7 +47,8 @@ export class TlsServer extends Connection {
   private readonly schemes: number[];
   private readonly chain: Uint8Array[];
   private readonly anchors: Uint8Array[] | undefined;
-  private readonly cookieKey: Uint8Array;
+  private readonly ticketCodec: SessionTicketCodec | undefined;
+  private cookieCodec_: HelloRetryCookieCodec | undefined;
 
   private neg: Negotiated | undefined;
   private hrrSent = false;
@@ -77,6 +78,14 @@ export class TlsServer extends Connection {
     this.chain = toDerList(config.certificateChain, 'certificateChain');
     checkKey(config.ticketKey, 'ticketKey');
     checkKey(config.cookieKey, 'cookieKey');
+    checkCodec(config.ticketCodec, 'ticketCodec');
+    checkCodec(config.cookieCodec, 'cookieCodec');
+    if (config.ticketKey && config.ticketCodec) throw new TlsConfigError('TLS_CONFIG_INVALID', 'set ticketKey or ticketCodec, not both: the codec replaces the built-in ticket sealing');
+    if (config.cookieKey && config.cookieCodec) throw new TlsConfigError('TLS_CONFIG_INVALID', 'set cookieKey or cookieCodec, not both: the codec replaces the built-in cookie sealing');
+    const gs = config.groupSelection ?? 'client-shares-first';
+    if (gs !== 'client-shares-first' && gs !== 'server-preference') throw new TlsConfigError('TLS_CONFIG_INVALID', `groupSelection must be 'client-shares-first' or 'server-preference', not ${String(gs)}`);
+    const tc = config.ticketCount ?? 1;
+    if (!Number.isInteger(tc) || tc < 0 || tc > 65536) throw new TlsConfigError('TLS_CONFIG_INVALID', 'ticketCount must be an integer in 0..65536 (ticket_nonce is a 2-byte counter)');
     const auth = config.clientAuth ?? 'none';
     if (auth !== 'none' && auth !== 'request' && auth !== 'require') throw new TlsConfigError('TLS_CONFIG_INVALID', `clientAuth must be 'none', 'request' or 'require', not ${String(auth)}`);
     if (auth !== 'none' && !config.expert?.dangerouslyVerifyPeer && (!config.trustAnchors || config.trustAnchors.length === 0)) {
@@ -87,7 +96,15 @@ export class TlsServer extends Connection {
     if (!Number.isInteger(me) || me < 0 || me > 0xffffffff) throw new TlsConfigError('TLS_CONFIG_INVALID', 'maxEarlyData must be a non-negative 32-bit integer');
     const lt = config.ticketLifetimeSeconds ?? 7200;
     if (!Number.isInteger(lt) || lt < 1 || lt > 604800) throw new TlsConfigError('TLS_CONFIG_INVALID', 'ticketLifetimeSeconds must be in 1..604800 (RFC 8446 §4.6.1)');
-    this.cookieKey = config.cookieKey ?? config.ticketKey ?? config.crypto.randomBytes(32);
+    this.ticketCodec = config.ticketCodec ?? (config.ticketKey ? keyedTicketCodec(config.crypto, config.ticketKey) : undefined);
+    const cookieKey = config.cookieKey ?? config.ticketKey;
+    this.cookieCodec_ = config.cookieCodec ?? (cookieKey ? keyedCookieCodec(config.crypto, cookieKey) : undefined);
+  }
+
+  /** The cookie codec; without a cookieKey, ticketKey or cookieCodec, a per-connection random key,
+   *  drawn only when a cookie is first needed. */
+  private get cookieCodec(): HelloRetryCookieCodec {
+    return this.cookieCodec_ ??= keyedCookieCodec(this.config.crypto, this.config.crypto.randomBytes(32));
   }
 
   protected readonly guards: Guards = {
@@ -170,7 +187,7 @@ export class TlsServer extends Connection {
     const c = findExt(exts, ExtensionType.cookie)?.cookie;
     if (c !== undefined) {
       if (this.hrrSent === false && prev !== undefined) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', 'ClientHello carries a cookie that was never sent');
-      const contents = await openCookie(this.crypto, this.cookieKey, c);
+      const contents = await this.providerCall(async () => this.cookieCodec.open(c), 'opening the HelloRetryRequest cookie (cookieCodec.open)');
       if (!contents) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', 'ClientHello cookie does not verify: it was not issued by this server (or its fleet) or was altered');
       if (!clientSuites.includes(contents.cipherSuite)) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', 'ClientHello after HelloRetryRequest no longer offers the chosen suite');
       suiteId = contents.cipherSuite;
@@ -205,11 +222,18 @@ export class TlsServer extends Connection {
       if (!x || (this.hrrNewShare && shares.length !== 1)) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', `second ClientHello must carry exactly one key share, for the group 0x${(want ?? 0).toString(16)} the HelloRetryRequest selected (RFC 8446 §4.1.4)`);
       group = x.group; peerShare = x.key_exchange;
     } else {
-      for (const g of this.groups) {
-        const x = shares.find((e) => e.group === g);
-        if (x) { group = g; peerShare = x.key_exchange; break; }
+      if ((this.config.groupSelection ?? 'client-shares-first') === 'client-shares-first') {
+        for (const g of this.groups) {
+          const x = shares.find((e) => e.group === g);
+          if (x) { group = g; peerShare = x.key_exchange; break; }
+        }
       }
-      if (group === undefined) group = this.groups.find((g) => clientGroups.includes(g));
+      // server-preference, or no usable share: the first of our groups the client supports; without
+      // a share for it, helloRetryRequired asks for one.
+      if (group === undefined) {
+        group = this.groups.find((g) => clientGroups.includes(g));
+        peerShare = shares.find((e) => e.group === group)?.key_exchange;
+      }
       if (group === undefined) throw new TlsPeerError('TLS_HANDSHAKE_FAILURE', 'handshake_failure', 'no common key exchange group between client supported_groups and server groups');
     }
     const cookieNeeded = this.config.requireCookie === true && !cookieOk && !this.hrrSent;
@@ -239,7 +263,7 @@ export class TlsServer extends Connection {
     const earlyOffered = findExt(exts, ExtensionType.early_data) !== undefined;
     let psk: Negotiated['psk'];
     let earlyAccepted = false;
-    if (offered && this.config.ticketKey && !cookieNeeded && peerShare) {
+    if (offered && this.ticketCodec && !cookieNeeded && peerShare) {
       const modes = findExt(exts, ExtensionType.psk_key_exchange_modes)?.ke_modes.items;
       if (!modes) throw new TlsPeerError('TLS_MISSING_EXTENSION', 'missing_extension', 'ClientHello offers pre_shared_key without psk_key_exchange_modes (RFC 8446 §4.2.9)');
       const identities = offered.identities.items;
@@ -248,10 +272,12 @@ export class TlsServer extends Connection {
       const bindersLen = 2 + binders.reduce((n, b) => n + 1 + b.binder.length, 0);
       if (modes.includes(1)) {
         for (let i = 0; i < identities.length && i < 8; i++) {
-          const t = await openTicket(this.crypto, this.config.ticketKey, identities[i]!.identity);
+          const codec = this.ticketCodec;
+          const identity = identities[i]!.identity;
+          const t = await this.providerCall(async () => codec.open(identity), 'opening a session ticket (ticketCodec.open)');
           if (!t) continue;
-          const tSuite = suiteParams(t.cipherSuite);
-          if (tSuite.hash !== suite.hash) continue;
+          const tSuite = cipherSuiteParams(t.cipherSuite);
+          if (!tSuite || tSuite.hash !== suite.hash || t.psk.length !== tSuite.hashLength) continue;
           const age = this.now() - t.createdAt;
           if (age < 0 || age > (this.config.ticketLifetimeSeconds ?? 7200) * 1000) continue;
           // binder (RFC 8446 §4.2.11.2): transcript so far + ClientHello truncated before the binders
@@ -264,7 +290,7 @@ export class TlsServer extends Connection {
           this.pskIndex = i;
           const clientAge = (identities[i]!.obfuscated_ticket_age - t.ageAdd) >>> 0;
           earlyAccepted = i === 0 && earlyOffered && !this.hrrSent && (this.config.maxEarlyData ?? 0) > 0 && t.maxEarlyData > 0
-            && t.cipherSuite === suite.id && (alpn ?? '') === t.alpn && Math.abs(clientAge - age) <= AGE_TOLERANCE_MS;
+            && t.cipherSuite === suite.id && alpn === t.alpn && Math.abs(clientAge - age) <= AGE_TOLERANCE_MS;
           if (earlyAccepted) this.earlySecret = await early.clientEarlyTrafficSecret(this.crypto.hash(tSuite.hash, raw));
           break;
         }
@@ -307,7 +333,9 @@ export class TlsServer extends Connection {
     const n = this.neg!;
     const ch1Hash = this.transcript.pendingDigest(n.suite.hash);
     const newShare = n.peerShare === undefined;
-    const cookie = await sealCookie(this.crypto, this.cookieKey, { cipherSuite: n.suite.id, group: n.group, newShare, clientHello1Hash: ch1Hash });
+    const state = { cipherSuite: n.suite.id, group: n.group, newShare, clientHello1Hash: ch1Hash };
+    const cookie = await this.providerCall(async () => this.cookieCodec.seal(state), 'sealing the HelloRetryRequest cookie (cookieCodec.seal)');
+    if (!(cookie instanceof Uint8Array) || cookie.length < 1 || cookie.length > 65533) throw new TlsConfigError('TLS_CONFIG_INVALID', 'cookieCodec.seal must return 1..65533 bytes (RFC 8446 §4.2.2)');
     this.transcript.replaceWithMessageHash(n.suite.hash);
     this.hrrSent = true;
     this.hrrNewShare = newShare;
@@ -414,18 +442,22 @@ export class TlsServer extends Connection {
   }
 
   private async sendNewSessionTickets(): Promise<void> {
-    const key = this.config.ticketKey;
-    if (!key) return;
+    const codec = this.ticketCodec;
+    if (!codec) return;
     const count = this.config.ticketCount ?? 1;
     const lifetime = this.config.ticketLifetimeSeconds ?? 7200;
     const n = this.neg!;
     for (let i = 0; i < count; i++) {
-      const nonce = Uint8Array.of(this.ticketCounter++ & 0xff);
+      // ticket_nonce: a 2-byte counter, unique per connection (RFC 8446 §4.6.1), numbered as Botan does.
+      const nonce = Uint8Array.of((this.ticketCounter >> 8) & 0xff, this.ticketCounter & 0xff);
+      this.ticketCounter++;
       const ageAddBytes = this.crypto.randomBytes(4);
       const ageAdd = ((ageAddBytes[0]! << 24) >>> 0) + ((ageAddBytes[1]! << 16) | (ageAddBytes[2]! << 8) | ageAddBytes[3]!);
       const psk = await resumptionPsk(this.crypto, n.suite.hash, this.resumptionMaster!, nonce);
       const maxEarly = this.config.maxEarlyData ?? 0;
-      const ticket = await sealTicket(this.crypto, key, { cipherSuite: n.suite.id, createdAt: this.now(), ageAdd, maxEarlyData: maxEarly, alpn: n.alpn ?? '', serverName: n.serverName ?? '', psk });
+      const state = { cipherSuite: n.suite.id, createdAt: this.now(), ageAdd, maxEarlyData: maxEarly, alpn: n.alpn, serverName: n.serverName, psk };
+      const ticket = await this.providerCall(async () => codec.seal(state), 'sealing a session ticket (ticketCodec.seal)');
+      if (!(ticket instanceof Uint8Array) || ticket.length < 1 || ticket.length > 65535) throw new TlsConfigError('TLS_CONFIG_INVALID', 'ticketCodec.seal must return 1..65535 bytes (RFC 8446 §4.6.1)');
       const exts: Extension[] = maxEarly > 0 ? [{ extension_type: ExtensionType.early_data, body: { max_early_data_size: maxEarly } }] : [];
       this.queueHandshake(4, encode('NewSessionTicket', () => encodeNewSessionTicket({ ticket_lifetime: lifetime, ticket_age_add: ageAdd, ticket_nonce: nonce, ticket, extensions: { items: this.shape('new_session_ticket', exts) } })), { transcript: false });
     }
@@ -443,6 +475,13 @@ export class TlsServer extends Connection {
 
   // ---- post-handshake ----------------------------------------------------------------------------
 
+}
+
+/** A codec must be an object with seal and open functions. */
+function checkCodec(codec: { seal: unknown; open: unknown } | undefined, what: string): void {
+  if (codec !== undefined && (typeof codec !== 'object' || codec === null || typeof codec.seal !== 'function' || typeof codec.open !== 'function')) {
+    throw new TlsConfigError('TLS_CONFIG_INVALID', `${what} must be an object with seal(state) and open(bytes) functions`);
+  }
 }
 
 /** The host_name entry of server_name (RFC 6066 §3), lower-cased; undefined when absent. */

@@ -1,7 +1,9 @@
 // Session tickets and HelloRetryRequest cookies, sealed with application-provided keys (AEAD), so a
 // fleet of servers sharing the key accepts each other's tickets and cookies. Contents are never
 // trusted before the AEAD tag verifies; a ticket that does not open is simply ignored (full handshake).
+// These are the built-in codecs; an application may bring its own (config.ticketCodec, config.cookieCodec).
 import type { CryptoProvider } from '../crypto/provider.ts';
+import type { HelloRetryCookieCodec, HelloRetryCookieState, ServerSessionState, SessionTicketCodec } from './config.ts';
 import { TlsConfigError } from './errors.ts';
 import { Reader, Writer } from '../codec/index.ts';
 import { concat, enc } from './bytes.ts';
@@ -9,15 +11,6 @@ import { concat, enc } from './bytes.ts';
 const TICKET_AAD = enc('protosmith ticket v1');
 const COOKIE_AAD = enc('protosmith hrr cookie v1');
 
-export interface TicketContents {
-  readonly cipherSuite: number;
-  readonly createdAt: number; // ms
-  readonly ageAdd: number;
-  readonly maxEarlyData: number;
-  readonly alpn: string;      // '' when none
-  readonly serverName: string; // '' when none
-  readonly psk: Uint8Array;
-}
 
 export function checkKey(key: Uint8Array | undefined, what: string): void {
   if (key !== undefined && (!(key instanceof Uint8Array) || key.length !== 32)) {
@@ -40,19 +33,19 @@ async function open(crypto: CryptoProvider, key: Uint8Array, aad: Uint8Array, se
 const vec1 = (w: Writer, b: Uint8Array, field: string): void => { w.u1(b.length, `${field}_length`); w.bytes(b, field); };
 const readVec1 = (r: Reader, field: string): Uint8Array => r.bytes(r.u1(`${field}_length`), field);
 
-export async function sealTicket(crypto: CryptoProvider, key: Uint8Array, t: TicketContents): Promise<Uint8Array> {
+export async function sealTicket(crypto: CryptoProvider, key: Uint8Array, t: ServerSessionState): Promise<Uint8Array> {
   const w = new Writer('Ticket');
   w.u2(t.cipherSuite, 'cipher_suite');
   w.u8(BigInt(Math.floor(t.createdAt)), 'created_at');
   w.u4(t.ageAdd, 'age_add');
   w.u4(t.maxEarlyData, 'max_early_data');
-  vec1(w, enc(t.alpn), 'alpn');
-  vec1(w, enc(t.serverName), 'server_name');
+  vec1(w, enc(t.alpn ?? ''), 'alpn'); // '' stands for none (an ALPN name is never empty, RFC 7301 §3.1)
+  vec1(w, enc(t.serverName ?? ''), 'server_name');
   vec1(w, t.psk, 'psk');
   return seal(crypto, key, TICKET_AAD, w.finish());
 }
 
-export async function openTicket(crypto: CryptoProvider, key: Uint8Array, sealed: Uint8Array): Promise<TicketContents | undefined> {
+export async function openTicket(crypto: CryptoProvider, key: Uint8Array, sealed: Uint8Array): Promise<ServerSessionState | undefined> {
   const plain = await open(crypto, key, TICKET_AAD, sealed);
   if (!plain) return undefined;
   try {
@@ -66,13 +59,11 @@ export async function openTicket(crypto: CryptoProvider, key: Uint8Array, sealed
     const serverName = dec.decode(readVec1(r, 'server_name'));
     const psk = readVec1(r, 'psk').slice();
     r.done();
-    return { cipherSuite, createdAt, ageAdd, maxEarlyData, alpn, serverName, psk };
+    return { cipherSuite, createdAt, ageAdd, maxEarlyData, alpn: alpn === '' ? undefined : alpn, serverName: serverName === '' ? undefined : serverName, psk };
   } catch { return undefined; }
 }
 
-export interface CookieContents { readonly cipherSuite: number; readonly group: number; readonly newShare: boolean; readonly clientHello1Hash: Uint8Array }
-
-export async function sealCookie(crypto: CryptoProvider, key: Uint8Array, c: CookieContents): Promise<Uint8Array> {
+export async function sealCookie(crypto: CryptoProvider, key: Uint8Array, c: HelloRetryCookieState): Promise<Uint8Array> {
   const w = new Writer('Cookie');
   w.u2(c.cipherSuite, 'cipher_suite');
   w.u2(c.group, 'group');
@@ -81,7 +72,7 @@ export async function sealCookie(crypto: CryptoProvider, key: Uint8Array, c: Coo
   return seal(crypto, key, COOKIE_AAD, w.finish());
 }
 
-export async function openCookie(crypto: CryptoProvider, key: Uint8Array, sealed: Uint8Array): Promise<CookieContents | undefined> {
+export async function openCookie(crypto: CryptoProvider, key: Uint8Array, sealed: Uint8Array): Promise<HelloRetryCookieState | undefined> {
   const plain = await open(crypto, key, COOKIE_AAD, sealed);
   if (!plain) return undefined;
   try {
@@ -93,4 +84,14 @@ export async function openCookie(crypto: CryptoProvider, key: Uint8Array, sealed
     r.done();
     return { cipherSuite, group, newShare, clientHello1Hash };
   } catch { return undefined; }
+}
+
+/** The built-in ticket codec: AES-256-GCM under the application's 32-byte ticketKey, random 12-byte nonce. */
+export function keyedTicketCodec(crypto: CryptoProvider, key: Uint8Array): SessionTicketCodec {
+  return { seal: (state) => sealTicket(crypto, key, state), open: (ticket) => openTicket(crypto, key, ticket) };
+}
+
+/** The built-in stateless cookie codec: AES-256-GCM under cookieKey, random 12-byte nonce. */
+export function keyedCookieCodec(crypto: CryptoProvider, key: Uint8Array): HelloRetryCookieCodec {
+  return { seal: (state) => sealCookie(crypto, key, state), open: (cookie) => openCookie(crypto, key, cookie) };
 }

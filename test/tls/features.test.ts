@@ -5,7 +5,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { nodeSigningKey } from '../../runtime/crypto/node/index.ts';
-import { TlsClient, TlsServer, TlsPeerError, type ClientSession } from '../../runtime/tls/index.ts';
+import {
+  TlsClient, TlsConfigError, TlsServer, TlsPeerError, type ClientSession, type HelloRetryCookieCodec, type HelloRetryCookieState,
+  type ServerSessionState, type SessionTicketCodec,
+} from '../../runtime/tls/index.ts';
 import { clientConfig, connect, dataOf, ofType, pki, pump, serverConfig, str, text, type Pair } from './harness.ts';
 
 const ticketKey = new Uint8Array(32).fill(0x42);
@@ -305,6 +308,131 @@ test('server_sends_half_rtt_data_before_the_client_finishes', async () => {
   await server.write(text('0.5-rtt'));
   const ev = await client.receive(server.takeOutput());
   assert.is(dataOf(ev), '0.5-rtt');
+});
+
+// ---- group selection policy (config.groupSelection)
+
+const HRR_RANDOM_PREFIX = 'cf21ad74';
+const sentRetry = (p: Pair): boolean => Buffer.from(p.serverWire[0]!.subarray(11, 15)).toString('hex') === HRR_RANDOM_PREFIX;
+
+test('default_group_selection_takes_an_offered_share_without_a_retry', async () => {
+  const p = await connect(clientConfig({ groups: [0x001d, 0x0017] }), serverConfig('p256', { groups: [0x0017, 0x001d] }));
+  assert.is(ofType(p.serverEvents, 'handshakeComplete')[0]?.group, 0x001d);
+  assert.not.ok(sentRetry(p), 'no HelloRetryRequest');
+});
+
+test('server_preference_retries_for_the_servers_first_group_although_the_client_sent_another_share', async () => {
+  const p = await connect(clientConfig({ groups: [0x001d, 0x0017] }), serverConfig('p256', { groups: [0x0017, 0x001d], groupSelection: 'server-preference' }));
+  assert.is(p.client.state, 'CONNECTED');
+  assert.is(ofType(p.clientEvents, 'handshakeComplete')[0]?.group, 0x0017);
+  assert.ok(sentRetry(p), 'HelloRetryRequest asked for secp256r1');
+});
+
+test('server_preference_uses_the_clients_share_when_it_is_already_the_servers_choice', async () => {
+  const p = await connect(clientConfig({ groups: [0x0017, 0x001d] }), serverConfig('p256', { groups: [0x0017, 0x001d], groupSelection: 'server-preference' }));
+  assert.is(ofType(p.serverEvents, 'handshakeComplete')[0]?.group, 0x0017);
+  assert.not.ok(sentRetry(p), 'no HelloRetryRequest');
+});
+
+test('server_preference_skips_groups_the_client_does_not_support', async () => {
+  const p = await connect(clientConfig({ groups: [0x001d, 0x0017] }), serverConfig('p256', { groups: [0x0018, 0x0017, 0x001d], groupSelection: 'server-preference' }));
+  assert.is(ofType(p.serverEvents, 'handshakeComplete')[0]?.group, 0x0017);
+  assert.ok(sentRetry(p));
+});
+
+test('unknown_group_selection_is_a_config_error', () => {
+  assert.throws(() => new TlsServer(serverConfig('p256', { groupSelection: 'client-preference' as never })), (e: unknown) => e instanceof TlsConfigError && e.code === 'TLS_CONFIG_INVALID');
+});
+
+// ---- application ticket codec (config.ticketCodec)
+
+/** A server-side session cache: the ticket is a random lookup key, the state stays on the server. */
+function sessionCache(): SessionTicketCodec & { store: Map<string, ServerSessionState> } {
+  const store = new Map<string, ServerSessionState>();
+  return {
+    store,
+    seal(state) { const id = crypto.getRandomValues(new Uint8Array(16)); store.set(Buffer.from(id).toString('hex'), state); return id; },
+    open(ticket) { return store.get(Buffer.from(ticket).toString('hex')); },
+  };
+}
+
+test('ticket_codec_session_cache_resumes_with_the_ticket_as_a_lookup_key', async () => {
+  const cache = sessionCache();
+  const first = await connect(clientConfig({ alpn: ['h2'] }), serverConfig('p256', { ticketCodec: cache, alpn: ['h2'], ticketCount: 2 }));
+  const tickets = ofType(first.clientEvents, 'newSessionTicket');
+  assert.is(tickets.length, 2);
+  assert.is(cache.store.size, 2);
+  const [state] = [...cache.store.values()];
+  assert.is(state!.alpn, 'h2');
+  assert.is(state!.serverName, 'localhost');
+  assert.is(tickets[0]!.ticket.ticket.length, 16, 'the ticket is the codec\'s lookup key');
+  assert.is.not(Buffer.from(tickets[0]!.ticket.resumptionSecret).toString('hex'), Buffer.from(tickets[1]!.ticket.resumptionSecret).toString('hex'), 'distinct ticket nonces give distinct PSKs');
+  const p = await connect(clientConfig({ session: tickets[1]!.ticket, alpn: ['h2'] }), serverConfig('p256', { ticketCodec: cache, alpn: ['h2'] }));
+  assert.is(ofType(p.serverEvents, 'handshakeComplete')[0]?.resumed, true);
+});
+
+test('ticket_codec_cannot_bypass_the_binder_a_wrong_psk_is_decrypt_error', async () => {
+  const cache = sessionCache();
+  const first = await connect(clientConfig(), serverConfig('p256', { ticketCodec: cache }));
+  const session = ofType(first.clientEvents, 'newSessionTicket')[0]!.ticket;
+  const lying: SessionTicketCodec = {
+    seal: cache.seal,
+    open(t) { const s = cache.open(t) as ServerSessionState | undefined; return s && { ...s, psk: s.psk.map((b) => b ^ 1) }; },
+  };
+  const p = await connect(clientConfig({ session }), serverConfig('p256', { ticketCodec: lying }));
+  const err = ofType(p.serverEvents, 'error')[0]?.error;
+  assert.is(err?.code, 'TLS_UNKNOWN_PSK');
+  assert.is(err?.alert, 'decrypt_error');
+});
+
+test('ticket_codec_that_does_not_know_the_ticket_gives_a_full_handshake', async () => {
+  const first = await connect(clientConfig(), serverConfig('p256', { ticketCodec: sessionCache() }));
+  const session = ofType(first.clientEvents, 'newSessionTicket')[0]!.ticket;
+  const p = await connect(clientConfig({ session }), serverConfig('p256', { ticketCodec: sessionCache() }));
+  assert.is(p.client.state, 'CONNECTED');
+  assert.is(ofType(p.serverEvents, 'handshakeComplete')[0]?.resumed, false);
+});
+
+test('ticket_key_and_ticket_codec_together_are_a_config_error', () => {
+  assert.throws(() => new TlsServer(serverConfig('p256', { ticketKey, ticketCodec: sessionCache() })), (e: unknown) => e instanceof TlsConfigError && e.code === 'TLS_CONFIG_INVALID');
+  assert.throws(() => new TlsServer(serverConfig('p256', { ticketCodec: { seal: () => new Uint8Array(1) } as never })), (e: unknown) => e instanceof TlsConfigError);
+  assert.throws(() => new TlsServer(serverConfig('p256', { ticketCount: 65537, ticketKey })), (e: unknown) => e instanceof TlsConfigError);
+});
+
+// ---- application cookie codec (config.cookieCodec)
+
+function cookieStore(): HelloRetryCookieCodec & { sealed: HelloRetryCookieState[] } {
+  const store = new Map<string, HelloRetryCookieState>();
+  const sealed: HelloRetryCookieState[] = [];
+  return {
+    sealed,
+    seal(state) { sealed.push(state); const id = crypto.getRandomValues(new Uint8Array(8)); store.set(Buffer.from(id).toString('hex'), state); return id; },
+    open(cookie) { return store.get(Buffer.from(cookie).toString('hex')); },
+  };
+}
+
+test('cookie_codec_replaces_the_built_in_cookie_in_a_required_retry', async () => {
+  const codec = cookieStore();
+  const p = await connect(clientConfig(), serverConfig('p256', { requireCookie: true, cookieCodec: codec }));
+  assert.is(p.server.state, 'CONNECTED');
+  assert.is(codec.sealed.length, 1);
+  assert.is(codec.sealed[0]!.newShare, false, 'the client\'s share was fine; the retry only asked for the cookie');
+});
+
+test('cookie_that_the_codec_does_not_open_is_rejected_with_illegal_parameter', async () => {
+  const client = new TlsClient(clientConfig({ middleboxCompat: false }));
+  const a = new TlsServer(serverConfig('p256', { requireCookie: true, cookieCodec: cookieStore() }));
+  const b = new TlsServer(serverConfig('p256', { requireCookie: true, cookieCodec: cookieStore() }));
+  await client.start();
+  await a.receive(client.takeOutput());
+  await client.receive(a.takeOutput());
+  const err = ofType(await b.receive(client.takeOutput()), 'error')[0]?.error;
+  assert.instance(err, TlsPeerError);
+  assert.is(err!.alert, 'illegal_parameter');
+});
+
+test('cookie_key_and_cookie_codec_together_are_a_config_error', () => {
+  assert.throws(() => new TlsServer(serverConfig('p256', { cookieKey: ticketKey, cookieCodec: cookieStore() })), (e: unknown) => e instanceof TlsConfigError && e.code === 'TLS_CONFIG_INVALID');
 });
 
 test.run();

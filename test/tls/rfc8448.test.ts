@@ -14,34 +14,36 @@ import { X509Certificate } from 'node:crypto';
 import { createNodeProvider } from '../../runtime/crypto/node/index.ts';
 import type { SigningKey } from '../../runtime/crypto/provider.ts';
 import { pinnedRandom } from '../../runtime/crypto/testing/pinned-random.ts';
-import { TlsClient, TlsServer, type ClientSession, type ExpertOptions, type ShapedMessage, type TlsEvent } from '../../runtime/tls/index.ts';
+import {
+  TlsClient, TlsServer, type ClientSession, type ExpertOptions, type HelloRetryCookieCodec, type HelloRetryCookieState,
+  type ServerSessionState, type SessionTicketCodec, type ShapedMessage, type TlsEvent,
+} from '../../runtime/tls/index.ts';
 import { ExtensionType, type Extension } from '../../runtime/tls/messages.ts';
-import { concat, equalBytes, ext, keyShares, need, parseHello, splitRecords, toHex, type Section } from '../crypto/support/rfc8448.ts';
+import { concat, derSequence, equalBytes, ext, keyShares, need, parseHello, splitRecords, toHex, type Section } from '../crypto/support/rfc8448.ts';
 import { replay, sections, type ReplayResult } from '../crypto/support/rfc8448-replay.ts';
 
 type Side = 'client' | 'server';
 
 /**
  * Outcome per section and side: 'exact' when every byte our side emits equals the trace, else the
- * first diverging step and field. Why each remaining divergence exists:
- *  - Simple_1RTT server: the trace's NewSessionTicket carries Botan's own encrypted session as the
- *    ticket (and Botan draws only age_add from the pool); our server seals its own ticket format and
- *    draws a 12-byte AEAD nonce the pool does not hold, so it is configured without a ticketKey and
- *    sends no ticket: the NewSessionTicket step is empty. Everything before it is byte-exact.
+ * first diverging step and field (or the step whose trace bytes our side refused). Our server runs
+ * with Botan's policy through general engine features: `groupSelection: 'server-preference'`, and
+ * `ticketCodec` / `cookieCodec` that hand out the trace's ticket and cookie (see botanTickets).
+ * Why each remaining divergence exists:
  *  - Resumed_0RTT client: ClientHello (binder, padding), the 0-RTT record and EndOfEarlyData are
  *    byte-exact; the client Finished differs at byte 35 of Record_ClientFinished (inside the second,
  *    Finished, record) because the trace is inconsistent there — its Finished matches no transcript
  *    (proven in test/crypto/rfc8448-keyschedule.test.ts; Botan's test stops after the server flight).
- *  - Resumed_0RTT server: the ticket is Botan's encrypted session, which our server cannot open, so it
- *    does a full handshake (no pre_shared_key in ServerHello).
- *  - HelloRetryRequest server: our server takes the client's x25519 share (a group it supports)
- *    instead of preferring secp256r1 and asking for it with a HelloRetryRequest, as Botan's
- *    rfc8448_hrr_server policy does; the engine has no "prefer my group order at the cost of a retry" knob.
+ *  - Resumed_0RTT server: opens Botan's ticket (state from Client_SessionData), verifies the binder,
+ *    accepts and delivers the 0-RTT data, and its ServerHello and encrypted flight (pre_shared_key,
+ *    early_data, Finished) are byte-exact; it then refuses the trace's client Finished with
+ *    TLS_BAD_FINISHED — the same inconsistency of the trace, seen from the other side. Nothing after
+ *    it (application data, close_notify) can be reached.
  */
 const EXPECTED: Record<string, Record<Side, string>> = {
-  Simple_1RTT_Handshake: { client: 'exact', server: 'NewSessionTicket: protected records (byte 0)' },
-  Resumed_0RTT_Handshake: { client: 'ClientFinished: protected records (byte 35)', server: 'ServerHello: extension list (ours 0033,002b; trace 0029,0033,002b)' },
-  HelloRetryRequest_Handshake: { client: 'exact', server: 'HelloRetryRequest: ours is a ServerHello' },
+  Simple_1RTT_Handshake: { client: 'exact', server: 'exact' },
+  Resumed_0RTT_Handshake: { client: 'ClientFinished: protected records (byte 35)', server: 'ClientFinished: refused with TLS_BAD_FINISHED' },
+  HelloRetryRequest_Handshake: { client: 'exact', server: 'exact' },
   Client_Authentication_Handshake: { client: 'exact', server: 'exact' },
   Middlebox_Compatibility_Mode: { client: 'exact', server: 'exact' },
 };
@@ -125,6 +127,15 @@ class Comparison {
     const at = firstDiff(ours, theirs);
     this.divergence = hello ? describeHelloDiff(step, ours, theirs) : `${step}: protected records (byte ${at})`;
     this.detail = `${step}: first differing byte ${at} of ${theirs.length} (ours ${ours.length} bytes)\n      ours  ${toHex(ours.subarray(at, at + 24))}\n      trace ${toHex(theirs.subarray(at, at + 24))}`;
+    return false;
+  }
+  /** Records the divergence when our side refused the trace's next flight; returns false then. */
+  accepted(step: string, events: TlsEvent[]): boolean {
+    if (this.divergence !== undefined) return false;
+    const err = events.find((e) => e.type === 'error');
+    if (!err || err.type !== 'error') return true;
+    this.divergence = `${step}: refused with ${err.error.code}`;
+    this.detail = `${step}: our side refused the trace's bytes: ${err.error.code}: ${err.error.message}`;
     return false;
   }
   outcome(): Outcome { return { divergence: this.divergence ?? 'exact', detail: this.detail }; }
@@ -240,6 +251,47 @@ async function runClient(name: string, s: Section, c: Comparison): Promise<{ poo
   return { pool, firstHello, secondHello };
 }
 
+// ------------------------------------------------------------------ Botan's tickets and cookie
+// Botan's ticket is its own encrypted session, and its HelloRetryRequest cookie is a value the trace
+// supplies (HelloRetryRequest_Cookie). Our server reaches both through its public codecs
+// (config.ticketCodec, config.cookieCodec), used here the way a server with a session cache uses
+// them: seal hands out the known bytes and remembers the state; open looks the bytes up. The engine
+// still checks the ticket's suite, age, PSK binder and the 0-RTT conditions itself.
+
+/** Botan's TLS 1.3 Session DER (Session::DER_encode): version, start time (s), major, minor, suite,
+ *  side, EMS, ETM, secret (the resumption PSK), peer certificates, …, hostname, service, port, SRTP
+ *  profile, early data allowed, max early data, ticket_age_add, lifetime. */
+function botanSessionState(der: Uint8Array): ServerSessionState {
+  const e = derSequence(der);
+  const int = (i: number): number => e[i]!.value.reduce((n, b) => n * 256 + b, 0);
+  assert.is(e.length, 19, 'Botan session has the 19 fields of Session::DER_encode');
+  assert.equal([int(2), int(3)], [3, 4], 'a TLS 1.3 session');
+  const host = new TextDecoder().decode(e[11]!.value);
+  return {
+    cipherSuite: int(4), createdAt: int(1) * 1000, ageAdd: int(17), maxEarlyData: e[15]!.value[0] ? int(16) : 0,
+    alpn: undefined, serverName: host === '' ? undefined : host, psk: e[8]!.value.slice(),
+  };
+}
+
+/** A ticket codec that issues `ticket` (remembering the state it sealed) and opens it to `known` or to that state. */
+function botanTickets(ticket: Uint8Array, known?: ServerSessionState): SessionTicketCodec & { sealed: ServerSessionState[] } {
+  const sealed: ServerSessionState[] = [];
+  return {
+    sealed,
+    seal(state) { sealed.push(state); return ticket; },
+    open(t) { return equalBytes(t, ticket) ? known ?? sealed[0] : undefined; },
+  };
+}
+
+/** A cookie codec that sends the trace's cookie and opens exactly that cookie to the state it sealed. */
+function botanCookie(cookie: Uint8Array): HelloRetryCookieCodec {
+  let state: HelloRetryCookieState | undefined;
+  return {
+    seal(st) { state = st; return cookie; },
+    open(c) { return equalBytes(c, cookie) ? state : undefined; },
+  };
+}
+
 async function runServer(name: string, s: Section, c: Comparison): Promise<void> {
   const pool = pinnedRandom(need(s, 'Server_RNG_Pool'));
   const now = clockOf(s);
@@ -247,12 +299,20 @@ async function runServer(name: string, s: Section, c: Comparison): Promise<void>
   const certMsg = s.get('Message_Server_Certificate') ?? sections.get('Simple_1RTT_Handshake')!.get('Message_Server_Certificate')!;
   const cv = s.get('Message_Server_CertificateVerify');
   const signer = mockSigner(cv ? s : sections.get('Simple_1RTT_Handshake')!, 'Server', cv ? verifyScheme(cv) : 0x0804);
+  const ticket = s.get('SessionTicket');
+  const sessionData = s.get('Client_SessionData');
+  const tickets = ticket ? botanTickets(ticket, name === 'Resumed_0RTT_Handshake' ? botanSessionState(sessionData!) : undefined) : undefined;
+  const cookie = s.get('HelloRetryRequest_Cookie');
   const server = new TlsServer({
     crypto: createNodeProvider({ randomBytes: pool.take }), now: () => now, cipherSuites: SUITES,
+    // Botan's server takes the first group of its own policy that the client supports, retrying if needed.
     groups: name === 'HelloRetryRequest_Handshake' ? [0x0017, 0x0018, 0x001d] : [0x001d, 0x0017, 0x0018],
+    groupSelection: 'server-preference',
     recordSizeLimit: 16385, middleboxCompat: name === 'Middlebox_Compatibility_Mode',
-    // Fixed keys so that the engine draws nothing from the pool for them.
-    cookieKey: new Uint8Array(32).fill(1),
+    // Botan's tickets (§3, §4): lifetime 30 s, early data up to 1024 bytes (as in the trace's NewSessionTicket).
+    ...(tickets ? { ticketCodec: tickets, ticketLifetimeSeconds: 30, maxEarlyData: 1024 } : {}),
+    // A fixed cookie codec so that the engine draws nothing from the pool for the cookie.
+    cookieCodec: botanCookie(cookie ?? new Uint8Array(1)),
     certificateChain: [certificateDer(certMsg)],
     signingKey: signer,
     ...(name === 'Client_Authentication_Handshake' ? { clientAuth: 'require' as const } : {}),
@@ -272,9 +332,22 @@ async function runServer(name: string, s: Section, c: Comparison): Promise<void>
   // Identical flights imply an identical transcript, so the signer must have seen exactly MessageToSign.
   assert.is(signer.mismatches, 0, 'server signed exactly Server_MessageToSign');
   assert.is(signer.calls, cv ? 1 : 0, 'server signed once in a full handshake, never when resumed');
-  failOn(await server.receive(need(s, 'Record_ClientFinished')), 'server receiving the client flight');
+  const early = s.get('Record_Client_EarlyAppData');
+  if (early) {
+    ev = await server.receive(early);
+    failOn(ev, 'server receiving 0-RTT data');
+    const data = ev.flatMap((e) => (e.type === 'earlyData' ? [e.data] : []));
+    assert.equal(data.map(toHex), [toHex(need(s, 'Client_EarlyAppData'))], 'the 0-RTT data arrives as one earlyData event');
+  }
+  ev = await server.receive(need(s, 'Record_ClientFinished'));
+  if (!c.accepted('ClientFinished', ev)) return;
   const nst = s.get('Record_NewSessionTicket');
-  if (nst && !c.check('NewSessionTicket', server.takeOutput(), nst)) return;
+  if (nst) {
+    if (!c.check('NewSessionTicket', server.takeOutput(), nst)) return;
+    // What our server sealed is what Botan's session holds (the ticket is Botan's own encoding of it).
+    const want = botanSessionState(need(s, 'Client_SessionData'));
+    assert.equal(tickets!.sealed.map((t) => ({ ...t, psk: toHex(t.psk) })), [{ ...want, psk: toHex(want.psk) }], 'sealed state = the session in Client_SessionData');
+  }
   const appData = s.get('Server_AppData');
   if (appData) {
     failOn(await server.receive(need(s, 'Record_Client_AppData')), 'server receiving application data');
@@ -283,6 +356,7 @@ async function runServer(name: string, s: Section, c: Comparison): Promise<void>
   }
   failOn(await server.close(), 'server close');
   c.check('Server_CloseNotify', server.takeOutput(), need(s, 'Record_Server_CloseNotify'));
+  assert.is(pool.remaining, 0, 'server consumed exactly its RNG pool');
 }
 
 // ------------------------------------------------------------------ tests
