@@ -7,7 +7,8 @@
 // What reproduces and what does not is recorded in EXPECTED below ('exact', or the first diverging
 // flight and field, for every section and side). A change in the engine that moves a divergence —
 // better or worse — fails this test and must update EXPECTED, so the table is always the truth.
-// Independently of byte-exactness, the RNG consumption order of the client is asserted exactly.
+// Independently of byte-exactness, the RNG consumption order of the client is asserted exactly, and
+// a server that runs to the end must have consumed exactly its section's pool.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { X509Certificate } from 'node:crypto';
