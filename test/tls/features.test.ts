@@ -1,7 +1,7 @@
 // Protocol features end to end, in memory: HelloRetryRequest (group and cookie, incl. a stateless
 // cookie answered by another server of the fleet), resumption, 0-RTT accepted/rejected/limited,
 // client authentication, KeyUpdate, ALPN/SNI, exporters, padding, record_size_limit, close_notify,
-// key log.
+// key log; the server's group selection policy and application ticket/cookie codecs.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { nodeSigningKey } from '../../runtime/crypto/node/index.ts';
@@ -391,6 +391,17 @@ test('ticket_codec_that_does_not_know_the_ticket_gives_a_full_handshake', async 
   const p = await connect(clientConfig({ session }), serverConfig('p256', { ticketCodec: sessionCache() }));
   assert.is(p.client.state, 'CONNECTED');
   assert.is(ofType(p.serverEvents, 'handshakeComplete')[0]?.resumed, false);
+});
+
+test('ticket_codec_that_throws_fails_the_handshake_as_a_provider_failure', async () => {
+  const cache = sessionCache();
+  const first = await connect(clientConfig(), serverConfig('p256', { ticketCodec: cache }));
+  const session = ofType(first.clientEvents, 'newSessionTicket')[0]!.ticket;
+  const broken: SessionTicketCodec = { seal: cache.seal, open() { throw new Error('cache unreachable'); } };
+  const p = await connect(clientConfig({ session }), serverConfig('p256', { ticketCodec: broken }));
+  const err = ofType(p.serverEvents, 'error')[0]?.error;
+  assert.is(err?.code, 'TLS_PROVIDER_FAILURE');
+  assert.is(err?.alert, 'internal_error');
 });
 
 test('ticket_key_and_ticket_codec_together_are_a_config_error', () => {
