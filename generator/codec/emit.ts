@@ -461,14 +461,17 @@ class Emitter {
     if (f.derived) {
       const width = (f.type as { width: 1 | 2 | 3 | 4 }).width;
       const [min, max] = this.bounds(f);
+      // A derived field shares its target's `if`. A condition on `_io` cannot be evaluated while
+      // writing, so, as for the target itself, the target's presence in the value decides.
+      const cond = f.cond === undefined ? undefined : usesIo(f.cond) ? `v.${f.derived.target} !== undefined` : this.code(f.cond, ctx);
       if (f.derived.kind === 'size') {
         const m = `$m_${f.id}`;
         marks.set(f.derived.target, m);
-        if (f.cond) out.push(`let ${m} = 0;`, `if (${this.code(f.cond, ctx)}) ${m} = w.reserve(${width});`);
+        if (cond) out.push(`let ${m} = 0;`, `if (${cond}) ${m} = w.reserve(${width});`);
         else out.push(`const ${m} = w.reserve(${width});`);
       } else {
         const line = `w.derived(w.array(v.${f.derived.target}, ${q(f.derived.target)}).length, ${width}, ${min}, ${max}, ${q(f.derived.target)}, ${q(`a count (derived into ${f.id})`)});`;
-        out.push(f.cond ? `if (${this.code(f.cond, ctx)}) ${line}` : line);
+        out.push(cond ? `if (${cond}) ${line}` : line);
       }
       return;
     }

@@ -159,6 +159,8 @@ export class TlsServer extends Connection {
   private async negotiate(): Promise<Negotiated> {
     const raw = this.current!.raw;
     const ch = decode('ClientHello', () => decodeClientHello(this.current!.body));
+    // A pre-TLS 1.3 ClientHello may omit the extensions block; it offers no TLS 1.3 either way (RFC 8446 §4.2.1).
+    if (ch.extensions === undefined) throw new TlsPeerError('TLS_PROTOCOL_VERSION', 'protocol_version', 'ClientHello has no extensions, so no supported_versions: the client does not offer TLS 1.3 (protosmith supports TLS 1.3 only)');
     const exts = ch.extensions;
     checkNoDuplicates(exts, 'ClientHello');
     if (ch.legacy_compression_methods.length !== 1 || ch.legacy_compression_methods[0] !== 0) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', 'ClientHello.legacy_compression_methods must be exactly [0] in TLS 1.3 (RFC 8446 §4.1.2)');

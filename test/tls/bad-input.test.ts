@@ -88,6 +88,15 @@ test('rejects_client_hello_without_tls13_with_protocol_version', async () => {
   await expectFatal(s, record(22, handshake(1, body)), 'protocol_version', 'TLS_PROTOCOL_VERSION');
 });
 
+test('rejects_client_hello_without_any_extensions_with_protocol_version_not_decode_error', async () => {
+  // a TLS 1.2 ClientHello may omit the extensions block entirely (RFC 5246 §7.4.1.2); it still offers
+  // no TLS 1.3, so the answer is protocol_version (RFC 8446 §4.2.1), not a decoding failure
+  const body = [3, 3, ...new Array(32).fill(1), 0, 0, 2, 0xc0, 0x2f, 1, 0];
+  const s = new TlsServer(serverConfig());
+  const err = await expectFatal(s, record(22, handshake(1, body)), 'protocol_version', 'TLS_PROTOCOL_VERSION');
+  assert.match(err.message, /no extensions/);
+});
+
 test('rejects_handshake_message_over_the_configured_maximum_before_buffering_it', async () => {
   const s = new TlsServer(serverConfig('p256', { maxHandshakeMessageSize: 1024 }));
   // announces 1 MiB; only the 4-byte header has arrived

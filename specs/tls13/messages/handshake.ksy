@@ -72,11 +72,17 @@ types:
         doc: 'Exactly one zero byte in a TLS 1.3 ClientHello (else illegal_parameter, checked by the engine).'
       - id: extensions_length
         type: u2
+        if: not _io.eof
         valid:
           min: 8
+        doc: |
+          Absent only in a pre-TLS 1.3 ClientHello (RFC 5246 §7.4.1.2 lets a TLS 1.2 client omit the block); the
+          server must then answer protocol_version, not decode_error (RFC 8446 §4.2.1, App. D), so the field is
+          optional here and the engine refuses its absence by version.
       - id: extensions
         size: extensions_length
         type: extensions(common::handshake_type::client_hello)
+        if: not _io.eof
   cipher_suite_list:
     seq:
       - id: items
