@@ -27,6 +27,8 @@ export async function planCodecs(root: string): Promise<GeneratedFile[]> {
     shown: relPath,
     outPath: (spec) => join(root, relPath(spec.absPath).replace(/^specs\//, 'generated/').replace(/\.ksy$/, '.ts')),
     version: GENERATOR_VERSION,
+    // The project's own runtime, so the output depends only on the project tree, wherever it lives.
+    runtimeCodec: join(root, 'runtime', 'codec', 'index.ts'),
   });
   if (result.problems.some((p) => p.severity === 'error')) throw new SpecError(result.problems);
   return result.files
