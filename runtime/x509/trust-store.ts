@@ -57,6 +57,9 @@ export class TrustStore {
     }
   }
 
+  /** How many anchors the store holds. */
+  get length(): number { return this.anchors.length; }
+
   /** Anchors whose subject is exactly `issuerDer` (RFC 5280 §7.1 name matching on the DER encoding). */
   issuersOf(issuerDer: Uint8Array): readonly TrustAnchor[] {
     return this.#bySubject.get(hex(issuerDer)) ?? [];
@@ -82,7 +85,10 @@ export class TrustStore {
     }
     let s = storeCache.get(input);
     if (s === undefined) {
-      s = new TrustStore(input);
+      // A fresh array of a few PEM strings (e.g. `[caPem]` written inline in a config) is keyed by its text.
+      const list = input as readonly (string | Uint8Array)[];
+      const small = Array.isArray(list) && list.length >= 1 && list.length <= 4 && list.every((x) => typeof x === 'string' && x.length < 16384);
+      s = small ? TrustStore.of((list as string[]).join('\n')) : new TrustStore(input);
       storeCache.set(input, s);
     }
     return s;
