@@ -24,7 +24,6 @@ const crlCache = new WeakMap<object, CrlSet>();
 export class TrustStore {
   readonly anchors: readonly TrustAnchor[];
   readonly #bySubject = new Map<string, TrustAnchor[]>();
-  readonly #byDer = new Map<string, TrustAnchor>();
 
   constructor(input: TrustAnchorInput) {
     const ders: Uint8Array[] = [];
@@ -53,7 +52,6 @@ export class TrustStore {
       const k = hex(a.subjectDer);
       const list = this.#bySubject.get(k);
       if (list) list.push(a); else this.#bySubject.set(k, [a]);
-      this.#byDer.set(hex(a.der), a);
     }
   }
 
@@ -66,9 +64,8 @@ export class TrustStore {
   }
 
   /** The anchor that is this very certificate, if any. */
-  exactly(der: Uint8Array): TrustAnchor | undefined {
-    const a = this.#byDer.get(hex(der));
-    return a !== undefined && bytesEqual(a.der, der) ? a : undefined;
+  exactly(der: Uint8Array, subjectDer: Uint8Array): TrustAnchor | undefined {
+    return this.issuersOf(subjectDer).find((a) => bytesEqual(a.der, der));
   }
 
   /** The store for `input`, parsed once per input object (array identity, or the PEM text itself). */

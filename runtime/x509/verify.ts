@@ -166,12 +166,12 @@ export class CertificateVerifier {
     const search = new PathSearch(this, certs, req.now, purposeOid, this.#budget, this.#maxIntermediates);
 
     let path: Node[];
-    const selfAnchor = this.store.exactly(leaf.der);
+    const selfAnchor = this.store.exactly(leaf.der, leaf.subjectDer);
     if (selfAnchor !== undefined) {
       // The peer's certificate is itself trusted (a pinned self-signed certificate): its own
       // validity, extensions and key still count, and so do the leaf usage rules.
       this.#checkCommon(leaf, 'leaf', req.now);
-      this.#checkLeafUsage(leaf, purposeOid);
+      this.#checkLeafUsage(leaf, purposeOid, false);
       path = [{ cert: leaf, role: 'leaf' }];
     } else {
       this.#checkCommon(leaf, 'leaf', req.now);
@@ -250,12 +250,14 @@ export class CertificateVerifier {
     }
   }
 
-  #checkLeafUsage(leaf: ParsedCertificate, purposeOid: string): void {
+  /** `webProfile`: the CABF server rules (EKU required and non-critical); off only for a pinned certificate
+   *  that is itself a trust anchor, where the application vouched for exactly this certificate. */
+  #checkLeafUsage(leaf: ParsedCertificate, purposeOid: string, webProfile = true): void {
     if (leaf.keyUsage !== undefined && (leaf.keyUsage & KU_DIGITAL_SIGNATURE) === 0) {
       throw fail('CERT_KEY_USAGE', 'bad_certificate', leaf, 'leaf', 'has keyUsage without digitalSignature, which TLS 1.3 CertificateVerify needs', 'RFC 5280 §4.2.1.3, RFC 8446 §4.4.2.2', 'reissue it with keyUsage=digitalSignature');
     }
     const eku = leaf.extendedKeyUsage;
-    if (purposeOid === OID.serverAuth) {
+    if (purposeOid === OID.serverAuth && webProfile) {
       if (eku === undefined) {
         throw fail('CERT_EXTENDED_KEY_USAGE', 'certificate_unknown', leaf, 'leaf', 'has no extendedKeyUsage extension; a server certificate must list serverAuth', 'CABF BR §7.1.2.7.10', 'reissue it with extendedKeyUsage=serverAuth');
       }

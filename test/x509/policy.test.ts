@@ -3,10 +3,11 @@
 // refusal is checked for its code, the rule it cites, and the certificate it names (position, subject).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import fc from 'fast-check';
 import { createNodeProvider } from '../../runtime/crypto/node/index.ts';
 import { CertificateVerifier, CertificateError, CertificateConfigError, TrustStore, type VerifyRequest } from '../../runtime/x509/index.ts';
 import {
-  makeRoot, makeIntermediate, makeLeaf, makeKey, makeCrl, seq, tlv, ipv4, EKU,
+  makeRoot, makeIntermediate, makeLeaf, makeCert, makeKey, makeCrl, seq, tlv, ipv4, EKU,
   type TestCert, type CertSpec,
 } from '../support/x509-builder.ts';
 
@@ -333,6 +334,43 @@ test('a malformed CRL is a configuration error (CERT_BAD_CRL) at construction', 
   for (const bad of [good.subarray(0, 40), Uint8Array.of(0x30, 0), '-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----']) {
     assert.throws(() => new CertificateVerifier({ crypto, trustAnchors: [root.der], crls: [bad] }), (e: unknown) => e instanceof CertificateConfigError && e.code === 'CERT_BAD_CRL');
   }
+});
+
+// --- Pinned certificates and chain order -----------------------------------------------------------
+
+test('a pinned self-signed leaf (itself a trust anchor) is accepted without EKU, but not with an EKU lacking serverAuth, nor once expired', async () => {
+  const pinned = makeCert({ subject: ['pinned.example'], san: [{ dns: 'pinned.example' }] });
+  const v = new CertificateVerifier({ crypto, trustAnchors: [pinned.der] });
+  await v.verify(req([pinned], 'pinned.example'));
+  const clientOnly = makeCert({ subject: ['pinned.example'], san: [{ dns: 'pinned.example' }], eku: [EKU.clientAuth] });
+  await refuses(new CertificateVerifier({ crypto, trustAnchors: [clientOnly.der] }).verify(req([clientOnly], 'pinned.example')), 'CERT_EXTENDED_KEY_USAGE', '§4.2.1.12', 0);
+  const old = makeCert({ subject: ['pinned.example'], san: [{ dns: 'pinned.example' }], notBefore: new Date(NOW - 10 * DAY), notAfter: new Date(NOW - DAY) });
+  await refuses(new CertificateVerifier({ crypto, trustAnchors: [old.der] }).verify(req([old], 'pinned.example')), 'CERT_EXPIRED', '§4.1.2.5', 0);
+});
+
+test('RFC 5280 §4.2.1.9: an untrusted self-signed CA sent as the leaf, or an intermediate sent first, is refused with advice for that case', async () => {
+  const selfCa = makeRoot({ subject: ['Self CA'] });
+  const a = await refuses(verifier.verify(req([selfCa])), 'CERT_CA_AS_LEAF', '§4.2.1.9', 0, 'CN=Self CA');
+  assert.match(a.message, /self-signed CA certificate.*add it to the trust anchors/);
+  const b = await refuses(verifier.verify(req([inter, leafWith({})])), 'CERT_CA_AS_LEAF', '§4.2.1.9', 0, 'CN=Test Intermediate');
+  assert.match(b.message, /must send its end-entity certificate first/);
+});
+
+test('mutated CRLs are either a CERT_BAD_CRL configuration error or a usable CRL, never another exception (property)', () => {
+  const good = makeCrl({ issuer: inter, revoked: [Uint8Array.of(1), Uint8Array.of(2)] }).der;
+  fc.assert(fc.property(
+    fc.array(fc.tuple(fc.nat({ max: good.length - 1 }), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }),
+    fc.option(fc.nat({ max: good.length }), { nil: undefined }),
+    (edits, cut) => {
+      const der = new Uint8Array(good);
+      for (const [i, v] of edits) der[i] = v;
+      try {
+        new CertificateVerifier({ crypto, trustAnchors: [root.der], crls: [cut === undefined ? der : der.subarray(0, cut)] });
+      } catch (e) {
+        if (!(e instanceof CertificateConfigError) || e.code !== 'CERT_BAD_CRL') throw e;
+      }
+    },
+  ), { numRuns: 500 });
 });
 
 // --- Trust store ----------------------------------------------------------------------------------
