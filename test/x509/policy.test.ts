@@ -373,6 +373,37 @@ test('mutated CRLs are either a CERT_BAD_CRL configuration error or a usable CRL
   ), { numRuns: 500 });
 });
 
+test('mutated certificates carrying every extension the verifier decodes never escape as anything but CertificateError (property)', async () => {
+  const nc = makeIntermediate(root, { subject: ['NC fuzz'], nameConstraints: { permitted: [{ dns: 'example.com' }, { ip: ipv4(10, 0, 0, 0, 255, 0, 0, 0) }], excluded: [{ dns: 'bad.example.com' }] } });
+  const leaf = makeLeaf(nc, { san: [{ dns: 'www.example.com' }, { ip: ipv4(10, 0, 0, 1) }] });
+  await verifier.verify(req([leaf, nc]));
+  const crl = makeCrl({ issuer: nc, revoked: [Uint8Array.of(5)] });
+  const v = new CertificateVerifier({ crypto, trustAnchors: [root.der], crls: [crl.der] });
+  await fc.assert(fc.asyncProperty(
+    fc.boolean(),
+    fc.array(fc.tuple(fc.nat({ max: 10_000 }), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 3 }),
+    async (which, edits) => {
+      const target = new Uint8Array(which ? leaf.der : nc.der);
+      for (const [i, b] of edits) target[i % target.length] = b;
+      const chain = which ? [target, nc.der] : [leaf.der, target];
+      try {
+        await v.verify({ chain, now: NOW, purpose: 'serverAuth', serverName: 'www.example.com' });
+      } catch (e) {
+        if (!(e instanceof CertificateError)) throw e;
+      }
+    },
+  ), { numRuns: 400 });
+});
+
+test('DER lengths must be minimal: a long-form length for a short element is CERT_MALFORMED', async () => {
+  const leaf = leafWith({});
+  // Re-encode the outer SEQUENCE length with one extra leading zero octet (82 xx xx -> 83 00 xx xx).
+  const d = leaf.der;
+  assert.is(d[1], 0x82);
+  const bad = Uint8Array.from([0x30, 0x83, 0x00, d[2]!, d[3]!, ...d.subarray(4)]);
+  await refuses(verifier.verify({ ...req([leaf, inter]), chain: [bad, inter.der] }), 'CERT_MALFORMED', '§4.1', 0);
+});
+
 // --- Trust store ----------------------------------------------------------------------------------
 
 test('TrustStore: one store per anchors array, anchors decoded once and shared by every verifier built on it', async () => {
