@@ -387,9 +387,11 @@ class PathSearch {
     if (found !== undefined) return found;
     if (this.#best !== undefined) throw this.#best.error;
     const anchors = this.#v.store.anchors;
+    const selfSigned = bytesEqual(leaf.subjectDer, leaf.issuerDer);
     throw new CertificateError('CERT_UNTRUSTED', 'unknown_ca',
       `no path from ${describe(leaf, 'leaf')} (issuer "${leaf.issuer}") to a trust anchor: none of the ${anchors.length} configured anchor(s) ` +
-      `[${anchors.slice(0, 5).map((a) => `"${a.subject}"`).join(', ')}${anchors.length > 5 ? ', ...' : ''}] issued it or any intermediate the peer sent; add the issuing CA to the trust anchors or have the peer send its intermediates`,
+      `[${anchors.slice(0, 5).map((a) => `"${a.subject}"`).join(', ')}${anchors.length > 5 ? ', ...' : ''}] issued it or any intermediate the peer sent; ` +
+      (selfSigned ? 'the certificate is self-signed: to trust exactly this certificate, add it to the trust anchors' : 'add the issuing CA to the trust anchors or have the peer send its intermediates'),
       { index: 0, subject: leaf.subject, rule: 'RFC 5280 §6.1' });
   }
 

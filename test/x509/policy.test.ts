@@ -348,12 +348,15 @@ test('a pinned self-signed leaf (itself a trust anchor) is accepted without EKU,
   await refuses(new CertificateVerifier({ crypto, trustAnchors: [old.der] }).verify(req([old], 'pinned.example')), 'CERT_EXPIRED', '§4.1.2.5', 0);
 });
 
-test('RFC 5280 §4.2.1.9: an untrusted self-signed CA sent as the leaf, or an intermediate sent first, is refused with advice for that case', async () => {
+test('RFC 5280 §4.2.1.9: an untrusted self-signed certificate (CA or not) sent as the leaf, or an intermediate sent first, is refused with advice for that case', async () => {
   const selfCa = makeRoot({ subject: ['Self CA'] });
   const a = await refuses(verifier.verify(req([selfCa])), 'CERT_CA_AS_LEAF', '§4.2.1.9', 0, 'CN=Self CA');
   assert.match(a.message, /self-signed CA certificate.*add it to the trust anchors/);
   const b = await refuses(verifier.verify(req([inter, leafWith({})])), 'CERT_CA_AS_LEAF', '§4.2.1.9', 0, 'CN=Test Intermediate');
   assert.match(b.message, /must send its end-entity certificate first/);
+  const selfLeaf = makeCert({ subject: ['self.example'], ca: false, keyUsage: [0], eku: [EKU.serverAuth], san: [{ dns: 'self.example' }] });
+  const c = await refuses(verifier.verify(req([selfLeaf], 'self.example')), 'CERT_UNTRUSTED', '§6.1', 0, 'CN=self.example');
+  assert.match(c.message, /self-signed: to trust exactly this certificate, add it to the trust anchors/);
 });
 
 test('mutated CRLs are either a CERT_BAD_CRL configuration error or a usable CRL, never another exception (property)', () => {
