@@ -332,12 +332,21 @@ export class CertificateVerifier {
 
   /** Anchor rules (RFC 5280 §6.2 "trust anchor constraints" as pyca/cryptography and rustls-webpki apply them). */
   checkAnchor(a: ParsedCertificate, below: number, now: number, purposeOid: string): void {
-    this.#checkCommon(a, 'trust anchor', now);
+    const role: Role = 'trust anchor';
+    const fix = 'this root does not meet the RFC 5280 CA profile; remove it from the trust anchors or replace it with a conforming one';
+    this.#checkCommon(a, role, now);
     const bc = a.extensions.get(OID.basicConstraints);
-    if (bc !== undefined && !a.isCa) {
-      throw fail('CERT_NOT_A_CA', 'bad_certificate', a, 'trust anchor', 'issued the peer\'s chain but is not a CA (basicConstraints cA=FALSE)', 'RFC 5280 §4.2.1.9', 'trust the CA certificate that issued the chain, not an end-entity certificate');
+    if (bc === undefined || !a.isCa) {
+      throw fail('CERT_NOT_A_CA', 'bad_certificate', a, role, `issued the peer's chain but is not a CA (basicConstraints ${bc === undefined ? 'absent' : 'cA=FALSE'})`, 'RFC 5280 §4.2.1.9', 'trust the CA certificate that issued the chain, not an end-entity certificate');
     }
-    this.checkCaExtensions(a, 'trust anchor', below, purposeOid);
+    if (!bc.critical) throw fail('CERT_PROFILE', 'bad_certificate', a, role, 'has a non-critical basicConstraints extension', 'RFC 5280 §4.2.1.9', fix);
+    const ski = a.extensions.get(OID.subjectKeyIdentifier);
+    if (ski === undefined) throw fail('CERT_PROFILE', 'bad_certificate', a, role, 'is a CA certificate without subjectKeyIdentifier', 'RFC 5280 §4.2.1.2', fix);
+    if (ski.critical) throw fail('CERT_PROFILE', 'bad_certificate', a, role, 'marks subjectKeyIdentifier critical', 'RFC 5280 §4.2.1.2', fix);
+    if (a.extensions.get(OID.authorityKeyIdentifier)?.critical) throw fail('CERT_PROFILE', 'bad_certificate', a, role, 'marks authorityKeyIdentifier critical', 'RFC 5280 §4.2.1.1', fix);
+    if (a.subjectDer.length === 2) throw fail('CERT_PROFILE', 'bad_certificate', a, role, 'is a CA certificate with an empty subject', 'RFC 5280 §4.1.2.6', fix);
+    if (a.issuerDer.length === 2) throw fail('CERT_PROFILE', 'bad_certificate', a, role, 'has an empty issuer name', 'RFC 5280 §4.1.2.4', fix);
+    this.checkCaExtensions(a, role, below, purposeOid);
   }
 
   /** Signature schemes the provider verifies certificates with (asked once). */

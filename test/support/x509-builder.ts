@@ -132,6 +132,8 @@ export interface CertSpec {
   /** 'omit' | 'critical' | default (non-critical). */
   readonly ski?: 'omit' | 'critical';
   readonly aki?: 'omit' | 'critical';
+  /** Issuer name CN(s), overriding the issuer's subject (for malformed cases; [] = empty issuer). */
+  readonly issuerName?: readonly string[];
   /** subjectKeyIdentifier value (default: SHA-1 of the SPKI). */
   readonly keyId?: Uint8Array;
   readonly extra?: readonly Extension[];
@@ -181,7 +183,7 @@ export function makeCert(spec: CertSpec = {}): TestCert {
   const subjectDer = name(...(spec.subject ?? ['test']));
   const issuerCert = spec.issuer;
   const issuerKey = issuerCert?.key ?? key;
-  const issuerName = issuerCert?.subjectDer ?? subjectDer;
+  const issuerName = spec.issuerName !== undefined ? name(...spec.issuerName) : issuerCert?.subjectDer ?? subjectDer;
   const keyId = spec.keyId ?? new Uint8Array(createHash('sha1').update(key.spki).digest());
   const serial = spec.serial ?? (() => { const b = randomBytes(8); b[0]! &= 0x7f; b[0]! |= 0x10; return new Uint8Array(b); })();
   const now = Date.now();

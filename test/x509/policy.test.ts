@@ -181,6 +181,28 @@ test('RFC 5480 §2.1.1 / CABF BR §7.1.3.1: a trust anchor with explicit EC curv
   assert.match(e.message, /explicit curve parameters/);
 });
 
+test('RFC 5280 §4.2.1.9, §4.2.1.2, §4.2.1.1, §4.1.2.4: a trust anchor outside the CA profile is refused (no or non-critical basicConstraints, no or critical SKI, critical AKI, empty issuer)', async () => {
+  const key = makeKey('p256');
+  const cases: [string, CertSpec, string][] = [
+    ['no basicConstraints', { ca: undefined }, '§4.2.1.9'],
+    ['non-critical basicConstraints', { bcCritical: false }, '§4.2.1.9'],
+    ['no SKI', { ski: 'omit' }, '§4.2.1.2'],
+    ['critical SKI', { ski: 'critical' }, '§4.2.1.2'],
+    ['critical AKI', { extra: [{ oid: '2.5.29.35', critical: true, value: seq(tlv(0x80, Uint8Array.of(1, 2, 3))) }] }, '§4.2.1.1'],
+    ['empty issuer', { issuerName: [] }, '§4.1.2.4'],
+  ];
+  for (const [what, spec, rule] of cases) {
+    const r = makeRoot({ subject: ['Odd Root'], key, ...spec });
+    const i = makeIntermediate(r);
+    const e = await refuses(new CertificateVerifier({ crypto, trustAnchors: [r.der] }).verify(req([makeLeaf(i), i])), spec.ca === undefined && 'ca' in spec ? 'CERT_NOT_A_CA' : 'CERT_PROFILE', rule, undefined, 'CN=Odd Root');
+    assert.match(e.message, /trust anchor 0/, what);
+  }
+  // A self-signed root without AKI is fine (RFC 5280 §4.2.1.1 exception).
+  const plainRoot = makeRoot({ subject: ['Plain Root'] });
+  const pi = makeIntermediate(plainRoot);
+  await new CertificateVerifier({ crypto, trustAnchors: [plainRoot.der] }).verify(req([makeLeaf(pi), pi]));
+});
+
 // --- RFC 5280 profile ------------------------------------------------------------------------------
 
 test('RFC 5280 §4.2.1.1 / §4.2.1.2: a critical authorityKeyIdentifier (leaf) or subjectKeyIdentifier (intermediate) is refused', async () => {
