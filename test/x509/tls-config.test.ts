@@ -1,4 +1,4 @@
-// Revocation through the TLS configuration, with a CRL made by the real `openssl ca -revoke / -gencrl`,
+// Policy through the TLS configuration: weak keys refused in a real handshake, and revocation, with a CRL made by the real `openssl ca -revoke / -gencrl`,
 // and a check that test/support/x509-builder.ts makes what OpenSSL itself accepts (openssl verify -x509_strict,
 // openssl crl -verify), so the policy tests run on real certificates.
 import { test } from 'uvu';
@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TlsConfigError, type ProtosmithError } from '../../runtime/tls/index.ts';
 import { clientConfig, serverConfig, connect, pki } from '../tls/harness.ts';
-import { makeRoot, makeIntermediate, makeLeaf, makeCrl } from '../support/x509-builder.ts';
+import { makeRoot, makeIntermediate, makeLeaf, makeCrl, makeKey } from '../support/x509-builder.ts';
+import { nodeSigningKey } from '../../runtime/crypto/node/index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'protosmith-crl-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
@@ -47,7 +48,7 @@ test('TLS config crls: the client refuses a server certificate revoked by an ope
 
 test('TLS config crls: the server refuses a revoked client certificate (clientAuth require)', async () => {
   const crl = opensslCrl([pki.clients.p256.certPath]);
-  const client = clientConfig({ certificateChain: [pki.clients.p256.chainPem], signingKey: (await import('../../runtime/crypto/node/index.ts')).nodeSigningKey(pki.clients.p256.keyPem) });
+  const client = clientConfig({ certificateChain: [pki.clients.p256.chainPem], signingKey: nodeSigningKey(pki.clients.p256.keyPem) });
   const p = await connect(client, serverConfig('p256', { clientAuth: 'require', trustAnchors: [pki.root.certPem], crls: [crl] }));
   assert.is((p.server.error as ProtosmithError | undefined)?.code, 'CERT_REVOKED');
 });
@@ -61,6 +62,18 @@ test('TLS config crls: garbage CRL text is a TlsConfigError at construction', as
     assert.is((e as TlsConfigError).code, 'TLS_CONFIG_INVALID');
     assert.match((e as Error).message, /crls/);
   }
+});
+
+test('CABF BR §6.1.5 over a handshake: the client refuses a server chain whose intermediate has an RSA-1024 key (CERT_WEAK_KEY, bad_certificate)', async () => {
+  const root = makeRoot({ subject: ['Handshake Root'] });
+  const weak = makeIntermediate(root, { subject: ['Weak RSA-1024 CA'], key: makeKey({ rsa: 1024 }) });
+  const leaf = makeLeaf(weak, {}, 'localhost');
+  const keyPem = leaf.key.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  const p = await connect(clientConfig({ trustAnchors: [root.pem] }), serverConfig('p256', { certificateChain: [leaf.pem, weak.pem], signingKey: nodeSigningKey(keyPem) }));
+  const err = p.client.error as ProtosmithError | undefined;
+  assert.is(err?.code, 'CERT_WEAK_KEY');
+  assert.is(err?.alert, 'bad_certificate');
+  assert.match(err!.message, /certificate 1 \(subject "CN=Weak RSA-1024 CA"\) has an RSA key of 1024 bits/);
 });
 
 test('x509-builder output is accepted by openssl verify -x509_strict and openssl crl -verify', () => {
