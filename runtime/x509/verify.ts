@@ -430,7 +430,7 @@ class PathSearch {
       }
     }
     if (below >= this.#maxIntermediates) {
-      this.#note(new CertificateError('CERT_PATH_BUDGET_EXCEEDED', 'unknown_ca', `no trust anchor within ${this.#maxIntermediates} intermediates above ${describe(path[0]!.cert, 'leaf')}; the path would be too long (maxIntermediates)`, { index: 0, subject: path[0]!.cert.subject }), path.length);
+      this.#note(new CertificateError('CERT_PATH_BUDGET_EXCEEDED', 'unknown_ca', `no trust anchor within ${this.#maxIntermediates} intermediates above ${describe(path[0]!.cert, 'leaf')}; the path would be too long (maxIntermediates); the peer's CA hierarchy is deeper than this verifier follows`, { index: 0, subject: path[0]!.cert.subject, rule: 'path depth limit (maxIntermediates)' }), path.length);
       return undefined;
     }
     // 2. Intermediates from the peer's list named as the issuer; those whose subjectKeyIdentifier

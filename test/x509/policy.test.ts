@@ -150,6 +150,19 @@ test('path building is bounded by a signature-check budget (as rustls-webpki), n
   assert.match(e.message, /10 signature checks/);
 });
 
+test('path building is bounded in depth (maxIntermediates, default 8): a 5-intermediate path builds, a limit of 3 refuses it', async () => {
+  const cas: TestCert[] = [];
+  let issuer = root;
+  for (let n = 0; n < 5; n++) { issuer = makeIntermediate(issuer, { subject: [`Level ${n}`] }); cas.push(issuer); }
+  const leaf = makeLeaf(issuer);
+  const chain = [leaf, ...cas.reverse()];
+  const r = await verifier.verify(req(chain));
+  assert.is(r.path.length, 7);
+  const shallow = new CertificateVerifier({ crypto, trustAnchors: [root.der], maxIntermediates: 3 });
+  const e = await refuses(shallow.verify(req(chain)), 'CERT_PATH_BUDGET_EXCEEDED', 'maxIntermediates', 0);
+  assert.match(e.message, /within 3 intermediates/);
+});
+
 // --- Trust anchor constraints ----------------------------------------------------------------------
 
 test('RFC 5280 §4.1.2.5: an expired trust anchor is refused, naming the anchor', async () => {
