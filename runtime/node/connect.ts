@@ -5,7 +5,7 @@
 import { connect as netConnect } from 'node:net';
 import { rootCertificates } from 'node:tls';
 import type { Duplex } from 'node:stream';
-import { TlsClient, type TlsClientConfig } from '../tls/index.ts';
+import { TlsClient, TrustStore, type TlsClientConfig } from '../tls/index.ts';
 import type { CryptoProvider, SigningKey } from '../crypto/provider.ts';
 import { createNodeProvider, nodeSigningKey } from '../crypto/node/index.ts';
 import { TlsSocket } from './tls-socket.ts';
@@ -32,6 +32,13 @@ export function defaultCrypto(): CryptoProvider {
   return defaultProvider;
 }
 
+let defaultStore: TrustStore | undefined;
+/** Node's bundled Mozilla root list as one TrustStore, parsed once per process and shared by every connect(). */
+export function defaultTrustStore(): TrustStore {
+  defaultStore ??= new TrustStore(rootCertificates);
+  return defaultStore;
+}
+
 /** Opens a TLS 1.3 connection. Listen for 'secure' (or await socket.secureConnect()) and 'error'. */
 export function connect(options: ConnectOptions, onSecure?: () => void): TlsSocket {
   const host = options.host ?? 'localhost';
@@ -41,7 +48,7 @@ export function connect(options: ConnectOptions, onSecure?: () => void): TlsSock
     crypto: crypto ?? defaultCrypto(),
     now: now ?? Date.now,
     serverName: options.serverName ?? host,
-    trustAnchors: options.trustAnchors ?? rootCertificates,
+    trustAnchors: options.trustAnchors ?? defaultTrustStore(),
     ...(signingKey === undefined ? {} : { signingKey: typeof signingKey === 'string' ? nodeSigningKey(signingKey) : signingKey }),
     keyLog: options.keyLog ?? onKeyLog !== undefined,
   };

@@ -1,6 +1,7 @@
 // The TLS 1.3 client: implementations of the named actions and guards of the generated client table
 // (specs/tls13/machines/client.json). Nothing here decides message order; each method does the one
 // thing its name says, when the table says so.
+import type { CertificateVerifier } from '../x509/index.ts';
 import type { CipherSuiteParams, KeyShare } from '../crypto/provider.ts';
 import type { ClientSession, TlsClientConfig } from './config.ts';
 import { Connection, type Actions, type Guards } from './connection.ts';
@@ -9,7 +10,7 @@ import type { TlsEvent } from './events.ts';
 import { finishedVerifyData, KeyLogLabel, KeySchedule, resumptionPsk } from './keyschedule.ts';
 import {
   certificateVerifyContent, checkCertificateVerify, MODERN_GROUPS, MODERN_SCHEMES, MODERN_SUITES, pick, suiteParams,
-  toDerList, verifyPeerChain,
+  toDerList, verifyPeerChain, peerVerifier,
 } from './negotiation.ts';
 import { RecordProtection } from './record-protection.ts';
 import { clientTable, type ClientAction, type ClientGuard } from './tables.ts';
@@ -30,7 +31,7 @@ export class TlsClient extends Connection {
   private readonly suites: number[];
   private readonly groups: number[];
   private readonly schemes: number[];
-  private readonly anchors: Uint8Array[] | undefined;
+  private readonly verifier: CertificateVerifier | undefined;
   private readonly clientChain: Uint8Array[];
 
   // negotiation state
@@ -73,7 +74,7 @@ export class TlsClient extends Connection {
     if (!expert && (!config.trustAnchors || config.trustAnchors.length === 0)) {
       throw new TlsConfigError('TLS_CONFIG_MISSING', 'trustAnchors are required to verify the server certificate (PEM or DER of the issuing CA); verification cannot be disabled');
     }
-    this.anchors = config.trustAnchors ? toDerList(config.trustAnchors, 'trustAnchors') : undefined;
+    this.verifier = peerVerifier(config);
     this.clientChain = config.certificateChain ? toDerList(config.certificateChain, 'certificateChain') : [];
     if (this.clientChain.length > 0 && !config.signingKey) throw new TlsConfigError('TLS_CONFIG_MISSING', 'certificateChain is set but signingKey is missing');
     for (const p of config.alpn ?? []) if (p.length === 0 || enc(p).length > 255) throw new TlsConfigError('TLS_CONFIG_INVALID', `ALPN protocol "${p}" must be 1..255 bytes`);
@@ -379,7 +380,7 @@ export class TlsClient extends Connection {
     this.peerCertificates = c.certificate_list.items.map((x) => x.cert_data.slice());
     this.leafSpki = await verifyPeerChain({
       crypto: this.crypto, chain: this.peerCertificates, role: 'client', serverName: this.config.serverName, now: this.now(),
-      trustAnchors: this.anchors, expert: this.config.expert,
+      verifier: this.verifier, expert: this.config.expert,
     });
   }
 

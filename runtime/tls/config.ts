@@ -4,6 +4,7 @@
 // replace verification is the clearly named low-level hook `expert.dangerouslyVerifyPeer`.
 import type { CryptoProvider, SigningKey } from '../crypto/provider.ts';
 import type { Extension } from './messages.ts';
+import type { TrustStore, CrlSet } from '../x509/index.ts';
 
 export { CipherSuite, NamedGroup, SignatureScheme } from '../crypto/provider.ts';
 
@@ -62,8 +63,12 @@ interface CommonConfig {
   /** Largest amount of received-but-unprocessed record bytes held (default 4 full records, 66 564 bytes;
    *  at least one full record, 16 645 bytes). Handshake reassembly is bounded separately by maxHandshakeMessageSize. */
   readonly maxBufferedBytes?: number;
-  /** Trust anchors (PEM or DER). Client: required. Server: required when clientAuth is not 'none'. */
-  readonly trustAnchors?: readonly CertificateInput[];
+  /** Trust anchors (PEM or DER, or a TrustStore). Client: required. Server: required when clientAuth is not 'none'.
+   *  Parsed once per array (or store) and shared by every connection made with it. */
+  readonly trustAnchors?: readonly CertificateInput[] | TrustStore;
+  /** Optional revocation input: CRLs (PEM "X509 CRL" blocks or DER, or a CrlSet) checked against every peer
+   *  certificate whose issuer they name (signature, issuer, CRL number, critical extensions, validity). */
+  readonly crls?: readonly CertificateInput[] | CrlSet;
   /** Low-level hooks; see ExpertOptions. */
   readonly expert?: ExpertOptions;
   /** Emit `keyLog` events (NSS key log lines). Off by default. */

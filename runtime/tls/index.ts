@@ -10,6 +10,8 @@ export type {
   HelloRetryCookieState, HelloRetryCookieCodec, GroupSelection,
 } from './config.ts';
 export { CipherSuite, NamedGroup, SignatureScheme } from './config.ts';
+/** Parsed trust anchors / CRLs to share between configs (`trustAnchors`, `crls`). */
+export { TrustStore, CrlSet } from '../x509/index.ts';
 export type { TlsEvent, HandshakeCompleteEvent } from './events.ts';
 export {
   ProtosmithError, TlsPeerError, TlsAlertReceivedError, TlsUsageError, TlsConfigError, TlsProviderError,

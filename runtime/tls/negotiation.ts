@@ -2,7 +2,7 @@
 // certificate verification (runtime/x509, or the expert hook), CertificateVerify content.
 import { cipherSuiteParams, type CryptoProvider } from '../crypto/provider.ts';
 import { CERTIFICATE_ONLY_SCHEMES } from '../crypto/provider.ts';
-import { verifyCertificateChain } from '../x509/index.ts';
+import { CertificateVerifier, CertificateConfigError, TrustStore, CrlSet } from '../x509/index.ts';
 import type { CertificateInput, ExpertOptions } from './config.ts';
 import { asProtosmithError, TlsConfigError, TlsPeerError } from './errors.ts';
 import { concat, enc } from './bytes.ts';
@@ -57,8 +57,21 @@ export interface PeerChainCheck {
   readonly role: 'client' | 'server'; // who is verifying
   readonly serverName: string | undefined;
   readonly now: number;
-  readonly trustAnchors: readonly Uint8Array[] | undefined;
+  /** Built once per connection by peerVerifier(config); its TrustStore/CrlSet are shared per config. */
+  readonly verifier: CertificateVerifier | undefined;
   readonly expert: ExpertOptions | undefined;
+}
+
+/** The verifier for a config's trustAnchors and crls: parsed once per config (TrustStore.of/CrlSet.of cache
+ *  by the identity of the config's arrays), so connections sharing a config share the parsed anchors. */
+export function peerVerifier(config: { readonly crypto: CryptoProvider; readonly trustAnchors?: readonly CertificateInput[] | TrustStore | undefined; readonly crls?: readonly CertificateInput[] | CrlSet | undefined }): CertificateVerifier | undefined {
+  if (config.trustAnchors === undefined || config.trustAnchors.length === 0) return undefined;
+  try {
+    return new CertificateVerifier({ crypto: config.crypto, trustAnchors: config.trustAnchors, crls: config.crls });
+  } catch (e) {
+    if (e instanceof CertificateConfigError) throw new TlsConfigError('TLS_CONFIG_INVALID', `${e.code === 'CERT_BAD_CRL' ? 'crls' : 'trustAnchors'}: ${e.message}`, { cause: e });
+    throw e;
+  }
 }
 
 /** Verify the peer's chain; returns the leaf SPKI. Errors keep runtime/x509's codes and alerts. */
@@ -68,10 +81,9 @@ export async function verifyPeerChain(c: PeerChainCheck): Promise<Uint8Array> {
       const r = await c.expert.dangerouslyVerifyPeer({ chain: c.chain, serverName: c.serverName, role: c.role, now: c.now });
       return r.leafSpki;
     }
-    if (!c.trustAnchors || c.trustAnchors.length === 0) throw new TlsConfigError('TLS_CONFIG_MISSING', `trustAnchors are required to verify the ${c.role === 'client' ? 'server' : 'client'} certificate; verification cannot be disabled`);
-    const r = await verifyCertificateChain({
-      crypto: c.crypto, trustAnchors: c.trustAnchors, chain: c.chain, now: c.now,
-      purpose: c.role === 'client' ? 'serverAuth' : 'clientAuth', serverName: c.serverName,
+    if (!c.verifier) throw new TlsConfigError('TLS_CONFIG_MISSING', `trustAnchors are required to verify the ${c.role === 'client' ? 'server' : 'client'} certificate; verification cannot be disabled`);
+    const r = await c.verifier.verify({
+      chain: c.chain, now: c.now, purpose: c.role === 'client' ? 'serverAuth' : 'clientAuth', serverName: c.serverName,
     });
     return r.leafSpki;
   } catch (e) {

@@ -2,13 +2,14 @@
 // (specs/tls13/machines/server.json). Negotiation of a ClientHello happens in `prepare` (before the
 // table's guards are read: guards are negotiated facts); the actions then commit and emit.
 import { cipherSuiteParams, type CipherSuiteParams } from '../crypto/provider.ts';
+import type { CertificateVerifier } from '../x509/index.ts';
 import type { HelloRetryCookieCodec, SessionTicketCodec, ShapedMessage, TlsServerConfig } from './config.ts';
 import { Connection, type Actions, type Guards } from './connection.ts';
 import { TlsConfigError, TlsPeerError } from './errors.ts';
 import { finishedVerifyData, KeyLogLabel, KeySchedule, resumptionPsk } from './keyschedule.ts';
 import {
   certificateVerifyContent, checkCertificateVerify, MODERN_GROUPS, MODERN_SCHEMES, MODERN_SUITES, pick, suiteParams,
-  toDerList, verifyPeerChain,
+  toDerList, verifyPeerChain, peerVerifier,
 } from './negotiation.ts';
 import { RecordProtection } from './record-protection.ts';
 import { serverTable, type ServerAction, type ServerGuard } from './tables.ts';
@@ -46,7 +47,7 @@ export class TlsServer extends Connection {
   private readonly groups: number[];
   private readonly schemes: number[];
   private readonly chain: Uint8Array[];
-  private readonly anchors: Uint8Array[] | undefined;
+  private readonly verifier: CertificateVerifier | undefined;
   private readonly ticketCodec: SessionTicketCodec | undefined;
   private cookieCodec_: HelloRetryCookieCodec | undefined;
 
@@ -91,7 +92,7 @@ export class TlsServer extends Connection {
     if (auth !== 'none' && !config.expert?.dangerouslyVerifyPeer && (!config.trustAnchors || config.trustAnchors.length === 0)) {
       throw new TlsConfigError('TLS_CONFIG_MISSING', `clientAuth '${auth}' needs trustAnchors to verify client certificates`);
     }
-    this.anchors = config.trustAnchors ? toDerList(config.trustAnchors, 'trustAnchors') : undefined;
+    this.verifier = peerVerifier(config);
     const me = config.maxEarlyData ?? 0;
     if (!Number.isInteger(me) || me < 0 || me > 0xffffffff) throw new TlsConfigError('TLS_CONFIG_INVALID', 'maxEarlyData must be a non-negative 32-bit integer');
     const lt = config.ticketLifetimeSeconds ?? 7200;
@@ -426,7 +427,7 @@ export class TlsServer extends Connection {
     this.peerCertificates = c.certificate_list.items.map((x) => x.cert_data.slice());
     this.clientSpki = await verifyPeerChain({
       crypto: this.crypto, chain: this.peerCertificates, role: 'server', serverName: undefined, now: this.now(),
-      trustAnchors: this.anchors, expert: this.config.expert,
+      verifier: this.verifier, expert: this.config.expert,
     });
   }
 

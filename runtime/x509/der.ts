@@ -33,8 +33,10 @@ export function readTlv(buf: Uint8Array, offset: number): { tlv: Tlv; next: numb
     const n = len & 0x7f;
     if (n === 0 || n > 4) throw new DerError(`unsupported DER length form at offset ${offset}`);
     if (p + n > buf.length) throw new DerError(`truncated DER length at offset ${offset}`);
+    if (buf[p] === 0) throw new DerError(`non-minimal DER length (leading zero) at offset ${offset}`);
     len = 0;
     for (let i = 0; i < n; i++) len = len * 256 + buf[p + i]!;
+    if (len < 0x80) throw new DerError(`non-minimal DER length (long form for ${len}) at offset ${offset}`);
     p += n;
   }
   if (p + len > buf.length) throw new DerError(`DER element at offset ${offset} claims ${len} bytes, only ${buf.length - p} remain`);
@@ -61,9 +63,11 @@ export function single(buf: Uint8Array): Tlv {
   return tlv;
 }
 
+const HEX: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
 export function hex(b: Uint8Array): string {
   let s = '';
-  for (const x of b) s += x.toString(16).padStart(2, '0');
+  for (let i = 0; i < b.length; i++) s += HEX[b[i]!]!;
   return s;
 }
 

@@ -14,14 +14,25 @@ export type CertificateAlert =
   | 'unsupported_certificate'
   | 'certificate_expired'
   | 'certificate_unknown'
+  | 'certificate_revoked'
   | 'unknown_ca'
   | 'internal_error';
 
 export type CertificateErrorCode =
   /** The chain is empty (no certificate where one is needed). */
   | 'CERT_EMPTY_CHAIN'
-  /** More certificates than the verifier accepts (default 10). */
+  /** More certificates than the verifier accepts (maxChainLength, default 256). */
   | 'CERT_CHAIN_TOO_LONG'
+  /** Path building gave up: the signature-check budget or the path depth limit was exhausted. */
+  | 'CERT_PATH_BUDGET_EXCEEDED'
+  /** A certificate breaks an RFC 5280 / CA-Browser-Forum profile rule (the `rule` field names it). */
+  | 'CERT_PROFILE'
+  /** A public key the policy refuses: RSA < 2048 bits or modulus not a multiple of 8, P-192, DSA, explicit EC parameters. */
+  | 'CERT_WEAK_KEY'
+  /** A supplied CRL lists the certificate's serial number. */
+  | 'CERT_REVOKED'
+  /** A supplied CRL for the issuer cannot be used (expired, not yet valid, unknown critical extension, no CRL number). */
+  | 'CERT_REVOCATION_UNKNOWN'
   /** A certificate is not valid DER X.509 v3. */
   | 'CERT_MALFORMED'
   /** now > notAfter. */
@@ -54,7 +65,9 @@ export type CertificateErrorCode =
 export type CertificateConfigErrorCode =
   | 'CERT_NO_TRUST_ANCHORS'
   | 'CERT_BAD_TRUST_ANCHOR'
-  | 'CERT_BAD_SERVER_NAME';
+  | 'CERT_BAD_SERVER_NAME'
+  /** A CRL given in the configuration is not a well-formed X.509 v2 CRL. */
+  | 'CERT_BAD_CRL';
 
 export class CertificateError extends Error {
   readonly code: CertificateErrorCode;
@@ -64,14 +77,17 @@ export class CertificateError extends Error {
   readonly certificateIndex: number | undefined;
   /** Subject DN of the offending certificate, when known. */
   readonly subject: string | undefined;
+  /** The rule that refused the chain (e.g. "RFC 5280 §4.2.1.10", "CABF BR §6.1.5"), when one rule did. */
+  readonly rule: string | undefined;
   constructor(code: CertificateErrorCode, alert: CertificateAlert, message: string,
-    where?: { index?: number | undefined; subject?: string | undefined; cause?: unknown }) {
+    where?: { index?: number | undefined; subject?: string | undefined; cause?: unknown; rule?: string | undefined }) {
     super(message, where?.cause !== undefined ? { cause: where.cause } : undefined);
     this.name = 'CertificateError';
     this.code = code;
     this.alert = alert;
     this.certificateIndex = where?.index;
     this.subject = where?.subject;
+    this.rule = where?.rule;
   }
 }
 

@@ -103,3 +103,25 @@ export function identityMatches(id: ServerIdentity, dnsNames: readonly string[],
   }
   return dnsNames.some((d) => dnsNameMatches(d, id.name));
 }
+
+/** A small built-in list of multi-label public suffixes (CABF BR §3.2.2.6: no wildcard directly under a
+ *  "registry-controlled" or public suffix). Every single-label suffix (a TLD: "*.com", "*.uk") is covered by
+ *  the label count alone. Limits: this is not the Public Suffix List (about 10,000 entries, changing weekly);
+ *  a wildcard directly under a private or less common suffix that is missing here is not refused by this rule. */
+export const PUBLIC_SUFFIXES: ReadonlySet<string> = new Set([
+  'co.uk', 'org.uk', 'ac.uk', 'gov.uk', 'ltd.uk', 'plc.uk', 'me.uk', 'net.uk', 'sch.uk', 'nhs.uk',
+  'com.au', 'net.au', 'org.au', 'edu.au', 'gov.au', 'co.nz', 'org.nz', 'co.jp', 'ne.jp', 'or.jp', 'ac.jp', 'go.jp',
+  'co.kr', 'or.kr', 'com.cn', 'net.cn', 'org.cn', 'gov.cn', 'com.hk', 'com.tw', 'com.sg', 'com.br', 'net.br', 'gov.br',
+  'com.mx', 'com.ar', 'co.in', 'net.in', 'org.in', 'gov.in', 'co.za', 'org.za', 'com.tr', 'com.ru', 'co.il', 'com.ua',
+  'github.io', 'gitlab.io', 'herokuapp.com', 'appspot.com', 'blogspot.com', 'azurewebsites.net', 'cloudfront.net',
+  'amazonaws.com', 's3.amazonaws.com', 'netlify.app', 'vercel.app', 'pages.dev', 'workers.dev', 'web.app', 'firebaseapp.com',
+  'fly.dev', 'onrender.com', 'ngrok.io', 'duckdns.org', 'dyndns.org', 'no-ip.org',
+]);
+
+/** True when a dNSName is a wildcard directly under a public suffix ("*.com", "*.co.uk", "*.github.io"). */
+export function wildcardUnderPublicSuffix(dnsName: string): boolean {
+  const n = dnsName.toLowerCase();
+  if (!n.startsWith('*.')) return false;
+  const rest = n.slice(2);
+  return !rest.includes('.') || PUBLIC_SUFFIXES.has(rest);
+}

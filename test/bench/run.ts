@@ -11,6 +11,10 @@ const benches: Record<string, { what: string; load: () => Promise<Bench> }> = {
     what: 'TLS 1.3 engine in memory: full and resumed handshakes per second, bulk data MiB/s per suite',
     load: () => import('./engine.ts'),
   },
+  verify: {
+    what: 'X.509 chain verification: median/p99 for a 3-certificate chain against the default roots (cached trust store)',
+    load: () => import('./verify.ts'),
+  },
 };
 
 const [name, ...args] = process.argv.slice(2);

@@ -171,10 +171,13 @@ test('rejects_malformed_certificate: garbage and truncated DER are CERT_MALFORME
   await rejects(verifier.verify({ ...server(pki.servers.p256), chain: [leaf, pki.intermediate.certDer.subarray(0, 100)] }), 'CERT_MALFORMED', 'bad_certificate', 1);
 });
 
-test('rejects an empty chain and an over-long chain', async () => {
+test('rejects an empty chain, and a chain longer than maxChainLength (default 256, not a fixed 10)', async () => {
   await rejects(verifier.verify({ ...server(pki.servers.p256), chain: [] }), 'CERT_EMPTY_CHAIN', 'bad_certificate');
   const many = Array.from({ length: 11 }, () => pki.intermediate.certDer);
-  await rejects(verifier.verify({ ...server(pki.servers.p256), chain: [pki.servers.p256.certDer, ...many] }), 'CERT_CHAIN_TOO_LONG');
+  await verifier.verify({ ...server(pki.servers.p256), chain: [pki.servers.p256.certDer, ...many] });
+  const short = new CertificateVerifier({ crypto, trustAnchors: pki.root.certPem, maxChainLength: 10 });
+  await rejects(short.verify({ ...server(pki.servers.p256), chain: [pki.servers.p256.certDer, ...many] }), 'CERT_CHAIN_TOO_LONG');
+  await rejects(verifier.verify({ ...server(pki.servers.p256), chain: [pki.servers.p256.certDer, ...Array.from({ length: 256 }, () => pki.intermediate.certDer)] }), 'CERT_CHAIN_TOO_LONG');
 });
 
 test('configuration errors: no anchors, a non-PEM anchor string, a missing server name', async () => {
