@@ -345,7 +345,7 @@ export abstract class Connection {
     this.emit({ type: 'alert', level: 'fatal', description });
     const r = this.table.step(this.stateName, 'Alert', (g) => this.guard(g));
     void r; // the table sends the connection to ERROR; we must not answer an alert with an alert
-    throw new TlsAlertReceivedError(description, `the peer (${this.role === 'client' ? 'server' : 'client'}) aborted the connection with alert ${alertName(description)} (${description}) while this ${this.role} was in state ${this.stateName}`);
+    throw new TlsAlertReceivedError(description, `the peer (${this.role === 'client' ? 'server' : 'client'}) aborted the connection with alert ${alertName(description)} (${description}) while this ${this.role} was in state ${this.stateName}${this.alertHint(description)}`);
   }
 
   // ---- records out ---------------------------------------------------------------------------
@@ -492,6 +492,9 @@ export abstract class Connection {
   protected onPeerClosed(): void {
     if (!this.closedEmitted) { this.closedEmitted = true; this.emit({ type: 'closed' }); }
   }
+
+  /** What a received fatal alert most likely means, appended to the error message ('' when nothing to add). */
+  protected alertHint(_description: number): string { return ''; }
 
   /** Keys for an alert sent before the write side switched to encrypted records (client after
    *  ServerHello: the peer already reads under handshake keys, RFC 8446 §6). */

@@ -31,21 +31,32 @@ const pemRe = /-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g;
 /** PEM or DER inputs to a DER list (PEM text may hold several certificates). */
 export function toDerList(inputs: readonly CertificateInput[], what: string): Uint8Array[] {
   const out: Uint8Array[] = [];
-  for (const x of inputs) {
+  for (const [entry, x] of inputs.entries()) {
     if (x instanceof Uint8Array) { out.push(x); continue; }
-    if (typeof x !== 'string') throw new TlsConfigError('TLS_CONFIG_INVALID', `${what}: each entry must be PEM text or DER bytes`);
+    if (typeof x !== 'string') throw new TlsConfigError('TLS_CONFIG_INVALID', `${what}[${entry}] must be PEM text or DER bytes`);
     let m: RegExpExecArray | null;
     let n = 0;
     pemRe.lastIndex = 0;
-    while ((m = pemRe.exec(x)) !== null) { out.push(base64(m[1]!)); n++; }
-    if (n === 0) throw new TlsConfigError('TLS_CONFIG_INVALID', `${what}: a string entry holds no "-----BEGIN CERTIFICATE-----" block (pass PEM text, not a file path)`);
+    while ((m = pemRe.exec(x)) !== null) {
+      const der = base64(m[1]!);
+      if (der === undefined) throw new TlsConfigError('TLS_CONFIG_INVALID', `${what}[${entry}]: PEM block ${n + 1} is not valid base64 between its BEGIN and END lines (the file is damaged or was edited); re-export the certificate`);
+      out.push(der);
+      n++;
+    }
+    if (n === 0) {
+      if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(x)) throw new TlsConfigError('TLS_CONFIG_INVALID', `${what}[${entry}] holds a private key, not a certificate; the key goes in signingKey`);
+      throw new TlsConfigError('TLS_CONFIG_INVALID', `${what}[${entry}] holds no "-----BEGIN CERTIFICATE-----" block (pass PEM text, not a file path)`);
+    }
   }
   return out;
 }
 
-function base64(s: string): Uint8Array {
-  const clean = s.replace(/[^A-Za-z0-9+/=]/g, '');
-  const bin = atob(clean);
+/** Base64 between PEM armour lines (whitespace ignored); undefined when it is not base64. */
+function base64(s: string): Uint8Array | undefined {
+  const clean = s.replace(/\s+/g, '');
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(clean) || clean.length % 4 === 1) return undefined;
+  let bin: string;
+  try { bin = atob(clean); } catch { return undefined; }
   const out = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
   return out;
