@@ -8,7 +8,7 @@ import { AlertDescription, TlsPeerError, TlsUsageError } from './errors.ts';
 import type { TlsEvent } from './events.ts';
 import { finishedVerifyData, KeyLogLabel, KeySchedule, resumptionPsk } from './keyschedule.ts';
 import {
-  certificateVerifyContent, checkCertificateVerify, MODERN_SCHEMES, suiteParams, verifyPeerChain,
+  certificateVerifyContent, checkCertificateVerify, checkFinished, MODERN_SCHEMES, suiteParams, verifyPeerChain,
 } from './negotiation.ts';
 import { RecordProtection } from './record-protection.ts';
 import { clientTable, type ClientAction, type ClientGuard } from './tables.ts';
@@ -239,11 +239,12 @@ export class TlsClient extends Connection {
 
   private checkHelloCommon(sh: ServerHello & { extensions: Extensions }, what: string): void {
     checkNoDuplicates(sh.extensions, what);
-    if (!bytesEqual(sh.legacy_session_id_echo, this.sessionId)) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', `${what}.legacy_session_id_echo does not echo the ClientHello's session id (RFC 8446 §4.1.3)`);
-    if (!this.suites.includes(sh.cipher_suite)) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', `${what} selected cipher suite 0x${sh.cipher_suite.toString(16)}, which was not offered`);
+    // The version first: a TLS 1.2 server fails every other check too, and the version says why.
     const v = findExt(sh.extensions, ExtensionType.supported_versions)?.selected_version;
     if (v === undefined) throw new TlsPeerError('TLS_PROTOCOL_VERSION', 'protocol_version', `${TLS12_SERVER} (its ${what} has no supported_versions extension)`);
     if (v !== 0x0304) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', `${what} selected version 0x${v.toString(16)}; only TLS 1.3 (0x0304) was offered`);
+    if (!bytesEqual(sh.legacy_session_id_echo, this.sessionId)) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', `${what}.legacy_session_id_echo does not echo the ClientHello's session id (RFC 8446 §4.1.3)`);
+    if (!this.suites.includes(sh.cipher_suite)) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', `${what} selected cipher suite 0x${sh.cipher_suite.toString(16)}, which was not offered`);
     for (const e of sh.extensions.items) {
       if (!this.offeredExtensions.has(e.extension_type) && e.extension_type !== ExtensionType.cookie) throw new TlsPeerError('TLS_UNSUPPORTED_EXTENSION', 'unsupported_extension', `${what} carries extension ${e.extension_type}, which the client did not offer (RFC 8446 §4.2)`);
     }
@@ -396,7 +397,7 @@ export class TlsClient extends Connection {
   private async verifyServerFinished(): Promise<void> {
     const fin = decode('Finished', () => decodeFinished(this.current!.body));
     const expected = await finishedVerifyData(this.crypto, this.suite!.hash, this.sHs!, this.transcriptBefore!);
-    if (!bytesEqual(fin.verify_data, expected)) throw new TlsPeerError('TLS_BAD_FINISHED', 'decrypt_error', 'server Finished verify_data does not match the transcript (RFC 8446 §4.4.4): the handshake was tampered with or keys differ');
+    checkFinished(fin.verify_data, expected, 'server');
     await this.deriveApplicationSecrets(this.hsSchedule!);
   }
 

@@ -65,7 +65,8 @@ interface CommonConfig {
   readonly recordPadding?: number;
   /** Offer/enforce record_size_limit (RFC 8449), 64..16385. */
   readonly recordSizeLimit?: number;
-  /** Largest handshake message accepted (default 65536 bytes; certificates chains need up to that). */
+  /** Largest handshake message body accepted (default 131,396 bytes: the largest legal ClientHello,
+   *  RFC 8446 §4.1.2; certificate chains up to that size pass too). */
   readonly maxHandshakeMessageSize?: number;
   /** Largest amount of received-but-unprocessed record bytes held (default 4 full records, 66 564 bytes;
    *  at least one full record, 16 645 bytes). Handshake reassembly is bounded separately by maxHandshakeMessageSize. */

@@ -5,7 +5,7 @@ import { CERTIFICATE_ONLY_SCHEMES } from '../crypto/provider.ts';
 import { verifyCertificateChain } from '../x509/index.ts';
 import type { CertificateInput, ExpertOptions } from './config.ts';
 import { asProtosmithError, TlsConfigError, TlsPeerError } from './errors.ts';
-import { concat, enc } from './bytes.ts';
+import { bytesEqual, concat, enc } from './bytes.ts';
 
 export const MODERN_SUITES: readonly number[] = [0x1301, 0x1302, 0x1303];
 export const MODERN_GROUPS: readonly number[] = [0x001d, 0x0017, 0x0018];
@@ -107,4 +107,11 @@ export async function checkCertificateVerify(crypto: CryptoProvider, spki: Uint8
     throw asProtosmithError(e, `${who} CertificateVerify`);
   }
   if (!ok) throw new TlsPeerError('TLS_BAD_SIGNATURE', 'decrypt_error', `${who} CertificateVerify signature (scheme 0x${scheme.toString(16)}) does not verify with the certificate's key: the peer does not hold the private key, or the transcript differs`);
+}
+
+/** Finished.verify_data (RFC 8446 §4.4.4): a length other than Hash.length is a malformed message
+ *  (decode_error, §6), a wrong value a failed check (decrypt_error). */
+export function checkFinished(received: Uint8Array, expected: Uint8Array, who: 'client' | 'server'): void {
+  if (received.length !== expected.length) throw new TlsPeerError('TLS_DECODE_ERROR', 'decode_error', `${who} Finished carries ${received.length} bytes of verify_data; the negotiated hash makes it exactly ${expected.length} (RFC 8446 §4.4.4)`);
+  if (!bytesEqual(received, expected)) throw new TlsPeerError('TLS_BAD_FINISHED', 'decrypt_error', `${who} Finished verify_data does not match the transcript (RFC 8446 §4.4.4): the handshake was tampered with or the keys differ`);
 }

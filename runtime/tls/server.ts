@@ -7,7 +7,7 @@ import { Connection, type Actions, type Guards } from './connection.ts';
 import { TlsConfigError, TlsPeerError } from './errors.ts';
 import { finishedVerifyData, KeyLogLabel, KeySchedule, resumptionPsk } from './keyschedule.ts';
 import {
-  certificateVerifyContent, checkCertificateVerify, MODERN_SCHEMES, suiteParams, verifyPeerChain,
+  certificateVerifyContent, checkCertificateVerify, checkFinished, MODERN_SCHEMES, suiteParams, verifyPeerChain,
 } from './negotiation.ts';
 import { RecordProtection } from './record-protection.ts';
 import { serverTable, type ServerAction, type ServerGuard } from './tables.ts';
@@ -304,6 +304,9 @@ export class TlsServer extends Connection {
       throw new TlsPeerError('TLS_HANDSHAKE_FAILURE', 'handshake_failure', `no signature scheme in common: the client's signature_algorithms exclude every scheme the server key can produce (${this.config.signingKey.schemes.map((s) => '0x' + s.toString(16)).join(',')})`);
     }
     if (n.earlyOffered && !n.earlyAccepted) this.earlySkipBudget = Math.max(this.config.maxEarlyData ?? 0, 16384);
+    // The second ClientHello ends the client's 0-RTT records (it sent them before it saw the HelloRetryRequest):
+    // from here a record that does not decrypt is bad_record_mac, not skipped (RFC 8446 §4.2.10, §5.2).
+    else if (this.hrrSent) this.earlySkipBudget = 0;
     if (!(n.peerShare === undefined || n.cookieNeeded)) this.transcript.setHash(n.suite.hash);
     if (n.peerRecordLimit !== undefined) this.sendLimit = Math.min(16384, n.peerRecordLimit - 1);
     if (n.peerRecordLimit !== undefined && this.config.recordSizeLimit !== undefined) this.recvLimit = Math.min(16384, this.config.recordSizeLimit - 1);
@@ -417,7 +420,7 @@ export class TlsServer extends Connection {
   private async verifyClientFinished(): Promise<void> {
     const expected = await finishedVerifyData(this.crypto, this.suite!.hash, this.cHs!, this.transcriptBefore!);
     const fin = decode('Finished', () => decodeFinished(this.current!.body));
-    if (!bytesEqual(fin.verify_data, expected)) throw new TlsPeerError('TLS_BAD_FINISHED', 'decrypt_error', 'client Finished verify_data does not match the transcript (RFC 8446 §4.4.4)');
+    checkFinished(fin.verify_data, expected, 'client');
     this.resumptionMaster = await this.schedule_!.resumptionMasterSecret(this.transcript.hash());
   }
 
