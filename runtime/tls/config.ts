@@ -6,6 +6,7 @@ import type { CryptoProvider, SigningKey } from '../crypto/provider.ts';
 import type { Extension } from './messages.ts';
 import { parseCertificate, type ParsedCertificate } from '../x509/index.ts';
 import { children, single } from '../x509/der.ts';
+import { parseStructure } from '../x509/certificate.ts';
 import { TlsConfigError } from './errors.ts';
 import { MODERN_GROUPS, MODERN_SCHEMES, MODERN_SUITES, pick, toDerList } from './negotiation.ts';
 import { bytesEqual, enc } from './bytes.ts';
@@ -391,11 +392,16 @@ function checkCodec(codec: { seal: unknown; open: unknown } | undefined, what: s
   }
 }
 
-/** PEM/DER inputs to DER certificates, each parsed once so that garbage is refused now, naming its position. */
+/** PEM/DER inputs to DER certificates, each sliced once (DER structure only: cheap for the ~140
+ *  roots of a CA bundle) so that garbage is refused now, naming its position. */
 function certificateList(inputs: readonly CertificateInput[], what: string): Uint8Array[] {
   if (!Array.isArray(inputs)) throw new TlsConfigError('TLS_CONFIG_INVALID', `${what} must be an array of PEM strings or DER Uint8Arrays`);
   const ders = toDerList(inputs, what);
-  ders.forEach((der, i) => { parseOwn(der, i, what); });
+  ders.forEach((der, i) => {
+    try { parseStructure(der); } catch (e) {
+      throw new TlsConfigError('TLS_CONFIG_INVALID', `certificate ${i} of ${what} (counting from 0, in the order given) is not an X.509 certificate: ${(e as Error).message}. Check the file it was read from.`, { cause: e });
+    }
+  });
   return ders;
 }
 

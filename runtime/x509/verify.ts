@@ -145,6 +145,15 @@ export class CertificateVerifier {
     // Leaf checks.
     this.#checkCommon(leaf, req.now, purposeOid, 'leaf');
     if (leaf.isCa && !leafIsAnchor) {
+      // Say what most likely happened: a self-signed certificate (openssl req -x509 makes CA:TRUE ones)
+      // that is not trusted, or a chain sent in the wrong order (the issuer of a later certificate first).
+      if (bytesEqual(leaf.subjectDer, leaf.issuerDer)) {
+        throw new CertificateError('CERT_UNTRUSTED', 'unknown_ca', `${describe(leaf, 'leaf')} is self-signed and is not one of the trust anchors; to trust it, add this exact certificate to trustAnchors (or have the peer use a certificate issued by a CA in trustAnchors)`, { index: 0, subject: leaf.subject });
+      }
+      const issued = certs.findIndex((c, i) => i > 0 && !c.isCa && bytesEqual(c.issuerDer, leaf.subjectDer));
+      if (issued > 0) {
+        throw new CertificateError('CERT_CA_AS_LEAF', 'bad_certificate', `the peer's chain is out of order: ${describe(leaf, 'first')} is the CA that issued ${describe(certs[issued]!, 'end-entity')}; the peer must send its own certificate first, then its issuers (RFC 8446 §4.4.2). Fix the order of the certificate file the peer is configured with`, { index: 0, subject: leaf.subject });
+      }
       throw new CertificateError('CERT_CA_AS_LEAF', 'bad_certificate', `${describe(leaf, 'leaf')} is a CA certificate (basicConstraints cA=TRUE) used as an end-entity certificate; issue a leaf certificate with CA:FALSE`, { index: 0, subject: leaf.subject });
     }
     if (leaf.keyUsage !== undefined && (leaf.keyUsage & 1) === 0) {
