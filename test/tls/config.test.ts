@@ -3,23 +3,11 @@
 // option, before any byte is exchanged.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { nodeSigningKey } from '../../runtime/crypto/node/index.ts';
 import { TlsClient, TlsConfigError, TlsServer, type TlsClientConfig, type TlsServerConfig } from '../../runtime/tls/index.ts';
 import { clientConfig, connect, ofType, pki, serverConfig } from './harness.ts';
+import { selfSigned } from '../support/self-signed.ts';
 
-/** A self-signed certificate and key made by the openssl CLI (RSA of `bits`, or an EC curve). */
-export function selfSigned(keyArg: string[]): { certPem: string; keyPem: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'protosmith-cfg-'));
-  try {
-    execFileSync('openssl', ['req', '-x509', ...keyArg, '-nodes', '-keyout', join(dir, 'k.pem'), '-out', join(dir, 'c.pem'), '-subj', '/CN=localhost',
-      '-addext', 'subjectAltName=DNS:localhost', '-addext', 'basicConstraints=critical,CA:FALSE', '-days', '2'], { stdio: 'pipe' });
-    return { certPem: readFileSync(join(dir, 'c.pem'), 'utf8'), keyPem: readFileSync(join(dir, 'k.pem'), 'utf8') };
-  } finally { rmSync(dir, { recursive: true, force: true }); }
-}
 const rsa1024 = selfSigned(['-newkey', 'rsa:1024']);
 
 function configError(f: () => unknown, code: string, message: RegExp): TlsConfigError {
