@@ -396,14 +396,19 @@ function checkCodec(codec: { seal: unknown; open: unknown } | undefined, what: s
  *  roots of a CA bundle) so that garbage is refused now, naming its position. */
 function certificateList(inputs: readonly CertificateInput[], what: string): Uint8Array[] {
   if (!Array.isArray(inputs)) throw new TlsConfigError('TLS_CONFIG_INVALID', `${what} must be an array of PEM strings or DER Uint8Arrays`);
+  // A frozen list (node:tls rootCertificates, the default anchors of connect()) cannot change: decode it once.
+  const frozen = Object.isFrozen(inputs) ? frozenLists.get(inputs) : undefined;
+  if (frozen) return frozen;
   const ders = toDerList(inputs, what);
   ders.forEach((der, i) => {
     try { parseStructure(der); } catch (e) {
       throw new TlsConfigError('TLS_CONFIG_INVALID', `certificate ${i} of ${what} (counting from 0, in the order given) is not an X.509 certificate: ${(e as Error).message}. Check the file it was read from.`, { cause: e });
     }
   });
+  if (Object.isFrozen(inputs)) frozenLists.set(inputs, ders);
   return ders;
 }
+const frozenLists = new WeakMap<readonly CertificateInput[], Uint8Array[]>();
 
 function parseOwn(der: Uint8Array, i: number, what: string): ParsedCertificate {
   try {
