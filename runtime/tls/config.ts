@@ -282,7 +282,7 @@ export function checkOptionNames(options: object, known: readonly string[], wher
       if (d < bestD) { bestD = d; best = k; }
     }
     const near = best !== undefined && bestD <= Math.max(2, Math.floor(name.length / 3));
-    throw new TlsConfigError('TLS_CONFIG_UNKNOWN_OPTION', `${where}: unknown option "${name}"${near ? `; did you mean "${best}"?` : ''} Known options: ${known.join(', ')}`);
+    throw new TlsConfigError('TLS_CONFIG_UNKNOWN_OPTION', `${where}: unknown option "${name}"${near ? `; did you mean "${best}"?` : '.'} Known options: ${known.join(', ')}`);
   }
 }
 
