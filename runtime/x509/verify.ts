@@ -86,7 +86,10 @@ function parseAnchors(input: TrustAnchorInput): TrustAnchor[] {
   const ders: Uint8Array[] = [];
   for (const it of items) {
     if (typeof it === 'string') {
-      const found = pemCertificates(it);
+      let found: Uint8Array[];
+      try { found = pemCertificates(it); } catch (e) {
+        throw new CertificateConfigError('CERT_BAD_TRUST_ANCHOR', 'a trust anchor PEM block is not valid base64 between its BEGIN and END lines (the file is damaged or was edited); re-export the CA certificate', { cause: e });
+      }
       if (found.length === 0) {
         throw new CertificateConfigError('CERT_BAD_TRUST_ANCHOR', 'a trust anchor string contains no "-----BEGIN CERTIFICATE-----" block; pass PEM text (not a file path) or DER bytes');
       }

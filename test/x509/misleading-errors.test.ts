@@ -4,7 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createNodeProvider } from '../../runtime/crypto/node/index.ts';
-import { CertificateError, CertificateVerifier } from '../../runtime/x509/index.ts';
+import { CertificateConfigError, CertificateError, CertificateVerifier } from '../../runtime/x509/index.ts';
 import { testPki } from '../support/pki.ts';
 import { selfSigned } from '../support/self-signed.ts';
 
@@ -44,6 +44,16 @@ test('a_lone_ca_certificate_as_the_leaf_is_still_a_ca_used_as_an_end_entity', as
   const e = await failure([pki.intermediate.certDer]);
   assert.is(e.code, 'CERT_CA_AS_LEAF');
   assert.match(e.message, /used as an end-entity certificate/);
+});
+
+test('bad_base64_in_a_trust_anchor_pem_block_is_a_config_error_not_a_domexception', () => {
+  // valid base64 characters, invalid base64: a lone trailing character (length % 4 == 1)
+  const broken = pki.root.certPem.replace(/\n-----END CERTIFICATE-----/, 'A\n-----END CERTIFICATE-----');
+  let err: unknown;
+  try { new CertificateVerifier({ crypto: createNodeProvider(), trustAnchors: broken }); } catch (e) { err = e; }
+  assert.instance(err, CertificateConfigError, String(err));
+  assert.is((err as CertificateConfigError).code, 'CERT_BAD_TRUST_ANCHOR');
+  assert.match((err as Error).message, /not valid base64/);
 });
 
 test.run();
