@@ -57,7 +57,7 @@ export interface Valid {
   readonly max?: Expr;
   readonly anyOf?: readonly Expr[];
   readonly inEnum?: boolean;
-  /** The TLS alert for a failure (default illegal_parameter), from `-alert`. */
+  /** The TLS alert for a failure, from `-alert`; default decode_error on a length prefix (RFC 8446 §6), else illegal_parameter. */
   readonly alert: string;
 }
 

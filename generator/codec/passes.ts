@@ -768,6 +768,8 @@ function lengthPass(order: WSpec[], types: Map<string, WType>): Problem[] {
       if (!sameCond) return;
       if (l.valid?.anyOf || l.valid?.inEnum) return;
       l.derived = { kind: u.how, target: u.field.id };
+      // A bound on a length prefix is a vector length out of range: decode_error (RFC 8446 §6), unless `-alert` says otherwise.
+      if (l.valid && !(isObj(l.raw.valid) && l.raw.valid['-alert'] !== undefined)) l.valid = { ...l.valid, alert: 'decode_error' };
     });
   }
   return problems;

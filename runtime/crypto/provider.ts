@@ -128,6 +128,11 @@ export interface SigningKey {
    * DER-encoded as TLS requires. Throws 'CRYPTO_SCHEME_NOT_SUPPORTED_BY_KEY' for a scheme not in `schemes`.
    */
   sign(scheme: SignatureSchemeId, message: Uint8Array): Promise<Uint8Array>;
+  /**
+   * Optional: the matching public key as SubjectPublicKeyInfo DER. When present, the engine checks at
+   * configuration time that the key belongs to the leaf certificate and is strong enough.
+   */
+  readonly spki?: Uint8Array;
 }
 
 /** A public key the provider has parsed once, to verify several signatures cheaply. */

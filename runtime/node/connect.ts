@@ -7,7 +7,8 @@ import { rootCertificates } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { TlsClient, TrustStore, type TlsClientConfig } from '../tls/index.ts';
 import type { CryptoProvider, SigningKey } from '../crypto/provider.ts';
-import { createNodeProvider, nodeSigningKey } from '../crypto/node/index.ts';
+import { createNodeProvider } from '../crypto/node/index.ts';
+import { checkConnectOptions, ownSigningKey } from './options.ts';
 import { TlsSocket } from './tls-socket.ts';
 
 export interface ConnectOptions extends Omit<TlsClientConfig, 'crypto' | 'now' | 'signingKey'> {
@@ -41,6 +42,7 @@ export function defaultTrustStore(): TrustStore {
 
 /** Opens a TLS 1.3 connection. Listen for 'secure' (or await socket.secureConnect()) and 'error'. */
 export function connect(options: ConnectOptions, onSecure?: () => void): TlsSocket {
+  checkConnectOptions(options);
   const host = options.host ?? 'localhost';
   const { socket: given, crypto, now, signingKey, onKeyLog, port, host: _host, ...rest } = options;
   const config: TlsClientConfig = {
@@ -49,7 +51,7 @@ export function connect(options: ConnectOptions, onSecure?: () => void): TlsSock
     now: now ?? Date.now,
     serverName: options.serverName ?? host,
     trustAnchors: options.trustAnchors ?? defaultTrustStore(),
-    ...(signingKey === undefined ? {} : { signingKey: typeof signingKey === 'string' ? nodeSigningKey(signingKey) : signingKey }),
+    ...(signingKey === undefined ? {} : { signingKey: ownSigningKey(signingKey) }),
     keyLog: options.keyLog ?? onKeyLog !== undefined,
   };
   const engine = new TlsClient(config);

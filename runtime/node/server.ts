@@ -5,7 +5,8 @@ import { createServer as netCreateServer, type Server, type Socket } from 'node:
 import type { Duplex } from 'node:stream';
 import { TlsServer, type TlsServerConfig } from '../tls/index.ts';
 import type { CryptoProvider, SigningKey } from '../crypto/provider.ts';
-import { nodeSigningKey } from '../crypto/node/index.ts';
+import { checkServerConfig } from '../tls/config.ts';
+import { checkServerOptions, ownSigningKey } from './options.ts';
 import { TlsSocket } from './tls-socket.ts';
 import { defaultCrypto } from './connect.ts';
 
@@ -21,12 +22,13 @@ export interface ServerOptions extends Omit<TlsServerConfig, 'crypto' | 'now' | 
 }
 
 function serverConfig(options: ServerOptions): TlsServerConfig {
+  checkServerOptions(options);
   const { crypto, now, signingKey, onKeyLog, ...rest } = options;
   return {
     ...rest,
     crypto: crypto ?? defaultCrypto(),
     now: now ?? Date.now,
-    signingKey: typeof signingKey === 'string' ? nodeSigningKey(signingKey) : signingKey,
+    signingKey: ownSigningKey(signingKey),
     keyLog: options.keyLog ?? onKeyLog !== undefined,
   };
 }
@@ -42,6 +44,7 @@ export function acceptTls(transport: Duplex, options: ServerOptions): TlsSocket 
  *  socket's 'error' event and to the server's 'tlsClientError' event, never crash the server. */
 export function createServer(options: ServerOptions, handler?: (socket: TlsSocket) => void): Server {
   const config = serverConfig(options);
+  checkServerConfig(config); // every configuration error surfaces here, not per connection
   const server = netCreateServer({ allowHalfOpen: true }, (tcp: Socket) => {
     let socket: TlsSocket;
     try {

@@ -3,14 +3,13 @@
 // thing its name says, when the table says so.
 import type { CertificateVerifier } from '../x509/index.ts';
 import type { CipherSuiteParams, KeyShare } from '../crypto/provider.ts';
-import type { ClientSession, TlsClientConfig } from './config.ts';
+import { checkClientConfig, type ClientSession, type TlsClientConfig } from './config.ts';
 import { Connection, type Actions, type Guards } from './connection.ts';
-import { TlsConfigError, TlsPeerError, TlsUsageError } from './errors.ts';
+import { AlertDescription, TlsPeerError, TlsUsageError } from './errors.ts';
 import type { TlsEvent } from './events.ts';
 import { finishedVerifyData, KeyLogLabel, KeySchedule, resumptionPsk } from './keyschedule.ts';
 import {
-  certificateVerifyContent, checkCertificateVerify, MODERN_GROUPS, MODERN_SCHEMES, MODERN_SUITES, pick, suiteParams,
-  toDerList, verifyPeerChain, peerVerifier,
+  certificateVerifyContent, checkCertificateVerify, checkFinished, MODERN_SCHEMES, suiteParams, verifyPeerChain,
 } from './negotiation.ts';
 import { RecordProtection } from './record-protection.ts';
 import { clientTable, type ClientAction, type ClientGuard } from './tables.ts';
@@ -18,11 +17,13 @@ import {
   checkNoDuplicates, decode, decodeCertificate, decodeCertificateRequest, decodeCertificateVerify, decodeEncryptedExtensions,
   decodeFinished, decodeNewSessionTicket, decodeServerHello, encode, encodeCertificate,
   encodeCertificateVerify, encodeClientHello, encodeEndOfEarlyData, encodeFinished, ExtensionType, findExt,
-  frameHandshake, type Extension, type ServerHello,
+  frameHandshake, type Extension, type Extensions, type ServerHello,
 } from './messages.ts';
 import { bytesEqual, ContentType, enc } from './bytes.ts';
 
 const MAX_TICKET_LIFETIME = 604800;
+/** What a client tells the application when the server does not speak TLS 1.3 (RFC 8446 App. D.1). */
+export const TLS12_SERVER = 'the server only speaks TLS 1.2 (or lower); protosmith requires TLS 1.3: enable TLS 1.3 on the server, or use node:tls for this peer';
 
 export class TlsClient extends Connection {
   readonly role = 'client' as const;
@@ -60,26 +61,15 @@ export class TlsClient extends Connection {
   private serverScheme: number | undefined;
 
   constructor(config: TlsClientConfig) {
+    const checked = checkClientConfig(config);
     super(config, clientTable);
     this.config = config;
-    const caps = config.crypto.capabilities();
-    this.suites = pick('cipher suite', config.cipherSuites, MODERN_SUITES, caps.cipherSuites);
-    this.groups = pick('group', config.groups, MODERN_GROUPS, caps.groups);
-    this.schemes = pick('signature scheme', config.signatureSchemes, MODERN_SCHEMES, caps.signatureSchemes);
+    this.suites = checked.suites;
+    this.groups = checked.groups;
+    this.schemes = checked.schemes;
     this.middleboxCompat = config.middleboxCompat !== false;
-    const expert = config.expert?.dangerouslyVerifyPeer !== undefined;
-    if (!expert && (config.serverName === undefined || config.serverName === '')) {
-      throw new TlsConfigError('TLS_CONFIG_MISSING', 'serverName is required: it is sent in SNI and the server certificate is checked against it (there is no switch to skip this)');
-    }
-    if (!expert && (!config.trustAnchors || config.trustAnchors.length === 0)) {
-      throw new TlsConfigError('TLS_CONFIG_MISSING', 'trustAnchors are required to verify the server certificate (PEM or DER of the issuing CA); verification cannot be disabled');
-    }
-    this.verifier = peerVerifier(config);
-    this.clientChain = config.certificateChain ? toDerList(config.certificateChain, 'certificateChain') : [];
-    if (this.clientChain.length > 0 && !config.signingKey) throw new TlsConfigError('TLS_CONFIG_MISSING', 'certificateChain is set but signingKey is missing');
-    for (const p of config.alpn ?? []) if (p.length === 0 || enc(p).length > 255) throw new TlsConfigError('TLS_CONFIG_INVALID', `ALPN protocol "${p}" must be 1..255 bytes`);
-    if (config.earlyData && !config.session) throw new TlsConfigError('TLS_CONFIG_INVALID', 'earlyData needs a session (0-RTT is only possible when resuming)');
-    if (config.keyShareCount !== undefined && (!Number.isInteger(config.keyShareCount) || config.keyShareCount < 0)) throw new TlsConfigError('TLS_CONFIG_INVALID', 'keyShareCount must be a non-negative integer');
+    this.verifier = checked.verifier;
+    this.clientChain = checked.chain;
   }
 
   /** Queue the ClientHello (and 0-RTT data when configured and possible). */
@@ -234,20 +224,35 @@ export class TlsClient extends Connection {
 
   // ---- ServerHello / HelloRetryRequest -----------------------------------------------------------
 
-  private checkHelloCommon(sh: ServerHello, what: string): void {
+  /** Decodes a ServerHello or HelloRetryRequest. A block of extensions that is absent or too short to hold
+   *  supported_versions is a TLS 1.2 (or older) ServerHello: protocol_version (RFC 8446 App. D.1). */
+  private decodeHello(what: 'ServerHello' | 'HelloRetryRequest'): ServerHello & { extensions: Extensions } {
+    let sh: ServerHello;
+    try {
+      sh = decode(what, () => decodeServerHello(this.current!.body));
+    } catch (e) {
+      if (e instanceof TlsPeerError && e.code === 'TLS_PROTOCOL_VERSION') throw new TlsPeerError('TLS_PROTOCOL_VERSION', 'protocol_version', `${TLS12_SERVER} (${e.message})`, { cause: e });
+      throw e;
+    }
+    if (sh.extensions === undefined) throw new TlsPeerError('TLS_PROTOCOL_VERSION', 'protocol_version', `${TLS12_SERVER} (its ${what} has no extensions, so no supported_versions)`);
+    return sh as ServerHello & { extensions: Extensions };
+  }
+
+  private checkHelloCommon(sh: ServerHello & { extensions: Extensions }, what: string): void {
     checkNoDuplicates(sh.extensions, what);
+    // The version first: a TLS 1.2 server fails every other check too, and the version says why.
+    const v = findExt(sh.extensions, ExtensionType.supported_versions)?.selected_version;
+    if (v === undefined) throw new TlsPeerError('TLS_PROTOCOL_VERSION', 'protocol_version', `${TLS12_SERVER} (its ${what} has no supported_versions extension)`);
+    if (v !== 0x0304) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', `${what} selected version 0x${v.toString(16)}; only TLS 1.3 (0x0304) was offered`);
     if (!bytesEqual(sh.legacy_session_id_echo, this.sessionId)) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', `${what}.legacy_session_id_echo does not echo the ClientHello's session id (RFC 8446 §4.1.3)`);
     if (!this.suites.includes(sh.cipher_suite)) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', `${what} selected cipher suite 0x${sh.cipher_suite.toString(16)}, which was not offered`);
-    const v = findExt(sh.extensions, ExtensionType.supported_versions)?.selected_version;
-    if (v === undefined) throw new TlsPeerError('TLS_PROTOCOL_VERSION', 'protocol_version', `${what} has no supported_versions extension: the server does not speak TLS 1.3 (protosmith supports TLS 1.3 only)`);
-    if (v !== 0x0304) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', `${what} selected version 0x${v.toString(16)}; only TLS 1.3 (0x0304) was offered`);
     for (const e of sh.extensions.items) {
       if (!this.offeredExtensions.has(e.extension_type) && e.extension_type !== ExtensionType.cookie) throw new TlsPeerError('TLS_UNSUPPORTED_EXTENSION', 'unsupported_extension', `${what} carries extension ${e.extension_type}, which the client did not offer (RFC 8446 §4.2)`);
     }
   }
 
   private processHelloRetryRequest(): void {
-    const sh = decode('HelloRetryRequest', () => decodeServerHello(this.current!.body));
+    const sh = this.decodeHello('HelloRetryRequest');
     this.checkHelloCommon(sh, 'HelloRetryRequest');
     const allowed = new Set<number>([ExtensionType.key_share, ExtensionType.cookie, ExtensionType.supported_versions]);
     for (const e of sh.extensions.items) if (!allowed.has(e.extension_type)) throw new TlsPeerError('TLS_UNSUPPORTED_EXTENSION', 'unsupported_extension', `HelloRetryRequest carries extension ${e.extension_type}; only key_share, cookie and supported_versions are allowed`);
@@ -285,7 +290,7 @@ export class TlsClient extends Connection {
   }
 
   private async processServerHello(): Promise<void> {
-    const sh = decode('ServerHello', () => decodeServerHello(this.current!.body));
+    const sh = this.decodeHello('ServerHello');
     this.checkHelloCommon(sh, 'ServerHello');
     if (this.hrrSuite !== undefined && sh.cipher_suite !== this.hrrSuite) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', 'ServerHello cipher suite differs from the HelloRetryRequest\'s (RFC 8446 §4.1.4)');
     for (const e of sh.extensions.items) {
@@ -393,7 +398,7 @@ export class TlsClient extends Connection {
   private async verifyServerFinished(): Promise<void> {
     const fin = decode('Finished', () => decodeFinished(this.current!.body));
     const expected = await finishedVerifyData(this.crypto, this.suite!.hash, this.sHs!, this.transcriptBefore!);
-    if (!bytesEqual(fin.verify_data, expected)) throw new TlsPeerError('TLS_BAD_FINISHED', 'decrypt_error', 'server Finished verify_data does not match the transcript (RFC 8446 §4.4.4): the handshake was tampered with or keys differ');
+    checkFinished(fin.verify_data, expected, 'server');
     await this.deriveApplicationSecrets(this.hsSchedule!);
   }
 
@@ -422,6 +427,11 @@ export class TlsClient extends Connection {
   private async installApplicationWriteKeys(): Promise<void> {
     this.resumptionMaster = await this.hsSchedule!.resumptionMasterSecret(this.transcript.hash());
     await this.setWriteCipher(await RecordProtection.fromSecret(this.crypto, this.suite!, this.cAp!));
+  }
+
+  protected override alertHint(description: number): string {
+    // protocol_version before any ServerHello: the server refused the only version offered (RFC 8446 App. D.1).
+    return description === AlertDescription.protocol_version && this.suite === undefined ? `: ${TLS12_SERVER}` : '';
   }
 
   protected override async alertCipher(): Promise<RecordProtection | undefined> {

@@ -4,7 +4,12 @@
 // replace verification is the clearly named low-level hook `expert.dangerouslyVerifyPeer`.
 import type { CryptoProvider, SigningKey } from '../crypto/provider.ts';
 import type { Extension } from './messages.ts';
-import type { TrustStore, CrlSet } from '../x509/index.ts';
+import { parseCertificate, type CertificateVerifier, type CrlSet, type ParsedCertificate, type TrustStore } from '../x509/index.ts';
+import { children, single } from '../x509/der.ts';
+import { parseStructure } from '../x509/certificate.ts';
+import { TlsConfigError } from './errors.ts';
+import { MODERN_GROUPS, MODERN_SCHEMES, MODERN_SUITES, peerVerifier, pick, toDerList } from './negotiation.ts';
+import { bytesEqual, enc } from './bytes.ts';
 
 export { CipherSuite, NamedGroup, SignatureScheme } from '../crypto/provider.ts';
 
@@ -38,6 +43,9 @@ export interface ExpertOptions {
    *  throw (a ProtosmithError with an alert, ideally) to reject. CertificateVerify is still
    *  checked by the engine against the SPKI the hook returns. */
   readonly dangerouslyVerifyPeer?: (req: PeerVerificationRequest) => Promise<PeerVerificationResult>;
+  /** DANGEROUS: accept our own RSA key below 2048 bits. Exists only to replay published traces whose
+   *  keys are RSA-1024 (RFC 8448, test/tls/rfc8448.test.ts); never set it for a real peer. */
+  readonly dangerouslyAllowWeakOwnKey?: boolean;
 }
 
 interface CommonConfig {
@@ -58,7 +66,8 @@ interface CommonConfig {
   readonly recordPadding?: number;
   /** Offer/enforce record_size_limit (RFC 8449), 64..16385. */
   readonly recordSizeLimit?: number;
-  /** Largest handshake message accepted (default 65536 bytes; certificates chains need up to that). */
+  /** Largest handshake message body accepted (default 131,396 bytes: the largest legal ClientHello,
+   *  RFC 8446 §4.1.2; certificate chains up to that size pass too). */
   readonly maxHandshakeMessageSize?: number;
   /** Largest amount of received-but-unprocessed record bytes held (default 4 full records, 66 564 bytes;
    *  at least one full record, 16 645 bytes). Handshake reassembly is bounded separately by maxHandshakeMessageSize. */
@@ -203,4 +212,261 @@ export interface TlsServerConfig extends CommonConfig {
   readonly groupSelection?: GroupSelection;
   /** Names this server answers to; SNI outside the list is refused with unrecognized_name. Empty: accept any. */
   readonly serverNames?: readonly string[];
+}
+
+// ---- Validation ---------------------------------------------------------------------------------
+// Every check a configuration can fail happens here, once, when a TlsClient/TlsServer (or the node
+// adapters' connect()/createServer()) is constructed: a TlsConfigError (blame 'config') names the
+// option, what is wrong with it and what to do. Nothing is left to fail per connection.
+
+/** Option names of TlsClientConfig and TlsServerConfig (checked by tsc against the interfaces). */
+const COMMON_KEYS = {
+  crypto: true, now: true, cipherSuites: true, groups: true, signatureSchemes: true, alpn: true, recordPadding: true,
+  recordSizeLimit: true, maxHandshakeMessageSize: true, maxBufferedBytes: true, trustAnchors: true, crls: true, expert: true, keyLog: true,
+  middleboxCompat: true,
+} as const satisfies Record<keyof CommonConfig, true>;
+export const CLIENT_CONFIG_KEYS: readonly string[] = Object.keys({
+  ...COMMON_KEYS, serverName: true, session: true, earlyData: true, certificateChain: true, signingKey: true, keyShareCount: true,
+} satisfies Record<keyof TlsClientConfig, true>);
+export const SERVER_CONFIG_KEYS: readonly string[] = Object.keys({
+  ...COMMON_KEYS, certificateChain: true, signingKey: true, ticketKey: true, ticketCodec: true, ticketLifetimeSeconds: true,
+  ticketCount: true, maxEarlyData: true, clientAuth: true, requireCookie: true, cookieKey: true, cookieCodec: true,
+  groupSelection: true, serverNames: true,
+} satisfies Record<keyof TlsServerConfig, true>);
+
+/** node:tls option names and what protosmith calls (or does instead of) them. */
+const NODE_TLS_NAMES: Readonly<Record<string, string>> = {
+  ca: 'use trustAnchors (PEM text or DER of the CAs to trust)',
+  cert: 'use certificateChain (PEM text or DER, leaf first)',
+  key: 'use signingKey (PEM text with the node adapters, or a SigningKey handle such as nodeSigningKey(pem))',
+  passphrase: 'decrypt the key with nodeSigningKey(pem, { passphrase }) and pass the result as signingKey',
+  pfx: 'convert the PKCS#12 file to PEM and pass certificateChain and signingKey',
+  servername: 'use serverName (note the capital N)',
+  rejectUnauthorized: 'protosmith has no off switch for certificate verification: it always verifies the chain and the host name. To trust a private CA, pass it in trustAnchors; to replace verification entirely, there is the deliberately named expert.dangerouslyVerifyPeer',
+  checkServerIdentity: 'the host name is always checked against serverName; to replace verification entirely use expert.dangerouslyVerifyPeer',
+  ALPNProtocols: 'use alpn (an array of protocol names)',
+  ciphers: 'use cipherSuites (TLS 1.3 suite numbers, e.g. 0x1301 for TLS_AES_128_GCM_SHA256)',
+  ecdhCurve: 'use groups (named group numbers, e.g. 0x001d for x25519)',
+  sigalgs: 'use signatureSchemes (signature scheme numbers, e.g. 0x0804 for rsa_pss_rsae_sha256)',
+  minVersion: 'protosmith speaks TLS 1.3 only; remove the option',
+  maxVersion: 'protosmith speaks TLS 1.3 only; remove the option',
+  secureProtocol: 'protosmith speaks TLS 1.3 only; remove the option',
+  requestCert: "use clientAuth: 'request' or 'require'",
+  ticketKeys: 'use ticketKey (exactly 32 random bytes; node:tls uses 48)',
+  SNICallback: 'use serverNames to restrict the names served (one certificate chain per server)',
+  secureContext: 'pass the options (certificateChain, signingKey, trustAnchors, ...) directly',
+  enableTrace: 'use onKeyLog / keyLog to decrypt a capture in Wireshark',
+  sessionTimeout: 'use ticketLifetimeSeconds',
+};
+
+function editDistance(a: string, b: string): number {
+  const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0]!;
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const up = prev[j]!;
+      prev[j] = Math.min(up + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = up;
+    }
+  }
+  return prev[b.length]!;
+}
+
+/** Refuses option names outside `known`: a node:tls name gets protosmith's equivalent, a typo the nearest name. */
+export function checkOptionNames(options: object, known: readonly string[], where: string): void {
+  for (const name of Object.keys(options)) {
+    if (known.includes(name) || (options as Record<string, unknown>)[name] === undefined) continue;
+    const nodeHint = Object.prototype.hasOwnProperty.call(NODE_TLS_NAMES, name) ? NODE_TLS_NAMES[name] : undefined;
+    if (nodeHint !== undefined) throw new TlsConfigError('TLS_CONFIG_UNKNOWN_OPTION', `${where}: unknown option "${name}" (a node:tls option name): ${nodeHint}`);
+    let best: string | undefined;
+    let bestD = Infinity;
+    for (const k of known) {
+      const d = editDistance(name.toLowerCase(), k.toLowerCase());
+      if (d < bestD) { bestD = d; best = k; }
+    }
+    const near = best !== undefined && bestD <= Math.max(2, Math.floor(name.length / 3));
+    throw new TlsConfigError('TLS_CONFIG_UNKNOWN_OPTION', `${where}: unknown option "${name}"${near ? `; did you mean "${best}"?` : '.'} Known options: ${known.join(', ')}`);
+  }
+}
+
+/** What validation derives from a configuration (cached per configuration object). */
+export interface CheckedConfig {
+  readonly suites: number[];
+  readonly groups: number[];
+  readonly schemes: number[];
+  /** Our certificate chain as DER, leaf first (empty for a client without one). */
+  readonly chain: Uint8Array[];
+  /** The verifier over the config's trust anchors and CRLs (parsed once per config), if any. */
+  readonly verifier: CertificateVerifier | undefined;
+}
+
+const checkedClients = new WeakMap<TlsClientConfig, CheckedConfig>();
+const checkedServers = new WeakMap<TlsServerConfig, CheckedConfig>();
+
+function requireObject(config: unknown, what: string): asserts config is Record<string, unknown> {
+  if (config === null || typeof config !== 'object') throw new TlsConfigError('TLS_CONFIG_MISSING', `a ${what} configuration object is required`);
+}
+
+function checkCommon(config: CommonConfig, what: string): Pick<CheckedConfig, 'suites' | 'groups' | 'schemes'> {
+  if (!config.crypto) throw new TlsConfigError('TLS_CONFIG_MISSING', 'config.crypto (a CryptoProvider, e.g. createNodeProvider() from runtime/crypto/node) is required: the engine has no built-in cryptography');
+  if (typeof config.now !== 'function') throw new TlsConfigError('TLS_CONFIG_MISSING', 'config.now (a clock returning milliseconds, e.g. Date.now) is required: the engine reads no clock of its own');
+  const caps = config.crypto.capabilities();
+  const suites = pick('cipher suite', config.cipherSuites, MODERN_SUITES, caps.cipherSuites);
+  const groups = pick('group', config.groups, MODERN_GROUPS, caps.groups);
+  const schemes = pick('signature scheme', config.signatureSchemes, MODERN_SCHEMES, caps.signatureSchemes);
+  for (const p of config.alpn ?? []) {
+    if (typeof p !== 'string' || p.length === 0 || enc(p).length > 255) throw new TlsConfigError('TLS_CONFIG_INVALID', `${what} alpn: protocol name ${JSON.stringify(p)} must be a string of 1..255 bytes (RFC 7301 §3.1)`);
+  }
+  return { suites, groups, schemes };
+}
+
+/** Validates a client configuration (once per object); throws TlsConfigError. */
+export function checkClientConfig(config: TlsClientConfig): CheckedConfig {
+  const have = checkedClients.get(config);
+  if (have) return have;
+  requireObject(config, 'client');
+  checkOptionNames(config, CLIENT_CONFIG_KEYS, 'TlsClient config');
+  const common = checkCommon(config, 'client');
+  const expert = config.expert?.dangerouslyVerifyPeer !== undefined;
+  if (!expert && (typeof config.serverName !== 'string' || config.serverName === '')) {
+    throw new TlsConfigError('TLS_CONFIG_MISSING', 'serverName is required: it is sent in SNI and the server certificate is checked against it (there is no switch to skip this)');
+  }
+  if (!expert && (!config.trustAnchors || config.trustAnchors.length === 0)) {
+    throw new TlsConfigError('TLS_CONFIG_MISSING', 'trustAnchors are required to verify the server certificate (PEM or DER of the issuing CA); verification cannot be disabled');
+  }
+  const verifier = peerVerifier(config);
+  const chain = config.certificateChain ? certificateList(config.certificateChain, 'certificateChain') : [];
+  if (chain.length > 0 && !config.signingKey) throw new TlsConfigError('TLS_CONFIG_MISSING', 'certificateChain is set but signingKey (the client certificate\'s private key) is missing');
+  if (config.signingKey && chain.length === 0) throw new TlsConfigError('TLS_CONFIG_MISSING', 'signingKey is set but certificateChain (the client certificate, leaf first) is missing or empty');
+  if (config.signingKey) checkOwnCredentials(chain, config.signingKey, 'client', config.expert?.dangerouslyAllowWeakOwnKey === true);
+  if (config.earlyData && !config.session) throw new TlsConfigError('TLS_CONFIG_INVALID', 'earlyData needs a session (0-RTT is only possible when resuming)');
+  if (config.keyShareCount !== undefined && (!Number.isInteger(config.keyShareCount) || config.keyShareCount < 0)) throw new TlsConfigError('TLS_CONFIG_INVALID', 'keyShareCount must be a non-negative integer');
+  const out: CheckedConfig = { ...common, chain, verifier };
+  checkedClients.set(config, out);
+  return out;
+}
+
+/** Validates a server configuration (once per object); throws TlsConfigError. */
+export function checkServerConfig(config: TlsServerConfig): CheckedConfig {
+  const have = checkedServers.get(config);
+  if (have) return have;
+  requireObject(config, 'server');
+  checkOptionNames(config, SERVER_CONFIG_KEYS, 'TlsServer config');
+  const common = checkCommon(config, 'server');
+  if (!config.certificateChain || config.certificateChain.length === 0) throw new TlsConfigError('TLS_CONFIG_MISSING', 'certificateChain (leaf first, PEM or DER) is required for a server');
+  if (!config.signingKey) throw new TlsConfigError('TLS_CONFIG_MISSING', 'signingKey (the leaf certificate\'s private key handle) is required for a server');
+  const chain = certificateList(config.certificateChain, 'certificateChain');
+  if (chain.length === 0) throw new TlsConfigError('TLS_CONFIG_MISSING', 'certificateChain holds no certificate (leaf first, PEM or DER)');
+  checkOwnCredentials(chain, config.signingKey, 'server', config.expert?.dangerouslyAllowWeakOwnKey === true);
+  checkSecretKey(config.ticketKey, 'ticketKey', 'the AES-256-GCM key sealing session tickets; generate it once (crypto.getRandomValues(new Uint8Array(32))) and share it across the servers that should accept each other\'s tickets');
+  checkSecretKey(config.cookieKey, 'cookieKey', 'the AES-256-GCM key sealing HelloRetryRequest cookies');
+  checkCodec(config.ticketCodec, 'ticketCodec');
+  checkCodec(config.cookieCodec, 'cookieCodec');
+  if (config.ticketKey && config.ticketCodec) throw new TlsConfigError('TLS_CONFIG_INVALID', 'set ticketKey or ticketCodec, not both: the codec replaces the built-in ticket sealing');
+  if (config.cookieKey && config.cookieCodec) throw new TlsConfigError('TLS_CONFIG_INVALID', 'set cookieKey or cookieCodec, not both: the codec replaces the built-in cookie sealing');
+  const gs = config.groupSelection ?? 'client-shares-first';
+  if (gs !== 'client-shares-first' && gs !== 'server-preference') throw new TlsConfigError('TLS_CONFIG_INVALID', `groupSelection must be 'client-shares-first' or 'server-preference', not ${String(gs)}`);
+  const tc = config.ticketCount ?? 1;
+  if (!Number.isInteger(tc) || tc < 0 || tc > 65536) throw new TlsConfigError('TLS_CONFIG_INVALID', 'ticketCount must be an integer in 0..65536 (ticket_nonce is a 2-byte counter)');
+  const auth = config.clientAuth ?? 'none';
+  if (auth !== 'none' && auth !== 'request' && auth !== 'require') throw new TlsConfigError('TLS_CONFIG_INVALID', `clientAuth must be 'none', 'request' or 'require', not ${String(auth)}`);
+  if (auth !== 'none' && !config.expert?.dangerouslyVerifyPeer && (!config.trustAnchors || config.trustAnchors.length === 0)) {
+    throw new TlsConfigError('TLS_CONFIG_MISSING', `clientAuth '${auth}' needs trustAnchors (the CAs that issue client certificates) to verify client certificates`);
+  }
+  const verifier = peerVerifier(config);
+  const me = config.maxEarlyData ?? 0;
+  if (!Number.isInteger(me) || me < 0 || me > 0xffffffff) throw new TlsConfigError('TLS_CONFIG_INVALID', 'maxEarlyData must be a non-negative 32-bit integer');
+  const lt = config.ticketLifetimeSeconds ?? 7200;
+  if (!Number.isInteger(lt) || lt < 1 || lt > 604800) throw new TlsConfigError('TLS_CONFIG_INVALID', 'ticketLifetimeSeconds must be in 1..604800 (RFC 8446 §4.6.1)');
+  const out: CheckedConfig = { ...common, chain, verifier };
+  checkedServers.set(config, out);
+  return out;
+}
+
+function checkSecretKey(key: Uint8Array | undefined, what: string, role: string): void {
+  if (key === undefined) return;
+  if (!(key instanceof Uint8Array)) throw new TlsConfigError('TLS_CONFIG_INVALID', `${what} must be a Uint8Array of exactly 32 random bytes (${role})`);
+  if (key.length !== 32) throw new TlsConfigError('TLS_CONFIG_INVALID', `${what} is ${key.length} bytes; it must be exactly 32 random bytes (${role})`);
+}
+
+/** A codec must be an object with seal and open functions. */
+function checkCodec(codec: { seal: unknown; open: unknown } | undefined, what: string): void {
+  if (codec !== undefined && (typeof codec !== 'object' || codec === null || typeof codec.seal !== 'function' || typeof codec.open !== 'function')) {
+    throw new TlsConfigError('TLS_CONFIG_INVALID', `${what} must be an object with seal(state) and open(bytes) functions`);
+  }
+}
+
+/** PEM/DER inputs to DER certificates, each sliced once (DER structure only) so that garbage is refused
+ *  now, naming its position. (Trust anchors are parsed by their TrustStore, once per array.) */
+function certificateList(inputs: readonly CertificateInput[], what: string): Uint8Array[] {
+  if (!Array.isArray(inputs)) throw new TlsConfigError('TLS_CONFIG_INVALID', `${what} must be an array of PEM strings or DER Uint8Arrays`);
+  const ders = toDerList(inputs, what);
+  ders.forEach((der, i) => {
+    try { parseStructure(der); } catch (e) {
+      throw new TlsConfigError('TLS_CONFIG_INVALID', `certificate ${i} of ${what} (counting from 0, in the order given) is not an X.509 certificate: ${(e as Error).message}. Check the file it was read from.`, { cause: e });
+    }
+  });
+  return ders;
+}
+
+function parseOwn(der: Uint8Array, i: number, what: string): ParsedCertificate {
+  try {
+    return parseCertificate(der, i, what);
+  } catch (e) {
+    throw new TlsConfigError('TLS_CONFIG_INVALID', `certificate ${i} of ${what} (counting from 0, in the order given) is not a usable X.509 certificate: ${(e as Error).message.replace(/ The peer must send.*$/, '')} Check the file it was read from.`, { cause: e });
+  }
+}
+
+/** The RSA modulus size in bits of a SubjectPublicKeyInfo, or undefined for other keys / unparsable input. */
+export function rsaModulusBits(spki: Uint8Array): number | undefined {
+  try {
+    const [alg, bits] = children(single(spki).value, 2);
+    if (!alg || !bits || bits.tag !== 0x03) return undefined;
+    const [n] = children(single(bits.value.subarray(1)).value, 2);
+    if (!n || n.tag !== 0x02) return undefined;
+    let i = 0;
+    while (i < n.value.length && n.value[i] === 0) i++;
+    if (i === n.value.length) return 0;
+    return (n.value.length - i - 1) * 8 + (32 - Math.clz32(n.value[i]!));
+  } catch { return undefined; }
+}
+
+const MIN_RSA_BITS = 2048;
+const SCHEMES_BY_KEY: Readonly<Record<string, readonly number[]>> = {
+  rsa: [0x0804, 0x0805, 0x0806], 'rsa-pss': [0x0809, 0x080a, 0x080b], 'ec:P-256': [0x0403], 'ec:P-384': [0x0503], 'ec:P-521': [0x0603], ed25519: [0x0807], ed448: [0x0808],
+};
+
+/** Our own chain and key: ordered leaf first, the key belongs to the leaf, and an RSA key has at least 2048 bits. */
+function checkOwnCredentials(chain: readonly Uint8Array[], key: SigningKey, role: 'client' | 'server', allowWeak: boolean): void {
+  if (typeof key !== 'object' || key === null || typeof key.sign !== 'function' || !Array.isArray(key.schemes)) {
+    throw new TlsConfigError('TLS_CONFIG_INVALID', `signingKey must be a SigningKey handle (e.g. nodeSigningKey(pemText) from runtime/crypto/node); the node adapters connect()/createServer() also take PEM text`);
+  }
+  const certs = chain.map((d, i) => parseOwn(d, i, 'certificateChain'));
+  const leaf = certs[0]!;
+  const keyMatches = (c: ParsedCertificate): boolean => key.spki !== undefined && bytesEqual(key.spki, c.spki);
+  if (key.spki !== undefined && !keyMatches(leaf)) {
+    const at = certs.findIndex(keyMatches);
+    throw new TlsConfigError(at > 0 ? 'TLS_CONFIG_CHAIN_ORDER' : 'TLS_CONFIG_KEY_MISMATCH', at > 0
+      ? `certificate ${at} of certificateChain (${certs[at]!.subject}) is the certificate of signingKey, but the leaf must come first: list the ${role} certificate, then the CA certificate that issued it, and so on`
+      : `signingKey does not belong to the leaf certificate (the first of certificateChain: ${leaf.subject}): the public keys differ. Pass the private key that was issued with this certificate`);
+  }
+  const kind = leaf.keyKind.type === 'ec' ? `ec:${leaf.keyKind.curve}` : leaf.keyKind.type;
+  const fits = SCHEMES_BY_KEY[kind];
+  if (fits !== undefined && !key.schemes.some((s) => fits.includes(s))) {
+    throw new TlsConfigError('TLS_CONFIG_KEY_MISMATCH', `signingKey cannot belong to the leaf certificate (the first of certificateChain: ${leaf.subject}): the certificate holds a ${kind} key, the signing key signs with ${key.schemes.map((s) => '0x' + s.toString(16).padStart(4, '0')).join(', ')}`);
+  }
+  for (const spki of [leaf.spki, key.spki]) {
+    const bits = spki === undefined ? undefined : rsaModulusBits(spki);
+    if (bits !== undefined && bits < MIN_RSA_BITS && !allowWeak) {
+      throw new TlsConfigError('TLS_CONFIG_WEAK_KEY', `the ${role} key is RSA-${bits}: protosmith requires RSA keys of at least ${MIN_RSA_BITS} bits (NIST SP 800-131A; peers refuse weaker keys too). Issue a new certificate with an RSA-2048 (or larger), ECDSA P-256 or Ed25519 key`);
+    }
+  }
+  for (let i = 0; i + 1 < certs.length; i++) {
+    const child = certs[i]!;
+    const parent = certs[i + 1]!;
+    if (bytesEqual(child.issuerDer, parent.subjectDer)) continue;
+    const issuerAt = certs.findIndex((c, j) => j !== i && bytesEqual(c.subjectDer, child.issuerDer));
+    throw new TlsConfigError('TLS_CONFIG_CHAIN_ORDER', `certificateChain is not in order: certificate ${i + 1} (${parent.subject}) did not issue certificate ${i} (${child.subject}, issued by ${child.issuer})${issuerAt >= 0 ? `; its issuer is certificate ${issuerAt}` : ''} (counting from 0). List the leaf first, then each certificate's issuer (the root may be left out)`);
+  }
 }

@@ -37,7 +37,12 @@ export interface CommonOptions {
   readonly keyLog?: boolean;
 }
 
-const DEFAULT_MAX_HANDSHAKE = 65536;
+/** The largest ClientHello RFC 8446's syntax allows (§4.1.2): legacy_version 2 + random 32 +
+ *  legacy_session_id 1+32 + cipher_suites 2+65534 + legacy_compression_methods 1+255 + extensions
+ *  2+65535 = 131,396 bytes of body (the bound OpenSSL also uses). A lower default would refuse legal
+ *  ClientHellos, e.g. one whose signature_algorithms lists 32,715 schemes (65,430 bytes). It also
+ *  admits certificate chains of up to ~128 KiB. */
+export const DEFAULT_MAX_HANDSHAKE = 131_396;
 const NEEDS_FACTS = Symbol('needs negotiated facts');
 
 export type Guards = Record<string, () => boolean>;
@@ -328,6 +333,7 @@ export abstract class Connection {
   }
 
   private async processAlert(content: Uint8Array): Promise<void> {
+    if (content.length === 0) throw new TlsPeerError('TLS_UNEXPECTED_MESSAGE', 'unexpected_message', 'alert record with no content; a protected Alert record must not be empty (RFC 8446 §5.4)');
     if (content.length !== 2) throw new TlsPeerError('TLS_DECODE_ERROR', 'decode_error', `alert record of ${content.length} bytes; an alert is exactly 2 bytes (RFC 8446 §6)`);
     const level = content[0]!;
     const description = content[1]!;
@@ -345,7 +351,7 @@ export abstract class Connection {
     this.emit({ type: 'alert', level: 'fatal', description });
     const r = this.table.step(this.stateName, 'Alert', (g) => this.guard(g));
     void r; // the table sends the connection to ERROR; we must not answer an alert with an alert
-    throw new TlsAlertReceivedError(description, `the peer (${this.role === 'client' ? 'server' : 'client'}) aborted the connection with alert ${alertName(description)} (${description}) while this ${this.role} was in state ${this.stateName}`);
+    throw new TlsAlertReceivedError(description, `the peer (${this.role === 'client' ? 'server' : 'client'}) aborted the connection with alert ${alertName(description)} (${description}) while this ${this.role} was in state ${this.stateName}${this.alertHint(description)}`);
   }
 
   // ---- records out ---------------------------------------------------------------------------
@@ -492,6 +498,9 @@ export abstract class Connection {
   protected onPeerClosed(): void {
     if (!this.closedEmitted) { this.closedEmitted = true; this.emit({ type: 'closed' }); }
   }
+
+  /** What a received fatal alert most likely means, appended to the error message ('' when nothing to add). */
+  protected alertHint(_description: number): string { return ''; }
 
   /** Keys for an alert sent before the write side switched to encrypted records (client after
    *  ServerHello: the peer already reads under handshake keys, RFC 8446 §6). */

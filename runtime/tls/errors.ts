@@ -118,7 +118,11 @@ export class TlsUsageError extends ProtosmithError {
 export type ConfigErrorCode =
   | 'TLS_CONFIG_MISSING'       // a required field is absent (crypto, certificate chain, trust anchors...)
   | 'TLS_CONFIG_INVALID'       // a field has an unusable value
-  | 'TLS_CONFIG_UNSUPPORTED';  // asks for something outside the modern TLS 1.3 set / provider capabilities
+  | 'TLS_CONFIG_UNSUPPORTED'   // asks for something outside the modern TLS 1.3 set / provider capabilities
+  | 'TLS_CONFIG_WEAK_KEY'      // our own key is too weak to use (RSA below 2048 bits)
+  | 'TLS_CONFIG_KEY_MISMATCH'  // the signing key does not belong to the leaf certificate
+  | 'TLS_CONFIG_CHAIN_ORDER'   // certificateChain is not leaf first, each certificate followed by its issuer
+  | 'TLS_CONFIG_UNKNOWN_OPTION'; // an option name protosmith does not know (a typo, or a node:tls name)
 
 export class TlsConfigError extends ProtosmithError {
   constructor(code: ConfigErrorCode, message: string, options?: { cause?: unknown }) {

@@ -5,7 +5,7 @@ import { CERTIFICATE_ONLY_SCHEMES } from '../crypto/provider.ts';
 import { CertificateVerifier, CertificateConfigError, TrustStore, CrlSet } from '../x509/index.ts';
 import type { CertificateInput, ExpertOptions } from './config.ts';
 import { asProtosmithError, TlsConfigError, TlsPeerError } from './errors.ts';
-import { concat, enc } from './bytes.ts';
+import { bytesEqual, concat, enc } from './bytes.ts';
 
 export const MODERN_SUITES: readonly number[] = [0x1301, 0x1302, 0x1303];
 export const MODERN_GROUPS: readonly number[] = [0x001d, 0x0017, 0x0018];
@@ -31,21 +31,32 @@ const pemRe = /-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g;
 /** PEM or DER inputs to a DER list (PEM text may hold several certificates). */
 export function toDerList(inputs: readonly CertificateInput[], what: string): Uint8Array[] {
   const out: Uint8Array[] = [];
-  for (const x of inputs) {
+  for (const [entry, x] of inputs.entries()) {
     if (x instanceof Uint8Array) { out.push(x); continue; }
-    if (typeof x !== 'string') throw new TlsConfigError('TLS_CONFIG_INVALID', `${what}: each entry must be PEM text or DER bytes`);
+    if (typeof x !== 'string') throw new TlsConfigError('TLS_CONFIG_INVALID', `${what}[${entry}] must be PEM text or DER bytes`);
     let m: RegExpExecArray | null;
     let n = 0;
     pemRe.lastIndex = 0;
-    while ((m = pemRe.exec(x)) !== null) { out.push(base64(m[1]!)); n++; }
-    if (n === 0) throw new TlsConfigError('TLS_CONFIG_INVALID', `${what}: a string entry holds no "-----BEGIN CERTIFICATE-----" block (pass PEM text, not a file path)`);
+    while ((m = pemRe.exec(x)) !== null) {
+      const der = base64(m[1]!);
+      if (der === undefined) throw new TlsConfigError('TLS_CONFIG_INVALID', `${what}[${entry}]: PEM block ${n + 1} is not valid base64 between its BEGIN and END lines (the file is damaged or was edited); re-export the certificate`);
+      out.push(der);
+      n++;
+    }
+    if (n === 0) {
+      if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(x)) throw new TlsConfigError('TLS_CONFIG_INVALID', `${what}[${entry}] holds a private key, not a certificate; the key goes in signingKey`);
+      throw new TlsConfigError('TLS_CONFIG_INVALID', `${what}[${entry}] holds no "-----BEGIN CERTIFICATE-----" block (pass PEM text, not a file path)`);
+    }
   }
   return out;
 }
 
-function base64(s: string): Uint8Array {
-  const clean = s.replace(/[^A-Za-z0-9+/=]/g, '');
-  const bin = atob(clean);
+/** Base64 between PEM armour lines (whitespace ignored); undefined when it is not base64. */
+function base64(s: string): Uint8Array | undefined {
+  const clean = s.replace(/\s+/g, '');
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(clean) || clean.length % 4 === 1) return undefined;
+  let bin: string;
+  try { bin = atob(clean); } catch { return undefined; }
   const out = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
   return out;
@@ -108,4 +119,11 @@ export async function checkCertificateVerify(crypto: CryptoProvider, spki: Uint8
     throw asProtosmithError(e, `${who} CertificateVerify`);
   }
   if (!ok) throw new TlsPeerError('TLS_BAD_SIGNATURE', 'decrypt_error', `${who} CertificateVerify signature (scheme 0x${scheme.toString(16)}) does not verify with the certificate's key: the peer does not hold the private key, or the transcript differs`);
+}
+
+/** Finished.verify_data (RFC 8446 §4.4.4): a length other than Hash.length is a malformed message
+ *  (decode_error, §6), a wrong value a failed check (decrypt_error). */
+export function checkFinished(received: Uint8Array, expected: Uint8Array, who: 'client' | 'server'): void {
+  if (received.length !== expected.length) throw new TlsPeerError('TLS_DECODE_ERROR', 'decode_error', `${who} Finished carries ${received.length} bytes of verify_data; the negotiated hash makes it exactly ${expected.length} (RFC 8446 §4.4.4)`);
+  if (!bytesEqual(received, expected)) throw new TlsPeerError('TLS_BAD_FINISHED', 'decrypt_error', `${who} Finished verify_data does not match the transcript (RFC 8446 §4.4.4): the handshake was tampered with or the keys differ`);
 }

@@ -3,17 +3,16 @@
 // table's guards are read: guards are negotiated facts); the actions then commit and emit.
 import { cipherSuiteParams, type CipherSuiteParams } from '../crypto/provider.ts';
 import type { CertificateVerifier } from '../x509/index.ts';
-import type { HelloRetryCookieCodec, SessionTicketCodec, ShapedMessage, TlsServerConfig } from './config.ts';
+import { checkServerConfig, type HelloRetryCookieCodec, type SessionTicketCodec, type ShapedMessage, type TlsServerConfig } from './config.ts';
 import { Connection, type Actions, type Guards } from './connection.ts';
 import { TlsConfigError, TlsPeerError } from './errors.ts';
 import { finishedVerifyData, KeyLogLabel, KeySchedule, resumptionPsk } from './keyschedule.ts';
 import {
-  certificateVerifyContent, checkCertificateVerify, MODERN_GROUPS, MODERN_SCHEMES, MODERN_SUITES, pick, suiteParams,
-  toDerList, verifyPeerChain, peerVerifier,
+  certificateVerifyContent, checkCertificateVerify, checkFinished, MODERN_SCHEMES, suiteParams, verifyPeerChain,
 } from './negotiation.ts';
 import { RecordProtection } from './record-protection.ts';
 import { serverTable, type ServerAction, type ServerGuard } from './tables.ts';
-import { checkKey, keyedCookieCodec, keyedTicketCodec } from './tickets.ts';
+import { keyedCookieCodec, keyedTicketCodec } from './tickets.ts';
 import {
   checkNoDuplicates, decode, decodeCertificate, decodeCertificateVerify, decodeClientHello, decodeFinished,
   encode, encodeCertificate, encodeCertificateRequest, encodeCertificateVerify, encodeEncryptedExtensions, encodeFinished,
@@ -67,36 +66,15 @@ export class TlsServer extends Connection {
   private ticketCounter = 0;
 
   constructor(config: TlsServerConfig) {
+    const checked = checkServerConfig(config);
     super(config, serverTable);
     this.config = config;
-    const caps = config.crypto.capabilities();
-    this.suites = pick('cipher suite', config.cipherSuites, MODERN_SUITES, caps.cipherSuites);
-    this.groups = pick('group', config.groups, MODERN_GROUPS, caps.groups);
-    this.schemes = pick('signature scheme', config.signatureSchemes, MODERN_SCHEMES, caps.signatureSchemes);
+    this.suites = checked.suites;
+    this.groups = checked.groups;
+    this.schemes = checked.schemes;
     this.middleboxCompat = config.middleboxCompat !== false;
-    if (!config.certificateChain || config.certificateChain.length === 0) throw new TlsConfigError('TLS_CONFIG_MISSING', 'certificateChain (leaf first, PEM or DER) is required for a server');
-    if (!config.signingKey) throw new TlsConfigError('TLS_CONFIG_MISSING', 'signingKey (the leaf certificate\'s private key handle) is required for a server');
-    this.chain = toDerList(config.certificateChain, 'certificateChain');
-    checkKey(config.ticketKey, 'ticketKey');
-    checkKey(config.cookieKey, 'cookieKey');
-    checkCodec(config.ticketCodec, 'ticketCodec');
-    checkCodec(config.cookieCodec, 'cookieCodec');
-    if (config.ticketKey && config.ticketCodec) throw new TlsConfigError('TLS_CONFIG_INVALID', 'set ticketKey or ticketCodec, not both: the codec replaces the built-in ticket sealing');
-    if (config.cookieKey && config.cookieCodec) throw new TlsConfigError('TLS_CONFIG_INVALID', 'set cookieKey or cookieCodec, not both: the codec replaces the built-in cookie sealing');
-    const gs = config.groupSelection ?? 'client-shares-first';
-    if (gs !== 'client-shares-first' && gs !== 'server-preference') throw new TlsConfigError('TLS_CONFIG_INVALID', `groupSelection must be 'client-shares-first' or 'server-preference', not ${String(gs)}`);
-    const tc = config.ticketCount ?? 1;
-    if (!Number.isInteger(tc) || tc < 0 || tc > 65536) throw new TlsConfigError('TLS_CONFIG_INVALID', 'ticketCount must be an integer in 0..65536 (ticket_nonce is a 2-byte counter)');
-    const auth = config.clientAuth ?? 'none';
-    if (auth !== 'none' && auth !== 'request' && auth !== 'require') throw new TlsConfigError('TLS_CONFIG_INVALID', `clientAuth must be 'none', 'request' or 'require', not ${String(auth)}`);
-    if (auth !== 'none' && !config.expert?.dangerouslyVerifyPeer && (!config.trustAnchors || config.trustAnchors.length === 0)) {
-      throw new TlsConfigError('TLS_CONFIG_MISSING', `clientAuth '${auth}' needs trustAnchors to verify client certificates`);
-    }
-    this.verifier = peerVerifier(config);
-    const me = config.maxEarlyData ?? 0;
-    if (!Number.isInteger(me) || me < 0 || me > 0xffffffff) throw new TlsConfigError('TLS_CONFIG_INVALID', 'maxEarlyData must be a non-negative 32-bit integer');
-    const lt = config.ticketLifetimeSeconds ?? 7200;
-    if (!Number.isInteger(lt) || lt < 1 || lt > 604800) throw new TlsConfigError('TLS_CONFIG_INVALID', 'ticketLifetimeSeconds must be in 1..604800 (RFC 8446 §4.6.1)');
+    this.chain = checked.chain;
+    this.verifier = checked.verifier;
     this.ticketCodec = config.ticketCodec ?? (config.ticketKey ? keyedTicketCodec(config.crypto, config.ticketKey) : undefined);
     const cookieKey = config.cookieKey ?? config.ticketKey;
     this.cookieCodec_ = config.cookieCodec ?? (cookieKey ? keyedCookieCodec(config.crypto, cookieKey) : undefined);
@@ -327,6 +305,9 @@ export class TlsServer extends Connection {
       throw new TlsPeerError('TLS_HANDSHAKE_FAILURE', 'handshake_failure', `no signature scheme in common: the client's signature_algorithms exclude every scheme the server key can produce (${this.config.signingKey.schemes.map((s) => '0x' + s.toString(16)).join(',')})`);
     }
     if (n.earlyOffered && !n.earlyAccepted) this.earlySkipBudget = Math.max(this.config.maxEarlyData ?? 0, 16384);
+    // The second ClientHello ends the client's 0-RTT records (it sent them before it saw the HelloRetryRequest):
+    // from here a record that does not decrypt is bad_record_mac, not skipped (RFC 8446 §4.2.10, §5.2).
+    else if (this.hrrSent) this.earlySkipBudget = 0;
     if (!(n.peerShare === undefined || n.cookieNeeded)) this.transcript.setHash(n.suite.hash);
     if (n.peerRecordLimit !== undefined) this.sendLimit = Math.min(16384, n.peerRecordLimit - 1);
     if (n.peerRecordLimit !== undefined && this.config.recordSizeLimit !== undefined) this.recvLimit = Math.min(16384, this.config.recordSizeLimit - 1);
@@ -440,7 +421,7 @@ export class TlsServer extends Connection {
   private async verifyClientFinished(): Promise<void> {
     const expected = await finishedVerifyData(this.crypto, this.suite!.hash, this.cHs!, this.transcriptBefore!);
     const fin = decode('Finished', () => decodeFinished(this.current!.body));
-    if (!bytesEqual(fin.verify_data, expected)) throw new TlsPeerError('TLS_BAD_FINISHED', 'decrypt_error', 'client Finished verify_data does not match the transcript (RFC 8446 §4.4.4)');
+    checkFinished(fin.verify_data, expected, 'client');
     this.resumptionMaster = await this.schedule_!.resumptionMasterSecret(this.transcript.hash());
   }
 
@@ -478,13 +459,6 @@ export class TlsServer extends Connection {
 
   // ---- post-handshake ----------------------------------------------------------------------------
 
-}
-
-/** A codec must be an object with seal and open functions. */
-function checkCodec(codec: { seal: unknown; open: unknown } | undefined, what: string): void {
-  if (codec !== undefined && (typeof codec !== 'object' || codec === null || typeof codec.seal !== 'function' || typeof codec.open !== 'function')) {
-    throw new TlsConfigError('TLS_CONFIG_INVALID', `${what} must be an object with seal(state) and open(bytes) functions`);
-  }
 }
 
 /** The host_name entry of server_name (RFC 6066 §3), lower-cased; undefined when absent. */

@@ -4,19 +4,11 @@
 // These are the built-in codecs; an application may bring its own (config.ticketCodec, config.cookieCodec).
 import type { CryptoProvider } from '../crypto/provider.ts';
 import type { HelloRetryCookieCodec, HelloRetryCookieState, ServerSessionState, SessionTicketCodec } from './config.ts';
-import { TlsConfigError } from './errors.ts';
 import { Reader, Writer } from '../codec/index.ts';
 import { concat, enc } from './bytes.ts';
 
 const TICKET_AAD = enc('protosmith ticket v1');
 const COOKIE_AAD = enc('protosmith hrr cookie v1');
-
-
-export function checkKey(key: Uint8Array | undefined, what: string): void {
-  if (key !== undefined && (!(key instanceof Uint8Array) || key.length !== 32)) {
-    throw new TlsConfigError('TLS_CONFIG_INVALID', `${what} must be exactly 32 random bytes (Uint8Array); generate it once and share it across the servers that should accept each other's tickets`);
-  }
-}
 
 async function seal(crypto: CryptoProvider, key: Uint8Array, aad: Uint8Array, plain: Uint8Array): Promise<Uint8Array> {
   const k = await crypto.importAeadKey('aes-256-gcm', key);

@@ -563,10 +563,14 @@ export function parseCertificate(der: Uint8Array, index: number, what = 'certifi
 /** Splits PEM text into DER blocks of one label (default CERTIFICATE); ignores everything outside them. */
 export function pemBlocks(pem: string, label = 'CERTIFICATE'): Uint8Array[] {
   const out: Uint8Array[] = [];
-  const re = new RegExp(`-----BEGIN ${label}-----([A-Za-z0-9+/=\\s]*)-----END ${label}-----`, 'g');
+  const re = new RegExp(`-----BEGIN ${label}-----([\\s\\S]*?)-----END ${label}-----`, 'g');
   for (let m = re.exec(pem); m !== null; m = re.exec(pem)) {
     const b64 = m[1]!.replace(/\s+/g, '');
-    const bin = atob(b64);
+    let bin: string | undefined;
+    if (/^[A-Za-z0-9+/]*={0,2}$/.test(b64)) { try { bin = atob(b64); } catch { bin = undefined; } }
+    if (bin === undefined) {
+      throw new DerError(`PEM block ${out.length + 1} is not valid base64 between its BEGIN and END lines (the file is damaged or was edited)`);
+    }
     const der = new Uint8Array(bin.length);
     for (let i = 0; i < bin.length; i++) der[i] = bin.charCodeAt(i);
     out.push(der);

@@ -27,16 +27,21 @@ export class TrustStore {
 
   constructor(input: TrustAnchorInput) {
     const ders: Uint8Array[] = [];
+    let entry = 0;
     for (const it of items(input)) {
       if (typeof it === 'string') {
-        const found = pemBlocks(it, 'CERTIFICATE');
+        let found: Uint8Array[];
+        try { found = pemBlocks(it, 'CERTIFICATE'); } catch (e) {
+          throw new CertificateConfigError('CERT_BAD_TRUST_ANCHOR', `entry ${entry}: ${(e as Error).message}; re-export the CA certificate`, { cause: e });
+        }
         if (found.length === 0) {
-          throw new CertificateConfigError('CERT_BAD_TRUST_ANCHOR', 'a trust anchor string contains no "-----BEGIN CERTIFICATE-----" block; pass PEM text (not a file path) or DER bytes');
+          throw new CertificateConfigError('CERT_BAD_TRUST_ANCHOR', `entry ${entry}: the string contains no "-----BEGIN CERTIFICATE-----" block; pass PEM text (not a file path) or DER bytes`);
         }
         ders.push(...found);
       } else {
         ders.push(it);
       }
+      entry++;
     }
     if (ders.length === 0) {
       throw new CertificateConfigError('CERT_NO_TRUST_ANCHORS', 'no trust anchors configured: give the CA certificate(s) that issued the peer\'s certificate (PEM or DER); verification cannot be disabled');
@@ -45,7 +50,7 @@ export class TrustStore {
       try {
         return new TrustAnchor(d, i);
       } catch (e) {
-        throw new CertificateConfigError('CERT_BAD_TRUST_ANCHOR', `trust anchor ${i} cannot be parsed: ${(e as Error).message}`, { cause: e });
+        throw new CertificateConfigError('CERT_BAD_TRUST_ANCHOR', `trust anchor ${i} (counting certificates from 0) is not an X.509 certificate: ${(e as Error).message}`, { cause: e });
       }
     });
     for (const a of this.anchors) {

@@ -175,7 +175,7 @@ export class CertificateVerifier {
       path = [{ cert: leaf, role: 'leaf' }];
     } else {
       this.#checkCommon(leaf, 'leaf', req.now);
-      this.#checkLeafProfile(leaf, purposeOid);
+      this.#checkLeafProfile(leaf, purposeOid, certs);
       path = await search.run(leaf);
     }
 
@@ -274,13 +274,23 @@ export class CertificateVerifier {
     }
   }
 
-  #checkLeafProfile(leaf: ParsedCertificate, purposeOid: string): void {
+  #checkLeafProfile(leaf: ParsedCertificate, purposeOid: string, certs: readonly ParsedCertificate[]): void {
     if (leaf.isCa) {
-      const selfSigned = bytesEqual(leaf.subjectDer, leaf.issuerDer);
-      throw fail('CERT_CA_AS_LEAF', 'bad_certificate', leaf, 'leaf',
-        selfSigned ? 'is a self-signed CA certificate sent as the end-entity certificate' : 'is a CA certificate (basicConstraints cA=TRUE) used as an end-entity certificate',
-        'RFC 5280 §4.2.1.9',
-        selfSigned ? 'if you mean to trust exactly this certificate, add it to the trust anchors; otherwise the peer must send its leaf certificate first' : 'the peer must send its end-entity certificate first (CA:FALSE), then the intermediates');
+      // Say what most likely happened: a self-signed certificate nobody trusts (openssl req -x509 makes
+      // CA:TRUE ones), or a chain sent in the wrong order (a CA first, the end-entity it issued later).
+      if (bytesEqual(leaf.subjectDer, leaf.issuerDer)) {
+        throw new CertificateError('CERT_UNTRUSTED', 'unknown_ca',
+          `${describe(leaf, 'leaf')} is self-signed and is not one of the trust anchors; to trust it, add this exact certificate to trustAnchors (or have the peer use a certificate issued by a CA in trustAnchors) (RFC 5280 §6.1)`,
+          { index: 0, subject: leaf.subject, rule: 'RFC 5280 §6.1' });
+      }
+      const issued = certs.findIndex((c, i) => i > 0 && !c.isCa && bytesEqual(c.issuerDer, leaf.subjectDer));
+      if (issued > 0) {
+        throw fail('CERT_CA_AS_LEAF', 'bad_certificate', leaf, 'leaf',
+          `is the CA that issued certificate ${issued} (subject "${certs[issued]!.subject}"), an end-entity certificate: the peer's chain is out of order`, 'RFC 5280 §4.2.1.9, RFC 8446 §4.4.2',
+          'the peer must send its own certificate first, then its issuers; fix the order of the certificate file the peer is configured with');
+      }
+      throw fail('CERT_CA_AS_LEAF', 'bad_certificate', leaf, 'leaf', 'is a CA certificate (basicConstraints cA=TRUE) used as an end-entity certificate',
+        'RFC 5280 §4.2.1.9', 'the peer must send its end-entity certificate first (CA:FALSE), then the intermediates');
     }
     this.#checkIssuedProfile(leaf, 'leaf');
     if (leaf.keyUsage !== undefined && (leaf.keyUsage & KU_KEY_CERT_SIGN) !== 0) {

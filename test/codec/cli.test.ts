@@ -64,7 +64,7 @@ test('decode of a bad message prints path, offset, expected, actual and alert, a
   assert.match(d.err, /offset:\s+34/);
   assert.match(d.err, /expected: <= 32/);
   assert.match(d.err, /actual:\s+33/);
-  assert.match(d.err, /alert:\s+illegal_parameter/);
+  assert.match(d.err, /alert:\s+decode_error/);
 });
 
 test('decode of a truncated handshake names the field and maps to decode_error', async () => {

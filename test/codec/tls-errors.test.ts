@@ -46,7 +46,7 @@ test('rejects_truncated_session_id: a session id length beyond the body is decod
   assert.is(e.alert, 'decode_error');
 });
 
-test('a session id longer than 32 bytes is illegal_parameter naming legacy_session_id_length', () => {
+test('a session id longer than 32 bytes is decode_error (a vector length out of range, RFC 8446 §6) naming legacy_session_id_length', () => {
   const b = Uint8Array.from(clientHello);
   b[38] = 33;
   const e = decodeError(() => decodeHandshake(b));
@@ -54,7 +54,7 @@ test('a session id longer than 32 bytes is illegal_parameter naming legacy_sessi
   assert.is(e.path, 'Handshake.body.legacy_session_id_length');
   assert.is(e.offset, 38);
   assert.is(e.expected, '<= 32');
-  assert.is(e.alert, 'illegal_parameter');
+  assert.is(e.alert, 'decode_error');
   assert.match(e.message, /Handshake\.body\.legacy_session_id_length at offset 38: expected <= 32, got 33/);
 });
 

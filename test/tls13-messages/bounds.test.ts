@@ -35,7 +35,8 @@ const rejects = (what: string, decode: () => unknown, alert: string, path: RegEx
   assert.unreachable(`${what}: decoded`);
 };
 
-/** Extension-block bounds: [name, context, extension type, data at the bound, data one past it, field path]. */
+/** Extension-block bounds: [name, context, extension type, data at the bound, data one past it, field path].
+ *  A vector length out of range is decode_error (RFC 8446 §6); a value out of range is illegal_parameter. */
 const EXTENSION_EDGES: [string, number, number, number[], number[], RegExp][] = [
   ['certificate_authorities<3..>', CR, 47, vec16(vec16([0x30])), vec16([0, 0]), /authorities_length/],
   ['record_size_limit >= 64', CH, 28, u16(64), u16(63), /record_size_limit/],
@@ -53,10 +54,11 @@ const EXTENSION_EDGES: [string, number, number, number[], number[], RegExp][] = 
 ];
 
 for (const [name, ctx, type, atBound, past, path] of EXTENSION_EDGES) {
-  test(`${name}: the bound decodes and re-encodes, one past it is illegal_parameter`, () => {
+  const alert = name.startsWith('record_size_limit') ? 'illegal_parameter' : 'decode_error';
+  test(`${name}: the bound decodes and re-encodes, one past it is ${alert}`, () => {
     const good = ext(type, atBound);
     accepts(name, () => decodeExtensions(Uint8Array.from(good), ctx as HandshakeType), (v) => encodeExtensions(v as never, ctx as HandshakeType), good);
-    rejects(name, () => decodeExtensions(Uint8Array.from(ext(type, past)), ctx as HandshakeType), 'illegal_parameter', path);
+    rejects(name, () => decodeExtensions(Uint8Array.from(ext(type, past)), ctx as HandshakeType), alert, path);
   });
 }
 
@@ -75,40 +77,43 @@ test('ClientHello legacy_version: 0x0303 decodes, 0x0302 is protocol_version', (
   rejects('0x0302', () => decodeHandshake(Uint8Array.from(clientHello({ version: 0x0302 }))), 'protocol_version', /legacy_version/);
 });
 
-test('ClientHello legacy_session_id<0..32>: 32 bytes decode, 33 are illegal_parameter', () => {
+test('ClientHello legacy_session_id<0..32>: 32 bytes decode, 33 are decode_error', () => {
   const good = clientHello({ sid: 32 });
   accepts('32', () => decodeHandshake(Uint8Array.from(good)), (v) => encodeHandshake(v as never), good);
-  rejects('33', () => decodeHandshake(Uint8Array.from(clientHello({ sid: 33 }))), 'illegal_parameter', /legacy_session_id/);
+  rejects('33', () => decodeHandshake(Uint8Array.from(clientHello({ sid: 33 }))), 'decode_error', /legacy_session_id/);
 });
 
-test('ClientHello cipher_suites<2..2^16-2>: 65534 bytes decode, 0 bytes are illegal_parameter', () => {
+test('ClientHello cipher_suites<2..2^16-2>: 65534 bytes decode, 0 bytes are decode_error', () => {
   const good = clientHello({ suites: 65534 });
   accepts('65534', () => decodeHandshake(Uint8Array.from(good)), (v) => encodeHandshake(v as never), good);
-  rejects('0', () => decodeHandshake(Uint8Array.from(clientHello({ suites: 0 }))), 'illegal_parameter', /cipher_suites/);
+  rejects('0', () => decodeHandshake(Uint8Array.from(clientHello({ suites: 0 }))), 'decode_error', /cipher_suites/);
 });
 
-test('ClientHello legacy_compression_methods<1..> and extensions<8..>: at the bound decode, below are illegal_parameter', () => {
+test('ClientHello legacy_compression_methods<1..> and extensions<8..>: at the bound decode; a shorter extensions block is a TLS 1.2 hello (protocol_version, RFC 8446 App. D.2), no compression method is decode_error', () => {
   const eight = [...ext(0x1a1a, []), ...ext(0x0a0a, [])];
   assert.is(eight.length, 8);
   accepts('8 bytes of extensions', () => decodeClientHello(Uint8Array.from(clientHello({ exts: eight }).slice(4))));
-  rejects('4 bytes of extensions', () => decodeClientHello(Uint8Array.from(clientHello({ exts: ext(0x0a0a, []) }).slice(4))), 'illegal_parameter', /extensions_length/);
-  rejects('no compression method', () => decodeClientHello(Uint8Array.from(clientHello({ comp: [] }).slice(4))), 'illegal_parameter', /legacy_compression_methods/);
+  rejects('4 bytes of extensions', () => decodeClientHello(Uint8Array.from(clientHello({ exts: ext(0x0a0a, []) }).slice(4))), 'protocol_version', /extensions_length/);
+  rejects('an empty extensions block', () => decodeClientHello(Uint8Array.from(clientHello({ exts: [] }).slice(4))), 'protocol_version', /extensions_length/);
+  rejects('no compression method', () => decodeClientHello(Uint8Array.from(clientHello({ comp: [] }).slice(4))), 'decode_error', /legacy_compression_methods/);
 });
 
-test('ServerHello extensions<6..>: one supported_versions (6 bytes) decodes, an empty block is illegal_parameter', () => {
-  const sh = (exts: number[]): Uint8Array => Uint8Array.from([...u16(0x0303), ...fill(32, 9), ...vec8([]), 0x13, 0x01, 0, ...vec16(exts)]);
+test('ServerHello extensions<6..>: one supported_versions (6 bytes) decodes; an empty block is a TLS 1.2 hello (protocol_version, RFC 8446 App. D.1); no block decodes without extensions', () => {
+  const sh = (exts: number[] | undefined): Uint8Array => Uint8Array.from([...u16(0x0303), ...fill(32, 9), ...vec8([]), 0x13, 0x01, 0, ...(exts === undefined ? [] : vec16(exts))]);
   const v = decodeHandshake(Uint8Array.from([2, ...vec24([...sh(ext(43, u16(0x0304)))])]));
   assert.is(v.msg_type, 2);
-  rejects('0 bytes', () => decodeHandshake(Uint8Array.from([2, ...vec24([...sh([])])])), 'illegal_parameter', /extensions_length/);
+  rejects('0 bytes', () => decodeHandshake(Uint8Array.from([2, ...vec24([...sh([])])])), 'protocol_version', /extensions_length/);
+  const bare = decodeHandshake(Uint8Array.from([2, ...vec24([...sh(undefined)])]));
+  assert.is((bare.body as { extensions?: unknown }).extensions, undefined, 'the engine refuses the missing block by version');
 });
 
-test('CertificateEntry cert_data<1..> and NewSessionTicket ticket<1..>: empty is illegal_parameter', () => {
+test('CertificateEntry cert_data<1..> and NewSessionTicket ticket<1..>: empty is decode_error', () => {
   const cert = (data: number[]): Uint8Array => Uint8Array.from([11, ...vec24([...vec8([]), ...vec24([...vec24(data), ...vec16([])])])]);
   accepts('1 byte', () => decodeHandshake(cert([0x30])), (v) => encodeHandshake(v as never), [...cert([0x30])]);
-  rejects('0 bytes', () => decodeHandshake(cert([])), 'illegal_parameter', /cert_data/);
+  rejects('0 bytes', () => decodeHandshake(cert([])), 'decode_error', /cert_data/);
   const nst = (ticket: number[]): Uint8Array => Uint8Array.from([NST, ...vec24([0, 0, 0, 1, 0, 0, 0, 2, ...vec8([]), ...vec16(ticket), ...vec16([])])]);
   accepts('1 byte', () => decodeHandshake(nst([5])), (v) => encodeHandshake(v as never), [...nst([5])]);
-  rejects('0 bytes', () => decodeHandshake(nst([])), 'illegal_parameter', /ticket/);
+  rejects('0 bytes', () => decodeHandshake(nst([])), 'decode_error', /ticket/);
 });
 
 test('KeyUpdate request_update: 0 and 1 decode, 2 is illegal_parameter (RFC 8446 §4.6.3)', () => {

@@ -269,7 +269,7 @@ test('rejects_client_hello_with_legacy_version_below_0x0303 (protocol_version) a
   const longId = Uint8Array.from(ch); longId[34] = 33;
   try { decodeClientHello(longId); assert.unreachable(); } catch (e) {
     assert.instance(e, DecodeError);
-    assert.is((e as DecodeError).alert, 'illegal_parameter');
+    assert.is((e as DecodeError).alert, 'decode_error'); // legacy_session_id<0..32>: a length out of range (RFC 8446 §6)
     assert.match((e as DecodeError).path, /legacy_session_id/);
   }
 });

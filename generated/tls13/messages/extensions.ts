@@ -407,7 +407,7 @@ export function readServerName(r: Reader, msg_type: HandshakeType): ServerName {
   if (msg_type === 1 /* handshake_type::client_hello */) {
     const $at4 = r.pos;
     const $5 = r.u2('server_name_list_length');
-    if (!($5 >= 1)) r.invalid('server_name_list_length', $at4, '>= 1', $5, 'illegal_parameter');
+    if (!($5 >= 1)) r.invalid('server_name_list_length', $at4, '>= 1', $5, 'decode_error');
     server_name_list_length = $5;
   }
 
@@ -542,7 +542,7 @@ export function readServerNameEntry(r: Reader): ServerNameEntry {
   /* u2 host_name_length */
   const $at10 = r.pos;
   const host_name_length = r.u2('host_name_length');
-  if (!(host_name_length >= 1)) r.invalid('host_name_length', $at10, '>= 1', host_name_length, 'illegal_parameter');
+  if (!(host_name_length >= 1)) r.invalid('host_name_length', $at10, '>= 1', host_name_length, 'decode_error');
   /* bytes, size host_name_length host_name */
   const host_name = r.bytes(host_name_length, 'host_name');
   return { name_type, host_name };
@@ -812,7 +812,7 @@ export function readResponderId(r: Reader): ResponderId {
   /* u2 responder_id_length */
   const $at18 = r.pos;
   const responder_id_length = r.u2('responder_id_length');
-  if (!(responder_id_length >= 1)) r.invalid('responder_id_length', $at18, '>= 1', responder_id_length, 'illegal_parameter');
+  if (!(responder_id_length >= 1)) r.invalid('responder_id_length', $at18, '>= 1', responder_id_length, 'decode_error');
   /* bytes, size responder_id_length responder_id */
   const responder_id = r.bytes(responder_id_length, 'responder_id');
   return { responder_id };
@@ -862,7 +862,7 @@ export function readOcspResponse(r: Reader): OcspResponse {
   /* b24 response_length */
   const $at20 = r.pos;
   const response_length = r.u3('response_length');
-  if (!(response_length >= 1)) r.invalid('response_length', $at20, '>= 1', response_length, 'illegal_parameter');
+  if (!(response_length >= 1)) r.invalid('response_length', $at20, '>= 1', response_length, 'decode_error');
   /* bytes, size response_length response */
   const response = r.bytes(response_length, 'response');
   return { response };
@@ -913,7 +913,7 @@ export function readSupportedGroups(r: Reader): SupportedGroups {
   /* u2 named_group_list_length */
   const $at22 = r.pos;
   const named_group_list_length = r.u2('named_group_list_length');
-  if (!(named_group_list_length >= 2)) r.invalid('named_group_list_length', $at22, '>= 2', named_group_list_length, 'illegal_parameter');
+  if (!(named_group_list_length >= 2)) r.invalid('named_group_list_length', $at22, '>= 2', named_group_list_length, 'decode_error');
   /* named_group_list, size named_group_list_length named_group_list */
   r.limit(named_group_list_length, 'named_group_list');
   $t.push('named_group_list');
@@ -1025,7 +1025,7 @@ export function readSignatureAlgorithms(r: Reader): SignatureAlgorithms {
   /* u2 supported_signature_algorithms_length */
   const $at25 = r.pos;
   const supported_signature_algorithms_length = r.u2('supported_signature_algorithms_length');
-  if (!(supported_signature_algorithms_length >= 2 && supported_signature_algorithms_length <= 0xfffe)) r.invalid('supported_signature_algorithms_length', $at25, '2..0xfffe', supported_signature_algorithms_length, 'illegal_parameter');
+  if (!(supported_signature_algorithms_length >= 2 && supported_signature_algorithms_length <= 0xfffe)) r.invalid('supported_signature_algorithms_length', $at25, '2..0xfffe', supported_signature_algorithms_length, 'decode_error');
   /* signature_scheme_list, size supported_signature_algorithms_length supported_signature_algorithms */
   r.limit(supported_signature_algorithms_length, 'supported_signature_algorithms');
   $t.push('supported_signature_algorithms');
@@ -1137,7 +1137,7 @@ export function readApplicationLayerProtocolNegotiation(r: Reader): ApplicationL
   /* u2 protocol_name_list_length */
   const $at28 = r.pos;
   const protocol_name_list_length = r.u2('protocol_name_list_length');
-  if (!(protocol_name_list_length >= 2)) r.invalid('protocol_name_list_length', $at28, '>= 2', protocol_name_list_length, 'illegal_parameter');
+  if (!(protocol_name_list_length >= 2)) r.invalid('protocol_name_list_length', $at28, '>= 2', protocol_name_list_length, 'decode_error');
   /* protocol_name_list, size protocol_name_list_length protocol_name_list */
   r.limit(protocol_name_list_length, 'protocol_name_list');
   $t.push('protocol_name_list');
@@ -1249,7 +1249,7 @@ export function readProtocolName(r: Reader): ProtocolName {
   /* u1 name_length */
   const $at32 = r.pos;
   const name_length = r.u1('name_length');
-  if (!(name_length >= 1)) r.invalid('name_length', $at32, '>= 1', name_length, 'illegal_parameter');
+  if (!(name_length >= 1)) r.invalid('name_length', $at32, '>= 1', name_length, 'decode_error');
   /* bytes, size name_length name */
   const name = r.bytes(name_length, 'name');
   return { name };
@@ -1445,7 +1445,7 @@ export function readCertTypeExtension(r: Reader, msg_type: HandshakeType): CertT
   if (msg_type === 1 /* handshake_type::client_hello */) {
     const $at36 = r.pos;
     const $37 = r.u1('certificate_types_length');
-    if (!($37 >= 1)) r.invalid('certificate_types_length', $at36, '>= 1', $37, 'illegal_parameter');
+    if (!($37 >= 1)) r.invalid('certificate_types_length', $at36, '>= 1', $37, 'decode_error');
     certificate_types_length = $37;
   }
 
@@ -1658,7 +1658,7 @@ export function readOfferedPsks(r: Reader): OfferedPsks {
   /* u2 identities_length */
   const $at42 = r.pos;
   const identities_length = r.u2('identities_length');
-  if (!(identities_length >= 7)) r.invalid('identities_length', $at42, '>= 7', identities_length, 'illegal_parameter');
+  if (!(identities_length >= 7)) r.invalid('identities_length', $at42, '>= 7', identities_length, 'decode_error');
   /* psk_identity_list, size identities_length identities */
   r.limit(identities_length, 'identities');
   $t.push('identities');
@@ -1668,7 +1668,7 @@ export function readOfferedPsks(r: Reader): OfferedPsks {
   /* u2 binders_length */
   const $at43 = r.pos;
   const binders_length = r.u2('binders_length');
-  if (!(binders_length >= 0x21)) r.invalid('binders_length', $at43, '>= 33', binders_length, 'illegal_parameter');
+  if (!(binders_length >= 0x21)) r.invalid('binders_length', $at43, '>= 33', binders_length, 'decode_error');
   /* psk_binder_list, size binders_length binders */
   r.limit(binders_length, 'binders');
   $t.push('binders');
@@ -1793,7 +1793,7 @@ export function readPskIdentity(r: Reader): PskIdentity {
   /* u2 identity_length */
   const $at48 = r.pos;
   const identity_length = r.u2('identity_length');
-  if (!(identity_length >= 1)) r.invalid('identity_length', $at48, '>= 1', identity_length, 'illegal_parameter');
+  if (!(identity_length >= 1)) r.invalid('identity_length', $at48, '>= 1', identity_length, 'decode_error');
   /* bytes, size identity_length identity */
   const identity = r.bytes(identity_length, 'identity');
   /* u4 obfuscated_ticket_age */
@@ -1905,7 +1905,7 @@ export function readPskBinderEntry(r: Reader): PskBinderEntry {
   /* u1 binder_length */
   const $at52 = r.pos;
   const binder_length = r.u1('binder_length');
-  if (!(binder_length >= 0x20)) r.invalid('binder_length', $at52, '>= 32', binder_length, 'illegal_parameter');
+  if (!(binder_length >= 0x20)) r.invalid('binder_length', $at52, '>= 32', binder_length, 'decode_error');
   /* bytes, size binder_length binder */
   const binder = r.bytes(binder_length, 'binder');
   return { binder };
@@ -2008,7 +2008,7 @@ export function readPskKeyExchangeModes(r: Reader): PskKeyExchangeModes {
   /* u1 ke_modes_length */
   const $at54 = r.pos;
   const ke_modes_length = r.u1('ke_modes_length');
-  if (!(ke_modes_length >= 1)) r.invalid('ke_modes_length', $at54, '>= 1', ke_modes_length, 'illegal_parameter');
+  if (!(ke_modes_length >= 1)) r.invalid('ke_modes_length', $at54, '>= 1', ke_modes_length, 'decode_error');
   /* psk_key_exchange_mode_list, size ke_modes_length ke_modes */
   r.limit(ke_modes_length, 'ke_modes');
   $t.push('ke_modes');
@@ -2125,7 +2125,7 @@ export function readSupportedVersions(r: Reader, msg_type: HandshakeType): Suppo
   if (msg_type === 1 /* handshake_type::client_hello */) {
     const $at57 = r.pos;
     const $58 = r.u1('versions_length');
-    if (!($58 >= 2 && $58 <= 0xfe)) r.invalid('versions_length', $at57, '2..254', $58, 'illegal_parameter');
+    if (!($58 >= 2 && $58 <= 0xfe)) r.invalid('versions_length', $at57, '2..254', $58, 'decode_error');
     versions_length = $58;
   }
 
@@ -2264,7 +2264,7 @@ export function readCookie(r: Reader): Cookie {
   /* u2 cookie_length */
   const $at62 = r.pos;
   const cookie_length = r.u2('cookie_length');
-  if (!(cookie_length >= 1)) r.invalid('cookie_length', $at62, '>= 1', cookie_length, 'illegal_parameter');
+  if (!(cookie_length >= 1)) r.invalid('cookie_length', $at62, '>= 1', cookie_length, 'decode_error');
   /* bytes, size cookie_length cookie */
   const cookie = r.bytes(cookie_length, 'cookie');
   return { cookie };
@@ -2316,7 +2316,7 @@ export function readCertificateAuthorities(r: Reader): CertificateAuthorities {
   /* u2 authorities_length */
   const $at64 = r.pos;
   const authorities_length = r.u2('authorities_length');
-  if (!(authorities_length >= 3)) r.invalid('authorities_length', $at64, '>= 3', authorities_length, 'illegal_parameter');
+  if (!(authorities_length >= 3)) r.invalid('authorities_length', $at64, '>= 3', authorities_length, 'decode_error');
   /* distinguished_name_list, size authorities_length authorities */
   r.limit(authorities_length, 'authorities');
   $t.push('authorities');
@@ -2428,7 +2428,7 @@ export function readDistinguishedName(r: Reader): DistinguishedName {
   /* u2 name_length */
   const $at68 = r.pos;
   const name_length = r.u2('name_length');
-  if (!(name_length >= 1)) r.invalid('name_length', $at68, '>= 1', name_length, 'illegal_parameter');
+  if (!(name_length >= 1)) r.invalid('name_length', $at68, '>= 1', name_length, 'decode_error');
   /* bytes, size name_length name */
   const name = r.bytes(name_length, 'name');
   return { name };
@@ -2683,7 +2683,7 @@ export function readKeyShareEntry(r: Reader): KeyShareEntry {
   /* u2 key_exchange_length */
   const $at75 = r.pos;
   const key_exchange_length = r.u2('key_exchange_length');
-  if (!(key_exchange_length >= 1)) r.invalid('key_exchange_length', $at75, '>= 1', key_exchange_length, 'illegal_parameter');
+  if (!(key_exchange_length >= 1)) r.invalid('key_exchange_length', $at75, '>= 1', key_exchange_length, 'decode_error');
   /* bytes, size key_exchange_length key_exchange */
   const key_exchange = r.bytes(key_exchange_length, 'key_exchange');
   return { group, key_exchange };

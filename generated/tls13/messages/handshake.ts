@@ -271,13 +271,13 @@ export function readClientHello(r: Reader): ClientHello {
   /* u1 legacy_session_id_length */
   const $at3 = r.pos;
   const legacy_session_id_length = r.u1('legacy_session_id_length');
-  if (!(legacy_session_id_length <= 0x20)) r.invalid('legacy_session_id_length', $at3, '<= 32', legacy_session_id_length, 'illegal_parameter');
+  if (!(legacy_session_id_length <= 0x20)) r.invalid('legacy_session_id_length', $at3, '<= 32', legacy_session_id_length, 'decode_error');
   /* bytes, size legacy_session_id_length legacy_session_id */
   const legacy_session_id = r.bytes(legacy_session_id_length, 'legacy_session_id');
   /* u2 cipher_suites_length */
   const $at4 = r.pos;
   const cipher_suites_length = r.u2('cipher_suites_length');
-  if (!(cipher_suites_length >= 2 && cipher_suites_length <= 0xfffe)) r.invalid('cipher_suites_length', $at4, '2..0xfffe', cipher_suites_length, 'illegal_parameter');
+  if (!(cipher_suites_length >= 2 && cipher_suites_length <= 0xfffe)) r.invalid('cipher_suites_length', $at4, '2..0xfffe', cipher_suites_length, 'decode_error');
   /* cipher_suite_list, size cipher_suites_length cipher_suites */
   r.limit(cipher_suites_length, 'cipher_suites');
   $t.push('cipher_suites');
@@ -287,7 +287,7 @@ export function readClientHello(r: Reader): ClientHello {
   /* u1 legacy_compression_methods_length */
   const $at5 = r.pos;
   const legacy_compression_methods_length = r.u1('legacy_compression_methods_length');
-  if (!(legacy_compression_methods_length >= 1)) r.invalid('legacy_compression_methods_length', $at5, '>= 1', legacy_compression_methods_length, 'illegal_parameter');
+  if (!(legacy_compression_methods_length >= 1)) r.invalid('legacy_compression_methods_length', $at5, '>= 1', legacy_compression_methods_length, 'decode_error');
   /* bytes, size legacy_compression_methods_length legacy_compression_methods */
   const legacy_compression_methods = r.bytes(legacy_compression_methods_length, 'legacy_compression_methods');
   /* u2, if not _io.eof extensions_length */
@@ -295,7 +295,7 @@ export function readClientHello(r: Reader): ClientHello {
   if (!(r.eof)) {
     const $at6 = r.pos;
     const $7 = r.u2('extensions_length');
-    if (!($7 >= 8)) r.invalid('extensions_length', $at6, '>= 8', $7, 'illegal_parameter');
+    if (!($7 >= 8)) r.invalid('extensions_length', $at6, '>= 8', $7, 'protocol_version');
     extensions_length = $7;
   }
 
@@ -434,8 +434,8 @@ export interface ServerHello {
    * valid: == 0
    */
   legacy_compression_method: number;
-  /** extensions, size extensions_length extensions */
-  extensions: Extensions;
+  /** extensions, size extensions_length, if not _io.eof extensions */
+  extensions?: Extensions | undefined;
 }
 
 /** Decodes a whole ServerHello: trailing bytes are a DecodeError (decode_error). */
@@ -469,7 +469,7 @@ export function readServerHello(r: Reader): ServerHello {
   /* u1 legacy_session_id_echo_length */
   const $at15 = r.pos;
   const legacy_session_id_echo_length = r.u1('legacy_session_id_echo_length');
-  if (!(legacy_session_id_echo_length <= 0x20)) r.invalid('legacy_session_id_echo_length', $at15, '<= 32', legacy_session_id_echo_length, 'illegal_parameter');
+  if (!(legacy_session_id_echo_length <= 0x20)) r.invalid('legacy_session_id_echo_length', $at15, '<= 32', legacy_session_id_echo_length, 'decode_error');
   /* bytes, size legacy_session_id_echo_length legacy_session_id_echo */
   const legacy_session_id_echo = r.bytes(legacy_session_id_echo_length, 'legacy_session_id_echo');
   /* u2 cipher_suite */
@@ -478,16 +478,26 @@ export function readServerHello(r: Reader): ServerHello {
   const $at16 = r.pos;
   const legacy_compression_method = r.u1('legacy_compression_method');
   if (!(legacy_compression_method === 0)) r.invalid('legacy_compression_method', $at16, '== 0', legacy_compression_method, 'illegal_parameter');
-  /* u2 extensions_length */
-  const $at17 = r.pos;
-  const extensions_length = r.u2('extensions_length');
-  if (!(extensions_length >= 6)) r.invalid('extensions_length', $at17, '>= 6', extensions_length, 'illegal_parameter');
-  /* extensions, size extensions_length extensions */
-  r.limit(extensions_length, 'extensions');
-  $t.push('extensions');
-  const extensions = readExtensions(r, bytesEqual(random, Uint8Array.of(0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 2, 0x1e, 0x65, 0xb8, 0x91, 0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 7, 0x9e, 9, 0xe2, 0xc8, 0xa8, 0x33, 0x9c)) ? 6 /* handshake_type::hello_retry_request */ : 2 /* handshake_type::server_hello */);
-  r.unlimit();
-  $t.pop();
+  /* u2, if not _io.eof extensions_length */
+  let extensions_length: number | undefined;
+  if (!(r.eof)) {
+    const $at17 = r.pos;
+    const $18 = r.u2('extensions_length');
+    if (!($18 >= 6)) r.invalid('extensions_length', $at17, '>= 6', $18, 'protocol_version');
+    extensions_length = $18;
+  }
+
+  /* extensions, size extensions_length, if not _io.eof extensions */
+  let extensions: Extensions | undefined;
+  if (!(r.eof)) {
+    r.limit(extensions_length!, 'extensions');
+    $t.push('extensions');
+    const $19 = readExtensions(r, bytesEqual(random, Uint8Array.of(0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 2, 0x1e, 0x65, 0xb8, 0x91, 0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 7, 0x9e, 9, 0xe2, 0xc8, 0xa8, 0x33, 0x9c)) ? 6 /* handshake_type::hello_retry_request */ : 2 /* handshake_type::server_hello */);
+    r.unlimit();
+    $t.pop();
+    extensions = $19;
+  }
+
   return { legacy_version, random, legacy_session_id_echo, cipher_suite, legacy_compression_method, extensions };
 }
 
@@ -504,23 +514,26 @@ export function writeServerHello(w: Writer, v: ServerHello): void {
   /* u1 legacy_session_id_echo_length */
   const $m_legacy_session_id_echo_length = w.reserve(1);
   /* bytes, size legacy_session_id_echo_length legacy_session_id_echo */
-  const $18 = w.pos;
+  const $20 = w.pos;
   w.bytes(v.legacy_session_id_echo, 'legacy_session_id_echo');
-  w.patchLength($m_legacy_session_id_echo_length, 1, $18, 0, 0x20, 'legacy_session_id_echo', 'legacy_session_id_echo_length');
+  w.patchLength($m_legacy_session_id_echo_length, 1, $20, 0, 0x20, 'legacy_session_id_echo', 'legacy_session_id_echo_length');
   /* u2 cipher_suite */
   w.u2(v.cipher_suite, 'cipher_suite');
   /* u1 legacy_compression_method */
   w.checkUint(v.legacy_compression_method, 1, 'legacy_compression_method');
   if (!(v.legacy_compression_method === 0)) w.fail('invalid_value', 'legacy_compression_method', '== 0', v.legacy_compression_method);
   w.u1(v.legacy_compression_method, 'legacy_compression_method');
-  /* u2 extensions_length */
-  const $m_extensions_length = w.reserve(2);
-  /* extensions, size extensions_length extensions */
-  const $19 = w.pos;
-  $t.push('extensions');
-  writeExtensions(w, v.extensions, bytesEqual(v.random, Uint8Array.of(0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 2, 0x1e, 0x65, 0xb8, 0x91, 0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 7, 0x9e, 9, 0xe2, 0xc8, 0xa8, 0x33, 0x9c)) ? 6 /* handshake_type::hello_retry_request */ : 2 /* handshake_type::server_hello */);
-  $t.pop();
-  w.patchLength($m_extensions_length, 2, $19, 6, 0xffff, 'extensions', 'extensions_length');
+  /* u2, if not _io.eof extensions_length */
+  let $m_extensions_length = 0;
+  if (v.extensions !== undefined) $m_extensions_length = w.reserve(2);
+  /* extensions, size extensions_length, if not _io.eof extensions */
+  if (v.extensions !== undefined) {
+    const $21 = w.pos;
+    $t.push('extensions');
+    writeExtensions(w, v.extensions!, bytesEqual(v.random, Uint8Array.of(0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 2, 0x1e, 0x65, 0xb8, 0x91, 0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 7, 0x9e, 9, 0xe2, 0xc8, 0xa8, 0x33, 0x9c)) ? 6 /* handshake_type::hello_retry_request */ : 2 /* handshake_type::server_hello */);
+    $t.pop();
+    w.patchLength($m_extensions_length, 2, $21, 6, 0xffff, 'extensions', 'extensions_length');
+  }
 }
 
 /**
@@ -608,11 +621,11 @@ export function writeEncryptedExtensions(w: Writer, v: EncryptedExtensions): voi
   /* u2 extensions_length */
   const $m_extensions_length = w.reserve(2);
   /* extensions, size extensions_length extensions */
-  const $20 = w.pos;
+  const $22 = w.pos;
   $t.push('extensions');
   writeExtensions(w, v.extensions, 8 /* handshake_type::encrypted_extensions */);
   $t.pop();
-  w.patchLength($m_extensions_length, 2, $20, 0, 0xffff, 'extensions', 'extensions_length');
+  w.patchLength($m_extensions_length, 2, $22, 0, 0xffff, 'extensions', 'extensions_length');
 }
 
 /**
@@ -654,9 +667,9 @@ export function readCertificateRequest(r: Reader): CertificateRequest {
   /* bytes, size certificate_request_context_length certificate_request_context */
   const certificate_request_context = r.bytes(certificate_request_context_length, 'certificate_request_context');
   /* u2 extensions_length */
-  const $at21 = r.pos;
+  const $at23 = r.pos;
   const extensions_length = r.u2('extensions_length');
-  if (!(extensions_length >= 2)) r.invalid('extensions_length', $at21, '>= 2', extensions_length, 'illegal_parameter');
+  if (!(extensions_length >= 2)) r.invalid('extensions_length', $at23, '>= 2', extensions_length, 'decode_error');
   /* extensions, size extensions_length extensions */
   r.limit(extensions_length, 'extensions');
   $t.push('extensions');
@@ -673,17 +686,17 @@ export function writeCertificateRequest(w: Writer, v: CertificateRequest): void 
   /* u1 certificate_request_context_length */
   const $m_certificate_request_context_length = w.reserve(1);
   /* bytes, size certificate_request_context_length certificate_request_context */
-  const $22 = w.pos;
+  const $24 = w.pos;
   w.bytes(v.certificate_request_context, 'certificate_request_context');
-  w.patchLength($m_certificate_request_context_length, 1, $22, 0, 0xff, 'certificate_request_context', 'certificate_request_context_length');
+  w.patchLength($m_certificate_request_context_length, 1, $24, 0, 0xff, 'certificate_request_context', 'certificate_request_context_length');
   /* u2 extensions_length */
   const $m_extensions_length = w.reserve(2);
   /* extensions, size extensions_length extensions */
-  const $23 = w.pos;
+  const $25 = w.pos;
   $t.push('extensions');
   writeExtensions(w, v.extensions, 0x0d /* handshake_type::certificate_request */);
   $t.pop();
-  w.patchLength($m_extensions_length, 2, $23, 2, 0xffff, 'extensions', 'extensions_length');
+  w.patchLength($m_extensions_length, 2, $25, 2, 0xffff, 'extensions', 'extensions_length');
 }
 
 /**
@@ -742,17 +755,17 @@ export function writeCertificate(w: Writer, v: Certificate): void {
   /* u1 certificate_request_context_length */
   const $m_certificate_request_context_length = w.reserve(1);
   /* bytes, size certificate_request_context_length certificate_request_context */
-  const $24 = w.pos;
+  const $26 = w.pos;
   w.bytes(v.certificate_request_context, 'certificate_request_context');
-  w.patchLength($m_certificate_request_context_length, 1, $24, 0, 0xff, 'certificate_request_context', 'certificate_request_context_length');
+  w.patchLength($m_certificate_request_context_length, 1, $26, 0, 0xff, 'certificate_request_context', 'certificate_request_context_length');
   /* b24 certificate_list_length */
   const $m_certificate_list_length = w.reserve(3);
   /* certificate_entry_list, size certificate_list_length certificate_list */
-  const $25 = w.pos;
+  const $27 = w.pos;
   $t.push('certificate_list');
   writeCertificateEntryList(w, v.certificate_list);
   $t.pop();
-  w.patchLength($m_certificate_list_length, 3, $25, 0, 0xffffff, 'certificate_list', 'certificate_list_length');
+  w.patchLength($m_certificate_list_length, 3, $27, 0, 0xffffff, 'certificate_list', 'certificate_list_length');
 }
 
 /** certificate_entry_list */
@@ -788,9 +801,9 @@ export function readCertificateEntryList(r: Reader): CertificateEntryList {
   $t.push('items');
   for (let $i = 0; !r.eof; $i++) {
     $t.push($i);
-    const $27 = readCertificateEntry(r);
+    const $29 = readCertificateEntry(r);
     $t.pop();
-    items.push($27);
+    items.push($29);
   }
 
   $t.pop();
@@ -849,9 +862,9 @@ export function encodeCertificateEntry(value: CertificateEntry): Uint8Array {
 export function readCertificateEntry(r: Reader): CertificateEntry {
   const $t = r.trail;
   /* b24 cert_data_length */
-  const $at28 = r.pos;
+  const $at30 = r.pos;
   const cert_data_length = r.u3('cert_data_length');
-  if (!(cert_data_length >= 1)) r.invalid('cert_data_length', $at28, '>= 1', cert_data_length, 'illegal_parameter');
+  if (!(cert_data_length >= 1)) r.invalid('cert_data_length', $at30, '>= 1', cert_data_length, 'decode_error');
   /* bytes, size cert_data_length cert_data */
   const cert_data = r.bytes(cert_data_length, 'cert_data');
   /* u2 extensions_length */
@@ -872,17 +885,17 @@ export function writeCertificateEntry(w: Writer, v: CertificateEntry): void {
   /* b24 cert_data_length */
   const $m_cert_data_length = w.reserve(3);
   /* bytes, size cert_data_length cert_data */
-  const $29 = w.pos;
+  const $31 = w.pos;
   w.bytes(v.cert_data, 'cert_data');
-  w.patchLength($m_cert_data_length, 3, $29, 1, 0xffffff, 'cert_data', 'cert_data_length');
+  w.patchLength($m_cert_data_length, 3, $31, 1, 0xffffff, 'cert_data', 'cert_data_length');
   /* u2 extensions_length */
   const $m_extensions_length = w.reserve(2);
   /* extensions, size extensions_length extensions */
-  const $30 = w.pos;
+  const $32 = w.pos;
   $t.push('extensions');
   writeExtensions(w, v.extensions, 0x0b /* handshake_type::certificate */);
   $t.pop();
-  w.patchLength($m_extensions_length, 2, $30, 0, 0xffff, 'extensions', 'extensions_length');
+  w.patchLength($m_extensions_length, 2, $32, 0, 0xffff, 'extensions', 'extensions_length');
 }
 
 /**
@@ -934,9 +947,9 @@ export function writeCertificateVerify(w: Writer, v: CertificateVerify): void {
   /* u2 signature_length */
   const $m_signature_length = w.reserve(2);
   /* bytes, size signature_length signature */
-  const $31 = w.pos;
+  const $33 = w.pos;
   w.bytes(v.signature, 'signature');
-  w.patchLength($m_signature_length, 2, $31, 0, 0xffff, 'signature', 'signature_length');
+  w.patchLength($m_signature_length, 2, $33, 0, 0xffff, 'signature', 'signature_length');
 }
 
 /**
@@ -1034,15 +1047,15 @@ export function readNewSessionTicket(r: Reader): NewSessionTicket {
   /* bytes, size ticket_nonce_length ticket_nonce */
   const ticket_nonce = r.bytes(ticket_nonce_length, 'ticket_nonce');
   /* u2 ticket_length */
-  const $at32 = r.pos;
+  const $at34 = r.pos;
   const ticket_length = r.u2('ticket_length');
-  if (!(ticket_length >= 1)) r.invalid('ticket_length', $at32, '>= 1', ticket_length, 'illegal_parameter');
+  if (!(ticket_length >= 1)) r.invalid('ticket_length', $at34, '>= 1', ticket_length, 'decode_error');
   /* bytes, size ticket_length ticket */
   const ticket = r.bytes(ticket_length, 'ticket');
   /* u2 extensions_length */
-  const $at33 = r.pos;
+  const $at35 = r.pos;
   const extensions_length = r.u2('extensions_length');
-  if (!(extensions_length <= 0xfffe)) r.invalid('extensions_length', $at33, '<= 0xfffe', extensions_length, 'illegal_parameter');
+  if (!(extensions_length <= 0xfffe)) r.invalid('extensions_length', $at35, '<= 0xfffe', extensions_length, 'decode_error');
   /* extensions, size extensions_length extensions */
   r.limit(extensions_length, 'extensions');
   $t.push('extensions');
@@ -1063,23 +1076,23 @@ export function writeNewSessionTicket(w: Writer, v: NewSessionTicket): void {
   /* u1 ticket_nonce_length */
   const $m_ticket_nonce_length = w.reserve(1);
   /* bytes, size ticket_nonce_length ticket_nonce */
-  const $34 = w.pos;
+  const $36 = w.pos;
   w.bytes(v.ticket_nonce, 'ticket_nonce');
-  w.patchLength($m_ticket_nonce_length, 1, $34, 0, 0xff, 'ticket_nonce', 'ticket_nonce_length');
+  w.patchLength($m_ticket_nonce_length, 1, $36, 0, 0xff, 'ticket_nonce', 'ticket_nonce_length');
   /* u2 ticket_length */
   const $m_ticket_length = w.reserve(2);
   /* bytes, size ticket_length ticket */
-  const $35 = w.pos;
+  const $37 = w.pos;
   w.bytes(v.ticket, 'ticket');
-  w.patchLength($m_ticket_length, 2, $35, 1, 0xffff, 'ticket', 'ticket_length');
+  w.patchLength($m_ticket_length, 2, $37, 1, 0xffff, 'ticket', 'ticket_length');
   /* u2 extensions_length */
   const $m_extensions_length = w.reserve(2);
   /* extensions, size extensions_length extensions */
-  const $36 = w.pos;
+  const $38 = w.pos;
   $t.push('extensions');
   writeExtensions(w, v.extensions, 4 /* handshake_type::new_session_ticket */);
   $t.pop();
-  w.patchLength($m_extensions_length, 2, $36, 0, 0xfffe, 'extensions', 'extensions_length');
+  w.patchLength($m_extensions_length, 2, $38, 0, 0xfffe, 'extensions', 'extensions_length');
 }
 
 /**
@@ -1117,9 +1130,9 @@ export function encodeKeyUpdate(value: KeyUpdate): Uint8Array {
 /** Reads a KeyUpdate from r (for nesting; see decodeKeyUpdate). */
 export function readKeyUpdate(r: Reader): KeyUpdate {
   /* u1 request_update */
-  const $at37 = r.pos;
+  const $at39 = r.pos;
   const request_update = r.u1('request_update');
-  if (!((request_update === 0 /* key_update_request::update_not_requested */ || request_update === 1 /* key_update_request::update_requested */))) r.invalid('request_update', $at37, 'one of common::key_update_request::update_not_requested, common::key_update_request::update_requested', request_update, 'illegal_parameter');
+  if (!((request_update === 0 /* key_update_request::update_not_requested */ || request_update === 1 /* key_update_request::update_requested */))) r.invalid('request_update', $at39, 'one of common::key_update_request::update_not_requested, common::key_update_request::update_requested', request_update, 'illegal_parameter');
   return { request_update };
 }
 

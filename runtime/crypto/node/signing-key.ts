@@ -1,5 +1,5 @@
 // Software signing keys for the node provider: an opaque SigningKey handle over a KeyObject.
-import { createPrivateKey, sign as nodeSign, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, sign as nodeSign, type KeyObject } from 'node:crypto';
 import { CryptoError } from '../errors.ts';
 import type { SignatureSchemeId, SigningKey } from '../provider.ts';
 import { schemesForKey } from './provider.ts';
@@ -27,8 +27,10 @@ export function nodeSigningKey(key: string | Uint8Array | KeyObject, options: { 
     throw new CryptoError('CRYPTO_INVALID_KEY', 'config', `Private key type ${keyObject.asymmetricKeyType ?? 'unknown'}${keyObject.asymmetricKeyDetails?.namedCurve ? ` (${keyObject.asymmetricKeyDetails.namedCurve})` : ''} cannot sign with any TLS 1.3 scheme; use RSA (>= 2048 bits), ECDSA P-256/P-384 or Ed25519.`);
   }
   const frozen: readonly SignatureSchemeId[] = Object.freeze(schemes);
+  const spkiDer = createPublicKey(keyObject).export({ format: 'der', type: 'spki' });
   return {
     schemes: frozen,
+    spki: new Uint8Array(spkiDer.buffer, spkiDer.byteOffset, spkiDer.byteLength),
     async sign(scheme: SignatureSchemeId, message: Uint8Array): Promise<Uint8Array> {
       const info = schemeInfo(scheme);
       if (info === undefined || !frozen.includes(scheme)) {

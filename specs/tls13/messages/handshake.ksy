@@ -75,10 +75,12 @@ types:
         if: not _io.eof
         valid:
           min: 8
+          -alert: protocol_version
         doc: |
           Absent only in a pre-TLS 1.3 ClientHello (RFC 5246 §7.4.1.2 lets a TLS 1.2 client omit the block); the
           server must then answer protocol_version, not decode_error (RFC 8446 §4.2.1, App. D), so the field is
-          optional here and the engine refuses its absence by version.
+          optional here and the engine refuses its absence by version. A block too short to hold
+          supported_versions is a TLS 1.2 (or older) ClientHello as well: protocol_version (RFC 8446 App. D.2).
       - id: extensions
         size: extensions_length
         type: extensions(common::handshake_type::client_hello)
@@ -119,10 +121,17 @@ types:
           eq: 0
       - id: extensions_length
         type: u2
+        if: not _io.eof
         valid:
           min: 6
+          -alert: protocol_version
+        doc: |
+          A TLS 1.3 ServerHello always carries supported_versions (6 bytes at least). A TLS 1.2 (or older)
+          ServerHello may omit the block or carry a shorter one (RFC 5246 §7.4.1.3): the client answers
+          protocol_version (RFC 8446 App. D.1), so the field is optional here and the engine refuses its absence.
       - id: extensions
         size: extensions_length
+        if: not _io.eof
         type: 'extensions(random == [0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91, 0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c] ? common::handshake_type::hello_retry_request : common::handshake_type::server_hello)'
   end_of_early_data:
     doc: 'struct {} EndOfEarlyData;   (RFC 8446 §4.5)'
