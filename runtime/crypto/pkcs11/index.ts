@@ -16,7 +16,7 @@ import { Pkcs11SigningKey, type KeySelector } from './signing-key.ts';
 import { Pkcs11Token, type Pkcs11TokenOptions } from './token.ts';
 import { parsePkcs11Uri, type Pkcs11Uri } from './uri.ts';
 
-export { Pkcs11SigningKey, ecdsaRawToDer, type KeySelector } from './signing-key.ts';
+export { Pkcs11SigningKey, type KeySelector } from './signing-key.ts';
 export { Pkcs11Token, type Pkcs11TokenOptions } from './token.ts';
 export { parsePkcs11Uri, isPkcs11Uri, type Pkcs11Uri } from './uri.ts';
 

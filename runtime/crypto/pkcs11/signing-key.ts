@@ -3,6 +3,7 @@
 // ECDSA comes back from the token as r||s and is DER-encoded here, as TLS wants (RFC 8446 §4.2.3).
 import { createHash, createPublicKey } from 'node:crypto';
 import { CryptoError } from '../errors.ts';
+import { ecdsaRawToDer } from '../ecdsa-signature.ts';
 import { SignatureScheme, type SignatureSchemeId, type SigningKey } from '../provider.ts';
 import { ckrName, pkcs11js } from './module.ts';
 import { isLostSession, type Pkcs11Token, type Session } from './token.ts';
@@ -38,23 +39,6 @@ const describeSel = (sel: KeySelector): string => [
   sel.label !== undefined ? `label "${sel.label}"` : '',
   sel.id !== undefined ? `id ${Buffer.from(sel.id).toString('hex')}` : '',
 ].filter(Boolean).join(' and ');
-
-/** DER INTEGER of an unsigned big-endian value. */
-function derInt(v: Uint8Array): Buffer {
-  let i = 0;
-  while (i < v.length - 1 && v[i] === 0) i++;
-  const body = v[i]! & 0x80 ? Buffer.concat([Buffer.of(0), v.subarray(i)]) : Buffer.from(v.subarray(i));
-  return Buffer.concat([Buffer.of(0x02, body.length), body]);
-}
-
-/** ECDSA-Sig-Value (SEQUENCE { r INTEGER, s INTEGER }) from the r||s form PKCS#11 returns. */
-export function ecdsaRawToDer(raw: Uint8Array): Uint8Array {
-  const half = raw.length / 2;
-  const body = Buffer.concat([derInt(raw.subarray(0, half)), derInt(raw.subarray(half))]);
-  // P-384 bodies stay below 128 bytes; use the long form anyway when needed.
-  const len = body.length < 0x80 ? Buffer.of(body.length) : Buffer.of(0x81, body.length);
-  return new Uint8Array(Buffer.concat([Buffer.of(0x30), len, body]));
-}
 
 /** The EC point inside CKA_EC_POINT, which modules give as a DER OCTET STRING (or, some, raw). */
 function unwrapPoint(v: Buffer): Buffer {

@@ -1,0 +1,1 @@
+export { createWebCryptoProvider, webCryptoSigningKey, WEBCRYPTO_FALLBACKS, type WebCryptoProviderOptions, type ProviderFallback } from './provider.ts';
