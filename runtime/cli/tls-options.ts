@@ -28,18 +28,23 @@ export async function providerByName(name: string): Promise<CryptoProvider> {
 export async function signingKeyFromPem(provider: ProviderName, path: string): Promise<SigningKey> {
   let pem: string;
   try { pem = readFileSync(path, 'utf8'); } catch (e) { throw new UsageError(`cannot read the key file ${path}: ${(e as Error).message}`); }
+  return signingKeyFromPemText(provider, pem, path);
+}
+
+/** A PEM private key (text) as a SigningKey of the provider's own kind; `what` names it in errors. */
+export async function signingKeyFromPemText(provider: ProviderName, pem: string, what = 'the key'): Promise<SigningKey> {
   if (provider === 'node') return (await import('../crypto/node/index.ts')).nodeSigningKey(pem);
   if (provider === 'webcrypto') return (await import('../crypto/webcrypto/index.ts')).webCryptoSigningKey(pem);
   // noble takes the raw scalar / seed; node:crypto only reads the PEM here (the CLI runs on Node).
   const { nobleSigningKey } = await import('../crypto/noble/index.ts');
   const { SignatureScheme } = await import('../crypto/provider.ts');
   let jwk: { kty?: string; crv?: string; d?: string };
-  try { jwk = createPrivateKey(pem).export({ format: 'jwk' }) as typeof jwk; } catch (e) { throw new UsageError(`${path} is not a PEM private key: ${(e as Error).message}`); }
+  try { jwk = createPrivateKey(pem).export({ format: 'jwk' }) as typeof jwk; } catch (e) { throw new UsageError(`${what} is not a PEM private key: ${(e as Error).message}`); }
   const d = Buffer.from(jwk.d ?? '', 'base64url');
   if (jwk.kty === 'EC' && jwk.crv === 'P-256') return nobleSigningKey(SignatureScheme.ecdsa_secp256r1_sha256, d);
   if (jwk.kty === 'EC' && jwk.crv === 'P-384') return nobleSigningKey(SignatureScheme.ecdsa_secp384r1_sha384, d);
   if (jwk.kty === 'OKP' && jwk.crv === 'Ed25519') return nobleSigningKey(SignatureScheme.ed25519, d);
-  throw new UsageError(`the noble provider signs with P-256, P-384 or Ed25519 keys only, and ${path} is ${jwk.kty ?? 'unknown'}${jwk.crv ? ` ${jwk.crv}` : ''}; use --provider node`);
+  throw new UsageError(`the noble provider signs with P-256, P-384 or Ed25519 keys only, and ${what} is ${jwk.kty ?? 'unknown'}${jwk.crv ? ` ${jwk.crv}` : ''}; use --provider node`);
 }
 
 export interface LoadedKey {
