@@ -1,1 +1,2 @@
-export { createWebCryptoProvider, webCryptoSigningKey, WEBCRYPTO_FALLBACKS, type WebCryptoProviderOptions, type ProviderFallback } from './provider.ts';
+export { createWebCryptoProvider, webCryptoSigningKey, WEBCRYPTO_FALLBACKS, type WebCryptoProviderOptions } from './provider.ts';
+export type { ProviderFallback } from '../provider.ts';

@@ -16,7 +16,7 @@ import { parseSpki, type SpkiKey } from '../noble/der.ts';
 import {
   CipherSuite, NamedGroup, SignatureScheme, hashLength,
   type AeadAlgorithm, type AeadKey, type CryptoProvider, type HashAlgorithm, type KeyShare, type NamedGroupId,
-  type ProviderCapabilities, type PublicKeyHandle, type SignatureSchemeId, type SigningKey,
+  type ProviderCapabilities, type ProviderFallback, type PublicKeyHandle, type SignatureSchemeId, type SigningKey,
 } from '../provider.ts';
 
 export interface WebCryptoProviderOptions {
@@ -26,8 +26,6 @@ export interface WebCryptoProviderOptions {
   subtle?: SubtleCrypto;
 }
 
-/** Where an operation comes from when it is not crypto.subtle. */
-export interface ProviderFallback { readonly operation: string; readonly from: string; readonly why: string }
 
 export const WEBCRYPTO_FALLBACKS: readonly ProviderFallback[] = Object.freeze([
   { operation: 'createHash / hash (transcript)', from: '@noble/hashes', why: 'crypto.subtle.digest is one-shot and asynchronous; the transcript hash must be incremental, synchronous and clonable' },
@@ -36,7 +34,7 @@ export const WEBCRYPTO_FALLBACKS: readonly ProviderFallback[] = Object.freeze([
   { operation: 'x25519 key shares, ed25519 signatures', from: '@noble/curves when crypto.subtle lacks them', why: 'X25519/Ed25519 are a later WebCrypto addition (Secure Curves) some runtimes do not have' },
 ]);
 
-const CAPABILITIES: ProviderCapabilities & { readonly fallbacks: readonly ProviderFallback[] } = Object.freeze({
+const CAPABILITIES: ProviderCapabilities = Object.freeze({
   cipherSuites: [CipherSuite.TLS_AES_128_GCM_SHA256, CipherSuite.TLS_AES_256_GCM_SHA384, CipherSuite.TLS_CHACHA20_POLY1305_SHA256],
   groups: [NamedGroup.x25519, NamedGroup.secp256r1, NamedGroup.secp384r1],
   signatureSchemes: [
