@@ -73,7 +73,7 @@ test('serve --key pkcs11:URI (key generated in SoftHSM2, PIN from PROTOSMITH_PKC
     process.env['PROTOSMITH_PKCS11_PIN'] = hsm.pin;
     const { peer, port } = await serve(['--cert', cert.chainPath, '--key', hsm.uri('web')]);
     try {
-      assert.match(peer.output(), /key key label "web" \(ECDSA P-256\) on token "protosmith-test"/);
+      assert.match(peer.output(), /server key: ECDSA P-256 key label "web" on token "protosmith-test"/);
       await withPeer(() => opensslClient(port, sClientArgs), async (client) => {
         await peer.waitFor(/handshake complete[\s\S]*Signature scheme: ecdsa_secp256r1_sha256/);
         client.send('hsm-hello\n');

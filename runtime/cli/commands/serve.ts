@@ -90,7 +90,7 @@ export async function run(args: string[]): Promise<number> {
   });
   if (!listening) { await key.close(); return 1; }
   const addr = server.address() as AddressInfo;
-  err(`protosmith serve: listening on ${addr.address}:${addr.port} (TLS 1.3; provider ${key.crypto.name}; key ${key.where}${www ? '; --www' : ''})`);
+  err(`protosmith serve: listening on ${addr.address}:${addr.port} (TLS 1.3; provider ${key.crypto.name}; server key: ${key.where}${www ? '; --www' : ''})`);
   process.stdout.write(`ACCEPT ${addr.address}:${addr.port}\n`);
 
   const onStdin = (d: Buffer): void => { for (const s of open) if (s.handshake !== undefined) s.write(d); };

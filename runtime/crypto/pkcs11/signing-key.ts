@@ -70,7 +70,7 @@ export class Pkcs11SigningKey implements SigningKey {
     this.#generation = generation;
     this.schemes = Object.freeze(schemes);
     this.publicKeySpki = spki;
-    this.description = `key ${describeSel(selector)} (${kind.kind === 'ec' ? `ECDSA ${kind.curve}` : kind.kind === 'rsa' ? 'RSA' : 'Ed25519'}) on token "${token.label}"`;
+    this.description = `${kind.kind === 'ec' ? `ECDSA ${kind.curve}` : kind.kind === 'rsa' ? 'RSA' : 'Ed25519'} key ${describeSel(selector)} on token "${token.label}"`;
   }
 
   /** Finds the private key, works out what it can sign with on this token, and reads its public half. */
