@@ -18,6 +18,7 @@ command -v softhsm2-util >/dev/null 2>&1 || need_apt+=(softhsm2)
 command -v pkcs11-tool >/dev/null 2>&1 || need_apt+=(opensc)
 command -v g++ >/dev/null 2>&1 || need_apt+=(g++)
 command -v make >/dev/null 2>&1 || need_apt+=(make)
+command -v python3 >/dev/null 2>&1 || need_apt+=(python3)
 command -v curl >/dev/null 2>&1 || need_apt+=(curl)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "== installing Debian packages: ${need_apt[*]}"
@@ -26,7 +27,7 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   apt-get update -qq || { echo "FATAL: apt-get update failed" >&2; exit 1; }
   apt-get install -y -qq "${need_apt[@]}" >/dev/null || { echo "FATAL: could not install ${need_apt[*]}" >&2; exit 1; }
 fi
-for tool in spin gnutls-cli openssl gcc chromium softhsm2-util pkcs11-tool g++ make curl; do
+for tool in spin gnutls-cli openssl gcc chromium softhsm2-util pkcs11-tool g++ make python3 curl; do
   command -v "$tool" >/dev/null 2>&1 || { echo "FATAL: $tool is still missing after install" >&2; exit 1; }
 done
 

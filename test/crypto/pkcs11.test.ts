@@ -9,6 +9,8 @@ import { createNodeProvider } from '../../runtime/crypto/node/index.ts';
 import { openPkcs11, openPkcs11Uri, type Pkcs11Provider } from '../../runtime/crypto/pkcs11/index.ts';
 import { SignatureScheme, isCryptoError } from '../../runtime/crypto/provider.ts';
 import { softHsm, type SoftHsm } from '../support/softhsm.ts';
+import { until } from '../interop/harness.ts';
+import { handshake, ourClient, ourServer } from '../interop/ours.ts';
 
 const pkcs11js = createRequire(import.meta.url)('pkcs11js') as typeof import('pkcs11js');
 const node = createNodeProvider();
@@ -56,7 +58,7 @@ test('keys made in the token sign every scheme they offer (P-256, P-384, RSA-PSS
 });
 
 test('private keys in the token are sensitive and never extractable: CKA_VALUE / CKA_PRIVATE_EXPONENT cannot be read and wrapping them out is refused', async () => {
-  await withToken(async (hsm, p) => {
+  await withToken(async (_hsm, p) => {
     const lib = p.token.lib;
     const session = await p.token.acquire();
     try {
@@ -76,7 +78,6 @@ test('private keys in the token are sensitive and never extractable: CKA_VALUE /
         assert.throws(() => lib.C_WrapKey(session, { mechanism: pkcs11js.CKM_AES_KEY_WRAP_PAD }, wrapKey, h!, Buffer.alloc(4096)), /CKR_KEY_UNEXTRACTABLE|CKR_KEY_NOT_WRAPPABLE/, `${label} cannot be wrapped out`);
       }
     } finally { p.token.release(session); }
-    assert.ok(hsm.dir);
   }, [['p256', 'p256', '01'], ['rsa2048', 'rsa', '03']]);
 });
 
@@ -139,10 +140,38 @@ test('after every session is closed behind the provider (C_CloseAllSessions from
     other.load(hsm.module);
     try { other.C_Initialize(); } catch (e) { assert.match(String(e), /CKR_CRYPTOKI_ALREADY_INITIALIZED/); }
     other.C_CloseAllSessions(p.token.slot);
+    other.close();
     const before = p.token.generation;
     const sigs = await Promise.all(Array.from({ length: 8 }, () => key.sign(SignatureScheme.ecdsa_secp256r1_sha256, msg)));
     for (const s of sigs) assert.ok(await node.verify(key.publicKeySpki!, SignatureScheme.ecdsa_secp256r1_sha256, msg, s));
     assert.ok(p.token.generation > before, 'the lost sessions were noticed and replaced');
+  }, [['p256', 'server', '01']]);
+});
+
+test('when the module is finalised under the provider, a handshake needing a signature fails with CRYPTO_HSM_SESSION_LOST (internal_error to the client) and the server keeps serving', async () => {
+  await withToken(async (hsm, p) => {
+    const key = await p.signingKey({ label: 'server' });
+    const cert = hsm.issue('server', key.publicKeySpki!, 'v3_server');
+    const s = await ourServer('p256', { crypto: p.provider, signingKey: key, certificateChain: [cert.chainPem] });
+    try {
+      const ok = ourClient(s.port);
+      await handshake(ok.socket);
+      ok.socket.destroy();
+      const other = new pkcs11js.PKCS11();
+      other.load(hsm.module);
+      other.C_Finalize(); // as if the module were torn down (or the device gone): every session and the login are lost
+      other.close();
+      const c = ourClient(s.port);
+      const err = await handshake(c.socket).then(() => undefined, (e: unknown) => e as { code?: string; message: string });
+      assert.ok(err, 'the handshake failed');
+      assert.match(err!.message, /internal_error/);
+      const conn = await s.connection(2);
+      await until(() => conn.errors.length > 0, 'the server-side error');
+      const serverErr = conn.errors[0] as Error & { code?: string };
+      assert.is(serverErr.code, 'CRYPTO_HSM_SESSION_LOST');
+      assert.match(serverErr.message, /signing the server CertificateVerify: Lost the session to PKCS#11 token "protosmith-test"/);
+      assert.ok(s.server.listening, 'the server is still listening');
+    } finally { await s.close(); }
   }, [['p256', 'server', '01']]);
 });
 
