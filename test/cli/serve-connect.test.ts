@@ -154,6 +154,28 @@ test('connect against gnutls-serv --echo: a line typed on stdin comes back on st
   });
 });
 
+test('connect --key pkcs11:URI --cert authenticates to `openssl s_server -Verify 1` with a client key in SoftHSM2', async () => {
+  const hsm = softHsm();
+  try {
+    hsm.genKey('p384', 'me', '07');
+    const { openPkcs11Uri } = await import('../../runtime/crypto/pkcs11/index.ts');
+    const h = await openPkcs11Uri(hsm.uri('me', true));
+    const cert = hsm.issue('me', h.key.publicKeySpki!, 'v3_client');
+    await h.close();
+    const s = pki.servers.p256;
+    await withPeer(() => opensslServer(['-cert', s.certPath, '-cert_chain', pki.intermediate.certPath, '-key', s.keyPath,
+      '-Verify', '1', '-verify_return_error', '-CAfile', pki.root.certPath, '-chainCAfile', pki.intermediate.certPath]), async (server) => {
+      const c = connectCli([`127.0.0.1:${server.port}`, '--ca', pki.root.certPath, '--servername', 'localhost', '--key', hsm.uri('me', true), '--cert', cert.chainPath]);
+      try {
+        await c.waitFor(/CONNECTED[\s\S]*---/, 20_000);
+        c.send('client-auth-ok\n');
+        await server.waitFor(/client-auth-ok/);
+        assert.match(server.output(), /depth=0 CN ?= ?me\s+verify return:1/);
+      } finally { await c.stop(); }
+    });
+  } finally { hsm.cleanup(); }
+});
+
 test('connect refuses a server whose certificate does not chain to --ca with a typed error and exit 1', async () => {
   const s = pki.untrustedLeaf;
   await withPeer(() => opensslServer(['-cert', s.certPath, '-key', s.keyPath]), async (server) => {
