@@ -49,6 +49,9 @@ export class Pkcs11Token {
   #open = 0;
   #waiters: ((s: Session | CryptoError) => void)[] = [];
   #closed = false;
+  /** Sessions lent out right now; close() waits for them before finalising the module. */
+  #busy = 0;
+  #drained: (() => void) | undefined;
 
   private constructor(options: Pkcs11TokenOptions, lib: Pkcs11Lib, slot: Buffer, pin: string) {
     this.label = options.token;
@@ -75,7 +78,8 @@ export class Pkcs11Token {
       return token;
     } catch (e) {
       releaseModule(options.module);
-      throw e;
+      if (e instanceof CryptoError) throw e;
+      throw new CryptoError('CRYPTO_HSM_MODULE_FAILED', 'config', `PKCS#11 module "${options.module}" failed while opening token "${options.token}" (${ckrName(e) ?? String((e as Error)?.message ?? e)}).`, { cause: e });
     }
   }
 
@@ -83,26 +87,35 @@ export class Pkcs11Token {
   async acquire(): Promise<Session> {
     if (this.#closed) throw this.#closedError();
     const idle = this.#idle.pop();
-    if (idle !== undefined) return idle;
+    if (idle !== undefined) { this.#busy++; return idle; }
     if (this.#open < this.#max) {
       this.#open++;
       try {
-        return this.#openSession();
+        const s = this.#openSession();
+        this.#busy++;
+        return s;
       } catch (e) {
         this.#open--;
         throw e;
       }
     }
+    // A waiter is handed a session already counted as busy (release/discard pass it on).
     const got = await new Promise<Session | CryptoError>((resolve) => this.#waiters.push(resolve));
     if (got instanceof CryptoError) throw got;
     return got;
   }
 
+  #settled(): void {
+    this.#busy--;
+    if (this.#busy === 0) this.#drained?.();
+  }
+
   release(session: Session): void {
-    if (this.#closed) { this.#closeQuietly(session); return; }
+    if (this.#closed) { this.#closeQuietly(session); this.#settled(); return; }
     const next = this.#waiters.shift();
-    if (next !== undefined) next(session);
-    else this.#idle.push(session);
+    if (next !== undefined) { next(session); return; } // stays busy, now for the waiter
+    this.#idle.push(session);
+    this.#settled();
   }
 
   /** Drops a session found lost, and every idle one with it (a lost login or a removed device loses them all). */
@@ -110,12 +123,23 @@ export class Pkcs11Token {
     this.generation++;
     this.#closeQuietly(session);
     this.#open--;
+    this.#settled();
     for (const s of this.#idle.splice(0)) { this.#closeQuietly(s); this.#open--; }
     // A waiter gets a fresh session rather than waiting for one that will never come back.
+    // If no session can be opened now, every waiter fails at once: none of them would ever be served.
     const next = this.#waiters.shift();
     if (next !== undefined) {
       this.#open++;
-      try { next(this.#openSession()); } catch (e) { this.#open--; next(e instanceof CryptoError ? e : this.#lostError('opening a session', e)); }
+      try {
+        const fresh = this.#openSession();
+        this.#busy++;
+        next(fresh);
+      } catch (e) {
+        this.#open--;
+        const err = e instanceof CryptoError ? e : this.#lostError('opening a session', e);
+        next(err);
+        for (const w of this.#waiters.splice(0)) w(err);
+      }
     }
   }
 
@@ -144,12 +168,14 @@ export class Pkcs11Token {
     }
   }
 
-  /** Closes every session and releases the module (finalised when nobody else uses it). */
+  /** Closes every session (after the operations in flight end) and releases the module (finalised when nobody else uses it). */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     for (const w of this.#waiters.splice(0)) w(this.#closedError());
     for (const s of this.#idle.splice(0)) this.#closeQuietly(s);
+    // Never finalise the module under a signature running on a worker thread.
+    if (this.#busy > 0) await new Promise<void>((resolve) => { this.#drained = resolve; });
     releaseModule(this.modulePath);
   }
 
