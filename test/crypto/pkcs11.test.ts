@@ -175,6 +175,27 @@ test('when the module is finalised under the provider, a handshake needing a sig
   }, [['p256', 'server', '01']]);
 });
 
+test('with one session and the module gone, five queued signatures all fail with CRYPTO_HSM_SESSION_LOST; none is left waiting', async () => {
+  const hsm = softHsm();
+  hsm.genKey('p256', 'server', '01');
+  const p = await openPkcs11({ module: hsm.module, token: hsm.label, pin: hsm.pin, maxSessions: 1 });
+  try {
+    const key = await p.signingKey({ label: 'server' });
+    const other = new pkcs11js.PKCS11();
+    other.load(hsm.module);
+    other.C_Finalize();
+    other.close();
+    const results = await Promise.allSettled(Array.from({ length: 5 }, () => key.sign(SignatureScheme.ecdsa_secp256r1_sha256, Uint8Array.of(1))));
+    assert.is(results.length, 5);
+    for (const r of results) {
+      assert.is(r.status, 'rejected');
+      const e = (r as PromiseRejectedResult).reason as { code?: string; message: string };
+      assert.is(e.code, 'CRYPTO_HSM_SESSION_LOST', e.message);
+      assert.match(e.message, /token "protosmith-test"/);
+    }
+  } finally { await p.close(); hsm.cleanup(); }
+});
+
 test('openPkcs11Uri takes module, token, PIN and key from one RFC 7512 URI (pin-value, or the PIN from the environment)', async () => {
   const hsm = softHsm();
   hsm.genKey('p384', 'srv key', 'a1b2');
