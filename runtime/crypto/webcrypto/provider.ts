@@ -83,7 +83,10 @@ const SCHEMES = new Map<SignatureSchemeId, SchemeDef>([
   [SignatureScheme.ed25519, { kind: 'ed25519', hash: 'SHA-512' }],
 ]);
 
-const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, 'hex'));
+// No Buffer here: this provider runs where only Web APIs exist (atob is one).
+const hex = (s: string): Uint8Array => Uint8Array.from(s.match(/../g) ?? [], (b) => parseInt(b, 16));
+const toHex = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+const fromB64 = (s: string): Uint8Array => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
 const cat = (...parts: Uint8Array[]): Uint8Array => {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let o = 0;
@@ -91,7 +94,10 @@ const cat = (...parts: Uint8Array[]): Uint8Array => {
   return out;
 };
 const u8 = (b: ArrayBuffer): Uint8Array => new Uint8Array(b);
-const fromB64u = (s: string | undefined): Uint8Array => Uint8Array.from(Buffer.from(s ?? '', 'base64url'));
+const fromB64u = (s: string | undefined): Uint8Array => {
+  const b64 = (s ?? '').replace(/-/g, '+').replace(/_/g, '/');
+  return fromB64(b64 + '='.repeat((4 - (b64.length % 4)) % 4));
+};
 const isNotSupported = (e: unknown): boolean => (e as { name?: string })?.name === 'NotSupportedError';
 
 const X25519_PKCS8_PREFIX = hex('302e020100300506032b656e04220420');
@@ -313,9 +319,9 @@ export async function webCryptoSigningKey(pkcs8: string | Uint8Array, subtleCryp
   if (typeof pkcs8 === 'string') {
     const m = /-----BEGIN PRIVATE KEY-----([\s\S]*?)-----END PRIVATE KEY-----/.exec(pkcs8);
     if (!m) throw new CryptoError('CRYPTO_INVALID_KEY', 'config', 'The webcrypto provider reads PKCS#8 keys ("BEGIN PRIVATE KEY"); convert others with `openssl pkcs8 -topk8 -nocrypt -in key.pem`.');
-    der = Uint8Array.from(Buffer.from(m[1]!.replace(/\s+/g, ''), 'base64'));
+    try { der = fromB64(m[1]!.replace(/\s+/g, '')); } catch (cause) { throw new CryptoError('CRYPTO_INVALID_KEY', 'config', 'The PEM private key is not valid base64.', { cause }); }
   } else der = pkcs8;
-  const text = Buffer.from(der).toString('hex');
+  const text = toHex(der);
   const tries: [SignatureSchemeId[], (s: SignatureSchemeId) => ImportParams][] = text.includes('2a8648ce3d0201')
     ? (text.includes('2a8648ce3d030107') ? [[[SignatureScheme.ecdsa_secp256r1_sha256], () => ({ name: 'ECDSA', namedCurve: 'P-256' })]]
       : [[[SignatureScheme.ecdsa_secp384r1_sha384], () => ({ name: 'ECDSA', namedCurve: 'P-384' })]])
