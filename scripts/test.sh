@@ -12,6 +12,14 @@ command -v gnutls-cli >/dev/null 2>&1 || need_apt+=(gnutls-bin)
 command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 command -v gcc >/dev/null 2>&1 || need_apt+=(gcc)
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+# PKCS#11: SoftHSM2 (token + softhsm2-util), OpenSC (pkcs11-tool), g++/make to build the pkcs11js addon,
+# curl for the CLI tests.
+command -v softhsm2-util >/dev/null 2>&1 || need_apt+=(softhsm2)
+command -v pkcs11-tool >/dev/null 2>&1 || need_apt+=(opensc)
+command -v g++ >/dev/null 2>&1 || need_apt+=(g++)
+command -v make >/dev/null 2>&1 || need_apt+=(make)
+command -v python3 >/dev/null 2>&1 || need_apt+=(python3)
+command -v curl >/dev/null 2>&1 || need_apt+=(curl)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "== installing Debian packages: ${need_apt[*]}"
   if [ "$(id -u)" -ne 0 ]; then echo "FATAL: need root to apt-get install ${need_apt[*]}" >&2; exit 1; fi
@@ -19,12 +27,14 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   apt-get update -qq || { echo "FATAL: apt-get update failed" >&2; exit 1; }
   apt-get install -y -qq "${need_apt[@]}" >/dev/null || { echo "FATAL: could not install ${need_apt[*]}" >&2; exit 1; }
 fi
-for tool in spin gnutls-cli openssl gcc chromium; do
+for tool in spin gnutls-cli openssl gcc chromium softhsm2-util pkcs11-tool g++ make python3 curl; do
   command -v "$tool" >/dev/null 2>&1 || { echo "FATAL: $tool is still missing after install" >&2; exit 1; }
 done
 
 echo "== npm packages"
 if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --loglevel=error; else npm install --no-audit --no-fund --loglevel=error; fi
+# pkcs11js is a native addon built on install (allowScripts in package.json); fail here, not in a test, if it did not build.
+node -e 'require("pkcs11js")' || { echo "FATAL: the pkcs11js native addon did not build (needs g++, make, python3 and its install script allowed)" >&2; exit 1; }
 
 # Project-wide checks. Each is reported, counted by the test runner as one test, and never stops the run,
 # so the last line is always the `N passed, N failed` summary.

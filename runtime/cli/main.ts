@@ -8,6 +8,8 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: (ar
   encode: { summary: 'encode <protocol>/<Type> FILE.json: print hex', load: () => import('./commands/encode.ts') },
   viz: { summary: 'viz <machine> --format svg|dot|mermaid|html [--out FILE]', load: () => import('./commands/viz.ts') },
   prove: { summary: 'prove [--mutants]: check the state machines (reference equivalence, spin, mutation)', load: () => import('./commands/prove.ts') },
+  serve: { summary: 'serve --port P --cert chain.pem --key key.pem|pkcs11:URI [--www]: a TLS 1.3 server like openssl s_server', load: () => import('./commands/serve.ts') },
+  connect: { summary: 'connect host:port [--ca FILE] [--alpn ..]: a TLS 1.3 client like openssl s_client', load: () => import('./commands/connect.ts') },
   demo: { summary: 'the main job: regenerate, run TLS 1.3 handshakes, draw the machines to out/', load: () => import('./commands/demo.ts') },
 };
 

@@ -38,7 +38,19 @@ export type CryptoErrorCode =
   /** Caller passed an out-of-range argument (key length, nonce length, output length). Local. */
   | 'CRYPTO_INVALID_ARGUMENT'
   /** The underlying library failed in a way not explained by its input. Provider. */
-  | 'CRYPTO_PROVIDER_FAILURE';
+  | 'CRYPTO_PROVIDER_FAILURE'
+  /** A PKCS#11 module could not be loaded or initialised (wrong path, not a PKCS#11 library, bad SOFTHSM2_CONF). Config. */
+  | 'CRYPTO_HSM_MODULE_FAILED'
+  /** No token with the configured label is present in any slot. Config. */
+  | 'CRYPTO_HSM_TOKEN_NOT_FOUND'
+  /** The token refused the user PIN (wrong, locked or expired). Config. */
+  | 'CRYPTO_HSM_PIN_REJECTED'
+  /** No private key (or more than one) matches the configured label / id on the token. Config. */
+  | 'CRYPTO_HSM_KEY_NOT_FOUND'
+  /** The token lacks the mechanism a key needs (e.g. CKM_EDDSA, CKM_RSA_PKCS_PSS). Config. */
+  | 'CRYPTO_HSM_MECHANISM_UNSUPPORTED'
+  /** The token session was lost (closed, device removed, logged out) and could not be re-established. Provider. */
+  | 'CRYPTO_HSM_SESSION_LOST';
 
 export interface CryptoErrorOptions {
   alert?: AlertName;

@@ -149,7 +149,12 @@ export interface ProviderCapabilities {
   readonly signatureSchemes: readonly SignatureSchemeId[];
   /** Schemes usable to verify certificate signatures (a superset: adds rsa_pkcs1_*). */
   readonly certificateSignatureSchemes: readonly SignatureSchemeId[];
+  /** Operations this provider takes from another library than its own (e.g. webcrypto's gaps filled by @noble). */
+  readonly fallbacks?: readonly ProviderFallback[];
 }
+
+/** Where an operation comes from when a provider does not do it with its own library, and why. */
+export interface ProviderFallback { readonly operation: string; readonly from: string; readonly why: string }
 
 export interface CryptoProvider {
   /** Short name for diagnostics, e.g. "node". */

@@ -7,6 +7,7 @@ const benches: Record<string, { what: string; load: () => Promise<Bench> }> = {
     what: 'decode/encode throughput of the generated TLS codecs vs kaitai-struct-compiler JS (RFC 8448 ClientHello, Certificate)',
     load: () => import('./codec.ts'),
   },
+  hsm: { what: 'TLS 1.3 handshakes/s with the server key in SoftHSM2 (pkcs11 provider) vs in the node provider, and the ratio', load: () => import('./hsm.ts') },
   engine: {
     what: 'TLS 1.3 engine in memory: full and resumed handshakes per second, bulk data MiB/s per suite',
     load: () => import('./engine.ts'),

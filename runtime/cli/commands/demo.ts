@@ -1,7 +1,8 @@
 // `protosmith demo` (what `npm start` runs): the whole pipeline in one go, each part reporting
 // honestly whether it worked.
 //   1. regenerate generated/ from specs/
-//   2. an in-memory TLS 1.3 handshake between protosmith's client and server (fresh demo PKI)
+//   2. an in-memory TLS 1.3 handshake between protosmith's client and server (fresh demo PKI), once per
+//      crypto provider (node, webcrypto, noble), each named in the output
 //   3. protosmith's client against a local `openssl s_server`, started and stopped by its pid
 //   4. the state-machine drawings copied to out/ (and the viz command's HTML, when it exists)
 import 'reflect-metadata';
@@ -13,6 +14,7 @@ import { join } from 'node:path';
 import { webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 import { projectRoot } from '../root.ts';
+import { PROVIDERS, providerByName, signingKeyFromPemText, type ProviderName } from '../tls-options.ts';
 
 const SUITES: Record<number, string> = { 0x1301: 'TLS_AES_128_GCM_SHA256', 0x1302: 'TLS_AES_256_GCM_SHA384', 0x1303: 'TLS_CHACHA20_POLY1305_SHA256' };
 const GROUPS: Record<number, string> = { 0x001d: 'x25519', 0x0017: 'secp256r1', 0x0018: 'secp384r1' };
@@ -96,15 +98,15 @@ async function partGenerate(root: string, check: boolean): Promise<boolean> {
   }
 }
 
-async function partInMemory(pki: DemoPki): Promise<boolean> {
-  out('== 2. in-memory TLS 1.3 handshake: protosmith client <-> protosmith server');
+async function partInMemory(pki: DemoPki, providerName: ProviderName): Promise<boolean> {
+  out(`== 2. in-memory TLS 1.3 handshake: protosmith client <-> protosmith server, crypto provider "${providerName}"`);
   try {
     const { TlsClient, TlsServer } = await import('../../tls/index.ts');
-    const { createNodeProvider, nodeSigningKey } = await import('../../crypto/node/index.ts');
-    const crypto = createNodeProvider();
+    const crypto = await providerByName(providerName);
+    const signingKey = await signingKeyFromPemText(providerName, pki.keyPem, 'the demo key');
     const ticketKey = crypto.randomBytes(32);
     const server = new TlsServer({
-      crypto, now: Date.now, certificateChain: [pki.certPem], signingKey: nodeSigningKey(pki.keyPem), alpn: ['demo/1'], ticketKey, maxEarlyData: 1024,
+      crypto, now: Date.now, certificateChain: [pki.certPem], signingKey, alpn: ['demo/1'], ticketKey, maxEarlyData: 1024,
     });
     const client = new TlsClient({ crypto, now: Date.now, serverName: 'localhost', trustAnchors: [pki.caPem], alpn: ['demo/1'] });
     type Ev = { type: string; [k: string]: unknown };
@@ -137,7 +139,7 @@ async function partInMemory(pki: DemoPki): Promise<boolean> {
 
     // Second connection: resume with the ticket and send 0-RTT data.
     const server2 = new TlsServer({
-      crypto, now: Date.now, certificateChain: [pki.certPem], signingKey: nodeSigningKey(pki.keyPem), alpn: ['demo/1'], ticketKey, maxEarlyData: 1024,
+      crypto, now: Date.now, certificateChain: [pki.certPem], signingKey, alpn: ['demo/1'], ticketKey, maxEarlyData: 1024,
     });
     const session = tickets[tickets.length - 1]!;
     const client2 = new TlsClient({ crypto, now: Date.now, serverName: 'localhost', trustAnchors: [pki.caPem], alpn: ['demo/1'], session,
@@ -256,7 +258,8 @@ export async function run(args: string[]): Promise<number> {
   results.push(['generate', await partGenerate(root, args.includes('--check'))]);
   let pki: DemoPki | undefined;
   try { pki = await makePki(); } catch (e) { out(`   demo PKI could not be made: ${fmtErr(e)}`); }
-  results.push(['in-memory handshake', pki ? await partInMemory(pki) : false]);
+  // Once per software provider, each on both sides of the connection.
+  for (const p of PROVIDERS) results.push([`in-memory handshake [${p}]`, pki ? await partInMemory(pki, p) : false]);
   results.push(['openssl s_server', pki ? await partOpenssl(pki) : false]);
   results.push(['drawings', await partDrawings(root)]);
   out(`\n${results.map(([n, ok]) => `${ok ? 'ok  ' : 'FAIL'} ${n}`).join('\n')}`);

@@ -1,0 +1,2 @@
+export { createWebCryptoProvider, webCryptoSigningKey, WEBCRYPTO_FALLBACKS, type WebCryptoProviderOptions } from './provider.ts';
+export type { ProviderFallback } from '../provider.ts';
