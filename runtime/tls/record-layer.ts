@@ -19,23 +19,51 @@ export interface RecordCipher {
   seal(type: number, content: Uint8Array, padding: number): Promise<Uint8Array>;
   /** Open a TLSCiphertext (header + fragment); returns the inner content type and content. */
   open(header: Uint8Array, fragment: Uint8Array): Promise<{ type: number; content: Uint8Array }>;
+  /** Optional, with sealInto: the length of the record seal() would return. */
+  recordLength?(contentLength: number, padding: number): number;
+  /** Optional: seal() into `out` at `offset` (sized with recordLength), so records can share one buffer; returns the length. */
+  sealInto?(type: number, content: Uint8Array, padding: number, out: Uint8Array, offset: number): Promise<number>;
 }
 
 export interface RawRecord { readonly type: number; readonly header: Uint8Array; readonly fragment: Uint8Array }
 
-/** Splits an arbitrary byte stream into records. Memory: at most maxBuffered bytes held. */
+const EMPTY = new Uint8Array(0);
+
+/**
+ * Splits an arbitrary byte stream into records. Memory: at most maxBuffered bytes held.
+ * Zero-copy: pushed bytes are viewed, not copied, and records come out as views; whoever keeps a
+ * record's bytes past the current receive() copies them. detach() (end of every receive()) copies
+ * the unconsumed tail if it still views the caller's input, so nothing of it is held afterwards.
+ */
 export class RecordReader {
-  private buf: Uint8Array = new Uint8Array(0);
+  private buf: Uint8Array = EMPTY;
+  /** `buf` views bytes the caller passed in (not a buffer of ours). */
+  private borrowed = false;
   constructor(private readonly maxBuffered: number) {}
 
   push(bytes: Uint8Array): void {
     if (this.buf.length + bytes.length > this.maxBuffered) {
       throw new TlsPeerError('TLS_BUFFER_LIMIT', 'record_overflow', `received ${this.buf.length + bytes.length} unprocessed bytes, over the limit of ${this.maxBuffered} (maxBufferedBytes); the peer is sending faster than records can be formed, or sent a record larger than allowed`);
     }
-    this.buf = this.buf.length === 0 ? bytes.slice() : concat(this.buf, bytes);
+    if (bytes.length === 0) return;
+    if (this.buf.length === 0) { this.buf = bytes; this.borrowed = true; }
+    else { this.buf = concat(this.buf, bytes); this.borrowed = false; }
+  }
+
+  /** Stop viewing the caller's bytes: copy the unconsumed tail (less than one record) if it is theirs. */
+  detach(): void {
+    if (this.buf.length === 0) this.buf = EMPTY;
+    else if (this.borrowed) this.buf = this.buf.slice();
+    this.borrowed = false;
   }
 
   get buffered(): number { return this.buf.length; }
+  /** Bytes that would complete the record (or header) held so far; 0 when nothing is held. */
+  get needed(): number {
+    if (this.buf.length === 0) return 0;
+    if (this.buf.length < 5) return 5 - this.buf.length;
+    return Math.max(0, 5 + ((this.buf[3]! << 8) | this.buf[4]!) - this.buf.length);
+  }
   /** How many more bytes may be pushed. */
   get room(): number { return this.maxBuffered - this.buf.length; }
 
@@ -54,8 +82,8 @@ export class RecordReader {
     if (length > MAX_PLAINTEXT && type !== ContentType.application_data) throw new TlsPeerError('TLS_RECORD_OVERFLOW', 'record_overflow', `plaintext record of ${length} bytes exceeds 2^14 (RFC 8446 §5.1)`);
     if (length === 0 && type !== ContentType.application_data) throw new TlsPeerError('TLS_DECODE_ERROR', 'decode_error', `zero-length record of content type ${type} (RFC 8446 §5.1 forbids empty handshake/alert records)`);
     if (this.buf.length < 5 + length) return undefined;
-    const header = this.buf.slice(0, 5);
-    const fragment = this.buf.slice(5, 5 + length);
+    const header = this.buf.subarray(0, 5);
+    const fragment = this.buf.subarray(5, 5 + length);
     this.buf = this.buf.subarray(5 + length);
     return { type, header, fragment };
   }

@@ -76,37 +76,65 @@ export class RecordProtection implements RecordCipher {
     else this.#hi++;
   }
 
+  /** Bytes of the whole record that seal() makes for `contentLength` bytes of content and `padding`. */
+  recordLength(contentLength: number, padding: number): number {
+    return 5 + contentLength + 1 + padding + this.#tagLength;
+  }
+
   async seal(type: number, content: Uint8Array, padding: number): Promise<Uint8Array> {
+    this.#check(content, padding);
+    const record = new Uint8Array(this.recordLength(content.length, padding));
+    await this.#sealAt(type, content, padding, record, 0);
+    return record;
+  }
+
+  /**
+   * Seals one record into `out` at `offset` (the caller sized `out` with recordLength), so that many
+   * records can share one buffer; returns the record's length. Same bytes as seal().
+   */
+  async sealInto(type: number, content: Uint8Array, padding: number, out: Uint8Array, offset: number): Promise<number> {
+    this.#check(content, padding);
+    const n = this.recordLength(content.length, padding);
+    if (!Number.isSafeInteger(offset) || offset < 0 || offset + n > out.length) {
+      throw new TlsUsageError('TLS_BAD_ARGUMENT', `a ${n}-byte record does not fit in ${out.length} bytes at offset ${offset}.`);
+    }
+    await this.#sealAt(type, content, padding, out, offset);
+    return n;
+  }
+
+  #check(content: Uint8Array, padding: number): void {
     if (!Number.isSafeInteger(padding) || padding < 0) throw new TlsUsageError('TLS_BAD_ARGUMENT', `record padding must be a non-negative integer, got ${padding}.`);
     const innerLength = content.length + 1 + padding;
     if (content.length > MAX_PLAINTEXT || innerLength > MAX_INNER) {
       throw new TlsUsageError('TLS_BAD_ARGUMENT', `cannot seal ${content.length} content bytes with ${padding} padding into one record: TLSInnerPlaintext is limited to 2^14+1 bytes (RFC 8446 §5.4); fragment the content first.`);
     }
+  }
+
+  async #sealAt(type: number, content: Uint8Array, padding: number, record: Uint8Array, at: number): Promise<void> {
     const nonce = this.#nonce();
+    const innerLength = content.length + 1 + padding;
     const length = innerLength + this.#tagLength;
-    // One allocation per record: header, then ciphertext || tag written in place by the provider when
-    // it can (sealInto); otherwise the inner plaintext is joined and seal()'s output copied in.
-    const record = new Uint8Array(5 + length);
-    record[0] = APPLICATION_DATA;
-    record[1] = 0x03;
-    record[2] = 0x03;
-    record[3] = length >> 8;
-    record[4] = length & 0xff;
-    const trailer = new Uint8Array(1 + padding);
-    trailer[0] = type;
-    const aad = record.subarray(0, 5);
+    // Header, then ciphertext || tag written in place by the provider when it can (sealInto);
+    // otherwise the inner plaintext is joined and seal()'s output copied in.
+    record[at] = APPLICATION_DATA;
+    record[at + 1] = 0x03;
+    record[at + 2] = 0x03;
+    record[at + 3] = length >> 8;
+    record[at + 4] = length & 0xff;
+    const aad = record.subarray(at, at + 5);
     if (this.#aead.sealInto) {
-      await this.#aead.sealInto(nonce, aad, [content, trailer], record, 5);
+      const trailer = new Uint8Array(1 + padding);
+      trailer[0] = type;
+      await this.#aead.sealInto(nonce, aad, [content, trailer], record, at + 5);
     } else {
       const inner = new Uint8Array(innerLength);
       inner.set(content, 0);
       inner[content.length] = type;
-      const sealed = await this.#aead.seal(nonce, aad, inner);
+      const sealed = await this.#aead.seal(nonce, aad.slice(), inner);
       if (sealed.length !== length) throw new ProtosmithError('TLS_PROVIDER_FAILURE', 'provider', `AEAD seal returned ${sealed.length} bytes, expected ${length}.`, { alert: 'internal_error' });
-      record.set(sealed, 5);
+      record.set(sealed, at + 5);
     }
     this.#advance();
-    return record;
   }
 
   async open(header: Uint8Array, fragment: Uint8Array): Promise<{ type: number; content: Uint8Array }> {

@@ -48,7 +48,13 @@ function serve(socket: Duplex, bulkBytes: number): void {
 async function download(socket: Duplex, n: number): Promise<void> {
   for (let sent = 0; sent < n && !socket.destroyed; sent += CHUNK.length) {
     const part = n - sent >= CHUNK.length ? CHUNK : CHUNK.subarray(0, n - sent);
-    if (!socket.write(part)) await new Promise<void>((resolve) => { socket.once('drain', resolve); socket.once('close', resolve); });
+    if (!socket.write(part)) {
+      await new Promise<void>((resolve) => {
+        const done = (): void => { socket.off('drain', done); socket.off('close', done); resolve(); };
+        socket.on('drain', done);
+        socket.on('close', done);
+      });
+    }
   }
 }
 

@@ -185,4 +185,28 @@ test('a provider without the sealInto fast path produces byte-identical records 
   }), { numRuns: 60 });
 });
 
+test('sealInto writes the same record as seal() at an offset of a shared buffer and returns its length; a record that does not fit is refused', async () => {
+  for (const suite of suites) {
+    const secret = new Uint8Array(suite.hashLength).fill(6);
+    const a = await RecordProtection.fromSecret(p, suite, secret);
+    const b = await RecordProtection.fromSecret(p, suite, secret);
+    const contents = [new Uint8Array(100).fill(1), new Uint8Array(0), new Uint8Array(16384).fill(2)];
+    const pads = [3, 0, 0];
+    const total = contents.reduce((n, c, i) => n + b.recordLength(c.length, pads[i]!), 0);
+    const shared = new Uint8Array(total + 2);
+    let at = 1;
+    for (let i = 0; i < contents.length; i++) {
+      const want = await a.seal(23, contents[i]!, pads[i]!);
+      const n = await b.sealInto(23, contents[i]!, pads[i]!, shared, at);
+      assert.is(n, want.length);
+      assert.equal(Buffer.from(shared.subarray(at, at + n)).toString('hex'), Buffer.from(want).toString('hex'), `${suite.name} record ${i}`);
+      at += n;
+    }
+    assert.is(b.sequence, 3n);
+    const small = new Uint8Array(b.recordLength(10, 0) - 1);
+    assert.is((await code(() => b.sealInto(23, new Uint8Array(10), 0, small, 0)))?.code, 'TLS_BAD_ARGUMENT');
+    assert.is(b.sequence, 3n, 'a refused seal consumes no sequence number');
+  }
+});
+
 test.run();
