@@ -201,4 +201,26 @@ test('AEAD sealInto (record-layer fast path) writes exactly what seal() returns,
   }
 });
 
+test('the default random source never hands out the same bytes twice, across its 4 KiB refills, and serves large requests', () => {
+  const q = createNodeProvider();
+  const seen = new Set<string>();
+  let total = 0;
+  for (let i = 0; i < 600; i++) {
+    const n = [1, 12, 32, 48, 255][i % 5]!;
+    const b = q.randomBytes(n);
+    assert.is(b.length, n);
+    total += n;
+    if (n >= 12) {
+      const k = Buffer.from(b).toString('hex');
+      assert.not.ok(seen.has(k), `draw ${i} repeated earlier bytes`);
+      seen.add(k);
+    }
+  }
+  assert.ok(total > 3 * 4096, 'the pool was refilled several times');
+  const big = q.randomBytes(5000);
+  assert.is(big.length, 5000);
+  assert.ok(big.some((x) => x !== 0) && big.subarray(2500).some((x) => x !== 0));
+  assert.is(q.randomBytes(0).length, 0);
+});
+
 test.run();

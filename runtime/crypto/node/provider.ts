@@ -326,8 +326,27 @@ function importSpki(spki: Uint8Array): KeyObject {
   }
 }
 
+/**
+ * node:crypto randomBytes with small requests served from a 4 KiB block drawn at once: each call into
+ * OpenSSL's generator costs more than the bytes, and a handshake makes several small draws. Bytes are
+ * handed out once each (never reused) and the caller gets its own copy. Larger requests go direct.
+ */
+function pooledRandom(): (n: number) => Uint8Array {
+  const POOL = 4096;
+  let pool: Uint8Array = new Uint8Array(0);
+  let at = 0;
+  return (n: number): Uint8Array => {
+    if (n > 256) return u8(nodeRandomBytes(n));
+    if (at + n > pool.length) { pool = u8(nodeRandomBytes(POOL)); at = 0; }
+    const out = pool.slice(at, at + n);
+    pool.fill(0, at, at + n);
+    at += n;
+    return out;
+  };
+}
+
 export function createNodeProvider(options: NodeProviderOptions = {}): CryptoProvider {
-  const random = options.randomBytes ?? ((n: number) => u8(nodeRandomBytes(n)));
+  const random = options.randomBytes ?? pooledRandom();
   const cacheSize = options.publicKeyCacheSize ?? 256;
   if (!Number.isSafeInteger(cacheSize) || cacheSize < 0) {
     throw new CryptoError('CRYPTO_INVALID_ARGUMENT', 'config', `publicKeyCacheSize must be a non-negative integer, got ${cacheSize}.`);
