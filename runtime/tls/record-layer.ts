@@ -7,6 +7,9 @@
 //   - decrypted inner plaintext > 2^14 (or the negotiated record_size_limit)   record_overflow
 //   - input is consumed a slice at a time: never more than maxBufferedBytes held (one record always fits)
 //   - handshake message over maxHandshakeMessageSize                            illegal_parameter (rejected from its header, before buffering)
+// Memory: what is left after a record or message is taken out is never a view that pins the whole
+// earlier buffer (an emptied view drops it; a short tail is copied), so an idle connection holds
+// only its unread bytes.
 import { TlsPeerError } from './errors.ts';
 import { concat, ContentType } from './bytes.ts';
 
@@ -29,6 +32,13 @@ export interface RawRecord { readonly type: number; readonly header: Uint8Array;
 
 const EMPTY = new Uint8Array(0);
 
+/** The unread part of `buf` from `from` on, without pinning a buffer much larger than itself. */
+function remainder(buf: Uint8Array, from: number): Uint8Array {
+  const rest = buf.subarray(from);
+  if (rest.length === 0) return EMPTY;
+  return rest.length * 2 < buf.buffer.byteLength ? rest.slice() : rest;
+}
+
 /**
  * Splits an arbitrary byte stream into records. Memory: at most maxBuffered bytes held.
  * Zero-copy: pushed bytes are viewed, not copied, and records come out as views; whoever keeps a
@@ -50,14 +60,18 @@ export class RecordReader {
     else { this.buf = concat(this.buf, bytes); this.borrowed = false; }
   }
 
-  /** Stop viewing the caller's bytes: copy the unconsumed tail (less than one record) if it is theirs. */
+  /** Stop viewing the caller's bytes: copy the unconsumed tail (less than one record) if it is theirs,
+   *  or if it would pin a much larger buffer of ours. */
   detach(): void {
     if (this.buf.length === 0) this.buf = EMPTY;
     else if (this.borrowed) this.buf = this.buf.slice();
+    else this.buf = remainder(this.buf, 0);
     this.borrowed = false;
   }
 
   get buffered(): number { return this.buf.length; }
+  /** Bytes of memory kept alive (the underlying buffer), for tests and diagnostics. */
+  get retained(): number { return this.buf.buffer.byteLength; }
   /** Bytes that would complete the record (or header) held so far; 0 when nothing is held. */
   get needed(): number {
     if (this.buf.length === 0) return 0;
@@ -105,10 +119,12 @@ export interface HandshakeMessage { readonly type: number; readonly body: Uint8A
 
 /** Reassembles handshake messages across records; coalesced messages come out one by one. */
 export class HandshakeReassembler {
-  private buf: Uint8Array = new Uint8Array(0);
+  private buf: Uint8Array = EMPTY;
   constructor(private readonly maxMessage: number) {}
   push(fragment: Uint8Array): void { this.buf = this.buf.length === 0 ? fragment.slice() : concat(this.buf, fragment); }
   get pending(): number { return this.buf.length; }
+  /** Bytes of memory kept alive (the underlying buffer), for tests and diagnostics. */
+  get retained(): number { return this.buf.buffer.byteLength; }
   next(): HandshakeMessage | undefined {
     if (this.buf.length < 4) return undefined;
     const type = this.buf[0]!;
@@ -116,7 +132,7 @@ export class HandshakeReassembler {
     if (len > this.maxMessage) throw new TlsPeerError('TLS_MESSAGE_TOO_LARGE', 'illegal_parameter', `handshake message type ${type} announces ${len} bytes, over the limit of ${this.maxMessage} (maxHandshakeMessageSize); raise the limit if the peer legitimately sends large certificate chains`);
     if (this.buf.length < 4 + len) return undefined;
     const raw = this.buf.slice(0, 4 + len);
-    this.buf = this.buf.subarray(4 + len);
+    this.buf = remainder(this.buf, 4 + len);
     return { type, body: raw.subarray(4), raw };
   }
 }
