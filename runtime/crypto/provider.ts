@@ -104,6 +104,12 @@ export interface AeadKey {
   seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Promise<Uint8Array>;
   /** Throws CryptoError 'CRYPTO_AEAD_OPEN_FAILED' (blame peer, alert bad_record_mac) when the tag does not verify. */
   open(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Promise<Uint8Array>;
+  /**
+   * Optional fast path for the record layer: seals the concatenation of `parts` and writes
+   * ciphertext || tag into `out` from `offset`, so the caller need not join the plaintext first nor
+   * copy the result. Same output as seal(). Providers without it are served by seal().
+   */
+  sealInto?(nonce: Uint8Array, aad: Uint8Array, parts: readonly Uint8Array[], out: Uint8Array, offset: number): Promise<void>;
 }
 
 /** An ephemeral (EC)DHE key pair for one key_share entry. */

@@ -120,24 +120,33 @@ export abstract class Connection {
   get error(): ProtosmithError | undefined { return this.failure; }
 
   /** Feed received bytes (any split or coalescing). Resolves with the events they produced. After
-   *  a fatal error the events end with `{type:'error'}`; later calls reject with that error. */
+   *  a fatal error the events end with `{type:'error'}`; later calls reject with that error.
+   *  The bytes are read in place (not copied) until the returned promise settles: do not modify
+   *  them before then. Nothing of them is kept afterwards. */
   receive(bytes: Uint8Array): Promise<TlsEvent[]> {
     return this.serial(async () => {
       if (!(bytes instanceof Uint8Array)) throw new TlsUsageError('TLS_BAD_ARGUMENT', 'receive() takes a Uint8Array');
       // Take the input a slice at a time so that at most maxBufferedBytes are held, however much
       // arrives in one call (a full record always fits, so progress is guaranteed).
       let off = 0;
-      do {
-        const n = Math.min(bytes.length - off, this.records.room);
-        this.records.push(bytes.subarray(off, off + n));
-        off += n;
-        for (;;) {
-          if (this.stateName === this.table.closed) return;
-          const rec = this.records.next();
-          if (!rec) break;
-          await this.processRecord(rec.type, rec.header, rec.fragment);
-        }
-      } while (off < bytes.length);
+      try {
+        do {
+          // A partial record held from before is completed first (copying at most one record); what
+          // follows is then viewed in place, not copied.
+          const needed = this.records.needed;
+          const n = Math.min(bytes.length - off, needed > 0 ? Math.min(needed, this.records.room) : this.records.room);
+          this.records.push(bytes.subarray(off, off + n));
+          off += n;
+          for (;;) {
+            if (this.stateName === this.table.closed) return;
+            const rec = this.records.next();
+            if (!rec) break;
+            await this.processRecord(rec.type, rec.header, rec.fragment);
+          }
+        } while (off < bytes.length);
+      } finally {
+        this.records.detach();
+      }
     });
   }
 
@@ -378,23 +387,43 @@ export abstract class Connection {
     if (type === ContentType.application_data && !this.writeCipher) {
       throw new TlsProviderError(`refusing to send application data without record protection (${this.role} state ${this.stateName}); this is an engine bug`);
     }
-    const limit = this.writeCipher ? this.sendLimit : MAX_PLAINTEXT;
+    const cipher = this.writeCipher;
+    const limit = cipher ? this.sendLimit : MAX_PLAINTEXT;
+    if (cipher?.sealInto && cipher.recordLength) {
+      // All records of this call sealed into one buffer: one allocation, no joining in takeOutput.
+      const count = Math.max(1, Math.ceil(data.length / limit));
+      let total = 0;
+      for (let i = 0; i < count; i++) {
+        const len = Math.min(limit, data.length - i * limit);
+        total += cipher.recordLength(len, this.recordPad(len));
+      }
+      const out = new Uint8Array(total);
+      let at = 0;
+      for (let i = 0; i < count; i++) {
+        const chunk = data.subarray(i * limit, Math.min(data.length, (i + 1) * limit));
+        at += await cipher.sealInto(type, chunk, this.recordPad(chunk.length), out, at);
+      }
+      this.output.push(out);
+      return;
+    }
     let off = 0;
     do {
       const chunk = data.subarray(off, off + limit);
       off += chunk.length;
-      if (this.writeCipher) {
-        let pad = 0;
-        if (this.padding > 0) {
-          const inner = chunk.length + 1;
-          pad = (this.padding - (inner % this.padding)) % this.padding;
-          pad = Math.min(pad, this.sendLimit + 1 - inner);
-        }
-        this.output.push(await this.writeCipher.seal(type, chunk, pad));
+      if (cipher) {
+        this.output.push(await cipher.seal(type, chunk, this.recordPad(chunk.length)));
       } else {
         this.output.push(plaintextRecord(type, chunk, this.role === 'client' && type === ContentType.handshake && !this.transcript.ready ? 0x0301 : 0x0303));
       }
     } while (off < data.length);
+  }
+
+  /** Zero padding for a protected record of `contentLength` bytes (recordPadding rounds the inner plaintext up). */
+  private recordPad(contentLength: number): number {
+    if (this.padding <= 0) return 0;
+    const inner = contentLength + 1;
+    const pad = (this.padding - (inner % this.padding)) % this.padding;
+    return Math.min(pad, this.sendLimit + 1 - inner);
   }
 
   private ccsSent = false;

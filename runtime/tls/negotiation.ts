@@ -28,8 +28,21 @@ export function suiteParams(id: number) {
 }
 
 const pemRe = /-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g;
+/** DER lists already made, by the config array they came from (a config shared by many connections
+ *  is decoded once); the entries are kept to notice an array changed since. */
+const derLists = new WeakMap<readonly CertificateInput[], { entries: CertificateInput[]; der: Uint8Array[] }>();
+
 /** PEM or DER inputs to a DER list (PEM text may hold several certificates). */
 export function toDerList(inputs: readonly CertificateInput[], what: string): Uint8Array[] {
+  const seen = Array.isArray(inputs) ? derLists.get(inputs) : undefined;
+  if (seen && seen.entries.length === inputs.length && seen.entries.every((e, i) => e === inputs[i])) return seen.der;
+  const der = decodeDerList(inputs, what);
+  Object.freeze(der); // shared by every connection of the config: never changed in place
+  if (Array.isArray(inputs)) derLists.set(inputs, { entries: [...inputs], der });
+  return der;
+}
+
+function decodeDerList(inputs: readonly CertificateInput[], what: string): Uint8Array[] {
   const out: Uint8Array[] = [];
   for (const [entry, x] of inputs.entries()) {
     if (x instanceof Uint8Array) { out.push(x); continue; }

@@ -7,6 +7,9 @@
 //   - decrypted inner plaintext > 2^14 (or the negotiated record_size_limit)   record_overflow
 //   - input is consumed a slice at a time: never more than maxBufferedBytes held (one record always fits)
 //   - handshake message over maxHandshakeMessageSize                            illegal_parameter (rejected from its header, before buffering)
+// Memory: what is left after a record or message is taken out is never a view that pins the whole
+// earlier buffer (an emptied view drops it; a short tail is copied), so an idle connection holds
+// only its unread bytes.
 import { TlsPeerError } from './errors.ts';
 import { concat, ContentType } from './bytes.ts';
 
@@ -19,23 +22,62 @@ export interface RecordCipher {
   seal(type: number, content: Uint8Array, padding: number): Promise<Uint8Array>;
   /** Open a TLSCiphertext (header + fragment); returns the inner content type and content. */
   open(header: Uint8Array, fragment: Uint8Array): Promise<{ type: number; content: Uint8Array }>;
+  /** Optional, with sealInto: the length of the record seal() would return. */
+  recordLength?(contentLength: number, padding: number): number;
+  /** Optional: seal() into `out` at `offset` (sized with recordLength), so records can share one buffer; returns the length. */
+  sealInto?(type: number, content: Uint8Array, padding: number, out: Uint8Array, offset: number): Promise<number>;
 }
 
 export interface RawRecord { readonly type: number; readonly header: Uint8Array; readonly fragment: Uint8Array }
 
-/** Splits an arbitrary byte stream into records. Memory: at most maxBuffered bytes held. */
+const EMPTY = new Uint8Array(0);
+
+/** The unread part of `buf` from `from` on, without pinning a buffer much larger than itself. */
+function remainder(buf: Uint8Array, from: number): Uint8Array {
+  const rest = buf.subarray(from);
+  if (rest.length === 0) return EMPTY;
+  return rest.length * 2 < buf.buffer.byteLength ? rest.slice() : rest;
+}
+
+/**
+ * Splits an arbitrary byte stream into records. Memory: at most maxBuffered bytes held.
+ * Zero-copy: pushed bytes are viewed, not copied, and records come out as views; whoever keeps a
+ * record's bytes past the current receive() copies them. detach() (end of every receive()) copies
+ * the unconsumed tail if it still views the caller's input, so nothing of it is held afterwards.
+ */
 export class RecordReader {
-  private buf: Uint8Array = new Uint8Array(0);
+  private buf: Uint8Array = EMPTY;
+  /** `buf` views bytes the caller passed in (not a buffer of ours). */
+  private borrowed = false;
   constructor(private readonly maxBuffered: number) {}
 
   push(bytes: Uint8Array): void {
     if (this.buf.length + bytes.length > this.maxBuffered) {
       throw new TlsPeerError('TLS_BUFFER_LIMIT', 'record_overflow', `received ${this.buf.length + bytes.length} unprocessed bytes, over the limit of ${this.maxBuffered} (maxBufferedBytes); the peer is sending faster than records can be formed, or sent a record larger than allowed`);
     }
-    this.buf = this.buf.length === 0 ? bytes.slice() : concat(this.buf, bytes);
+    if (bytes.length === 0) return;
+    if (this.buf.length === 0) { this.buf = bytes; this.borrowed = true; }
+    else { this.buf = concat(this.buf, bytes); this.borrowed = false; }
+  }
+
+  /** Stop viewing the caller's bytes: copy the unconsumed tail (less than one record) if it is theirs,
+   *  or if it would pin a much larger buffer of ours. */
+  detach(): void {
+    if (this.buf.length === 0) this.buf = EMPTY;
+    else if (this.borrowed) this.buf = this.buf.slice();
+    else this.buf = remainder(this.buf, 0);
+    this.borrowed = false;
   }
 
   get buffered(): number { return this.buf.length; }
+  /** Bytes of memory kept alive (the underlying buffer), for tests and diagnostics. */
+  get retained(): number { return this.buf.buffer.byteLength; }
+  /** Bytes that would complete the record (or header) held so far; 0 when nothing is held. */
+  get needed(): number {
+    if (this.buf.length === 0) return 0;
+    if (this.buf.length < 5) return 5 - this.buf.length;
+    return Math.max(0, 5 + ((this.buf[3]! << 8) | this.buf[4]!) - this.buf.length);
+  }
   /** How many more bytes may be pushed. */
   get room(): number { return this.maxBuffered - this.buf.length; }
 
@@ -54,8 +96,8 @@ export class RecordReader {
     if (length > MAX_PLAINTEXT && type !== ContentType.application_data) throw new TlsPeerError('TLS_RECORD_OVERFLOW', 'record_overflow', `plaintext record of ${length} bytes exceeds 2^14 (RFC 8446 §5.1)`);
     if (length === 0 && type !== ContentType.application_data) throw new TlsPeerError('TLS_DECODE_ERROR', 'decode_error', `zero-length record of content type ${type} (RFC 8446 §5.1 forbids empty handshake/alert records)`);
     if (this.buf.length < 5 + length) return undefined;
-    const header = this.buf.slice(0, 5);
-    const fragment = this.buf.slice(5, 5 + length);
+    const header = this.buf.subarray(0, 5);
+    const fragment = this.buf.subarray(5, 5 + length);
     this.buf = this.buf.subarray(5 + length);
     return { type, header, fragment };
   }
@@ -77,10 +119,12 @@ export interface HandshakeMessage { readonly type: number; readonly body: Uint8A
 
 /** Reassembles handshake messages across records; coalesced messages come out one by one. */
 export class HandshakeReassembler {
-  private buf: Uint8Array = new Uint8Array(0);
+  private buf: Uint8Array = EMPTY;
   constructor(private readonly maxMessage: number) {}
   push(fragment: Uint8Array): void { this.buf = this.buf.length === 0 ? fragment.slice() : concat(this.buf, fragment); }
   get pending(): number { return this.buf.length; }
+  /** Bytes of memory kept alive (the underlying buffer), for tests and diagnostics. */
+  get retained(): number { return this.buf.buffer.byteLength; }
   next(): HandshakeMessage | undefined {
     if (this.buf.length < 4) return undefined;
     const type = this.buf[0]!;
@@ -88,7 +132,7 @@ export class HandshakeReassembler {
     if (len > this.maxMessage) throw new TlsPeerError('TLS_MESSAGE_TOO_LARGE', 'illegal_parameter', `handshake message type ${type} announces ${len} bytes, over the limit of ${this.maxMessage} (maxHandshakeMessageSize); raise the limit if the peer legitimately sends large certificate chains`);
     if (this.buf.length < 4 + len) return undefined;
     const raw = this.buf.slice(0, 4 + len);
-    this.buf = this.buf.subarray(4 + len);
+    this.buf = remainder(this.buf, 4 + len);
     return { type, body: raw.subarray(4), raw };
   }
 }

@@ -25,14 +25,19 @@ export class RecordProtection implements RecordCipher {
   readonly #aead: AeadKey;
   readonly #iv: Uint8Array;
   readonly #tagLength: number;
-  #seq: bigint;
+  /** The 64-bit sequence number as two unsigned 32-bit halves (no bigint arithmetic per record). */
+  #hi: number;
+  #lo: number;
+  /** Set once 2^64-1 has been used: no further record may be sealed or opened. */
+  #exhausted = false;
 
   private constructor(suite: CipherSuiteParams, aead: AeadKey, iv: Uint8Array, seq: bigint) {
     this.suite = suite;
     this.#aead = aead;
     this.#iv = iv;
     this.#tagLength = suite.tagLength;
-    this.#seq = seq;
+    this.#hi = Number(seq >> 32n);
+    this.#lo = Number(seq & 0xffffffffn);
   }
 
   /** Protection for one direction from its traffic secret (keys per RFC 8446 §7.3). */
@@ -49,43 +54,87 @@ export class RecordProtection implements RecordCipher {
   }
 
   /** Sequence number of the next record this direction will seal/open. */
-  get sequence(): bigint { return this.#seq; }
+  get sequence(): bigint { return this.#exhausted ? SEQUENCE_LIMIT : (BigInt(this.#hi) << 32n) | BigInt(this.#lo); }
 
   #nonce(): Uint8Array {
-    if (this.#seq >= SEQUENCE_LIMIT) {
+    if (this.#exhausted) {
       throw new ProtosmithError('TLS_SEQUENCE_OVERFLOW', 'local', 'record sequence number would wrap past 2^64-1 (RFC 8446 §5.3); the connection must be rekeyed (KeyUpdate) or closed before this point.', { alert: 'internal_error' });
     }
     const nonce = this.#iv.slice();
-    let s = this.#seq;
-    for (let i = nonce.length - 1; i >= nonce.length - 8; i--) {
-      nonce[i]! ^= Number(s & 0xffn);
-      s >>= 8n;
-    }
+    const n = nonce.length;
+    const hi = this.#hi;
+    const lo = this.#lo;
+    nonce[n - 8]! ^= hi >>> 24; nonce[n - 7]! ^= (hi >>> 16) & 0xff; nonce[n - 6]! ^= (hi >>> 8) & 0xff; nonce[n - 5]! ^= hi & 0xff;
+    nonce[n - 4]! ^= lo >>> 24; nonce[n - 3]! ^= (lo >>> 16) & 0xff; nonce[n - 2]! ^= (lo >>> 8) & 0xff; nonce[n - 1]! ^= lo & 0xff;
     return nonce;
   }
 
+  #advance(): void {
+    if (this.#lo !== 0xffffffff) { this.#lo++; return; }
+    this.#lo = 0;
+    if (this.#hi === 0xffffffff) this.#exhausted = true;
+    else this.#hi++;
+  }
+
+  /** Bytes of the whole record that seal() makes for `contentLength` bytes of content and `padding`. */
+  recordLength(contentLength: number, padding: number): number {
+    return 5 + contentLength + 1 + padding + this.#tagLength;
+  }
+
   async seal(type: number, content: Uint8Array, padding: number): Promise<Uint8Array> {
+    this.#check(content, padding);
+    const record = new Uint8Array(this.recordLength(content.length, padding));
+    await this.#sealAt(type, content, padding, record, 0);
+    return record;
+  }
+
+  /**
+   * Seals one record into `out` at `offset` (the caller sized `out` with recordLength), so that many
+   * records can share one buffer; returns the record's length. Same bytes as seal().
+   */
+  async sealInto(type: number, content: Uint8Array, padding: number, out: Uint8Array, offset: number): Promise<number> {
+    this.#check(content, padding);
+    const n = this.recordLength(content.length, padding);
+    if (!Number.isSafeInteger(offset) || offset < 0 || offset + n > out.length) {
+      throw new TlsUsageError('TLS_BAD_ARGUMENT', `a ${n}-byte record does not fit in ${out.length} bytes at offset ${offset}.`);
+    }
+    await this.#sealAt(type, content, padding, out, offset);
+    return n;
+  }
+
+  #check(content: Uint8Array, padding: number): void {
     if (!Number.isSafeInteger(padding) || padding < 0) throw new TlsUsageError('TLS_BAD_ARGUMENT', `record padding must be a non-negative integer, got ${padding}.`);
     const innerLength = content.length + 1 + padding;
     if (content.length > MAX_PLAINTEXT || innerLength > MAX_INNER) {
       throw new TlsUsageError('TLS_BAD_ARGUMENT', `cannot seal ${content.length} content bytes with ${padding} padding into one record: TLSInnerPlaintext is limited to 2^14+1 bytes (RFC 8446 §5.4); fragment the content first.`);
     }
+  }
+
+  async #sealAt(type: number, content: Uint8Array, padding: number, record: Uint8Array, at: number): Promise<void> {
     const nonce = this.#nonce();
-    const inner = new Uint8Array(innerLength);
-    inner.set(content, 0);
-    inner[content.length] = type;
+    const innerLength = content.length + 1 + padding;
     const length = innerLength + this.#tagLength;
-    const record = new Uint8Array(5 + length);
-    record[0] = APPLICATION_DATA;
-    record[1] = 0x03;
-    record[2] = 0x03;
-    record[3] = length >> 8;
-    record[4] = length & 0xff;
-    const sealed = await this.#aead.seal(nonce, record.subarray(0, 5), inner);
-    if (sealed.length !== length) throw new ProtosmithError('TLS_PROVIDER_FAILURE', 'provider', `AEAD seal returned ${sealed.length} bytes, expected ${length}.`, { alert: 'internal_error' });
-    record.set(sealed, 5);
-    this.#seq += 1n;
-    return record;
+    // Header, then ciphertext || tag written in place by the provider when it can (sealInto);
+    // otherwise the inner plaintext is joined and seal()'s output copied in.
+    record[at] = APPLICATION_DATA;
+    record[at + 1] = 0x03;
+    record[at + 2] = 0x03;
+    record[at + 3] = length >> 8;
+    record[at + 4] = length & 0xff;
+    const aad = record.subarray(at, at + 5);
+    if (this.#aead.sealInto) {
+      const trailer = new Uint8Array(1 + padding);
+      trailer[0] = type;
+      await this.#aead.sealInto(nonce, aad, [content, trailer], record, at + 5);
+    } else {
+      const inner = new Uint8Array(innerLength);
+      inner.set(content, 0);
+      inner[content.length] = type;
+      const sealed = await this.#aead.seal(nonce, aad.slice(), inner);
+      if (sealed.length !== length) throw new ProtosmithError('TLS_PROVIDER_FAILURE', 'provider', `AEAD seal returned ${sealed.length} bytes, expected ${length}.`, { alert: 'internal_error' });
+      record.set(sealed, at + 5);
+    }
+    this.#advance();
   }
 
   async open(header: Uint8Array, fragment: Uint8Array): Promise<{ type: number; content: Uint8Array }> {
@@ -100,7 +149,7 @@ export class RecordProtection implements RecordCipher {
     try {
       inner = await this.#aead.open(nonce, header, fragment);
     } catch (cause) {
-      throw new TlsPeerError('TLS_BAD_RECORD_MAC', 'bad_record_mac', `protected record (sequence ${this.#seq}, ${fragment.length} bytes) failed AEAD authentication (${this.suite.name}): it was altered, truncated, or protected under different keys.`, { cause });
+      throw new TlsPeerError('TLS_BAD_RECORD_MAC', 'bad_record_mac', `protected record (sequence ${this.sequence}, ${fragment.length} bytes) failed AEAD authentication (${this.suite.name}): it was altered, truncated, or protected under different keys.`, { cause });
     }
     if (inner.length > MAX_INNER) {
       throw new TlsPeerError('TLS_RECORD_OVERFLOW', 'record_overflow', `decrypted TLSInnerPlaintext is ${inner.length} bytes, over 2^14+1 (RFC 8446 §5.4).`);
@@ -110,7 +159,7 @@ export class RecordProtection implements RecordCipher {
     if (i < 0) {
       throw new TlsPeerError('TLS_UNEXPECTED_MESSAGE', 'unexpected_message', 'decrypted record is all zero padding with no content type (RFC 8446 §5.4).');
     }
-    this.#seq += 1n;
+    this.#advance();
     return { type: inner[i]!, content: inner.subarray(0, i) };
   }
 }

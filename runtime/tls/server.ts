@@ -455,6 +455,18 @@ export class TlsServer extends Connection {
       resumed: n.psk !== undefined, earlyDataAccepted: n.earlyAccepted, peerCertificates: this.peerCertificates,
     });
     void this.clientScheme;
+    // Negotiation state is handshake-only (no CONNECTED transition reads it): drop it so an idle
+    // connection keeps no decoded ClientHello (and the message bytes its fields view), handshake
+    // secrets or peer certificates for its whole life.
+    this.neg = undefined;
+    this.shared = undefined;
+    this.earlySecret = undefined;
+    this.cHs = undefined;
+    this.sHs = undefined;
+    this.resumptionMaster = undefined;
+    this.peerCertificates = [];
+    this.clientSpki = undefined;
+    this.transcriptBefore = undefined;
   }
 
   // ---- post-handshake ----------------------------------------------------------------------------

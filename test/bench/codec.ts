@@ -7,8 +7,9 @@
 import { decodeHandshake, encodeHandshake } from '../../generated/tls13/messages/handshake.ts';
 import { loadKaitai } from '../differential/kaitai.ts';
 import { samples } from '../tls13-messages/vectors.ts';
+import { figure, type Figure } from './support.ts';
 
-interface Figure { usPerOp: number; mbPerS: number }
+interface Throughput { usPerOp: number; mbPerS: number }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
@@ -46,7 +47,7 @@ function race(fns: readonly (() => unknown)[], rounds: number, ms: number): { us
   return { us: fns.map((_, i) => Math.min(...perRound.map((row) => row[i]!))), perRound };
 }
 
-export async function run(args: string[]): Promise<void> {
+export async function run(args: string[]): Promise<Figure[]> {
   const opt = (name: string, dflt: number): number => {
     const i = args.indexOf(name);
     return i >= 0 && args[i + 1] !== undefined ? Number(args[i + 1]) : dflt;
@@ -62,7 +63,8 @@ export async function run(args: string[]): Promise<void> {
   ];
   console.log(`codec benchmark: ${rounds} interleaved rounds of ~${ms} ms per contender after warm-up; times are each contender's best round, ratios best/best (and the median of per-round ratios); node ${process.version}`);
   const rows: string[][] = [['message', 'bytes', 'ours decode', 'kaitai decode', 'ours encode', 'decode ours/kaitai', 'encode/decode (ours)']];
-  const fmt = (f: Figure): string => `${f.usPerOp.toFixed(2)} µs  ${f.mbPerS.toFixed(0)} MB/s`;
+  const figs: Figure[] = [];
+  const fmt = (f: Throughput): string => `${f.usPerOp.toFixed(2)} µs  ${f.mbPerS.toFixed(0)} MB/s`;
   for (const input of inputs) {
     const value = decodeHandshake(input.bytes);
     const { us, perRound } = race([
@@ -70,9 +72,10 @@ export async function run(args: string[]): Promise<void> {
       () => new Handshake(kaitai.stream(input.bytes)),
       () => encodeHandshake(value),
     ], rounds, ms);
-    const fig = (u: number): Figure => ({ usPerOp: u, mbPerS: input.bytes.length / u });
+    const fig = (u: number): Throughput => ({ usPerOp: u, mbPerS: input.bytes.length / u });
     const decodeRatio = median(perRound.map(([o, k]) => k! / o!));
     const encodeRatio = median(perRound.map(([o, , e]) => o! / e!));
+    figs.push(figure({ bench: 'codec', row: `decode ${input.name}`, unit: 'µs', protosmith: us[0]!, baseline: us[1]!, against: 'Kaitai JS', better: 'lower', target: 3, note: `median of per-round ratios ${decodeRatio.toFixed(2)}x` }));
     rows.push([
       input.name, String(input.bytes.length), fmt(fig(us[0]!)), fmt(fig(us[1]!)), fmt(fig(us[2]!)),
       `${(us[1]! / us[0]!).toFixed(2)}x (median ${decodeRatio.toFixed(2)}x)`, `${(us[0]! / us[2]!).toFixed(2)}x (median ${encodeRatio.toFixed(2)}x)`,
@@ -82,4 +85,5 @@ export async function run(args: string[]): Promise<void> {
   for (const r of rows) console.log(r.map((cell, c) => cell.padEnd(widths[c]!)).join('  '));
   console.log('decode ours/kaitai > 1 means ours is faster (target >= 3x); encode/decode is our encode throughput over our decode throughput.');
   kaitai.dispose();
+  return figs;
 }

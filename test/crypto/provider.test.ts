@@ -142,4 +142,85 @@ test('transcript hash: snapshot does not finalise, clone is independent, results
   }
 });
 
+test('x25519 shares (raw private import, raw peer import) match RFC 7748 §6.1: public values and the shared secret', async () => {
+  const alicePriv = '77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a';
+  const alicePub = '8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a';
+  const bobPriv = '5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb';
+  const bobPub = 'de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f';
+  const shared = '4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742';
+  const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+  const alice = await createNodeProvider({ randomBytes: pinnedRandom(alicePriv).take }).generateKeyShare(NamedGroup.x25519);
+  const bob = await createNodeProvider({ randomBytes: pinnedRandom(bobPriv).take }).generateKeyShare(NamedGroup.x25519);
+  assert.is(hex(alice.publicKey), alicePub);
+  assert.is(hex(bob.publicKey), bobPub);
+  assert.is(hex(await alice.agree(Buffer.from(bobPub, 'hex'))), shared);
+  assert.is(hex(await bob.agree(Buffer.from(alicePub, 'hex'))), shared);
+  // A peer value that is a view into a larger buffer is read at its offset, not from the buffer start.
+  const padded = Buffer.concat([Buffer.alloc(7, 0xee), Buffer.from(bobPub, 'hex'), Buffer.alloc(3, 0xee)]);
+  assert.is(hex(await alice.agree(new Uint8Array(padded.buffer, padded.byteOffset + 7, 32))), shared);
+});
+
+test('verification keys are parsed once per provider: the same SPKI gives the same handle; a bounded cache still verifies correctly after evictions', async () => {
+  const spkiOf = (kind: 'p256' | 'p384' | 'ed25519'): Uint8Array => new Uint8Array(new X509Certificate(pki.servers[kind].certPem).publicKey.export({ format: 'der', type: 'spki' }));
+  const a = await p.importPublicKey(spkiOf('p256'));
+  assert.ok(a === await p.importPublicKey(spkiOf('p256')), 'a second import of equal bytes reuses the parsed key');
+  assert.ok(a !== await createNodeProvider().importPublicKey(spkiOf('p256')), 'another provider instance has its own cache (no global state)');
+  const msg = new TextEncoder().encode('cache');
+  for (const size of [0, 1, 2]) {
+    const small = createNodeProvider({ publicKeyCacheSize: size });
+    for (let round = 0; round < 3; round++) {
+      for (const kind of ['p256', 'p384', 'ed25519'] as const) {
+        const key = nodeSigningKey(pki.servers[kind].keyPem);
+        const scheme = key.schemes[0]!;
+        const sig = await key.sign(scheme, msg);
+        assert.ok(await small.verify(spkiOf(kind), scheme, msg, sig), `cache ${size}, ${kind} verifies`);
+        assert.not.ok(await small.verify(spkiOf(kind), scheme, msg.subarray(1), sig), `cache ${size}, ${kind} rejects other bytes`);
+      }
+    }
+  }
+  assert.is((await err(() => createNodeProvider({ publicKeyCacheSize: -1 }))).code, 'CRYPTO_INVALID_ARGUMENT');
+  // A malformed SPKI is never cached as a key: each attempt fails the same typed way.
+  for (let i = 0; i < 2; i++) assert.is((await err(() => p.verify(Uint8Array.of(0x30, 0x03, 1, 2, 3), SignatureScheme.ed25519, msg, new Uint8Array(64)))).code, 'CRYPTO_INVALID_PUBLIC_KEY');
+});
+
+test('AEAD sealInto (record-layer fast path) writes exactly what seal() returns, at the offset, for split plaintext; a too-small output is refused', async () => {
+  for (const suite of [0x1301, 0x1302, 0x1303]) {
+    const params = cipherSuiteParams(suite)!;
+    const key = await p.importAeadKey(params.aead, new Uint8Array(params.keyLength).fill(suite & 0xff));
+    const nonce = new Uint8Array(12).fill(7);
+    const aad = Uint8Array.of(23, 3, 3, 0, 50);
+    const parts = [new Uint8Array(20).fill(1), new Uint8Array(0), Uint8Array.of(22, 0, 0, 0)];
+    const joined = Uint8Array.from([...parts[0]!, ...parts[2]!]);
+    const want = await key.seal(nonce, aad, joined);
+    const out = new Uint8Array(3 + want.length + 2).fill(0xaa);
+    await key.sealInto!(nonce, aad, parts, out, 3);
+    assert.equal(Array.from(out.subarray(3, 3 + want.length)), Array.from(want));
+    assert.equal([out[0], out[1], out[2], out[out.length - 2], out[out.length - 1]], [0xaa, 0xaa, 0xaa, 0xaa, 0xaa], 'bytes outside the span are untouched');
+    assert.equal(Array.from(await key.open(nonce, aad, out.subarray(3, 3 + want.length))), Array.from(joined));
+    assert.is((await err(() => key.sealInto!(nonce, aad, parts, new Uint8Array(want.length), 1))).code, 'CRYPTO_INVALID_ARGUMENT');
+  }
+});
+
+test('the default random source never hands out the same bytes twice, across its 4 KiB refills, and serves large requests', () => {
+  const q = createNodeProvider();
+  const seen = new Set<string>();
+  let total = 0;
+  for (let i = 0; i < 600; i++) {
+    const n = [1, 12, 32, 48, 255][i % 5]!;
+    const b = q.randomBytes(n);
+    assert.is(b.length, n);
+    total += n;
+    if (n >= 12) {
+      const k = Buffer.from(b).toString('hex');
+      assert.not.ok(seen.has(k), `draw ${i} repeated earlier bytes`);
+      seen.add(k);
+    }
+  }
+  assert.ok(total > 3 * 4096, 'the pool was refilled several times');
+  const big = q.randomBytes(5000);
+  assert.is(big.length, 5000);
+  assert.ok(big.some((x) => x !== 0) && big.subarray(2500).some((x) => x !== 0));
+  assert.is(q.randomBytes(0).length, 0);
+});
+
 test.run();

@@ -3,7 +3,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { createNodeProvider } from '../../runtime/crypto/node/index.ts';
-import { cipherSuiteParams } from '../../runtime/crypto/provider.ts';
+import { cipherSuiteParams, type CryptoProvider } from '../../runtime/crypto/provider.ts';
 import { hkdfExpandLabel, KeySchedule, exportKeyingMaterial } from '../../runtime/tls/keyschedule.ts';
 import { RecordProtection } from '../../runtime/tls/record-protection.ts';
 
@@ -147,6 +147,66 @@ test('HKDF-Expand-Label and the exporter refuse labels, contexts and lengths tha
   assert.is((await code(() => exportKeyingMaterial(p, 'sha256', new Uint8Array(32), 'EXPORTER-x', new Uint8Array(0), 255 * 32 + 1)))?.code, 'TLS_BAD_ARGUMENT');
   // A long exporter context is fine: it is hashed first.
   assert.is((await exportKeyingMaterial(p, 'sha256', new Uint8Array(32), 'EXPORTER-x', new Uint8Array(5000), 8)).length, 8);
+});
+
+test('the sequence number carries across 32-bit boundaries: each record opens at exactly its own sequence number', async () => {
+  const suite = suites[1]!;
+  const secret = new Uint8Array(48).fill(4);
+  for (const start of [0xfffffffen, 0x1fffffffen, 0xfffffffffffffffen - 1n]) {
+    const a = await RecordProtection.fromSecret(p, suite, secret, { initialSequence: start });
+    const recs: Uint8Array[] = [];
+    for (let i = 0; i < 3; i++) recs.push(await a.seal(23, Uint8Array.of(i), 0));
+    assert.is(a.sequence, start + 3n);
+    for (let i = 0; i < 3; i++) {
+      const b = await RecordProtection.fromSecret(p, suite, secret, { initialSequence: start + BigInt(i) });
+      assert.equal(Array.from((await b.open(recs[i]!.subarray(0, 5), recs[i]!.subarray(5))).content), [i], `record ${i} after ${start}`);
+      const wrong = await RecordProtection.fromSecret(p, suite, secret, { initialSequence: (start + BigInt(i)) ^ (1n << 32n) });
+      assert.is((await code(() => wrong.open(recs[i]!.subarray(0, 5), recs[i]!.subarray(5))))?.code, 'TLS_BAD_RECORD_MAC', 'the high half of the sequence number is in the nonce');
+    }
+  }
+});
+
+test('a provider without the sealInto fast path produces byte-identical records through seal()', async () => {
+  const plain: CryptoProvider = {
+    ...p,
+    async importAeadKey(alg, key) {
+      const k = await p.importAeadKey(alg, key);
+      return { algorithm: k.algorithm, seal: (n, a, t) => k.seal(n, a, t), open: (n, a, c) => k.open(n, a, c) };
+    },
+  };
+  await fc.assert(fc.asyncProperty(fc.constantFrom(...suites), fc.uint8Array({ maxLength: 200 }), fc.integer({ min: 1, max: 255 }), fc.integer({ min: 0, max: 40 }), async (suite, content, type, padding) => {
+    const secret = new Uint8Array(suite.hashLength).fill(8);
+    const fast = await RecordProtection.fromSecret(p, suite, secret, { initialSequence: 5n });
+    const slow = await RecordProtection.fromSecret(plain, suite, secret, { initialSequence: 5n });
+    const r1 = await fast.seal(type, content, padding);
+    assert.equal(Array.from(await slow.seal(type, content, padding)), Array.from(r1));
+    const opener = await RecordProtection.fromSecret(plain, suite, secret, { initialSequence: 5n });
+    assert.equal(Array.from((await opener.open(r1.subarray(0, 5), r1.subarray(5))).content), Array.from(content));
+  }), { numRuns: 60 });
+});
+
+test('sealInto writes the same record as seal() at an offset of a shared buffer and returns its length; a record that does not fit is refused', async () => {
+  for (const suite of suites) {
+    const secret = new Uint8Array(suite.hashLength).fill(6);
+    const a = await RecordProtection.fromSecret(p, suite, secret);
+    const b = await RecordProtection.fromSecret(p, suite, secret);
+    const contents = [new Uint8Array(100).fill(1), new Uint8Array(0), new Uint8Array(16384).fill(2)];
+    const pads = [3, 0, 0];
+    const total = contents.reduce((n, c, i) => n + b.recordLength(c.length, pads[i]!), 0);
+    const shared = new Uint8Array(total + 2);
+    let at = 1;
+    for (let i = 0; i < contents.length; i++) {
+      const want = await a.seal(23, contents[i]!, pads[i]!);
+      const n = await b.sealInto(23, contents[i]!, pads[i]!, shared, at);
+      assert.is(n, want.length);
+      assert.equal(Buffer.from(shared.subarray(at, at + n)).toString('hex'), Buffer.from(want).toString('hex'), `${suite.name} record ${i}`);
+      at += n;
+    }
+    assert.is(b.sequence, 3n);
+    const small = new Uint8Array(b.recordLength(10, 0) - 1);
+    assert.is((await code(() => b.sealInto(23, new Uint8Array(10), 0, small, 0)))?.code, 'TLS_BAD_ARGUMENT');
+    assert.is(b.sequence, 3n, 'a refused seal consumes no sequence number');
+  }
 });
 
 test.run();

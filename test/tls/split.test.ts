@@ -107,4 +107,49 @@ test('any_split_of_the_client_hello_gives_the_same_server_flight', async () => {
   ), { numRuns: 30 });
 });
 
+// The record layer reads received bytes in place (no copy) while receive() runs; it must keep nothing of
+// them afterwards, or a caller reusing its buffer (as a socket reader may) would corrupt a later record.
+test('received_bytes_are_not_kept_after_receive_resolves_overwriting_each_chunk_changes_nothing', async () => {
+  await fc.assert(fc.asyncProperty(
+    fc.uniqueArray(fc.integer({ min: 1, max: flight.length - 1 }), { maxLength: 30 }),
+    async (cuts) => {
+      const c = client();
+      await c.start();
+      c.takeOutput();
+      const points = [0, ...cuts.sort((a, b) => a - b), flight.length];
+      const events: TlsEvent[] = [];
+      const scratch = new Uint8Array(flight.length);
+      for (let i = 0; i + 1 < points.length; i++) {
+        const chunk = scratch.subarray(0, points[i + 1]! - points[i]!);
+        chunk.set(flight.subarray(points[i]!, points[i + 1]!));
+        events.push(...await c.receive(chunk));
+        chunk.fill(0xee); // the caller reuses its buffer
+      }
+      assert.is(summary(events), expectedEvents);
+      assert.is(Buffer.from(c.takeOutput()).toString('hex'), expectedOutput);
+    },
+  ), { numRuns: 40 });
+});
+
+test('a_large_write_is_sealed_into_records_that_open_to_the_same_bytes_in_order', async () => {
+  const c = client();
+  await c.start();
+  const srv = new TlsServer({ crypto: createNodeProvider(), now: fixedNow, certificateChain: [pki.servers.p256.chainPem], signingKey: nodeSigningKey(pki.servers.p256.keyPem), alpn: ['h2'], recordPadding: 64 });
+  for (let i = 0; i < 6; i++) {
+    const a = c.takeOutput(); if (a.length) await srv.receive(a);
+    const b = srv.takeOutput(); if (b.length) await c.receive(b);
+  }
+  assert.ok(srv.isConnected && c.isConnected);
+  const big = new Uint8Array(3 * 16384 + 77);
+  for (let i = 0; i < big.length; i++) big[i] = (i * 7 + (i >> 8)) & 0xff;
+  await srv.write(big);
+  const wire = srv.takeOutput();
+  // 4 records, each padded so its inner plaintext is a multiple of 64 (capped at 2^14 + 1).
+  let records = 0;
+  for (let off = 0; off < wire.length; records++) off += 5 + ((wire[off + 3]! << 8) | wire[off + 4]!);
+  assert.is(records, 4);
+  const got = (await c.receive(wire)).filter((e) => e.type === 'data').map((e) => (e as { data: Uint8Array }).data);
+  assert.equal(Buffer.concat(got).toString('hex'), Buffer.from(big).toString('hex'));
+});
+
 test.run();

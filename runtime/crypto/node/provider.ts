@@ -9,6 +9,7 @@ import {
   createHmac,
   createPrivateKey,
   createPublicKey,
+  createSecretKey,
   diffieHellman,
   randomBytes as nodeRandomBytes,
   verify as nodeVerify,
@@ -39,10 +40,15 @@ import { schemeInfo } from './schemes.ts';
 export interface NodeProviderOptions {
   /** Source of randomness; defaults to node:crypto randomBytes. Tests pass a pinned pool here. */
   randomBytes?: (n: number) => Uint8Array;
+  /**
+   * How many parsed verification keys (by SubjectPublicKeyInfo bytes) this provider keeps, so that a
+   * certificate key seen again (intermediates, roots, a returning server) is not re-imported on
+   * every verify. Least recently used entries go first; 0 turns the cache off. Default 256.
+   */
+  publicKeyCacheSize?: number;
 }
 
 const X25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex');
-const X25519_SPKI_PREFIX = Buffer.from('302a300506032b656e032100', 'hex');
 
 interface EcCurve { nodeName: string; group: NamedGroupId; name: string; byteLength: number; order: bigint }
 const EC_CURVES: readonly EcCurve[] = [
@@ -116,27 +122,49 @@ const NONCE_LENGTH = 12;
 
 class NodeAeadKey implements AeadKey {
   readonly algorithm: AeadAlgorithm;
-  readonly #key: Buffer;
+  /** A secret KeyObject made once: createCipheriv with a KeyObject skips re-validating raw key bytes per record. */
+  readonly #key: KeyObject;
   constructor(algorithm: AeadAlgorithm, key: Uint8Array) {
     this.algorithm = algorithm;
-    this.#key = Buffer.from(key);
+    this.#key = createSecretKey(key);
   }
   #checkNonce(nonce: Uint8Array): void {
     if (nonce.length !== NONCE_LENGTH) {
       throw new CryptoError('CRYPTO_INVALID_ARGUMENT', 'local', `AEAD nonce must be ${NONCE_LENGTH} bytes, got ${nonce.length}.`);
     }
   }
-  async seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Promise<Uint8Array> {
+  #cipher(nonce: Uint8Array, aad: Uint8Array, plaintextLength: number): CipherGCM {
     this.#checkNonce(nonce);
     const c = createCipheriv(this.algorithm, this.#key, nonce, { authTagLength: TAG_LENGTH } as never) as unknown as CipherGCM;
-    c.setAAD(aad, { plaintextLength: plaintext.length });
-    const out = Buffer.allocUnsafe(plaintext.length + TAG_LENGTH);
-    const a = c.update(plaintext);
-    const b = c.final();
-    a.copy(out, 0);
-    b.copy(out, a.length);
-    c.getAuthTag().copy(out, plaintext.length);
-    return u8(out);
+    c.setAAD(aad, { plaintextLength });
+    return c;
+  }
+  async seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Promise<Uint8Array> {
+    const out = new Uint8Array(plaintext.length + TAG_LENGTH);
+    this.#sealParts(nonce, aad, [plaintext], plaintext.length, out, 0);
+    return out;
+  }
+  async sealInto(nonce: Uint8Array, aad: Uint8Array, parts: readonly Uint8Array[], out: Uint8Array, offset: number): Promise<void> {
+    let total = 0;
+    for (const part of parts) total += part.length;
+    if (offset < 0 || offset + total + TAG_LENGTH > out.length) {
+      throw new CryptoError('CRYPTO_INVALID_ARGUMENT', 'local', `sealInto: ${total} plaintext bytes and a ${TAG_LENGTH}-byte tag do not fit in ${out.length} bytes at offset ${offset}.`);
+    }
+    this.#sealParts(nonce, aad, parts, total, out, offset);
+  }
+  #sealParts(nonce: Uint8Array, aad: Uint8Array, parts: readonly Uint8Array[], total: number, out: Uint8Array, offset: number): void {
+    const c = this.#cipher(nonce, aad, total);
+    let off = offset;
+    // node:crypto has no update-into-buffer: each update returns fresh ciphertext, copied once into `out`.
+    for (const part of parts) {
+      if (part.length === 0) continue;
+      const x = c.update(part);
+      out.set(x, off);
+      off += x.length;
+    }
+    const f = c.final();
+    if (f.length > 0) { out.set(f, off); off += f.length; }
+    out.set(c.getAuthTag(), off);
   }
   async open(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Promise<Uint8Array> {
     this.#checkNonce(nonce);
@@ -161,20 +189,35 @@ function badPeerKey(group: string, why: string, cause?: unknown): CryptoError {
   return new CryptoError('CRYPTO_INVALID_PEER_KEY_SHARE', 'peer', `Peer ${group} key share rejected: ${why}.`, { alert: 'illegal_parameter', cause });
 }
 
+/**
+ * Imports an X25519 private scalar. The raw (JWK) import is ~10x cheaper than PKCS#8 DER through
+ * OpenSSL 3's decoders. node requires a string `x` in a private JWK but derives the public value from
+ * `d`; should a later node check `x`, the import throws and the PKCS#8 path serves instead.
+ */
+function importX25519Private(scalar: Uint8Array): KeyObject {
+  try {
+    return createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', d: Buffer.from(scalar).toString('base64url'), x: '' }, format: 'jwk' });
+  } catch {
+    return createPrivateKey({ key: Buffer.concat([X25519_PKCS8_PREFIX, scalar]), format: 'der', type: 'pkcs8' });
+  }
+}
+
 class X25519Share implements KeyShare {
   readonly group = NamedGroup.x25519;
   readonly publicKey: Uint8Array;
   readonly #priv: KeyObject;
   constructor(scalar: Uint8Array) {
-    this.#priv = createPrivateKey({ key: Buffer.concat([X25519_PKCS8_PREFIX, scalar]), format: 'der', type: 'pkcs8' });
-    const spki = createPublicKey(this.#priv).export({ format: 'der', type: 'spki' });
-    this.publicKey = u8(spki.subarray(X25519_SPKI_PREFIX.length));
+    this.#priv = importX25519Private(scalar);
+    const x = this.#priv.export({ format: 'jwk' }).x;
+    this.publicKey = u8(Buffer.from(x ?? '', 'base64url'));
+    if (this.publicKey.length !== 32) throw new CryptoError('CRYPTO_PROVIDER_FAILURE', 'provider', `node:crypto derived an X25519 public value of ${this.publicKey.length} bytes, not 32.`);
   }
   async agree(peer: Uint8Array): Promise<Uint8Array> {
     if (peer.length !== 32) throw badPeerKey('x25519', `public value must be 32 bytes, got ${peer.length}`);
     let pub: KeyObject;
     try {
-      pub = createPublicKey({ key: Buffer.concat([X25519_SPKI_PREFIX, peer]), format: 'der', type: 'spki' });
+      // Raw import (JWK) rather than SPKI DER: same key, no DER decoder.
+      pub = createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: Buffer.from(peer.buffer, peer.byteOffset, peer.byteLength).toString('base64url') }, format: 'jwk' });
     } catch (cause) {
       throw badPeerKey('x25519', 'the public value could not be imported', cause);
     }
@@ -224,8 +267,32 @@ class NodePublicKeyHandle implements PublicKeyHandle {
   readonly schemes: readonly SignatureSchemeId[];
   constructor(key: KeyObject) {
     this.key = key;
-    this.schemes = schemesForKey(key, true);
+    this.schemes = Object.freeze(schemesForKey(key, true));
   }
+}
+
+/**
+ * Parsed public keys by their SPKI bytes, least recently used first out. One per provider instance
+ * (no global state); keys are public, so sharing them across the provider's connections leaks nothing.
+ */
+class PublicKeyCache {
+  readonly #max: number;
+  readonly #map = new Map<string, NodePublicKeyHandle>();
+  constructor(max: number) { this.#max = max; }
+  get(spki: Uint8Array): NodePublicKeyHandle {
+    if (this.#max === 0) return new NodePublicKeyHandle(importSpki(spki));
+    const id = Buffer.from(spki.buffer, spki.byteOffset, spki.byteLength).toString('latin1');
+    let h = this.#map.get(id);
+    if (h !== undefined) {
+      this.#map.delete(id);
+    } else {
+      h = new NodePublicKeyHandle(importSpki(spki));
+      if (this.#map.size >= this.#max) this.#map.delete(this.#map.keys().next().value!);
+    }
+    this.#map.set(id, h);
+    return h;
+  }
+  get size(): number { return this.#map.size; }
 }
 
 /** Schemes a key of this type can produce/verify. `certificates` adds rsa_pkcs1_*. */
@@ -259,8 +326,32 @@ function importSpki(spki: Uint8Array): KeyObject {
   }
 }
 
+/**
+ * node:crypto randomBytes with small requests served from a 4 KiB block drawn at once: each call into
+ * OpenSSL's generator costs more than the bytes, and a handshake makes several small draws. Bytes are
+ * handed out once each (never reused) and the caller gets its own copy. Larger requests go direct.
+ */
+function pooledRandom(): (n: number) => Uint8Array {
+  const POOL = 4096;
+  let pool: Uint8Array = new Uint8Array(0);
+  let at = 0;
+  return (n: number): Uint8Array => {
+    if (n > 256) return u8(nodeRandomBytes(n));
+    if (at + n > pool.length) { pool = u8(nodeRandomBytes(POOL)); at = 0; }
+    const out = pool.slice(at, at + n);
+    pool.fill(0, at, at + n);
+    at += n;
+    return out;
+  };
+}
+
 export function createNodeProvider(options: NodeProviderOptions = {}): CryptoProvider {
-  const random = options.randomBytes ?? ((n: number) => u8(nodeRandomBytes(n)));
+  const random = options.randomBytes ?? pooledRandom();
+  const cacheSize = options.publicKeyCacheSize ?? 256;
+  if (!Number.isSafeInteger(cacheSize) || cacheSize < 0) {
+    throw new CryptoError('CRYPTO_INVALID_ARGUMENT', 'config', `publicKeyCacheSize must be a non-negative integer, got ${cacheSize}.`);
+  }
+  const publicKeys = new PublicKeyCache(cacheSize);
 
   const randomBytes = (n: number): Uint8Array => {
     if (!Number.isSafeInteger(n) || n < 0 || n > 1 << 16) {
@@ -345,18 +436,19 @@ export function createNodeProvider(options: NodeProviderOptions = {}): CryptoPro
       return new EcdhShare(curve, drawScalar(curve));
     },
     async importPublicKey(spki) {
-      return new NodePublicKeyHandle(importSpki(spki));
+      return publicKeys.get(spki);
     },
     async verify(publicKey, scheme, message, signature) {
       const info = schemeInfo(scheme);
       if (info === undefined) {
         throw new CryptoError('CRYPTO_UNSUPPORTED_ALGORITHM', 'local', `Signature scheme 0x${scheme.toString(16).padStart(4, '0')} is not supported by the node provider.`);
       }
-      const key = publicKey instanceof Uint8Array ? importSpki(publicKey) : publicKey instanceof NodePublicKeyHandle ? publicKey.key : undefined;
-      if (key === undefined) {
+      const handle = publicKey instanceof Uint8Array ? publicKeys.get(publicKey) : publicKey instanceof NodePublicKeyHandle ? publicKey : undefined;
+      if (handle === undefined) {
         throw new CryptoError('CRYPTO_INVALID_ARGUMENT', 'local', 'verify() was given a public key handle from another provider; import the SPKI with this provider.');
       }
-      if (!schemesForKey(key, true).includes(scheme)) {
+      const key = handle.key;
+      if (!handle.schemes.includes(scheme)) {
         throw new CryptoError('CRYPTO_INVALID_PUBLIC_KEY', 'peer', `A ${key.asymmetricKeyType ?? 'unknown'}${key.asymmetricKeyDetails?.namedCurve ? ` (${key.asymmetricKeyDetails.namedCurve})` : ''} key cannot verify ${info.name} signatures.`, { alert: 'illegal_parameter' });
       }
       try {

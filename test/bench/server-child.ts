@@ -1,0 +1,109 @@
+// The server side of the TCP and memory benchmarks, in its own process so that its CPU time and memory
+// are its own (process.cpuUsage / memoryUsage), driven by the parent over IPC (see tcp-harness.ts).
+// One server per child: protosmith (runtime/node createServer) or node:tls, same PKI, same behaviour:
+// after the handshake the first byte from the client picks what the connection does:
+//   'd' the server sends `bulkBytes` bytes;  'u' the server reads `bulkBytes` bytes, then answers 'k';
+//   nothing: the connection stays idle (handshake and memory benches).
+import type { Server } from 'node:net';
+import type { Duplex } from 'node:stream';
+import * as tls from 'node:tls';
+import { createServer } from '../../runtime/node/index.ts';
+import { createNodeProvider, nodeSigningKey } from '../../runtime/crypto/node/index.ts';
+import { profiled, type ProfileRow } from './profile.ts';
+import { NODE_TICKET_KEYS, TICKET_KEY, type BenchPki } from './support.ts';
+
+export type ServerKind = 'protosmith' | 'node';
+export type ToChild =
+  | { op: 'listen'; kind: ServerKind; pki: BenchPki; bulkBytes: number }
+  | { op: 'cpu' } | { op: 'mem' } | { op: 'exit' };
+export type FromChild =
+  | { op: 'listening'; port: number }
+  | { op: 'cpu'; user: number; system: number }
+  | { op: 'mem'; rss: number; heapUsed: number; external: number; arrayBuffers: number; connections: number }
+  | { op: 'exit'; profile?: { top: ProfileRow[]; totalMs: number } };
+
+const send = (m: FromChild): void => { process.send!(m); };
+const CHUNK = Buffer.alloc(1 << 20, 0x5a);
+let open = 0;
+
+function serve(socket: Duplex, bulkBytes: number): void {
+  open++;
+  let mode: 'idle' | 'u' | 'd' = 'idle';
+  let received = 0;
+  socket.on('error', () => { /* a client that goes away abruptly is not the server's failure here */ });
+  socket.on('close', () => { open--; });
+  socket.on('data', (chunk: Uint8Array) => {
+    if (mode === 'idle') {
+      mode = chunk[0] === 0x64 ? 'd' : 'u';
+      chunk = chunk.subarray(1);
+      if (mode === 'd') { void download(socket, bulkBytes); return; }
+    }
+    if (mode === 'u') {
+      received += chunk.length;
+      if (received >= bulkBytes) { received = -Infinity; socket.write(Uint8Array.of(0x6b)); }
+    }
+  });
+}
+
+async function download(socket: Duplex, n: number): Promise<void> {
+  for (let sent = 0; sent < n && !socket.destroyed; sent += CHUNK.length) {
+    const part = n - sent >= CHUNK.length ? CHUNK : CHUNK.subarray(0, n - sent);
+    if (!socket.write(part)) {
+      await new Promise<void>((resolve) => {
+        const done = (): void => { socket.off('drain', done); socket.off('close', done); resolve(); };
+        socket.on('drain', done);
+        socket.on('close', done);
+      });
+    }
+  }
+}
+
+function listen(kind: ServerKind, pki: BenchPki, bulkBytes: number): Server {
+  if (kind === 'protosmith') {
+    const crypto = createNodeProvider();
+    return createServer({ crypto, certificateChain: [pki.chainPem], signingKey: nodeSigningKey(pki.keyPem), ticketKey: TICKET_KEY }, (s) => serve(s, bulkBytes));
+  }
+  const server = tls.createServer({ cert: pki.chainPem, key: pki.keyPem, minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3', ecdhCurve: 'X25519', ticketKeys: NODE_TICKET_KEYS }, (s) => serve(s, bulkBytes));
+  server.on('tlsClientError', () => { /* counted by the client side */ });
+  return server;
+}
+
+let server: Server | undefined;
+let finished: (() => void) | undefined;
+const profileTop = Number(process.env.PROTOSMITH_BENCH_PROFILE ?? 0);
+const life = new Promise<void>((resolve) => { finished = resolve; });
+const profiling = profileTop > 0 ? profiled(() => life, profileTop) : undefined;
+
+process.on('message', (m: ToChild) => {
+  switch (m.op) {
+    case 'listen':
+      server = listen(m.kind, m.pki, m.bulkBytes);
+      server.on('error', (e) => { console.error(`bench server: ${e.message}`); process.exit(1); });
+      server.listen(0, '127.0.0.1', () => {
+        const a = server!.address();
+        send({ op: 'listening', port: typeof a === 'object' && a ? a.port : 0 });
+      });
+      return;
+    case 'cpu': {
+      const u = process.cpuUsage();
+      send({ op: 'cpu', user: u.user, system: u.system });
+      return;
+    }
+    case 'mem': {
+      const gc = (globalThis as { gc?: () => void }).gc;
+      gc?.(); gc?.();
+      const u = process.memoryUsage();
+      send({ op: 'mem', rss: u.rss, heapUsed: u.heapUsed, external: u.external, arrayBuffers: u.arrayBuffers, connections: open });
+      return;
+    }
+    case 'exit':
+      finished?.();
+      void (async () => {
+        const profile = profiling ? await profiling : undefined;
+        send({ op: 'exit', ...(profile ? { profile: { top: profile.top, totalMs: profile.totalMs } } : {}) });
+        server?.close();
+        process.disconnect?.();
+        setTimeout(() => process.exit(0), 200).unref();
+      })();
+  }
+});

@@ -1,0 +1,64 @@
+// Parent side of the TCP benchmarks: starts a server child (server-child.ts), asks it for its CPU time
+// and memory, and connects node:tls clients (the same client for both servers) over loopback.
+import { fork, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import * as tls from 'node:tls';
+import type { FromChild, ServerKind, ToChild } from './server-child.ts';
+import type { ProfileRow } from './profile.ts';
+import type { BenchPki } from './support.ts';
+
+export interface ServerChild {
+  readonly kind: ServerKind;
+  readonly port: number;
+  /** Server process CPU time (user + system), ms. */
+  cpuMs(): Promise<number>;
+  mem(): Promise<Extract<FromChild, { op: 'mem' }>>;
+  exit(): Promise<{ top: ProfileRow[]; totalMs: number } | undefined>;
+}
+
+export async function startServer(kind: ServerKind, pki: BenchPki, bulkBytes = 0): Promise<ServerChild> {
+  const child: ChildProcess = fork(join(import.meta.dirname, 'server-child.ts'), [], {
+    execArgv: [...process.execArgv.filter((a) => !a.startsWith('--cpu-prof')), '--expose-gc'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const ask = async <O extends FromChild['op']>(m: ToChild, op: O): Promise<Extract<FromChild, { op: O }>> => {
+    const reply = new Promise<Extract<FromChild, { op: O }>>((resolve, reject) => {
+      const onMessage = (r: FromChild): void => { if (r.op === op) { child.off('message', onMessage); child.off('exit', onExit); resolve(r as Extract<FromChild, { op: O }>); } };
+      const onExit = (code: number | null): void => { child.off('message', onMessage); reject(new Error(`${kind} bench server exited (${code}) before answering ${m.op}`)); };
+      child.on('message', onMessage);
+      child.once('exit', onExit);
+    });
+    child.send(m);
+    return reply;
+  };
+  const { port } = await ask({ op: 'listen', kind, pki, bulkBytes }, 'listening');
+  return {
+    kind, port,
+    async cpuMs() { const c = await ask({ op: 'cpu' }, 'cpu'); return (c.user + c.system) / 1000; },
+    mem: () => ask({ op: 'mem' }, 'mem'),
+    async exit() {
+      const r = await ask({ op: 'exit' }, 'exit');
+      if (child.exitCode === null) await once(child, 'exit');
+      return r.profile;
+    },
+  };
+}
+
+/** A node:tls client connection to the bench server; resolves once the client's handshake is done. */
+export async function connectClient(port: number, ctx: tls.SecureContext, options: { ciphersuites?: string; session?: Buffer; waitForTicket?: boolean } = {}): Promise<{ socket: tls.TLSSocket; ticket?: Buffer }> {
+  const socket = tls.connect({
+    host: '127.0.0.1', port, servername: 'localhost', secureContext: ctx,
+    ...(options.session ? { session: options.session } : {}), ...(options.ciphersuites ? { ciphersuites: options.ciphersuites } as object : {}),
+  });
+  socket.setNoDelay(true);
+  let ticket: Buffer | undefined;
+  const gotTicket = options.waitForTicket ? new Promise<void>((resolve) => socket.once('session', (s: Buffer) => { ticket = s; resolve(); })) : undefined;
+  await new Promise<void>((resolve, reject) => {
+    socket.once('secureConnect', resolve);
+    socket.once('error', reject);
+  });
+  socket.on('error', () => { /* reported by the bench that uses it */ });
+  if (gotTicket) await gotTicket;
+  return { socket, ...(ticket ? { ticket } : {}) };
+}

@@ -1,0 +1,64 @@
+// `npm run bench -- tcp [--rounds N] [--seq N] [--conc N] [--total N]`: TLS 1.3 handshakes over loopback
+// TCP against a protosmith server and a node:tls server (each in its own child process, same PKI), with
+// the same node:tls client in this process: sequential handshakes per second, `--conc` (50) handshakes in
+// flight per second, and the server process's CPU time per handshake (process.cpuUsage in the child).
+// Rounds alternate between the two servers; medians reported.
+import { benchPki, figure, interleave, median, nodeContexts, numberOption, type Figure } from './support.ts';
+import { connectClient, startServer, type ServerChild } from './tcp-harness.ts';
+import type * as tls from 'node:tls';
+
+async function handshakes(server: ServerChild, ctx: tls.SecureContext, total: number, inFlight: number): Promise<{ perSecond: number; cpuMsPer: number }> {
+  const cpu0 = await server.cpuMs();
+  const t0 = performance.now();
+  let started = 0;
+  const worker = async (): Promise<void> => {
+    while (started < total) {
+      started++;
+      const { socket } = await connectClient(server.port, ctx);
+      socket.end();
+    }
+  };
+  await Promise.all(Array.from({ length: inFlight }, worker));
+  const seconds = (performance.now() - t0) / 1000;
+  const cpu = (await server.cpuMs()) - cpu0;
+  return { perSecond: total / seconds, cpuMsPer: cpu / total };
+}
+
+export async function run(args: string[]): Promise<Figure[]> {
+  const rounds = numberOption(args, '--rounds', 3);
+  const seq = numberOption(args, '--seq', 60);
+  const conc = numberOption(args, '--conc', 50);
+  const total = numberOption(args, '--total', 300);
+  const pki = benchPki();
+  const ctx = nodeContexts(pki).client;
+  const ours = await startServer('protosmith', pki);
+  const theirs = await startServer('node', pki);
+  try {
+    for (const s of [ours, theirs]) await handshakes(s, ctx, 30, 5); // warm-up
+    const results = { ours: { seq: [] as number[], seqCpu: [] as number[], conc: [] as number[], concCpu: [] as number[] }, theirs: { seq: [] as number[], seqCpu: [] as number[], conc: [] as number[], concCpu: [] as number[] } };
+    await interleave(rounds, [ours, theirs].flatMap((s) => {
+      const r = s === ours ? results.ours : results.theirs;
+      return [async () => { const x = await handshakes(s, ctx, seq, 1); r.seq.push(x.perSecond); r.seqCpu.push(x.cpuMsPer); return x.perSecond; }];
+    }));
+    await interleave(rounds, [ours, theirs].flatMap((s) => {
+      const r = s === ours ? results.ours : results.theirs;
+      return [async () => { const x = await handshakes(s, ctx, total, conc); r.conc.push(x.perSecond); r.concCpu.push(x.cpuMsPer); return x.perSecond; }];
+    }));
+    const o = results.ours;
+    const t = results.theirs;
+    return [
+      figure({ bench: 'tcp', row: 'sequential handshakes over TCP', unit: '/s', protosmith: median(o.seq), baseline: median(t.seq), against: 'node:tls', better: 'higher', target: 1 }),
+      figure({ bench: 'tcp', row: 'server CPU per handshake (sequential)', unit: 'ms', protosmith: median(o.seqCpu), baseline: median(t.seqCpu), against: 'node:tls', better: 'lower', target: 1 }),
+      figure({ bench: 'tcp', row: `${conc} concurrent handshakes over TCP`, unit: '/s', protosmith: median(o.conc), baseline: median(t.conc), against: 'node:tls', better: 'higher', target: 1 }),
+      figure({ bench: 'tcp', row: `server CPU per handshake (${conc} concurrent)`, unit: 'ms', protosmith: median(o.concCpu), baseline: median(t.concCpu), against: 'node:tls', better: 'lower', target: 1 }),
+    ];
+  } finally {
+    for (const s of [ours, theirs]) {
+      const p = await s.exit();
+      if (p) {
+        console.log(`\nCPU profile of the ${s.kind} server child (${p.totalMs.toFixed(0)} ms sampled): top self time`);
+        for (const row of p.top) console.log(`  ${row.ms.toFixed(0).padStart(7)} ms ${row.percent.toFixed(1).padStart(5)}%  ${row.fn}`);
+      }
+    }
+  }
+}

@@ -1,0 +1,49 @@
+// What an engine keeps and for how long: a config shared by many connections is decoded once but read
+// afresh when the application changes it; a connected server drops its negotiation state and still
+// serves everything a connection does after the handshake (data both ways, KeyUpdate, exporter, close).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { nodeSigningKey } from '../../runtime/crypto/node/index.ts';
+import type { CertificateInput } from '../../runtime/tls/index.ts';
+import { clientConfig, connect, dataOf, ofType, pki, pump, serverConfig, text } from './harness.ts';
+
+const leafDer = (pem: string): string => Buffer.from(pem.split('-----')[2]!.replace(/\s+/g, ''), 'base64').toString('hex');
+
+test('a server config shared by connections sends the chain its certificateChain array holds now, even after the array was changed in place', async () => {
+  const chain: CertificateInput[] = [pki.servers.p256.chainPem];
+  const sc = { ...serverConfig('p256'), certificateChain: chain };
+  for (let i = 0; i < 2; i++) {
+    const p = await connect(clientConfig(), sc);
+    assert.ok(p.client.isConnected, `connection ${i}`);
+    const hc = ofType(p.clientEvents, 'handshakeComplete')[0]!;
+    assert.is(Buffer.from(hc.peerCertificates[0]!).toString('hex'), leafDer(pki.servers.p256.certPem));
+  }
+  chain[0] = pki.servers.p384.chainPem; // the application swaps the certificate in the same array
+  const p = await connect(clientConfig(), { ...sc, signingKey: nodeSigningKey(pki.servers.p384.keyPem) });
+  assert.ok(p.client.isConnected, p.client.error?.message);
+  assert.is(Buffer.from(ofType(p.clientEvents, 'handshakeComplete')[0]!.peerCertificates[0]!).toString('hex'), leafDer(pki.servers.p384.certPem));
+});
+
+test('a connected server keeps no negotiation state yet serves data both ways, KeyUpdate, the exporter, tickets and close_notify', async () => {
+  const p = await connect(clientConfig(), serverConfig('p256', { ticketKey: new Uint8Array(32).fill(4) }));
+  assert.ok(p.server.isConnected && p.client.isConnected);
+  const held = p.server as unknown as Record<string, unknown>;
+  for (const field of ['neg', 'cHs', 'sHs', 'earlySecret', 'shared', 'resumptionMaster']) assert.is(held[field], undefined, `${field} dropped once connected`);
+  assert.ok(ofType(p.clientEvents, 'newSessionTicket').length >= 1, 'the ticket was sent before the state was dropped');
+  const a = await p.client.exportKeyingMaterial('EXPORTER-test', undefined, 32);
+  const b = await p.server.exportKeyingMaterial('EXPORTER-test', undefined, 32);
+  assert.equal(Array.from(a), Array.from(b));
+  p.serverEvents.length = 0; p.clientEvents.length = 0;
+  await p.server.requestKeyUpdate(true);
+  await p.server.write(text('after key update'));
+  await p.client.write(text('from client'));
+  await pump(p);
+  assert.is(dataOf(p.clientEvents), 'after key update');
+  assert.is(dataOf(p.serverEvents), 'from client');
+  assert.ok(ofType(p.serverEvents, 'keyUpdate').length >= 1);
+  await p.client.close();
+  await pump(p);
+  assert.is(ofType(p.serverEvents, 'closed').length, 1, 'the server saw close_notify');
+});
+
+test.run();
