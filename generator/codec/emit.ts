@@ -376,18 +376,29 @@ class Emitter {
       value = this.readElem(f, 'r', q(f.id), ctx, body, f.cond || f.type.kind === 'contents' ? undefined : name);
     }
     out.push(`/* ${this.provenance(f)} */`);
+    const cond = f.cond ? this.readCond(f, f.cond, ctx) : undefined;
     if (f.type.kind === 'contents') {
-      if (f.cond) out.push(`if (${this.code(f.cond, ctx)}) {`, ...body.map((l) => `  ${l}`), '}');
+      if (cond) out.push(`if (${cond}) {`, ...body.map((l) => `  ${l}`), '}');
       else out.push(...body);
       return;
     }
-    if (f.cond) {
-      out.push(`let ${name}: ${ts} | undefined;`, `if (${this.code(f.cond, ctx)}) {`, ...body.map((l) => `  ${l}`), `  ${name} = ${value};`, '}');
+    if (cond) {
+      out.push(`let ${name}: ${ts} | undefined;`, `if (${cond}) {`, ...body.map((l) => `  ${l}`), `  ${name} = ${value};`, '}');
     } else if (value === name) {
       out.push(...body);
     } else {
       out.push(...body, `const ${name} = ${value};`);
     }
+  }
+  /** The decode condition of a field. A field whose derived length field shares its `_io` condition is
+   *  present exactly when that length was read: re-evaluating the condition after the length (e.g. `not
+   *  _io.eof` once the length consumed the last bytes) would drop the field and leave its length unchecked. */
+  private readCond(f: Field, c: Expr, ctx: Ctx): string {
+    if (usesIo(c)) {
+      const d = ctx.type.fields.find((x) => x.derived?.target === f.id && x.cond !== undefined && show(x.cond) === show(c));
+      if (d) return `${local(d.id)} !== undefined`;
+    }
+    return this.code(c, ctx);
   }
   private elemMinSize(f: Field): number {
     const ty = f.type;

@@ -35,4 +35,17 @@ test('a truncated length prefix after the compression methods is a decode_error,
   }
 });
 
+test('an extensions length in the last two bytes with no block after it is a decode_error, not a dropped block', () => {
+  // Found by the mutation property (seed -1580853595): the block's `if: not _io.eof` was evaluated again after
+  // its length had consumed the last bytes, so the length was read, the block skipped, and the re-encoding shorter.
+  try {
+    decodeClientHello(Uint8Array.from([...noExtensions, 0x40, 0x01]));
+    assert.unreachable('decoded');
+  } catch (e) {
+    assert.instance(e, DecodeError);
+    assert.is((e as DecodeError).path, 'ClientHello.extensions');
+    assert.is((e as DecodeError).alert, 'decode_error');
+  }
+});
+
 test.run();

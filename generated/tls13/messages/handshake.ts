@@ -301,7 +301,7 @@ export function readClientHello(r: Reader): ClientHello {
 
   /* extensions, size extensions_length, if not _io.eof extensions */
   let extensions: Extensions | undefined;
-  if (!(r.eof)) {
+  if (extensions_length !== undefined) {
     r.limit(extensions_length!, 'extensions');
     $t.push('extensions');
     const $8 = readExtensions(r, 1 /* handshake_type::client_hello */);
@@ -489,7 +489,7 @@ export function readServerHello(r: Reader): ServerHello {
 
   /* extensions, size extensions_length, if not _io.eof extensions */
   let extensions: Extensions | undefined;
-  if (!(r.eof)) {
+  if (extensions_length !== undefined) {
     r.limit(extensions_length!, 'extensions');
     $t.push('extensions');
     const $19 = readExtensions(r, bytesEqual(random, Uint8Array.of(0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 2, 0x1e, 0x65, 0xb8, 0x91, 0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 7, 0x9e, 9, 0xe2, 0xc8, 0xa8, 0x33, 0x9c)) ? 6 /* handshake_type::hello_retry_request */ : 2 /* handshake_type::server_hello */);
