@@ -49,17 +49,18 @@ function expectAlert(err: ProtosmithError | undefined, alert: string, code?: str
 
 // ---- Finished (RFC 8446 §4.4.4: verify_data[Hash.length]) ---------------------------------------
 
-type Internals = { actions: Record<string, () => unknown>; queueHandshake(type: number, body: Uint8Array, o?: object): Uint8Array };
+type Action = (ctx: void, msg: unknown) => unknown;
+type Internals = { implementations: { actions: Record<string, Action> }; queueHandshake(type: number, body: Uint8Array, o?: object): Uint8Array };
 const internals = (x: TlsClient | TlsServer): Internals => x as unknown as Internals;
 
 /** Makes `x` send its Finished with one byte of verify_data missing (correctly encrypted otherwise). */
 function shortFinished(x: TlsClient | TlsServer): void {
   const inner = internals(x);
-  const send = inner.actions.sendFinished!;
-  inner.actions.sendFinished = async () => {
+  const send = inner.implementations.actions.sendFinished!;
+  inner.implementations.actions.sendFinished = async (ctx, msg) => {
     const queue = inner.queueHandshake;
     inner.queueHandshake = (type, body, o) => queue.call(x, type, type === 20 ? body.subarray(0, body.length - 1) : body, o);
-    try { await send(); } finally { inner.queueHandshake = queue; }
+    try { await send(ctx, msg); } finally { inner.queueHandshake = queue; }
   };
 }
 
@@ -88,11 +89,11 @@ test('a_client_finished_of_the_wrong_length_is_decode_error_not_decrypt_error', 
 test('a_finished_of_the_right_length_but_wrong_value_is_still_decrypt_error', async () => {
   const server = new TlsServer(serverConfig());
   const inner = internals(server);
-  const send = inner.actions.sendFinished!;
-  inner.actions.sendFinished = async () => {
+  const send = inner.implementations.actions.sendFinished!;
+  inner.implementations.actions.sendFinished = async (ctx, msg) => {
     const queue = inner.queueHandshake;
     inner.queueHandshake = (type, body, o) => { const b = body.slice(); if (type === 20) b[0]! ^= 1; return queue.call(server, type, b, o); };
-    try { await send(); } finally { inner.queueHandshake = queue; }
+    try { await send(ctx, msg); } finally { inner.queueHandshake = queue; }
   };
   const p = await run(new TlsClient(clientConfig()), server);
   expectAlert(p.client.error, 'decrypt_error', 'TLS_BAD_FINISHED');
