@@ -6,10 +6,10 @@ import type { Duplex } from 'node:stream';
 import { TlsServer, type TlsServerConfig } from '../tls/index.ts';
 import type { CryptoProvider, SigningKey } from '../crypto/provider.ts';
 import { nodeSigningKey } from '../crypto/node/index.ts';
-import { TlsSocket } from './tls-socket.ts';
-import { defaultCrypto } from './connect.ts';
+import { TlsSocket, DEFAULT_SERVER_IDLE_TIMEOUT, type TlsSocketOptions } from './tls-socket.ts';
+import { defaultCrypto, lifecycleOptions, type LifecycleOptions } from './connect.ts';
 
-export interface ServerOptions extends Omit<TlsServerConfig, 'crypto' | 'now' | 'signingKey'> {
+export interface ServerOptions extends LifecycleOptions, Omit<TlsServerConfig, 'crypto' | 'now' | 'signingKey'> {
   /** Default: createNodeProvider(). */
   readonly crypto?: CryptoProvider;
   /** Default: Date.now. */
@@ -21,7 +21,7 @@ export interface ServerOptions extends Omit<TlsServerConfig, 'crypto' | 'now' | 
 }
 
 function serverConfig(options: ServerOptions): TlsServerConfig {
-  const { crypto, now, signingKey, onKeyLog, ...rest } = options;
+  const { crypto, now, signingKey, onKeyLog, ...rest } = lifecycleOptions(options)[1];
   return {
     ...rest,
     crypto: crypto ?? defaultCrypto(),
@@ -33,25 +33,33 @@ function serverConfig(options: ServerOptions): TlsServerConfig {
 
 /** Wraps one accepted transport (a net.Socket or any Duplex) as the server side of a TLS 1.3 connection. */
 export function acceptTls(transport: Duplex, options: ServerOptions): TlsSocket {
-  return new TlsSocket(new TlsServer(serverConfig(options)), transport, { onKeyLog: options.onKeyLog });
+  return new TlsSocket(new TlsServer(serverConfig(options)), transport, socketOptions(options));
 }
 
-/** A net.Server running TLS 1.3 on every accepted connection. `handler` receives each TlsSocket as
+function socketOptions(options: ServerOptions): TlsSocketOptions {
+  const lifecycle = lifecycleOptions(options)[0];
+  return { ...lifecycle, idleTimeout: lifecycle.idleTimeout ?? DEFAULT_SERVER_IDLE_TIMEOUT, onKeyLog: options.onKeyLog };
+}
+
+/** A net.Server running TLS 1.3 on every accepted connection (TCP_NODELAY set; idleTimeout default 300 s). `handler` receives each TlsSocket as
  *  soon as the TCP connection is accepted (writes are queued until the handshake completes); the
  *  server emits 'secureConnection' (socket) after the handshake. Errors of one connection go to that
  *  socket's 'error' event and to the server's 'tlsClientError' event, never crash the server. */
 export function createServer(options: ServerOptions, handler?: (socket: TlsSocket) => void): Server {
   const config = serverConfig(options);
-  const server = netCreateServer({ allowHalfOpen: true }, (tcp: Socket) => {
+  const perSocket = socketOptions(options);
+  const server = netCreateServer({ allowHalfOpen: true, noDelay: true }, (tcp: Socket) => {
     let socket: TlsSocket;
     try {
-      socket = new TlsSocket(new TlsServer(config), tcp, { onKeyLog: options.onKeyLog });
+      // tlsClientError reports every failure once, whether the handler awaited secureConnect() or not.
+      socket = new TlsSocket(new TlsServer(config), tcp, { ...perSocket, onError: (e) => { server.emit('tlsClientError', e, socket); } });
     } catch (e) {
       tcp.destroy();
       server.emit('tlsClientError', e);
       return;
     }
-    socket.on('error', (e: Error) => { server.emit('tlsClientError', e, socket); });
+    // One misbehaving client never crashes the server, with or without the handler's own 'error' listener.
+    socket.on('error', () => { /* reported through tlsClientError (onError above) */ });
     // Like node:tls: 'secureConnection' once the handshake is complete; the handler gets the socket at once.
     socket.once('secure', () => server.emit('secureConnection', socket));
     handler?.(socket);

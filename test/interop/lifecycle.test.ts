@@ -1,0 +1,159 @@
+// Connection lifecycle of runtime/node over real loopback TCP: who reports a failed handshake
+// (secureConnect() or 'error', never a crash), end() delivering every byte (our server, openssl
+// s_server), half-close both ways, handshake/idle timeouts and setTimeout, floods of records that
+// carry no progress, and bounded buffering for a peer that never reads.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { createServer as netServer, connect as netConnect, type AddressInfo, type Server, type Socket } from 'node:net';
+import { pipeline } from 'node:stream';
+import { randomBytes, createHash } from 'node:crypto';
+import { ourClient, ourServer, handshake, watch } from './ours.ts';
+import { opensslServer, stopAll, withPeer, until } from './harness.ts';
+import { connect, TlsTransportError, type TlsSocket } from '../../runtime/node/index.ts';
+import { ProtosmithError, TlsClient } from '../../runtime/tls/index.ts';
+import { createNodeProvider } from '../../runtime/crypto/node/index.ts';
+import { testPki } from '../support/pki.ts';
+
+const pki = testPki();
+test.after(stopAll);
+
+async function rawServer(onConn: (s: Socket) => void): Promise<{ server: Server; port: number; close: () => Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server = netServer((sock) => {
+    sockets.add(sock);
+    sock.on('error', () => { /* resets are part of these tests */ });
+    sock.on('close', () => sockets.delete(sock));
+    onConn(sock);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    server, port: (server.address() as AddressInfo).port,
+    close: () => new Promise<void>((r) => { for (const s of sockets) s.destroy(); server.close(() => r()); }),
+  };
+}
+
+/** A raw TCP client that records what it receives and when the server closed on it. */
+async function rawClient(port: number): Promise<{ sock: Socket; received: () => Buffer; closed: Promise<void> }> {
+  const sock = netConnect({ host: '127.0.0.1', port });
+  sock.on('error', () => undefined);
+  const chunks: Buffer[] = [];
+  sock.on('data', (d: Buffer) => chunks.push(d));
+  const closed = new Promise<void>((r) => sock.once('close', () => r()));
+  await new Promise<void>((r, j) => { sock.once('connect', () => r()); sock.once('error', j); });
+  return { sock, received: () => Buffer.concat(chunks), closed };
+}
+
+/** A real ClientHello from our engine (so the server answers it), as record bytes. */
+async function clientHelloBytes(): Promise<Uint8Array> {
+  const c = new TlsClient({ crypto: createNodeProvider(), now: Date.now, serverName: 'localhost', trustAnchors: [pki.root.certPem] });
+  await c.start();
+  return c.takeOutput();
+}
+
+const CCS = Buffer.from([20, 3, 3, 0, 1, 1]);
+const USER_CANCELED = Buffer.from([21, 3, 3, 0, 2, 1, 90]);
+const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
+
+// ---- who reports a failure ----------------------------------------------------------------------
+
+test('try { await connect().secureConnect() } catch {} without an error listener survives refused, reset and non-TLS peers', async () => {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'fixtures', 'secure-connect-no-listener.ts')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+  child.stderr.on('data', (d: Buffer) => { out += d.toString(); });
+  const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+  assert.is(code, 0, `the child process died:\n${out}`);
+  const report = JSON.parse(out.trim().split('\n').pop()!) as { survived: boolean; codes: Record<string, string> };
+  assert.ok(report.survived);
+  assert.is(report.codes.refused, 'TLS_TRANSPORT_ERROR');
+  assert.ok(['TLS_TRANSPORT_ERROR', 'TLS_TRUNCATED'].includes(report.codes.reset!), `reset gave ${report.codes.reset}`);
+  assert.is(report.codes.notTls, 'TLS_UNEXPECTED_MESSAGE');
+});
+
+test('a failed handshake is reported once: to a pending secureConnect() and then not as an error event', async () => {
+  const r = await rawServer(() => undefined);
+  const port = r.port;
+  await r.close();
+  const socket = connect({ host: '127.0.0.1', port, serverName: 'localhost' });
+  const errorEvents: Error[] = [];
+  socket.on('error', (e) => errorEvents.push(e));
+  const e = await socket.secureConnect().then(() => undefined, (x: Error) => x);
+  assert.instance(e, TlsTransportError);
+  if (!socket.closed) await new Promise((res) => socket.once('close', res));
+  await new Promise((res) => setTimeout(res, 50));
+  assert.equal(errorEvents, [], 'no error event besides the rejected promise');
+  assert.is(socket.error, e, 'socket.error keeps the failure');
+});
+
+test('a failed handshake nobody awaits is reported as an error event', async () => {
+  const r = await rawServer(() => undefined);
+  const port = r.port;
+  await r.close();
+  const socket = connect({ host: '127.0.0.1', port, serverName: 'localhost' });
+  const e = await new Promise<Error>((res) => socket.once('error', res));
+  assert.is((e as ProtosmithError).code, 'TLS_TRANSPORT_ERROR');
+});
+
+test('the server reports a failed handshake on tlsClientError whether or not the handler awaited secureConnect()', async () => {
+  const awaited: Error[] = [];
+  const s = await ourServer('p256');
+  const reported: Error[] = [];
+  s.server.on('tlsClientError', (e: Error) => reported.push(e));
+  try {
+    const raw = await rawClient(s.port);
+    const conn = await s.connection();
+    conn.socket.secureConnect().catch((e: Error) => awaited.push(e));
+    raw.sock.write('GET / HTTP/1.1\r\n\r\n');
+    await until(() => reported.length > 0 && awaited.length > 0, 'both reports');
+    assert.is(reported[0], awaited[0]);
+    assert.equal(conn.errors, [], 'no error event for an awaited handshake');
+    raw.sock.destroy();
+  } finally { await s.close(); }
+});
+
+// ---- end() delivers every byte --------------------------------------------------------------------
+
+test('write(1 MiB) then end() against our server that sends a ticket: every byte arrives, no reset (5 runs)', async () => {
+  const s = await ourServer('p256', { ticketKey: randomBytes(32) });
+  try {
+    for (let run = 1; run <= 5; run++) {
+      const payload = randomBytes(1 << 20);
+      const c = ourClient(s.port);
+      c.socket.on('data', () => undefined);
+      c.socket.write(payload);
+      c.socket.end();
+      const conn = await s.connection(run);
+      const got: Buffer[] = [];
+      conn.socket.on('data', (d: Buffer) => got.push(d));
+      await conn.until(() => conn.socket.readableEnded, `run ${run}: the server to read our close_notify`, 20_000);
+      const all = Buffer.concat(got);
+      assert.is(all.length, payload.length, `run ${run}: received ${all.length} of ${payload.length}`);
+      assert.is(sha(all), sha(payload));
+      await c.until(() => (c.socket.transport as Socket).closed, `run ${run}: our TCP socket to close`);
+      assert.equal(c.errors, []);
+      assert.equal(conn.errors, []);
+    }
+  } finally { await s.close(); }
+});
+
+test('write(1 MiB) then end() against openssl s_server: every byte arrives', async () => {
+  const cert = pki.servers.p256;
+  await withPeer(() => opensslServer(['-cert', cert.certPath, '-key', cert.keyPath, '-cert_chain', pki.intermediate.certPath]), async (server) => {
+    const line = `${'x'.repeat(1023)}\n`;
+    const payload = Buffer.from(line.repeat(1024));
+    const c = ourClient(server.port);
+    c.socket.on('data', () => undefined);
+    c.socket.write(payload);
+    c.socket.end();
+    // s_server prints what it receives; count our complete lines in its output.
+    const count = (): number => (server.output().match(/x{1023}\n/g) ?? []).length;
+    await until(() => count() >= 1024 || (c.socket.transport as Socket).closed, 'the data or the end of the connection', 20_000);
+    await until(() => count() >= 1024, `s_server to print all 1024 lines (has ${count()})`, 5_000);
+    assert.is(count(), 1024);
+    assert.equal(c.errors, []);
+  });
+});
+
+test.run();
