@@ -38,6 +38,9 @@ export interface CommonOptions {
 }
 
 const DEFAULT_MAX_HANDSHAKE = 65536;
+/** Records in a row that carry no progress (CCS, user_canceled, empty records, KeyUpdate) before the
+ *  connection is closed with unexpected_message: a resource limit (OpenSSL allows 32 empty records). */
+export const MAX_RECORDS_WITHOUT_PROGRESS = 32;
 const NEEDS_FACTS = Symbol('needs negotiated facts');
 
 export type Guards = Record<string, () => boolean>;
@@ -291,6 +294,7 @@ export abstract class Connection {
     switch (type) {
       case ContentType.change_cipher_spec:
         if (content.length !== 1 || content[0] !== 1) throw new TlsPeerError('TLS_UNEXPECTED_MESSAGE', 'unexpected_message', 'change_cipher_spec record must hold the single byte 0x01 (RFC 8446 §5)');
+        this.noProgress('change_cipher_spec record');
         await this.dispatch('ChangeCipherSpec');
         return;
       case ContentType.alert: return this.processAlert(content);
@@ -303,12 +307,14 @@ export abstract class Connection {
           const isHrr = msg.type === 2 && msg.body.length >= 34 && bytesEqual(msg.body.subarray(2, 34), HRR_RANDOM);
           const event = eventForHandshake(msg.type, isHrr);
           if (!event) throw new TlsPeerError('TLS_UNEXPECTED_MESSAGE', 'unexpected_message', `handshake message of unknown type ${msg.type} (${this.role} state ${this.stateName})`);
+          if (event === 'KeyUpdate') this.noProgress('KeyUpdate'); else this.recordsWithoutProgress = 0;
           this.current = msg;
           await this.dispatch(event);
           this.current = undefined;
           if (this.stateName === this.table.error || this.stateName === this.table.closed) return;
         }
       case ContentType.application_data:
+        if (content.length === 0) this.noProgress('empty application_data record'); else this.recordsWithoutProgress = 0;
         this.currentData = content;
         await this.dispatch('ApplicationData');
         this.currentData = undefined;
@@ -316,6 +322,13 @@ export abstract class Connection {
       default:
         throw new TlsPeerError('TLS_UNEXPECTED_MESSAGE', 'unexpected_message', `protected record has unknown inner content type ${type}`);
     }
+  }
+
+  /** Resource limit, not an ordering fact: the table allows these records, but not endlessly. */
+  private recordsWithoutProgress = 0;
+  private noProgress(what: string): void {
+    if (++this.recordsWithoutProgress <= MAX_RECORDS_WITHOUT_PROGRESS) return;
+    throw new TlsPeerError('TLS_NO_PROGRESS', 'unexpected_message', `${this.role} received more than ${MAX_RECORDS_WITHOUT_PROGRESS} records in a row that carry neither data nor handshake progress (the last: ${what}, in state ${this.stateName}); a peer that loops like this is closed`);
   }
 
   private skipEarly(n: number): boolean {
@@ -338,6 +351,7 @@ export abstract class Connection {
       return;
     }
     if (description === AlertDescription.user_canceled) {
+      this.noProgress('user_canceled alert');
       this.emit({ type: 'alert', level: 'warning', description });
       return;
     }

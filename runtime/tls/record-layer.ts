@@ -7,6 +7,9 @@
 //   - decrypted inner plaintext > 2^14 (or the negotiated record_size_limit)   record_overflow
 //   - input is consumed a slice at a time: never more than maxBufferedBytes held (one record always fits)
 //   - handshake message over maxHandshakeMessageSize                            illegal_parameter (rejected from its header, before buffering)
+// Memory: what is left after a record or message is taken out is never a view that pins the whole
+// earlier buffer (an emptied view drops it; a short tail is copied), so an idle connection holds
+// only its unread bytes.
 import { TlsPeerError } from './errors.ts';
 import { concat, ContentType } from './bytes.ts';
 
@@ -21,11 +24,20 @@ export interface RecordCipher {
   open(header: Uint8Array, fragment: Uint8Array): Promise<{ type: number; content: Uint8Array }>;
 }
 
+const EMPTY = new Uint8Array(0);
+
+/** The unread part of `buf` from `from` on, without pinning a buffer much larger than itself. */
+function remainder(buf: Uint8Array, from: number): Uint8Array {
+  const rest = buf.subarray(from);
+  if (rest.length === 0) return EMPTY;
+  return rest.length * 2 < buf.buffer.byteLength ? rest.slice() : rest;
+}
+
 export interface RawRecord { readonly type: number; readonly header: Uint8Array; readonly fragment: Uint8Array }
 
 /** Splits an arbitrary byte stream into records. Memory: at most maxBuffered bytes held. */
 export class RecordReader {
-  private buf: Uint8Array = new Uint8Array(0);
+  private buf: Uint8Array = EMPTY;
   constructor(private readonly maxBuffered: number) {}
 
   push(bytes: Uint8Array): void {
@@ -36,6 +48,8 @@ export class RecordReader {
   }
 
   get buffered(): number { return this.buf.length; }
+  /** Bytes of memory kept alive (the underlying buffer), for tests and diagnostics. */
+  get retained(): number { return this.buf.buffer.byteLength; }
   /** How many more bytes may be pushed. */
   get room(): number { return this.maxBuffered - this.buf.length; }
 
@@ -56,7 +70,7 @@ export class RecordReader {
     if (this.buf.length < 5 + length) return undefined;
     const header = this.buf.slice(0, 5);
     const fragment = this.buf.slice(5, 5 + length);
-    this.buf = this.buf.subarray(5 + length);
+    this.buf = remainder(this.buf, 5 + length);
     return { type, header, fragment };
   }
 
@@ -77,10 +91,12 @@ export interface HandshakeMessage { readonly type: number; readonly body: Uint8A
 
 /** Reassembles handshake messages across records; coalesced messages come out one by one. */
 export class HandshakeReassembler {
-  private buf: Uint8Array = new Uint8Array(0);
+  private buf: Uint8Array = EMPTY;
   constructor(private readonly maxMessage: number) {}
   push(fragment: Uint8Array): void { this.buf = this.buf.length === 0 ? fragment.slice() : concat(this.buf, fragment); }
   get pending(): number { return this.buf.length; }
+  /** Bytes of memory kept alive (the underlying buffer), for tests and diagnostics. */
+  get retained(): number { return this.buf.buffer.byteLength; }
   next(): HandshakeMessage | undefined {
     if (this.buf.length < 4) return undefined;
     const type = this.buf[0]!;
@@ -88,7 +104,7 @@ export class HandshakeReassembler {
     if (len > this.maxMessage) throw new TlsPeerError('TLS_MESSAGE_TOO_LARGE', 'illegal_parameter', `handshake message type ${type} announces ${len} bytes, over the limit of ${this.maxMessage} (maxHandshakeMessageSize); raise the limit if the peer legitimately sends large certificate chains`);
     if (this.buf.length < 4 + len) return undefined;
     const raw = this.buf.slice(0, 4 + len);
-    this.buf = this.buf.subarray(4 + len);
+    this.buf = remainder(this.buf, 4 + len);
     return { type, body: raw.subarray(4), raw };
   }
 }
