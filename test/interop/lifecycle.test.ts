@@ -156,4 +156,140 @@ test('write(1 MiB) then end() against openssl s_server: every byte arrives', asy
   });
 });
 
+// ---- timeouts ------------------------------------------------------------------------------------
+
+for (const [what, first] of [['sends nothing', undefined], ['sends a ClientHello and goes silent', 'hello']] as const) {
+  test(`a client that ${what} is closed after handshakeTimeout with TLS_HANDSHAKE_TIMEOUT`, async () => {
+    const s = await ourServer('p256', { handshakeTimeout: 300 });
+    const reported: ProtosmithError[] = [];
+    s.server.on('tlsClientError', (e: ProtosmithError) => reported.push(e));
+    try {
+      const raw = await rawClient(s.port);
+      if (first) raw.sock.write(await clientHelloBytes());
+      await raw.closed;
+      assert.is(reported[0]?.code, 'TLS_HANDSHAKE_TIMEOUT');
+      assert.is(reported.length, 1);
+    } finally { await s.close(); }
+  });
+}
+
+test('our client gives up on a silent server after handshakeTimeout, and closes the TCP connection', async () => {
+  let serverSide: Socket | undefined;
+  const r = await rawServer((sock) => { serverSide = sock; sock.resume(); });
+  try {
+    const c = ourClient(r.port, { handshakeTimeout: 300 });
+    const e = await handshake(c.socket, 5000).then(() => undefined, (x: Error) => x);
+    assert.is((e as ProtosmithError | undefined)?.code, 'TLS_HANDSHAKE_TIMEOUT');
+    await until(() => serverSide?.readableEnded === true || serverSide?.destroyed === true, 'the silent server to see our FIN');
+  } finally { await r.close(); }
+});
+
+test('idleTimeout: the server closes an idle connection with close_notify, no error on either side', async () => {
+  const s = await ourServer('p256', { idleTimeout: 300 });
+  try {
+    const c = ourClient(s.port);
+    await handshake(c.socket);
+    c.socket.write('one message, then silence');
+    const conn = await s.connection();
+    await conn.waitFor('one message');
+    await c.until(() => c.socket.readableEnded, 'the server to close the idle connection', 5000);
+    await c.until(() => (c.socket.transport as Socket).closed, 'the TCP connection to close');
+    assert.equal(c.errors, []);
+    assert.equal(conn.errors, []);
+  } finally { await s.close(); }
+});
+
+test('setTimeout(ms) emits timeout after silence like net.Socket and closes nothing', async () => {
+  const s = await ourServer('p256', {}, true);
+  try {
+    const c = ourClient(s.port);
+    await handshake(c.socket);
+    let timeouts = 0;
+    c.socket.setTimeout(150, () => { timeouts++; });
+    await c.until(() => timeouts === 1, 'the timeout event');
+    c.socket.setTimeout(0);
+    c.socket.write('still open');
+    await c.waitFor('still open');
+    assert.is(timeouts, 1);
+    c.socket.destroy();
+  } finally { await s.close(); }
+});
+
+// ---- records without progress --------------------------------------------------------------------
+
+test('a ChangeCipherSpec flood after ClientHello over TCP is closed with unexpected_message', async () => {
+  const s = await ourServer('p256');
+  const reported: ProtosmithError[] = [];
+  s.server.on('tlsClientError', (e: ProtosmithError) => reported.push(e));
+  try {
+    const raw = await rawClient(s.port);
+    raw.sock.write(await clientHelloBytes());
+    const flood = Buffer.concat(Array.from({ length: 2000 }, () => CCS));
+    raw.sock.write(flood);
+    await raw.closed;
+    assert.is(reported[0]?.code, 'TLS_NO_PROGRESS');
+    assert.is(reported[0]?.alert, 'unexpected_message');
+  } finally { await s.close(); }
+});
+
+test('our client facing a server that answers with endless user_canceled alerts fails with TLS_NO_PROGRESS', async () => {
+  const r = await rawServer((sock) => {
+    sock.once('data', () => { sock.write(Buffer.concat(Array.from({ length: 2000 }, () => USER_CANCELED))); });
+  });
+  try {
+    const c = ourClient(r.port);
+    const e = await handshake(c.socket).then(() => undefined, (x: Error) => x);
+    assert.is((e as ProtosmithError | undefined)?.code, 'TLS_NO_PROGRESS');
+  } finally { await r.close(); }
+});
+
+// ---- bounded buffering -----------------------------------------------------------------------------
+
+test('a server piping to a client that never reads stops reading too: its buffers stay bounded', async () => {
+  const s = await ourServer('p256');
+  try {
+    s.server.on('secureConnection', (sock: TlsSocket) => { pipeline(sock, sock, () => undefined); });
+    const c = ourClient(s.port);
+    await handshake(c.socket);
+    c.socket.pause();
+    (c.socket.transport as Socket).pause();
+    const chunk = randomBytes(64 * 1024);
+    let written = 0;
+    let stalled = false;
+    while (!stalled && written < 64 << 20) {
+      written += chunk.length;
+      if (!c.socket.write(chunk)) {
+        stalled = await new Promise<boolean>((res) => {
+          const t = setTimeout(() => res(true), 1000);
+          c.socket.once('drain', () => { clearTimeout(t); res(false); });
+        });
+      }
+    }
+    assert.ok(stalled, `the client could write ${written} bytes without the server pushing back`);
+    const conn = await s.connection();
+    const t = conn.socket.transport as Socket;
+    const held = conn.socket.writableLength + conn.socket.readableLength + t.writableLength + t.readableLength;
+    assert.ok(held < 1 << 20, `the server holds ${held} bytes for a client that does not read`);
+    c.socket.destroy();
+  } finally { await s.close(); }
+});
+
+test('write() returns false while the transport is full and drain follows once the peer reads', async () => {
+  const s = await ourServer('p256');
+  try {
+    const c = ourClient(s.port);
+    await handshake(c.socket);
+    const conn = await s.connection();
+    conn.socket.pause();
+    let ok = true;
+    let n = 0;
+    while (ok && n < 4096) { ok = c.socket.write(Buffer.alloc(16384)); n++; }
+    assert.is(ok, false, 'write() eventually returns false');
+    const drained = new Promise<void>((res) => c.socket.once('drain', () => res()));
+    conn.socket.resume();
+    await drained;
+    c.socket.destroy();
+  } finally { await s.close(); }
+});
+
 test.run();
