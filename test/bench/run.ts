@@ -11,6 +11,10 @@ const benches: Record<string, { what: string; load: () => Promise<Bench> }> = {
     what: 'TLS 1.3 engine in memory: full and resumed handshakes per second, bulk data MiB/s per suite',
     load: () => import('./engine.ts'),
   },
+  load: {
+    what: 'servers under 5,000 hostile loopback connections (silent, ClientHello-then-silent, CCS flood, slowloris): legit handshake p50/p99, RSS, vs node:tls',
+    load: () => import('./load.ts'),
+  },
 };
 
 const [name, ...args] = process.argv.slice(2);
