@@ -8,7 +8,7 @@ import type { Duplex } from 'node:stream';
 import { TlsClient, type TlsClientConfig } from '../tls/index.ts';
 import type { CryptoProvider, SigningKey } from '../crypto/provider.ts';
 import { createNodeProvider, nodeSigningKey } from '../crypto/node/index.ts';
-import { TlsSocket, type TlsSocketOptions } from './tls-socket.ts';
+import { TlsSocket, checkTimeouts, type TlsSocketOptions } from './tls-socket.ts';
 
 /** Connection lifecycle options shared by connect() and createServer() (docs/tls.md "Timeouts and limits"). */
 export interface LifecycleOptions {
@@ -58,6 +58,7 @@ export function defaultCrypto(): CryptoProvider {
 export function connect(options: ConnectOptions, onSecure?: () => void): TlsSocket {
   const host = options.host ?? 'localhost';
   const [lifecycle, engineOptions] = lifecycleOptions(options);
+  checkTimeouts(lifecycle);
   const { socket: given, crypto, now, signingKey, onKeyLog, port, host: _host, ...rest } = engineOptions;
   const config: TlsClientConfig = {
     ...rest,

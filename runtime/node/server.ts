@@ -6,7 +6,7 @@ import type { Duplex } from 'node:stream';
 import { TlsServer, type TlsServerConfig } from '../tls/index.ts';
 import type { CryptoProvider, SigningKey } from '../crypto/provider.ts';
 import { nodeSigningKey } from '../crypto/node/index.ts';
-import { TlsSocket, DEFAULT_SERVER_IDLE_TIMEOUT, type TlsSocketOptions } from './tls-socket.ts';
+import { TlsSocket, DEFAULT_SERVER_IDLE_TIMEOUT, checkTimeouts, type TlsSocketOptions } from './tls-socket.ts';
 import { defaultCrypto, lifecycleOptions, type LifecycleOptions } from './connect.ts';
 
 export interface ServerOptions extends LifecycleOptions, Omit<TlsServerConfig, 'crypto' | 'now' | 'signingKey'> {
@@ -48,6 +48,7 @@ function socketOptions(options: ServerOptions): TlsSocketOptions {
 export function createServer(options: ServerOptions, handler?: (socket: TlsSocket) => void): Server {
   const config = serverConfig(options);
   const perSocket = socketOptions(options);
+  checkTimeouts(perSocket);
   const server = netCreateServer({ allowHalfOpen: true, noDelay: true }, (tcp: Socket) => {
     let socket: TlsSocket;
     try {

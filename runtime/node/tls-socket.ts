@@ -76,6 +76,13 @@ export interface TlsSocketOptions {
 
 type Waiter = { user: boolean; resolve: () => void; reject: (e: Error) => void };
 
+/** Throws TlsConfigError for an unusable timeout option (createServer checks once, up front). */
+export function checkTimeouts(options: TlsSocketOptions): void {
+  timeoutOption('handshakeTimeout', options.handshakeTimeout, 0);
+  timeoutOption('idleTimeout', options.idleTimeout, 0);
+  timeoutOption('closeTimeout', options.closeTimeout, 0);
+}
+
 function timeoutOption(name: string, v: number | undefined, dflt: number): number {
   if (v === undefined) return dflt;
   if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > 2 ** 31 - 1) {
@@ -339,7 +346,8 @@ export class TlsSocket extends Duplex {
       if (t === 0) this.removeListener('timeout', callback);
       else this.once('timeout', callback);
     }
-    if (t > 0 && !this.destroyed) this.#userTimer = setTimeout(() => { this.#userTimer?.refresh(); this.emit('timeout'); }, t).unref();
+    // Like net.Socket: fires once per silence; the next byte moved re-arms it (#touch).
+    if (t > 0 && !this.destroyed) this.#userTimer = setTimeout(() => { this.emit('timeout'); }, t).unref();
     return this;
   }
 

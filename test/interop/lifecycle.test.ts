@@ -11,7 +11,7 @@ import { pipeline } from 'node:stream';
 import { randomBytes, createHash } from 'node:crypto';
 import { ourClient, ourServer, handshake, watch } from './ours.ts';
 import { opensslServer, stopAll, withPeer, until } from './harness.ts';
-import { connect, TlsTransportError, type TlsSocket } from '../../runtime/node/index.ts';
+import { connect, createServer, TlsTransportError, type TlsSocket } from '../../runtime/node/index.ts';
 import { ProtosmithError, TlsClient } from '../../runtime/tls/index.ts';
 import { createNodeProvider } from '../../runtime/crypto/node/index.ts';
 import { testPki } from '../support/pki.ts';
@@ -213,6 +213,13 @@ test('setTimeout(ms) emits timeout after silence like net.Socket and closes noth
     assert.is(timeouts, 1);
     c.socket.destroy();
   } finally { await s.close(); }
+});
+
+test('unusable timeout options are refused up front with TlsConfigError, before any TCP connection', async () => {
+  for (const bad of [-1, Number.NaN, 2 ** 31, '30' as unknown as number]) {
+    assert.throws(() => connect({ host: '127.0.0.1', port: 1, handshakeTimeout: bad }), (e: ProtosmithError) => e.code === 'TLS_CONFIG_INVALID' && /handshakeTimeout/.test(e.message));
+    assert.throws(() => createServer({ certificateChain: [pki.servers.p256.chainPem], signingKey: pki.servers.p256.keyPem, idleTimeout: bad }, () => undefined), (e: ProtosmithError) => e.code === 'TLS_CONFIG_INVALID' && /idleTimeout/.test(e.message));
+  }
 });
 
 // ---- records without progress --------------------------------------------------------------------
