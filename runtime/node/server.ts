@@ -3,10 +3,10 @@
 // (await socket.secureConnect() or listen for 'secure' before relying on handshake facts).
 import { createServer as netCreateServer, type Server, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { TlsServer, type TlsServerConfig } from '../tls/index.ts';
+import { TlsServer, type TlsServerConfig, type TlsEvent } from '../tls/index.ts';
 import type { CryptoProvider, SigningKey } from '../crypto/provider.ts';
 import { nodeSigningKey } from '../crypto/node/index.ts';
-import { TlsSocket, DEFAULT_SERVER_IDLE_TIMEOUT, checkTimeouts, type TlsSocketOptions } from './tls-socket.ts';
+import { TlsSocket, DEFAULT_SERVER_IDLE_TIMEOUT, checkTimeouts, type SansIoEngine, type TlsSocketOptions } from './tls-socket.ts';
 import { defaultCrypto, lifecycleOptions, type LifecycleOptions } from './connect.ts';
 
 export interface ServerOptions extends LifecycleOptions, Omit<TlsServerConfig, 'crypto' | 'now' | 'signingKey'> {
@@ -31,6 +31,27 @@ function serverConfig(options: ServerOptions): TlsServerConfig {
   };
 }
 
+/** The server engine of one accepted connection, made when its first byte arrives: a connection
+ *  that never sends anything (port scanners, idle attackers held off by handshakeTimeout) costs no
+ *  engine. The configuration itself was checked once, by createServer. */
+class LazyServerEngine implements SansIoEngine {
+  #engine: TlsServer | undefined;
+  readonly #config: TlsServerConfig;
+  constructor(config: TlsServerConfig) { this.#config = config; }
+  get #e(): TlsServer { return (this.#engine ??= new TlsServer(this.#config)); }
+  /** The engine, once made (undefined while the client has sent nothing). */
+  get server(): TlsServer | undefined { return this.#engine; }
+  get isClosed(): boolean { return this.#engine?.isClosed ?? false; }
+  receive(bytes: Uint8Array): Promise<TlsEvent[]> { return this.#e.receive(bytes); }
+  takeOutput(): Uint8Array { return this.#engine ? this.#engine.takeOutput() : new Uint8Array(0); }
+  write(data: Uint8Array): Promise<TlsEvent[]> { return this.#e.write(data); }
+  requestKeyUpdate(updatePeer: boolean): Promise<TlsEvent[]> { return this.#e.requestKeyUpdate(updatePeer); }
+  close(): Promise<TlsEvent[]> { return this.#e.close(); }
+  exportKeyingMaterial(label: string, context: Uint8Array | undefined, length: number): Promise<Uint8Array> {
+    return this.#e.exportKeyingMaterial(label, context, length);
+  }
+}
+
 /** Wraps one accepted transport (a net.Socket or any Duplex) as the server side of a TLS 1.3 connection. */
 export function acceptTls(transport: Duplex, options: ServerOptions): TlsSocket {
   return new TlsSocket(new TlsServer(serverConfig(options)), transport, socketOptions(options));
@@ -49,11 +70,12 @@ export function createServer(options: ServerOptions, handler?: (socket: TlsSocke
   const config = serverConfig(options);
   const perSocket = socketOptions(options);
   checkTimeouts(perSocket);
+  new TlsServer(config); // throws TlsConfigError now rather than on every connection
   const server = netCreateServer({ allowHalfOpen: true, noDelay: true }, (tcp: Socket) => {
     let socket: TlsSocket;
     try {
       // tlsClientError reports every failure once, whether the handler awaited secureConnect() or not.
-      socket = new TlsSocket(new TlsServer(config), tcp, { ...perSocket, onError: (e) => { server.emit('tlsClientError', e, socket); } });
+      socket = new TlsSocket(new LazyServerEngine(config), tcp, { ...perSocket, onError: (e) => { server.emit('tlsClientError', e, socket); } });
     } catch (e) {
       tcp.destroy();
       server.emit('tlsClientError', e);
