@@ -228,6 +228,9 @@ export class TlsSocket extends Duplex {
 
   #handle(events: readonly TlsEvent[]): void {
     for (const ev of events) {
+      // A half-closing engine reports the peer's close_notify as 'peerClosed' (we may still write)
+      // and 'closed' once both directions are done; an engine without half-close only as 'closed'.
+      if ((ev as { type: string }).type === 'peerClosed') { this.#onPeerClose(); continue; }
       switch (ev.type) {
         case 'handshakeComplete':
           this.handshake = ev;
@@ -258,15 +261,20 @@ export class TlsSocket extends Duplex {
           this.emit('alert', { level: ev.level, description: ev.description });
           break;
         case 'closed':
-          this.#peerClosed = true;
-          if (!this.#readEnded) { this.#readEnded = true; this.push(null); }
-          // The peer is done; if we are too (or never finish), the transport must still go away.
-          if (this.#localClosed) this.#startLinger(this.#closeTimeout);
+          this.#onPeerClose();
           break;
         case 'error':
           throw ev.error;
       }
     }
+  }
+
+  /** The peer's close_notify (or the engine closing both ways): nothing more will be read. */
+  #onPeerClose(): void {
+    this.#peerClosed = true;
+    if (!this.#readEnded) { this.#readEnded = true; this.push(null); }
+    // The peer is done; once we are too, the transport must go away even if the peer never hangs up.
+    if (this.#localClosed) this.#startLinger(this.#closeTimeout);
   }
 
   #fail(err: Error): void {
