@@ -228,9 +228,6 @@ export class TlsSocket extends Duplex {
 
   #handle(events: readonly TlsEvent[]): void {
     for (const ev of events) {
-      // A half-closing engine reports the peer's close_notify as 'peerClosed' (we may still write)
-      // and 'closed' once both directions are done; an engine without half-close only as 'closed'.
-      if ((ev as { type: string }).type === 'peerClosed') { this.#onPeerClose(); continue; }
       switch (ev.type) {
         case 'handshakeComplete':
           this.handshake = ev;
@@ -260,6 +257,9 @@ export class TlsSocket extends Duplex {
         case 'alert':
           this.emit('alert', { level: ev.level, description: ev.description });
           break;
+        // The peer's close_notify: 'peerClosed' while we may still write (half-close, RFC 8446 §6.1),
+        // 'closed' when it also completes our own close (or the engine closed both ways).
+        case 'peerClosed':
         case 'closed':
           this.#onPeerClose();
           break;
