@@ -10,7 +10,8 @@
 //   slowloris     sends its ClientHello one byte per second
 // — a legitimate node:tls client keeps handshaking (connect → secureConnect → echo → close), a new
 // one every 100 ms. Printed per server: handshake latency p50/p99 before and under attack, server RSS
-// before / peak during / after (hostile sockets closed, after gc), how often the server cut a
+// before / peak during / after (hostile sockets closed, after gc; RSS rarely shrinks, so the JS heap
+// before/after shows whether the memory was given back), how often the server cut a
 // flooding connection, and whether the server is still up and serving at the end.
 // Loopback only; bounded by the connection count and the duration. Not part of `npm test`.
 import { fork, execFileSync } from 'node:child_process';
@@ -146,6 +147,7 @@ async function attack(port: number, n: number, hello: Buffer): Promise<Attack> {
 
 interface Result {
   kind: Kind; before: number[]; under: number[]; failuresUnder: number; rssBefore: number; rssPeak: number; rssAfter: number;
+  heapBefore: number; heapAfter: number;
   connPeak: number; connAfter: number; cut: Record<string, number>; upAfter: boolean; held: number;
 }
 
@@ -153,7 +155,8 @@ async function runOne(kind: Kind, n: number, seconds: number, hello: Buffer): Pr
   const server = await startServer(kind);
   try {
     for (let i = 0; i < 20; i++) await legitHandshake(server.port); // warm-up
-    const rssBefore = (await server.stats(true)).rss;
+    const base = await server.stats(true);
+    const rssBefore = base.rss;
     let loop = legitLoop(server.port);
     await sleep(3000);
     const before = (await loop.stop()).ms;
@@ -178,6 +181,7 @@ async function runOne(kind: Kind, n: number, seconds: number, hello: Buffer): Pr
     const upAfter = server.alive() && (await legitHandshake(server.port).then(() => true, (e: Error) => { process.stdout.write(`  final handshake against ${kind}: ${e.message}\n`); return false; }));
     return {
       kind, before, under: under.ms, failuresUnder: under.failures.length, rssBefore, rssPeak, rssAfter: after.rss,
+      heapBefore: base.heapUsed, heapAfter: after.heapUsed,
       connPeak, connAfter: after.connections, cut: atk.cut, upAfter, held,
     };
   } finally {
@@ -221,6 +225,7 @@ export async function run(args: string[]): Promise<void> {
     ['RSS before', (r) => MiB(r.rssBefore)],
     ['RSS peak during', (r) => MiB(r.rssPeak)],
     ['RSS after (gc)', (r) => MiB(r.rssAfter)],
+    ['JS heap before / after (gc)', (r) => `${MiB(r.heapBefore)} / ${MiB(r.heapAfter)}`],
     ['connections after', (r) => String(r.connAfter)],
     ['server up after', (r) => (r.upAfter ? 'yes' : 'NO')],
   ];
