@@ -147,7 +147,9 @@ export class TlsSocket extends Duplex {
       if (this.#discard) return;
       transport.pause();
       this.#enqueue(async () => {
-        if (this.#discard) return;
+        // Bytes that arrived before the transport closed are still processed in order (data, then
+        // the peer's close_notify) — except during a handshake that can no longer complete.
+        if (this.#discard || (this.#transportClosed && !this.handshake)) return;
         const events = await this.engine.receive(view(chunk));
         this.#handle(events);
         if (this.engine.isClosed) this.#discard = true;
@@ -166,9 +168,9 @@ export class TlsSocket extends Duplex {
     });
     transport.on('close', () => {
       this.#transportClosed = true;
-      this.#discard = true;
       if (this.#lingerTimer) clearTimeout(this.#lingerTimer);
       this.#enqueue(async () => {
+        this.#discard = true;
         this.#clearTimers();
         if (this.#failed || this.destroyed) return;
         if (this.#peerClosed || this.#cleanlyClosedByUs() || this.#idleClosing) {

@@ -138,6 +138,23 @@ test('write(1 MiB) then end() against our server that sends a ticket: every byte
   } finally { await s.close(); }
 });
 
+test('the server writes 1 MiB then end(): the client reads every byte, then end, no error (3 runs)', async () => {
+  const payload = randomBytes(1 << 20);
+  const s = await ourServer('p256');
+  try {
+    s.server.on('secureConnection', (sock: TlsSocket) => { sock.end(payload); });
+    for (let run = 1; run <= 3; run++) {
+      const c = ourClient(s.port);
+      const got: Buffer[] = [];
+      c.socket.on('data', (d: Buffer) => got.push(d));
+      await c.until(() => c.socket.readableEnded, `run ${run}: the server's close_notify`, 20_000);
+      assert.is(sha(Buffer.concat(got)), sha(payload), `run ${run}: received ${Buffer.concat(got).length} bytes`);
+      await c.until(() => (c.socket.transport as Socket).closed, `run ${run}: the TCP connection to close`);
+      assert.equal(c.errors, []);
+    }
+  } finally { await s.close(); }
+});
+
 test('write(1 MiB) then end() against openssl s_server: every byte arrives', async () => {
   const cert = pki.servers.p256;
   await withPeer(() => opensslServer(['-cert', cert.certPath, '-key', cert.keyPath, '-cert_chain', pki.intermediate.certPath]), async (server) => {
