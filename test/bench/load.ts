@@ -41,7 +41,7 @@ async function startServer(kind: Kind): Promise<ServerProc> {
   const pending: Array<(m: unknown) => void> = [];
   child.on('message', (m) => pending.shift()?.(m));
   const ask = <T>(msg: object): Promise<T> => new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`${kind} server did not answer ${JSON.stringify(msg)}`)), 20_000);
+    const t = setTimeout(() => reject(new Error(`${kind} server did not answer ${Object.keys(msg).join(",")} within 20 s`)), 20_000);
     pending.push((m) => { clearTimeout(t); resolve(m as T); });
     child.send(msg);
   });

@@ -267,6 +267,22 @@ test('our client facing a server that answers with endless user_canceled alerts 
   } finally { await r.close(); }
 });
 
+test('a client sending KeyUpdates without end over TCP is cut by the server with unexpected_message', async () => {
+  const s = await ourServer('p256');
+  const reported: ProtosmithError[] = [];
+  s.server.on('tlsClientError', (e: ProtosmithError) => reported.push(e));
+  try {
+    const c = ourClient(s.port);
+    await handshake(c.socket);
+    for (let i = 0; i < 100 && !c.socket.destroyed; i++) await c.socket.keyUpdate(false).catch(() => undefined);
+    await until(() => reported.length > 0, 'the server to cut the KeyUpdate flood');
+    assert.is(reported[0]?.code, 'TLS_NO_PROGRESS');
+    const e = await c.until(() => false, 'our client to see the alert').then(() => undefined, (x: Error) => x);
+    assert.is((e as ProtosmithError).code, 'TLS_PEER_ALERT', `client error: ${String(e)}`);
+    assert.match(e!.message, /unexpected_message/);
+  } finally { await s.close(); }
+});
+
 // ---- bounded buffering -----------------------------------------------------------------------------
 
 test('a server piping to a client that never reads stops reading too: its buffers stay bounded', async () => {
