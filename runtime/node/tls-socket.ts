@@ -157,7 +157,13 @@ export class TlsSocket extends Duplex {
     });
     transport.on('end', () => {
       this.#enqueue(async () => {
-        if (this.#failed || this.#peerClosed || this.#cleanlyClosedByUs()) return;
+        if (this.#failed || this.#peerClosed) return;
+        if (this.#localClosed) {
+          // We already said goodbye; a peer that hangs up without its own close_notify (browsers and
+          // many HTTP clients do) just ends the readable side. Before our end() it is truncation.
+          if (!this.#readEnded) { this.#readEnded = true; this.push(null); }
+          return;
+        }
         throw new TlsTransportError('TLS_TRUNCATED', this.handshake
           ? 'the peer closed the TCP connection without sending close_notify; data it sent may be truncated'
           : 'the peer closed the TCP connection during the handshake (it probably rejected our parameters or certificate; check its log)');
@@ -173,20 +179,15 @@ export class TlsSocket extends Duplex {
         this.#discard = true;
         this.#clearTimers();
         if (this.#failed || this.destroyed) return;
-        if (this.#peerClosed || this.#cleanlyClosedByUs() || this.#idleClosing) {
+        if (this.#peerClosed || this.#localClosed || this.#idleClosing) {
           // Nothing more can arrive. Finish what the stream machinery would otherwise wait for.
           if (!this.#readEnded) { this.#readEnded = true; this.push(null); }
           return;
         }
-        throw new TlsTransportError('TLS_TRUNCATED', this.#localClosed
-          ? 'the transport closed after our close_notify but before the peer sent its own; data it sent may be truncated'
-          : 'the transport closed before the peer sent close_notify');
+        throw new TlsTransportError('TLS_TRUNCATED', 'the transport closed before the peer sent close_notify; data it sent may be truncated');
       });
     });
   }
-
-  /** We sent close_notify and the engine reads no more: whatever the peer does now cannot lose data we owe the reader. */
-  #cleanlyClosedByUs(): boolean { return this.#localClosed && this.engine.isClosed; }
 
   /** Runs an engine call, flushes its output, handles its events; failures destroy the socket. */
   async run(op: () => Promise<TlsEvent[]> | TlsEvent[] | void): Promise<void> {
