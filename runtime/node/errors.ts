@@ -8,7 +8,11 @@ export type TransportErrorCode =
   /** The underlying socket failed (connection refused, reset, ...). */
   | 'TLS_TRANSPORT_ERROR'
   /** A write or key update was attempted after the socket was destroyed. */
-  | 'TLS_SOCKET_DESTROYED';
+  | 'TLS_SOCKET_DESTROYED'
+  /** The handshake did not complete within handshakeTimeout (silent, slow or non-TLS peer). */
+  | 'TLS_HANDSHAKE_TIMEOUT'
+  /** idleTimeout passed while our writes waited: the peer stopped reading. */
+  | 'TLS_IDLE_TIMEOUT';
 
 export class TlsTransportError extends ProtosmithError {
   constructor(code: TransportErrorCode, message: string, options?: { cause?: unknown }) {

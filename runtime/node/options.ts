@@ -11,8 +11,9 @@ import type { ServerOptions } from './server.ts';
 
 /** Names the adapters take besides the engine's; tsc checks the lists against ConnectOptions / ServerOptions,
  *  so a new adapter option must be added here (the engine's own names live in runtime/tls/config.ts). */
-const CONNECT_ONLY = { host: true, port: true, socket: true, onKeyLog: true } as const satisfies Record<Exclude<keyof ConnectOptions, keyof TlsClientConfig>, true>;
-const SERVER_ONLY = { onKeyLog: true } as const satisfies Record<Exclude<keyof ServerOptions, keyof TlsServerConfig>, true>;
+const LIFECYCLE = { handshakeTimeout: true, idleTimeout: true, closeTimeout: true, allowHalfOpen: true } as const;
+const CONNECT_ONLY = { host: true, port: true, socket: true, onKeyLog: true, ...LIFECYCLE } as const satisfies Record<Exclude<keyof ConnectOptions, keyof TlsClientConfig>, true>;
+const SERVER_ONLY = { onKeyLog: true, ...LIFECYCLE } as const satisfies Record<Exclude<keyof ServerOptions, keyof TlsServerConfig>, true>;
 const CONNECT_KEYS: readonly string[] = [...CLIENT_CONFIG_KEYS, ...Object.keys(CONNECT_ONLY)];
 const SERVER_KEYS: readonly string[] = [...SERVER_CONFIG_KEYS, ...Object.keys(SERVER_ONLY)];
 

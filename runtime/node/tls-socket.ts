@@ -10,10 +10,29 @@
 //   'keylog'   (line: string)                  NSS key log line (only when keyLog is enabled)
 //   'keyUpdate'(direction: 'read' | 'write')
 //   'alert'    (alert: {level, description})   a non-fatal alert from the peer
+//   'timeout'                                  setTimeout(ms): no bytes moved for ms (like net.Socket; nothing is closed)
+//
+// Lifecycle rules (docs/tls.md "Closing a connection", "Timeouts and limits"):
+//  - Who reports a failure: before the handshake completes, a failure rejects every pending
+//    secureConnect() promise; if at least one was pending, that is the report and no 'error' event
+//    is emitted (the socket just closes). Otherwise (nobody awaiting, or after the handshake) the
+//    'error' event reports it. So `try { await connect(o).secureConnect() } catch {}` never crashes.
+//  - end() sends close_notify and a TCP FIN after every written byte, then keeps reading (and, once
+//    the engine reads no more, discarding) until the peer closes its side or closeTimeout passes.
+//    The transport is never destroyed while it may hold unread bytes: closing a TCP socket with
+//    unread data makes the kernel send a reset, which throws away our own unsent data.
+//  - allowHalfOpen (default false, like node:tls): when the peer's close_notify ends the readable
+//    side, end() is called for us once pending writes are sent. With true the writable side stays
+//    open until end(). Whether data can still be written after the peer's close_notify (and read
+//    after ours) is the engine's call: the adapter follows `engine.isClosed`.
+//  - Timeouts: handshakeTimeout (fatal, TLS_HANDSHAKE_TIMEOUT), idleTimeout (polite close; fatal
+//    TLS_IDLE_TIMEOUT when our own writes are stuck because the peer stopped reading), closeTimeout
+//    (how long end() waits for the peer), setTimeout (just the 'timeout' event).
 // Fatal TLS errors destroy the socket with the engine's ProtosmithError (after flushing the alert).
 import { Duplex } from 'node:stream';
+import type { Socket } from 'node:net';
 import type { HandshakeCompleteEvent, TlsEvent, ClientSession } from '../tls/index.ts';
-import { ProtosmithError } from '../tls/index.ts';
+import { ProtosmithError, TlsConfigError } from '../tls/index.ts';
 import { asProtosmithError } from '../tls/errors.ts';
 import { TlsTransportError } from './errors.ts';
 
@@ -25,14 +44,56 @@ export interface SansIoEngine {
   requestKeyUpdate(updatePeer: boolean): Promise<TlsEvent[]>;
   close(): Promise<TlsEvent[]>;
   exportKeyingMaterial(label: string, context: Uint8Array | undefined, length: number): Promise<Uint8Array>;
+  /** True once the engine neither reads nor writes any more (its table's closed state). */
+  readonly isClosed: boolean;
 }
+
+/** Defaults (milliseconds). Documented in docs/tls.md "Timeouts and limits". */
+export const DEFAULT_HANDSHAKE_TIMEOUT = 30_000;
+export const DEFAULT_SERVER_IDLE_TIMEOUT = 300_000;
+export const DEFAULT_CLOSE_TIMEOUT = 30_000;
+/** After a fatal error: how long the alert gets to reach the peer before the transport is torn down. */
+const ERROR_LINGER = 1_000;
+/** _writev hands the engine at most this much at once (records are cut at 16 KiB anyway). */
+const WRITE_BATCH = 64 * 1024;
 
 export interface TlsSocketOptions {
   /** Called with every NSS key log line (SSLKEYLOGFILE format). The engine must have keyLog enabled. */
   readonly onKeyLog?: ((line: string) => void) | undefined;
+  /** false (default, like node:tls): once the peer's close_notify ends the readable side, end() is
+   *  called for you after your pending writes. true: the writable side stays open until you end() it. */
+  readonly allowHalfOpen?: boolean | undefined;
+  /** ms from construction until the handshake must be complete (TCP connect included); 0 = none. Default 30 000. */
+  readonly handshakeTimeout?: number | undefined;
+  /** ms without a byte received or sent, after the handshake, before the connection is closed; 0 = none. Default 0 here
+   *  (createServer sets 300 000). */
+  readonly idleTimeout?: number | undefined;
+  /** ms that end() (or a peer's close) waits for the other side to finish before the transport is destroyed. Default 30 000. */
+  readonly closeTimeout?: number | undefined;
+  /** Called once with the error that ended the connection, whichever of secureConnect() and 'error' reports it. */
+  readonly onError?: ((err: Error) => void) | undefined;
 }
 
-type Waiter = { resolve: () => void; reject: (e: Error) => void };
+type Waiter = { user: boolean; resolve: () => void; reject: (e: Error) => void };
+
+/** Throws TlsConfigError for an unusable timeout option (createServer checks once, up front). */
+export function checkTimeouts(options: TlsSocketOptions): void {
+  timeoutOption('handshakeTimeout', options.handshakeTimeout, 0);
+  timeoutOption('idleTimeout', options.idleTimeout, 0);
+  timeoutOption('closeTimeout', options.closeTimeout, 0);
+}
+
+function timeoutOption(name: string, v: number | undefined, dflt: number): number {
+  if (v === undefined) return dflt;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > 2 ** 31 - 1) {
+    throw new TlsConfigError('TLS_CONFIG_INVALID', `${name} ${String(v)} must be a number of milliseconds in 0..2147483647 (0 disables it)`);
+  }
+  return v;
+}
+
+function view(chunk: Buffer | Uint8Array): Uint8Array {
+  return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+}
 
 export class TlsSocket extends Duplex {
   readonly engine: SansIoEngine;
@@ -43,30 +104,66 @@ export class TlsSocket extends Duplex {
   readonly sessions: ClientSession[] = [];
   #chain: Promise<void> = Promise.resolve();
   #waiting: Waiter[] = [];
+  /** The peer's close_notify arrived (the readable side has ended). */
   #peerClosed = false;
-  #engineClosed = false;
-  /** We sent close_notify. The engine's table then counts the connection as CLOSED (no half-close). */
+  /** We sent close_notify (end() ran). */
   #localClosed = false;
+  /** The readable side was ended (push(null)). */
+  #readEnded = false;
   #failed: Error | undefined;
   #onKeyLog: ((line: string) => void) | undefined;
+  #onError: ((err: Error) => void) | undefined;
   /** The readable side is full: stop reading the transport until _read is called. */
   #readPaused = false;
+  /** Nothing more goes to the engine: transport bytes are read and dropped (so the kernel never
+   *  holds unread data when the transport is closed, which would turn our FIN into a reset). */
+  #discard = false;
+  #transportClosed = false;
+  #closeTimeout: number;
+  #idleTimeout: number;
+  #handshakeTimer: NodeJS.Timeout | undefined;
+  #idleTimer: NodeJS.Timeout | undefined;
+  #userTimer: NodeJS.Timeout | undefined;
+  #lingerTimer: NodeJS.Timeout | undefined;
+  /** The connection is being closed because it was idle: a peer that never answers is not an error. */
+  #idleClosing = false;
 
   constructor(engine: SansIoEngine, transport: Duplex, options: TlsSocketOptions = {}) {
-    super({ allowHalfOpen: false });
+    super({ allowHalfOpen: options.allowHalfOpen ?? false });
     this.engine = engine;
     this.transport = transport;
     this.#onKeyLog = options.onKeyLog;
+    this.#onError = options.onError;
+    const handshakeTimeout = timeoutOption('handshakeTimeout', options.handshakeTimeout, DEFAULT_HANDSHAKE_TIMEOUT);
+    this.#idleTimeout = timeoutOption('idleTimeout', options.idleTimeout, 0);
+    this.#closeTimeout = timeoutOption('closeTimeout', options.closeTimeout, DEFAULT_CLOSE_TIMEOUT);
+    if (handshakeTimeout > 0) {
+      this.#handshakeTimer = setTimeout(() => {
+        this.#fail(new TlsTransportError('TLS_HANDSHAKE_TIMEOUT', `the TLS handshake did not complete within ${handshakeTimeout} ms (handshakeTimeout): the peer is silent, too slow, or does not speak TLS`));
+      }, handshakeTimeout).unref();
+    }
     transport.on('data', (chunk: Buffer) => {
+      this.#touch();
+      if (this.#discard) return;
       transport.pause();
       this.#enqueue(async () => {
-        const events = await this.engine.receive(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+        // Bytes that arrived before the transport closed are still processed in order (data, then
+        // the peer's close_notify) — except during a handshake that can no longer complete.
+        if (this.#discard || (this.#transportClosed && !this.handshake)) return;
+        const events = await this.engine.receive(view(chunk));
         this.#handle(events);
-      }, () => { if (!this.destroyed && !this.#peerClosed && !this.#readPaused) transport.resume(); });
+        if (this.engine.isClosed) this.#discard = true;
+      }, () => this.#resumeTransport());
     });
     transport.on('end', () => {
       this.#enqueue(async () => {
-        if (this.#peerClosed || this.#localClosed) return;
+        if (this.#failed || this.#peerClosed) return;
+        if (this.#localClosed) {
+          // We already said goodbye; a peer that hangs up without its own close_notify (browsers and
+          // many HTTP clients do) just ends the readable side. Before our end() it is truncation.
+          if (!this.#readEnded) { this.#readEnded = true; this.push(null); }
+          return;
+        }
         throw new TlsTransportError('TLS_TRUNCATED', this.handshake
           ? 'the peer closed the TCP connection without sending close_notify; data it sent may be truncated'
           : 'the peer closed the TCP connection during the handshake (it probably rejected our parameters or certificate; check its log)');
@@ -76,9 +173,18 @@ export class TlsSocket extends Duplex {
       this.#fail(new TlsTransportError('TLS_TRANSPORT_ERROR', `transport error: ${e.message}`, { cause: e }));
     });
     transport.on('close', () => {
+      this.#transportClosed = true;
+      if (this.#lingerTimer) clearTimeout(this.#lingerTimer);
       this.#enqueue(async () => {
-        if (this.destroyed || this.#peerClosed || this.#localClosed) return;
-        throw new TlsTransportError('TLS_TRUNCATED', 'the transport closed before the peer sent close_notify');
+        this.#discard = true;
+        this.#clearTimers();
+        if (this.#failed || this.destroyed) return;
+        if (this.#peerClosed || this.#localClosed || this.#idleClosing) {
+          // Nothing more can arrive. Finish what the stream machinery would otherwise wait for.
+          if (!this.#readEnded) { this.#readEnded = true; this.push(null); }
+          return;
+        }
+        throw new TlsTransportError('TLS_TRUNCATED', 'the transport closed before the peer sent close_notify; data it sent may be truncated');
       });
     });
   }
@@ -111,7 +217,16 @@ export class TlsSocket extends Duplex {
 
   #flush(): void {
     const out = this.engine.takeOutput();
-    if (out.length > 0 && !this.transport.destroyed && this.transport.writable) this.transport.write(out);
+    if (out.length > 0 && !this.transport.destroyed && this.transport.writable) {
+      this.transport.write(out);
+      this.#touch();
+    }
+  }
+
+  #resumeTransport(): void {
+    if (this.transport.destroyed) return;
+    // Once nothing more is pushed to the reader, its pace no longer matters: keep draining.
+    if (this.#discard || this.#readEnded || !this.#readPaused) this.transport.resume();
   }
 
   #handle(events: readonly TlsEvent[]): void {
@@ -119,15 +234,17 @@ export class TlsSocket extends Duplex {
       switch (ev.type) {
         case 'handshakeComplete':
           this.handshake = ev;
+          if (this.#handshakeTimer) { clearTimeout(this.#handshakeTimer); this.#handshakeTimer = undefined; }
+          this.#armIdle();
           this.emit('secure', ev);
           for (const w of this.#waiting.splice(0)) w.resolve();
           break;
         case 'data':
-          if (!this.push(Buffer.from(ev.data.buffer, ev.data.byteOffset, ev.data.byteLength))) this.#readPaused = true;
+          if (!this.#readEnded && !this.push(Buffer.from(ev.data.buffer, ev.data.byteOffset, ev.data.byteLength))) this.#readPaused = true;
           break;
         case 'earlyData':
           this.emit('earlyData', ev.data);
-          if (!this.push(Buffer.from(ev.data.buffer, ev.data.byteOffset, ev.data.byteLength))) this.#readPaused = true;
+          if (!this.#readEnded && !this.push(Buffer.from(ev.data.buffer, ev.data.byteOffset, ev.data.byteLength))) this.#readPaused = true;
           break;
         case 'newSessionTicket':
           this.sessions.push(ev.ticket);
@@ -143,11 +260,11 @@ export class TlsSocket extends Duplex {
         case 'alert':
           this.emit('alert', { level: ev.level, description: ev.description });
           break;
-        case 'closed':
-          this.#engineClosed = true;
-        // falls through
+        // The peer's close_notify: 'peerClosed' while we may still write (half-close, RFC 8446 §6.1),
+        // 'closed' when it also completes our own close (or the engine closed both ways).
         case 'peerClosed':
-          if (!this.#peerClosed) { this.#peerClosed = true; this.push(null); }
+        case 'closed':
+          this.#onPeerClose();
           break;
         case 'error':
           throw ev.error;
@@ -155,66 +272,195 @@ export class TlsSocket extends Duplex {
     }
   }
 
+  /** The peer's close_notify (or the engine closing both ways): nothing more will be read. */
+  #onPeerClose(): void {
+    this.#peerClosed = true;
+    if (!this.#readEnded) { this.#readEnded = true; this.push(null); }
+    // The peer is done; once we are too, the transport must go away even if the peer never hangs up.
+    if (this.#localClosed) this.#startLinger(this.#closeTimeout);
+  }
+
   #fail(err: Error): void {
     if (this.#failed) return;
     this.#failed = err;
-    if (this.destroyed) return;
+    this.#discard = true;
+    this.#clearTimers();
+    const awaited = this.#waiting.some((w) => w.user);
     for (const w of this.#waiting.splice(0)) w.reject(err);
-    // Let the alert record reach the peer before the transport goes away.
-    if (!this.transport.destroyed) this.transport.end();
-    this.destroy(err);
+    this.#onError?.(err);
+    if (this.destroyed) return;
+    // Exactly one report: a pending secureConnect() promise, else the 'error' event.
+    this.destroy(awaited ? undefined : err);
   }
 
-  /** Resolves once the handshake is complete. */
+  /** The error that ended the connection (also when it was reported through secureConnect() only). */
+  get error(): Error | undefined { return this.#failed; }
+
+  /** Resolves once the handshake is complete. Before then, a failure rejects this promise instead of
+   *  emitting 'error' (see the lifecycle rules at the top of this file). */
   secureConnect(): Promise<HandshakeCompleteEvent> {
     if (this.handshake) return Promise.resolve(this.handshake);
     if (this.#failed) return Promise.reject(this.#failed);
-    return new Promise((resolve, reject) => this.#waiting.push({ resolve: () => resolve(this.handshake!), reject }));
+    if (this.destroyed) return Promise.reject(new TlsTransportError('TLS_SOCKET_DESTROYED', 'the socket was destroyed before the handshake completed'));
+    return new Promise((resolve, reject) => this.#waiting.push({ user: true, resolve: () => resolve(this.handshake!), reject }));
   }
+
+  /** Internal wait for the handshake: does not count as the user awaiting it. */
+  #whenSecure(): Promise<void> {
+    if (this.handshake) return Promise.resolve();
+    if (this.#failed) return Promise.reject(this.#failed);
+    return new Promise((resolve, reject) => this.#waiting.push({ user: false, resolve, reject }));
+  }
+
+  // ---- timers -----------------------------------------------------------------------------------
+
+  /** Bytes moved: restart the idle and user timers. */
+  #touch(): void {
+    this.#idleTimer?.refresh();
+    this.#userTimer?.refresh();
+  }
+
+  #armIdle(): void {
+    if (this.#idleTimeout <= 0 || this.#idleTimer) return;
+    const ms = this.#idleTimeout;
+    this.#idleTimer = setTimeout(() => {
+      this.#idleTimer = undefined;
+      if (this.#failed || this.destroyed) return;
+      if (this.writableLength > 0 || this.transport.writableLength > 0) {
+        this.#fail(new TlsTransportError('TLS_IDLE_TIMEOUT', `no byte moved for ${ms} ms (idleTimeout) while ${this.writableLength + this.transport.writableLength} bytes wait to be sent: the peer stopped reading`));
+        return;
+      }
+      this.#idleClosing = true;
+      this.end();
+      this.#startLinger(Math.min(this.#closeTimeout, ms));
+    }, ms).unref();
+  }
+
+  #startLinger(ms: number): void {
+    if (this.#lingerTimer || this.#transportClosed) return;
+    this.#lingerTimer = setTimeout(() => {
+      if (!this.transport.destroyed) this.transport.destroy();
+    }, ms).unref();
+  }
+
+  #clearTimers(): void {
+    for (const t of [this.#handshakeTimer, this.#idleTimer, this.#userTimer]) if (t) clearTimeout(t);
+    this.#handshakeTimer = this.#idleTimer = this.#userTimer = undefined;
+  }
+
+  /** Like net.Socket#setTimeout: emit 'timeout' after `ms` without a byte received or sent (0 turns it
+   *  off). Nothing is closed; call end() or destroy() in the listener. */
+  setTimeout(ms: number, callback?: () => void): this {
+    if (this.#userTimer) { clearTimeout(this.#userTimer); this.#userTimer = undefined; }
+    const t = timeoutOption('setTimeout', ms, 0);
+    if (callback) {
+      if (t === 0) this.removeListener('timeout', callback);
+      else this.once('timeout', callback);
+    }
+    // Like net.Socket: fires once per silence; the next byte moved re-arms it (#touch).
+    if (t > 0 && !this.destroyed) this.#userTimer = setTimeout(() => { this.emit('timeout'); }, t).unref();
+    return this;
+  }
+
+  /** Passed to the TCP socket (no-op for other transports). connect/createServer set it to true. */
+  setNoDelay(noDelay = true): this {
+    (this.transport as Partial<Socket>).setNoDelay?.(noDelay);
+    return this;
+  }
+
+  setKeepAlive(enable = false, initialDelay = 0): this {
+    (this.transport as Partial<Socket>).setKeepAlive?.(enable, initialDelay);
+    return this;
+  }
+
+  // ---- Duplex -----------------------------------------------------------------------------------
 
   override _read(): void {
     this.#readPaused = false;
-    if (!this.#peerClosed && !this.#localClosed && !this.destroyed) this.transport.resume();
+    if (!this.destroyed) this.#resumeTransport();
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (e?: Error | null) => void): void {
-    const data = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    this.secureConnect().then(
-      () => this.run(() => this.engine.write(data)).then(() => {
-        // Backpressure: let the transport drain before accepting more.
-        if (this.transport.writableNeedDrain && !this.transport.destroyed) this.transport.once('drain', () => cb());
-        else cb();
-      }, (e: Error) => cb(e)),
-      (e: Error) => cb(e),
-    );
+    this.#send([view(chunk)], cb);
+  }
+
+  /** Writes buffered while the previous one was in flight go to the engine together: fewer, fuller records. */
+  override _writev(chunks: Array<{ chunk: Buffer }>, cb: (e?: Error | null) => void): void {
+    const batches: Uint8Array[] = [];
+    let group: Uint8Array[] = [];
+    let size = 0;
+    const close = (): void => {
+      if (group.length === 0) return;
+      batches.push(group.length === 1 ? group[0]! : Buffer.concat(group, size));
+      group = [];
+      size = 0;
+    };
+    for (const { chunk } of chunks) {
+      if (size + chunk.byteLength > WRITE_BATCH) close();
+      group.push(view(chunk));
+      size += chunk.byteLength;
+    }
+    close();
+    this.#send(batches, cb);
+  }
+
+  #send(batches: Uint8Array[], cb: (e?: Error | null) => void): void {
+    this.#whenSecure().then(async () => {
+      for (const data of batches) {
+        if (this.#transportClosed) throw new TlsTransportError('TLS_SOCKET_DESTROYED', 'write after the transport closed');
+        await this.run(() => this.engine.write(data));
+      }
+      await this.#drained();
+    }).then(() => cb(), (e: Error) => cb(e));
+  }
+
+  /** Backpressure: resolves when the transport can take more (or is gone). */
+  #drained(): Promise<void> {
+    const t = this.transport;
+    if (!t.writableNeedDrain || t.destroyed) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => { t.off('drain', done); t.off('close', done); resolve(); };
+      t.on('drain', done);
+      t.on('close', done);
+    });
   }
 
   override _final(cb: (e?: Error | null) => void): void {
     if (this.#failed) { cb(this.#failed); return; }
-    // After the peer's close_notify the engine has already answered with its own.
-    // The engine half-closes on the first close() (RFC 8446 §6.1); this adapter ends both directions.
-    this.run(async () => {
-      if (this.#engineClosed) return [];
-      const ev = await this.engine.close();
-      return ev.some((e) => e.type === 'closed') ? ev : [...ev, ...await this.engine.close()];
-    }).then(() => {
-      if (!this.#peerClosed) {
-        // Our close_notify ends the connection in both directions (the handshake table's CLOSED
-        // state reads nothing more), so the readable side ends here too.
-        this.#localClosed = true;
-        this.push(null);
+    this.run(() => (this.engine.isClosed ? undefined : this.engine.close())).then(() => {
+      this.#localClosed = true;
+      if (this.engine.isClosed) {
+        // The engine reads nothing more after its close_notify: the readable side ends here too.
+        this.#discard = true;
+        if (!this.#readEnded) { this.#readEnded = true; this.push(null); }
       }
-      this.transport.end();
+      // FIN after every byte we wrote; then keep reading until the peer closes (bounded).
+      if (!this.transport.destroyed && !this.transport.writableEnded) this.transport.end();
+      this.#resumeTransport();
+      this.#startLinger(this.#closeTimeout);
       cb();
     }, (e: Error) => cb(e));
   }
 
   override _destroy(err: Error | null, cb: (e?: Error | null) => void): void {
-    for (const w of this.#waiting.splice(0)) w.reject(err ?? new TlsTransportError('TLS_SOCKET_DESTROYED', 'the socket was destroyed'));
-    if (!this.transport.destroyed) {
-      // Give a queued alert / close_notify a moment to be written, then tear down.
-      this.transport.end(() => this.transport.destroy());
-      setTimeout(() => { if (!this.transport.destroyed) this.transport.destroy(); }, 1000).unref();
+    this.#clearTimers();
+    this.#discard = true;
+    const gone = err ?? new TlsTransportError('TLS_SOCKET_DESTROYED', 'the socket was destroyed');
+    for (const w of this.#waiting.splice(0)) w.reject(gone);
+    const t = this.transport;
+    if (!t.destroyed) {
+      if (this.#localClosed || this.#failed) {
+        // Graceful close or fatal alert: both are queued on the transport. Keep reading (and
+        // dropping) until the peer hangs up, bounded, so the close is a FIN and not a reset.
+        if (!t.writableEnded) t.end();
+        t.resume();
+        this.#startLinger(this.#localClosed && !this.#failed ? this.#closeTimeout : ERROR_LINGER);
+      } else {
+        // destroy() by the application: give queued bytes a moment, then tear down.
+        t.end(() => t.destroy());
+        t.resume();
+        this.#startLinger(ERROR_LINGER);
+      }
     }
     cb(err);
   }

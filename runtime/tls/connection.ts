@@ -48,6 +48,9 @@ export interface CommonOptions {
  *  ClientHellos, e.g. one whose signature_algorithms lists 32,715 schemes (65,430 bytes). It also
  *  admits certificate chains of up to ~128 KiB. */
 export const DEFAULT_MAX_HANDSHAKE = 131_396;
+/** Records in a row that carry no progress (CCS, user_canceled, empty records, KeyUpdate) before the
+ *  connection is closed with unexpected_message: a resource limit (OpenSSL allows 32 empty records). */
+export const MAX_RECORDS_WITHOUT_PROGRESS = 32;
 
 /** What an engine implements for a generated table: the shape of the generated
  *  `<Role>Implementations` (generated/tls13/machines/*.ts), one member per guard and per action. */
@@ -332,6 +335,7 @@ export abstract class Connection<S extends string, E extends string, G extends s
     switch (type) {
       case ContentType.change_cipher_spec:
         if (content.length !== 1 || content[0] !== 1) throw new TlsPeerError('TLS_UNEXPECTED_MESSAGE', 'unexpected_message', 'change_cipher_spec record must hold the single byte 0x01 (RFC 8446 §5)');
+        this.noProgress('change_cipher_spec record');
         await this.dispatch(this.ev('ChangeCipherSpec'));
         return;
       case ContentType.alert: return this.processAlert(content);
@@ -344,12 +348,14 @@ export abstract class Connection<S extends string, E extends string, G extends s
           const isHrr = msg.type === 2 && msg.body.length >= 34 && bytesEqual(msg.body.subarray(2, 34), HRR_RANDOM);
           const event = eventForHandshake(msg.type, isHrr, msg.type === 1 && carriesCookie(msg.body));
           if (!event) throw new TlsPeerError('TLS_UNEXPECTED_MESSAGE', 'unexpected_message', `handshake message of unknown type ${msg.type} (${this.role} state ${this.stateName})`);
+          if (event === 'KeyUpdate') this.noProgress('KeyUpdate'); else this.recordsWithoutProgress = 0;
           this.current = msg;
           await this.dispatch(this.ev(event));
           this.current = undefined;
           if (this.ended) return;
         }
       case ContentType.application_data:
+        if (content.length === 0) this.noProgress('empty application_data record'); else this.recordsWithoutProgress = 0;
         this.currentData = content;
         await this.dispatch(this.ev('ApplicationData'));
         this.currentData = undefined;
@@ -357,6 +363,13 @@ export abstract class Connection<S extends string, E extends string, G extends s
       default:
         throw new TlsPeerError('TLS_UNEXPECTED_MESSAGE', 'unexpected_message', `protected record has unknown inner content type ${type}`);
     }
+  }
+
+  /** Resource limit, not an ordering fact: the table allows these records, but not endlessly. */
+  private recordsWithoutProgress = 0;
+  private noProgress(what: string): void {
+    if (++this.recordsWithoutProgress <= MAX_RECORDS_WITHOUT_PROGRESS) return;
+    throw new TlsPeerError('TLS_NO_PROGRESS', 'unexpected_message', `${this.role} received more than ${MAX_RECORDS_WITHOUT_PROGRESS} records in a row that carry neither data nor handshake progress (the last: ${what}, in state ${this.stateName}); a peer that loops like this is closed`);
   }
 
   private skipEarly(n: number): boolean {
@@ -380,6 +393,7 @@ export abstract class Connection<S extends string, E extends string, G extends s
       return;
     }
     if (description === AlertDescription.user_canceled) {
+      this.noProgress('user_canceled alert');
       this.alertLevel = level;
       await this.dispatch(this.ev('UserCanceled'));
       return;

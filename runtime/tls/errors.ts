@@ -84,6 +84,7 @@ export type PeerErrorCode =
   | 'TLS_CERTIFICATE_REQUIRED'   // client sent no certificate though required
   | 'TLS_NO_APPLICATION_PROTOCOL'// no ALPN overlap
   | 'TLS_EARLY_DATA_LIMIT'       // more early data than max_early_data_size
+  | 'TLS_NO_PROGRESS'            // too many records in a row without data or handshake progress (CCS, user_canceled, empty, KeyUpdate)
   | 'TLS_PEER_ALERT'             // peer sent a fatal alert
   | 'TLS_UNKNOWN_PSK';           // PSK binder did not verify
 

@@ -28,8 +28,6 @@ export interface RecordCipher {
   sealInto?(type: number, content: Uint8Array, padding: number, out: Uint8Array, offset: number): Promise<number>;
 }
 
-export interface RawRecord { readonly type: number; readonly header: Uint8Array; readonly fragment: Uint8Array }
-
 const EMPTY = new Uint8Array(0);
 
 /** The unread part of `buf` from `from` on, without pinning a buffer much larger than itself. */
@@ -38,6 +36,8 @@ function remainder(buf: Uint8Array, from: number): Uint8Array {
   if (rest.length === 0) return EMPTY;
   return rest.length * 2 < buf.buffer.byteLength ? rest.slice() : rest;
 }
+
+export interface RawRecord { readonly type: number; readonly header: Uint8Array; readonly fragment: Uint8Array }
 
 /**
  * Splits an arbitrary byte stream into records. Memory: at most maxBuffered bytes held.
