@@ -89,7 +89,9 @@ test('a flood of empty application_data records ends the connection', async () =
   assert.is(errorOf(ev)?.code, 'TLS_NO_PROGRESS');
 });
 
-test('RecordReader keeps only its unread bytes alive after taking records out', () => {
+test('RecordReader keeps only its unread bytes alive once a receive() ends (detach)', () => {
+  // Records are views of the caller's input while receive() runs; Connection.receive() ends with detach(),
+  // after which only the unread tail (copied) may be held.
   const r = new RecordReader(1 << 17);
   const rec = plaintextRecord(22, new Uint8Array(16000).fill(1));
   const input = new Uint8Array(rec.length * 4 + 3);
@@ -97,11 +99,13 @@ test('RecordReader keeps only its unread bytes alive after taking records out', 
   input.set([22, 3, 3], rec.length * 4);
   r.push(input);
   for (let i = 0; i < 4; i++) assert.ok(r.next());
+  r.detach();
   assert.is(r.buffered, 3);
   assert.ok(r.retained <= 16, `3 unread bytes keep ${r.retained} bytes alive`);
   const r2 = new RecordReader(1 << 17);
   r2.push(repeat(rec, 2));
   r2.next(); r2.next();
+  r2.detach();
   assert.is(r2.retained, 0, 'an emptied reader keeps nothing');
 });
 
