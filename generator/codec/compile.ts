@@ -30,6 +30,8 @@ export interface CompileOptions {
   texts?: ReadonlyMap<string, string>;
   /** runtime/codec/index.ts that the output imports (default: the one beside this generator). */
   runtimeCodec?: string;
+  /** Folders where absolute imports (`/network/ipv4_packet`) are looked up, in order (ksc's -I). */
+  importPaths?: readonly string[];
 }
 
 export interface CompileResult {
@@ -45,7 +47,7 @@ function rel(fromDir: string, to: string): string {
 }
 
 export function compileSpecs(entries: readonly string[], opts: CompileOptions): CompileResult {
-  const { program, problems } = buildProgram(entries, opts.shown, opts.texts);
+  const { program, problems } = buildProgram(entries, opts.shown, opts.texts, opts.importPaths);
   if (!program) return { files: [], problems };
   const byId = new Map(program.specs.map((s) => [s.id, s]));
   const files = program.specs.map((spec) => {

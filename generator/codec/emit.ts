@@ -95,6 +95,7 @@ class Emitter {
     const ty = f.type;
     switch (ty.kind) {
       case 'uint': return this.uintTs(ty);
+      case 'float': return 'number';
       case 'bytes': case 'contents': return 'Uint8Array';
       case 'struct': return this.typeName(ty.ref.type);
       case 'switch': {
@@ -146,7 +147,7 @@ class Emitter {
         const p = type.params.find((x) => x.id === e.name);
         if (p) return { code: local(p.id), ty: p.width === 0 ? 'bool' : 'int' };
         const f = type.fields.find((x) => x.id === e.name)!;
-        const ty: Ty = f.repeat ? 'array' : f.type.kind === 'uint' ? (f.type.width === 8 ? 'bigint' : 'int') : f.type.kind === 'bytes' || f.type.kind === 'contents' ? 'bytes' : 'other';
+        const ty: Ty = f.repeat ? 'array' : f.type.kind === 'uint' ? (f.type.width === 8 ? 'bigint' : 'int') : f.type.kind === 'float' ? 'int' : f.type.kind === 'bytes' || f.type.kind === 'contents' ? 'bytes' : 'other';
         const base = ctx.side === 'read' ? local(f.id) : `v.${f.id}`;
         return { code: f.cond ? `${base}!` : base, ty };
       }
@@ -283,8 +284,8 @@ class Emitter {
       const c = this.validCond(f, x, ctx);
       if (c) out.push(`if (!(${c})) ${r}.invalid(${key}, ${at}, ${q(this.validText(f))}, ${x}${alert});`);
     };
-    if (ty.kind === 'uint') {
-      const m = ty.width === 3 ? 'u3' : `u${ty.width}`;
+    if (ty.kind === 'uint' || ty.kind === 'float') {
+      const m = numberMethod(ty);
       if (!f.valid) return `${r}.${m}(${key})`;
       const at = `$at${++this.tmp}`;
       const x = target ?? this.t();
@@ -392,7 +393,7 @@ class Emitter {
   private elemMinSize(f: Field): number {
     const ty = f.type;
     if (f.size !== undefined && f.size !== 'eos') return f.size.kind === 'int' ? Number(f.size.value) : 0;
-    if (ty.kind === 'uint') return ty.width;
+    if (ty.kind === 'uint' || ty.kind === 'float') return ty.width;
     if (ty.kind === 'contents') return ty.bytes.length;
     if (ty.kind === 'struct') return this.program.types.get(ty.ref.type)!.minSize;
     if (ty.kind === 'switch') {
@@ -410,13 +411,15 @@ class Emitter {
       if (c) out.push(`if (!(${c})) w.fail('invalid_value', ${key}, ${q(this.validText(f))}, ${x});`);
     };
     const sizeExpr = f.size !== undefined && f.size !== 'eos' && !derivedSize && !usesIo(f.size) ? this.code(f.size, ctx) : undefined;
-    if (ty.kind === 'uint') {
+    if (ty.kind === 'uint' || ty.kind === 'float') {
       if (f.valid) {
-        if (ty.width === 8) out.push(`if (typeof ${x} !== 'bigint') w.fail('wrong_type', ${key}, 'a bigint (u8)', ${x});`);
+        if (ty.kind === 'float') out.push(`if (typeof ${x} !== 'number') w.fail('wrong_type', ${key}, 'a number (f${ty.width})', ${x});`);
+        else if (ty.width === 8) out.push(`if (typeof ${x} !== 'bigint') w.fail('wrong_type', ${key}, 'a bigint (${ty.signed ? 's' : 'u'}8)', ${x});`);
+        else if (ty.signed) out.push(`w.checkSint(${x}, ${ty.width as 1 | 2 | 4}, ${key});`);
         else out.push(`w.checkUint(${x}, ${ty.width}, ${key});`);
       }
       checkValid();
-      out.push(`w.${ty.width === 3 ? 'u3' : `u${ty.width}`}(${x}, ${key});`);
+      out.push(`w.${numberMethod(ty)}(${x}, ${key});`);
       return;
     }
     if (ty.kind === 'bytes') {
@@ -649,6 +652,12 @@ function balanced(s: string): boolean {
     else if (c === ')') { d--; if (d < 0) return false; }
   }
   return d === 0;
+}
+
+/** The Reader/Writer method for a number: u1, u2, u3, u4le, s8le, f4, ... */
+function numberMethod(ty: { kind: 'uint' | 'float'; width: number; signed?: true; le?: true }): string {
+  const base = ty.kind === 'float' ? `f${ty.width}` : `${ty.signed ? 's' : 'u'}${ty.width}`;
+  return ty.le && ty.width > 1 ? `${base}le` : base;
 }
 
 /** The TypeScript source of one spec's codec. */

@@ -37,7 +37,10 @@ export interface SwitchCase {
 }
 
 export type FieldType =
-  | { readonly kind: 'uint'; readonly width: Width; readonly enumKey?: string }
+  /** An integer: unsigned unless `signed`, big-endian unless `le` (width 3 is TLS uint24, big-endian, unsigned). */
+  | { readonly kind: 'uint'; readonly width: Width; readonly enumKey?: string; readonly signed?: true; readonly le?: true }
+  /** IEEE 754 float, `f4`/`f8` with their byte order. */
+  | { readonly kind: 'float'; readonly width: 4 | 8; readonly le?: true }
   | { readonly kind: 'bytes' }
   | { readonly kind: 'contents'; readonly bytes: readonly number[] }
   | { readonly kind: 'struct'; readonly ref: TypeRef }

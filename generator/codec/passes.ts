@@ -20,6 +20,8 @@ import {
 interface WType {
   key: string; specId: string; id: string; tsName: string; doc?: string; line: number; path: string;
   rawParams: unknown; rawSeq: unknown;
+  /** Byte order in effect for `u2`, `s4`, `f8`...: the type's own meta.endian, else its enclosing type's. */
+  endian?: 'be' | 'le';
   params: Param[]; fields: WField[]; parentRefs: string[]; rootRefs: string[]; ownRootRefs: string[]; minSize: number;
 }
 interface WField {
@@ -27,12 +29,12 @@ interface WField {
   type?: FieldType; size?: Expr | 'eos'; repeat?: Field['repeat']; cond?: Expr; valid?: Valid;
   derived?: Field['derived']; ksyType: string;
   // unresolved bits from the structure pass
-  typeName?: string; typeArgs?: Expr[]; enumName?: string; width?: Width;
+  typeName?: string; typeArgs?: Expr[]; enumName?: string; num?: NumType;
   switchOn?: Expr; switchCases?: { label: string; key: Expr | '_'; typeName: string | null; args: Expr[]; path: string }[];
 }
 interface WSpec {
   id: string; file: string; absPath: string; doc?: string; loaded: Loaded;
-  importIds: { id: string; absPath: string; path: string }[];
+  importIds: { id: string; absPath: string; path: string; name: string }[];
   types: WType[]; enums: EnumDef[]; root?: string; ianaByEnum: Map<string, string>;
 }
 
@@ -42,12 +44,36 @@ export interface BuildResult {
 }
 
 const TOP_KEYS = new Set(['meta', 'doc', 'doc-ref', 'seq', 'types', 'enums', 'params', '-iana', '-doc-rfc']);
-const META_KEYS = new Set(['id', 'title', 'endian', 'imports', 'file-extension', 'license', 'ks-version', 'application', 'xref', '-doc-rfc']);
+const META_KEYS = new Set(['id', 'title', 'endian', 'imports', 'file-extension', 'license', 'ks-version', 'ks-debug', 'application', 'xref', 'tags', '-doc-rfc']);
 const TYPE_KEYS = new Set(['doc', 'doc-ref', 'seq', 'types', 'enums', 'params', 'meta', '-doc-rfc', '-iana']);
+const TYPE_META_KEYS = new Set(['endian', 'xref', 'tags']);
+/** protosmith's own `-` keys, for the hint when an unknown one appears. */
+const OWN_DASH_KEYS = '-iana (top level), -alert (in valid), -doc-rfc';
+/** `-` keys Kaitai's own tools write (the Web IDE, the gallery): ignored silently, as kaitai-struct-compiler does. */
+const KAITAI_DASH_KEYS = new Set(['-orig-id', '-webide-representation', '-webide-parse-mode', '-affected-by', '-default', '-unused', '-set', '-fixed-contents']);
 const FIELD_KEYS = new Set(['id', 'type', 'size', 'size-eos', 'repeat', 'repeat-expr', 'if', 'enum', 'contents', 'valid', 'doc', 'doc-ref', '-doc-rfc']);
 const VALID_KEYS = new Set(['eq', 'min', 'max', 'any-of', 'in-enum', '-alert']);
 const ALERTS = new Set(['decode_error', 'illegal_parameter', 'unexpected_message', 'handshake_failure', 'protocol_version', 'record_overflow', 'unsupported_extension', 'missing_extension', 'bad_certificate', 'unsupported_certificate', 'internal_error']);
 const UINTS: Record<string, Width> = { u1: 1, u2: 2, u2be: 2, u4: 4, u4be: 4, u8: 8, u8be: 8, b24: 3 };
+
+type NumType = { kind: 'uint'; width: Width; signed?: true; le?: true } | { kind: 'float'; width: 4 | 8; le?: true };
+
+/**
+ * A built-in number type (`u1`, `u2le`, `s4`, `f8be`, `b24`) in a type whose byte order is `endian`:
+ * the number, 'no-endian' when the name leaves the byte order open and none is in effect, or undefined
+ * when `ty` is not a built-in number.
+ */
+function numberType(ty: string, endian: 'be' | 'le' | undefined): NumType | 'no-endian' | undefined {
+  if (ty === 'b24') return { kind: 'uint', width: 3 };
+  const m = /^([usf])([1248])(be|le)?$/.exec(ty);
+  if (!m || (m[1] === 'f' && m[2] !== '4' && m[2] !== '8') || (m[2] === '1' && m[3] !== undefined)) return undefined;
+  const width = Number(m[2]) as 1 | 2 | 4 | 8;
+  const order = width === 1 ? 'be' : (m[3] as 'be' | 'le' | undefined) ?? endian;
+  if (order === undefined) return 'no-endian';
+  const le = order === 'le' ? { le: true as const } : {};
+  if (m[1] === 'f') return { kind: 'float', width: width as 4 | 8, ...le };
+  return { kind: 'uint', width, ...(m[1] === 's' ? { signed: true as const } : {}), ...le };
+}
 const ID_RE = /^[a-z][a-z0-9_]*$/;
 
 const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -56,7 +82,7 @@ const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof
  * Loads the given entry specs and everything they import, runs every pass, and returns the frozen
  * program or the problems. `shown(abs)` is how a file is named in diagnostics and headers.
  */
-export function buildProgram(entries: readonly string[], shown: (abs: string) => string, texts?: ReadonlyMap<string, string>): BuildResult {
+export function buildProgram(entries: readonly string[], shown: (abs: string) => string, texts?: ReadonlyMap<string, string>, importPaths: readonly string[] = []): BuildResult {
   const problems: Problem[] = [];
   const specs = new Map<string, WSpec>();
   const order: WSpec[] = [];
@@ -73,9 +99,19 @@ export function buildProgram(entries: readonly string[], shown: (abs: string) =>
     if (loaded.problems.length) return undefined;
     const spec = structurePass(abs, shown(abs), loaded, problems);
     if (!spec) return undefined;
+    const exists = (p: string): boolean => existsSync(p) || texts?.has(p) === true;
     for (const imp of spec.importIds) {
-      if (!existsSync(imp.absPath) && !texts?.has(imp.absPath)) {
-        problems.push(prob(spec, imp.path, `import '${imp.id}' not found (looked for ${shown(imp.absPath)})`, 'imports name a .ksy file relative to the importing file, without the extension'));
+      if (imp.name.startsWith('/')) {
+        // Absolute (`/network/ipv4_packet`): looked up in each import path in turn, as ksc -I does.
+        const found = importPaths.map((d) => resolve(d, `.${imp.name}.ksy`)).find(exists);
+        if (!found) {
+          problems.push(prob(spec, imp.path, `absolute import '${imp.name}' not found in the import paths (${importPaths.length ? importPaths.map((d) => shown(resolve(d))).join(', ') : 'none given'})`,
+            `pass --import-path DIR (ksc's -I) for the folder that holds ${imp.name.slice(1).split('/')[0]}/, e.g. the root of a kaitai_struct_formats checkout`));
+          continue;
+        }
+        imp.absPath = found;
+      } else if (!exists(imp.absPath)) {
+        problems.push(prob(spec, imp.path, `import '${imp.id}' not found (looked for ${shown(imp.absPath)})`, 'a relative import names a .ksy file relative to the importing file, without the extension; an absolute one (/dir/name) is looked up in the --import-path folders'));
         continue;
       }
       const dep = visit(imp.absPath);
@@ -168,12 +204,15 @@ function tryExpr(spec: WSpec, path: string, src: unknown, problems: Problem[]): 
 
 function unknownKeys(spec: WSpec, obj: Record<string, unknown>, allowed: Set<string>, path: string, what: string, problems: Problem[]): void {
   for (const k of Object.keys(obj)) {
-    if (!allowed.has(k)) {
-      const proto = k.startsWith('-');
-      problems.push(prob(spec, `${path === '/' ? '' : path}/${k}`,
-        proto ? `unknown protosmith key '${k}' in ${what}` : `unsupported key '${k}' in ${what}`,
-        proto ? 'protosmith keys are: -iana (top level), -alert (in valid), -doc-rfc' : `protosmith supports: ${[...allowed].filter((x) => !x.startsWith('-')).join(', ')}`));
+    if (allowed.has(k)) continue;
+    const at = `${path === '/' ? '' : path}/${k}`;
+    if (k.startsWith('-')) {
+      // Keys that begin with `-` never change the bytes (Kaitai ignores them): Kaitai's own are
+      // ignored silently, any other is ignored with a warning in case it is a misspelt protosmith key.
+      if (!KAITAI_DASH_KEYS.has(k)) problems.push(prob(spec, at, `unknown '-' key '${k}' in ${what} is ignored`, `protosmith's own keys are: ${OWN_DASH_KEYS}`, 'warning'));
+      continue;
     }
+    problems.push(prob(spec, at, `unsupported key '${k}' in ${what}`, `protosmith supports: ${[...allowed].filter((x) => !x.startsWith('-')).join(', ')}`));
   }
 }
 
@@ -196,14 +235,12 @@ function structurePass(abs: string, file: string, loaded: Loaded, problems: Prob
   if (typeof data.doc === 'string') spec.doc = data.doc;
   unknownKeys(spec, data, TOP_KEYS, '/', 'the top level', problems);
   unknownKeys(spec, meta, META_KEYS, '/meta', 'meta', problems);
-  if (meta.endian !== 'be') {
-    problems.push(prob(spec, meta.endian === undefined ? '/meta' : '/meta/endian', `meta.endian must be 'be' (got ${JSON.stringify(meta.endian ?? null)})`, 'protosmith generates big-endian (network order) codecs only: set `endian: be`'));
-  }
+  const topEndian = endianOf(spec, meta.endian, '/meta/endian', undefined, problems);
   if (meta.imports !== undefined) {
     if (!Array.isArray(meta.imports)) problems.push(prob(spec, '/meta/imports', 'meta.imports must be a list of spec names', 'e.g. `imports: [common]`'));
     else meta.imports.forEach((imp, i) => {
       if (typeof imp !== 'string') { problems.push(prob(spec, `/meta/imports/${i}`, 'an import must be a string', 'e.g. `- common`')); return; }
-      spec.importIds.push({ id: imp.split('/').pop()!, absPath: resolve(dirname(abs), `${imp}.ksy`), path: `/meta/imports/${i}` });
+      spec.importIds.push({ id: imp.split('/').pop()!, absPath: resolve(dirname(abs), `${imp}.ksy`), path: `/meta/imports/${i}`, name: imp });
     });
   }
   const iana = data['-iana'];
@@ -237,30 +274,38 @@ function structurePass(abs: string, file: string, loaded: Loaded, problems: Prob
     }
   };
 
-  const addType = (id: string, raw: Record<string, unknown>, path: string, isRoot: boolean): void => {
+  const addType = (id: string, raw: Record<string, unknown>, path: string, isRoot: boolean, outerEndian: 'be' | 'le' | undefined): void => {
     if (!isRoot) unknownKeys(spec, raw, TYPE_KEYS, path, `type '${id}'`, problems);
+    let endian = outerEndian;
+    if (!isRoot && raw.meta !== undefined) {
+      if (!isObj(raw.meta)) problems.push(prob(spec, `${path}/meta`, `meta of type '${id}' must be a map`, 'e.g. `meta: {endian: le}`'));
+      else {
+        unknownKeys(spec, raw.meta, TYPE_META_KEYS, `${path}/meta`, `meta of type '${id}'`, problems);
+        endian = endianOf(spec, raw.meta.endian, `${path}/meta/endian`, outerEndian, problems);
+      }
+    }
     if (!ID_RE.test(id)) problems.push(prob(spec, path, `type id '${id}' is not lower_snake_case`, 'use names like client_hello'));
     const key = `${spec.id}::${id}`;
     if (spec.types.some((t) => t.key === key)) problems.push(prob(spec, path, `duplicate type id '${id}'`, isRoot ? `a type may not share the spec's meta.id '${id}'` : 'type ids must be unique within a spec (nested types share one namespace)'));
-    const t: WType = { key, specId: spec.id, id, tsName: pascal(id), line: loaded.line(path), path, rawParams: raw.params, rawSeq: raw.seq, params: [], fields: [], parentRefs: [], rootRefs: [], ownRootRefs: [], minSize: 0 };
+    const t: WType = { key, specId: spec.id, id, tsName: pascal(id), line: loaded.line(path), path, rawParams: raw.params, rawSeq: raw.seq, params: [], fields: [], parentRefs: [], rootRefs: [], ownRootRefs: [], minSize: 0, ...(endian ? { endian } : {}) };
     if (typeof raw.doc === 'string') t.doc = raw.doc;
     spec.types.push(t);
     if (isRoot) spec.root = key;
     structureFields(spec, t, problems);
-    if (raw.types !== undefined) addTypes(raw.types, `${path === '/' ? '' : path}/types`);
+    if (raw.types !== undefined) addTypes(raw.types, `${path === '/' ? '' : path}/types`, endian);
     if (!isRoot) addEnums(raw.enums, `${path === '/' ? '' : path}/enums`);
   };
-  const addTypes = (raw: unknown, path: string): void => {
+  const addTypes = (raw: unknown, path: string, endian: 'be' | 'le' | undefined): void => {
     if (!isObj(raw)) { problems.push(prob(spec, path, 'types must be a map of type id to type', 'e.g. `types: {client_hello: {seq: [...]}}`')); return; }
     for (const [id, t] of Object.entries(raw)) {
       if (!isObj(t)) { problems.push(prob(spec, `${path}/${id}`, `type '${id}' must be a map`, 'give it a seq')); continue; }
-      addType(id, t, `${path}/${id}`, false);
+      addType(id, t, `${path}/${id}`, false, endian);
     }
   };
   addEnums(data.enums, '/enums');
-  if (data.seq !== undefined || data.params !== undefined) addType(spec.id, data, '/', true);
+  if (data.seq !== undefined || data.params !== undefined) addType(spec.id, data, '/', true, topEndian);
   else if (data.types !== undefined) { /* a library of types and enums */ }
-  if (data.types !== undefined && spec.root === undefined) addTypes(data.types, '/types');
+  if (data.types !== undefined && spec.root === undefined) addTypes(data.types, '/types', topEndian);
   for (const e of spec.enums) {
     // Protocol specs (under specs/) must cite the registry of every enum; elsewhere it is a warning once a spec cites any.
     const required = file.startsWith('specs/');
@@ -274,6 +319,21 @@ function structurePass(abs: string, file: string, loaded: Loaded, problems: Prob
   return spec;
 }
 
+/**
+ * The byte order a meta.endian sets: 'be', 'le', or (absent) the enclosing one. An endian switch
+ * (`endian: {switch-on: ..., cases: ...}`) picks the order at run time; it is refused, never read as big-endian.
+ */
+function endianOf(spec: WSpec, raw: unknown, path: string, outer: 'be' | 'le' | undefined, problems: Problem[]): 'be' | 'le' | undefined {
+  if (raw === undefined) return outer;
+  if (raw === 'be' || raw === 'le') return raw;
+  if (isObj(raw)) {
+    problems.push(prob(spec, path, 'an endian switch (meta.endian with switch-on) is not supported: the byte order would be chosen at run time', 'split the type into a big-endian and a little-endian variant and switch between them on the same value'));
+    return outer ?? 'be'; // reported once here, not again for every field (nothing is generated)
+  }
+  problems.push(prob(spec, path, `meta.endian must be 'be' or 'le' (got ${JSON.stringify(raw)})`, 'write `endian: be` (network order) or `endian: le`'));
+  return outer;
+}
+
 function structureFields(spec: WSpec, t: WType, problems: Problem[]): void {
   const base = t.path === '/' ? '' : t.path;
   if (t.rawParams !== undefined) {
@@ -282,8 +342,10 @@ function structureFields(spec: WSpec, t: WType, problems: Problem[]): void {
       const pp = `${base}/params/${i}`;
       if (!isObj(p) || typeof p.id !== 'string') { problems.push(prob(spec, pp, 'a param needs an id and a type', 'e.g. `{id: msg_type, type: u1}`')); return; }
       unknownKeys(spec, p, new Set(['id', 'type', 'enum', 'doc']), pp, `param '${p.id}'`, problems);
-      const width = p.type === 'bool' ? 0 : typeof p.type === 'string' ? UINTS[p.type] : undefined;
-      if (width === undefined || width === 8) { problems.push(prob(spec, `${pp}/type`, `param '${p.id}' has unsupported type ${JSON.stringify(p.type)}`, 'params may be u1, u2, b24, u4 or bool')); return; }
+      // a param's byte order never matters (it is not read from the wire)
+      const num = typeof p.type === 'string' ? numberType(p.type, 'be') : undefined;
+      const width = p.type === 'bool' ? 0 : typeof num === 'object' && num.kind === 'uint' ? num.width : undefined;
+      if (width === undefined || width === 8) { problems.push(prob(spec, `${pp}/type`, `param '${p.id}' has unsupported type ${JSON.stringify(p.type)}`, 'params may be integers of up to 4 bytes (u1, u2, b24, u4, s2, ...) or bool')); return; }
       const param: Param & { enumName?: string } = { id: p.id, width };
       if (typeof p.enum === 'string') (param as { enumName?: string }).enumName = p.enum;
       t.params.push(param);
@@ -319,9 +381,8 @@ function structureFields(spec: WSpec, t: WType, problems: Problem[]): void {
     } else if (raw['repeat-expr'] !== undefined) problems.push(prob(spec, `${path}/repeat-expr`, 'repeat-expr without repeat: expr', 'add `repeat: expr`'));
 
     if (raw.contents !== undefined) {
-      const c = raw.contents;
-      const bytes = Array.isArray(c) && c.every((b) => Number.isInteger(b) && (b as number) >= 0 && (b as number) <= 255) ? (c as number[]) : undefined;
-      if (!bytes || raw.type !== undefined || raw.size !== undefined) problems.push(prob(spec, `${path}/contents`, 'contents must be a list of byte values, with no type or size', 'e.g. `contents: [0x16, 0x03]`'));
+      const bytes = contentsBytes(raw.contents);
+      if (!bytes || raw.type !== undefined || raw.size !== undefined) problems.push(prob(spec, `${path}/contents`, 'contents must be a string or a list of byte values and strings, with no type or size', 'e.g. `contents: [0x16, 0x03]` or `contents: GIF89a`'));
       else { f.type = { kind: 'contents', bytes }; f.ksyType = 'contents'; }
       return;
     }
@@ -331,13 +392,15 @@ function structureFields(spec: WSpec, t: WType, problems: Problem[]): void {
       f.type = { kind: 'bytes' };
       f.ksyType = 'bytes';
     } else if (typeof ty === 'string') {
-      const w = UINTS[ty];
-      if (w !== undefined) {
-        f.width = w;
+      const num = numberType(ty, t.endian);
+      if (num === 'no-endian') {
+        problems.push(prob(spec, `${path}/type`, `field '${raw.id}' is ${ty}, but no byte order is set for type '${t.id}'`, `write ${ty}be or ${ty}le, or set meta.endian (be or le) on the spec or the type`));
+      } else if (num !== undefined) {
+        f.num = num;
         f.ksyType = ty;
-        if (f.size !== undefined) problems.push(prob(spec, `${path}/size`, `integer field '${raw.id}' cannot have a size`, 'size applies to bytes and user types'));
-      } else if (/^(s[1248]|u[248]le|s[248](be|le)|b\d+|f[48].*|str|strz)$/.test(ty)) {
-        problems.push(prob(spec, `${path}/type`, `unsupported built-in type '${ty}'`, 'protosmith supports u1, u2, b24 (TLS uint24), u4, u8 (big-endian) and user types'));
+        if (f.size !== undefined) problems.push(prob(spec, `${path}/size`, `number field '${raw.id}' cannot have a size`, 'size applies to bytes and user types'));
+      } else if (/^(b\d+|str|strz)$/.test(ty) || /^[usf]\d/.test(ty)) {
+        problems.push(prob(spec, `${path}/type`, `unsupported built-in type '${ty}'`, 'protosmith supports u1..u8, s1..s8, f4, f8 (with be/le), b24 (TLS uint24) and user types'));
       } else {
         const m = /^([a-z][a-z0-9_]*(?:::[a-z][a-z0-9_]*)*)(?:\((.*)\))?$/.exec(ty);
         if (!m) problems.push(prob(spec, `${path}/type`, `malformed type reference '${ty}'`, 'write `type_name` or `type_name(arg, ...)`'));
@@ -370,7 +433,7 @@ function structureFields(spec: WSpec, t: WType, problems: Problem[]): void {
     } else problems.push(prob(spec, `${path}/type`, `type must be a name or a switch, got ${JSON.stringify(ty)}`, 'e.g. `type: u2`'));
     if (raw.enum !== undefined) {
       if (typeof raw.enum !== 'string') problems.push(prob(spec, `${path}/enum`, 'enum must name an enum', 'e.g. `enum: content_type`'));
-      else if (f.width === undefined) problems.push(prob(spec, `${path}/enum`, `enum on non-integer field '${raw.id}'`, 'enum applies to u1, u2, b24, u4 fields'));
+      else if (f.num?.kind !== 'uint') problems.push(prob(spec, `${path}/enum`, `enum on non-integer field '${raw.id}'`, 'enum applies to integer fields'));
       else f.enumName = raw.enum;
     }
     if (raw.valid !== undefined) {
@@ -402,6 +465,18 @@ function structureFields(spec: WSpec, t: WType, problems: Problem[]): void {
       }
     }
   });
+}
+
+/** `contents` as Kaitai writes it: a string (UTF-8), or a list of byte values and strings. */
+function contentsBytes(c: unknown): number[] | undefined {
+  const parts = Array.isArray(c) ? c : [c];
+  const out: number[] = [];
+  for (const x of parts) {
+    if (typeof x === 'string') out.push(...new TextEncoder().encode(x));
+    else if (Number.isInteger(x) && (x as number) >= 0 && (x as number) <= 255) out.push(x as number);
+    else return undefined;
+  }
+  return out.length ? out : undefined;
 }
 
 function splitArgs(s: string): string[] {
@@ -464,7 +539,7 @@ function namesPass(order: WSpec[], byId: Map<string, WSpec>, types: Map<string, 
       }
       for (const f of t.fields) {
         if (f.type?.kind === 'contents') continue;
-        if (f.width !== undefined) {
+        if (f.num !== undefined) {
           let enumKey: string | undefined;
           if (f.enumName !== undefined) {
             enumKey = resolveEnumName(spec.id, spec.importIds, enums, f.enumName);
@@ -473,7 +548,7 @@ function namesPass(order: WSpec[], byId: Map<string, WSpec>, types: Map<string, 
               problems.push(prob(spec, `${f.specPath}/enum`, `unknown enum '${f.enumName}' on field '${f.id}'`, `known enums: ${all.sort().join(', ') || '(none)'}`));
             }
           }
-          f.type = { kind: 'uint', width: f.width, ...(enumKey ? { enumKey } : {}) };
+          f.type = f.num.kind === 'float' ? f.num : { ...f.num, ...(enumKey ? { enumKey } : {}) };
         } else if (f.typeName !== undefined) {
           const key = resolveType(spec, byId, types, f.typeName);
           if (!key) problems.push(prob(spec, `${f.specPath}/type`, `unknown type '${f.typeName}' for field '${f.id}'`, `known types: ${known(spec)}`));
@@ -747,7 +822,8 @@ function lengthPass(order: WSpec[], types: Map<string, WType>): Problem[] {
       }
     }
     t.fields.forEach((l, i) => {
-      if (l.type?.kind !== 'uint' || l.type.width === 8 || l.type.enumKey || l.repeat || viaParent.has(l.id)) return;
+      // (the Writer back-patches unsigned big-endian lengths only; any other length stays a visible field)
+      if (l.type?.kind !== 'uint' || l.type.width === 8 || l.type.enumKey || l.type.signed || l.type.le || l.repeat || viaParent.has(l.id)) return;
       if (switchOns.has(l.id)) return;
       const uses: { field: WField; how: 'size' | 'count' | 'other' }[] = [];
       t.fields.forEach((f, j) => {
@@ -780,7 +856,9 @@ function boundsPass(order: WSpec[], types: Map<string, WType>, enums: Map<string
   const problems: Problem[] = [];
   for (const spec of order) for (const t of spec.types) for (const f of t.fields) {
     if (f.type?.kind !== 'uint' || !f.valid) continue;
-    const max = f.type.width === 8 ? (1n << 64n) - 1n : (1n << BigInt(8 * f.type.width)) - 1n;
+    const bits = BigInt(8 * f.type.width);
+    const max = f.type.signed ? (1n << (bits - 1n)) - 1n : (1n << bits) - 1n;
+    const min = f.type.signed ? -(1n << (bits - 1n)) : 0n;
     const vals: [string, Expr | undefined][] = [['eq', f.valid.eq], ['min', f.valid.min], ['max', f.valid.max]];
     const got: Record<string, bigint> = {};
     for (const [k, e] of vals) {
@@ -788,7 +866,7 @@ function boundsPass(order: WSpec[], types: Map<string, WType>, enums: Map<string
       const v = constValue(spec, enums, e);
       if (typeof v !== 'bigint') continue; // an expression: checked at run time
       got[k] = v;
-      if (v < 0n || v > max) problems.push(prob(spec, `${f.specPath}/valid/${k}`, `bad valid: ${k} ${v} does not fit ${f.ksyType} field '${f.id}' (0..${max})`, `use a value within 0..${max}`));
+      if (v < min || v > max) problems.push(prob(spec, `${f.specPath}/valid/${k}`, `bad valid: ${k} ${v} does not fit ${f.ksyType} field '${f.id}' (${min}..${max})`, `use a value within ${min}..${max}`));
     }
     if (got.min !== undefined && got.max !== undefined && got.min > got.max) problems.push(prob(spec, `${f.specPath}/valid`, `bad valid: min ${got.min} is greater than max ${got.max} on '${f.id}'`, 'swap them, or fix the bound'));
   }
@@ -802,7 +880,7 @@ function boundsPass(order: WSpec[], types: Map<string, WType>, enums: Map<string
     for (const f of t.fields) {
       if (f.cond || f.repeat) continue;
       const ty = f.type!;
-      if (ty.kind === 'uint') n += ty.width;
+      if (ty.kind === 'uint' || ty.kind === 'float') n += ty.width;
       else if (ty.kind === 'contents') n += ty.bytes.length;
       else if (f.size !== undefined && f.size !== 'eos') n += f.size.kind === 'int' ? Number(f.size.value) : 0;
       else if (ty.kind === 'struct') n += minOf(ty.ref.type);

@@ -2,7 +2,8 @@
 // touches or allocates anything, so a hostile length can only ever produce a DecodeError.
 // `sub(n, field)` gives a reader limited to the next n bytes (a length-prefixed part); the parent
 // skips past them at once. Byte fields are zero-copy views into the input.
-// Integers are big-endian: u1..u4 and u3 (TLS uint24) as number, u8 (64-bit) as bigint.
+// Integers: u1..u4 and u3 (TLS uint24) as number, u8 (64-bit) as bigint, big-endian unless the method
+// name ends in `le`; s1..s8 are signed (s8 a bigint); f4/f8 are IEEE 754 floats.
 import { DecodeError, formatPath, type AlertDescription, type DecodeErrorCode } from './errors.ts';
 
 /** The value of every empty byte field (one shared zero-length array: nothing to copy or view). */
@@ -98,6 +99,73 @@ export class Reader {
     const hi = this.u4(field);
     const lo = this.u4(field);
     return (BigInt(hi) << 32n) | BigInt(lo);
+  }
+
+  // Little-endian, signed and floating-point numbers (Kaitai u2le..u8le, s1..s8(be|le), f4/f8(be|le)).
+  // Signed 64-bit values are bigint, as u8; everything else is a number.
+
+  u2le(field: string | number): number {
+    const p = this.pos;
+    if (p + 2 > this.end) this.need(2, field);
+    this.pos = p + 2;
+    return this.buf[p]! | (this.buf[p + 1]! << 8);
+  }
+
+  u4le(field: string | number): number {
+    const p = this.pos;
+    if (p + 4 > this.end) this.need(4, field);
+    this.pos = p + 4;
+    const b = this.buf;
+    return b[p + 3]! * 0x1000000 + ((b[p + 2]! << 16) | (b[p + 1]! << 8) | b[p]!);
+  }
+
+  u8le(field: string | number): bigint {
+    const p = this.pos;
+    if (p + 8 > this.end) this.need(8, field);
+    const lo = this.u4le(field);
+    const hi = this.u4le(field);
+    return (BigInt(hi) << 32n) | BigInt(lo);
+  }
+
+  s1(field: string | number): number {
+    return (this.u1(field) << 24) >> 24;
+  }
+  s2(field: string | number): number {
+    return (this.u2(field) << 16) >> 16;
+  }
+  s2le(field: string | number): number {
+    return (this.u2le(field) << 16) >> 16;
+  }
+  s4(field: string | number): number {
+    return this.u4(field) | 0;
+  }
+  s4le(field: string | number): number {
+    return this.u4le(field) | 0;
+  }
+  s8(field: string | number): bigint {
+    return BigInt.asIntN(64, this.u8(field));
+  }
+  s8le(field: string | number): bigint {
+    return BigInt.asIntN(64, this.u8le(field));
+  }
+
+  private view(n: number, field: string | number): DataView {
+    const p = this.pos;
+    if (p + n > this.end) this.need(n, field);
+    this.pos = p + n;
+    return new DataView(this.ab, this.base + p, n);
+  }
+  f4(field: string | number): number {
+    return this.view(4, field).getFloat32(0, false);
+  }
+  f4le(field: string | number): number {
+    return this.view(4, field).getFloat32(0, true);
+  }
+  f8(field: string | number): number {
+    return this.view(8, field).getFloat64(0, false);
+  }
+  f8le(field: string | number): number {
+    return this.view(8, field).getFloat64(0, true);
   }
 
   /** Checks a size from the wire (or an expression) before it is used for anything. */

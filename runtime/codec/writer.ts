@@ -118,6 +118,96 @@ export class Writer {
     this.u4(Number(v & 0xffffffffn), field);
   }
 
+  // Little-endian, signed and floating-point numbers; each checks its range and type first.
+
+  u2le(v: number, field: string | number): void {
+    if (!(v >= 0 && v <= 0xffff && Number.isInteger(v))) this.checkUint(v, 2, field);
+    this.ensure(2);
+    const p = this.pos;
+    this.buf[p] = v & 0xff;
+    this.buf[p + 1] = v >>> 8;
+    this.pos = p + 2;
+  }
+
+  u4le(v: number, field: string | number): void {
+    if (!(v >= 0 && v <= 0xffffffff && Number.isInteger(v))) this.checkUint(v, 4, field);
+    this.ensure(4);
+    const p = this.pos;
+    this.buf[p] = v & 0xff;
+    this.buf[p + 1] = (v >>> 8) & 0xff;
+    this.buf[p + 2] = (v >>> 16) & 0xff;
+    this.buf[p + 3] = v >>> 24;
+    this.pos = p + 4;
+  }
+
+  u8le(v: bigint, field: string | number): void {
+    if (typeof v !== 'bigint') this.fail('wrong_type', field, 'a bigint (u8)', v);
+    if (v < 0n || v > 0xffffffffffffffffn) this.fail('out_of_range', field, '0..2^64-1 (8-byte unsigned)', v);
+    this.u4le(Number(v & 0xffffffffn), field);
+    this.u4le(Number(v >> 32n), field);
+  }
+
+  /** Checks that v is an integer that fits `width` bytes as two's complement. */
+  checkSint(v: unknown, width: 1 | 2 | 4, field: string | number): number {
+    if (typeof v !== 'number' || !Number.isInteger(v)) this.fail('wrong_type', field, `an integer (s${width})`, v);
+    const lim = 2 ** (8 * width - 1);
+    if (v < -lim || v >= lim) this.fail('out_of_range', field, `${-lim}..${lim - 1} (${width}-byte signed)`, v);
+    return v;
+  }
+  s1(v: number, field: string | number): void {
+    this.checkSint(v, 1, field);
+    this.u1(v & 0xff, field);
+  }
+  s2(v: number, field: string | number): void {
+    this.checkSint(v, 2, field);
+    this.u2(v & 0xffff, field);
+  }
+  s2le(v: number, field: string | number): void {
+    this.checkSint(v, 2, field);
+    this.u2le(v & 0xffff, field);
+  }
+  s4(v: number, field: string | number): void {
+    this.checkSint(v, 4, field);
+    this.u4(v >>> 0, field);
+  }
+  s4le(v: number, field: string | number): void {
+    this.checkSint(v, 4, field);
+    this.u4le(v >>> 0, field);
+  }
+  private checkS8(v: unknown, field: string | number): bigint {
+    if (typeof v !== 'bigint') this.fail('wrong_type', field, 'a bigint (s8)', v);
+    if (v < -(1n << 63n) || v >= 1n << 63n) this.fail('out_of_range', field, '-2^63..2^63-1 (8-byte signed)', v);
+    return BigInt.asUintN(64, v);
+  }
+  s8(v: bigint, field: string | number): void {
+    this.u8(this.checkS8(v, field), field);
+  }
+  s8le(v: bigint, field: string | number): void {
+    this.u8le(this.checkS8(v, field), field);
+  }
+
+  private float(v: number, width: 4 | 8, le: boolean, field: string | number): void {
+    if (typeof v !== 'number') this.fail('wrong_type', field, `a number (f${width})`, v);
+    if (width === 4 && Number.isFinite(v) && Math.fround(v) !== v) this.fail('out_of_range', field, 'a value exactly representable as a 32-bit float', v);
+    this.ensure(width);
+    const d = new DataView(this.buf.buffer, this.buf.byteOffset + this.pos, width);
+    if (width === 4) d.setFloat32(0, v, le);
+    else d.setFloat64(0, v, le);
+    this.pos += width;
+  }
+  f4(v: number, field: string | number): void {
+    this.float(v, 4, false, field);
+  }
+  f4le(v: number, field: string | number): void {
+    this.float(v, 4, true, field);
+  }
+  f8(v: number, field: string | number): void {
+    this.float(v, 8, false, field);
+  }
+  f8le(v: number, field: string | number): void {
+    this.float(v, 8, true, field);
+  }
+
   bytes(b: Uint8Array, field: string | number): void {
     if (!(b instanceof Uint8Array)) this.fail('wrong_type', field, 'a Uint8Array', b);
     const n = b.length;

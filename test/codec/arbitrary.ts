@@ -193,15 +193,18 @@ class Gen {
   private element(t: TypeDef, f: Field, vals: Vals, params: Vals, parent: Vals | undefined, env: ReturnType<Gen['env']>, depth: number, size: { exact?: number; min: number; max: number } | undefined): unknown {
     const ty = f.type;
     switch (ty.kind) {
+      case 'float':
+        return this.draw(ty.width === 4 ? fc.float({ noNaN: true }) : fc.double({ noNaN: true }));
       case 'uint': {
-        const top = ty.width === 8 ? (1n << 64n) - 1n : (1n << BigInt(8 * ty.width)) - 1n;
+        const bits = BigInt(8 * ty.width);
+        const top = ty.signed ? (1n << (bits - 1n)) - 1n : (1n << bits) - 1n;
         const valid = f.valid;
         let v: bigint;
         if (valid?.eq) v = this.int(valid.eq, env);
         else if (valid?.anyOf) v = this.draw(fc.constantFrom(...valid.anyOf.map((e) => this.int(e, env))));
         else if (valid?.inEnum && ty.enumKey) v = this.draw(fc.constantFrom(...this.program.enums.get(ty.enumKey)!.values.map((x) => x.value)));
         else {
-          const min = valid?.min ? this.int(valid.min, env) : 0n;
+          const min = valid?.min ? this.int(valid.min, env) : ty.signed ? -top - 1n : 0n;
           const max = valid?.max ? this.int(valid.max, env) : top;
           const named = ty.enumKey ? this.program.enums.get(ty.enumKey)!.values.map((x) => x.value).filter((x) => x >= min && x <= max) : [];
           v = named.length && this.draw(fc.boolean()) ? this.draw(fc.constantFrom(...named)) : this.draw(fc.bigInt({ min, max }));
@@ -269,6 +272,7 @@ export function wireSize(program: Program, t: TypeDef, v: Record<string, unknown
   for (const f of t.fields) {
     if (f.cond && !evaluate(f.cond, env)) continue;
     const ty = f.type;
+    if (ty.kind === 'float') { n += ty.width * (f.repeat ? (v[f.id] as unknown[]).length : 1); continue; }
     if (ty.kind === 'uint') { n += f.derived ? ty.width : ty.width * (f.repeat ? (v[f.id] as unknown[]).length : 1); continue; }
     if (ty.kind === 'contents') { n += ty.bytes.length; continue; }
     const elems = f.repeat ? (v[f.id] as unknown[]) : [v[f.id]];

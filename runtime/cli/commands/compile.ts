@@ -6,12 +6,26 @@ import { compileSpecs } from '../../../generator/codec/compile.ts';
 import { formatProblem } from '../../../generator/codec/ir.ts';
 import { GENERATOR_VERSION } from '../../../generator/generate.ts';
 
-const USAGE = 'usage: protosmith compile <file.ksy> --out DIR\n';
+const USAGE = `usage: protosmith compile <file.ksy>... --out DIR [--import-path DIR]... [--runtime-import SPECIFIER]
+  --import-path DIR, -I DIR   where absolute imports (/network/ipv4_packet) are looked up (as ksc -I); repeatable
+  --runtime-import SPECIFIER  how generated files import the codec runtime (default: protosmith/codec)
+`;
 
 export async function run(args: string[]): Promise<number> {
-  const outAt = args.indexOf('--out');
-  const out = outAt >= 0 ? args[outAt + 1] : undefined;
-  const files = args.filter((a, i) => a !== '--out' && i !== outAt + 1 && !a.startsWith('--'));
+  let out: string | undefined;
+  let runtimeImport: string | undefined;
+  const importPaths: string[] = [];
+  const files: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const value = (): string | undefined => args[++i];
+    if (a === '--out') out = value();
+    else if (a === '--import-path' || a === '-I') { const d = value(); if (d !== undefined) importPaths.push(resolve(d)); else out = undefined; }
+    else if (a.startsWith('-I') && a.length > 2) importPaths.push(resolve(a.slice(2)));
+    else if (a === '--runtime-import') runtimeImport = value();
+    else if (a.startsWith('-')) { process.stderr.write(`protosmith compile: unknown option ${a}\n${USAGE}`); return 2; }
+    else files.push(a);
+  }
   if (out === undefined || files.length === 0 || args.includes('--help')) {
     process.stderr.write(USAGE);
     return 2;
@@ -22,6 +36,8 @@ export async function run(args: string[]): Promise<number> {
     shown: (abs) => relative(cwd, abs).split(sep).join('/'),
     outPath: (spec) => join(outDir, basename(spec.absPath).replace(/\.ksy$/, '.ts')),
     version: GENERATOR_VERSION,
+    importPaths,
+    ...(runtimeImport !== undefined ? { runtimeImport } : {}),
   });
   for (const p of result.problems) process.stderr.write(`${formatProblem(p)}\n`);
   if (result.problems.some((p) => p.severity === 'error')) {
