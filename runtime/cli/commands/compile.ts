@@ -1,14 +1,18 @@
 // protosmith compile <file.ksy> --out DIR: compiles any .ksy spec (and the specs it imports) to TypeScript
 // codecs in DIR, one file per spec. Diagnostics go to stderr as file:line: severity: message [spec path].
+// The output imports the runtime as `protosmith/codec` (the package export), so it can live in any project
+// that depends on protosmith; `--runtime-import relative` keeps a relative path into this checkout.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join, relative, resolve, sep } from 'node:path';
-import { compileSpecs } from '../../../generator/codec/compile.ts';
+import { compileSpecs, RUNTIME_PACKAGE } from '../../../generator/codec/compile.ts';
 import { formatProblem } from '../../../generator/codec/ir.ts';
 import { GENERATOR_VERSION } from '../../../generator/generate.ts';
 
 const USAGE = `usage: protosmith compile <file.ksy>... --out DIR [--import-path DIR]... [--runtime-import SPECIFIER]
   --import-path DIR, -I DIR   where absolute imports (/network/ipv4_packet) are looked up (as ksc -I); repeatable
-  --runtime-import SPECIFIER  how generated files import the codec runtime (default: protosmith/codec)
+  --runtime-import SPECIFIER  how generated files import the codec runtime: a module specifier written as is
+                              (default: protosmith/codec, the package export), or 'relative' for a relative path
+                              to this checkout's runtime/codec/index.ts (output that stays inside this checkout)
 `;
 
 export async function run(args: string[]): Promise<number> {
@@ -37,7 +41,8 @@ export async function run(args: string[]): Promise<number> {
     outPath: (spec) => join(outDir, basename(spec.absPath).replace(/\.ksy$/, '.ts')),
     version: GENERATOR_VERSION,
     importPaths,
-    ...(runtimeImport !== undefined ? { runtimeImport } : {}),
+    // 'relative': the default of compileSpecs, a path to the runtime beside the generator
+    ...(runtimeImport === 'relative' ? {} : { runtimeImport: runtimeImport ?? RUNTIME_PACKAGE }),
   });
   for (const p of result.problems) process.stderr.write(`${formatProblem(p)}\n`);
   if (result.problems.some((p) => p.severity === 'error')) {
