@@ -4,7 +4,7 @@
 import { IndentationText, NewLineKind, Project, QuoteKind, StructureKind, VariableDeclarationKind, type StatementStructures } from 'ts-morph';
 import { show, usesIo, type Expr } from './expr.ts';
 import { resolveEnumName } from './passes.ts';
-import type { CaseTarget, EnumDef, Field, Program, Spec, TypeDef, TypeRef } from './ir.ts';
+import type { CaseTarget, EnumDef, Field, Instance, Program, Spec, TypeDef, TypeRef } from './ir.ts';
 
 export interface EmitOptions {
   /** First line of the file (the @generated header). */
@@ -96,6 +96,7 @@ class Emitter {
     switch (ty.kind) {
       case 'uint': return this.uintTs(ty);
       case 'float': return 'number';
+      case 'bits': return ty.width === 1 ? 'boolean' : ty.enumKey ? this.enumName(ty.enumKey) : 'number';
       case 'bytes': case 'contents': return 'Uint8Array';
       case 'struct': return this.typeName(ty.ref.type);
       case 'switch': {
@@ -147,7 +148,7 @@ class Emitter {
         const p = type.params.find((x) => x.id === e.name);
         if (p) return { code: local(p.id), ty: p.width === 0 ? 'bool' : 'int' };
         const f = type.fields.find((x) => x.id === e.name)!;
-        const ty: Ty = f.repeat ? 'array' : f.type.kind === 'uint' ? (f.type.width === 8 ? 'bigint' : 'int') : f.type.kind === 'float' ? 'int' : f.type.kind === 'bytes' || f.type.kind === 'contents' ? 'bytes' : 'other';
+        const ty: Ty = f.repeat ? 'array' : f.type.kind === 'uint' ? (f.type.width === 8 ? 'bigint' : 'int') : f.type.kind === 'float' ? 'int' : f.type.kind === 'bits' ? (f.type.width === 1 ? 'bool' : 'int') : f.type.kind === 'bytes' || f.type.kind === 'contents' ? 'bytes' : 'other';
         const base = ctx.side === 'read' ? local(f.id) : `v.${f.id}`;
         return { code: f.cond ? `${base}!` : base, ty };
       }
@@ -201,6 +202,15 @@ class Emitter {
   private code(e: Expr, ctx: Ctx): string {
     const c = this.expr(e, ctx).code;
     return c.startsWith('(') && c.endsWith(')') && balanced(c.slice(1, -1)) ? c.slice(1, -1) : c;
+  }
+
+  /** TypeScript type of a value instance, from its expression's type (or its enum). */
+  private instanceTs(i: Instance, ctx: Ctx): string {
+    if (i.enumKey) return this.enumName(i.enumKey);
+    const saved = this.tmp;
+    const ty = this.expr(i.expr, ctx).ty;
+    this.tmp = saved;
+    return ty === 'int' ? 'number' : ty === 'bigint' ? 'bigint' : ty === 'bool' ? 'boolean' : ty === 'bytes' ? 'Uint8Array' : 'unknown';
   }
 
   // ---- valid
@@ -284,6 +294,7 @@ class Emitter {
       const c = this.validCond(f, x, ctx);
       if (c) out.push(`if (!(${c})) ${r}.invalid(${key}, ${at}, ${q(this.validText(f))}, ${x}${alert});`);
     };
+    if (ty.kind === 'bits') return ty.width === 1 ? `(${r}.bitsBe(1, ${key}) === 1)` : `${r}.bitsBe(${ty.width}, ${key})`;
     if (ty.kind === 'uint' || ty.kind === 'float') {
       const m = numberMethod(ty);
       if (!f.valid) return `${r}.${m}(${key})`;
@@ -394,6 +405,7 @@ class Emitter {
     const ty = f.type;
     if (f.size !== undefined && f.size !== 'eos') return f.size.kind === 'int' ? Number(f.size.value) : 0;
     if (ty.kind === 'uint' || ty.kind === 'float') return ty.width;
+    if (ty.kind === 'bits') return 0;
     if (ty.kind === 'contents') return ty.bytes.length;
     if (ty.kind === 'struct') return this.program.types.get(ty.ref.type)!.minSize;
     if (ty.kind === 'switch') {
@@ -411,6 +423,10 @@ class Emitter {
       if (c) out.push(`if (!(${c})) w.fail('invalid_value', ${key}, ${q(this.validText(f))}, ${x});`);
     };
     const sizeExpr = f.size !== undefined && f.size !== 'eos' && !derivedSize && !usesIo(f.size) ? this.code(f.size, ctx) : undefined;
+    if (ty.kind === 'bits') {
+      out.push(ty.width === 1 ? `w.bit(${x}, ${key});` : `w.bitsBe(${x}, ${ty.width}, ${key});`);
+      return;
+    }
     if (ty.kind === 'uint' || ty.kind === 'float') {
       if (f.valid) {
         if (ty.kind === 'float') out.push(`if (typeof ${x} !== 'number') w.fail('wrong_type', ${key}, 'a number (f${ty.width})', ${x});`);
@@ -565,11 +581,19 @@ class Emitter {
     const vis = this.visible(t);
     const sw = t.fields.find((f) => f.type.kind === 'switch' && f.type.discriminant !== undefined);
     const docs = [`${t.id}${t.doc ? `\n${t.doc.trimEnd()}` : ''}`.replace(/\*\//g, '* /')];
+    const instProp = (i: { name: string; type: string; doc: string }): string => {
+      const doc = i.doc.split('\n');
+      return `  /**\n${doc.map((l) => `   * ${l}`.trimEnd()).join('\n')}\n   */\n  readonly ${i.name}?: ${i.type};`;
+    };
     const prop = (f: Field, type?: string): string => {
       const doc = this.propDoc(f).split('\n');
       const comment = doc.length === 1 ? `  /** ${doc[0]} */` : `  /**\n${doc.map((l) => `   * ${l}`.trimEnd()).join('\n')}\n   */`;
       return `${comment}\n  ${f.id}${f.cond ? '?' : ''}: ${type ?? this.fieldTs(f)}${f.cond ? ' | undefined' : ''};`;
     };
+    const instProps = t.instances.map((i) => {
+      const doc = [`value instance ${i.id} = ${show(i.source)}`, 'Set on decoded values; the encoder ignores it.', ...(i.doc ? i.doc.trimEnd().split('\n') : [])].join('\n').replace(/\*\//g, '* /');
+      return { name: i.id, type: this.instanceTs(i, ctxR), doc };
+    });
     if (sw && sw.type.kind === 'switch') {
       const dname = sw.type.discriminant!;
       const d = t.fields.find((f) => f.id === dname)!;
@@ -578,14 +602,17 @@ class Emitter {
       for (const c of sw.type.cases) {
         const n = denum ? this.program.enums.get(denum)!.values.find((x) => x.value === c.value) : undefined;
         const lit = n ? `typeof ${this.enumName(denum!)}.${n.name}` : hexLit(c.value);
-        variants.push(`{\n${vis.map((f) => prop(f, f === d ? lit : f === sw ? this.targetTs(c.target) : undefined)).join('\n')}\n}`);
+        variants.push(`{\n${[...vis.map((f) => prop(f, f === d ? lit : f === sw ? this.targetTs(c.target) : undefined)), ...instProps.map(instProp)].join('\n')}\n}`);
       }
-      if (sw.type.fallback) variants.push(`{\n${vis.map((f) => prop(f, f === sw ? this.targetTs(sw.type.kind === 'switch' ? sw.type.fallback! : { kind: 'bytes' }) : undefined)).join('\n')}\n}`);
+      if (sw.type.fallback) variants.push(`{\n${[...vis.map((f) => prop(f, f === sw ? this.targetTs(sw.type.kind === 'switch' ? sw.type.fallback! : { kind: 'bytes' }) : undefined)), ...instProps.map(instProp)].join('\n')}\n}`);
       out.push({ kind: StructureKind.TypeAlias, isExported: true, name: t.tsName, docs: [`${docs[0]}\nA union on \`${dname}\`${sw.type.fallback ? '; the last member keeps any other value' : ''}.`], type: variants.map((v) => `\n  | ${v.split('\n').join('\n    ')}`).join('') });
     } else {
       out.push({
         kind: StructureKind.Interface, isExported: true, name: t.tsName, docs,
-        properties: vis.map((f) => ({ kind: StructureKind.PropertySignature, name: f.id, hasQuestionToken: f.cond !== undefined, type: f.cond ? `${this.fieldTs(f)} | undefined` : this.fieldTs(f), docs: [this.propDoc(f)] })),
+        properties: [
+          ...vis.map((f) => ({ kind: StructureKind.PropertySignature as const, name: f.id, hasQuestionToken: f.cond !== undefined, type: f.cond ? `${this.fieldTs(f)} | undefined` : this.fieldTs(f), docs: [this.propDoc(f)] })),
+          ...instProps.map((i) => ({ kind: StructureKind.PropertySignature as const, name: i.name, isReadonly: true, hasQuestionToken: true, type: i.type, docs: [i.doc] })),
+        ],
       });
     }
     const params = this.paramDecls(t);
@@ -603,15 +630,27 @@ class Emitter {
     });
     // read
     const rs: string[] = ['const $t = r.trail;'];
-    for (const f of t.fields) this.readField(f, ctxR, rs);
-    const ret = vis.map((f) => (local(f.id) === f.id ? f.id : `${f.id}: ${local(f.id)}`)).join(', ');
+    // bit-sized fields: the first byte-aligned field after them, and the end of the type, align to a byte
+    const afterBits = (i: number): boolean => i > 0 && t.fields[i - 1]!.type.kind === 'bits' && (i === t.fields.length || t.fields[i]!.type.kind !== 'bits');
+    t.fields.forEach((f, i) => {
+      if (afterBits(i)) rs.push('r.alignToByte();');
+      this.readField(f, ctxR, rs);
+    });
+    if (afterBits(t.fields.length)) rs.push('r.alignToByte();');
+    // value instances, from the fields just read (each with other instances already inlined)
+    const instVals = t.instances.map((i) => `${i.id}: ${this.code(i.expr, ctxR)}`);
+    const ret = [...vis.map((f) => (local(f.id) === f.id ? f.id : `${f.id}: ${local(f.id)}`)), ...instVals].join(', ');
     rs.push(sw ? `return { ${ret} } as ${t.tsName};` : `return { ${ret} };`);
     if (!/\$t\./.test(rs.slice(1).join('\n'))) rs[0] = '';
     out.push({ kind: StructureKind.Function, isExported: true, name: `read${t.tsName}`, docs: [`Reads ${article(t.tsName)} from r (for nesting; see decode${t.tsName}).`], parameters: [{ name: 'r', type: 'Reader' }, ...params], returnType: t.tsName, statements: rs.filter((l) => l !== '') });
     // write
     const ws: string[] = [`if (typeof v !== 'object' || v === null) w.fail('wrong_type', undefined, 'an object (${t.tsName})', v);`, 'const $t = w.trail;'];
     const marks = new Map<string, string>();
-    for (const f of t.fields) this.writeField(f, ctxW, ws, marks);
+    t.fields.forEach((f, i) => {
+      if (afterBits(i)) ws.push('w.alignToByte();');
+      this.writeField(f, ctxW, ws, marks);
+    });
+    if (afterBits(t.fields.length)) ws.push('w.alignToByte();');
     if (!/\$t\./.test(ws.join('\n'))) ws.splice(1, 1);
     out.push({ kind: StructureKind.Function, isExported: true, name: `write${t.tsName}`, docs: [`Writes ${article(t.tsName)} to w (for nesting; see encode${t.tsName}).`], parameters: [{ name: 'w', type: 'Writer' }, { name: 'v', type: t.tsName }, ...params], returnType: 'void', statements: ws });
   }

@@ -173,6 +173,22 @@ export function parseExpr(src: string | number | boolean): Expr {
   return e;
 }
 
+/**
+ * Replaces plain names (not `_parent.x`, `_root.x`, members) for which `f` returns an expression:
+ * how a value instance is inlined where it is used.
+ */
+export function substitute(e: Expr, f: (name: string) => Expr | undefined): Expr {
+  switch (e.kind) {
+    case 'name': return f(e.name) ?? e;
+    case 'member': return e.object.kind === 'name' && e.object.name.startsWith('_') ? e : { ...e, object: substitute(e.object, f) };
+    case 'index': return { ...e, object: substitute(e.object, f), index: substitute(e.index, f) };
+    case 'unary': return { ...e, operand: substitute(e.operand, f) };
+    case 'binary': return { ...e, left: substitute(e.left, f), right: substitute(e.right, f) };
+    case 'ternary': return { ...e, cond: substitute(e.cond, f), then: substitute(e.then, f), else: substitute(e.else, f) };
+    default: return e;
+  }
+}
+
 /** Every plain field/param name the expression reads (not `_parent.x`, not enum refs). */
 export function namesIn(e: Expr, out: Set<string> = new Set()): Set<string> {
   switch (e.kind) {

@@ -39,6 +39,8 @@ export interface SwitchCase {
 export type FieldType =
   /** An integer: unsigned unless `signed`, big-endian unless `le` (width 3 is TLS uint24, big-endian, unsigned). */
   | { readonly kind: 'uint'; readonly width: Width; readonly enumKey?: string; readonly signed?: true; readonly le?: true }
+  /** A bit-sized integer (Kaitai bN, big-endian bit order, not on a byte boundary); b1 is a boolean. */
+  | { readonly kind: 'bits'; readonly width: number; readonly enumKey?: string }
   /** IEEE 754 float, `f4`/`f8` with their byte order. */
   | { readonly kind: 'float'; readonly width: 4 | 8; readonly le?: true }
   | { readonly kind: 'bytes' }
@@ -106,6 +108,22 @@ export interface TypeDef {
   readonly rootRefs: readonly string[];
   /** Fewest bytes one value can take on the wire (bounds repeat counts before looping). */
   readonly minSize: number;
+  /**
+   * Value instances: computed from the fields after decoding, present on decoded values, ignored by the
+   * encoder. `expr` has other instances already inlined; expressions elsewhere in the type inline it too.
+   */
+  readonly instances: readonly Instance[];
+}
+
+export interface Instance {
+  readonly id: string;
+  readonly line: number;
+  readonly specPath: string;
+  readonly doc?: string;
+  readonly expr: Expr;
+  /** As written in the spec, for comments. */
+  readonly source: Expr;
+  readonly enumKey?: string;
 }
 
 export interface EnumDef {

@@ -8,10 +8,10 @@
 import { dirname, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import { loadKsy, type Loaded } from './load.ts';
-import { parseExpr, namesIn, parentNamesIn, rootNamesIn, show, ExprSyntaxError, type Expr } from './expr.ts';
+import { parseExpr, namesIn, parentNamesIn, rootNamesIn, show, substitute, ExprSyntaxError, type Expr } from './expr.ts';
 import {
   deepFreeze, pascal,
-  type CaseTarget, type EnumDef, type Field, type FieldType, type Param, type Problem, type Program, type Spec, type TypeDef, type TypeRef, type Valid, type Width,
+  type CaseTarget, type EnumDef, type Field, type Instance, type FieldType, type Param, type Problem, type Program, type Spec, type TypeDef, type TypeRef, type Valid, type Width,
 } from './ir.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -23,13 +23,14 @@ interface WType {
   /** Byte order in effect for `u2`, `s4`, `f8`...: the type's own meta.endian, else its enclosing type's. */
   endian?: 'be' | 'le';
   params: Param[]; fields: WField[]; parentRefs: string[]; rootRefs: string[]; ownRootRefs: string[]; minSize: number;
+  instances: (Instance & { enumName?: string })[];
 }
 interface WField {
   id: string; line: number; specPath: string; doc?: string; raw: Record<string, unknown>;
   type?: FieldType; size?: Expr | 'eos'; repeat?: Field['repeat']; cond?: Expr; valid?: Valid;
   derived?: Field['derived']; ksyType: string;
   // unresolved bits from the structure pass
-  typeName?: string; typeArgs?: Expr[]; enumName?: string; num?: NumType;
+  typeName?: string; typeArgs?: Expr[]; enumName?: string; num?: NumType; bits?: number;
   switchOn?: Expr; switchCases?: { label: string; key: Expr | '_'; typeName: string | null; args: Expr[]; path: string }[];
 }
 interface WSpec {
@@ -43,9 +44,10 @@ export interface BuildResult {
   readonly problems: readonly Problem[];
 }
 
-const TOP_KEYS = new Set(['meta', 'doc', 'doc-ref', 'seq', 'types', 'enums', 'params', '-iana', '-doc-rfc']);
+const TOP_KEYS = new Set(['meta', 'doc', 'doc-ref', 'seq', 'types', 'enums', 'params', 'instances', '-iana', '-doc-rfc']);
 const META_KEYS = new Set(['id', 'title', 'endian', 'imports', 'file-extension', 'license', 'ks-version', 'ks-debug', 'application', 'xref', 'tags', '-doc-rfc']);
-const TYPE_KEYS = new Set(['doc', 'doc-ref', 'seq', 'types', 'enums', 'params', 'meta', '-doc-rfc', '-iana']);
+const TYPE_KEYS = new Set(['doc', 'doc-ref', 'seq', 'types', 'enums', 'params', 'instances', 'meta', '-doc-rfc', '-iana']);
+const VALUE_INSTANCE_KEYS = new Set(['value', 'doc', 'doc-ref', 'enum']);
 const TYPE_META_KEYS = new Set(['endian', 'xref', 'tags']);
 /** protosmith's own `-` keys, for the hint when an unknown one appears. */
 const OWN_DASH_KEYS = '-iana (top level), -alert (in valid), -doc-rfc';
@@ -170,6 +172,7 @@ function freezeType(t: WType): TypeDef {
   return {
     key: t.key, specId: t.specId, id: t.id, tsName: t.tsName, ...(t.doc !== undefined ? { doc: t.doc } : {}), line: t.line,
     params: t.params, parentRefs: t.parentRefs, rootRefs: t.rootRefs, minSize: t.minSize,
+    instances: t.instances.map(({ enumName: _, ...i }) => i),
     fields: t.fields.map((f): Field => ({
       id: f.id, line: f.line, specPath: f.specPath, ...(f.doc !== undefined ? { doc: f.doc } : {}), type: f.type!, ksyType: f.ksyType,
       ...(f.size !== undefined ? { size: f.size } : {}), ...(f.repeat ? { repeat: f.repeat } : {}), ...(f.cond ? { cond: f.cond } : {}),
@@ -287,11 +290,12 @@ function structurePass(abs: string, file: string, loaded: Loaded, problems: Prob
     if (!ID_RE.test(id)) problems.push(prob(spec, path, `type id '${id}' is not lower_snake_case`, 'use names like client_hello'));
     const key = `${spec.id}::${id}`;
     if (spec.types.some((t) => t.key === key)) problems.push(prob(spec, path, `duplicate type id '${id}'`, isRoot ? `a type may not share the spec's meta.id '${id}'` : 'type ids must be unique within a spec (nested types share one namespace)'));
-    const t: WType = { key, specId: spec.id, id, tsName: pascal(id), line: loaded.line(path), path, rawParams: raw.params, rawSeq: raw.seq, params: [], fields: [], parentRefs: [], rootRefs: [], ownRootRefs: [], minSize: 0, ...(endian ? { endian } : {}) };
+    const t: WType = { key, specId: spec.id, id, tsName: pascal(id), line: loaded.line(path), path, rawParams: raw.params, rawSeq: raw.seq, params: [], fields: [], parentRefs: [], rootRefs: [], ownRootRefs: [], minSize: 0, instances: [], ...(endian ? { endian } : {}) };
     if (typeof raw.doc === 'string') t.doc = raw.doc;
     spec.types.push(t);
     if (isRoot) spec.root = key;
     structureFields(spec, t, problems);
+    structureInstances(spec, t, raw.instances, `${path === '/' ? '' : path}/instances`, problems);
     if (raw.types !== undefined) addTypes(raw.types, `${path === '/' ? '' : path}/types`, endian);
     if (!isRoot) addEnums(raw.enums, `${path === '/' ? '' : path}/enums`);
   };
@@ -353,10 +357,14 @@ function structureFields(spec: WSpec, t: WType, problems: Problem[]): void {
   }
   if (t.rawSeq === undefined) return;
   if (!Array.isArray(t.rawSeq)) { problems.push(prob(spec, `${base}/seq`, 'seq must be a list of fields', 'each entry is `- id: name` with a type or size')); return; }
+  // Bit position inside the current byte (-1: unknown, after a conditional or repeated bit field). A bN
+  // field that starts on a byte boundary and fills whole bytes reads exactly as a big-endian integer.
+  let bitAt = 0;
   t.rawSeq.forEach((raw, i) => {
     const path = `${base}/seq/${i}`;
     if (!isObj(raw) || typeof raw.id !== 'string') { problems.push(prob(spec, path, 'a seq entry needs an id', 'write `- id: field_name`')); return; }
     const f: WField = { id: raw.id, line: spec.loaded.line(path), specPath: path, raw, ksyType: '' };
+    if (!(typeof raw.type === 'string' && /^b[1-9][0-9]*$/.test(raw.type))) bitAt = 0;
     if (typeof raw.doc === 'string') f.doc = raw.doc;
     if (!ID_RE.test(raw.id)) problems.push(prob(spec, `${path}/id`, `field id '${raw.id}' is not lower_snake_case`, 'use names like legacy_session_id'));
     if (t.fields.some((x) => x.id === raw.id)) problems.push(prob(spec, `${path}/id`, `duplicate field id '${raw.id}' in type '${t.id}'`, 'field ids must be unique within a seq'));
@@ -391,6 +399,13 @@ function structureFields(spec: WSpec, t: WType, problems: Problem[]): void {
       if (raw.size === undefined && raw['size-eos'] === undefined) problems.push(prob(spec, path, `field '${raw.id}' has neither type nor size`, 'give it a type (u1, u2, b24, u4, u8, or a user type) or a size for raw bytes'));
       f.type = { kind: 'bytes' };
       f.ksyType = 'bytes';
+    } else if (typeof ty === 'string' && /^b[1-9][0-9]*$/.test(ty)) {
+      const n = Number(ty.slice(1));
+      f.ksyType = ty;
+      if (bitAt === 0 && n % 8 === 0 && [1, 2, 3, 4, 8].includes(n / 8) && !raw.repeat && raw.if === undefined) f.num = { kind: 'uint', width: (n / 8) as Width };
+      else if (n > 32) problems.push(prob(spec, `${path}/type`, `bit field '${raw.id}' is ${ty} off a byte boundary; at most 32 bits are supported there`, 'split it into two fields of at most 32 bits'));
+      else f.bits = n;
+      bitAt = f.bits === undefined ? bitAt : bitAt >= 0 && !raw.repeat && raw.if === undefined ? (bitAt + n) % 8 : -1;
     } else if (typeof ty === 'string') {
       const num = numberType(ty, t.endian);
       if (num === 'no-endian') {
@@ -399,7 +414,7 @@ function structureFields(spec: WSpec, t: WType, problems: Problem[]): void {
         f.num = num;
         f.ksyType = ty;
         if (f.size !== undefined) problems.push(prob(spec, `${path}/size`, `number field '${raw.id}' cannot have a size`, 'size applies to bytes and user types'));
-      } else if (/^(b\d+|str|strz)$/.test(ty) || /^[usf]\d/.test(ty)) {
+      } else if (/^(str|strz)$/.test(ty) || /^[usf]\d/.test(ty)) {
         problems.push(prob(spec, `${path}/type`, `unsupported built-in type '${ty}'`, 'protosmith supports u1..u8, s1..s8, f4, f8 (with be/le), b24 (TLS uint24) and user types'));
       } else {
         const m = /^([a-z][a-z0-9_]*(?:::[a-z][a-z0-9_]*)*)(?:\((.*)\))?$/.exec(ty);
@@ -433,7 +448,7 @@ function structureFields(spec: WSpec, t: WType, problems: Problem[]): void {
     } else problems.push(prob(spec, `${path}/type`, `type must be a name or a switch, got ${JSON.stringify(ty)}`, 'e.g. `type: u2`'));
     if (raw.enum !== undefined) {
       if (typeof raw.enum !== 'string') problems.push(prob(spec, `${path}/enum`, 'enum must name an enum', 'e.g. `enum: content_type`'));
-      else if (f.num?.kind !== 'uint') problems.push(prob(spec, `${path}/enum`, `enum on non-integer field '${raw.id}'`, 'enum applies to integer fields'));
+      else if (f.num?.kind !== 'uint' && (f.bits === undefined || f.bits === 1)) problems.push(prob(spec, `${path}/enum`, `enum on non-integer field '${raw.id}'`, 'enum applies to integer fields'));
       else f.enumName = raw.enum;
     }
     if (raw.valid !== undefined) {
@@ -465,6 +480,68 @@ function structureFields(spec: WSpec, t: WType, problems: Problem[]): void {
       }
     }
   });
+}
+
+/**
+ * Value instances (`instances: {x: {value: expr}}`): each is inlined, as an expression, wherever the type's
+ * fields use it, so decoding and encoding never depend on a stored instance value. Parse instances
+ * (pos/io/size/type) are refused.
+ */
+function structureInstances(spec: WSpec, t: WType, raw: unknown, path: string, problems: Problem[]): void {
+  if (raw === undefined) return;
+  if (!isObj(raw)) { problems.push(prob(spec, path, 'instances must be a map of instance id to {value: expression}', 'e.g. `instances: {ihl_bytes: {value: ihl * 4}}`')); return; }
+  const sources = new Map<string, { expr: Expr; path: string }>();
+  for (const [id, v] of Object.entries(raw)) {
+    const p = `${path}/${id}`;
+    if (!isObj(v)) { problems.push(prob(spec, p, `instance '${id}' must be a map`, 'e.g. `{value: ihl * 4}`')); continue; }
+    if (!ID_RE.test(id)) problems.push(prob(spec, p, `instance id '${id}' is not lower_snake_case`, 'use names like ihl_bytes'));
+    if (t.fields.some((f) => f.id === id) || t.params.some((x) => x.id === id)) problems.push(prob(spec, p, `instance '${id}' has the same name as a field or param of '${t.id}'`, 'rename the instance'));
+    if (v.value === undefined) {
+      const kind = v.pos !== undefined ? 'a pos instance' : v.io !== undefined ? 'an io instance' : 'a parse instance';
+      problems.push(prob(spec, p, `instance '${id}' is ${kind} (reads at another position); only value instances are supported`, 'read the bytes in the seq instead, or compute the value with `value:`'));
+      continue;
+    }
+    unknownKeys(spec, v, VALUE_INSTANCE_KEYS, p, `instance '${id}'`, problems);
+    const e = tryExpr(spec, `${p}/value`, v.value, problems);
+    if (!e) continue;
+    sources.set(id, { expr: e, path: p });
+    const inst: Instance & { enumName?: string } = { id, line: spec.loaded.line(p), specPath: p, expr: e, source: e, ...(typeof v.doc === 'string' ? { doc: v.doc } : {}) };
+    if (typeof v.enum === 'string') inst.enumName = v.enum;
+    t.instances.push(inst);
+  }
+  // inline instances into each other (refusing cycles), then into every expression of the fields
+  const done = new Map<string, Expr>();
+  const resolving = new Set<string>();
+  const resolve = (id: string): Expr | undefined => {
+    const have = done.get(id);
+    if (have) return have;
+    const src = sources.get(id);
+    if (!src) return undefined;
+    if (resolving.has(id)) { problems.push(prob(spec, src.path, `instance '${id}' is defined in terms of itself`, 'break the cycle')); return { kind: 'int', value: 0n }; }
+    resolving.add(id);
+    const e = substitute(src.expr, resolve);
+    resolving.delete(id);
+    done.set(id, e);
+    return e;
+  };
+  if (sources.size === 0) return;
+  for (const inst of t.instances) (inst as { expr: Expr }).expr = resolve(inst.id)!;
+  const sub = (e: Expr): Expr => substitute(e, resolve);
+  for (const f of t.fields) {
+    if (f.size !== undefined && f.size !== 'eos') f.size = sub(f.size);
+    if (f.cond) f.cond = sub(f.cond);
+    if (f.repeat?.kind === 'expr') f.repeat = { kind: 'expr', count: sub(f.repeat.count) };
+    if (f.switchOn) f.switchOn = sub(f.switchOn);
+    if (f.typeArgs) f.typeArgs = f.typeArgs.map(sub);
+    if (f.switchCases) for (const c of f.switchCases) c.args = c.args.map(sub);
+    if (f.valid) {
+      const v = f.valid as { -readonly [K in keyof Valid]: Valid[K] };
+      if (v.eq) v.eq = sub(v.eq);
+      if (v.min) v.min = sub(v.min);
+      if (v.max) v.max = sub(v.max);
+      if (v.anyOf) v.anyOf = v.anyOf.map(sub);
+    }
+  }
 }
 
 /** `contents` as Kaitai writes it: a string (UTF-8), or a list of byte values and strings. */
@@ -537,9 +614,20 @@ function namesPass(order: WSpec[], byId: Map<string, WSpec>, types: Map<string, 
           delete p.enumName;
         }
       }
+      for (const inst of t.instances) {
+        if (inst.enumName === undefined) continue;
+        const k = resolveEnumName(spec.id, spec.importIds, enums, inst.enumName);
+        if (!k) problems.push(prob(spec, `${inst.specPath}/enum`, `unknown enum '${inst.enumName}' on instance '${inst.id}'`, 'name an enum of this spec or `imported_spec::enum_name`'));
+        else (inst as { enumKey?: string }).enumKey = k;
+        delete inst.enumName;
+      }
       for (const f of t.fields) {
         if (f.type?.kind === 'contents') continue;
-        if (f.num !== undefined) {
+        if (f.bits !== undefined) {
+          const enumKey = f.enumName === undefined ? undefined : resolveEnumName(spec.id, spec.importIds, enums, f.enumName);
+          if (f.enumName !== undefined && !enumKey) problems.push(prob(spec, `${f.specPath}/enum`, `unknown enum '${f.enumName}' on field '${f.id}'`, 'name an enum of this spec or `imported_spec::enum_name`'));
+          f.type = { kind: 'bits', width: f.bits, ...(enumKey ? { enumKey } : {}) };
+        } else if (f.num !== undefined) {
           let enumKey: string | undefined;
           if (f.enumName !== undefined) {
             enumKey = resolveEnumName(spec.id, spec.importIds, enums, f.enumName);
@@ -680,6 +768,16 @@ function exprPass(order: WSpec[], byId: Map<string, WSpec>, types: Map<string, W
         if (f.type?.kind === 'bytes' && f.size === undefined) { /* reported in structure */ }
         if (f.repeat && f.type?.kind === 'contents') problems.push(prob(spec, `${f.specPath}/repeat`, 'repeat on contents is not supported', 'write the whole magic in one contents list'));
       });
+      // value instances are computed after the whole seq: they may read any field
+      for (const inst of t.instances) {
+        for (const n of namesIn(inst.expr)) {
+          if (t.fields.some((x) => x.id === n) || t.params.some((p) => p.id === n)) continue;
+          problems.push(prob(spec, `${inst.specPath}/value`, `unknown name '${n}' in instance '${inst.id}'`, `fields: ${t.fields.map((x) => x.id).join(', ') || '(none)'}; params: ${t.params.map((p) => p.id).join(', ') || '(none)'}`));
+        }
+        for (const n of parentNamesIn(inst.expr)) refs.add(n);
+        for (const n of rootNamesIn(inst.expr)) rootRefs.add(n);
+        checkShape(spec, inst.expr, `${inst.specPath}/value`, 'the value', inst.id, enums, problems);
+      }
       t.parentRefs = [...refs].sort();
       t.ownRootRefs = [...rootRefs].sort();
     }

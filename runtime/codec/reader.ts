@@ -26,6 +26,9 @@ export class Reader {
   private readonly base: number;
   /** Schema path down to the struct being read (shared with sub-readers). */
   readonly trail: (string | number)[];
+  /** Bit-sized integers (Kaitai b1..b32, big-endian bit order): the partly read byte and its unread bits. */
+  private bitByte = 0;
+  private bitsLeft = 0;
 
   constructor(buf: Uint8Array, root: string, start = 0, end = buf.length, trail?: (string | number)[]) {
     this.buf = buf;
@@ -166,6 +169,29 @@ export class Reader {
   }
   f8le(field: string | number): number {
     return this.view(8, field).getFloat64(0, true);
+  }
+
+  /** The next n bits (1..32), most significant first; a byte is taken from the input when its first bit is. */
+  bitsBe(n: number, field: string | number): number {
+    let v = 0;
+    let need = n;
+    while (need > 0) {
+      if (this.bitsLeft === 0) {
+        if (this.pos >= this.end) this.need(1, field);
+        this.bitByte = this.buf[this.pos++]!;
+        this.bitsLeft = 8;
+      }
+      const take = need < this.bitsLeft ? need : this.bitsLeft;
+      this.bitsLeft -= take;
+      v = v * (1 << take) + ((this.bitByte >>> this.bitsLeft) & ((1 << take) - 1));
+      need -= take;
+    }
+    return v;
+  }
+
+  /** Drops the unread bits of a partly read byte (before a byte-aligned field, or at the end of a type). */
+  alignToByte(): void {
+    this.bitsLeft = 0;
   }
 
   /** Checks a size from the wire (or an expression) before it is used for anything. */

@@ -26,6 +26,9 @@ export class Writer {
   private start = 0;
   /** Schema path down to the struct being written. */
   readonly trail: (string | number)[];
+  /** Bits written by bitsBe and not yet flushed as a whole byte (most significant first). */
+  private bitAcc = 0;
+  private bitCount = 0;
 
   constructor(root: string) {
     if (!slabBusy) {
@@ -206,6 +209,41 @@ export class Writer {
   }
   f8le(v: number, field: string | number): void {
     this.float(v, 8, true, field);
+  }
+
+  /** Writes v as n bits (1..32), most significant first (Kaitai bN, big-endian bit order). */
+  bitsBe(v: number, n: number, field: string | number): void {
+    if (typeof v !== 'number' || !Number.isInteger(v)) this.fail('wrong_type', field, `an integer (b${n})`, v);
+    if (v < 0 || v >= 2 ** n) this.fail('out_of_range', field, `0..${2 ** n - 1} (${n} bits)`, v);
+    let left = n;
+    while (left > 0) {
+      const take = Math.min(left, 8 - this.bitCount);
+      left -= take;
+      const chunk = Math.floor(v / 2 ** left) & ((1 << take) - 1);
+      this.bitAcc = (this.bitAcc << take) | chunk;
+      this.bitCount += take;
+      if (this.bitCount === 8) {
+        this.ensure(1);
+        this.buf[this.pos++] = this.bitAcc;
+        this.bitAcc = 0;
+        this.bitCount = 0;
+      }
+    }
+  }
+
+  /** A b1 field: a boolean. */
+  bit(v: boolean, field: string | number): void {
+    if (typeof v !== 'boolean') this.fail('wrong_type', field, 'a boolean (b1)', v);
+    this.bitsBe(v ? 1 : 0, 1, field);
+  }
+
+  /** Completes a partly written byte with zero bits (before a byte-aligned field, or at the end of a type). */
+  alignToByte(): void {
+    if (this.bitCount === 0) return;
+    this.ensure(1);
+    this.buf[this.pos++] = this.bitAcc << (8 - this.bitCount);
+    this.bitAcc = 0;
+    this.bitCount = 0;
   }
 
   bytes(b: Uint8Array, field: string | number): void {

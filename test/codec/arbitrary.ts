@@ -193,6 +193,8 @@ class Gen {
   private element(t: TypeDef, f: Field, vals: Vals, params: Vals, parent: Vals | undefined, env: ReturnType<Gen['env']>, depth: number, size: { exact?: number; min: number; max: number } | undefined): unknown {
     const ty = f.type;
     switch (ty.kind) {
+      case 'bits':
+        return ty.width === 1 ? this.draw(fc.boolean()) : this.draw(fc.integer({ min: 0, max: 2 ** ty.width - 1 }));
       case 'float':
         return this.draw(ty.width === 4 ? fc.float({ noNaN: true }) : fc.double({ noNaN: true }));
       case 'uint': {
@@ -269,9 +271,13 @@ export function wireSize(program: Program, t: TypeDef, v: Record<string, unknown
     },
   };
   let n = 0;
+  let bits = 0; // a run of bit fields takes whole bytes
   for (const f of t.fields) {
     if (f.cond && !evaluate(f.cond, env)) continue;
     const ty = f.type;
+    if (ty.kind === 'bits') { bits += ty.width * (f.repeat ? (v[f.id] as unknown[]).length : 1); continue; }
+    n += Math.ceil(bits / 8);
+    bits = 0;
     if (ty.kind === 'float') { n += ty.width * (f.repeat ? (v[f.id] as unknown[]).length : 1); continue; }
     if (ty.kind === 'uint') { n += f.derived ? ty.width : ty.width * (f.repeat ? (v[f.id] as unknown[]).length : 1); continue; }
     if (ty.kind === 'contents') { n += ty.bytes.length; continue; }
@@ -293,7 +299,7 @@ export function wireSize(program: Program, t: TypeDef, v: Record<string, unknown
       n += wireSize(program, target, e as Record<string, unknown>, p, { ...params, ...v }, rootVals);
     }
   }
-  return n;
+  return n + Math.ceil(bits / 8);
 }
 
 /** Deep equality for decoded values (Uint8Array by content, bigint, undefined-valued keys). */
