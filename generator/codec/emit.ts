@@ -34,7 +34,7 @@ function project(): Project {
   return projectCache;
 }
 
-type Ty = 'int' | 'bigint' | 'bool' | 'bytes' | 'array' | 'other';
+type Ty = 'int' | 'bigint' | 'bool' | 'bytes' | 'str' | 'array' | 'other';
 
 interface Ctx {
   readonly program: Program;
@@ -96,6 +96,7 @@ class Emitter {
     switch (ty.kind) {
       case 'uint': return this.uintTs(ty);
       case 'float': return 'number';
+      case 'str': return 'string';
       case 'bits': return ty.width === 1 ? 'boolean' : ty.enumKey ? this.enumName(ty.enumKey) : 'number';
       case 'bytes': case 'contents': return 'Uint8Array';
       case 'struct': return this.typeName(ty.ref.type);
@@ -138,6 +139,7 @@ class Emitter {
     switch (e.kind) {
       case 'int': return e.value > BigInt(Number.MAX_SAFE_INTEGER) ? { code: `${e.value}n`, ty: 'bigint' } : { code: hexLit(e.value), ty: 'int' };
       case 'bool': return { code: String(e.value), ty: 'bool' };
+      case 'str': return { code: q(e.value), ty: 'str' };
       case 'bytes': this.runtime.add('bytesEqual'); return { code: `Uint8Array.of(${e.value.map((b) => hexLit(b)).join(', ')})`, ty: 'bytes' };
       case 'enum': {
         const key = resolveEnumName(this.spec.id, this.spec.imports, this.program.enums, e.path.join('::'))!;
@@ -148,7 +150,7 @@ class Emitter {
         const p = type.params.find((x) => x.id === e.name);
         if (p) return { code: local(p.id), ty: p.width === 0 ? 'bool' : 'int' };
         const f = type.fields.find((x) => x.id === e.name)!;
-        const ty: Ty = f.repeat ? 'array' : f.type.kind === 'uint' ? (f.type.width === 8 ? 'bigint' : 'int') : f.type.kind === 'float' ? 'int' : f.type.kind === 'bits' ? (f.type.width === 1 ? 'bool' : 'int') : f.type.kind === 'bytes' || f.type.kind === 'contents' ? 'bytes' : 'other';
+        const ty: Ty = f.repeat ? 'array' : f.type.kind === 'uint' ? (f.type.width === 8 ? 'bigint' : 'int') : f.type.kind === 'float' ? 'int' : f.type.kind === 'bits' ? (f.type.width === 1 ? 'bool' : 'int') : f.type.kind === 'str' ? 'str' : f.type.kind === 'bytes' || f.type.kind === 'contents' ? 'bytes' : 'other';
         const base = ctx.side === 'read' ? local(f.id) : `v.${f.id}`;
         return { code: f.cond ? `${base}!` : base, ty };
       }
@@ -210,7 +212,7 @@ class Emitter {
     const saved = this.tmp;
     const ty = this.expr(i.expr, ctx).ty;
     this.tmp = saved;
-    return ty === 'int' ? 'number' : ty === 'bigint' ? 'bigint' : ty === 'bool' ? 'boolean' : ty === 'bytes' ? 'Uint8Array' : 'unknown';
+    return ty === 'int' ? 'number' : ty === 'bigint' ? 'bigint' : ty === 'bool' ? 'boolean' : ty === 'bytes' ? 'Uint8Array' : ty === 'str' ? 'string' : 'unknown';
   }
 
   // ---- valid
@@ -295,6 +297,20 @@ class Emitter {
       if (c) out.push(`if (!(${c})) ${r}.invalid(${key}, ${at}, ${q(this.validText(f))}, ${x}${alert});`);
     };
     if (ty.kind === 'bits') return ty.width === 1 ? `(${r}.bitsBe(1, ${key}) === 1)` : `${r}.bitsBe(${ty.width}, ${key})`;
+    if (ty.kind === 'str' || (ty.kind === 'bytes' && (f.term || f.padRight !== undefined))) {
+      // sized (or to the end), then pad bytes stripped and cut at the terminator; or read up to the terminator
+      let read = f.size === 'eos' ? `${r}.rest()` : f.size !== undefined ? `${r}.bytes(${this.code(f.size, { ...ctx, io: r })}, ${key})`
+        : `${r}.bytesTerm(${hexLit(f.term!.value)}, ${f.term!.include}, ${f.term!.consume}, ${key})`;
+      if (f.size !== undefined && f.padRight !== undefined) { this.runtime.add('stripRight'); read = `stripRight(${read}, ${hexLit(f.padRight)})`; }
+      if (f.size !== undefined && f.term) { this.runtime.add('cutAt'); read = `cutAt(${read}, ${hexLit(f.term.value)}, ${f.term.include})`; }
+      if (ty.kind === 'str') read = `${r}.str(${read}, ${q(ty.encoding)}, ${key})`;
+      if (!f.valid) return read;
+      const at = `$at${++this.tmp}`;
+      const x = target ?? this.t();
+      out.push(`const ${at} = ${r}.pos;`, `const ${x} = ${read};`);
+      checkValid(x, at);
+      return x;
+    }
     if (ty.kind === 'uint' || ty.kind === 'float') {
       const m = numberMethod(ty);
       if (!f.valid) return `${r}.${m}(${key})`;
@@ -427,6 +443,16 @@ class Emitter {
       out.push(ty.width === 1 ? `w.bit(${x}, ${key});` : `w.bitsBe(${x}, ${ty.width}, ${key});`);
       return;
     }
+    if (ty.kind === 'str' || (ty.kind === 'bytes' && (f.term || f.padRight !== undefined))) {
+      checkValid();
+      const b = ty.kind === 'str' ? `w.encodeStr(${x}, ${q(ty.encoding)}, ${key})` : x;
+      const term = f.term && !f.term.include ? f.term.value : undefined;
+      if (sizeExpr !== undefined && (f.padRight !== undefined || f.term)) out.push(`w.padded(${b}, ${sizeExpr}, ${hexLit(f.padRight ?? 0)}, ${term === undefined ? 'undefined' : hexLit(term)}, ${key});`);
+      else if (sizeExpr !== undefined) out.push(`w.bytesOfSize(${b}, ${sizeExpr}, ${key});`);
+      else if (term !== undefined && (f.size !== undefined || f.term!.consume)) out.push(`w.terminated(${b}, ${hexLit(term)}, ${key});`);
+      else out.push(`w.bytes(${b}, ${key});`);
+      return;
+    }
     if (ty.kind === 'uint' || ty.kind === 'float') {
       if (f.valid) {
         if (ty.kind === 'float') out.push(`if (typeof ${x} !== 'number') w.fail('wrong_type', ${key}, 'a number (f${ty.width})', ${x});`);
@@ -549,7 +575,7 @@ class Emitter {
     this.tmp = 0;
     const body = build();
     const head: (StatementStructures | string)[] = [this.opts.header];
-    const valueImports = ['Reader', 'Writer', ...[...this.runtime].filter((x) => x === 'bytesEqual')].sort();
+    const valueImports = ['Reader', 'Writer', ...[...this.runtime].filter((x) => x === 'bytesEqual' || x === 'stripRight' || x === 'cutAt')].sort();
     head.push({ kind: StructureKind.ImportDeclaration, moduleSpecifier: this.opts.runtimeImport, namedImports: valueImports });
     for (const [specId, names] of [...this.imports].sort(([a], [b]) => (a < b ? -1 : 1))) {
       head.push({ kind: StructureKind.ImportDeclaration, moduleSpecifier: this.opts.importFor(specId), namedImports: [...names].sort() });

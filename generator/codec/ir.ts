@@ -44,6 +44,8 @@ export type FieldType =
   /** IEEE 754 float, `f4`/`f8` with their byte order. */
   | { readonly kind: 'float'; readonly width: 4 | 8; readonly le?: true }
   | { readonly kind: 'bytes' }
+  /** Text in an encoding (UTF-8, ASCII, ISO-8859-1, UTF-16LE, UTF-16BE): Kaitai `str`/`strz`. */
+  | { readonly kind: 'str'; readonly encoding: string }
   | { readonly kind: 'contents'; readonly bytes: readonly number[] }
   | { readonly kind: 'struct'; readonly ref: TypeRef }
   | {
@@ -74,6 +76,10 @@ export interface Field {
   readonly type: FieldType;
   /** `size` expression, or 'eos' for `size-eos: true`. */
   readonly size?: Expr | 'eos';
+  /** Bytes/str end at this byte (`terminator`, `strz`): kept in the value with include, left unread without consume. */
+  readonly term?: { readonly value: number; readonly include: boolean; readonly consume: boolean };
+  /** Bytes/str of a fixed size end with these pad bytes (`pad-right`), stripped on decoding. */
+  readonly padRight?: number;
   readonly repeat?: { readonly kind: 'eos' } | { readonly kind: 'expr'; readonly count: Expr };
   readonly cond?: Expr;
   readonly valid?: Valid;

@@ -22,12 +22,14 @@ interface WType {
   rawParams: unknown; rawSeq: unknown;
   /** Byte order in effect for `u2`, `s4`, `f8`...: the type's own meta.endian, else its enclosing type's. */
   endian?: 'be' | 'le';
+  /** Default string encoding (meta.encoding of the type or an enclosing one), normalized. */
+  encoding?: string;
   params: Param[]; fields: WField[]; parentRefs: string[]; rootRefs: string[]; ownRootRefs: string[]; minSize: number;
   instances: (Instance & { enumName?: string })[];
 }
 interface WField {
   id: string; line: number; specPath: string; doc?: string; raw: Record<string, unknown>;
-  type?: FieldType; size?: Expr | 'eos'; repeat?: Field['repeat']; cond?: Expr; valid?: Valid;
+  type?: FieldType; size?: Expr | 'eos'; repeat?: Field['repeat']; cond?: Expr; valid?: Valid; term?: Field['term']; padRight?: number;
   derived?: Field['derived']; ksyType: string;
   // unresolved bits from the structure pass
   typeName?: string; typeArgs?: Expr[]; enumName?: string; num?: NumType; bits?: number;
@@ -45,15 +47,20 @@ export interface BuildResult {
 }
 
 const TOP_KEYS = new Set(['meta', 'doc', 'doc-ref', 'seq', 'types', 'enums', 'params', 'instances', '-iana', '-doc-rfc']);
-const META_KEYS = new Set(['id', 'title', 'endian', 'imports', 'file-extension', 'license', 'ks-version', 'ks-debug', 'application', 'xref', 'tags', '-doc-rfc']);
+const META_KEYS = new Set(['id', 'title', 'endian', 'encoding', 'imports', 'file-extension', 'license', 'ks-version', 'ks-debug', 'application', 'xref', 'tags', '-doc-rfc']);
 const TYPE_KEYS = new Set(['doc', 'doc-ref', 'seq', 'types', 'enums', 'params', 'instances', 'meta', '-doc-rfc', '-iana']);
 const VALUE_INSTANCE_KEYS = new Set(['value', 'doc', 'doc-ref', 'enum']);
-const TYPE_META_KEYS = new Set(['endian', 'xref', 'tags']);
+const TYPE_META_KEYS = new Set(['endian', 'encoding', 'xref', 'tags']);
+/** String encodings protosmith reads and writes, by Kaitai's (case-insensitive) names. */
+const ENCODINGS: Record<string, string> = {
+  'UTF-8': 'UTF-8', UTF8: 'UTF-8', ASCII: 'ASCII', 'US-ASCII': 'ASCII', 'ISO-8859-1': 'ISO-8859-1', ISO8859_1: 'ISO-8859-1', 'ISO8859-1': 'ISO-8859-1', LATIN1: 'ISO-8859-1',
+  'UTF-16LE': 'UTF-16LE', UTF16LE: 'UTF-16LE', 'UTF-16BE': 'UTF-16BE', UTF16BE: 'UTF-16BE',
+};
 /** protosmith's own `-` keys, for the hint when an unknown one appears. */
 const OWN_DASH_KEYS = '-iana (top level), -alert (in valid), -doc-rfc';
 /** `-` keys Kaitai's own tools write (the Web IDE, the gallery): ignored silently, as kaitai-struct-compiler does. */
 const KAITAI_DASH_KEYS = new Set(['-orig-id', '-webide-representation', '-webide-parse-mode', '-affected-by', '-default', '-unused', '-set', '-fixed-contents']);
-const FIELD_KEYS = new Set(['id', 'type', 'size', 'size-eos', 'repeat', 'repeat-expr', 'if', 'enum', 'contents', 'valid', 'doc', 'doc-ref', '-doc-rfc']);
+const FIELD_KEYS = new Set(['id', 'type', 'size', 'size-eos', 'repeat', 'repeat-expr', 'if', 'enum', 'contents', 'valid', 'doc', 'doc-ref', 'encoding', 'terminator', 'include', 'consume', 'pad-right', 'eos-error', '-doc-rfc']);
 const VALID_KEYS = new Set(['eq', 'min', 'max', 'any-of', 'in-enum', '-alert']);
 const ALERTS = new Set(['decode_error', 'illegal_parameter', 'unexpected_message', 'handshake_failure', 'protocol_version', 'record_overflow', 'unsupported_extension', 'missing_extension', 'bad_certificate', 'unsupported_certificate', 'internal_error']);
 const UINTS: Record<string, Width> = { u1: 1, u2: 2, u2be: 2, u4: 4, u4be: 4, u8: 8, u8be: 8, b24: 3 };
@@ -177,6 +184,7 @@ function freezeType(t: WType): TypeDef {
       id: f.id, line: f.line, specPath: f.specPath, ...(f.doc !== undefined ? { doc: f.doc } : {}), type: f.type!, ksyType: f.ksyType,
       ...(f.size !== undefined ? { size: f.size } : {}), ...(f.repeat ? { repeat: f.repeat } : {}), ...(f.cond ? { cond: f.cond } : {}),
       ...(f.valid ? { valid: f.valid } : {}), ...(f.derived ? { derived: f.derived } : {}),
+      ...(f.term ? { term: f.term } : {}), ...(f.padRight !== undefined ? { padRight: f.padRight } : {}),
     })),
   };
 }
@@ -277,9 +285,11 @@ function structurePass(abs: string, file: string, loaded: Loaded, problems: Prob
     }
   };
 
-  const addType = (id: string, raw: Record<string, unknown>, path: string, isRoot: boolean, outerEndian: 'be' | 'le' | undefined): void => {
+  const addType = (id: string, raw: Record<string, unknown>, path: string, isRoot: boolean, outerEndian: 'be' | 'le' | undefined, outerEncoding: string | undefined): void => {
     if (!isRoot) unknownKeys(spec, raw, TYPE_KEYS, path, `type '${id}'`, problems);
     let endian = outerEndian;
+    const metaOf = isRoot ? meta : raw.meta;
+    const encoding = isObj(metaOf) && metaOf.encoding !== undefined ? encodingOf(spec, metaOf.encoding, `${path === '/' ? '' : path}/meta/encoding`, problems) : outerEncoding;
     if (!isRoot && raw.meta !== undefined) {
       if (!isObj(raw.meta)) problems.push(prob(spec, `${path}/meta`, `meta of type '${id}' must be a map`, 'e.g. `meta: {endian: le}`'));
       else {
@@ -290,26 +300,27 @@ function structurePass(abs: string, file: string, loaded: Loaded, problems: Prob
     if (!ID_RE.test(id)) problems.push(prob(spec, path, `type id '${id}' is not lower_snake_case`, 'use names like client_hello'));
     const key = `${spec.id}::${id}`;
     if (spec.types.some((t) => t.key === key)) problems.push(prob(spec, path, `duplicate type id '${id}'`, isRoot ? `a type may not share the spec's meta.id '${id}'` : 'type ids must be unique within a spec (nested types share one namespace)'));
-    const t: WType = { key, specId: spec.id, id, tsName: pascal(id), line: loaded.line(path), path, rawParams: raw.params, rawSeq: raw.seq, params: [], fields: [], parentRefs: [], rootRefs: [], ownRootRefs: [], minSize: 0, instances: [], ...(endian ? { endian } : {}) };
+    const t: WType = { key, specId: spec.id, id, tsName: pascal(id), line: loaded.line(path), path, rawParams: raw.params, rawSeq: raw.seq, params: [], fields: [], parentRefs: [], rootRefs: [], ownRootRefs: [], minSize: 0, instances: [], ...(endian ? { endian } : {}), ...(encoding ? { encoding } : {}) };
     if (typeof raw.doc === 'string') t.doc = raw.doc;
     spec.types.push(t);
     if (isRoot) spec.root = key;
     structureFields(spec, t, problems);
     structureInstances(spec, t, raw.instances, `${path === '/' ? '' : path}/instances`, problems);
-    if (raw.types !== undefined) addTypes(raw.types, `${path === '/' ? '' : path}/types`, endian);
+    if (raw.types !== undefined) addTypes(raw.types, `${path === '/' ? '' : path}/types`, endian, encoding);
     if (!isRoot) addEnums(raw.enums, `${path === '/' ? '' : path}/enums`);
   };
-  const addTypes = (raw: unknown, path: string, endian: 'be' | 'le' | undefined): void => {
+  const addTypes = (raw: unknown, path: string, endian: 'be' | 'le' | undefined, encoding: string | undefined): void => {
     if (!isObj(raw)) { problems.push(prob(spec, path, 'types must be a map of type id to type', 'e.g. `types: {client_hello: {seq: [...]}}`')); return; }
     for (const [id, t] of Object.entries(raw)) {
       if (!isObj(t)) { problems.push(prob(spec, `${path}/${id}`, `type '${id}' must be a map`, 'give it a seq')); continue; }
-      addType(id, t, `${path}/${id}`, false, endian);
+      addType(id, t, `${path}/${id}`, false, endian, encoding);
     }
   };
   addEnums(data.enums, '/enums');
-  if (data.seq !== undefined || data.params !== undefined) addType(spec.id, data, '/', true, topEndian);
+  if (data.seq !== undefined || data.params !== undefined) addType(spec.id, data, '/', true, topEndian, undefined);
   else if (data.types !== undefined) { /* a library of types and enums */ }
-  if (data.types !== undefined && spec.root === undefined) addTypes(data.types, '/types', topEndian);
+  const topEncoding = meta.encoding === undefined ? undefined : encodingOf(spec, meta.encoding, '/meta/encoding', problems);
+  if (data.types !== undefined && spec.root === undefined) addTypes(data.types, '/types', topEndian, topEncoding);
   for (const e of spec.enums) {
     // Protocol specs (under specs/) must cite the registry of every enum; elsewhere it is a warning once a spec cites any.
     const required = file.startsWith('specs/');
@@ -336,6 +347,12 @@ function endianOf(spec: WSpec, raw: unknown, path: string, outer: 'be' | 'le' | 
   }
   problems.push(prob(spec, path, `meta.endian must be 'be' or 'le' (got ${JSON.stringify(raw)})`, 'write `endian: be` (network order) or `endian: le`'));
   return outer;
+}
+
+function encodingOf(spec: WSpec, raw: unknown, path: string, problems: Problem[]): string | undefined {
+  const e = typeof raw === 'string' ? ENCODINGS[raw.toUpperCase()] : undefined;
+  if (e === undefined) problems.push(prob(spec, path, `encoding ${JSON.stringify(raw)} is not supported`, 'protosmith reads and writes UTF-8, ASCII, ISO-8859-1, UTF-16LE and UTF-16BE'));
+  return e;
 }
 
 function structureFields(spec: WSpec, t: WType, problems: Problem[]): void {
@@ -388,6 +405,43 @@ function structureFields(spec: WSpec, t: WType, problems: Problem[]): void {
       } else problems.push(prob(spec, `${path}/repeat`, `unsupported repeat ${JSON.stringify(raw.repeat)}`, 'protosmith supports repeat: eos and repeat: expr'));
     } else if (raw['repeat-expr'] !== undefined) problems.push(prob(spec, `${path}/repeat-expr`, 'repeat-expr without repeat: expr', 'add `repeat: expr`'));
 
+    // terminator / pad-right (bytes and str; strz is str with terminator 0)
+    const byteOpt = (k: string): number | undefined => {
+      const v = raw[k];
+      if (v === undefined) return undefined;
+      if (Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 255) return v as number;
+      problems.push(prob(spec, `${path}/${k}`, `${k} must be a byte value 0..255`, `e.g. \`${k}: 0\``));
+      return undefined;
+    };
+    const boolOpt = (k: string, dflt: boolean): boolean => {
+      const v = raw[k];
+      if (v === undefined) return dflt;
+      if (typeof v !== 'boolean') { problems.push(prob(spec, `${path}/${k}`, `${k} must be true or false`, `write \`${k}: ${dflt}\``)); return dflt; }
+      return v;
+    };
+    const termValue = raw.type === 'strz' && raw.terminator === undefined ? 0 : byteOpt('terminator');
+    if (termValue !== undefined) f.term = { value: termValue, include: boolOpt('include', false), consume: boolOpt('consume', true) };
+    else for (const k of ['include', 'consume']) if (raw[k] !== undefined) problems.push(prob(spec, `${path}/${k}`, `${k} without a terminator`, 'add `terminator: 0` (or use strz)'));
+    const pad = byteOpt('pad-right');
+    if (pad !== undefined) f.padRight = pad;
+    if (raw['eos-error'] !== undefined && raw['eos-error'] !== true) problems.push(prob(spec, `${path}/eos-error`, 'eos-error: false is not supported (a missing terminator is a DecodeError)', 'remove eos-error'));
+    if ((f.term || f.padRight !== undefined) && !(raw.type === undefined || raw.type === 'str' || raw.type === 'strz')) problems.push(prob(spec, path, `terminator and pad-right apply to bytes and strings, not to '${String(raw.type)}' ('${raw.id}')`, 'remove them, or read the field as bytes/str'));
+    if (f.padRight !== undefined && raw.size === undefined && raw['size-eos'] === undefined) problems.push(prob(spec, `${path}/pad-right`, `pad-right on '${raw.id}' needs a size`, 'add size (pad bytes fill a field of fixed size)'));
+    if (raw.type === 'str' || raw.type === 'strz') {
+      const encoding = raw.encoding !== undefined ? encodingOf(spec, raw.encoding, `${path}/encoding`, problems) : t.encoding;
+      if (raw.encoding === undefined && t.encoding === undefined) problems.push(prob(spec, `${path}/type`, `string field '${raw.id}' has no encoding`, 'add `encoding: UTF-8` (or ASCII, ...) to the field, or meta.encoding to the spec'));
+      if (raw.size === undefined && raw['size-eos'] === undefined && f.term === undefined) problems.push(prob(spec, path, `string field '${raw.id}' has no size, size-eos or terminator`, 'add `size: n`, `size-eos: true` or `terminator: 0` (or use strz)'));
+      if (raw.repeat === undefined && raw.enum !== undefined) problems.push(prob(spec, `${path}/enum`, `enum on string field '${raw.id}'`, 'enum applies to integer fields'));
+      f.type = { kind: 'str', encoding: encoding ?? 'UTF-8' };
+      f.ksyType = raw.type;
+      return;
+    }
+    if (raw.encoding !== undefined) problems.push(prob(spec, `${path}/encoding`, `encoding on '${raw.id}', which is not a string`, 'encoding applies to str and strz fields'));
+    if (raw.type === undefined && f.term !== undefined && raw.size === undefined && raw['size-eos'] === undefined) {
+      f.type = { kind: 'bytes' };
+      f.ksyType = 'bytes';
+      return;
+    }
     if (raw.contents !== undefined) {
       const bytes = contentsBytes(raw.contents);
       if (!bytes || raw.type !== undefined || raw.size !== undefined) problems.push(prob(spec, `${path}/contents`, 'contents must be a string or a list of byte values and strings, with no type or size', 'e.g. `contents: [0x16, 0x03]` or `contents: GIF89a`'));
@@ -414,7 +468,7 @@ function structureFields(spec: WSpec, t: WType, problems: Problem[]): void {
         f.num = num;
         f.ksyType = ty;
         if (f.size !== undefined) problems.push(prob(spec, `${path}/size`, `number field '${raw.id}' cannot have a size`, 'size applies to bytes and user types'));
-      } else if (/^(str|strz)$/.test(ty) || /^[usf]\d/.test(ty)) {
+      } else if (/^[usf]\d/.test(ty)) {
         problems.push(prob(spec, `${path}/type`, `unsupported built-in type '${ty}'`, 'protosmith supports u1..u8, s1..s8, f4, f8 (with be/le), b24 (TLS uint24) and user types'));
       } else {
         const m = /^([a-z][a-z0-9_]*(?:::[a-z][a-z0-9_]*)*)(?:\((.*)\))?$/.exec(ty);

@@ -6,6 +6,19 @@
 // name ends in `le`; s1..s8 are signed (s8 a bigint); f4/f8 are IEEE 754 floats.
 import { DecodeError, formatPath, type AlertDescription, type DecodeErrorCode } from './errors.ts';
 
+/** Bytes without the pad bytes at their end (Kaitai `pad-right`). */
+export function stripRight(b: Uint8Array, pad: number): Uint8Array {
+  let n = b.length;
+  while (n > 0 && b[n - 1] === pad) n--;
+  return n === b.length ? b : b.subarray(0, n);
+}
+
+/** Bytes before the first terminator (with it, if `include`); all of them when there is none. */
+export function cutAt(b: Uint8Array, term: number, include: boolean): Uint8Array {
+  const i = b.indexOf(term);
+  return i < 0 ? b : b.subarray(0, include ? i + 1 : i);
+}
+
 /** The value of every empty byte field (one shared zero-length array: nothing to copy or view). */
 const EMPTY = new Uint8Array(0);
 
@@ -192,6 +205,37 @@ export class Reader {
   /** Drops the unread bits of a partly read byte (before a byte-aligned field, or at the end of a type). */
   alignToByte(): void {
     this.bitsLeft = 0;
+  }
+
+  /**
+   * Bytes up to a terminator byte (Kaitai `terminator`, and `strz`): the terminator is part of the result only
+   * with `include`, and is left in the input without `consume`. A missing terminator is a DecodeError.
+   */
+  bytesTerm(term: number, include: boolean, consume: boolean, field: string | number): Uint8Array {
+    const p = this.pos;
+    const i = this.buf.indexOf(term, p);
+    if (i < 0 || i >= this.end) this.fail('bad_string', field, p, `a terminator byte 0x${term.toString(16).padStart(2, '0')}`, 'the end of the input');
+    this.pos = consume ? i + 1 : i;
+    return new Uint8Array(this.ab, this.base + p, (include ? i + 1 : i) - p);
+  }
+
+  /** Bytes decoded as text in `encoding` (UTF-8, ASCII, ISO-8859-1, UTF-16LE/BE); invalid bytes are a DecodeError. */
+  str(bytes: Uint8Array, encoding: string, field: string | number): string {
+    const at = this.pos - bytes.length;
+    if (encoding === 'ASCII') {
+      for (let i = 0; i < bytes.length; i++) if (bytes[i]! > 0x7f) this.fail('bad_string', field, at + i, 'ASCII (bytes below 0x80)', `0x${bytes[i]!.toString(16)}`);
+      return String.fromCharCode(...bytes);
+    }
+    if (encoding === 'ISO-8859-1') {
+      let s = '';
+      for (let i = 0; i < bytes.length; i++) s += String.fromCharCode(bytes[i]!);
+      return s;
+    }
+    try {
+      return new TextDecoder(encoding === 'UTF-16LE' ? 'utf-16le' : encoding === 'UTF-16BE' ? 'utf-16be' : 'utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+    } catch {
+      return this.fail('bad_string', field, at, `valid ${encoding}`, 'bytes that are not');
+    }
   }
 
   /** Checks a size from the wire (or an expression) before it is used for anything. */

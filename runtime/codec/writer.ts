@@ -246,6 +246,54 @@ export class Writer {
     this.bitCount = 0;
   }
 
+  /** A string as bytes in `encoding` (UTF-8, ASCII, ISO-8859-1, UTF-16LE/BE). */
+  encodeStr(s: string, encoding: string, field: string | number): Uint8Array {
+    if (typeof s !== 'string') this.fail('wrong_type', field, 'a string', s);
+    if (encoding === 'ASCII' || encoding === 'ISO-8859-1') {
+      const max = encoding === 'ASCII' ? 0x7f : 0xff;
+      const out = new Uint8Array(s.length);
+      for (let i = 0; i < s.length; i++) {
+        const c = s.charCodeAt(i);
+        if (c > max) this.fail('bad_string', field, `${encoding} characters only`, `U+${c.toString(16).padStart(4, '0')} at ${i}`);
+        out[i] = c;
+      }
+      return out;
+    }
+    if (encoding === 'UTF-16LE' || encoding === 'UTF-16BE') {
+      const out = new Uint8Array(s.length * 2);
+      const le = encoding === 'UTF-16LE';
+      for (let i = 0; i < s.length; i++) {
+        const c = s.charCodeAt(i);
+        out[2 * i + (le ? 0 : 1)] = c & 0xff;
+        out[2 * i + (le ? 1 : 0)] = c >>> 8;
+      }
+      return out;
+    }
+    if (/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(s)) this.fail('bad_string', field, 'a well-formed string (UTF-8)', 'a lone surrogate');
+    return new TextEncoder().encode(s);
+  }
+
+  /**
+   * Bytes in a field of `size` bytes: then the terminator (when given and there is room), then pad bytes.
+   * A terminator inside the bytes would cut them short on decoding; that is an EncodeError.
+   */
+  padded(b: Uint8Array, size: number, pad: number, term: number | undefined, field: string | number): void {
+    if (term !== undefined && b.indexOf(term) >= 0) this.fail('bad_string', field, `no terminator byte 0x${term.toString(16)} inside the value`, b);
+    if (b.length > size) this.fail('size_mismatch', field, `at most ${size} bytes`, `${b.length} bytes`);
+    this.bytes(b, field);
+    let n = size - b.length;
+    if (term !== undefined && n > 0) { this.u1(term, field); n--; }
+    this.ensure(n);
+    for (let i = 0; i < n; i++) this.buf[this.pos++] = pad;
+  }
+
+  /** Bytes followed by their terminator (Kaitai `terminator`, `strz`); the terminator may not occur inside them. */
+  terminated(b: Uint8Array, term: number, field: string | number): void {
+    if (b.indexOf(term) >= 0) this.fail('bad_string', field, `no terminator byte 0x${term.toString(16)} inside the value`, b);
+    this.bytes(b, field);
+    this.u1(term, field);
+  }
+
   bytes(b: Uint8Array, field: string | number): void {
     if (!(b instanceof Uint8Array)) this.fail('wrong_type', field, 'a Uint8Array', b);
     const n = b.length;

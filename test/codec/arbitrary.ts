@@ -213,8 +213,24 @@ class Gen {
         }
         return ty.width === 8 ? v : Number(v);
       }
+      case 'str': {
+        // letters and digits only: no terminator or pad byte inside, and one byte per character (two in UTF-16)
+        const per = ty.encoding.startsWith('UTF-16') ? 2 : 1;
+        const free = f.term !== undefined || f.padRight !== undefined;
+        const min = size?.exact !== undefined && !free ? size.exact / per : 0;
+        const max = size?.exact !== undefined ? Math.floor(size.exact / per) : Math.floor(Math.min(size?.max ?? this.maxExtra, (size?.min ?? 0) + this.maxExtra) / per);
+        const chars = this.draw(fc.array(fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz0123456789'), { minLength: Math.max(min, Math.ceil((size?.min ?? 0) / per)), maxLength: Math.max(max, min) }));
+        return chars.join('');
+      }
       case 'bytes': {
         if (f.valid?.eq?.kind === 'bytes') return Uint8Array.from(f.valid.eq.value);
+        if (f.term !== undefined || f.padRight !== undefined) {
+          // no terminator inside, no pad byte at the end: what decoding gives back
+          const bad = (b: Uint8Array): boolean => (f.term !== undefined && !f.term.include && b.includes(f.term.value)) || (f.padRight !== undefined && b.length > 0 && b[b.length - 1] === f.padRight);
+          const max = size?.exact ?? Math.min(size?.max ?? this.maxExtra, (size?.min ?? 0) + this.maxExtra);
+          const b = this.draw(fc.uint8Array({ minLength: 0, maxLength: max }).filter((x) => !bad(x)));
+          return f.term?.include ? Uint8Array.from([...b.filter((x) => x !== f.term!.value), f.term.value]) : b;
+        }
         if (size?.exact !== undefined) return this.draw(fc.uint8Array({ minLength: size.exact, maxLength: size.exact }));
         const min = size?.min ?? 0;
         const max = Math.min(size?.max ?? min + this.maxExtra, min + this.maxExtra);
@@ -283,6 +299,8 @@ export function wireSize(program: Program, t: TypeDef, v: Record<string, unknown
     if (ty.kind === 'contents') { n += ty.bytes.length; continue; }
     const elems = f.repeat ? (v[f.id] as unknown[]) : [v[f.id]];
     for (const e of elems) {
+      if (f.size === undefined && f.term && f.term.consume && !f.term.include) n += 1;
+      if (typeof e === 'string') { n += (ty.kind === 'str' && ty.encoding.startsWith('UTF-16') ? 2 : 1) * e.length; continue; }
       if (e instanceof Uint8Array) { n += e.length; continue; }
       let key: string | undefined;
       let args: readonly Expr[] = [];
