@@ -2,7 +2,7 @@
 // Generated code is straight-line: one read*/write* function per type, integer reads inlined as Reader
 // calls, no closures or interpretation at run time. Output is deterministic for the same IR.
 import { IndentationText, NewLineKind, Project, QuoteKind, StructureKind, VariableDeclarationKind, type StatementStructures } from 'ts-morph';
-import { show, usesIo, type Expr } from './expr.ts';
+import { show, substitute, usesIo, type Expr } from './expr.ts';
 import { resolveEnumName } from './passes.ts';
 import type { CaseTarget, EnumDef, Field, Instance, Program, Spec, TypeDef, TypeRef } from './ir.ts';
 
@@ -43,6 +43,8 @@ interface Ctx {
   /** 'read' or 'write' side. */
   readonly side: 'read' | 'write';
   readonly io: string;
+  /** In a repeat-until condition: the element just read (`_`) and its field. */
+  readonly elem?: { readonly code: string; readonly field: Field };
 }
 
 class Emitter {
@@ -117,7 +119,7 @@ class Emitter {
     const parts = [f.ksyType === 'switch' ? `switch-on ${show((f.type as { on: Expr }).on)}` : f.ksyType];
     if (f.size === 'eos') parts.push('size-eos');
     else if (f.size) parts.push(`size ${show(f.size)}`);
-    if (f.repeat) parts.push(f.repeat.kind === 'eos' ? 'repeat eos' : `repeat ${show(f.repeat.count)}`);
+    if (f.repeat) parts.push(f.repeat.kind === 'eos' ? 'repeat eos' : f.repeat.kind === 'until' ? `repeat until ${show(f.repeat.until)}` : `repeat ${show(f.repeat.count)}`);
     if (f.cond) parts.push(`if ${show(f.cond)}`);
     return `${parts.join(', ')} ${f.id}`;
   }
@@ -129,7 +131,22 @@ class Emitter {
   }
 
   // ---- expressions
-  private expr(e: Expr, ctx: Ctx): { code: string; ty: Ty } {
+  /** Ty of a field's value, and the struct type when it is one (for member access). */
+  private fieldTy(f: Field): { ty: Ty; struct?: string } {
+    if (f.repeat) return { ty: 'array' };
+    const t = f.type;
+    switch (t.kind) {
+      case 'uint': return { ty: t.width === 8 ? 'bigint' : 'int' };
+      case 'float': return { ty: 'int' };
+      case 'bits': return { ty: t.width === 1 ? 'bool' : 'int' };
+      case 'str': return { ty: 'str' };
+      case 'bytes': case 'contents': return { ty: 'bytes' };
+      case 'struct': return { ty: 'other', struct: t.ref.type };
+      default: return { ty: 'other' };
+    }
+  }
+
+  private expr(e: Expr, ctx: Ctx): { code: string; ty: Ty; struct?: string } {
     const type = ctx.type;
     const bin = (a: { code: string; ty: Ty }, b: { code: string; ty: Ty }, ea: Expr, eb: Expr): [string, string] => {
       if (a.ty === 'bigint' && b.ty !== 'bigint') return [a.code, eb.kind === 'int' ? `${eb.value}n` : `BigInt(${b.code})`];
@@ -147,12 +164,12 @@ class Emitter {
         return { code: `${hexLit(v)} /* ${e.path[e.path.length - 1]}::${e.value} */`, ty: 'int' };
       }
       case 'name': {
+        if (e.name === '_' && ctx.elem) return { code: ctx.elem.code, ...this.fieldTy({ ...ctx.elem.field, repeat: undefined } as Field) };
         const p = type.params.find((x) => x.id === e.name);
         if (p) return { code: local(p.id), ty: p.width === 0 ? 'bool' : 'int' };
         const f = type.fields.find((x) => x.id === e.name)!;
-        const ty: Ty = f.repeat ? 'array' : f.type.kind === 'uint' ? (f.type.width === 8 ? 'bigint' : 'int') : f.type.kind === 'float' ? 'int' : f.type.kind === 'bits' ? (f.type.width === 1 ? 'bool' : 'int') : f.type.kind === 'str' ? 'str' : f.type.kind === 'bytes' || f.type.kind === 'contents' ? 'bytes' : 'other';
         const base = ctx.side === 'read' ? local(f.id) : `v.${f.id}`;
-        return { code: f.cond ? `${base}!` : base, ty };
+        return { code: f.cond ? `${base}!` : base, ...this.fieldTy(f) };
       }
       case 'member': {
         if (e.object.kind === 'name' && e.object.name === '_parent') return { code: `$parent.${e.name}`, ty: 'int' };
@@ -166,6 +183,15 @@ class Emitter {
           return { code: `${ctx.io}.eof`, ty: 'bool' };
         }
         const o = this.expr(e.object, ctx);
+        if (o.struct) {
+          // a field of a struct read earlier, or its value instance (inlined over the struct's fields)
+          const st = this.program.types.get(o.struct)!;
+          const sf = st.fields.find((x) => x.id === e.name);
+          if (sf) return { code: `${o.code}.${e.name}${sf.cond ? '!' : ''}`, ...this.fieldTy(sf) };
+          const inst = st.instances.find((x) => x.id === e.name)!;
+          return this.expr(substitute(inst.expr, (n) => ({ kind: 'member', object: e.object, name: n })), ctx);
+        }
+        if (e.name === 'to_i') return { code: o.ty === 'str' ? `Number.parseInt(${o.code}, 10)` : o.code, ty: 'int' };
         return { code: `${o.code}.length`, ty: 'int' };
       }
       case 'index': {
@@ -383,7 +409,13 @@ class Emitter {
         body.push(`const $n_${f.id} = r.count(${this.code(f.repeat.count, ctx)}, ${Math.max(1, elemMin)}, ${q(f.id)});`);
       }
       body.push(`const ${arr}: ${ts} = [];`, `$t.push(${q(f.id)});`);
-      if (f.repeat.kind === 'eos') {
+      if (f.repeat.kind === 'until') {
+        const loop: string[] = [];
+        const x = this.readElem(f, 'r', '$i', ctx, loop);
+        const e = this.t();
+        body.push(`for (let $i = 0; ; $i++) {`, ...loop.map((l) => `  ${l}`), `  const ${e} = ${x};`, `  ${arr}.push(${e});`,
+          `  if (${this.code(f.repeat.until, { ...ctx, elem: { code: e, field: f } })}) break;`, '}');
+      } else if (f.repeat.kind === 'eos') {
         const loop: string[] = [];
         const start = this.t();
         const x = this.readElem(f, 'r', '$i', ctx, loop);
@@ -535,6 +567,11 @@ class Emitter {
       body.push(`$t.push(${q(f.id)});`, `for (let $i = 0; $i < ${arr}.length; $i++) {`);
       const loop: string[] = [];
       this.writeElem(f, `${arr}[$i]!`, '$i', ctx, loop, false);
+      if (f.repeat.kind === 'until') {
+        // the condition must hold for the last element, and only for it, or decoding would stop elsewhere
+        const cond = this.code(f.repeat.until, { ...ctx, elem: { code: `${arr}[$i]!`, field: f } });
+        loop.push(`if ((${cond}) !== ($i === ${arr}.length - 1)) w.fail('invalid_value', $i, ${q(`repeat-until ${show(f.repeat.until)} true for the last element only`)}, ${arr}[$i]!);`);
+      }
       body.push(...loop.map((l) => `  ${l}`), '}', '$t.pop();');
     } else {
       this.writeElem(f, xv, q(f.id), ctx, body, mark !== undefined);

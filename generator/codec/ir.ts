@@ -80,7 +80,8 @@ export interface Field {
   readonly term?: { readonly value: number; readonly include: boolean; readonly consume: boolean };
   /** Bytes/str of a fixed size end with these pad bytes (`pad-right`), stripped on decoding. */
   readonly padRight?: number;
-  readonly repeat?: { readonly kind: 'eos' } | { readonly kind: 'expr'; readonly count: Expr };
+  /** repeat: eos, expr (count) or until (`until` reads the element just read as `_`). */
+  readonly repeat?: { readonly kind: 'eos' } | { readonly kind: 'expr'; readonly count: Expr } | { readonly kind: 'until'; readonly until: Expr };
   readonly cond?: Expr;
   readonly valid?: Valid;
   /** This field is a length (or count) the encoder derives from `target`; absent from the TS type. */

@@ -60,7 +60,7 @@ const ENCODINGS: Record<string, string> = {
 const OWN_DASH_KEYS = '-iana (top level), -alert (in valid), -doc-rfc';
 /** `-` keys Kaitai's own tools write (the Web IDE, the gallery): ignored silently, as kaitai-struct-compiler does. */
 const KAITAI_DASH_KEYS = new Set(['-orig-id', '-webide-representation', '-webide-parse-mode', '-affected-by', '-default', '-unused', '-set', '-fixed-contents']);
-const FIELD_KEYS = new Set(['id', 'type', 'size', 'size-eos', 'repeat', 'repeat-expr', 'if', 'enum', 'contents', 'valid', 'doc', 'doc-ref', 'encoding', 'terminator', 'include', 'consume', 'pad-right', 'eos-error', '-doc-rfc']);
+const FIELD_KEYS = new Set(['id', 'type', 'size', 'size-eos', 'repeat', 'repeat-expr', 'repeat-until', 'if', 'enum', 'contents', 'valid', 'doc', 'doc-ref', 'encoding', 'terminator', 'include', 'consume', 'pad-right', 'eos-error', '-doc-rfc']);
 const VALID_KEYS = new Set(['eq', 'min', 'max', 'any-of', 'in-enum', '-alert']);
 const ALERTS = new Set(['decode_error', 'illegal_parameter', 'unexpected_message', 'handshake_failure', 'protocol_version', 'record_overflow', 'unsupported_extension', 'missing_extension', 'bad_certificate', 'unsupported_certificate', 'internal_error']);
 const UINTS: Record<string, Width> = { u1: 1, u2: 2, u2be: 2, u4: 4, u4be: 4, u8: 8, u8be: 8, b24: 3 };
@@ -92,6 +92,7 @@ const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof
  * program or the problems. `shown(abs)` is how a file is named in diagnostics and headers.
  */
 export function buildProgram(entries: readonly string[], shown: (abs: string) => string, texts?: ReadonlyMap<string, string>, importPaths: readonly string[] = []): BuildResult {
+  memberRefs.clear();
   const problems: Problem[] = [];
   const specs = new Map<string, WSpec>();
   const order: WSpec[] = [];
@@ -402,7 +403,11 @@ function structureFields(spec: WSpec, t: WType, problems: Problem[]): void {
         const e = raw['repeat-expr'] === undefined ? undefined : tryExpr(spec, `${path}/repeat-expr`, raw['repeat-expr'], problems);
         if (raw['repeat-expr'] === undefined) problems.push(prob(spec, `${path}/repeat`, `repeat: expr needs repeat-expr`, 'add `repeat-expr: count_field`'));
         if (e) f.repeat = { kind: 'expr', count: e };
-      } else problems.push(prob(spec, `${path}/repeat`, `unsupported repeat ${JSON.stringify(raw.repeat)}`, 'protosmith supports repeat: eos and repeat: expr'));
+      } else if (raw.repeat === 'until') {
+        const e = raw['repeat-until'] === undefined ? undefined : tryExpr(spec, `${path}/repeat-until`, raw['repeat-until'], problems);
+        if (raw['repeat-until'] === undefined) problems.push(prob(spec, `${path}/repeat`, 'repeat: until needs repeat-until', 'add `repeat-until: _ == 0` (`_` is the element just read)'));
+        if (e) f.repeat = { kind: 'until', until: e };
+      } else problems.push(prob(spec, `${path}/repeat`, `unsupported repeat ${JSON.stringify(raw.repeat)}`, 'protosmith supports repeat: eos, expr and until'));
     } else if (raw['repeat-expr'] !== undefined) problems.push(prob(spec, `${path}/repeat-expr`, 'repeat-expr without repeat: expr', 'add `repeat: expr`'));
 
     // terminator / pad-right (bytes and str; strz is str with terminator 0)
@@ -585,6 +590,7 @@ function structureInstances(spec: WSpec, t: WType, raw: unknown, path: string, p
     if (f.size !== undefined && f.size !== 'eos') f.size = sub(f.size);
     if (f.cond) f.cond = sub(f.cond);
     if (f.repeat?.kind === 'expr') f.repeat = { kind: 'expr', count: sub(f.repeat.count) };
+    if (f.repeat?.kind === 'until') f.repeat = { kind: 'until', until: sub(f.repeat.until) };
     if (f.switchOn) f.switchOn = sub(f.switchOn);
     if (f.typeArgs) f.typeArgs = f.typeArgs.map(sub);
     if (f.switchCases) for (const c of f.switchCases) c.args = c.args.map(sub);
@@ -784,11 +790,18 @@ function exprPass(order: WSpec[], byId: Map<string, WSpec>, types: Map<string, W
           }
           for (const n of parentNamesIn(e)) refs.add(n);
           for (const n of rootNamesIn(e)) rootRefs.add(n);
-          checkShape(spec, e, where, what, f.id, enums, problems);
+          checkShape(spec, e, where, what, f.id, enums, problems, t, types);
         };
         if (f.size !== undefined && f.size !== 'eos') check(f.size, `${f.specPath}/size`, 'the size');
         if (f.cond) check(f.cond, `${f.specPath}/if`, 'the if condition');
         if (f.repeat?.kind === 'expr') check(f.repeat.count, `${f.specPath}/repeat-expr`, 'the repeat-expr');
+        if (f.repeat?.kind === 'until') {
+          // `_` is the element just read: the field itself, seen as one element
+          const elem: WField = { ...f, id: '_' };
+          delete elem.repeat;
+          checkShape(spec, f.repeat.until, `${f.specPath}/repeat-until`, 'the repeat-until', f.id, enums, problems, { ...t, fields: [...before, elem] }, types);
+          for (const n of namesIn(f.repeat.until)) if (!before.some((x) => x.id === n) && !t.params.some((p) => p.id === n)) problems.push(prob(spec, `${f.specPath}/repeat-until`, `unknown field '${n}' in the repeat-until of '${f.id}'`, 'use `_` for the element just read, or an earlier field'));
+        }
         if (f.type?.kind === 'switch') {
           check(f.type.on, `${f.specPath}/type/switch-on`, 'the switch-on');
           for (const c of f.type.cases) if (c.target.kind === 'struct') c.target.ref.args.forEach((a) => check(a, `${f.specPath}/type/cases/${c.label}`, 'a case argument'));
@@ -830,7 +843,7 @@ function exprPass(order: WSpec[], byId: Map<string, WSpec>, types: Map<string, W
         }
         for (const n of parentNamesIn(inst.expr)) refs.add(n);
         for (const n of rootNamesIn(inst.expr)) rootRefs.add(n);
-        checkShape(spec, inst.expr, `${inst.specPath}/value`, 'the value', inst.id, enums, problems);
+        checkShape(spec, inst.expr, `${inst.specPath}/value`, 'the value', inst.id, enums, problems, t, types);
       }
       t.parentRefs = [...refs].sort();
       t.ownRootRefs = [...rootRefs].sort();
@@ -918,7 +931,24 @@ function rootClosure(order: WSpec[], types: Map<string, WType>, users: Map<strin
   return problems;
 }
 
-function checkShape(spec: WSpec, e: Expr, where: string, what: string, field: string, enums: Map<string, EnumDef>, problems: Problem[]): void {
+/** The struct type an expression denotes (a struct field of t, or a struct field of such a struct), if any. */
+function structOf(e: Expr, t: WType, types: Map<string, WType>): WType | undefined {
+  if (e.kind === 'name') {
+    const f = t.fields.find((x) => x.id === e.name);
+    return f && !f.repeat && f.type?.kind === 'struct' ? types.get(f.type.ref.type) : undefined;
+  }
+  if (e.kind === 'member') {
+    const o = structOf(e.object, t, types);
+    const f = o?.fields.find((x) => x.id === e.name);
+    return f && o && !f.repeat && f.type?.kind === 'struct' ? types.get(f.type.ref.type) : undefined;
+  }
+  return undefined;
+}
+
+/** Fields read from outside their type as `struct_field.x` (so never derived: the value must carry them). */
+const memberRefs = new Set<string>();
+
+function checkShape(spec: WSpec, e: Expr, where: string, what: string, field: string, enums: Map<string, EnumDef>, problems: Problem[], t?: WType, types?: Map<string, WType>): void {
   const walk = (x: Expr): void => {
     switch (x.kind) {
       case 'enum': {
@@ -929,6 +959,7 @@ function checkShape(spec: WSpec, e: Expr, where: string, what: string, field: st
       case 'name':
         if (x.name === '_parent' || x.name === '_io') problems.push(prob(spec, where, `'${x.name}' must be followed by a member (in ${what} of '${field}')`, x.name === '_io' ? 'use _io.size, _io.pos or _io.eof' : 'write _parent.field_name'));
         else if (x.name === '_root') problems.push(prob(spec, where, `'_root' must be followed by a member (in ${what} of '${field}')`, 'write _root.field_name'));
+        else if (x.name === '_' && t?.fields.some((y) => y.id === '_')) return;
         else if (x.name.startsWith('_')) problems.push(prob(spec, where, `'${x.name}' is not supported (in ${what} of '${field}')`, 'supported: _parent.x, _root.x, _io.size, _io.pos, _io.eof'));
         return;
       case 'member':
@@ -936,12 +967,22 @@ function checkShape(spec: WSpec, e: Expr, where: string, what: string, field: st
           if (!['size', 'pos', 'eof'].includes(x.name)) problems.push(prob(spec, where, `'_io.${x.name}' is not supported (in ${what} of '${field}')`, 'supported: _io.size, _io.pos, _io.eof'));
           return;
         }
-        if (x.object.kind === 'name' && x.object.name.startsWith('_')) {
+        if (x.object.kind === 'name' && x.object.name.startsWith('_') && x.object.name !== '_') {
           if (x.object.name !== '_parent' && x.object.name !== '_root') walk(x.object);
           return;
         }
         if (x.object.kind === 'member' && x.object.object.kind === 'name' && x.object.object.name === '_parent' && (x.name === 'length' || x.name === 'size')) return;
-        if (x.name !== 'length' && x.name !== 'size') problems.push(prob(spec, where, `member '.${x.name}' is not supported (in ${what} of '${field}')`, 'supported members: .length/.size of bytes and arrays, _parent.x, _io.size/pos/eof'));
+        {
+          const st = t && types ? structOf(x.object, t, types) : undefined;
+          if (st) {
+            if (st.fields.some((y) => y.id === x.name && y.type?.kind !== 'contents') || st.instances.some((y) => y.id === x.name)) memberRefs.add(`${st.key}.${x.name}`);
+            else problems.push(prob(spec, where, `type '${st.id}' has no field or value instance '${x.name}' (in ${what} of '${field}')`, `fields of ${st.id}: ${st.fields.map((y) => y.id).join(', ')}`));
+            walk(x.object);
+            return;
+          }
+        }
+        if (x.name === 'to_i') { walk(x.object); return; }
+        if (x.name !== 'length' && x.name !== 'size') problems.push(prob(spec, where, `member '.${x.name}' is not supported (in ${what} of '${field}')`, 'supported members: fields and value instances of a struct field read earlier (a.b), .length/.size of bytes, strings and arrays, .to_i, _parent.x, _io.size/pos/eof'));
         walk(x.object);
         return;
       case 'index': walk(x.object); walk(x.index); return;
@@ -975,7 +1016,7 @@ function lengthPass(order: WSpec[], types: Map<string, WType>): Problem[] {
     }
     t.fields.forEach((l, i) => {
       // (the Writer back-patches unsigned big-endian lengths only; any other length stays a visible field)
-      if (l.type?.kind !== 'uint' || l.type.width === 8 || l.type.enumKey || l.type.signed || l.type.le || l.repeat || viaParent.has(l.id)) return;
+      if (l.type?.kind !== 'uint' || l.type.width === 8 || l.type.enumKey || l.type.signed || l.type.le || l.repeat || viaParent.has(l.id) || memberRefs.has(`${t.key}.${l.id}`)) return;
       if (switchOns.has(l.id)) return;
       const uses: { field: WField; how: 'size' | 'count' | 'other' }[] = [];
       t.fields.forEach((f, j) => {

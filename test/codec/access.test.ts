@@ -1,0 +1,69 @@
+// Field access in expressions and repeat-until: `hdr.body_len` sizes a field from a struct read earlier,
+// `hdr.twice` inlines that struct's value instance, `digits.to_i` reads a number written as text, and
+// repeat-until stops on the element just read (`_`, `_.len`). Checked on a hand-written sample, against
+// Kaitai, and on encode: the until condition must hold for the last element only.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { join } from 'node:path';
+import { EncodeError } from '../../runtime/codec/index.ts';
+import { FIXTURES, importFixture } from './support.ts';
+import { loadKaitaiSpecs } from '../differential/kaitai.ts';
+
+type Decode = (bytes: Uint8Array) => Record<string, unknown>;
+type Encode = (value: unknown) => Uint8Array;
+const mod = await importFixture('access');
+const decode = mod.decodeAccess as Decode;
+const encode = mod.encodeAccess as Encode;
+const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.length).toString('hex');
+
+// hdr: flags 1, body_len 2; body (2); extra (hdr.twice = 4); digits "03"; padding (3);
+// chunks: [len 1: aa] [len 0]; bytes_until_ff: 01 02 ff
+const sample = '01 0002 b0b1 e0e1e2e3 3033 000000 01aa 00 0102ff'.replace(/ /g, '');
+
+test('a sample decodes with sizes taken from hdr.body_len, hdr.twice and digits.to_i, and repeat-until stopping where _ says', () => {
+  const v = decode(Uint8Array.from(Buffer.from(sample, 'hex'))) as { hdr: Record<string, unknown>; body: Uint8Array; extra: Uint8Array; padding: Uint8Array; chunks: { len: number }[]; bytes_until_ff: number[] };
+  assert.equal(v.hdr, { flags: 1, body_len: 2, twice: 4 });
+  assert.is(hex(v.body), 'b0b1');
+  assert.is(hex(v.extra), 'e0e1e2e3');
+  assert.is(v.padding.length, 3);
+  assert.equal(v.chunks.map((c) => c.len), [1, 0]);
+  assert.equal(v.bytes_until_ff, [1, 2, 0xff]);
+  assert.is(hex(encode(v)), sample);
+});
+
+test('Kaitai reads the same sample the same way', async () => {
+  const k = await loadKaitaiSpecs([join(FIXTURES, 'access.ksy')]);
+  try {
+    const o = new k.classes.access!(k.stream(Uint8Array.from(Buffer.from(sample, 'hex'))), null, null) as Record<string, unknown> & { hdr: Record<string, unknown>; chunks: { len: number }[] };
+    assert.equal([o.hdr.bodyLen, o.hdr.twice, hex(o.extra as Uint8Array), (o.padding as Uint8Array).length, o.chunks.map((c) => c.len), o.bytesUntilFf], [2, 4, 'e0e1e2e3', 3, [1, 0], [1, 2, 0xff]]);
+  } finally {
+    k.dispose();
+  }
+});
+
+test('encode refuses a repeat-until list whose condition holds early or never', () => {
+  const v = decode(Uint8Array.from(Buffer.from(sample, 'hex')));
+  for (const list of [[1, 0xff, 2, 0xff], [1, 2]]) {
+    try {
+      encode({ ...v, bytes_until_ff: list });
+      assert.unreachable('encoded');
+    } catch (e) {
+      assert.instance(e, EncodeError);
+      assert.is((e as EncodeError).code, 'invalid_value');
+      assert.match((e as EncodeError).path, /^Access\.bytes_until_ff\[\d\]$/);
+    }
+  }
+});
+
+test('a size from a struct field whose value was changed is checked on encode (body no longer hdr.body_len bytes)', () => {
+  const v = decode(Uint8Array.from(Buffer.from(sample, 'hex'))) as Record<string, unknown>;
+  try {
+    encode({ ...v, body: Uint8Array.of(1, 2, 3) });
+    assert.unreachable('encoded');
+  } catch (e) {
+    assert.instance(e, EncodeError);
+    assert.is((e as EncodeError).code, 'size_mismatch');
+  }
+});
+
+test.run();
