@@ -91,6 +91,8 @@ class Emitter {
     return f.enumKey ? this.enumName(f.enumKey) : 'number';
   }
   private targetTs(c: CaseTarget): string {
+    if (c.kind === 'num') return c.num.width === 8 && c.num.kind === 'uint' ? 'bigint' : 'number';
+    if (c.kind === 'str') return 'string';
     return c.kind === 'bytes' ? 'Uint8Array' : this.typeName(c.ref.type);
   }
   private elemTs(f: Field): string {
@@ -374,11 +376,11 @@ class Emitter {
       out.push(`switch (${on}) {`);
       const enumKey = this.switchEnum(f, ctx);
       for (const c of ty.cases) {
-        out.push(`  case ${hexLit(c.value)}${this.enumValueName(c.value, enumKey)}:`);
-        out.push(`    ${x} = ${this.readTarget(c.target, rr, ictx)};`, '    break;');
+        out.push(`  case ${caseLit(c.value)}${typeof c.value === 'bigint' ? this.enumValueName(c.value, enumKey) : ''}:`);
+        out.push(`    ${x} = ${this.readTarget(c.target, rr, ictx, key)};`, '    break;');
       }
       out.push('  default:');
-      if (ty.fallback) out.push(`    ${x} = ${this.readTarget(ty.fallback, rr, ictx)};`);
+      if (ty.fallback) out.push(`    ${x} = ${this.readTarget(ty.fallback, rr, ictx, key)};`);
       else out.push(`    ${rr}.noCase(undefined, ${rr}.pos, ${q(`one of ${ty.cases.map((c) => c.label).join(', ')}`)}, ${on});`);
       out.push('}');
     }
@@ -386,7 +388,9 @@ class Emitter {
     out.push('$t.pop();');
     return x;
   }
-  private readTarget(c: CaseTarget, r: string, ctx: Ctx): string {
+  private readTarget(c: CaseTarget, r: string, ctx: Ctx, key: string): string {
+    if (c.kind === 'num') return `${r}.${numberMethod(c.num)}(${key})`;
+    if (c.kind === 'str') return `${r}.str(${c.zeroTerminated ? `${r}.bytesTerm(0, false, true, ${key})` : `${r}.rest()`}, ${q(c.encoding)}, ${key})`;
     return c.kind === 'bytes' ? `${r}.rest()` : `${this.fn('read', c.ref.type)}(${r}${this.callArgs(c.ref, ctx)})`;
   }
   private switchEnum(f: Field, ctx: Ctx): string | undefined {
@@ -458,7 +462,7 @@ class Emitter {
     if (ty.kind === 'struct') return this.program.types.get(ty.ref.type)!.minSize;
     if (ty.kind === 'switch') {
       const ts = [...ty.cases.map((c) => c.target), ...(ty.fallback ? [ty.fallback] : [])];
-      return ts.length ? Math.min(...ts.map((c) => (c.kind === 'bytes' ? 0 : this.program.types.get(c.ref.type)!.minSize))) : 0;
+      return ts.length ? Math.min(...ts.map((c) => (c.kind === 'num' ? c.num.width : c.kind !== 'struct' ? 0 : this.program.types.get(c.ref.type)!.minSize))) : 0;
     }
     return 0;
   }
@@ -516,7 +520,7 @@ class Emitter {
       const enumKey = this.switchEnum(f, ctx);
       out.push(`switch (${on}) {`);
       for (const c of ty.cases) {
-        out.push(`  case ${hexLit(c.value)}${this.enumValueName(c.value, enumKey)}:`);
+        out.push(`  case ${caseLit(c.value)}${typeof c.value === 'bigint' ? this.enumValueName(c.value, enumKey) : ''}:`);
         out.push(`    ${this.writeTarget(c.target, x, ctx, key)}`, '    break;');
       }
       out.push('  default:');
@@ -529,6 +533,8 @@ class Emitter {
   }
   private writeTarget(c: CaseTarget, x: string, ctx: Ctx, key: string): string {
     if (c.kind === 'bytes') return `w.bytes(${x} as Uint8Array, ${key});`;
+    if (c.kind === 'num') return `w.${numberMethod(c.num)}(${x} as ${this.targetTs(c)}, ${key});`;
+    if (c.kind === 'str') return c.zeroTerminated ? `w.terminated(w.encodeStr(${x} as string, ${q(c.encoding)}, ${key}), 0, ${key});` : `w.bytes(w.encodeStr(${x} as string, ${q(c.encoding)}, ${key}), ${key});`;
     return `${this.fn('write', c.ref.type)}(w, ${x} as ${this.typeName(c.ref.type)}${this.callArgs(c.ref, ctx)});`;
   }
 
@@ -664,7 +670,7 @@ class Emitter {
       const variants: string[] = [];
       for (const c of sw.type.cases) {
         const n = denum ? this.program.enums.get(denum)!.values.find((x) => x.value === c.value) : undefined;
-        const lit = n ? `typeof ${this.enumName(denum!)}.${n.name}` : hexLit(c.value);
+        const lit = n ? `typeof ${this.enumName(denum!)}.${n.name}` : caseLit(c.value);
         variants.push(`{\n${[...vis.map((f) => prop(f, f === d ? lit : f === sw ? this.targetTs(c.target) : undefined)), ...instProps.map(instProp)].join('\n')}\n}`);
       }
       if (sw.type.fallback) variants.push(`{\n${[...vis.map((f) => prop(f, f === sw ? this.targetTs(sw.type.kind === 'switch' ? sw.type.fallback! : { kind: 'bytes' }) : undefined)), ...instProps.map(instProp)].join('\n')}\n}`);
@@ -754,6 +760,11 @@ function balanced(s: string): boolean {
     else if (c === ')') { d--; if (d < 0) return false; }
   }
   return d === 0;
+}
+
+/** A switch case key in TypeScript: an integer (hex above 9), a string or a boolean. */
+function caseLit(v: bigint | string | boolean): string {
+  return typeof v === 'bigint' ? hexLit(v) : typeof v === 'string' ? q(v) : String(v);
 }
 
 /** The Reader/Writer method for a number: u1, u2, u3, u4le, s8le, f4, ... */

@@ -27,12 +27,18 @@ export interface TypeRef {
   readonly args: readonly Expr[];
 }
 
-export type CaseTarget = { readonly kind: 'struct'; readonly ref: TypeRef } | { readonly kind: 'bytes' };
+/** What a switch case reads: a user type, raw bytes (the fallback of a sized switch), a number or a string. */
+export type CaseTarget =
+  | { readonly kind: 'struct'; readonly ref: TypeRef }
+  | { readonly kind: 'bytes' }
+  | { readonly kind: 'num'; readonly num: { readonly kind: 'uint' | 'float'; readonly width: Width; readonly signed?: true; readonly le?: true } }
+  | { readonly kind: 'str'; readonly encoding: string; readonly zeroTerminated: boolean };
 
 export interface SwitchCase {
   /** The case key as written (`common::content_type::alert`). */
   readonly label: string;
-  readonly value: bigint;
+  /** An integer or enum value, or (switch-on a string or a boolean) a string or boolean literal. */
+  readonly value: bigint | string | boolean;
   readonly target: CaseTarget;
 }
 

@@ -33,7 +33,7 @@ interface WField {
   derived?: Field['derived']; ksyType: string;
   // unresolved bits from the structure pass
   typeName?: string; typeArgs?: Expr[]; enumName?: string; num?: NumType; bits?: number;
-  switchOn?: Expr; switchCases?: { label: string; key: Expr | '_'; typeName: string | null; args: Expr[]; path: string }[];
+  switchOn?: Expr; switchCases?: { label: string; key: Expr | '_'; typeName: string | null; args: Expr[]; path: string; builtin?: CaseTarget }[];
 }
 interface WSpec {
   id: string; file: string; absPath: string; doc?: string; loaded: Loaded;
@@ -500,7 +500,17 @@ function structureFields(spec: WSpec, t: WType, problems: Problem[]): void {
           if (typeof target !== 'string') { problems.push(prob(spec, cp, `case '${label}' must name a type`, 'e.g. `client_hello` or `extension(msg_type)`')); continue; }
           const m = /^([a-z][a-z0-9_]*(?:::[a-z][a-z0-9_]*)*)(?:\((.*)\))?$/.exec(target);
           if (!m) { problems.push(prob(spec, cp, `malformed type reference '${target}'`, 'write `type_name` or `type_name(arg, ...)`')); continue; }
-          if (UINTS[m[1]!] !== undefined) { problems.push(prob(spec, cp, `case '${label}' -> '${target}': integer case types are not supported`, 'switch cases name user types')); continue; }
+          const num = numberType(m[1]!, t.endian);
+          if (num === 'no-endian') { problems.push(prob(spec, cp, `case '${label}' -> '${target}': no byte order is set for type '${t.id}'`, `write ${target}be or ${target}le, or set meta.endian`)); continue; }
+          if (num !== undefined) { f.switchCases.push({ label, key, typeName: null, args: [], path: cp, builtin: { kind: 'num', num } }); continue; }
+          if (m[1] === 'str' || m[1] === 'strz') {
+            const enc = raw.encoding !== undefined ? encodingOf(spec, raw.encoding, `${path}/encoding`, problems) : t.encoding;
+            if (enc === undefined) { problems.push(prob(spec, cp, `case '${label}' -> ${m[1]} has no encoding`, 'add `encoding:` to the field or meta.encoding')); continue; }
+            if (m[1] === 'str' && raw.size === undefined && raw['size-eos'] === undefined) { problems.push(prob(spec, cp, `case '${label}' -> str needs the field to have a size`, 'add size or size-eos to the field, or use strz')); continue; }
+            f.switchCases.push({ label, key, typeName: null, args: [], path: cp, builtin: { kind: 'str', encoding: enc, zeroTerminated: m[1] === 'strz' } });
+            continue;
+          }
+          if (/^b\d+$/.test(m[1]!)) { problems.push(prob(spec, cp, `case '${label}' -> '${target}': bit-sized case types are not supported`, 'read the bits in a user type and name that type')); continue; }
           f.switchCases.push({ label, key, typeName: m[1]!, args: m[2] === undefined ? [] : splitArgs(m[2]).map((a) => tryExpr(spec, cp, a, problems) ?? { kind: 'int', value: 0n }), path: cp });
         }
       }
@@ -702,18 +712,20 @@ function namesPass(order: WSpec[], byId: Map<string, WSpec>, types: Map<string, 
           if (!key) problems.push(prob(spec, `${f.specPath}/type`, `unknown type '${f.typeName}' for field '${f.id}'`, `known types: ${known(spec)}`));
           else f.type = { kind: 'struct', ref: { type: key, args: f.typeArgs ?? [] } };
         } else if (f.switchCases !== undefined && f.switchOn !== undefined) {
-          const cases: { label: string; value: bigint; target: CaseTarget }[] = [];
+          const cases: { label: string; value: bigint | string | boolean; target: CaseTarget }[] = [];
           let fallback: CaseTarget | undefined;
           for (const c of f.switchCases) {
-            const key = c.typeName === null ? undefined : resolveType(spec, byId, types, c.typeName);
-            if (!key) { problems.push(prob(spec, c.path, `unknown type '${c.typeName}' in switch case '${c.label}' of field '${f.id}'`, `known types: ${known(spec)}`)); continue; }
-            const target: CaseTarget = { kind: 'struct', ref: { type: key, args: c.args } };
+            const key = c.builtin || c.typeName === null ? undefined : resolveType(spec, byId, types, c.typeName);
+            if (!key && !c.builtin) { problems.push(prob(spec, c.path, `unknown type '${c.typeName}' in switch case '${c.label}' of field '${f.id}'`, `known types: ${known(spec)}`)); continue; }
+            const target: CaseTarget = c.builtin ?? { kind: 'struct', ref: { type: key!, args: c.args } };
             if (c.key === '_') { fallback = target; continue; }
-            const v = constValue(spec, enums, c.key);
-            if (v === undefined) { problems.push(prob(spec, c.path, `switch case '${c.label}' is not an integer or enum value`, 'case keys are integer literals or `enum_name::value`')); continue; }
+            // string and boolean keys (switch-on a string or a boolean) are literals; others integers or enum values
+            const v = c.key.kind === 'str' || c.key.kind === 'bool' ? { lit: c.key.value } : constValue(spec, enums, c.key);
+            if (v === undefined) { problems.push(prob(spec, c.path, `switch case '${c.label}' is not an integer, enum value, string or boolean`, 'case keys are integer literals, `enum_name::value`, "strings" or true/false')); continue; }
             if (typeof v === 'string') { problems.push(prob(spec, c.path, v, 'check the enum name and value')); continue; }
-            if (cases.some((x) => x.value === v)) problems.push(prob(spec, c.path, `switch case '${c.label}' repeats value ${v}`, 'each case value may appear once'));
-            cases.push({ label: c.label, value: v, target });
+            const value = typeof v === 'bigint' ? v : v.lit;
+            if (cases.some((x) => x.value === value)) problems.push(prob(spec, c.path, `switch case '${c.label}' repeats value ${String(value)}`, 'each case value may appear once'));
+            cases.push({ label: c.label, value, target });
           }
           if (!fallback && f.size !== undefined) fallback = { kind: 'bytes' };
           f.type = { kind: 'switch', on: f.switchOn, cases, ...(fallback ? { fallback } : {}) };

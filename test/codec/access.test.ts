@@ -17,8 +17,9 @@ const encode = mod.encodeAccess as Encode;
 const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.length).toString('hex');
 
 // hdr: flags 1, body_len 2; body (2); extra (hdr.twice = 4); digits "03"; padding (3);
-// chunks: [len 1: aa] [len 0]; bytes_until_ff: 01 02 ff
-const sample = '01 0002 b0b1 e0e1e2e3 3033 000000 01aa 00 0102ff'.replace(/ /g, '');
+// chunks: [len 1: aa] [len 0]; bytes_until_ff: 01 02 ff; kind "neg" -> value s1 -2; flag 1 -> opt u4le 0x01020304
+const tail = (kind: string, value: string, flag: string, opt: string): string => `${Buffer.from(kind).toString('hex')}00${value}${flag}${opt}`;
+const sample = `${'01 0002 b0b1 e0e1e2e3 3033 000000 01aa 00 0102ff'.replace(/ /g, '')}${tail('neg', 'fe', '01', '04030201')}`;
 
 test('a sample decodes with sizes taken from hdr.body_len, hdr.twice and digits.to_i, and repeat-until stopping where _ says', () => {
   const v = decode(Uint8Array.from(Buffer.from(sample, 'hex'))) as { hdr: Record<string, unknown>; body: Uint8Array; extra: Uint8Array; padding: Uint8Array; chunks: { len: number }[]; bytes_until_ff: number[] };
@@ -28,14 +29,25 @@ test('a sample decodes with sizes taken from hdr.body_len, hdr.twice and digits.
   assert.is(v.padding.length, 3);
   assert.equal(v.chunks.map((c) => c.len), [1, 0]);
   assert.equal(v.bytes_until_ff, [1, 2, 0xff]);
+  assert.equal([(v as Record<string, unknown>).kind, (v as Record<string, unknown>).value, (v as Record<string, unknown>).opt], ['neg', -2, 0x01020304]);
   assert.is(hex(encode(v)), sample);
+});
+
+test('a switch on a string reads the built-in type of the matching case, and a switch on a boolean picks true or false', () => {
+  const head = sample.slice(0, sample.indexOf(Buffer.from('neg').toString('hex')));
+  for (const [kind, value, flag, opt, expected] of [['int', '0102', '00', '07', [0x0102, 7]], ['text', '686900', '01', 'ffffffff', ['hi', 0xffffffff]]] as const) {
+    const bytes = head + tail(kind, value, flag, opt);
+    const v = decode(Uint8Array.from(Buffer.from(bytes, 'hex'))) as Record<string, unknown>;
+    assert.equal([v.value, v.opt], expected);
+    assert.is(hex(encode(v)), bytes);
+  }
 });
 
 test('Kaitai reads the same sample the same way', async () => {
   const k = await loadKaitaiSpecs([join(FIXTURES, 'access.ksy')]);
   try {
     const o = new k.classes.access!(k.stream(Uint8Array.from(Buffer.from(sample, 'hex'))), null, null) as Record<string, unknown> & { hdr: Record<string, unknown>; chunks: { len: number }[] };
-    assert.equal([o.hdr.bodyLen, o.hdr.twice, hex(o.extra as Uint8Array), (o.padding as Uint8Array).length, o.chunks.map((c) => c.len), o.bytesUntilFf], [2, 4, 'e0e1e2e3', 3, [1, 0], [1, 2, 0xff]]);
+    assert.equal([o.hdr.bodyLen, o.hdr.twice, hex(o.extra as Uint8Array), (o.padding as Uint8Array).length, o.chunks.map((c) => c.len), o.bytesUntilFf, o.kind, o.value, o.opt], [2, 4, 'e0e1e2e3', 3, [1, 0], [1, 2, 0xff], 'neg', -2, 0x01020304]);
   } finally {
     k.dispose();
   }

@@ -243,6 +243,8 @@ class Gen {
         const c = ty.cases.find((x) => x.value === on)?.target ?? ty.fallback;
         if (!c) throw new Error(`arbitraryFor: ${t.tsName}.${f.id}: switch-on value ${on} has no case`);
         if (c.kind === 'bytes') return this.element(t, { ...f, type: { kind: 'bytes' } }, vals, params, parent, env, depth, size);
+        if (c.kind === 'num') return this.element(t, { ...f, type: c.num.kind === 'float' ? { kind: 'float', width: c.num.width as 4 | 8 } : { ...c.num, kind: 'uint' as const } }, vals, params, parent, env, depth, size);
+        if (c.kind === 'str') return this.element(t, { ...f, type: { kind: 'str', encoding: c.encoding }, ...(c.zeroTerminated ? { term: { value: 0, include: false, consume: true } } : {}) }, vals, params, parent, env, depth, size);
         return this.sized(size, () => this.nested(c.ref.type, c.ref.args, vals, params, env, depth), c.ref.type, c.ref.args, env);
       }
     }
