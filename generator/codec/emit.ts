@@ -18,6 +18,8 @@ export interface EmitOptions {
 const RESERVED = new Set(['break', 'case', 'catch', 'class', 'const', 'continue', 'debugger', 'default', 'delete', 'do', 'else', 'enum', 'export', 'extends', 'false', 'finally', 'for', 'function', 'if', 'import', 'in', 'instanceof', 'new', 'null', 'return', 'super', 'switch', 'this', 'throw', 'true', 'try', 'typeof', 'var', 'void', 'while', 'with', 'implements', 'interface', 'let', 'package', 'private', 'protected', 'public', 'static', 'yield', 'await', 'arguments', 'eval', 'undefined', 'NaN', 'Infinity']);
 // the generated functions' own names: a field or param with one of these gets a trailing underscore
 const OWN = new Set(['r', 'w', 'v', 'bytes', 'value']);
+/** How deep recursive types may nest (schema path length) before decode/encode stop with an error. */
+const MAX_DEPTH = 256;
 const local = (id: string): string => (RESERVED.has(id) || OWN.has(id) ? `${id}_` : id);
 const q = (s: string): string => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 const hexLit = (v: bigint | number): string => {
@@ -699,6 +701,7 @@ class Emitter {
     });
     // read
     const rs: string[] = ['const $t = r.trail;'];
+    if (t.recursive) rs.push(`if ($t.length > ${MAX_DEPTH}) r.fail('bad_length', undefined, r.pos, 'nesting at most ${MAX_DEPTH} deep', 'deeper');`);
     // bit-sized fields: the first byte-aligned field after them, and the end of the type, align to a byte
     const afterBits = (i: number): boolean => i > 0 && t.fields[i - 1]!.type.kind === 'bits' && (i === t.fields.length || t.fields[i]!.type.kind !== 'bits');
     t.fields.forEach((f, i) => {
@@ -714,6 +717,7 @@ class Emitter {
     out.push({ kind: StructureKind.Function, isExported: true, name: `read${t.tsName}`, docs: [`Reads ${article(t.tsName)} from r (for nesting; see decode${t.tsName}).`], parameters: [{ name: 'r', type: 'Reader' }, ...params], returnType: t.tsName, statements: rs.filter((l) => l !== '') });
     // write
     const ws: string[] = [`if (typeof v !== 'object' || v === null) w.fail('wrong_type', undefined, 'an object (${t.tsName})', v);`, 'const $t = w.trail;'];
+    if (t.recursive) ws.push(`if ($t.length > ${MAX_DEPTH}) w.fail('out_of_range', undefined, 'nesting at most ${MAX_DEPTH} deep', 'deeper');`);
     const marks = new Map<string, string>();
     t.fields.forEach((f, i) => {
       if (afterBits(i)) ws.push('w.alignToByte();');

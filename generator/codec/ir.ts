@@ -121,6 +121,8 @@ export interface TypeDef {
   readonly rootRefs: readonly string[];
   /** Fewest bytes one value can take on the wire (bounds repeat counts before looping). */
   readonly minSize: number;
+  /** Contains itself (through its fields' types): its reader and writer check a nesting limit. */
+  readonly recursive: boolean;
   /**
    * Value instances: computed from the fields after decoding, present on decoded values, ignored by the
    * encoder. `expr` has other instances already inlined; expressions elsewhere in the type inline it too.

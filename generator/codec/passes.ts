@@ -24,7 +24,7 @@ interface WType {
   endian?: 'be' | 'le';
   /** Default string encoding (meta.encoding of the type or an enclosing one), normalized. */
   encoding?: string;
-  params: Param[]; fields: WField[]; parentRefs: string[]; rootRefs: string[]; ownRootRefs: string[]; minSize: number;
+  params: Param[]; fields: WField[]; parentRefs: string[]; rootRefs: string[]; ownRootRefs: string[]; minSize: number; recursive?: boolean;
   instances: (Instance & { enumName?: string })[];
 }
 interface WField {
@@ -180,7 +180,7 @@ function freezeType(t: WType): TypeDef {
   return {
     key: t.key, specId: t.specId, id: t.id, tsName: t.tsName, ...(t.doc !== undefined ? { doc: t.doc } : {}), line: t.line,
     params: t.params, parentRefs: t.parentRefs, rootRefs: t.rootRefs, minSize: t.minSize,
-    instances: t.instances.map(({ enumName: _, ...i }) => i),
+    instances: t.instances.map(({ enumName: _, ...i }) => i), recursive: t.recursive === true,
     fields: t.fields.map((f): Field => ({
       id: f.id, line: f.line, specPath: f.specPath, ...(f.doc !== undefined ? { doc: f.doc } : {}), type: f.type!, ksyType: f.ksyType,
       ...(f.size !== undefined ? { size: f.size } : {}), ...(f.repeat ? { repeat: f.repeat } : {}), ...(f.cond ? { cond: f.cond } : {}),
@@ -735,15 +735,28 @@ function namesPass(order: WSpec[], byId: Map<string, WSpec>, types: Map<string, 
       }
     }
   }
-  // cycles: a type that contains itself (directly or through others) cannot be generated as straight-line code
-  const edges = (t: WType): string[] => {
+  // Recursive types (a type that contains itself through others) are read and written by recursive
+  // functions, under a nesting limit. A cycle made only of unconditional fields could never end: refused.
+  const edges = (t: WType, all = false): string[] => {
     const out: string[] = [];
     for (const f of t.fields) {
-      if (f.type?.kind === 'struct') out.push(f.type.ref.type);
-      if (f.type?.kind === 'switch') for (const c of [...f.type.cases.map((x) => x.target), ...(f.type.fallback ? [f.type.fallback] : [])]) if (c.kind === 'struct') out.push(c.ref.type);
+      if (f.type?.kind === 'struct' && (all || (!f.cond && !f.repeat))) out.push(f.type.ref.type);
+      if (f.type?.kind === 'switch' && all) for (const c of [...f.type.cases.map((x) => x.target), ...(f.type.fallback ? [f.type.fallback] : [])]) if (c.kind === 'struct') out.push(c.ref.type);
     }
     return out;
   };
+  for (const t of types.values()) {
+    const seen = new Set<string>();
+    const stack = edges(t, true);
+    while (stack.length) {
+      const k = stack.pop()!;
+      if (k === t.key) { t.recursive = true; break; }
+      if (seen.has(k)) continue;
+      seen.add(k);
+      const n = types.get(k);
+      if (n) stack.push(...edges(n, true));
+    }
+  }
   const state = new Map<string, 1 | 2>();
   const reported = new Set<string>();
   const dfs = (key: string, stack: string[]): void => {
@@ -756,7 +769,7 @@ function namesPass(order: WSpec[], byId: Map<string, WSpec>, types: Map<string, 
         if (!reported.has(n)) {
           reported.add(n);
           const spec = order.find((s) => s.id === first.specId)!;
-          problems.push(prob(spec, first.path, `cyclic types: ${cyc.map((k) => k.split('::')[1]).join(' -> ')}`, 'a type may not contain itself; break the cycle with raw bytes (a size without type)'));
+          problems.push(prob(spec, first.path, `cyclic types: ${cyc.map((k) => k.split('::')[1]).join(' -> ')}, every step unconditional (a value would never end)`, 'make one step conditional (if, repeat or a switch case), or break the cycle with raw bytes (a size without type)'));
         }
       } else if (state.get(n) === undefined) dfs(n, [...stack, n]);
     }
@@ -1075,11 +1088,12 @@ function boundsPass(order: WSpec[], types: Map<string, WType>, enums: Map<string
     }
     if (got.min !== undefined && got.max !== undefined && got.min > got.max) problems.push(prob(spec, `${f.specPath}/valid`, `bad valid: min ${got.min} is greater than max ${got.max} on '${f.id}'`, 'swap them, or fix the bound'));
   }
-  // minimum wire sizes (types are acyclic here)
+  // minimum wire sizes (a recursive type counts 0 for itself while it is being measured)
   const memo = new Map<string, number>();
   const minOf = (key: string): number => {
     const m = memo.get(key);
     if (m !== undefined) return m;
+    memo.set(key, 0);
     const t = types.get(key)!;
     let n = 0;
     for (const f of t.fields) {

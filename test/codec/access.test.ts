@@ -5,7 +5,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
-import { EncodeError } from '../../runtime/codec/index.ts';
+import { DecodeError, EncodeError } from '../../runtime/codec/index.ts';
 import { FIXTURES, importFixture } from './support.ts';
 import { loadKaitaiSpecs } from '../differential/kaitai.ts';
 
@@ -75,6 +75,24 @@ test('a size from a struct field whose value was changed is checked on encode (b
   } catch (e) {
     assert.instance(e, EncodeError);
     assert.is((e as EncodeError).code, 'size_mismatch');
+  }
+});
+
+test('a recursive type decodes nested values and re-encodes them; hostile nesting is a DecodeError, not a stack overflow', async () => {
+  const tree = await importFixture('tree');
+  const decodeTree = tree.decodeTree as Decode;
+  const encodeTree = tree.encodeTree as Encode;
+  const bytes = '0102 0a00 0b01 1400'.replace(/ /g, ''); // 1 with children 10 (leaf) and 11 (with child 20)
+  const v = decodeTree(Uint8Array.from(Buffer.from(bytes, 'hex')));
+  assert.equal(v, { value: 1, children: [{ value: 10, children: [] }, { value: 11, children: [{ value: 20, children: [] }] }] });
+  assert.is(hex(encodeTree(v)), bytes);
+  const deep = Uint8Array.from({ length: 20000 }, (_, i) => (i % 2 === 0 ? 7 : 1)); // every node claims one child
+  try {
+    decodeTree(deep);
+    assert.unreachable('decoded');
+  } catch (e) {
+    assert.instance(e, DecodeError);
+    assert.match((e as DecodeError).expected, /nesting at most 256 deep/);
   }
 });
 
