@@ -169,6 +169,8 @@ class Emitter {
       }
       case 'name': {
         if (e.name === '_' && ctx.elem) return { code: ctx.elem.code, ...this.fieldTy({ ...ctx.elem.field, repeat: undefined } as Field) };
+        const pi = type.posInstances.find((x) => x.id === e.name);
+        if (pi) return { code: `$pi_${pi.id}()`, ...this.fieldTy(pi) };
         const p = type.params.find((x) => x.id === e.name);
         if (p) return { code: local(p.id), ty: p.width === 0 ? 'bool' : 'int' };
         const f = type.fields.find((x) => x.id === e.name)!;
@@ -661,10 +663,13 @@ class Emitter {
       const comment = doc.length === 1 ? `  /** ${doc[0]} */` : `  /**\n${doc.map((l) => `   * ${l}`.trimEnd()).join('\n')}\n   */`;
       return `${comment}\n  ${f.id}${f.cond ? '?' : ''}: ${type ?? this.fieldTs(f)}${f.cond ? ' | undefined' : ''};`;
     };
-    const instProps = t.instances.map((i) => {
+    const instProps = [...t.instances.map((i) => {
       const doc = [`value instance ${i.id} = ${show(i.source)}`, 'Set on decoded values; the encoder ignores it.', ...(i.doc ? i.doc.trimEnd().split('\n') : [])].join('\n').replace(/\*\//g, '* /');
       return { name: i.id, type: this.instanceTs(i, ctxR), doc };
-    });
+    }), ...t.posInstances.map((p) => {
+      const doc = [`pos instance: ${this.provenance(p)}, at ${show(p.pos!)}${p.io === 'root' ? ' in _root._io' : ''}`, 'Set on decoded values (decode-only).', ...(p.doc ? p.doc.trimEnd().split('\n') : [])].join('\n').replace(/\*\//g, '* /');
+      return { name: p.id, type: this.fieldTs(p), doc };
+    })];
     if (sw && sw.type.kind === 'switch') {
       const dname = sw.type.discriminant!;
       const d = t.fields.find((f) => f.id === dname)!;
@@ -702,6 +707,22 @@ class Emitter {
     // read
     const rs: string[] = ['const $t = r.trail;'];
     if (t.recursive) rs.push(`if ($t.length > ${MAX_DEPTH}) r.fail('bad_length', undefined, r.pos, 'nesting at most ${MAX_DEPTH} deep', 'deeper');`);
+    if (t.posInstances.length) {
+      // pos instances: read on first use (a size may need one before the seq ends), in this type's stream or the root's
+      rs.push('const $io0 = r.start;', 'const $io1 = r.end;');
+      for (const p of t.posInstances) {
+        const ts = this.fieldTs(p);
+        const body: string[] = [];
+        const x = this.readElem(p, 'r', q(p.id), ctxR, body);
+        const [s0, s1] = p.io === 'root' ? ['r.rootStart', 'r.rootEnd'] : ['$io0', '$io1'];
+        const read = `r.at(${s0}, ${s1}, ${this.code(p.pos!, ctxR)}, ${q(p.id)}, (): ${ts} => {${body.length ? `\n${body.map((l) => `    ${l}`).join('\n')}\n   ` : ''} return ${x}; })`;
+        rs.push(`let $pv_${p.id}: ${ts} | undefined;`, `let $pd_${p.id} = false;`, `/* pos instance: ${this.provenance(p)}, at ${show(p.pos!)}${p.io === 'root' ? ' in _root._io' : ''} */`,
+          `const $pi_${p.id} = (): ${ts}${p.cond ? ' | undefined' : ''} => {`,
+          `  if (!$pd_${p.id}) {`,
+          `    $pv_${p.id} = ${p.cond ? `${this.code(p.cond, ctxR)} ? ${read} : undefined` : read};`,
+          `    $pd_${p.id} = true;`, '  }', `  return $pv_${p.id}${p.cond ? '' : '!'};`, '};');
+      }
+    }
     // bit-sized fields: the first byte-aligned field after them, and the end of the type, align to a byte
     const afterBits = (i: number): boolean => i > 0 && t.fields[i - 1]!.type.kind === 'bits' && (i === t.fields.length || t.fields[i]!.type.kind !== 'bits');
     t.fields.forEach((f, i) => {
@@ -710,7 +731,7 @@ class Emitter {
     });
     if (afterBits(t.fields.length)) rs.push('r.alignToByte();');
     // value instances, from the fields just read (each with other instances already inlined)
-    const instVals = t.instances.map((i) => `${i.id}: ${this.code(i.expr, ctxR)}`);
+    const instVals = [...t.instances.map((i) => `${i.id}: ${this.code(i.expr, ctxR)}`), ...t.posInstances.map((p) => `${p.id}: $pi_${p.id}()`)];
     const ret = [...vis.map((f) => (local(f.id) === f.id ? f.id : `${f.id}: ${local(f.id)}`)), ...instVals].join(', ');
     rs.push(sw ? `return { ${ret} } as ${t.tsName};` : `return { ${ret} };`);
     if (!/\$t\./.test(rs.slice(1).join('\n'))) rs[0] = '';
@@ -719,12 +740,17 @@ class Emitter {
     const ws: string[] = [`if (typeof v !== 'object' || v === null) w.fail('wrong_type', undefined, 'an object (${t.tsName})', v);`, 'const $t = w.trail;'];
     if (t.recursive) ws.push(`if ($t.length > ${MAX_DEPTH}) w.fail('out_of_range', undefined, 'nesting at most ${MAX_DEPTH} deep', 'deeper');`);
     const marks = new Map<string, string>();
-    t.fields.forEach((f, i) => {
-      if (afterBits(i)) ws.push('w.alignToByte();');
-      this.writeField(f, ctxW, ws, marks);
-    });
-    if (afterBits(t.fields.length)) ws.push('w.alignToByte();');
-    if (!/\$t\./.test(ws.join('\n'))) ws.splice(1, 1);
+    if (t.posInstances.length) {
+      // the bytes a pos instance reads belong to no field: what to write there is not determined
+      ws.splice(1, ws.length - 1, `w.fail('decode_only', undefined, ${q(`a type this encoder can write`)}, ${q(`${t.id}, which reads ${t.posInstances.map((p) => p.id).join(', ')} at another position (pos instances are decode-only)`)});`);
+    } else {
+      t.fields.forEach((f, i) => {
+        if (afterBits(i)) ws.push('w.alignToByte();');
+        this.writeField(f, ctxW, ws, marks);
+      });
+      if (afterBits(t.fields.length)) ws.push('w.alignToByte();');
+      if (!/\$t\./.test(ws.join('\n'))) ws.splice(1, 1);
+    }
     out.push({ kind: StructureKind.Function, isExported: true, name: `write${t.tsName}`, docs: [`Writes ${article(t.tsName)} to w (for nesting; see encode${t.tsName}).`], parameters: [{ name: 'w', type: 'Writer' }, { name: 'v', type: t.tsName }, ...params], returnType: 'void', statements: ws });
   }
 }

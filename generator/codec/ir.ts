@@ -86,6 +86,9 @@ export interface Field {
   readonly term?: { readonly value: number; readonly include: boolean; readonly consume: boolean };
   /** Bytes/str of a fixed size end with these pad bytes (`pad-right`), stripped on decoding. */
   readonly padRight?: number;
+  /** Pos instances only: the position to read at, in this type's stream or the root's. */
+  readonly pos?: Expr;
+  readonly io?: 'self' | 'root';
   /** repeat: eos, expr (count) or until (`until` reads the element just read as `_`). */
   readonly repeat?: { readonly kind: 'eos' } | { readonly kind: 'expr'; readonly count: Expr } | { readonly kind: 'until'; readonly until: Expr };
   readonly cond?: Expr;
@@ -128,6 +131,11 @@ export interface TypeDef {
    * encoder. `expr` has other instances already inlined; expressions elsewhere in the type inline it too.
    */
   readonly instances: readonly Instance[];
+  /**
+   * Pos instances: read at another position (in this type's stream, or the root's) when first needed,
+   * present on decoded values. A type with any is decode-only: its encoder refuses with an EncodeError.
+   */
+  readonly posInstances: readonly Field[];
 }
 
 export interface Instance {

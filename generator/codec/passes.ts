@@ -26,11 +26,16 @@ interface WType {
   encoding?: string;
   params: Param[]; fields: WField[]; parentRefs: string[]; rootRefs: string[]; ownRootRefs: string[]; minSize: number; recursive?: boolean;
   instances: (Instance & { enumName?: string })[];
+  /** Pos instances (read at another position, decode-only): raw entries, then parsed like seq fields. */
+  rawPos: { id: string; raw: Record<string, unknown>; path: string }[];
+  posFields: WField[];
 }
 interface WField {
   id: string; line: number; specPath: string; doc?: string; raw: Record<string, unknown>;
   type?: FieldType; size?: Expr | 'eos'; repeat?: Field['repeat']; cond?: Expr; valid?: Valid; term?: Field['term']; padRight?: number;
   derived?: Field['derived']; ksyType: string;
+  /** Pos instances only: where to read (in `io`: this type's stream, or the root's). */
+  pos?: Expr; io?: 'self' | 'root';
   // unresolved bits from the structure pass
   typeName?: string; typeArgs?: Expr[]; enumName?: string; num?: NumType; bits?: number;
   switchOn?: Expr; switchCases?: { label: string; key: Expr | '_'; typeName: string | null; args: Expr[]; path: string; builtin?: CaseTarget }[];
@@ -181,6 +186,11 @@ function freezeType(t: WType): TypeDef {
     key: t.key, specId: t.specId, id: t.id, tsName: t.tsName, ...(t.doc !== undefined ? { doc: t.doc } : {}), line: t.line,
     params: t.params, parentRefs: t.parentRefs, rootRefs: t.rootRefs, minSize: t.minSize,
     instances: t.instances.map(({ enumName: _, ...i }) => i), recursive: t.recursive === true,
+    posInstances: t.posFields.map((f): Field => ({
+      id: f.id, line: f.line, specPath: f.specPath, ...(f.doc !== undefined ? { doc: f.doc } : {}), type: f.type!, ksyType: f.ksyType,
+      ...(f.size !== undefined ? { size: f.size } : {}), ...(f.cond ? { cond: f.cond } : {}), pos: f.pos!, io: f.io!,
+      ...(f.term ? { term: f.term } : {}), ...(f.padRight !== undefined ? { padRight: f.padRight } : {}),
+    })),
     fields: t.fields.map((f): Field => ({
       id: f.id, line: f.line, specPath: f.specPath, ...(f.doc !== undefined ? { doc: f.doc } : {}), type: f.type!, ksyType: f.ksyType,
       ...(f.size !== undefined ? { size: f.size } : {}), ...(f.repeat ? { repeat: f.repeat } : {}), ...(f.cond ? { cond: f.cond } : {}),
@@ -301,10 +311,13 @@ function structurePass(abs: string, file: string, loaded: Loaded, problems: Prob
     if (!ID_RE.test(id)) problems.push(prob(spec, path, `type id '${id}' is not lower_snake_case`, 'use names like client_hello'));
     const key = `${spec.id}::${id}`;
     if (spec.types.some((t) => t.key === key)) problems.push(prob(spec, path, `duplicate type id '${id}'`, isRoot ? `a type may not share the spec's meta.id '${id}'` : 'type ids must be unique within a spec (nested types share one namespace)'));
-    const t: WType = { key, specId: spec.id, id, tsName: pascal(id), line: loaded.line(path), path, rawParams: raw.params, rawSeq: raw.seq, params: [], fields: [], parentRefs: [], rootRefs: [], ownRootRefs: [], minSize: 0, instances: [], ...(endian ? { endian } : {}), ...(encoding ? { encoding } : {}) };
+    const t: WType = { key, specId: spec.id, id, tsName: pascal(id), line: loaded.line(path), path, rawParams: raw.params, rawSeq: raw.seq, params: [], fields: [], parentRefs: [], rootRefs: [], ownRootRefs: [], minSize: 0, instances: [], rawPos: [], posFields: [], ...(endian ? { endian } : {}), ...(encoding ? { encoding } : {}) };
     if (typeof raw.doc === 'string') t.doc = raw.doc;
     spec.types.push(t);
     if (isRoot) spec.root = key;
+    if (isObj(raw.instances)) {
+      for (const [iid, v] of Object.entries(raw.instances)) if (isObj(v) && v.value === undefined && v.pos !== undefined) t.rawPos.push({ id: iid, raw: v, path: `${path === '/' ? '' : path}/instances/${iid}` });
+    }
     structureFields(spec, t, problems);
     structureInstances(spec, t, raw.instances, `${path === '/' ? '' : path}/instances`, problems);
     if (raw.types !== undefined) addTypes(raw.types, `${path === '/' ? '' : path}/types`, endian, encoding);
@@ -373,13 +386,25 @@ function structureFields(spec: WSpec, t: WType, problems: Problem[]): void {
       t.params.push(param);
     });
   }
-  if (t.rawSeq === undefined) return;
-  if (!Array.isArray(t.rawSeq)) { problems.push(prob(spec, `${base}/seq`, 'seq must be a list of fields', 'each entry is `- id: name` with a type or size')); return; }
   // Bit position inside the current byte (-1: unknown, after a conditional or repeated bit field). A bN
   // field that starts on a byte boundary and fills whole bytes reads exactly as a big-endian integer.
   let bitAt = 0;
-  t.rawSeq.forEach((raw, i) => {
-    const path = `${base}/seq/${i}`;
+  if (t.rawSeq !== undefined && !Array.isArray(t.rawSeq)) problems.push(prob(spec, `${base}/seq`, 'seq must be a list of fields', 'each entry is `- id: name` with a type or size'));
+  else if (t.rawSeq !== undefined) (t.rawSeq as unknown[]).forEach((raw, i) => parseEntry(raw, `${base}/seq/${i}`, t.fields));
+  // pos instances: read like a field, at another position, when the decoded value is built
+  for (const pi of t.rawPos) {
+    bitAt = 0;
+    const { pos, io, ...rest } = pi.raw;
+    const at = pos === undefined ? undefined : tryExpr(spec, `${pi.path}/pos`, pos, problems);
+    const ioKind = io === undefined || io === '_io' ? 'self' : io === '_root._io' ? 'root' : undefined;
+    if (ioKind === undefined) { problems.push(prob(spec, `${pi.path}/io`, `io: ${JSON.stringify(io)} on instance '${pi.id}' is not supported`, 'pos instances read from _io (this type\'s stream) or _root._io')); continue; }
+    if (rest.repeat !== undefined) { problems.push(prob(spec, `${pi.path}/repeat`, `repeat on pos instance '${pi.id}' is not supported`, 'read a type that holds the repeated field')); continue; }
+    const before = t.posFields.length;
+    parseEntry({ ...rest, id: pi.id }, pi.path, t.posFields);
+    const f = t.posFields[before];
+    if (f && at) { f.pos = at; f.io = ioKind; }
+  }
+  function parseEntry(raw: unknown, path: string, into: WField[]): void {
     if (!isObj(raw) || typeof raw.id !== 'string') { problems.push(prob(spec, path, 'a seq entry needs an id', 'write `- id: field_name`')); return; }
     const f: WField = { id: raw.id, line: spec.loaded.line(path), specPath: path, raw, ksyType: '' };
     if (!(typeof raw.type === 'string' && /^b[1-9][0-9]*$/.test(raw.type))) bitAt = 0;
@@ -388,7 +413,7 @@ function structureFields(spec: WSpec, t: WType, problems: Problem[]): void {
     if (t.fields.some((x) => x.id === raw.id)) problems.push(prob(spec, `${path}/id`, `duplicate field id '${raw.id}' in type '${t.id}'`, 'field ids must be unique within a seq'));
     if (t.params.some((x) => x.id === raw.id)) problems.push(prob(spec, `${path}/id`, `field '${raw.id}' has the same name as a param of '${t.id}'`, 'rename the field or the param'));
     unknownKeys(spec, raw, FIELD_KEYS, path, `field '${raw.id}'`, problems);
-    t.fields.push(f);
+    into.push(f);
 
     if (raw.size !== undefined && raw['size-eos'] !== undefined) problems.push(prob(spec, `${path}/size-eos`, `field '${raw.id}' has both size and size-eos`, 'keep one of them'));
     if (raw.size !== undefined) { const e = tryExpr(spec, `${path}/size`, raw.size, problems); if (e) f.size = e; }
@@ -548,7 +573,7 @@ function structureFields(spec: WSpec, t: WType, problems: Problem[]): void {
         if (e) f.valid = { eq: e, alert: 'illegal_parameter' };
       }
     }
-  });
+  }
 }
 
 /**
@@ -565,8 +590,9 @@ function structureInstances(spec: WSpec, t: WType, raw: unknown, path: string, p
     if (!isObj(v)) { problems.push(prob(spec, p, `instance '${id}' must be a map`, 'e.g. `{value: ihl * 4}`')); continue; }
     if (!ID_RE.test(id)) problems.push(prob(spec, p, `instance id '${id}' is not lower_snake_case`, 'use names like ihl_bytes'));
     if (t.fields.some((f) => f.id === id) || t.params.some((x) => x.id === id)) problems.push(prob(spec, p, `instance '${id}' has the same name as a field or param of '${t.id}'`, 'rename the instance'));
+    if (v.value === undefined && v.pos !== undefined) continue; // a pos instance: parsed with the fields
     if (v.value === undefined) {
-      const kind = v.pos !== undefined ? 'a pos instance' : v.io !== undefined ? 'an io instance' : 'a parse instance';
+      const kind = v.io !== undefined ? 'an io instance' : 'a parse instance';
       problems.push(prob(spec, p, `instance '${id}' is ${kind} (reads at another position); only value instances are supported`, 'read the bytes in the seq instead, or compute the value with `value:`'));
       continue;
     }
@@ -691,7 +717,7 @@ function namesPass(order: WSpec[], byId: Map<string, WSpec>, types: Map<string, 
         else (inst as { enumKey?: string }).enumKey = k;
         delete inst.enumName;
       }
-      for (const f of t.fields) {
+      for (const f of [...t.fields, ...t.posFields]) {
         if (f.type?.kind === 'contents') continue;
         if (f.bits !== undefined) {
           const enumKey = f.enumName === undefined ? undefined : resolveEnumName(spec.id, spec.importIds, enums, f.enumName);
@@ -803,8 +829,10 @@ function exprPass(order: WSpec[], byId: Map<string, WSpec>, types: Map<string, W
     for (const t of spec.types) {
       const refs = new Set<string>();
       const rootRefs = new Set<string>();
-      t.fields.forEach((f, i) => {
-        const before = t.fields.slice(0, i);
+      // seq fields may read earlier fields, params and pos instances (read on demand); a pos instance may read any field
+      const nSeq = t.fields.length;
+      [...t.fields, ...t.posFields].forEach((f, i) => {
+        const before = i < nSeq ? [...t.fields.slice(0, i), ...t.posFields.filter((x) => x !== f)] : [...t.fields, ...t.posFields.filter((x) => x !== f)];
         const check = (e: Expr | undefined, where: string, what: string): void => {
           if (!e) return;
           for (const n of namesIn(e)) {
@@ -818,6 +846,7 @@ function exprPass(order: WSpec[], byId: Map<string, WSpec>, types: Map<string, W
           checkShape(spec, e, where, what, f.id, enums, problems, t, types);
         };
         if (f.size !== undefined && f.size !== 'eos') check(f.size, `${f.specPath}/size`, 'the size');
+        if (f.pos) check(f.pos, `${f.specPath}/pos`, 'the pos');
         if (f.cond) check(f.cond, `${f.specPath}/if`, 'the if condition');
         if (f.repeat?.kind === 'expr') check(f.repeat.count, `${f.specPath}/repeat-expr`, 'the repeat-expr');
         if (f.repeat?.kind === 'until') {
@@ -863,7 +892,7 @@ function exprPass(order: WSpec[], byId: Map<string, WSpec>, types: Map<string, W
       // value instances are computed after the whole seq: they may read any field
       for (const inst of t.instances) {
         for (const n of namesIn(inst.expr)) {
-          if (t.fields.some((x) => x.id === n) || t.params.some((p) => p.id === n)) continue;
+          if (t.fields.some((x) => x.id === n) || t.posFields.some((x) => x.id === n) || t.params.some((p) => p.id === n)) continue;
           problems.push(prob(spec, `${inst.specPath}/value`, `unknown name '${n}' in instance '${inst.id}'`, `fields: ${t.fields.map((x) => x.id).join(', ') || '(none)'}; params: ${t.params.map((p) => p.id).join(', ') || '(none)'}`));
         }
         for (const n of parentNamesIn(inst.expr)) refs.add(n);

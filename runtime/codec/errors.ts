@@ -79,7 +79,9 @@ export type EncodeErrorCode =
   /** A `contents` field was given other bytes than the magic. */
   | 'contents_mismatch'
   /** A string cannot be written in its encoding (a character outside ASCII or Latin-1, a terminator inside it). */
-  | 'bad_string';
+  | 'bad_string'
+  /** The type reads parts of its input at other positions (Kaitai pos instances): it decodes but does not encode. */
+  | 'decode_only';
 
 export interface EncodeErrorInit {
   readonly code: EncodeErrorCode;

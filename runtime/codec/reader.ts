@@ -42,6 +42,9 @@ export class Reader {
   /** Bit-sized integers (Kaitai b1..b32, big-endian bit order): the partly read byte and its unread bits. */
   private bitByte = 0;
   private bitsLeft = 0;
+  /** The whole stream this reader was made for (Kaitai `_root._io`). */
+  readonly rootStart: number;
+  readonly rootEnd: number;
 
   constructor(buf: Uint8Array, root: string, start = 0, end = buf.length, trail?: (string | number)[]) {
     this.buf = buf;
@@ -49,6 +52,8 @@ export class Reader {
     this.start = start;
     this.end = end;
     this.trail = trail ?? [root];
+    this.rootStart = start;
+    this.rootEnd = end;
     this.ab = buf.buffer;
     this.base = buf.byteOffset;
   }
@@ -235,6 +240,32 @@ export class Reader {
       return new TextDecoder(encoding === 'UTF-16LE' ? 'utf-16le' : encoding === 'UTF-16BE' ? 'utf-16be' : 'utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
     } catch {
       return this.fail('bad_string', field, at, `valid ${encoding}`, 'bytes that are not');
+    }
+  }
+
+  /**
+   * Reads at another position (Kaitai pos instances): `read` runs with the window [start, end) and the
+   * cursor at start + pos; afterwards position, window and bit state are as before, even on an error.
+   */
+  at<T>(start: number, end: number, pos: number, field: string | number, read: () => T): T {
+    if (!Number.isSafeInteger(pos) || pos < 0 || pos > end - start) this.fail('bad_length', field, this.pos, `a position within 0..${end - start}`, String(pos));
+    const p = this.pos;
+    const s = this.start;
+    const e = this.end;
+    const bits = this.bitsLeft;
+    const depth = this.saved.length;
+    this.pos = start + pos;
+    this.start = start;
+    this.end = end;
+    this.bitsLeft = 0;
+    try {
+      return read();
+    } finally {
+      this.pos = p;
+      this.start = s;
+      this.end = e;
+      this.bitsLeft = bits;
+      this.saved.length = depth;
     }
   }
 
