@@ -731,7 +731,7 @@ class Emitter {
     });
     if (afterBits(t.fields.length)) rs.push('r.alignToByte();');
     // value instances, from the fields just read (each with other instances already inlined)
-    const instVals = [...t.instances.map((i) => `${i.id}: ${this.code(i.expr, ctxR)}`), ...t.posInstances.map((p) => `${p.id}: $pi_${p.id}()`)];
+    const instVals = [...t.instances.map((i) => `${i.id}: ${i.cond ? `${this.code(i.cond, ctxR)} ? ${this.expr(i.expr, ctxR).code} : undefined` : this.code(i.expr, ctxR)}`), ...t.posInstances.map((p) => `${p.id}: $pi_${p.id}()`)];
     const ret = [...vis.map((f) => (local(f.id) === f.id ? f.id : `${f.id}: ${local(f.id)}`)), ...instVals].join(', ');
     rs.push(sw ? `return { ${ret} } as ${t.tsName};` : `return { ${ret} };`);
     if (!/\$t\./.test(rs.slice(1).join('\n'))) rs[0] = '';

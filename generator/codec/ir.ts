@@ -144,6 +144,8 @@ export interface Instance {
   readonly specPath: string;
   readonly doc?: string;
   readonly expr: Expr;
+  /** `if`: absent from decoded values when false. */
+  readonly cond?: Expr;
   /** As written in the spec, for comments. */
   readonly source: Expr;
   readonly enumKey?: string;

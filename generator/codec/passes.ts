@@ -54,8 +54,8 @@ export interface BuildResult {
 const TOP_KEYS = new Set(['meta', 'doc', 'doc-ref', 'seq', 'types', 'enums', 'params', 'instances', '-iana', '-doc-rfc']);
 const META_KEYS = new Set(['id', 'title', 'endian', 'encoding', 'imports', 'file-extension', 'license', 'ks-version', 'ks-debug', 'application', 'xref', 'tags', '-doc-rfc']);
 const TYPE_KEYS = new Set(['doc', 'doc-ref', 'seq', 'types', 'enums', 'params', 'instances', 'meta', '-doc-rfc', '-iana']);
-const VALUE_INSTANCE_KEYS = new Set(['value', 'doc', 'doc-ref', 'enum']);
-const TYPE_META_KEYS = new Set(['endian', 'encoding', 'xref', 'tags']);
+const VALUE_INSTANCE_KEYS = new Set(['value', 'doc', 'doc-ref', 'enum', 'if']);
+const TYPE_META_KEYS = new Set(['endian', 'encoding', 'title', 'xref', 'tags']);
 /** String encodings protosmith reads and writes, by Kaitai's (case-insensitive) names. */
 const ENCODINGS: Record<string, string> = {
   'UTF-8': 'UTF-8', UTF8: 'UTF-8', ASCII: 'ASCII', 'US-ASCII': 'ASCII', 'ISO-8859-1': 'ISO-8859-1', ISO8859_1: 'ISO-8859-1', 'ISO8859-1': 'ISO-8859-1', LATIN1: 'ISO-8859-1',
@@ -600,7 +600,9 @@ function structureInstances(spec: WSpec, t: WType, raw: unknown, path: string, p
     const e = tryExpr(spec, `${p}/value`, v.value, problems);
     if (!e) continue;
     sources.set(id, { expr: e, path: p });
-    const inst: Instance & { enumName?: string } = { id, line: spec.loaded.line(p), specPath: p, expr: e, source: e, ...(typeof v.doc === 'string' ? { doc: v.doc } : {}) };
+    // `if`: the decoded value is absent when the condition is false (where fields use the instance it is inlined as is)
+    const cond = v.if === undefined ? undefined : tryExpr(spec, `${p}/if`, v.if, problems);
+    const inst: Instance & { enumName?: string } = { id, line: spec.loaded.line(p), specPath: p, expr: e, source: e, ...(typeof v.doc === 'string' ? { doc: v.doc } : {}), ...(cond ? { cond } : {}) };
     if (typeof v.enum === 'string') inst.enumName = v.enum;
     t.instances.push(inst);
   }
@@ -620,7 +622,10 @@ function structureInstances(spec: WSpec, t: WType, raw: unknown, path: string, p
     return e;
   };
   if (sources.size === 0) return;
-  for (const inst of t.instances) (inst as { expr: Expr }).expr = resolve(inst.id)!;
+  for (const inst of t.instances) {
+    (inst as { expr: Expr }).expr = resolve(inst.id)!;
+    if (inst.cond) (inst as { cond: Expr }).cond = substitute(inst.cond, resolve);
+  }
   const sub = (e: Expr): Expr => substitute(e, resolve);
   for (const f of t.fields) {
     if (f.size !== undefined && f.size !== 'eos') f.size = sub(f.size);
@@ -898,6 +903,10 @@ function exprPass(order: WSpec[], byId: Map<string, WSpec>, types: Map<string, W
         for (const n of parentNamesIn(inst.expr)) refs.add(n);
         for (const n of rootNamesIn(inst.expr)) rootRefs.add(n);
         checkShape(spec, inst.expr, `${inst.specPath}/value`, 'the value', inst.id, enums, problems, t, types);
+        if (inst.cond) {
+          for (const n of namesIn(inst.cond)) if (!t.fields.some((x) => x.id === n) && !t.posFields.some((x) => x.id === n) && !t.params.some((p) => p.id === n)) problems.push(prob(spec, `${inst.specPath}/if`, `unknown name '${n}' in the if of instance '${inst.id}'`, 'use fields of this type'));
+          checkShape(spec, inst.cond, `${inst.specPath}/if`, 'the if', inst.id, enums, problems, t, types);
+        }
       }
       t.parentRefs = [...refs].sort();
       t.ownRootRefs = [...rootRefs].sort();

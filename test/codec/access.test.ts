@@ -23,7 +23,7 @@ const sample = `${'01 0002 b0b1 e0e1e2e3 3033 000000 01aa 00 0102ff'.replace(/ /
 
 test('a sample decodes with sizes taken from hdr.body_len, hdr.twice and digits.to_i, and repeat-until stopping where _ says', () => {
   const v = decode(Uint8Array.from(Buffer.from(sample, 'hex'))) as { hdr: Record<string, unknown>; body: Uint8Array; extra: Uint8Array; padding: Uint8Array; chunks: { len: number }[]; bytes_until_ff: number[] };
-  assert.equal(v.hdr, { flags: 1, body_len: 2, twice: 4 });
+  assert.equal(v.hdr, { flags: 1, body_len: 2, twice: 4, only_if_flagged: 3, only_if_clear: undefined });
   assert.is(hex(v.body), 'b0b1');
   assert.is(hex(v.extra), 'e0e1e2e3');
   assert.is(v.padding.length, 3);
@@ -47,6 +47,7 @@ test('Kaitai reads the same sample the same way', async () => {
   const k = await loadKaitaiSpecs([join(FIXTURES, 'access.ksy')]);
   try {
     const o = new k.classes.access!(k.stream(Uint8Array.from(Buffer.from(sample, 'hex'))), null, null) as Record<string, unknown> & { hdr: Record<string, unknown>; chunks: { len: number }[] };
+    assert.equal([o.hdr.onlyIfFlagged, o.hdr.onlyIfClear], [3, undefined]);
     assert.equal([o.hdr.bodyLen, o.hdr.twice, hex(o.extra as Uint8Array), (o.padding as Uint8Array).length, o.chunks.map((c) => c.len), o.bytesUntilFf, o.kind, o.value, o.opt], [2, 4, 'e0e1e2e3', 3, [1, 0], [1, 2, 0xff], 'neg', -2, 0x01020304]);
   } finally {
     k.dispose();
