@@ -2,9 +2,9 @@
 // Generated code is straight-line: one read*/write* function per type, integer reads inlined as Reader
 // calls, no closures or interpretation at run time. Output is deterministic for the same IR.
 import { IndentationText, NewLineKind, Project, QuoteKind, StructureKind, VariableDeclarationKind, type StatementStructures } from 'ts-morph';
-import { show, usesIo, type Expr } from './expr.ts';
+import { show, substitute, usesIo, type Expr } from './expr.ts';
 import { resolveEnumName } from './passes.ts';
-import type { CaseTarget, EnumDef, Field, Program, Spec, TypeDef, TypeRef } from './ir.ts';
+import type { CaseTarget, EnumDef, Field, Instance, Program, Spec, TypeDef, TypeRef } from './ir.ts';
 
 export interface EmitOptions {
   /** First line of the file (the @generated header). */
@@ -18,6 +18,8 @@ export interface EmitOptions {
 const RESERVED = new Set(['break', 'case', 'catch', 'class', 'const', 'continue', 'debugger', 'default', 'delete', 'do', 'else', 'enum', 'export', 'extends', 'false', 'finally', 'for', 'function', 'if', 'import', 'in', 'instanceof', 'new', 'null', 'return', 'super', 'switch', 'this', 'throw', 'true', 'try', 'typeof', 'var', 'void', 'while', 'with', 'implements', 'interface', 'let', 'package', 'private', 'protected', 'public', 'static', 'yield', 'await', 'arguments', 'eval', 'undefined', 'NaN', 'Infinity']);
 // the generated functions' own names: a field or param with one of these gets a trailing underscore
 const OWN = new Set(['r', 'w', 'v', 'bytes', 'value']);
+/** How deep recursive types may nest (schema path length) before decode/encode stop with an error. */
+const MAX_DEPTH = 256;
 const local = (id: string): string => (RESERVED.has(id) || OWN.has(id) ? `${id}_` : id);
 const q = (s: string): string => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 const hexLit = (v: bigint | number): string => {
@@ -34,7 +36,7 @@ function project(): Project {
   return projectCache;
 }
 
-type Ty = 'int' | 'bigint' | 'bool' | 'bytes' | 'array' | 'other';
+type Ty = 'int' | 'bigint' | 'bool' | 'bytes' | 'str' | 'array' | 'other';
 
 interface Ctx {
   readonly program: Program;
@@ -43,6 +45,8 @@ interface Ctx {
   /** 'read' or 'write' side. */
   readonly side: 'read' | 'write';
   readonly io: string;
+  /** In a repeat-until condition: the element just read (`_`) and its field. */
+  readonly elem?: { readonly code: string; readonly field: Field };
 }
 
 class Emitter {
@@ -89,12 +93,17 @@ class Emitter {
     return f.enumKey ? this.enumName(f.enumKey) : 'number';
   }
   private targetTs(c: CaseTarget): string {
+    if (c.kind === 'num') return c.num.width === 8 && c.num.kind === 'uint' ? 'bigint' : 'number';
+    if (c.kind === 'str') return 'string';
     return c.kind === 'bytes' ? 'Uint8Array' : this.typeName(c.ref.type);
   }
   private elemTs(f: Field): string {
     const ty = f.type;
     switch (ty.kind) {
       case 'uint': return this.uintTs(ty);
+      case 'float': return 'number';
+      case 'str': return 'string';
+      case 'bits': return ty.width === 1 ? 'boolean' : ty.enumKey ? this.enumName(ty.enumKey) : 'number';
       case 'bytes': case 'contents': return 'Uint8Array';
       case 'struct': return this.typeName(ty.ref.type);
       case 'switch': {
@@ -114,7 +123,7 @@ class Emitter {
     const parts = [f.ksyType === 'switch' ? `switch-on ${show((f.type as { on: Expr }).on)}` : f.ksyType];
     if (f.size === 'eos') parts.push('size-eos');
     else if (f.size) parts.push(`size ${show(f.size)}`);
-    if (f.repeat) parts.push(f.repeat.kind === 'eos' ? 'repeat eos' : `repeat ${show(f.repeat.count)}`);
+    if (f.repeat) parts.push(f.repeat.kind === 'eos' ? 'repeat eos' : f.repeat.kind === 'until' ? `repeat until ${show(f.repeat.until)}` : `repeat ${show(f.repeat.count)}`);
     if (f.cond) parts.push(`if ${show(f.cond)}`);
     return `${parts.join(', ')} ${f.id}`;
   }
@@ -126,7 +135,22 @@ class Emitter {
   }
 
   // ---- expressions
-  private expr(e: Expr, ctx: Ctx): { code: string; ty: Ty } {
+  /** Ty of a field's value, and the struct type when it is one (for member access). */
+  private fieldTy(f: Field): { ty: Ty; struct?: string } {
+    if (f.repeat) return { ty: 'array' };
+    const t = f.type;
+    switch (t.kind) {
+      case 'uint': return { ty: t.width === 8 ? 'bigint' : 'int' };
+      case 'float': return { ty: 'int' };
+      case 'bits': return { ty: t.width === 1 ? 'bool' : 'int' };
+      case 'str': return { ty: 'str' };
+      case 'bytes': case 'contents': return { ty: 'bytes' };
+      case 'struct': return { ty: 'other', struct: t.ref.type };
+      default: return { ty: 'other' };
+    }
+  }
+
+  private expr(e: Expr, ctx: Ctx): { code: string; ty: Ty; struct?: string } {
     const type = ctx.type;
     const bin = (a: { code: string; ty: Ty }, b: { code: string; ty: Ty }, ea: Expr, eb: Expr): [string, string] => {
       if (a.ty === 'bigint' && b.ty !== 'bigint') return [a.code, eb.kind === 'int' ? `${eb.value}n` : `BigInt(${b.code})`];
@@ -136,6 +160,7 @@ class Emitter {
     switch (e.kind) {
       case 'int': return e.value > BigInt(Number.MAX_SAFE_INTEGER) ? { code: `${e.value}n`, ty: 'bigint' } : { code: hexLit(e.value), ty: 'int' };
       case 'bool': return { code: String(e.value), ty: 'bool' };
+      case 'str': return { code: q(e.value), ty: 'str' };
       case 'bytes': this.runtime.add('bytesEqual'); return { code: `Uint8Array.of(${e.value.map((b) => hexLit(b)).join(', ')})`, ty: 'bytes' };
       case 'enum': {
         const key = resolveEnumName(this.spec.id, this.spec.imports, this.program.enums, e.path.join('::'))!;
@@ -143,12 +168,14 @@ class Emitter {
         return { code: `${hexLit(v)} /* ${e.path[e.path.length - 1]}::${e.value} */`, ty: 'int' };
       }
       case 'name': {
+        if (e.name === '_' && ctx.elem) return { code: ctx.elem.code, ...this.fieldTy({ ...ctx.elem.field, repeat: undefined } as Field) };
+        const pi = type.posInstances.find((x) => x.id === e.name);
+        if (pi) return { code: `$pi_${pi.id}()`, ...this.fieldTy(pi) };
         const p = type.params.find((x) => x.id === e.name);
         if (p) return { code: local(p.id), ty: p.width === 0 ? 'bool' : 'int' };
         const f = type.fields.find((x) => x.id === e.name)!;
-        const ty: Ty = f.repeat ? 'array' : f.type.kind === 'uint' ? (f.type.width === 8 ? 'bigint' : 'int') : f.type.kind === 'bytes' || f.type.kind === 'contents' ? 'bytes' : 'other';
         const base = ctx.side === 'read' ? local(f.id) : `v.${f.id}`;
-        return { code: f.cond ? `${base}!` : base, ty };
+        return { code: f.cond ? `${base}!` : base, ...this.fieldTy(f) };
       }
       case 'member': {
         if (e.object.kind === 'name' && e.object.name === '_parent') return { code: `$parent.${e.name}`, ty: 'int' };
@@ -162,6 +189,15 @@ class Emitter {
           return { code: `${ctx.io}.eof`, ty: 'bool' };
         }
         const o = this.expr(e.object, ctx);
+        if (o.struct) {
+          // a field of a struct read earlier, or its value instance (inlined over the struct's fields)
+          const st = this.program.types.get(o.struct)!;
+          const sf = st.fields.find((x) => x.id === e.name);
+          if (sf) return { code: `${o.code}.${e.name}${sf.cond ? '!' : ''}`, ...this.fieldTy(sf) };
+          const inst = st.instances.find((x) => x.id === e.name)!;
+          return this.expr(substitute(inst.expr, (n) => ({ kind: 'member', object: e.object, name: n })), ctx);
+        }
+        if (e.name === 'to_i') return { code: o.ty === 'str' ? `Number.parseInt(${o.code}, 10)` : o.code, ty: 'int' };
         return { code: `${o.code}.length`, ty: 'int' };
       }
       case 'index': {
@@ -200,6 +236,15 @@ class Emitter {
   private code(e: Expr, ctx: Ctx): string {
     const c = this.expr(e, ctx).code;
     return c.startsWith('(') && c.endsWith(')') && balanced(c.slice(1, -1)) ? c.slice(1, -1) : c;
+  }
+
+  /** TypeScript type of a value instance, from its expression's type (or its enum). */
+  private instanceTs(i: Instance, ctx: Ctx): string {
+    if (i.enumKey) return this.enumName(i.enumKey);
+    const saved = this.tmp;
+    const ty = this.expr(i.expr, ctx).ty;
+    this.tmp = saved;
+    return ty === 'int' ? 'number' : ty === 'bigint' ? 'bigint' : ty === 'bool' ? 'boolean' : ty === 'bytes' ? 'Uint8Array' : ty === 'str' ? 'string' : 'unknown';
   }
 
   // ---- valid
@@ -283,8 +328,23 @@ class Emitter {
       const c = this.validCond(f, x, ctx);
       if (c) out.push(`if (!(${c})) ${r}.invalid(${key}, ${at}, ${q(this.validText(f))}, ${x}${alert});`);
     };
-    if (ty.kind === 'uint') {
-      const m = ty.width === 3 ? 'u3' : `u${ty.width}`;
+    if (ty.kind === 'bits') return ty.width === 1 ? `(${r}.bitsBe(1, ${key}) === 1)` : `${r}.bitsBe(${ty.width}, ${key})`;
+    if (ty.kind === 'str' || (ty.kind === 'bytes' && (f.term || f.padRight !== undefined))) {
+      // sized (or to the end), then pad bytes stripped and cut at the terminator; or read up to the terminator
+      let read = f.size === 'eos' ? `${r}.rest()` : f.size !== undefined ? `${r}.bytes(${this.code(f.size, { ...ctx, io: r })}, ${key})`
+        : `${r}.bytesTerm(${hexLit(f.term!.value)}, ${f.term!.include}, ${f.term!.consume}, ${key})`;
+      if (f.size !== undefined && f.padRight !== undefined) { this.runtime.add('stripRight'); read = `stripRight(${read}, ${hexLit(f.padRight)})`; }
+      if (f.size !== undefined && f.term) { this.runtime.add('cutAt'); read = `cutAt(${read}, ${hexLit(f.term.value)}, ${f.term.include})`; }
+      if (ty.kind === 'str') read = `${r}.str(${read}, ${q(ty.encoding)}, ${key})`;
+      if (!f.valid) return read;
+      const at = `$at${++this.tmp}`;
+      const x = target ?? this.t();
+      out.push(`const ${at} = ${r}.pos;`, `const ${x} = ${read};`);
+      checkValid(x, at);
+      return x;
+    }
+    if (ty.kind === 'uint' || ty.kind === 'float') {
+      const m = numberMethod(ty);
       if (!f.valid) return `${r}.${m}(${key})`;
       const at = `$at${++this.tmp}`;
       const x = target ?? this.t();
@@ -320,11 +380,11 @@ class Emitter {
       out.push(`switch (${on}) {`);
       const enumKey = this.switchEnum(f, ctx);
       for (const c of ty.cases) {
-        out.push(`  case ${hexLit(c.value)}${this.enumValueName(c.value, enumKey)}:`);
-        out.push(`    ${x} = ${this.readTarget(c.target, rr, ictx)};`, '    break;');
+        out.push(`  case ${caseLit(c.value)}${typeof c.value === 'bigint' ? this.enumValueName(c.value, enumKey) : ''}:`);
+        out.push(`    ${x} = ${this.readTarget(c.target, rr, ictx, key)};`, '    break;');
       }
       out.push('  default:');
-      if (ty.fallback) out.push(`    ${x} = ${this.readTarget(ty.fallback, rr, ictx)};`);
+      if (ty.fallback) out.push(`    ${x} = ${this.readTarget(ty.fallback, rr, ictx, key)};`);
       else out.push(`    ${rr}.noCase(undefined, ${rr}.pos, ${q(`one of ${ty.cases.map((c) => c.label).join(', ')}`)}, ${on});`);
       out.push('}');
     }
@@ -332,7 +392,9 @@ class Emitter {
     out.push('$t.pop();');
     return x;
   }
-  private readTarget(c: CaseTarget, r: string, ctx: Ctx): string {
+  private readTarget(c: CaseTarget, r: string, ctx: Ctx, key: string): string {
+    if (c.kind === 'num') return `${r}.${numberMethod(c.num)}(${key})`;
+    if (c.kind === 'str') return `${r}.str(${c.zeroTerminated ? `${r}.bytesTerm(0, false, true, ${key})` : `${r}.rest()`}, ${q(c.encoding)}, ${key})`;
     return c.kind === 'bytes' ? `${r}.rest()` : `${this.fn('read', c.ref.type)}(${r}${this.callArgs(c.ref, ctx)})`;
   }
   private switchEnum(f: Field, ctx: Ctx): string | undefined {
@@ -355,7 +417,13 @@ class Emitter {
         body.push(`const $n_${f.id} = r.count(${this.code(f.repeat.count, ctx)}, ${Math.max(1, elemMin)}, ${q(f.id)});`);
       }
       body.push(`const ${arr}: ${ts} = [];`, `$t.push(${q(f.id)});`);
-      if (f.repeat.kind === 'eos') {
+      if (f.repeat.kind === 'until') {
+        const loop: string[] = [];
+        const x = this.readElem(f, 'r', '$i', ctx, loop);
+        const e = this.t();
+        body.push(`for (let $i = 0; ; $i++) {`, ...loop.map((l) => `  ${l}`), `  const ${e} = ${x};`, `  ${arr}.push(${e});`,
+          `  if (${this.code(f.repeat.until, { ...ctx, elem: { code: e, field: f } })}) break;`, '}');
+      } else if (f.repeat.kind === 'eos') {
         const loop: string[] = [];
         const start = this.t();
         const x = this.readElem(f, 'r', '$i', ctx, loop);
@@ -403,12 +471,13 @@ class Emitter {
   private elemMinSize(f: Field): number {
     const ty = f.type;
     if (f.size !== undefined && f.size !== 'eos') return f.size.kind === 'int' ? Number(f.size.value) : 0;
-    if (ty.kind === 'uint') return ty.width;
+    if (ty.kind === 'uint' || ty.kind === 'float') return ty.width;
+    if (ty.kind === 'bits') return 0;
     if (ty.kind === 'contents') return ty.bytes.length;
     if (ty.kind === 'struct') return this.program.types.get(ty.ref.type)!.minSize;
     if (ty.kind === 'switch') {
       const ts = [...ty.cases.map((c) => c.target), ...(ty.fallback ? [ty.fallback] : [])];
-      return ts.length ? Math.min(...ts.map((c) => (c.kind === 'bytes' ? 0 : this.program.types.get(c.ref.type)!.minSize))) : 0;
+      return ts.length ? Math.min(...ts.map((c) => (c.kind === 'num' ? c.num.width : c.kind !== 'struct' ? 0 : this.program.types.get(c.ref.type)!.minSize))) : 0;
     }
     return 0;
   }
@@ -421,13 +490,29 @@ class Emitter {
       if (c) out.push(`if (!(${c})) w.fail('invalid_value', ${key}, ${q(this.validText(f))}, ${x});`);
     };
     const sizeExpr = f.size !== undefined && f.size !== 'eos' && !derivedSize && !usesIo(f.size) ? this.code(f.size, ctx) : undefined;
-    if (ty.kind === 'uint') {
+    if (ty.kind === 'bits') {
+      out.push(ty.width === 1 ? `w.bit(${x}, ${key});` : `w.bitsBe(${x}, ${ty.width}, ${key});`);
+      return;
+    }
+    if (ty.kind === 'str' || (ty.kind === 'bytes' && (f.term || f.padRight !== undefined))) {
+      checkValid();
+      const b = ty.kind === 'str' ? `w.encodeStr(${x}, ${q(ty.encoding)}, ${key})` : x;
+      const term = f.term && !f.term.include ? f.term.value : undefined;
+      if (sizeExpr !== undefined && (f.padRight !== undefined || f.term)) out.push(`w.padded(${b}, ${sizeExpr}, ${hexLit(f.padRight ?? 0)}, ${term === undefined ? 'undefined' : hexLit(term)}, ${key});`);
+      else if (sizeExpr !== undefined) out.push(`w.bytesOfSize(${b}, ${sizeExpr}, ${key});`);
+      else if (term !== undefined && (f.size !== undefined || f.term!.consume)) out.push(`w.terminated(${b}, ${hexLit(term)}, ${key});`);
+      else out.push(`w.bytes(${b}, ${key});`);
+      return;
+    }
+    if (ty.kind === 'uint' || ty.kind === 'float') {
       if (f.valid) {
-        if (ty.width === 8) out.push(`if (typeof ${x} !== 'bigint') w.fail('wrong_type', ${key}, 'a bigint (u8)', ${x});`);
+        if (ty.kind === 'float') out.push(`if (typeof ${x} !== 'number') w.fail('wrong_type', ${key}, 'a number (f${ty.width})', ${x});`);
+        else if (ty.width === 8) out.push(`if (typeof ${x} !== 'bigint') w.fail('wrong_type', ${key}, 'a bigint (${ty.signed ? 's' : 'u'}8)', ${x});`);
+        else if (ty.signed) out.push(`w.checkSint(${x}, ${ty.width as 1 | 2 | 4}, ${key});`);
         else out.push(`w.checkUint(${x}, ${ty.width}, ${key});`);
       }
       checkValid();
-      out.push(`w.${ty.width === 3 ? 'u3' : `u${ty.width}`}(${x}, ${key});`);
+      out.push(`w.${numberMethod(ty)}(${x}, ${key});`);
       return;
     }
     if (ty.kind === 'bytes') {
@@ -450,7 +535,7 @@ class Emitter {
       const enumKey = this.switchEnum(f, ctx);
       out.push(`switch (${on}) {`);
       for (const c of ty.cases) {
-        out.push(`  case ${hexLit(c.value)}${this.enumValueName(c.value, enumKey)}:`);
+        out.push(`  case ${caseLit(c.value)}${typeof c.value === 'bigint' ? this.enumValueName(c.value, enumKey) : ''}:`);
         out.push(`    ${this.writeTarget(c.target, x, ctx, key)}`, '    break;');
       }
       out.push('  default:');
@@ -463,6 +548,8 @@ class Emitter {
   }
   private writeTarget(c: CaseTarget, x: string, ctx: Ctx, key: string): string {
     if (c.kind === 'bytes') return `w.bytes(${x} as Uint8Array, ${key});`;
+    if (c.kind === 'num') return `w.${numberMethod(c.num)}(${x} as ${this.targetTs(c)}, ${key});`;
+    if (c.kind === 'str') return c.zeroTerminated ? `w.terminated(w.encodeStr(${x} as string, ${q(c.encoding)}, ${key}), 0, ${key});` : `w.bytes(w.encodeStr(${x} as string, ${q(c.encoding)}, ${key}), ${key});`;
     return `${this.fn('write', c.ref.type)}(w, ${x} as ${this.typeName(c.ref.type)}${this.callArgs(c.ref, ctx)});`;
   }
 
@@ -501,6 +588,11 @@ class Emitter {
       body.push(`$t.push(${q(f.id)});`, `for (let $i = 0; $i < ${arr}.length; $i++) {`);
       const loop: string[] = [];
       this.writeElem(f, `${arr}[$i]!`, '$i', ctx, loop, false);
+      if (f.repeat.kind === 'until') {
+        // the condition must hold for the last element, and only for it, or decoding would stop elsewhere
+        const cond = this.code(f.repeat.until, { ...ctx, elem: { code: `${arr}[$i]!`, field: f } });
+        loop.push(`if ((${cond}) !== ($i === ${arr}.length - 1)) w.fail('invalid_value', $i, ${q(`repeat-until ${show(f.repeat.until)} true for the last element only`)}, ${arr}[$i]!);`);
+      }
       body.push(...loop.map((l) => `  ${l}`), '}', '$t.pop();');
     } else {
       this.writeElem(f, xv, q(f.id), ctx, body, mark !== undefined);
@@ -541,7 +633,7 @@ class Emitter {
     this.tmp = 0;
     const body = build();
     const head: (StatementStructures | string)[] = [this.opts.header];
-    const valueImports = ['Reader', 'Writer', ...[...this.runtime].filter((x) => x === 'bytesEqual')].sort();
+    const valueImports = ['Reader', 'Writer', ...[...this.runtime].filter((x) => x === 'bytesEqual' || x === 'stripRight' || x === 'cutAt')].sort();
     head.push({ kind: StructureKind.ImportDeclaration, moduleSpecifier: this.opts.runtimeImport, namedImports: valueImports });
     for (const [specId, names] of [...this.imports].sort(([a], [b]) => (a < b ? -1 : 1))) {
       head.push({ kind: StructureKind.ImportDeclaration, moduleSpecifier: this.opts.importFor(specId), namedImports: [...names].sort() });
@@ -573,11 +665,22 @@ class Emitter {
     const vis = this.visible(t);
     const sw = t.fields.find((f) => f.type.kind === 'switch' && f.type.discriminant !== undefined);
     const docs = [`${t.id}${t.doc ? `\n${t.doc.trimEnd()}` : ''}`.replace(/\*\//g, '* /')];
+    const instProp = (i: { name: string; type: string; doc: string }): string => {
+      const doc = i.doc.split('\n');
+      return `  /**\n${doc.map((l) => `   * ${l}`.trimEnd()).join('\n')}\n   */\n  readonly ${i.name}?: ${i.type};`;
+    };
     const prop = (f: Field, type?: string): string => {
       const doc = this.propDoc(f).split('\n');
       const comment = doc.length === 1 ? `  /** ${doc[0]} */` : `  /**\n${doc.map((l) => `   * ${l}`.trimEnd()).join('\n')}\n   */`;
       return `${comment}\n  ${f.id}${f.cond ? '?' : ''}: ${type ?? this.fieldTs(f)}${f.cond ? ' | undefined' : ''};`;
     };
+    const instProps = [...t.instances.map((i) => {
+      const doc = [`value instance ${i.id} = ${show(i.source)}`, 'Set on decoded values; the encoder ignores it.', ...(i.doc ? i.doc.trimEnd().split('\n') : [])].join('\n').replace(/\*\//g, '* /');
+      return { name: i.id, type: this.instanceTs(i, ctxR), doc };
+    }), ...t.posInstances.map((p) => {
+      const doc = [`pos instance: ${this.provenance(p)}, at ${show(p.pos!)}${p.io === 'root' ? ' in _root._io' : ''}`, 'Set on decoded values (decode-only).', ...(p.doc ? p.doc.trimEnd().split('\n') : [])].join('\n').replace(/\*\//g, '* /');
+      return { name: p.id, type: this.fieldTs(p), doc };
+    })];
     if (sw && sw.type.kind === 'switch') {
       const dname = sw.type.discriminant!;
       const d = t.fields.find((f) => f.id === dname)!;
@@ -585,15 +688,18 @@ class Emitter {
       const variants: string[] = [];
       for (const c of sw.type.cases) {
         const n = denum ? this.program.enums.get(denum)!.values.find((x) => x.value === c.value) : undefined;
-        const lit = n ? `typeof ${this.enumName(denum!)}.${n.name}` : hexLit(c.value);
-        variants.push(`{\n${vis.map((f) => prop(f, f === d ? lit : f === sw ? this.targetTs(c.target) : undefined)).join('\n')}\n}`);
+        const lit = n ? `typeof ${this.enumName(denum!)}.${n.name}` : caseLit(c.value);
+        variants.push(`{\n${[...vis.map((f) => prop(f, f === d ? lit : f === sw ? this.targetTs(c.target) : undefined)), ...instProps.map(instProp)].join('\n')}\n}`);
       }
-      if (sw.type.fallback) variants.push(`{\n${vis.map((f) => prop(f, f === sw ? this.targetTs(sw.type.kind === 'switch' ? sw.type.fallback! : { kind: 'bytes' }) : undefined)).join('\n')}\n}`);
+      if (sw.type.fallback) variants.push(`{\n${[...vis.map((f) => prop(f, f === sw ? this.targetTs(sw.type.kind === 'switch' ? sw.type.fallback! : { kind: 'bytes' }) : undefined)), ...instProps.map(instProp)].join('\n')}\n}`);
       out.push({ kind: StructureKind.TypeAlias, isExported: true, name: t.tsName, docs: [`${docs[0]}\nA union on \`${dname}\`${sw.type.fallback ? '; the last member keeps any other value' : ''}.`], type: variants.map((v) => `\n  | ${v.split('\n').join('\n    ')}`).join('') });
     } else {
       out.push({
         kind: StructureKind.Interface, isExported: true, name: t.tsName, docs,
-        properties: vis.map((f) => ({ kind: StructureKind.PropertySignature, name: f.id, hasQuestionToken: f.cond !== undefined, type: f.cond ? `${this.fieldTs(f)} | undefined` : this.fieldTs(f), docs: [this.propDoc(f)] })),
+        properties: [
+          ...vis.map((f) => ({ kind: StructureKind.PropertySignature as const, name: f.id, hasQuestionToken: f.cond !== undefined, type: f.cond ? `${this.fieldTs(f)} | undefined` : this.fieldTs(f), docs: [this.propDoc(f)] })),
+          ...instProps.map((i) => ({ kind: StructureKind.PropertySignature as const, name: i.name, isReadonly: true, hasQuestionToken: true, type: i.type, docs: [i.doc] })),
+        ],
       });
     }
     const params = this.paramDecls(t);
@@ -611,16 +717,51 @@ class Emitter {
     });
     // read
     const rs: string[] = ['const $t = r.trail;'];
-    for (const f of t.fields) this.readField(f, ctxR, rs);
-    const ret = vis.map((f) => (local(f.id) === f.id ? f.id : `${f.id}: ${local(f.id)}`)).join(', ');
+    if (t.recursive) rs.push(`if ($t.length > ${MAX_DEPTH}) r.fail('bad_length', undefined, r.pos, 'nesting at most ${MAX_DEPTH} deep', 'deeper');`);
+    if (t.posInstances.length) {
+      // pos instances: read on first use (a size may need one before the seq ends), in this type's stream or the root's
+      rs.push('const $io0 = r.start;', 'const $io1 = r.end;');
+      for (const p of t.posInstances) {
+        const ts = this.fieldTs(p);
+        const body: string[] = [];
+        const x = this.readElem(p, 'r', q(p.id), ctxR, body);
+        const [s0, s1] = p.io === 'root' ? ['r.rootStart', 'r.rootEnd'] : ['$io0', '$io1'];
+        const read = `r.at(${s0}, ${s1}, ${this.code(p.pos!, ctxR)}, ${q(p.id)}, (): ${ts} => {${body.length ? `\n${body.map((l) => `    ${l}`).join('\n')}\n   ` : ''} return ${x}; })`;
+        rs.push(`let $pv_${p.id}: ${ts} | undefined;`, `let $pd_${p.id} = false;`, `/* pos instance: ${this.provenance(p)}, at ${show(p.pos!)}${p.io === 'root' ? ' in _root._io' : ''} */`,
+          `const $pi_${p.id} = (): ${ts}${p.cond ? ' | undefined' : ''} => {`,
+          `  if (!$pd_${p.id}) {`,
+          `    $pv_${p.id} = ${p.cond ? `${this.code(p.cond, ctxR)} ? ${read} : undefined` : read};`,
+          `    $pd_${p.id} = true;`, '  }', `  return $pv_${p.id}${p.cond ? '' : '!'};`, '};');
+      }
+    }
+    // bit-sized fields: the first byte-aligned field after them, and the end of the type, align to a byte
+    const afterBits = (i: number): boolean => i > 0 && t.fields[i - 1]!.type.kind === 'bits' && (i === t.fields.length || t.fields[i]!.type.kind !== 'bits');
+    t.fields.forEach((f, i) => {
+      if (afterBits(i)) rs.push('r.alignToByte();');
+      this.readField(f, ctxR, rs);
+    });
+    if (afterBits(t.fields.length)) rs.push('r.alignToByte();');
+    // value instances, from the fields just read (each with other instances already inlined)
+    const instVals = [...t.instances.map((i) => `${i.id}: ${i.cond ? `${this.code(i.cond, ctxR)} ? ${this.expr(i.expr, ctxR).code} : undefined` : this.code(i.expr, ctxR)}`), ...t.posInstances.map((p) => `${p.id}: $pi_${p.id}()`)];
+    const ret = [...vis.map((f) => (local(f.id) === f.id ? f.id : `${f.id}: ${local(f.id)}`)), ...instVals].join(', ');
     rs.push(sw ? `return { ${ret} } as ${t.tsName};` : `return { ${ret} };`);
     if (!/\$t\./.test(rs.slice(1).join('\n'))) rs[0] = '';
     out.push({ kind: StructureKind.Function, isExported: true, name: `read${t.tsName}`, docs: [`Reads ${article(t.tsName)} from r (for nesting; see decode${t.tsName}).`], parameters: [{ name: 'r', type: 'Reader' }, ...params], returnType: t.tsName, statements: rs.filter((l) => l !== '') });
     // write
     const ws: string[] = [`if (typeof v !== 'object' || v === null) w.fail('wrong_type', undefined, 'an object (${t.tsName})', v);`, 'const $t = w.trail;'];
+    if (t.recursive) ws.push(`if ($t.length > ${MAX_DEPTH}) w.fail('out_of_range', undefined, 'nesting at most ${MAX_DEPTH} deep', 'deeper');`);
     const marks = new Map<string, string>();
-    for (const f of t.fields) this.writeField(f, ctxW, ws, marks);
-    if (!/\$t\./.test(ws.join('\n'))) ws.splice(1, 1);
+    if (t.posInstances.length) {
+      // the bytes a pos instance reads belong to no field: what to write there is not determined
+      ws.splice(1, ws.length - 1, `w.fail('decode_only', undefined, ${q(`a type this encoder can write`)}, ${q(`${t.id}, which reads ${t.posInstances.map((p) => p.id).join(', ')} at another position (pos instances are decode-only)`)});`);
+    } else {
+      t.fields.forEach((f, i) => {
+        if (afterBits(i)) ws.push('w.alignToByte();');
+        this.writeField(f, ctxW, ws, marks);
+      });
+      if (afterBits(t.fields.length)) ws.push('w.alignToByte();');
+      if (!/\$t\./.test(ws.join('\n'))) ws.splice(1, 1);
+    }
     out.push({ kind: StructureKind.Function, isExported: true, name: `write${t.tsName}`, docs: [`Writes ${article(t.tsName)} to w (for nesting; see encode${t.tsName}).`], parameters: [{ name: 'w', type: 'Writer' }, { name: 'v', type: t.tsName }, ...params], returnType: 'void', statements: ws });
   }
 }
@@ -660,6 +801,17 @@ function balanced(s: string): boolean {
     else if (c === ')') { d--; if (d < 0) return false; }
   }
   return d === 0;
+}
+
+/** A switch case key in TypeScript: an integer (hex above 9), a string or a boolean. */
+function caseLit(v: bigint | string | boolean): string {
+  return typeof v === 'bigint' ? hexLit(v) : typeof v === 'string' ? q(v) : String(v);
+}
+
+/** The Reader/Writer method for a number: u1, u2, u3, u4le, s8le, f4, ... */
+function numberMethod(ty: { kind: 'uint' | 'float'; width: number; signed?: true; le?: true }): string {
+  const base = ty.kind === 'float' ? `f${ty.width}` : `${ty.signed ? 's' : 'u'}${ty.width}`;
+  return ty.le && ty.width > 1 ? `${base}le` : base;
 }
 
 /** The TypeScript source of one spec's codec. */

@@ -8,6 +8,7 @@ export type Expr =
   | { readonly kind: 'int'; readonly value: bigint }
   | { readonly kind: 'bool'; readonly value: boolean }
   | { readonly kind: 'bytes'; readonly value: readonly number[] }
+  | { readonly kind: 'str'; readonly value: string }
   | { readonly kind: 'name'; readonly name: string }
   | { readonly kind: 'enum'; readonly path: readonly string[]; readonly value: string }
   | { readonly kind: 'member'; readonly object: Expr; readonly name: string }
@@ -25,7 +26,7 @@ export class ExprSyntaxError extends Error {
   }
 }
 
-interface Token { readonly t: 'int' | 'name' | 'op' | 'end'; readonly v: string; readonly at: number }
+interface Token { readonly t: 'int' | 'name' | 'op' | 'str' | 'end'; readonly v: string; readonly at: number }
 
 const OPS = ['::', '<<', '>>', '<=', '>=', '==', '!=', '+', '-', '*', '/', '%', '&', '|', '^', '~', '<', '>', '(', ')', '[', ']', ',', '.', '?', ':'];
 
@@ -50,7 +51,20 @@ function lex(src: string): Token[] {
       i += m[0].length;
       continue;
     }
-    if (c === '"' || c === "'") throw new ExprSyntaxError('string literals are not supported', i);
+    if (c === '"' || c === "'") {
+      // Kaitai string literals: "..." with backslash escapes, '...' verbatim
+      let j = i + 1;
+      let v = '';
+      const ESC: Record<string, string> = { n: '\n', t: '\t', r: '\r', '0': '\0', '\\': '\\', '"': '"', "'": "'" };
+      while (j < src.length && src[j] !== c) {
+        if (c === '"' && src[j] === '\\' && j + 1 < src.length) { v += ESC[src[j + 1]!] ?? src[j + 1]!; j += 2; continue; }
+        v += src[j++]!;
+      }
+      if (j >= src.length) throw new ExprSyntaxError('unterminated string literal', i);
+      out.push({ t: 'str', v, at: i });
+      i = j + 1;
+      continue;
+    }
     const op = OPS.find((o) => src.startsWith(o, i));
     if (op === undefined) throw new ExprSyntaxError(`unexpected character '${c}'`, i);
     out.push({ t: 'op', v: op, at: i });
@@ -93,6 +107,7 @@ export function parseExpr(src: string | number | boolean): Expr {
   function prefix(): Expr {
     const t = take();
     if (t.t === 'int') return { kind: 'int', value: BigInt(t.v.replace(/_/g, '').replace(/^0o/, '0o')) };
+    if (t.t === 'str') return { kind: 'str', value: t.v };
     if (t.t === 'name') {
       if (t.v === 'true' || t.v === 'false') return { kind: 'bool', value: t.v === 'true' };
       if (t.v === 'not') return { kind: 'unary', op: 'not', operand: expr(NOT_PREC) };
@@ -173,6 +188,22 @@ export function parseExpr(src: string | number | boolean): Expr {
   return e;
 }
 
+/**
+ * Replaces plain names (not `_parent.x`, `_root.x`, members) for which `f` returns an expression:
+ * how a value instance is inlined where it is used.
+ */
+export function substitute(e: Expr, f: (name: string) => Expr | undefined): Expr {
+  switch (e.kind) {
+    case 'name': return f(e.name) ?? e;
+    case 'member': return e.object.kind === 'name' && e.object.name.startsWith('_') ? e : { ...e, object: substitute(e.object, f) };
+    case 'index': return { ...e, object: substitute(e.object, f), index: substitute(e.index, f) };
+    case 'unary': return { ...e, operand: substitute(e.operand, f) };
+    case 'binary': return { ...e, left: substitute(e.left, f), right: substitute(e.right, f) };
+    case 'ternary': return { ...e, cond: substitute(e.cond, f), then: substitute(e.then, f), else: substitute(e.else, f) };
+    default: return e;
+  }
+}
+
 /** Every plain field/param name the expression reads (not `_parent.x`, not enum refs). */
 export function namesIn(e: Expr, out: Set<string> = new Set()): Set<string> {
   switch (e.kind) {
@@ -236,6 +267,7 @@ export function show(e: Expr): string {
   switch (e.kind) {
     case 'int': return e.value > 255n ? `0x${e.value.toString(16).padStart(e.value > 0xffffn ? 6 : 4, '0')}` : e.value.toString();
     case 'bool': return String(e.value);
+    case 'str': return JSON.stringify(e.value);
     case 'bytes': return `[${e.value.map((b) => `0x${b.toString(16).padStart(2, '0')}`).join(', ')}]`;
     case 'name': return e.name;
     case 'enum': return `${e.path.join('::')}::${e.value}`;
@@ -264,6 +296,7 @@ export function evaluate(e: Expr, env: { lookup(name: string): unknown; parent?(
   switch (e.kind) {
     case 'int': return e.value;
     case 'bool': return e.value;
+    case 'str': return e.value;
     case 'bytes': return Uint8Array.from(e.value);
     case 'name': return e.name.startsWith('_') ? undefined : normal(env.lookup(e.name));
     case 'enum': return env.enumValue(e.path, e.value);
@@ -296,7 +329,7 @@ export function evaluate(e: Expr, env: { lookup(name: string): unknown; parent?(
       if (e.op === '==' || e.op === '!=') {
         let eq: boolean;
         if (l instanceof Uint8Array && r instanceof Uint8Array) eq = l.length === r.length && l.every((b, i) => b === r[i]);
-        else if (typeof l === 'boolean' || typeof r === 'boolean') eq = l === r;
+        else if (typeof l === 'boolean' || typeof r === 'boolean' || typeof l === 'string' || typeof r === 'string') eq = l === r;
         else eq = int(l) === int(r);
         return e.op === '==' ? eq : !eq;
       }

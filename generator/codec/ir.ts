@@ -27,18 +27,31 @@ export interface TypeRef {
   readonly args: readonly Expr[];
 }
 
-export type CaseTarget = { readonly kind: 'struct'; readonly ref: TypeRef } | { readonly kind: 'bytes' };
+/** What a switch case reads: a user type, raw bytes (the fallback of a sized switch), a number or a string. */
+export type CaseTarget =
+  | { readonly kind: 'struct'; readonly ref: TypeRef }
+  | { readonly kind: 'bytes' }
+  | { readonly kind: 'num'; readonly num: { readonly kind: 'uint' | 'float'; readonly width: Width; readonly signed?: true; readonly le?: true } }
+  | { readonly kind: 'str'; readonly encoding: string; readonly zeroTerminated: boolean };
 
 export interface SwitchCase {
   /** The case key as written (`common::content_type::alert`). */
   readonly label: string;
-  readonly value: bigint;
+  /** An integer or enum value, or (switch-on a string or a boolean) a string or boolean literal. */
+  readonly value: bigint | string | boolean;
   readonly target: CaseTarget;
 }
 
 export type FieldType =
-  | { readonly kind: 'uint'; readonly width: Width; readonly enumKey?: string }
+  /** An integer: unsigned unless `signed`, big-endian unless `le` (width 3 is TLS uint24, big-endian, unsigned). */
+  | { readonly kind: 'uint'; readonly width: Width; readonly enumKey?: string; readonly signed?: true; readonly le?: true }
+  /** A bit-sized integer (Kaitai bN, big-endian bit order, not on a byte boundary); b1 is a boolean. */
+  | { readonly kind: 'bits'; readonly width: number; readonly enumKey?: string }
+  /** IEEE 754 float, `f4`/`f8` with their byte order. */
+  | { readonly kind: 'float'; readonly width: 4 | 8; readonly le?: true }
   | { readonly kind: 'bytes' }
+  /** Text in an encoding (UTF-8, ASCII, ISO-8859-1, UTF-16LE, UTF-16BE): Kaitai `str`/`strz`. */
+  | { readonly kind: 'str'; readonly encoding: string }
   | { readonly kind: 'contents'; readonly bytes: readonly number[] }
   | { readonly kind: 'struct'; readonly ref: TypeRef }
   | {
@@ -69,7 +82,15 @@ export interface Field {
   readonly type: FieldType;
   /** `size` expression, or 'eos' for `size-eos: true`. */
   readonly size?: Expr | 'eos';
-  readonly repeat?: { readonly kind: 'eos' } | { readonly kind: 'expr'; readonly count: Expr };
+  /** Bytes/str end at this byte (`terminator`, `strz`): kept in the value with include, left unread without consume. */
+  readonly term?: { readonly value: number; readonly include: boolean; readonly consume: boolean };
+  /** Bytes/str of a fixed size end with these pad bytes (`pad-right`), stripped on decoding. */
+  readonly padRight?: number;
+  /** Pos instances only: the position to read at, in this type's stream or the root's. */
+  readonly pos?: Expr;
+  readonly io?: 'self' | 'root';
+  /** repeat: eos, expr (count) or until (`until` reads the element just read as `_`). */
+  readonly repeat?: { readonly kind: 'eos' } | { readonly kind: 'expr'; readonly count: Expr } | { readonly kind: 'until'; readonly until: Expr };
   readonly cond?: Expr;
   readonly valid?: Valid;
   /** This field is a length (or count) the encoder derives from `target`; absent from the TS type. */
@@ -103,6 +124,31 @@ export interface TypeDef {
   readonly rootRefs: readonly string[];
   /** Fewest bytes one value can take on the wire (bounds repeat counts before looping). */
   readonly minSize: number;
+  /** Contains itself (through its fields' types): its reader and writer check a nesting limit. */
+  readonly recursive: boolean;
+  /**
+   * Value instances: computed from the fields after decoding, present on decoded values, ignored by the
+   * encoder. `expr` has other instances already inlined; expressions elsewhere in the type inline it too.
+   */
+  readonly instances: readonly Instance[];
+  /**
+   * Pos instances: read at another position (in this type's stream, or the root's) when first needed,
+   * present on decoded values. A type with any is decode-only: its encoder refuses with an EncodeError.
+   */
+  readonly posInstances: readonly Field[];
+}
+
+export interface Instance {
+  readonly id: string;
+  readonly line: number;
+  readonly specPath: string;
+  readonly doc?: string;
+  readonly expr: Expr;
+  /** `if`: absent from decoded values when false. */
+  readonly cond?: Expr;
+  /** As written in the spec, for comments. */
+  readonly source: Expr;
+  readonly enumKey?: string;
 }
 
 export interface EnumDef {

@@ -84,6 +84,7 @@ export function fromJson(program: Program, t: TypeDef, json: unknown, params: Va
           if (typeof x !== 'string') throw new JsonShapeError(p, 'expected a hex string (no case for this value: raw bytes)');
           return hexToBytes(x, p);
         }
+        if (c.kind !== 'struct') return c.kind === 'num' && c.num.width === 8 && c.num.kind === 'uint' && typeof x === 'string' ? BigInt(x) : x;
         return nested(c.ref.type, c.ref.args, x, p);
       }
       return x;

@@ -8,10 +8,10 @@
 import { dirname, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import { loadKsy, type Loaded } from './load.ts';
-import { parseExpr, namesIn, parentNamesIn, rootNamesIn, show, ExprSyntaxError, type Expr } from './expr.ts';
+import { parseExpr, namesIn, parentNamesIn, rootNamesIn, show, substitute, ExprSyntaxError, type Expr } from './expr.ts';
 import {
   deepFreeze, pascal,
-  type CaseTarget, type EnumDef, type Field, type FieldType, type Param, type Problem, type Program, type Spec, type TypeDef, type TypeRef, type Valid, type Width,
+  type CaseTarget, type EnumDef, type Field, type Instance, type FieldType, type Param, type Problem, type Program, type Spec, type TypeDef, type TypeRef, type Valid, type Width,
 } from './ir.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -20,19 +20,29 @@ import {
 interface WType {
   key: string; specId: string; id: string; tsName: string; doc?: string; line: number; path: string;
   rawParams: unknown; rawSeq: unknown;
-  params: Param[]; fields: WField[]; parentRefs: string[]; rootRefs: string[]; ownRootRefs: string[]; minSize: number;
+  /** Byte order in effect for `u2`, `s4`, `f8`...: the type's own meta.endian, else its enclosing type's. */
+  endian?: 'be' | 'le';
+  /** Default string encoding (meta.encoding of the type or an enclosing one), normalized. */
+  encoding?: string;
+  params: Param[]; fields: WField[]; parentRefs: string[]; rootRefs: string[]; ownRootRefs: string[]; minSize: number; recursive?: boolean;
+  instances: (Instance & { enumName?: string })[];
+  /** Pos instances (read at another position, decode-only): raw entries, then parsed like seq fields. */
+  rawPos: { id: string; raw: Record<string, unknown>; path: string }[];
+  posFields: WField[];
 }
 interface WField {
   id: string; line: number; specPath: string; doc?: string; raw: Record<string, unknown>;
-  type?: FieldType; size?: Expr | 'eos'; repeat?: Field['repeat']; cond?: Expr; valid?: Valid;
+  type?: FieldType; size?: Expr | 'eos'; repeat?: Field['repeat']; cond?: Expr; valid?: Valid; term?: Field['term']; padRight?: number;
   derived?: Field['derived']; ksyType: string;
+  /** Pos instances only: where to read (in `io`: this type's stream, or the root's). */
+  pos?: Expr; io?: 'self' | 'root';
   // unresolved bits from the structure pass
-  typeName?: string; typeArgs?: Expr[]; enumName?: string; width?: Width;
-  switchOn?: Expr; switchCases?: { label: string; key: Expr | '_'; typeName: string | null; args: Expr[]; path: string }[];
+  typeName?: string; typeArgs?: Expr[]; enumName?: string; num?: NumType; bits?: number;
+  switchOn?: Expr; switchCases?: { label: string; key: Expr | '_'; typeName: string | null; args: Expr[]; path: string; builtin?: CaseTarget }[];
 }
 interface WSpec {
   id: string; file: string; absPath: string; doc?: string; loaded: Loaded;
-  importIds: { id: string; absPath: string; path: string }[];
+  importIds: { id: string; absPath: string; path: string; name: string }[];
   types: WType[]; enums: EnumDef[]; root?: string; ianaByEnum: Map<string, string>;
 }
 
@@ -41,13 +51,43 @@ export interface BuildResult {
   readonly problems: readonly Problem[];
 }
 
-const TOP_KEYS = new Set(['meta', 'doc', 'doc-ref', 'seq', 'types', 'enums', 'params', '-iana', '-doc-rfc']);
-const META_KEYS = new Set(['id', 'title', 'endian', 'imports', 'file-extension', 'license', 'ks-version', 'application', 'xref', '-doc-rfc']);
-const TYPE_KEYS = new Set(['doc', 'doc-ref', 'seq', 'types', 'enums', 'params', 'meta', '-doc-rfc', '-iana']);
-const FIELD_KEYS = new Set(['id', 'type', 'size', 'size-eos', 'repeat', 'repeat-expr', 'if', 'enum', 'contents', 'valid', 'doc', 'doc-ref', '-doc-rfc']);
+const TOP_KEYS = new Set(['meta', 'doc', 'doc-ref', 'seq', 'types', 'enums', 'params', 'instances', '-iana', '-doc-rfc']);
+const META_KEYS = new Set(['id', 'title', 'endian', 'encoding', 'imports', 'file-extension', 'license', 'ks-version', 'ks-debug', 'application', 'xref', 'tags', '-doc-rfc']);
+const TYPE_KEYS = new Set(['doc', 'doc-ref', 'seq', 'types', 'enums', 'params', 'instances', 'meta', '-doc-rfc', '-iana']);
+const VALUE_INSTANCE_KEYS = new Set(['value', 'doc', 'doc-ref', 'enum', 'if']);
+const TYPE_META_KEYS = new Set(['endian', 'encoding', 'title', 'xref', 'tags']);
+/** String encodings protosmith reads and writes, by Kaitai's (case-insensitive) names. */
+const ENCODINGS: Record<string, string> = {
+  'UTF-8': 'UTF-8', UTF8: 'UTF-8', ASCII: 'ASCII', 'US-ASCII': 'ASCII', 'ISO-8859-1': 'ISO-8859-1', ISO8859_1: 'ISO-8859-1', 'ISO8859-1': 'ISO-8859-1', LATIN1: 'ISO-8859-1',
+  'UTF-16LE': 'UTF-16LE', UTF16LE: 'UTF-16LE', 'UTF-16BE': 'UTF-16BE', UTF16BE: 'UTF-16BE',
+};
+/** protosmith's own `-` keys, for the hint when an unknown one appears. */
+const OWN_DASH_KEYS = '-iana (top level), -alert (in valid), -doc-rfc';
+/** `-` keys Kaitai's own tools write (the Web IDE, the gallery): ignored silently, as kaitai-struct-compiler does. */
+const KAITAI_DASH_KEYS = new Set(['-orig-id', '-webide-representation', '-webide-parse-mode', '-affected-by', '-default', '-unused', '-set', '-fixed-contents']);
+const FIELD_KEYS = new Set(['id', 'type', 'size', 'size-eos', 'repeat', 'repeat-expr', 'repeat-until', 'if', 'enum', 'contents', 'valid', 'doc', 'doc-ref', 'encoding', 'terminator', 'include', 'consume', 'pad-right', 'eos-error', '-doc-rfc']);
 const VALID_KEYS = new Set(['eq', 'min', 'max', 'any-of', 'in-enum', '-alert']);
 const ALERTS = new Set(['decode_error', 'illegal_parameter', 'unexpected_message', 'handshake_failure', 'protocol_version', 'record_overflow', 'unsupported_extension', 'missing_extension', 'bad_certificate', 'unsupported_certificate', 'internal_error']);
 const UINTS: Record<string, Width> = { u1: 1, u2: 2, u2be: 2, u4: 4, u4be: 4, u8: 8, u8be: 8, b24: 3 };
+
+type NumType = { kind: 'uint'; width: Width; signed?: true; le?: true } | { kind: 'float'; width: 4 | 8; le?: true };
+
+/**
+ * A built-in number type (`u1`, `u2le`, `s4`, `f8be`, `b24`) in a type whose byte order is `endian`:
+ * the number, 'no-endian' when the name leaves the byte order open and none is in effect, or undefined
+ * when `ty` is not a built-in number.
+ */
+function numberType(ty: string, endian: 'be' | 'le' | undefined): NumType | 'no-endian' | undefined {
+  if (ty === 'b24') return { kind: 'uint', width: 3 };
+  const m = /^([usf])([1248])(be|le)?$/.exec(ty);
+  if (!m || (m[1] === 'f' && m[2] !== '4' && m[2] !== '8') || (m[2] === '1' && m[3] !== undefined)) return undefined;
+  const width = Number(m[2]) as 1 | 2 | 4 | 8;
+  const order = width === 1 ? 'be' : (m[3] as 'be' | 'le' | undefined) ?? endian;
+  if (order === undefined) return 'no-endian';
+  const le = order === 'le' ? { le: true as const } : {};
+  if (m[1] === 'f') return { kind: 'float', width: width as 4 | 8, ...le };
+  return { kind: 'uint', width, ...(m[1] === 's' ? { signed: true as const } : {}), ...le };
+}
 const ID_RE = /^[a-z][a-z0-9_]*$/;
 
 const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -56,7 +96,8 @@ const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof
  * Loads the given entry specs and everything they import, runs every pass, and returns the frozen
  * program or the problems. `shown(abs)` is how a file is named in diagnostics and headers.
  */
-export function buildProgram(entries: readonly string[], shown: (abs: string) => string, texts?: ReadonlyMap<string, string>): BuildResult {
+export function buildProgram(entries: readonly string[], shown: (abs: string) => string, texts?: ReadonlyMap<string, string>, importPaths: readonly string[] = []): BuildResult {
+  memberRefs.clear();
   const problems: Problem[] = [];
   const specs = new Map<string, WSpec>();
   const order: WSpec[] = [];
@@ -73,9 +114,19 @@ export function buildProgram(entries: readonly string[], shown: (abs: string) =>
     if (loaded.problems.length) return undefined;
     const spec = structurePass(abs, shown(abs), loaded, problems);
     if (!spec) return undefined;
+    const exists = (p: string): boolean => existsSync(p) || texts?.has(p) === true;
     for (const imp of spec.importIds) {
-      if (!existsSync(imp.absPath) && !texts?.has(imp.absPath)) {
-        problems.push(prob(spec, imp.path, `import '${imp.id}' not found (looked for ${shown(imp.absPath)})`, 'imports name a .ksy file relative to the importing file, without the extension'));
+      if (imp.name.startsWith('/')) {
+        // Absolute (`/network/ipv4_packet`): looked up in each import path in turn, as ksc -I does.
+        const found = importPaths.map((d) => resolve(d, `.${imp.name}.ksy`)).find(exists);
+        if (!found) {
+          problems.push(prob(spec, imp.path, `absolute import '${imp.name}' not found in the import paths (${importPaths.length ? importPaths.map((d) => shown(resolve(d))).join(', ') : 'none given'})`,
+            `pass --import-path DIR (ksc's -I) for the folder that holds ${imp.name.slice(1).split('/')[0]}/, e.g. the root of a kaitai_struct_formats checkout`));
+          continue;
+        }
+        imp.absPath = found;
+      } else if (!exists(imp.absPath)) {
+        problems.push(prob(spec, imp.path, `import '${imp.id}' not found (looked for ${shown(imp.absPath)})`, 'a relative import names a .ksy file relative to the importing file, without the extension; an absolute one (/dir/name) is looked up in the --import-path folders'));
         continue;
       }
       const dep = visit(imp.absPath);
@@ -134,10 +185,17 @@ function freezeType(t: WType): TypeDef {
   return {
     key: t.key, specId: t.specId, id: t.id, tsName: t.tsName, ...(t.doc !== undefined ? { doc: t.doc } : {}), line: t.line,
     params: t.params, parentRefs: t.parentRefs, rootRefs: t.rootRefs, minSize: t.minSize,
+    instances: t.instances.map(({ enumName: _, ...i }) => i), recursive: t.recursive === true,
+    posInstances: t.posFields.map((f): Field => ({
+      id: f.id, line: f.line, specPath: f.specPath, ...(f.doc !== undefined ? { doc: f.doc } : {}), type: f.type!, ksyType: f.ksyType,
+      ...(f.size !== undefined ? { size: f.size } : {}), ...(f.cond ? { cond: f.cond } : {}), pos: f.pos!, io: f.io!,
+      ...(f.term ? { term: f.term } : {}), ...(f.padRight !== undefined ? { padRight: f.padRight } : {}),
+    })),
     fields: t.fields.map((f): Field => ({
       id: f.id, line: f.line, specPath: f.specPath, ...(f.doc !== undefined ? { doc: f.doc } : {}), type: f.type!, ksyType: f.ksyType,
       ...(f.size !== undefined ? { size: f.size } : {}), ...(f.repeat ? { repeat: f.repeat } : {}), ...(f.cond ? { cond: f.cond } : {}),
       ...(f.valid ? { valid: f.valid } : {}), ...(f.derived ? { derived: f.derived } : {}),
+      ...(f.term ? { term: f.term } : {}), ...(f.padRight !== undefined ? { padRight: f.padRight } : {}),
     })),
   };
 }
@@ -168,12 +226,15 @@ function tryExpr(spec: WSpec, path: string, src: unknown, problems: Problem[]): 
 
 function unknownKeys(spec: WSpec, obj: Record<string, unknown>, allowed: Set<string>, path: string, what: string, problems: Problem[]): void {
   for (const k of Object.keys(obj)) {
-    if (!allowed.has(k)) {
-      const proto = k.startsWith('-');
-      problems.push(prob(spec, `${path === '/' ? '' : path}/${k}`,
-        proto ? `unknown protosmith key '${k}' in ${what}` : `unsupported key '${k}' in ${what}`,
-        proto ? 'protosmith keys are: -iana (top level), -alert (in valid), -doc-rfc' : `protosmith supports: ${[...allowed].filter((x) => !x.startsWith('-')).join(', ')}`));
+    if (allowed.has(k)) continue;
+    const at = `${path === '/' ? '' : path}/${k}`;
+    if (k.startsWith('-')) {
+      // Keys that begin with `-` never change the bytes (Kaitai ignores them): Kaitai's own are
+      // ignored silently, any other is ignored with a warning in case it is a misspelt protosmith key.
+      if (!KAITAI_DASH_KEYS.has(k)) problems.push(prob(spec, at, `unknown '-' key '${k}' in ${what} is ignored`, `protosmith's own keys are: ${OWN_DASH_KEYS}`, 'warning'));
+      continue;
     }
+    problems.push(prob(spec, at, `unsupported key '${k}' in ${what}`, `protosmith supports: ${[...allowed].filter((x) => !x.startsWith('-')).join(', ')}`));
   }
 }
 
@@ -196,14 +257,12 @@ function structurePass(abs: string, file: string, loaded: Loaded, problems: Prob
   if (typeof data.doc === 'string') spec.doc = data.doc;
   unknownKeys(spec, data, TOP_KEYS, '/', 'the top level', problems);
   unknownKeys(spec, meta, META_KEYS, '/meta', 'meta', problems);
-  if (meta.endian !== 'be') {
-    problems.push(prob(spec, meta.endian === undefined ? '/meta' : '/meta/endian', `meta.endian must be 'be' (got ${JSON.stringify(meta.endian ?? null)})`, 'protosmith generates big-endian (network order) codecs only: set `endian: be`'));
-  }
+  const topEndian = endianOf(spec, meta.endian, '/meta/endian', undefined, problems);
   if (meta.imports !== undefined) {
     if (!Array.isArray(meta.imports)) problems.push(prob(spec, '/meta/imports', 'meta.imports must be a list of spec names', 'e.g. `imports: [common]`'));
     else meta.imports.forEach((imp, i) => {
       if (typeof imp !== 'string') { problems.push(prob(spec, `/meta/imports/${i}`, 'an import must be a string', 'e.g. `- common`')); return; }
-      spec.importIds.push({ id: imp.split('/').pop()!, absPath: resolve(dirname(abs), `${imp}.ksy`), path: `/meta/imports/${i}` });
+      spec.importIds.push({ id: imp.split('/').pop()!, absPath: resolve(dirname(abs), `${imp}.ksy`), path: `/meta/imports/${i}`, name: imp });
     });
   }
   const iana = data['-iana'];
@@ -237,30 +296,45 @@ function structurePass(abs: string, file: string, loaded: Loaded, problems: Prob
     }
   };
 
-  const addType = (id: string, raw: Record<string, unknown>, path: string, isRoot: boolean): void => {
+  const addType = (id: string, raw: Record<string, unknown>, path: string, isRoot: boolean, outerEndian: 'be' | 'le' | undefined, outerEncoding: string | undefined): void => {
     if (!isRoot) unknownKeys(spec, raw, TYPE_KEYS, path, `type '${id}'`, problems);
+    let endian = outerEndian;
+    const metaOf = isRoot ? meta : raw.meta;
+    const encoding = isObj(metaOf) && metaOf.encoding !== undefined ? encodingOf(spec, metaOf.encoding, `${path === '/' ? '' : path}/meta/encoding`, problems) : outerEncoding;
+    if (!isRoot && raw.meta !== undefined) {
+      if (!isObj(raw.meta)) problems.push(prob(spec, `${path}/meta`, `meta of type '${id}' must be a map`, 'e.g. `meta: {endian: le}`'));
+      else {
+        unknownKeys(spec, raw.meta, TYPE_META_KEYS, `${path}/meta`, `meta of type '${id}'`, problems);
+        endian = endianOf(spec, raw.meta.endian, `${path}/meta/endian`, outerEndian, problems);
+      }
+    }
     if (!ID_RE.test(id)) problems.push(prob(spec, path, `type id '${id}' is not lower_snake_case`, 'use names like client_hello'));
     const key = `${spec.id}::${id}`;
     if (spec.types.some((t) => t.key === key)) problems.push(prob(spec, path, `duplicate type id '${id}'`, isRoot ? `a type may not share the spec's meta.id '${id}'` : 'type ids must be unique within a spec (nested types share one namespace)'));
-    const t: WType = { key, specId: spec.id, id, tsName: pascal(id), line: loaded.line(path), path, rawParams: raw.params, rawSeq: raw.seq, params: [], fields: [], parentRefs: [], rootRefs: [], ownRootRefs: [], minSize: 0 };
+    const t: WType = { key, specId: spec.id, id, tsName: pascal(id), line: loaded.line(path), path, rawParams: raw.params, rawSeq: raw.seq, params: [], fields: [], parentRefs: [], rootRefs: [], ownRootRefs: [], minSize: 0, instances: [], rawPos: [], posFields: [], ...(endian ? { endian } : {}), ...(encoding ? { encoding } : {}) };
     if (typeof raw.doc === 'string') t.doc = raw.doc;
     spec.types.push(t);
     if (isRoot) spec.root = key;
+    if (isObj(raw.instances)) {
+      for (const [iid, v] of Object.entries(raw.instances)) if (isObj(v) && v.value === undefined && v.pos !== undefined) t.rawPos.push({ id: iid, raw: v, path: `${path === '/' ? '' : path}/instances/${iid}` });
+    }
     structureFields(spec, t, problems);
-    if (raw.types !== undefined) addTypes(raw.types, `${path === '/' ? '' : path}/types`);
+    structureInstances(spec, t, raw.instances, `${path === '/' ? '' : path}/instances`, problems);
+    if (raw.types !== undefined) addTypes(raw.types, `${path === '/' ? '' : path}/types`, endian, encoding);
     if (!isRoot) addEnums(raw.enums, `${path === '/' ? '' : path}/enums`);
   };
-  const addTypes = (raw: unknown, path: string): void => {
+  const addTypes = (raw: unknown, path: string, endian: 'be' | 'le' | undefined, encoding: string | undefined): void => {
     if (!isObj(raw)) { problems.push(prob(spec, path, 'types must be a map of type id to type', 'e.g. `types: {client_hello: {seq: [...]}}`')); return; }
     for (const [id, t] of Object.entries(raw)) {
       if (!isObj(t)) { problems.push(prob(spec, `${path}/${id}`, `type '${id}' must be a map`, 'give it a seq')); continue; }
-      addType(id, t, `${path}/${id}`, false);
+      addType(id, t, `${path}/${id}`, false, endian, encoding);
     }
   };
   addEnums(data.enums, '/enums');
-  if (data.seq !== undefined || data.params !== undefined) addType(spec.id, data, '/', true);
+  if (data.seq !== undefined || data.params !== undefined) addType(spec.id, data, '/', true, topEndian, undefined);
   else if (data.types !== undefined) { /* a library of types and enums */ }
-  if (data.types !== undefined && spec.root === undefined) addTypes(data.types, '/types');
+  const topEncoding = meta.encoding === undefined ? undefined : encodingOf(spec, meta.encoding, '/meta/encoding', problems);
+  if (data.types !== undefined && spec.root === undefined) addTypes(data.types, '/types', topEndian, topEncoding);
   for (const e of spec.enums) {
     // Protocol specs (under specs/) must cite the registry of every enum; elsewhere it is a warning once a spec cites any.
     const required = file.startsWith('specs/');
@@ -274,6 +348,27 @@ function structurePass(abs: string, file: string, loaded: Loaded, problems: Prob
   return spec;
 }
 
+/**
+ * The byte order a meta.endian sets: 'be', 'le', or (absent) the enclosing one. An endian switch
+ * (`endian: {switch-on: ..., cases: ...}`) picks the order at run time; it is refused, never read as big-endian.
+ */
+function endianOf(spec: WSpec, raw: unknown, path: string, outer: 'be' | 'le' | undefined, problems: Problem[]): 'be' | 'le' | undefined {
+  if (raw === undefined) return outer;
+  if (raw === 'be' || raw === 'le') return raw;
+  if (isObj(raw)) {
+    problems.push(prob(spec, path, 'an endian switch (meta.endian with switch-on) is not supported: the byte order would be chosen at run time', 'split the type into a big-endian and a little-endian variant and switch between them on the same value'));
+    return outer ?? 'be'; // reported once here, not again for every field (nothing is generated)
+  }
+  problems.push(prob(spec, path, `meta.endian must be 'be' or 'le' (got ${JSON.stringify(raw)})`, 'write `endian: be` (network order) or `endian: le`'));
+  return outer;
+}
+
+function encodingOf(spec: WSpec, raw: unknown, path: string, problems: Problem[]): string | undefined {
+  const e = typeof raw === 'string' ? ENCODINGS[raw.toUpperCase()] : undefined;
+  if (e === undefined) problems.push(prob(spec, path, `encoding ${JSON.stringify(raw)} is not supported`, 'protosmith reads and writes UTF-8, ASCII, ISO-8859-1, UTF-16LE and UTF-16BE'));
+  return e;
+}
+
 function structureFields(spec: WSpec, t: WType, problems: Problem[]): void {
   const base = t.path === '/' ? '' : t.path;
   if (t.rawParams !== undefined) {
@@ -282,25 +377,43 @@ function structureFields(spec: WSpec, t: WType, problems: Problem[]): void {
       const pp = `${base}/params/${i}`;
       if (!isObj(p) || typeof p.id !== 'string') { problems.push(prob(spec, pp, 'a param needs an id and a type', 'e.g. `{id: msg_type, type: u1}`')); return; }
       unknownKeys(spec, p, new Set(['id', 'type', 'enum', 'doc']), pp, `param '${p.id}'`, problems);
-      const width = p.type === 'bool' ? 0 : typeof p.type === 'string' ? UINTS[p.type] : undefined;
-      if (width === undefined || width === 8) { problems.push(prob(spec, `${pp}/type`, `param '${p.id}' has unsupported type ${JSON.stringify(p.type)}`, 'params may be u1, u2, b24, u4 or bool')); return; }
+      // a param's byte order never matters (it is not read from the wire)
+      const num = typeof p.type === 'string' ? numberType(p.type, 'be') : undefined;
+      const width = p.type === 'bool' ? 0 : typeof num === 'object' && num.kind === 'uint' ? num.width : undefined;
+      if (width === undefined || width === 8) { problems.push(prob(spec, `${pp}/type`, `param '${p.id}' has unsupported type ${JSON.stringify(p.type)}`, 'params may be integers of up to 4 bytes (u1, u2, b24, u4, s2, ...) or bool')); return; }
       const param: Param & { enumName?: string } = { id: p.id, width };
       if (typeof p.enum === 'string') (param as { enumName?: string }).enumName = p.enum;
       t.params.push(param);
     });
   }
-  if (t.rawSeq === undefined) return;
-  if (!Array.isArray(t.rawSeq)) { problems.push(prob(spec, `${base}/seq`, 'seq must be a list of fields', 'each entry is `- id: name` with a type or size')); return; }
-  t.rawSeq.forEach((raw, i) => {
-    const path = `${base}/seq/${i}`;
+  // Bit position inside the current byte (-1: unknown, after a conditional or repeated bit field). A bN
+  // field that starts on a byte boundary and fills whole bytes reads exactly as a big-endian integer.
+  let bitAt = 0;
+  if (t.rawSeq !== undefined && !Array.isArray(t.rawSeq)) problems.push(prob(spec, `${base}/seq`, 'seq must be a list of fields', 'each entry is `- id: name` with a type or size'));
+  else if (t.rawSeq !== undefined) (t.rawSeq as unknown[]).forEach((raw, i) => parseEntry(raw, `${base}/seq/${i}`, t.fields));
+  // pos instances: read like a field, at another position, when the decoded value is built
+  for (const pi of t.rawPos) {
+    bitAt = 0;
+    const { pos, io, ...rest } = pi.raw;
+    const at = pos === undefined ? undefined : tryExpr(spec, `${pi.path}/pos`, pos, problems);
+    const ioKind = io === undefined || io === '_io' ? 'self' : io === '_root._io' ? 'root' : undefined;
+    if (ioKind === undefined) { problems.push(prob(spec, `${pi.path}/io`, `io: ${JSON.stringify(io)} on instance '${pi.id}' is not supported`, 'pos instances read from _io (this type\'s stream) or _root._io')); continue; }
+    if (rest.repeat !== undefined) { problems.push(prob(spec, `${pi.path}/repeat`, `repeat on pos instance '${pi.id}' is not supported`, 'read a type that holds the repeated field')); continue; }
+    const before = t.posFields.length;
+    parseEntry({ ...rest, id: pi.id }, pi.path, t.posFields);
+    const f = t.posFields[before];
+    if (f && at) { f.pos = at; f.io = ioKind; }
+  }
+  function parseEntry(raw: unknown, path: string, into: WField[]): void {
     if (!isObj(raw) || typeof raw.id !== 'string') { problems.push(prob(spec, path, 'a seq entry needs an id', 'write `- id: field_name`')); return; }
     const f: WField = { id: raw.id, line: spec.loaded.line(path), specPath: path, raw, ksyType: '' };
+    if (!(typeof raw.type === 'string' && /^b[1-9][0-9]*$/.test(raw.type))) bitAt = 0;
     if (typeof raw.doc === 'string') f.doc = raw.doc;
     if (!ID_RE.test(raw.id)) problems.push(prob(spec, `${path}/id`, `field id '${raw.id}' is not lower_snake_case`, 'use names like legacy_session_id'));
     if (t.fields.some((x) => x.id === raw.id)) problems.push(prob(spec, `${path}/id`, `duplicate field id '${raw.id}' in type '${t.id}'`, 'field ids must be unique within a seq'));
     if (t.params.some((x) => x.id === raw.id)) problems.push(prob(spec, `${path}/id`, `field '${raw.id}' has the same name as a param of '${t.id}'`, 'rename the field or the param'));
     unknownKeys(spec, raw, FIELD_KEYS, path, `field '${raw.id}'`, problems);
-    t.fields.push(f);
+    into.push(f);
 
     if (raw.size !== undefined && raw['size-eos'] !== undefined) problems.push(prob(spec, `${path}/size-eos`, `field '${raw.id}' has both size and size-eos`, 'keep one of them'));
     if (raw.size !== undefined) { const e = tryExpr(spec, `${path}/size`, raw.size, problems); if (e) f.size = e; }
@@ -315,13 +428,53 @@ function structureFields(spec: WSpec, t: WType, problems: Problem[]): void {
         const e = raw['repeat-expr'] === undefined ? undefined : tryExpr(spec, `${path}/repeat-expr`, raw['repeat-expr'], problems);
         if (raw['repeat-expr'] === undefined) problems.push(prob(spec, `${path}/repeat`, `repeat: expr needs repeat-expr`, 'add `repeat-expr: count_field`'));
         if (e) f.repeat = { kind: 'expr', count: e };
-      } else problems.push(prob(spec, `${path}/repeat`, `unsupported repeat ${JSON.stringify(raw.repeat)}`, 'protosmith supports repeat: eos and repeat: expr'));
+      } else if (raw.repeat === 'until') {
+        const e = raw['repeat-until'] === undefined ? undefined : tryExpr(spec, `${path}/repeat-until`, raw['repeat-until'], problems);
+        if (raw['repeat-until'] === undefined) problems.push(prob(spec, `${path}/repeat`, 'repeat: until needs repeat-until', 'add `repeat-until: _ == 0` (`_` is the element just read)'));
+        if (e) f.repeat = { kind: 'until', until: e };
+      } else problems.push(prob(spec, `${path}/repeat`, `unsupported repeat ${JSON.stringify(raw.repeat)}`, 'protosmith supports repeat: eos, expr and until'));
     } else if (raw['repeat-expr'] !== undefined) problems.push(prob(spec, `${path}/repeat-expr`, 'repeat-expr without repeat: expr', 'add `repeat: expr`'));
 
+    // terminator / pad-right (bytes and str; strz is str with terminator 0)
+    const byteOpt = (k: string): number | undefined => {
+      const v = raw[k];
+      if (v === undefined) return undefined;
+      if (Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 255) return v as number;
+      problems.push(prob(spec, `${path}/${k}`, `${k} must be a byte value 0..255`, `e.g. \`${k}: 0\``));
+      return undefined;
+    };
+    const boolOpt = (k: string, dflt: boolean): boolean => {
+      const v = raw[k];
+      if (v === undefined) return dflt;
+      if (typeof v !== 'boolean') { problems.push(prob(spec, `${path}/${k}`, `${k} must be true or false`, `write \`${k}: ${dflt}\``)); return dflt; }
+      return v;
+    };
+    const termValue = raw.type === 'strz' && raw.terminator === undefined ? 0 : byteOpt('terminator');
+    if (termValue !== undefined) f.term = { value: termValue, include: boolOpt('include', false), consume: boolOpt('consume', true) };
+    else for (const k of ['include', 'consume']) if (raw[k] !== undefined) problems.push(prob(spec, `${path}/${k}`, `${k} without a terminator`, 'add `terminator: 0` (or use strz)'));
+    const pad = byteOpt('pad-right');
+    if (pad !== undefined) f.padRight = pad;
+    if (raw['eos-error'] !== undefined && raw['eos-error'] !== true) problems.push(prob(spec, `${path}/eos-error`, 'eos-error: false is not supported (a missing terminator is a DecodeError)', 'remove eos-error'));
+    if ((f.term || f.padRight !== undefined) && !(raw.type === undefined || raw.type === 'str' || raw.type === 'strz')) problems.push(prob(spec, path, `terminator and pad-right apply to bytes and strings, not to '${String(raw.type)}' ('${raw.id}')`, 'remove them, or read the field as bytes/str'));
+    if (f.padRight !== undefined && raw.size === undefined && raw['size-eos'] === undefined) problems.push(prob(spec, `${path}/pad-right`, `pad-right on '${raw.id}' needs a size`, 'add size (pad bytes fill a field of fixed size)'));
+    if (raw.type === 'str' || raw.type === 'strz') {
+      const encoding = raw.encoding !== undefined ? encodingOf(spec, raw.encoding, `${path}/encoding`, problems) : t.encoding;
+      if (raw.encoding === undefined && t.encoding === undefined) problems.push(prob(spec, `${path}/type`, `string field '${raw.id}' has no encoding`, 'add `encoding: UTF-8` (or ASCII, ...) to the field, or meta.encoding to the spec'));
+      if (raw.size === undefined && raw['size-eos'] === undefined && f.term === undefined) problems.push(prob(spec, path, `string field '${raw.id}' has no size, size-eos or terminator`, 'add `size: n`, `size-eos: true` or `terminator: 0` (or use strz)'));
+      if (raw.repeat === undefined && raw.enum !== undefined) problems.push(prob(spec, `${path}/enum`, `enum on string field '${raw.id}'`, 'enum applies to integer fields'));
+      f.type = { kind: 'str', encoding: encoding ?? 'UTF-8' };
+      f.ksyType = raw.type;
+      return;
+    }
+    if (raw.encoding !== undefined) problems.push(prob(spec, `${path}/encoding`, `encoding on '${raw.id}', which is not a string`, 'encoding applies to str and strz fields'));
+    if (raw.type === undefined && f.term !== undefined && raw.size === undefined && raw['size-eos'] === undefined) {
+      f.type = { kind: 'bytes' };
+      f.ksyType = 'bytes';
+      return;
+    }
     if (raw.contents !== undefined) {
-      const c = raw.contents;
-      const bytes = Array.isArray(c) && c.every((b) => Number.isInteger(b) && (b as number) >= 0 && (b as number) <= 255) ? (c as number[]) : undefined;
-      if (!bytes || raw.type !== undefined || raw.size !== undefined) problems.push(prob(spec, `${path}/contents`, 'contents must be a list of byte values, with no type or size', 'e.g. `contents: [0x16, 0x03]`'));
+      const bytes = contentsBytes(raw.contents);
+      if (!bytes || raw.type !== undefined || raw.size !== undefined) problems.push(prob(spec, `${path}/contents`, 'contents must be a string or a list of byte values and strings, with no type or size', 'e.g. `contents: [0x16, 0x03]` or `contents: GIF89a`'));
       else { f.type = { kind: 'contents', bytes }; f.ksyType = 'contents'; }
       return;
     }
@@ -330,14 +483,23 @@ function structureFields(spec: WSpec, t: WType, problems: Problem[]): void {
       if (raw.size === undefined && raw['size-eos'] === undefined) problems.push(prob(spec, path, `field '${raw.id}' has neither type nor size`, 'give it a type (u1, u2, b24, u4, u8, or a user type) or a size for raw bytes'));
       f.type = { kind: 'bytes' };
       f.ksyType = 'bytes';
+    } else if (typeof ty === 'string' && /^b[1-9][0-9]*$/.test(ty)) {
+      const n = Number(ty.slice(1));
+      f.ksyType = ty;
+      if (bitAt === 0 && n % 8 === 0 && [1, 2, 3, 4, 8].includes(n / 8) && !raw.repeat && raw.if === undefined) f.num = { kind: 'uint', width: (n / 8) as Width };
+      else if (n > 32) problems.push(prob(spec, `${path}/type`, `bit field '${raw.id}' is ${ty} off a byte boundary; at most 32 bits are supported there`, 'split it into two fields of at most 32 bits'));
+      else f.bits = n;
+      bitAt = f.bits === undefined ? bitAt : bitAt >= 0 && !raw.repeat && raw.if === undefined ? (bitAt + n) % 8 : -1;
     } else if (typeof ty === 'string') {
-      const w = UINTS[ty];
-      if (w !== undefined) {
-        f.width = w;
+      const num = numberType(ty, t.endian);
+      if (num === 'no-endian') {
+        problems.push(prob(spec, `${path}/type`, `field '${raw.id}' is ${ty}, but no byte order is set for type '${t.id}'`, `write ${ty}be or ${ty}le, or set meta.endian (be or le) on the spec or the type`));
+      } else if (num !== undefined) {
+        f.num = num;
         f.ksyType = ty;
-        if (f.size !== undefined) problems.push(prob(spec, `${path}/size`, `integer field '${raw.id}' cannot have a size`, 'size applies to bytes and user types'));
-      } else if (/^(s[1248]|u[248]le|s[248](be|le)|b\d+|f[48].*|str|strz)$/.test(ty)) {
-        problems.push(prob(spec, `${path}/type`, `unsupported built-in type '${ty}'`, 'protosmith supports u1, u2, b24 (TLS uint24), u4, u8 (big-endian) and user types'));
+        if (f.size !== undefined) problems.push(prob(spec, `${path}/size`, `number field '${raw.id}' cannot have a size`, 'size applies to bytes and user types'));
+      } else if (/^[usf]\d/.test(ty)) {
+        problems.push(prob(spec, `${path}/type`, `unsupported built-in type '${ty}'`, 'protosmith supports u1..u8, s1..s8, f4, f8 (with be/le), b24 (TLS uint24) and user types'));
       } else {
         const m = /^([a-z][a-z0-9_]*(?:::[a-z][a-z0-9_]*)*)(?:\((.*)\))?$/.exec(ty);
         if (!m) problems.push(prob(spec, `${path}/type`, `malformed type reference '${ty}'`, 'write `type_name` or `type_name(arg, ...)`'));
@@ -363,14 +525,24 @@ function structureFields(spec: WSpec, t: WType, problems: Problem[]): void {
           if (typeof target !== 'string') { problems.push(prob(spec, cp, `case '${label}' must name a type`, 'e.g. `client_hello` or `extension(msg_type)`')); continue; }
           const m = /^([a-z][a-z0-9_]*(?:::[a-z][a-z0-9_]*)*)(?:\((.*)\))?$/.exec(target);
           if (!m) { problems.push(prob(spec, cp, `malformed type reference '${target}'`, 'write `type_name` or `type_name(arg, ...)`')); continue; }
-          if (UINTS[m[1]!] !== undefined) { problems.push(prob(spec, cp, `case '${label}' -> '${target}': integer case types are not supported`, 'switch cases name user types')); continue; }
+          const num = numberType(m[1]!, t.endian);
+          if (num === 'no-endian') { problems.push(prob(spec, cp, `case '${label}' -> '${target}': no byte order is set for type '${t.id}'`, `write ${target}be or ${target}le, or set meta.endian`)); continue; }
+          if (num !== undefined) { f.switchCases.push({ label, key, typeName: null, args: [], path: cp, builtin: { kind: 'num', num } }); continue; }
+          if (m[1] === 'str' || m[1] === 'strz') {
+            const enc = raw.encoding !== undefined ? encodingOf(spec, raw.encoding, `${path}/encoding`, problems) : t.encoding;
+            if (enc === undefined) { problems.push(prob(spec, cp, `case '${label}' -> ${m[1]} has no encoding`, 'add `encoding:` to the field or meta.encoding')); continue; }
+            if (m[1] === 'str' && raw.size === undefined && raw['size-eos'] === undefined) { problems.push(prob(spec, cp, `case '${label}' -> str needs the field to have a size`, 'add size or size-eos to the field, or use strz')); continue; }
+            f.switchCases.push({ label, key, typeName: null, args: [], path: cp, builtin: { kind: 'str', encoding: enc, zeroTerminated: m[1] === 'strz' } });
+            continue;
+          }
+          if (/^b\d+$/.test(m[1]!)) { problems.push(prob(spec, cp, `case '${label}' -> '${target}': bit-sized case types are not supported`, 'read the bits in a user type and name that type')); continue; }
           f.switchCases.push({ label, key, typeName: m[1]!, args: m[2] === undefined ? [] : splitArgs(m[2]).map((a) => tryExpr(spec, cp, a, problems) ?? { kind: 'int', value: 0n }), path: cp });
         }
       }
     } else problems.push(prob(spec, `${path}/type`, `type must be a name or a switch, got ${JSON.stringify(ty)}`, 'e.g. `type: u2`'));
     if (raw.enum !== undefined) {
       if (typeof raw.enum !== 'string') problems.push(prob(spec, `${path}/enum`, 'enum must name an enum', 'e.g. `enum: content_type`'));
-      else if (f.width === undefined) problems.push(prob(spec, `${path}/enum`, `enum on non-integer field '${raw.id}'`, 'enum applies to u1, u2, b24, u4 fields'));
+      else if (f.num?.kind !== 'uint' && (f.bits === undefined || f.bits === 1)) problems.push(prob(spec, `${path}/enum`, `enum on non-integer field '${raw.id}'`, 'enum applies to integer fields'));
       else f.enumName = raw.enum;
     }
     if (raw.valid !== undefined) {
@@ -401,7 +573,88 @@ function structureFields(spec: WSpec, t: WType, problems: Problem[]): void {
         if (e) f.valid = { eq: e, alert: 'illegal_parameter' };
       }
     }
-  });
+  }
+}
+
+/**
+ * Value instances (`instances: {x: {value: expr}}`): each is inlined, as an expression, wherever the type's
+ * fields use it, so decoding and encoding never depend on a stored instance value. Parse instances
+ * (pos/io/size/type) are refused.
+ */
+function structureInstances(spec: WSpec, t: WType, raw: unknown, path: string, problems: Problem[]): void {
+  if (raw === undefined) return;
+  if (!isObj(raw)) { problems.push(prob(spec, path, 'instances must be a map of instance id to {value: expression}', 'e.g. `instances: {ihl_bytes: {value: ihl * 4}}`')); return; }
+  const sources = new Map<string, { expr: Expr; path: string }>();
+  for (const [id, v] of Object.entries(raw)) {
+    const p = `${path}/${id}`;
+    if (!isObj(v)) { problems.push(prob(spec, p, `instance '${id}' must be a map`, 'e.g. `{value: ihl * 4}`')); continue; }
+    if (!ID_RE.test(id)) problems.push(prob(spec, p, `instance id '${id}' is not lower_snake_case`, 'use names like ihl_bytes'));
+    if (t.fields.some((f) => f.id === id) || t.params.some((x) => x.id === id)) problems.push(prob(spec, p, `instance '${id}' has the same name as a field or param of '${t.id}'`, 'rename the instance'));
+    if (v.value === undefined && v.pos !== undefined) continue; // a pos instance: parsed with the fields
+    if (v.value === undefined) {
+      const kind = v.io !== undefined ? 'an io instance' : 'a parse instance';
+      problems.push(prob(spec, p, `instance '${id}' is ${kind} (reads at another position); only value instances are supported`, 'read the bytes in the seq instead, or compute the value with `value:`'));
+      continue;
+    }
+    unknownKeys(spec, v, VALUE_INSTANCE_KEYS, p, `instance '${id}'`, problems);
+    const e = tryExpr(spec, `${p}/value`, v.value, problems);
+    if (!e) continue;
+    sources.set(id, { expr: e, path: p });
+    // `if`: the decoded value is absent when the condition is false (where fields use the instance it is inlined as is)
+    const cond = v.if === undefined ? undefined : tryExpr(spec, `${p}/if`, v.if, problems);
+    const inst: Instance & { enumName?: string } = { id, line: spec.loaded.line(p), specPath: p, expr: e, source: e, ...(typeof v.doc === 'string' ? { doc: v.doc } : {}), ...(cond ? { cond } : {}) };
+    if (typeof v.enum === 'string') inst.enumName = v.enum;
+    t.instances.push(inst);
+  }
+  // inline instances into each other (refusing cycles), then into every expression of the fields
+  const done = new Map<string, Expr>();
+  const resolving = new Set<string>();
+  const resolve = (id: string): Expr | undefined => {
+    const have = done.get(id);
+    if (have) return have;
+    const src = sources.get(id);
+    if (!src) return undefined;
+    if (resolving.has(id)) { problems.push(prob(spec, src.path, `instance '${id}' is defined in terms of itself`, 'break the cycle')); return { kind: 'int', value: 0n }; }
+    resolving.add(id);
+    const e = substitute(src.expr, resolve);
+    resolving.delete(id);
+    done.set(id, e);
+    return e;
+  };
+  if (sources.size === 0) return;
+  for (const inst of t.instances) {
+    (inst as { expr: Expr }).expr = resolve(inst.id)!;
+    if (inst.cond) (inst as { cond: Expr }).cond = substitute(inst.cond, resolve);
+  }
+  const sub = (e: Expr): Expr => substitute(e, resolve);
+  for (const f of t.fields) {
+    if (f.size !== undefined && f.size !== 'eos') f.size = sub(f.size);
+    if (f.cond) f.cond = sub(f.cond);
+    if (f.repeat?.kind === 'expr') f.repeat = { kind: 'expr', count: sub(f.repeat.count) };
+    if (f.repeat?.kind === 'until') f.repeat = { kind: 'until', until: sub(f.repeat.until) };
+    if (f.switchOn) f.switchOn = sub(f.switchOn);
+    if (f.typeArgs) f.typeArgs = f.typeArgs.map(sub);
+    if (f.switchCases) for (const c of f.switchCases) c.args = c.args.map(sub);
+    if (f.valid) {
+      const v = f.valid as { -readonly [K in keyof Valid]: Valid[K] };
+      if (v.eq) v.eq = sub(v.eq);
+      if (v.min) v.min = sub(v.min);
+      if (v.max) v.max = sub(v.max);
+      if (v.anyOf) v.anyOf = v.anyOf.map(sub);
+    }
+  }
+}
+
+/** `contents` as Kaitai writes it: a string (UTF-8), or a list of byte values and strings. */
+function contentsBytes(c: unknown): number[] | undefined {
+  const parts = Array.isArray(c) ? c : [c];
+  const out: number[] = [];
+  for (const x of parts) {
+    if (typeof x === 'string') out.push(...new TextEncoder().encode(x));
+    else if (Number.isInteger(x) && (x as number) >= 0 && (x as number) <= 255) out.push(x as number);
+    else return undefined;
+  }
+  return out.length ? out : undefined;
 }
 
 function splitArgs(s: string): string[] {
@@ -462,9 +715,20 @@ function namesPass(order: WSpec[], byId: Map<string, WSpec>, types: Map<string, 
           delete p.enumName;
         }
       }
-      for (const f of t.fields) {
+      for (const inst of t.instances) {
+        if (inst.enumName === undefined) continue;
+        const k = resolveEnumName(spec.id, spec.importIds, enums, inst.enumName);
+        if (!k) problems.push(prob(spec, `${inst.specPath}/enum`, `unknown enum '${inst.enumName}' on instance '${inst.id}'`, 'name an enum of this spec or `imported_spec::enum_name`'));
+        else (inst as { enumKey?: string }).enumKey = k;
+        delete inst.enumName;
+      }
+      for (const f of [...t.fields, ...t.posFields]) {
         if (f.type?.kind === 'contents') continue;
-        if (f.width !== undefined) {
+        if (f.bits !== undefined) {
+          const enumKey = f.enumName === undefined ? undefined : resolveEnumName(spec.id, spec.importIds, enums, f.enumName);
+          if (f.enumName !== undefined && !enumKey) problems.push(prob(spec, `${f.specPath}/enum`, `unknown enum '${f.enumName}' on field '${f.id}'`, 'name an enum of this spec or `imported_spec::enum_name`'));
+          f.type = { kind: 'bits', width: f.bits, ...(enumKey ? { enumKey } : {}) };
+        } else if (f.num !== undefined) {
           let enumKey: string | undefined;
           if (f.enumName !== undefined) {
             enumKey = resolveEnumName(spec.id, spec.importIds, enums, f.enumName);
@@ -473,24 +737,26 @@ function namesPass(order: WSpec[], byId: Map<string, WSpec>, types: Map<string, 
               problems.push(prob(spec, `${f.specPath}/enum`, `unknown enum '${f.enumName}' on field '${f.id}'`, `known enums: ${all.sort().join(', ') || '(none)'}`));
             }
           }
-          f.type = { kind: 'uint', width: f.width, ...(enumKey ? { enumKey } : {}) };
+          f.type = f.num.kind === 'float' ? f.num : { ...f.num, ...(enumKey ? { enumKey } : {}) };
         } else if (f.typeName !== undefined) {
           const key = resolveType(spec, byId, types, f.typeName);
           if (!key) problems.push(prob(spec, `${f.specPath}/type`, `unknown type '${f.typeName}' for field '${f.id}'`, `known types: ${known(spec)}`));
           else f.type = { kind: 'struct', ref: { type: key, args: f.typeArgs ?? [] } };
         } else if (f.switchCases !== undefined && f.switchOn !== undefined) {
-          const cases: { label: string; value: bigint; target: CaseTarget }[] = [];
+          const cases: { label: string; value: bigint | string | boolean; target: CaseTarget }[] = [];
           let fallback: CaseTarget | undefined;
           for (const c of f.switchCases) {
-            const key = c.typeName === null ? undefined : resolveType(spec, byId, types, c.typeName);
-            if (!key) { problems.push(prob(spec, c.path, `unknown type '${c.typeName}' in switch case '${c.label}' of field '${f.id}'`, `known types: ${known(spec)}`)); continue; }
-            const target: CaseTarget = { kind: 'struct', ref: { type: key, args: c.args } };
+            const key = c.builtin || c.typeName === null ? undefined : resolveType(spec, byId, types, c.typeName);
+            if (!key && !c.builtin) { problems.push(prob(spec, c.path, `unknown type '${c.typeName}' in switch case '${c.label}' of field '${f.id}'`, `known types: ${known(spec)}`)); continue; }
+            const target: CaseTarget = c.builtin ?? { kind: 'struct', ref: { type: key!, args: c.args } };
             if (c.key === '_') { fallback = target; continue; }
-            const v = constValue(spec, enums, c.key);
-            if (v === undefined) { problems.push(prob(spec, c.path, `switch case '${c.label}' is not an integer or enum value`, 'case keys are integer literals or `enum_name::value`')); continue; }
+            // string and boolean keys (switch-on a string or a boolean) are literals; others integers or enum values
+            const v = c.key.kind === 'str' || c.key.kind === 'bool' ? { lit: c.key.value } : constValue(spec, enums, c.key);
+            if (v === undefined) { problems.push(prob(spec, c.path, `switch case '${c.label}' is not an integer, enum value, string or boolean`, 'case keys are integer literals, `enum_name::value`, "strings" or true/false')); continue; }
             if (typeof v === 'string') { problems.push(prob(spec, c.path, v, 'check the enum name and value')); continue; }
-            if (cases.some((x) => x.value === v)) problems.push(prob(spec, c.path, `switch case '${c.label}' repeats value ${v}`, 'each case value may appear once'));
-            cases.push({ label: c.label, value: v, target });
+            const value = typeof v === 'bigint' ? v : v.lit;
+            if (cases.some((x) => x.value === value)) problems.push(prob(spec, c.path, `switch case '${c.label}' repeats value ${String(value)}`, 'each case value may appear once'));
+            cases.push({ label: c.label, value, target });
           }
           if (!fallback && f.size !== undefined) fallback = { kind: 'bytes' };
           f.type = { kind: 'switch', on: f.switchOn, cases, ...(fallback ? { fallback } : {}) };
@@ -500,15 +766,28 @@ function namesPass(order: WSpec[], byId: Map<string, WSpec>, types: Map<string, 
       }
     }
   }
-  // cycles: a type that contains itself (directly or through others) cannot be generated as straight-line code
-  const edges = (t: WType): string[] => {
+  // Recursive types (a type that contains itself through others) are read and written by recursive
+  // functions, under a nesting limit. A cycle made only of unconditional fields could never end: refused.
+  const edges = (t: WType, all = false): string[] => {
     const out: string[] = [];
     for (const f of t.fields) {
-      if (f.type?.kind === 'struct') out.push(f.type.ref.type);
-      if (f.type?.kind === 'switch') for (const c of [...f.type.cases.map((x) => x.target), ...(f.type.fallback ? [f.type.fallback] : [])]) if (c.kind === 'struct') out.push(c.ref.type);
+      if (f.type?.kind === 'struct' && (all || (!f.cond && !f.repeat))) out.push(f.type.ref.type);
+      if (f.type?.kind === 'switch' && all) for (const c of [...f.type.cases.map((x) => x.target), ...(f.type.fallback ? [f.type.fallback] : [])]) if (c.kind === 'struct') out.push(c.ref.type);
     }
     return out;
   };
+  for (const t of types.values()) {
+    const seen = new Set<string>();
+    const stack = edges(t, true);
+    while (stack.length) {
+      const k = stack.pop()!;
+      if (k === t.key) { t.recursive = true; break; }
+      if (seen.has(k)) continue;
+      seen.add(k);
+      const n = types.get(k);
+      if (n) stack.push(...edges(n, true));
+    }
+  }
   const state = new Map<string, 1 | 2>();
   const reported = new Set<string>();
   const dfs = (key: string, stack: string[]): void => {
@@ -521,7 +800,7 @@ function namesPass(order: WSpec[], byId: Map<string, WSpec>, types: Map<string, 
         if (!reported.has(n)) {
           reported.add(n);
           const spec = order.find((s) => s.id === first.specId)!;
-          problems.push(prob(spec, first.path, `cyclic types: ${cyc.map((k) => k.split('::')[1]).join(' -> ')}`, 'a type may not contain itself; break the cycle with raw bytes (a size without type)'));
+          problems.push(prob(spec, first.path, `cyclic types: ${cyc.map((k) => k.split('::')[1]).join(' -> ')}, every step unconditional (a value would never end)`, 'make one step conditional (if, repeat or a switch case), or break the cycle with raw bytes (a size without type)'));
         }
       } else if (state.get(n) === undefined) dfs(n, [...stack, n]);
     }
@@ -555,8 +834,10 @@ function exprPass(order: WSpec[], byId: Map<string, WSpec>, types: Map<string, W
     for (const t of spec.types) {
       const refs = new Set<string>();
       const rootRefs = new Set<string>();
-      t.fields.forEach((f, i) => {
-        const before = t.fields.slice(0, i);
+      // seq fields may read earlier fields, params and pos instances (read on demand); a pos instance may read any field
+      const nSeq = t.fields.length;
+      [...t.fields, ...t.posFields].forEach((f, i) => {
+        const before = i < nSeq ? [...t.fields.slice(0, i), ...t.posFields.filter((x) => x !== f)] : [...t.fields, ...t.posFields.filter((x) => x !== f)];
         const check = (e: Expr | undefined, where: string, what: string): void => {
           if (!e) return;
           for (const n of namesIn(e)) {
@@ -567,11 +848,19 @@ function exprPass(order: WSpec[], byId: Map<string, WSpec>, types: Map<string, W
           }
           for (const n of parentNamesIn(e)) refs.add(n);
           for (const n of rootNamesIn(e)) rootRefs.add(n);
-          checkShape(spec, e, where, what, f.id, enums, problems);
+          checkShape(spec, e, where, what, f.id, enums, problems, t, types);
         };
         if (f.size !== undefined && f.size !== 'eos') check(f.size, `${f.specPath}/size`, 'the size');
+        if (f.pos) check(f.pos, `${f.specPath}/pos`, 'the pos');
         if (f.cond) check(f.cond, `${f.specPath}/if`, 'the if condition');
         if (f.repeat?.kind === 'expr') check(f.repeat.count, `${f.specPath}/repeat-expr`, 'the repeat-expr');
+        if (f.repeat?.kind === 'until') {
+          // `_` is the element just read: the field itself, seen as one element
+          const elem: WField = { ...f, id: '_' };
+          delete elem.repeat;
+          checkShape(spec, f.repeat.until, `${f.specPath}/repeat-until`, 'the repeat-until', f.id, enums, problems, { ...t, fields: [...before, elem] }, types);
+          for (const n of namesIn(f.repeat.until)) if (!before.some((x) => x.id === n) && !t.params.some((p) => p.id === n)) problems.push(prob(spec, `${f.specPath}/repeat-until`, `unknown field '${n}' in the repeat-until of '${f.id}'`, 'use `_` for the element just read, or an earlier field'));
+        }
         if (f.type?.kind === 'switch') {
           check(f.type.on, `${f.specPath}/type/switch-on`, 'the switch-on');
           for (const c of f.type.cases) if (c.target.kind === 'struct') c.target.ref.args.forEach((a) => check(a, `${f.specPath}/type/cases/${c.label}`, 'a case argument'));
@@ -605,6 +894,20 @@ function exprPass(order: WSpec[], byId: Map<string, WSpec>, types: Map<string, W
         if (f.type?.kind === 'bytes' && f.size === undefined) { /* reported in structure */ }
         if (f.repeat && f.type?.kind === 'contents') problems.push(prob(spec, `${f.specPath}/repeat`, 'repeat on contents is not supported', 'write the whole magic in one contents list'));
       });
+      // value instances are computed after the whole seq: they may read any field
+      for (const inst of t.instances) {
+        for (const n of namesIn(inst.expr)) {
+          if (t.fields.some((x) => x.id === n) || t.posFields.some((x) => x.id === n) || t.params.some((p) => p.id === n)) continue;
+          problems.push(prob(spec, `${inst.specPath}/value`, `unknown name '${n}' in instance '${inst.id}'`, `fields: ${t.fields.map((x) => x.id).join(', ') || '(none)'}; params: ${t.params.map((p) => p.id).join(', ') || '(none)'}`));
+        }
+        for (const n of parentNamesIn(inst.expr)) refs.add(n);
+        for (const n of rootNamesIn(inst.expr)) rootRefs.add(n);
+        checkShape(spec, inst.expr, `${inst.specPath}/value`, 'the value', inst.id, enums, problems, t, types);
+        if (inst.cond) {
+          for (const n of namesIn(inst.cond)) if (!t.fields.some((x) => x.id === n) && !t.posFields.some((x) => x.id === n) && !t.params.some((p) => p.id === n)) problems.push(prob(spec, `${inst.specPath}/if`, `unknown name '${n}' in the if of instance '${inst.id}'`, 'use fields of this type'));
+          checkShape(spec, inst.cond, `${inst.specPath}/if`, 'the if', inst.id, enums, problems, t, types);
+        }
+      }
       t.parentRefs = [...refs].sort();
       t.ownRootRefs = [...rootRefs].sort();
     }
@@ -691,7 +994,24 @@ function rootClosure(order: WSpec[], types: Map<string, WType>, users: Map<strin
   return problems;
 }
 
-function checkShape(spec: WSpec, e: Expr, where: string, what: string, field: string, enums: Map<string, EnumDef>, problems: Problem[]): void {
+/** The struct type an expression denotes (a struct field of t, or a struct field of such a struct), if any. */
+function structOf(e: Expr, t: WType, types: Map<string, WType>): WType | undefined {
+  if (e.kind === 'name') {
+    const f = t.fields.find((x) => x.id === e.name);
+    return f && !f.repeat && f.type?.kind === 'struct' ? types.get(f.type.ref.type) : undefined;
+  }
+  if (e.kind === 'member') {
+    const o = structOf(e.object, t, types);
+    const f = o?.fields.find((x) => x.id === e.name);
+    return f && o && !f.repeat && f.type?.kind === 'struct' ? types.get(f.type.ref.type) : undefined;
+  }
+  return undefined;
+}
+
+/** Fields read from outside their type as `struct_field.x` (so never derived: the value must carry them). */
+const memberRefs = new Set<string>();
+
+function checkShape(spec: WSpec, e: Expr, where: string, what: string, field: string, enums: Map<string, EnumDef>, problems: Problem[], t?: WType, types?: Map<string, WType>): void {
   const walk = (x: Expr): void => {
     switch (x.kind) {
       case 'enum': {
@@ -702,6 +1022,7 @@ function checkShape(spec: WSpec, e: Expr, where: string, what: string, field: st
       case 'name':
         if (x.name === '_parent' || x.name === '_io') problems.push(prob(spec, where, `'${x.name}' must be followed by a member (in ${what} of '${field}')`, x.name === '_io' ? 'use _io.size, _io.pos or _io.eof' : 'write _parent.field_name'));
         else if (x.name === '_root') problems.push(prob(spec, where, `'_root' must be followed by a member (in ${what} of '${field}')`, 'write _root.field_name'));
+        else if (x.name === '_' && t?.fields.some((y) => y.id === '_')) return;
         else if (x.name.startsWith('_')) problems.push(prob(spec, where, `'${x.name}' is not supported (in ${what} of '${field}')`, 'supported: _parent.x, _root.x, _io.size, _io.pos, _io.eof'));
         return;
       case 'member':
@@ -709,12 +1030,22 @@ function checkShape(spec: WSpec, e: Expr, where: string, what: string, field: st
           if (!['size', 'pos', 'eof'].includes(x.name)) problems.push(prob(spec, where, `'_io.${x.name}' is not supported (in ${what} of '${field}')`, 'supported: _io.size, _io.pos, _io.eof'));
           return;
         }
-        if (x.object.kind === 'name' && x.object.name.startsWith('_')) {
+        if (x.object.kind === 'name' && x.object.name.startsWith('_') && x.object.name !== '_') {
           if (x.object.name !== '_parent' && x.object.name !== '_root') walk(x.object);
           return;
         }
         if (x.object.kind === 'member' && x.object.object.kind === 'name' && x.object.object.name === '_parent' && (x.name === 'length' || x.name === 'size')) return;
-        if (x.name !== 'length' && x.name !== 'size') problems.push(prob(spec, where, `member '.${x.name}' is not supported (in ${what} of '${field}')`, 'supported members: .length/.size of bytes and arrays, _parent.x, _io.size/pos/eof'));
+        {
+          const st = t && types ? structOf(x.object, t, types) : undefined;
+          if (st) {
+            if (st.fields.some((y) => y.id === x.name && y.type?.kind !== 'contents') || st.instances.some((y) => y.id === x.name)) memberRefs.add(`${st.key}.${x.name}`);
+            else problems.push(prob(spec, where, `type '${st.id}' has no field or value instance '${x.name}' (in ${what} of '${field}')`, `fields of ${st.id}: ${st.fields.map((y) => y.id).join(', ')}`));
+            walk(x.object);
+            return;
+          }
+        }
+        if (x.name === 'to_i') { walk(x.object); return; }
+        if (x.name !== 'length' && x.name !== 'size') problems.push(prob(spec, where, `member '.${x.name}' is not supported (in ${what} of '${field}')`, 'supported members: fields and value instances of a struct field read earlier (a.b), .length/.size of bytes, strings and arrays, .to_i, _parent.x, _io.size/pos/eof'));
         walk(x.object);
         return;
       case 'index': walk(x.object); walk(x.index); return;
@@ -747,7 +1078,8 @@ function lengthPass(order: WSpec[], types: Map<string, WType>): Problem[] {
       }
     }
     t.fields.forEach((l, i) => {
-      if (l.type?.kind !== 'uint' || l.type.width === 8 || l.type.enumKey || l.repeat || viaParent.has(l.id)) return;
+      // (the Writer back-patches unsigned big-endian lengths only; any other length stays a visible field)
+      if (l.type?.kind !== 'uint' || l.type.width === 8 || l.type.enumKey || l.type.signed || l.type.le || l.repeat || viaParent.has(l.id) || memberRefs.has(`${t.key}.${l.id}`)) return;
       if (switchOns.has(l.id)) return;
       const uses: { field: WField; how: 'size' | 'count' | 'other' }[] = [];
       t.fields.forEach((f, j) => {
@@ -782,7 +1114,9 @@ function boundsPass(order: WSpec[], types: Map<string, WType>, enums: Map<string
   const problems: Problem[] = [];
   for (const spec of order) for (const t of spec.types) for (const f of t.fields) {
     if (f.type?.kind !== 'uint' || !f.valid) continue;
-    const max = f.type.width === 8 ? (1n << 64n) - 1n : (1n << BigInt(8 * f.type.width)) - 1n;
+    const bits = BigInt(8 * f.type.width);
+    const max = f.type.signed ? (1n << (bits - 1n)) - 1n : (1n << bits) - 1n;
+    const min = f.type.signed ? -(1n << (bits - 1n)) : 0n;
     const vals: [string, Expr | undefined][] = [['eq', f.valid.eq], ['min', f.valid.min], ['max', f.valid.max]];
     const got: Record<string, bigint> = {};
     for (const [k, e] of vals) {
@@ -790,21 +1124,22 @@ function boundsPass(order: WSpec[], types: Map<string, WType>, enums: Map<string
       const v = constValue(spec, enums, e);
       if (typeof v !== 'bigint') continue; // an expression: checked at run time
       got[k] = v;
-      if (v < 0n || v > max) problems.push(prob(spec, `${f.specPath}/valid/${k}`, `bad valid: ${k} ${v} does not fit ${f.ksyType} field '${f.id}' (0..${max})`, `use a value within 0..${max}`));
+      if (v < min || v > max) problems.push(prob(spec, `${f.specPath}/valid/${k}`, `bad valid: ${k} ${v} does not fit ${f.ksyType} field '${f.id}' (${min}..${max})`, `use a value within ${min}..${max}`));
     }
     if (got.min !== undefined && got.max !== undefined && got.min > got.max) problems.push(prob(spec, `${f.specPath}/valid`, `bad valid: min ${got.min} is greater than max ${got.max} on '${f.id}'`, 'swap them, or fix the bound'));
   }
-  // minimum wire sizes (types are acyclic here)
+  // minimum wire sizes (a recursive type counts 0 for itself while it is being measured)
   const memo = new Map<string, number>();
   const minOf = (key: string): number => {
     const m = memo.get(key);
     if (m !== undefined) return m;
+    memo.set(key, 0);
     const t = types.get(key)!;
     let n = 0;
     for (const f of t.fields) {
       if (f.cond || f.repeat) continue;
       const ty = f.type!;
-      if (ty.kind === 'uint') n += ty.width;
+      if (ty.kind === 'uint' || ty.kind === 'float') n += ty.width;
       else if (ty.kind === 'contents') n += ty.bytes.length;
       else if (f.size !== undefined && f.size !== 'eos') n += f.size.kind === 'int' ? Number(f.size.value) : 0;
       else if (ty.kind === 'struct') n += minOf(ty.ref.type);

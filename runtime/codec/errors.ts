@@ -30,7 +30,9 @@ export type DecodeErrorCode =
   /** A size or count field is out of range (negative, or larger than the remaining input). */
   | 'bad_length'
   /** A `switch-on` value matched no case and the field has no fallback. */
-  | 'no_switch_case';
+  | 'no_switch_case'
+  /** A string's bytes are not valid in its encoding, or a terminator was not found. */
+  | 'bad_string';
 
 export interface DecodeErrorInit {
   readonly code: DecodeErrorCode;
@@ -75,7 +77,11 @@ export type EncodeErrorCode =
   /** A field with a fixed or expression size was given bytes of another length. */
   | 'size_mismatch'
   /** A `contents` field was given other bytes than the magic. */
-  | 'contents_mismatch';
+  | 'contents_mismatch'
+  /** A string cannot be written in its encoding (a character outside ASCII or Latin-1, a terminator inside it). */
+  | 'bad_string'
+  /** The type reads parts of its input at other positions (Kaitai pos instances): it decodes but does not encode. */
+  | 'decode_only';
 
 export interface EncodeErrorInit {
   readonly code: EncodeErrorCode;

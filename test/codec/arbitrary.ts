@@ -193,23 +193,44 @@ class Gen {
   private element(t: TypeDef, f: Field, vals: Vals, params: Vals, parent: Vals | undefined, env: ReturnType<Gen['env']>, depth: number, size: { exact?: number; min: number; max: number } | undefined): unknown {
     const ty = f.type;
     switch (ty.kind) {
+      case 'bits':
+        return ty.width === 1 ? this.draw(fc.boolean()) : this.draw(fc.integer({ min: 0, max: 2 ** ty.width - 1 }));
+      case 'float':
+        return this.draw(ty.width === 4 ? fc.float({ noNaN: true }) : fc.double({ noNaN: true }));
       case 'uint': {
-        const top = ty.width === 8 ? (1n << 64n) - 1n : (1n << BigInt(8 * ty.width)) - 1n;
+        const bits = BigInt(8 * ty.width);
+        const top = ty.signed ? (1n << (bits - 1n)) - 1n : (1n << bits) - 1n;
         const valid = f.valid;
         let v: bigint;
         if (valid?.eq) v = this.int(valid.eq, env);
         else if (valid?.anyOf) v = this.draw(fc.constantFrom(...valid.anyOf.map((e) => this.int(e, env))));
         else if (valid?.inEnum && ty.enumKey) v = this.draw(fc.constantFrom(...this.program.enums.get(ty.enumKey)!.values.map((x) => x.value)));
         else {
-          const min = valid?.min ? this.int(valid.min, env) : 0n;
+          const min = valid?.min ? this.int(valid.min, env) : ty.signed ? -top - 1n : 0n;
           const max = valid?.max ? this.int(valid.max, env) : top;
           const named = ty.enumKey ? this.program.enums.get(ty.enumKey)!.values.map((x) => x.value).filter((x) => x >= min && x <= max) : [];
           v = named.length && this.draw(fc.boolean()) ? this.draw(fc.constantFrom(...named)) : this.draw(fc.bigInt({ min, max }));
         }
         return ty.width === 8 ? v : Number(v);
       }
+      case 'str': {
+        // letters and digits only: no terminator or pad byte inside, and one byte per character (two in UTF-16)
+        const per = ty.encoding.startsWith('UTF-16') ? 2 : 1;
+        const free = f.term !== undefined || f.padRight !== undefined;
+        const min = size?.exact !== undefined && !free ? size.exact / per : 0;
+        const max = size?.exact !== undefined ? Math.floor(size.exact / per) : Math.floor(Math.min(size?.max ?? this.maxExtra, (size?.min ?? 0) + this.maxExtra) / per);
+        const chars = this.draw(fc.array(fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz0123456789'), { minLength: Math.max(min, Math.ceil((size?.min ?? 0) / per)), maxLength: Math.max(max, min) }));
+        return chars.join('');
+      }
       case 'bytes': {
         if (f.valid?.eq?.kind === 'bytes') return Uint8Array.from(f.valid.eq.value);
+        if (f.term !== undefined || f.padRight !== undefined) {
+          // no terminator inside, no pad byte at the end: what decoding gives back
+          const bad = (b: Uint8Array): boolean => (f.term !== undefined && !f.term.include && b.includes(f.term.value)) || (f.padRight !== undefined && b.length > 0 && b[b.length - 1] === f.padRight);
+          const max = size?.exact ?? Math.min(size?.max ?? this.maxExtra, (size?.min ?? 0) + this.maxExtra);
+          const b = this.draw(fc.uint8Array({ minLength: 0, maxLength: max }).filter((x) => !bad(x)));
+          return f.term?.include ? Uint8Array.from([...b.filter((x) => x !== f.term!.value), f.term.value]) : b;
+        }
         if (size?.exact !== undefined) return this.draw(fc.uint8Array({ minLength: size.exact, maxLength: size.exact }));
         const min = size?.min ?? 0;
         const max = Math.min(size?.max ?? min + this.maxExtra, min + this.maxExtra);
@@ -222,6 +243,8 @@ class Gen {
         const c = ty.cases.find((x) => x.value === on)?.target ?? ty.fallback;
         if (!c) throw new Error(`arbitraryFor: ${t.tsName}.${f.id}: switch-on value ${on} has no case`);
         if (c.kind === 'bytes') return this.element(t, { ...f, type: { kind: 'bytes' } }, vals, params, parent, env, depth, size);
+        if (c.kind === 'num') return this.element(t, { ...f, type: c.num.kind === 'float' ? { kind: 'float', width: c.num.width as 4 | 8 } : { ...c.num, kind: 'uint' as const } }, vals, params, parent, env, depth, size);
+        if (c.kind === 'str') return this.element(t, { ...f, type: { kind: 'str', encoding: c.encoding }, ...(c.zeroTerminated ? { term: { value: 0, include: false, consume: true } } : {}) }, vals, params, parent, env, depth, size);
         return this.sized(size, () => this.nested(c.ref.type, c.ref.args, vals, params, env, depth), c.ref.type, c.ref.args, env);
       }
     }
@@ -266,13 +289,20 @@ export function wireSize(program: Program, t: TypeDef, v: Record<string, unknown
     },
   };
   let n = 0;
+  let bits = 0; // a run of bit fields takes whole bytes
   for (const f of t.fields) {
     if (f.cond && !evaluate(f.cond, env)) continue;
     const ty = f.type;
+    if (ty.kind === 'bits') { bits += ty.width * (f.repeat ? (v[f.id] as unknown[]).length : 1); continue; }
+    n += Math.ceil(bits / 8);
+    bits = 0;
+    if (ty.kind === 'float') { n += ty.width * (f.repeat ? (v[f.id] as unknown[]).length : 1); continue; }
     if (ty.kind === 'uint') { n += f.derived ? ty.width : ty.width * (f.repeat ? (v[f.id] as unknown[]).length : 1); continue; }
     if (ty.kind === 'contents') { n += ty.bytes.length; continue; }
     const elems = f.repeat ? (v[f.id] as unknown[]) : [v[f.id]];
     for (const e of elems) {
+      if (f.size === undefined && f.term && f.term.consume && !f.term.include) n += 1;
+      if (typeof e === 'string') { n += (ty.kind === 'str' && ty.encoding.startsWith('UTF-16') ? 2 : 1) * e.length; continue; }
       if (e instanceof Uint8Array) { n += e.length; continue; }
       let key: string | undefined;
       let args: readonly Expr[] = [];
@@ -289,7 +319,7 @@ export function wireSize(program: Program, t: TypeDef, v: Record<string, unknown
       n += wireSize(program, target, e as Record<string, unknown>, p, { ...params, ...v }, rootVals);
     }
   }
-  return n;
+  return n + Math.ceil(bits / 8);
 }
 
 /** Deep equality for decoded values (Uint8Array by content, bigint, undefined-valued keys). */

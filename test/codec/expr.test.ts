@@ -48,12 +48,17 @@ test('enum references, members, byte arrays and byte-array equality', () => {
   assert.is(ev('_parent.level + 1', { _parent: { level: 4 } }), 5n);
 });
 
+test('string literals: "..." with escapes, \'...\' verbatim', () => {
+  assert.equal(parseExpr('"a\\tb" == x'), { kind: 'binary', op: '==', left: { kind: 'str', value: 'a\tb' }, right: { kind: 'name', name: 'x' } });
+  assert.equal(parseExpr("'a\\tb'"), { kind: 'str', value: 'a\\tb' });
+});
+
 test('syntax errors carry a message and column, never evaluate anything', () => {
   for (const [src, re] of [
     ['a +', /unexpected end/],
     ['(a', /expected '\)'/],
     ['a b', /unexpected 'b' after the expression/],
-    ['"str"', /string literals are not supported/],
+    ['"str', /unterminated string literal/],
     ['1.5', /floating-point/],
     ['[256]', /0\.\.255/],
     ['a $ b', /unexpected character/],

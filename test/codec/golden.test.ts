@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { join } from 'node:path';
 import { formatProblem } from '../../generator/codec/ir.ts';
 import { buildProgram } from '../../generator/codec/passes.ts';
+import { compileSpecs } from '../../generator/codec/compile.ts';
 import { compileTo, FIXTURES, ROOT } from './support.ts';
 
 const update = process.env.UPDATE_GOLDEN === '1';
@@ -63,6 +64,28 @@ test('an enum without -iana is an error in a protocol spec under specs/, a warni
   assert.is(p?.severity, 'error');
   const asFixture = buildProgram([file], () => 'elsewhere/missing_iana.ksy');
   assert.is(asFixture.problems.find((x) => x.message === "enum 'colour' has no -iana citation")?.severity, 'warning');
+});
+
+test('keys that begin with - are ignored: Kaitai\'s own silently, any other with a warning; meta.tags and string contents are accepted', () => {
+  const res = compileTo([join(FIXTURES, 'foreign_keys.ksy')], FIXTURES);
+  assert.equal(res.problems.map(formatProblem), [
+    "test/codec/fixtures/foreign_keys.ksy:15: warning: unknown '-' key '-blame' in field 'x' is ignored [/seq/1/-blame]\n  hint: protosmith's own keys are: -iana (top level), -alert (in valid), -doc-rfc",
+  ]);
+  assert.is(res.files.length, 1);
+  assert.match(res.files[0]!.content, /Uint8Array\.of\(0x7f, 0x45, 0x4c, 0x46\)/);
+});
+
+test('an absolute import is found through the import paths, and without them the error names the option', () => {
+  const ok = compileSpecs([join(FIXTURES, 'abs_import.ksy')], {
+    shown: (abs) => abs, outPath: (s) => join(FIXTURES, `${s.id}.ts`), version: '0.0.0', importPaths: [join(FIXTURES, 'nowhere'), join(FIXTURES, 'lib')],
+  });
+  assert.equal(ok.problems, []);
+  assert.equal(ok.files.map((f) => f.spec.id).sort(), ['abs_import', 'port_pair']);
+  assert.match(ok.files.find((f) => f.spec.id === 'abs_import')!.content, /import \{ readPortPair, writePortPair, type PortPair \} from '\.\/port_pair\.ts';|import \{ [^}]*PortPair[^}]* \} from '\.\/port_pair\.ts';/);
+  const missing = compileTo([join(FIXTURES, 'abs_import.ksy')], FIXTURES);
+  assert.equal(missing.problems.map(formatProblem), [
+    "test/codec/fixtures/abs_import.ksy:5: error: absolute import '/net/port_pair' not found in the import paths (none given) [/meta/imports/0]\n  hint: pass --import-path DIR (ksc's -I) for the folder that holds net/, e.g. the root of a kaitai_struct_formats checkout",
+  ]);
 });
 
 const bad = readdirSync(join(FIXTURES, 'bad')).filter((f) => f.endsWith('.ksy')).sort();

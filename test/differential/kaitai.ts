@@ -24,11 +24,18 @@ export function specFiles(protocol = 'tls13'): string[] {
   return readdirSync(dir).filter((f) => f.endsWith('.ksy')).sort().map((f) => join(dir, f));
 }
 
-/** Compiles one .ksy (with its imports, resolved next to it) to JavaScript: file name -> source. */
-export async function compileKsy(path: string): Promise<Record<string, string>> {
+/**
+ * Compiles one .ksy (with its imports) to JavaScript: file name -> source. Relative imports are resolved
+ * next to it, absolute ones (`/network/ipv4_packet`) under importRoot (ksc's -I).
+ */
+export async function compileKsy(path: string, importRoot?: string): Promise<Record<string, string>> {
   const dir = path.slice(0, path.lastIndexOf('/'));
   const importer = {
-    importYaml: (name: string): Promise<unknown> => Promise.resolve(parse(readFileSync(join(dir, `${name}.ksy`), 'utf8'))),
+    importYaml: (name: string, mode: string): Promise<unknown> => {
+      const abs = mode === 'abs' || name.startsWith('/');
+      if (abs && importRoot === undefined) return Promise.reject(new Error(`absolute import ${name} without an import root`));
+      return Promise.resolve(parse(readFileSync(abs ? join(importRoot!, `${name.replace(/^\//, '')}.ksy`) : join(dir, `${name}.ksy`), 'utf8')));
+    },
   };
   try {
     return await compiler.compile('javascript', parse(readFileSync(path, 'utf8')), importer, false);
@@ -54,11 +61,16 @@ export interface KaitaiModules {
 const pascal = (id: string): string => id.split('_').map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('');
 
 export async function loadKaitai(protocol = 'tls13'): Promise<KaitaiModules> {
+  return loadKaitaiSpecs(specFiles(protocol));
+}
+
+/** Compiles the given .ksy files (and their imports) with Kaitai and loads the classes by meta.id. */
+export async function loadKaitaiSpecs(paths: readonly string[], importRoot?: string): Promise<KaitaiModules> {
   const dir = mkdtempSync(join(tmpdir(), 'protosmith-kaitai-'));
   symlinkSync(join(projectRoot, 'node_modules'), join(dir, 'node_modules'), 'dir');
   const ids: string[] = [];
-  for (const path of specFiles(protocol)) {
-    const files = await compileKsy(path);
+  for (const path of paths) {
+    const files = await compileKsy(path, importRoot);
     for (const [name, code] of Object.entries(files)) writeFileSync(join(dir, name), code);
     const id = (parse(readFileSync(path, 'utf8')) as { meta: { id: string } }).meta.id;
     ids.push(id);
