@@ -336,6 +336,7 @@ export async function explore<R>(driver: Driver<R>, options: ExploreOptions = {}
   const maxPrefixes = options.maxPrefixes ?? 60;
   /** Prefix that worked last time per state, tried first. */
   const goodPrefix = new Map<string, PlannedStep[]>();
+  const whyMissing = new Map<string, string>();
 
   const record = (step: PlannedStep, o: Observed): void => {
     const x = step.expect;
@@ -409,13 +410,7 @@ export async function explore<R>(driver: Driver<R>, options: ExploreOptions = {}
       }
       if (done) break;
     }
-    if (!done) {
-      const d: Disagreement = {
-        machine: driver.name, kind: t.kind, state: t.state, event: `${t.event}#${t.candidate}`,
-        table: describeExpected(last.expect), engine: `not exercised: ${lastReason}`, replay: shortest.get(t.state) ?? [],
-      };
-      void d;
-    }
+    if (!done) whyMissing.set(t.id, lastReason);
   }
 
   const all = targetsOf(table);
@@ -424,8 +419,8 @@ export async function explore<R>(driver: Driver<R>, options: ExploreOptions = {}
   return {
     machine: driver.name,
     states: { total: table.states.length, reached: reached.size, unreached: table.states.filter((s) => !reached.has(s)) },
-    edges: { total: edgeTargets.length, walked: edgeTargets.filter((t) => walked.has(t.id)).length, missing: edgeTargets.filter((t) => !walked.has(t.id)).map((t) => t.id) },
-    rejected: { total: rejTargets.length, checked: rejTargets.filter((t) => walked.has(t.id)).length, missing: rejTargets.filter((t) => !walked.has(t.id)).map((t) => t.id) },
+    edges: { total: edgeTargets.length, walked: edgeTargets.filter((t) => walked.has(t.id)).length, missing: edgeTargets.filter((t) => !walked.has(t.id)).map((t) => `${t.id} (${whyMissing.get(t.id) ?? 'not attempted'})`) },
+    rejected: { total: rejTargets.length, checked: rejTargets.filter((t) => walked.has(t.id)).length, missing: rejTargets.filter((t) => !walked.has(t.id)).map((t) => `${t.id} (${whyMissing.get(t.id) ?? 'not attempted'})`) },
     runs,
     steps,
     disagreements,
