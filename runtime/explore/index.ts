@@ -73,6 +73,25 @@ export interface Driver<Run> {
   end?(run: Run): Promise<void>;
   /** Events the driver has no way to produce at all (documented reason), e.g. a server has no start(). */
   readonly impossible?: Readonly<Record<string, string>>;
+  /** Inject `step`'s event with its message altered by `mutation` (e.g. 'length-short', 'type', 'flip-last'). */
+  injectMutated?(run: Run, step: PlannedStep, mutation: string): Promise<Observed | Infeasible>;
+  /** What a mutated message that the table would accept must get (e.g. a Finished with a flipped MAC:
+   *  decrypt_error). Undefined: the engine may accept it or refuse it with any alert, never crash. */
+  mutationVerdict?(event: string, mutation: string): Expected | undefined;
+  /** Injections that are not events of the table (records under wrong keys, unknown content types...),
+   *  each with what the engine must answer in a state (undefined: not applicable there). */
+  readonly probes?: readonly { readonly name: string; readonly rule: string; expect(state: string): Expected | undefined }[];
+  injectProbe?(run: Run, state: string, probe: string): Promise<Observed | Infeasible>;
+}
+
+/** Judge a step whose message was mutated in flight. */
+export function judgeMutated(driver: Driver<unknown>, step: PlannedStep, mutation: string, o: Observed): string | undefined {
+  if (o.answer.kind === 'crash') return 'the engine crashed on a mutated message';
+  const verdict = step.expect.kind === 'transition' ? driver.mutationVerdict?.(step.event, mutation) : undefined;
+  if (verdict !== undefined) return judge(verdict, step.from, o);
+  if (judge(step.expect, step.from, o) === undefined) return undefined;
+  if (o.answer.kind === 'alert' && driver.table.absorbing.includes(o.state) && o.effects.length === 0) return undefined;
+  return `neither the table's answer nor a clean refusal of the malformed message`;
 }
 
 export interface Disagreement {
@@ -92,6 +111,10 @@ export interface ExploreResult {
   readonly rejected: { readonly total: number; readonly checked: number; readonly missing: readonly string[] };
   readonly runs: number;
   readonly steps: number;
+  /** Mutated messages injected (options.mutations). */
+  readonly mutated: number;
+  /** Driver probes injected (records under wrong keys and the like). */
+  readonly probed: number;
   readonly disagreements: readonly Disagreement[];
   /** Coverage for `protosmith viz --coverage`: edges (and error edges) as FROM|EVENT|TARGET, and
    *  every rejected (state, event) pair (refusals and absorbed events included) as STATE|EVENT. */
@@ -319,6 +342,18 @@ export interface ExploreOptions {
   readonly filter?: (t: Target) => boolean;
   /** Maximum prefixes tried per target before it is reported as missing (default 60). */
   readonly maxPrefixes?: number;
+  /** Also inject each walked edge's message mutated in each of these ways (driver.injectMutated). */
+  readonly mutations?: readonly string[];
+  /** Stop at the first disagreement that `known` does not list (seeded-bug checks). */
+  readonly stopAtFirst?: boolean;
+  /** Disagreements already recorded (e.g. test/explore/KNOWN_DISAGREEMENTS.md); still reported. */
+  readonly known?: (d: Disagreement) => boolean;
+}
+
+/** The stable key of a disagreement: machine, kind, state and event (a mutated event without its facts). */
+export function disagreementKey(d: Disagreement): string {
+  const event = d.kind === 'mutation' ? d.event.replace(/\[[^\]]*\]/g, '') : d.event;
+  return `${d.machine} ${d.kind} ${d.state} ${event}`;
 }
 
 /** (a) + (b): walk every edge and inject every rejected event in every reachable state. */
@@ -333,10 +368,12 @@ export async function explore<R>(driver: Driver<R>, options: ExploreOptions = {}
   const reached = new Set<string>([table.initial]);
   let runs = 0;
   let steps = 0;
+  let mutated = 0;
   const maxPrefixes = options.maxPrefixes ?? 60;
   /** Prefix that worked last time per state, tried first. */
   const goodPrefix = new Map<string, PlannedStep[]>();
   const whyMissing = new Map<string, string>();
+  const goodScenario = new Map<string, unknown>();
 
   const record = (step: PlannedStep, o: Observed): void => {
     const x = step.expect;
@@ -350,6 +387,7 @@ export async function explore<R>(driver: Driver<R>, options: ExploreOptions = {}
   };
 
   for (const t of targets) {
+    if (options.stopAtFirst && disagreements.some((d) => !(options.known?.(d) ?? false))) break;
     if (driver.impossible?.[t.event] !== undefined && t.kind === 'rejected') {
       // An event the driver cannot produce at all (e.g. Start on a server, which has no start()): the
       // engine refuses it by construction; counted only when the table refuses or ignores it too.
@@ -405,12 +443,69 @@ export async function explore<R>(driver: Driver<R>, options: ExploreOptions = {}
         }
         done = true;
         walked.add(t.id);
-        if (ok) goodPrefix.set(t.state, prefix);
+        if (ok) { goodPrefix.set(t.state, prefix); goodScenario.set(t.state, sc); }
+        if (ok && t.kind === 'edge' && options.mutations && driver.injectMutated) {
+          for (const m of options.mutations) {
+            const mrun = await driver.begin(sc);
+            runs++;
+            try {
+              let feasible = true;
+              for (const p of prefix) { const o = await driver.inject(mrun, p); steps++; if ('infeasible' in o) { feasible = false; break; } }
+              if (!feasible) continue;
+              const o = await driver.injectMutated(mrun, last, m);
+              if ('infeasible' in o) continue;
+              steps++;
+              mutated++;
+              const wrong = judgeMutated(driver as Driver<unknown>, last, m, o);
+              if (wrong !== undefined) {
+                const d: Disagreement = {
+                  machine: driver.name, kind: 'mutation', state: last.from, event: `${stepLabel(last)} mutated by ${m}`,
+                  table: describeExpected(driver.mutationVerdict?.(last.event, m) ?? last.expect), engine: `${describeObserved(o)} — ${wrong}`, replay: plan,
+                };
+                if (!disagreements.some((x) => disagreementKey(x) === disagreementKey(d))) { disagreements.push(d); options.onDisagreement?.(d); }
+              }
+            } finally { await driver.end?.(mrun); }
+          }
+        }
         break;
       }
       if (done) break;
     }
     if (!done) whyMissing.set(t.id, lastReason);
+  }
+
+  // probes: in every reached, non-absorbing state, each injection the driver defines beyond the table
+  let probed = 0;
+  if (driver.probes && driver.injectProbe && !(options.stopAtFirst && disagreements.some((d) => !(options.known?.(d) ?? false)))) {
+    for (const state of table.states) {
+      if (table.absorbing.includes(state) || !goodPrefix.has(state)) continue;
+      if (options.filter && !targets.some((t) => t.state === state)) continue;
+      for (const probe of driver.probes) {
+        const x = probe.expect(state);
+        if (x === undefined) continue;
+        const prun = await driver.begin(goodScenario.get(state));
+        runs++;
+        try {
+          const prefix = goodPrefix.get(state)!;
+          let feasible = true;
+          for (const p of prefix) { const o = await driver.inject(prun, p); steps++; if ('infeasible' in o) { feasible = false; break; } }
+          if (!feasible) continue;
+          const o = await driver.injectProbe(prun, state, probe.name);
+          if ('infeasible' in o) continue;
+          steps++;
+          probed++;
+          const wrong = judge(x, state, o);
+          if (wrong !== undefined) {
+            const d: Disagreement = {
+              machine: driver.name, kind: 'rejected', state, event: `probe ${probe.name}`, table: `${describeExpected(x)} (${probe.rule})`,
+              engine: `${describeObserved(o)} — ${wrong}`, replay: prefix,
+            };
+            disagreements.push(d);
+            options.onDisagreement?.(d);
+          }
+        } finally { await driver.end?.(prun); }
+      }
+    }
   }
 
   const all = targetsOf(table);
@@ -423,6 +518,8 @@ export async function explore<R>(driver: Driver<R>, options: ExploreOptions = {}
     rejected: { total: rejTargets.length, checked: rejTargets.filter((t) => walked.has(t.id)).length, missing: rejTargets.filter((t) => !walked.has(t.id)).map((t) => `${t.id} (${whyMissing.get(t.id) ?? 'not attempted'})`) },
     runs,
     steps,
+    mutated,
+    probed,
     disagreements,
     coverage: { machine: driver.name, edges: edgesHit, rejected: rejectedHit },
   };
@@ -431,5 +528,5 @@ export async function explore<R>(driver: Driver<R>, options: ExploreOptions = {}
 /** One line per figure, for the CLI and the tests' messages. */
 export function summary(r: ExploreResult): string {
   return `${r.machine}: ${r.states.reached}/${r.states.total} states, ${r.edges.walked}/${r.edges.total} edges, `
-    + `${r.rejected.checked}/${r.rejected.total} rejected pairs, ${r.runs} runs, ${r.steps} steps, ${r.disagreements.length} disagreement(s)`;
+    + `${r.rejected.checked}/${r.rejected.total} rejected pairs, ${r.runs} runs, ${r.steps} steps${r.mutated > 0 ? `, ${r.mutated} mutated messages` : ''}${r.probed > 0 ? `, ${r.probed} probes` : ''}, ${r.disagreements.length} disagreement(s)`;
 }

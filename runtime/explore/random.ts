@@ -21,8 +21,6 @@ export interface RandomOptions {
 }
 
 export interface MutatingDriver<R> extends Driver<R> {
-  /** Inject `step`'s event with its message altered by `mutation` (e.g. 'length', 'type', 'reorder-extensions'). */
-  injectMutated?(run: R, step: PlannedStep, mutation: string): Promise<Observed | { infeasible: string }>;
   /** Scenarios random runs start from (default: the driver's scenarios for an empty plan). */
   randomScenarios?(): readonly unknown[];
 }
@@ -54,7 +52,8 @@ function check<R>(driver: Driver<R>, m: Model, event: string, o: Observed, mutat
   const expects = Array.from({ length: n }, (_, i) => expectedOf(driver.table, from, event, i));
   const step: PlannedStep = { from, event, candidate: 0, facts: {}, expect: expects[0]!, free: true };
   m.steps.push(step);
-  const ok = expects.some((x) => judge(x, from, o) === undefined)
+  const verdict = mutation !== undefined && expects.every((x) => x.kind === 'transition') ? driver.mutationVerdict?.(event, mutation) : undefined;
+  const ok = verdict !== undefined ? judge(verdict, from, o) === undefined : expects.some((x) => judge(x, from, o) === undefined)
     // a mutated message may be refused as malformed: ERROR, an alert, no effects
     || (mutation !== undefined && o.answer.kind === 'alert' && o.state === 'ERROR' && o.effects.length === 0)
     // a mutation may make the event unrecognisable as itself; any table answer to any event is then fine as long as it is not a crash

@@ -19,14 +19,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
-import type { Driver, Infeasible, Observed, PlannedStep } from '../index.ts';
+import type { Driver, Expected, Infeasible, Observed, PlannedStep } from '../index.ts';
 import type { MachineTable } from '../../machine/index.ts';
 import { clientTable as generatedClient } from '../../../generated/tls13/machines/client.ts';
 import { serverTable as generatedServer } from '../../../generated/tls13/machines/server.ts';
 import {
   encodeCertificate, encodeCertificateRequest, encodeCertificateVerify, encodeClientHello, encodeEncryptedExtensions,
   encodeEndOfEarlyData, encodeFinished, encodeKeyUpdate, encodeNewSessionTicket, encodeServerHello, decodeServerHello,
-  decodeKeyUpdate,
 } from '../../../generated/tls13/messages/handshake.ts';
 import { createNodeProvider, nodeSigningKey } from '../../crypto/node/index.ts';
 import { cipherSuiteParams, type CipherSuiteParams, type CryptoProvider } from '../../crypto/provider.ts';
@@ -203,7 +202,7 @@ const EPOCHS: Record<Role, Record<string, string>> = {
   server: { WAIT_EOED: 'CLIENT_EARLY_TRAFFIC_SECRET', WAIT_CERT: 'CLIENT_HANDSHAKE_TRAFFIC_SECRET', WAIT_CERT_VERIFY: 'CLIENT_HANDSHAKE_TRAFFIC_SECRET', WAIT_FINISHED: 'CLIENT_HANDSHAKE_TRAFFIC_SECRET', CONNECTED: 'CLIENT_TRAFFIC_SECRET_0' },
 };
 
-export function tlsDriver(role: Role, options: TlsDriverOptions = {}): Driver<TlsRun> & { randomScenarios(): Scenario[]; injectMutated(run: TlsRun, step: PlannedStep, mutation: string): Promise<Observed | Infeasible> } {
+export function tlsDriver(role: Role, options: TlsDriverOptions = {}): Driver<TlsRun> & { randomScenarios(): Scenario[] } {
   const crypto = createNodeProvider();
   const now = (): number => Date.now();
   const table = (role === 'client' ? generatedClient : generatedServer) as unknown as MachineTable;
@@ -422,11 +421,7 @@ export function tlsDriver(role: Role, options: TlsDriverOptions = {}): Driver<Tl
     else {
       try { bytes = await seal(run, before, msg.ct, content); } catch (err) { return { infeasible: String(err) }; }
     }
-    if (e === 'KeyUpdate' && before === 'CONNECTED') {
-      const ku = decodeKeyUpdate(content.subarray(4));
-      void ku;
-      run.peerKeyUpdates++;
-    }
+    if (e === 'KeyUpdate' && before === 'CONNECTED' && !mutate) run.peerKeyUpdates++; // the peer now writes with the next generation
     let events: TlsEvent[] = [];
     let absorbed = false;
     try { events = await sut.receive(bytes); } catch (err) {
@@ -522,8 +517,50 @@ export function tlsDriver(role: Role, options: TlsDriverOptions = {}): Driver<Tl
     'flip-last': (b) => { const c = b.slice(); c[c.length - 1] = c[c.length - 1]! ^ 0x01; return c; },
   };
 
+  const readsProtected = (state: string): boolean => EPOCHS[role][state] !== undefined;
+  const toError = (alert: string): Expected => ({ kind: 'alert', alert, target: 'ERROR' });
+  const PROBES = [
+    { name: 'record-under-wrong-keys', rule: 'RFC 8446 §5.2: a record that fails deprotection is bad_record_mac; before any read keys exist, a protected record is unexpected', expect: (st: string): Expected => toError(readsProtected(st) ? 'bad_record_mac' : 'unexpected_message') },
+    { name: 'plaintext-handshake-after-keys', rule: 'RFC 8446 §5: once protected records are read, an unprotected handshake record is unexpected_message', expect: (st: string): Expected | undefined => (readsProtected(st) ? toError('unexpected_message') : undefined) },
+    { name: 'unknown-inner-content-type', rule: 'RFC 8446 §5.4: a protected record with an unknown inner content type is unexpected_message', expect: (st: string): Expected | undefined => (readsProtected(st) ? toError('unexpected_message') : undefined) },
+    { name: 'alert-at-warning-level', rule: 'RFC 8446 §6.2: an error alert at warning level is still fatal: the table\'s Alert answer', expect: (st: string): Expected => {
+      const c = table.transitions[st]!.Alert![0]!;
+      return c.alert !== undefined ? toError(c.alert) : { kind: 'transition', target: c.target };
+    } },
+    { name: 'ccs-with-wrong-body', rule: 'RFC 8446 §5: a change_cipher_spec record other than the single byte 0x01 is unexpected_message', expect: (): Expected => toError('unexpected_message') },
+  ];
+
+  const injectProbe = async (run: TlsRun, state: string, probe: string): Promise<Observed | Infeasible> => {
+    const before = run.sut.state;
+    let bytes: Uint8Array;
+    const fin = frame(20, encodeFinished({ verify_data: new Uint8Array(run.suite?.hashLength ?? 32).fill(5) }));
+    switch (probe) {
+      case 'record-under-wrong-keys': {
+        const suite = run.suite ?? cipherSuiteParams(0x1301 as never)!;
+        const w = await RecordProtection.fromSecret(crypto, suite, crypto.randomBytes(suite.hashLength));
+        bytes = await w.seal(CT.handshake, fin, 0);
+        break;
+      }
+      case 'plaintext-handshake-after-keys': bytes = record(CT.handshake, fin); break;
+      case 'unknown-inner-content-type': try { bytes = await seal(run, state, 99, Uint8Array.of(1, 2, 3)); } catch (e) { return { infeasible: String(e) }; } break;
+      case 'alert-at-warning-level': try { bytes = await seal(run, state, CT.alert, Uint8Array.of(1, AlertDescription.handshake_failure)); } catch (e) { return { infeasible: String(e) }; } break;
+      case 'ccs-with-wrong-body': bytes = record(CT.ccs, Uint8Array.of(2)); break;
+      default: return { infeasible: `no probe ${probe}` };
+    }
+    let events: TlsEvent[] = [];
+    try { events = await run.sut.receive(bytes); } catch (err) { return { state: run.sut.state, answer: { kind: 'crash', detail: String(err) }, effects: [] }; }
+    return observe(run, before, events, undefined, false);
+  };
+
   return {
     name: `tls13/${role}`,
+    probes: PROBES,
+    injectProbe,
+    mutationVerdict: (event: string, mutation: string): Expected | undefined => {
+      if (mutation === 'flip-last' && (event === 'Finished' || event === 'CertificateVerify')) return toError('decrypt_error');
+      if (mutation === 'length-short' || mutation === 'length-long') return HS_TYPE[event] !== undefined && event !== 'EndOfEarlyData' ? toError('decode_error') : undefined;
+      return undefined;
+    },
     table,
     spec,
     impossible: role === 'server' ? { Start: 'TlsServer has no start(): a server waits for a ClientHello by construction' } : {},
@@ -533,7 +570,9 @@ export function tlsDriver(role: Role, options: TlsDriverOptions = {}): Driver<Tl
     inject: (run, step) => deliver(run, step),
     injectMutated: (run, step, mutation) => {
       const m = MUTATIONS[mutation];
-      if (!m || HS_TYPE[step.event] === undefined) return Promise.resolve({ infeasible: `no mutation ${mutation} for ${step.event}` });
+      // mutations of an empty body would only make the message incomplete (the engine rightly waits for the rest)
+      const emptyBody = step.event === 'EndOfEarlyData';
+      if (!m || HS_TYPE[step.event] === undefined || (emptyBody && mutation !== 'length-long' && mutation !== 'type')) return Promise.resolve({ infeasible: `no mutation ${mutation} for ${step.event}` });
       return deliver(run, step, m);
     },
   };
