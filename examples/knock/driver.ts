@@ -77,3 +77,9 @@ export function knockDriver(options: KnockDriverOptions = {}): Driver<KnockRun> 
     },
   };
 }
+
+/** What `protosmith explore knock/server --driver examples/knock/driver.ts` calls. */
+export function createDriver(role: string): Driver<KnockRun> {
+  if (role !== 'server') throw new RangeError(`knock has one role, server (not '${role}')`);
+  return knockDriver();
+}
