@@ -6,7 +6,10 @@
 //   client → server: 1 Hello, 2 Key (payload = HMAC-free toy proof: challenge XOR key), 3 Data, 4 Bye
 //   server → client: 0x81 Challenge(4 bytes), 0x82 Welcome, 0x83 Data, 0x84 Bye, 0xff Error(name)
 import { step, type MachineTable } from '../../runtime/machine/index.ts';
-import { serverTable, type ServerImplementations } from '../../generated/knock/machines/server.ts';
+import { ServerAction, ServerGuard, serverTable, type ServerImplementations } from '../../generated/knock/machines/server.ts';
+
+const isGuard = (n: string): n is ServerGuard => Object.values<string>(ServerGuard).includes(n);
+const isAction = (n: string): n is ServerAction => Object.values<string>(ServerAction).includes(n);
 
 export const MessageType = { Hello: 1, Key: 2, Data: 3, Bye: 4, Challenge: 0x81, Welcome: 0x82, ServerData: 0x83, ServerBye: 0x84, Error: 0xff } as const;
 const EVENT_OF: Record<number, string> = { 1: 'Hello', 2: 'Key', 3: 'Data', 4: 'Bye' };
@@ -95,14 +98,13 @@ export class KnockServer {
   }
 
   #guard(name: string, m: Message): boolean {
-    const g = (this.impl.guards as Record<string, (s: KnockServer, m: Message) => boolean>)[name];
-    return g !== undefined && g(this, m);
+    if (!isGuard(name)) throw new KnockError('KNOCK_REFUSED', 'local', `the table names guard ${name}, which the generated interface does not declare`);
+    return this.impl.guards[name](this, m);
   }
 
   #action(name: string, m: Message): void {
-    const a = (this.impl.actions as Record<string, (s: KnockServer, m: Message) => void>)[name];
-    if (a === undefined) throw new KnockError('KNOCK_REFUSED', 'local', `the table names action ${name}, which the engine does not implement`);
-    a(this, m);
+    if (!isAction(name)) throw new KnockError('KNOCK_REFUSED', 'local', `the table names action ${name}, which the generated interface does not declare`);
+    void this.impl.actions[name](this, m);
   }
 
   #fail(alert: string, why: string): void {

@@ -29,6 +29,15 @@ test('knock/server random runs (fast-check commands, shrinking) agree with the t
   assert.ok(r.commands > 500);
 });
 
+test('knock/server random runs catch a seeded bug (data before the key) and shrink it to the two-step replay', async () => {
+  const base = knockDriver();
+  const r = await randomExplore(knockDriver({ engineTable: acceptOutOfOrder(base.table, 'WAIT_KEY', 'Data', 'WAIT_KEY', ['deliverData']) }), { runs: 200, maxCommands: 15, seed: 11 });
+  assert.ok(r.report !== undefined && r.disagreement !== undefined, 'the random runs did not catch the bug');
+  assert.is(r.disagreement.state, 'WAIT_KEY');
+  assert.is(r.disagreement.event, 'Data');
+  assert.equal(r.disagreement.replay.map((s) => s.event), ['Hello', 'Data']);
+});
+
 const bugs: SeededBug<KnockServer>[] = [
   { name: 'data-before-key', description: 'WAIT_KEY accepts Data and delivers it before the key is proven', table: (t) => acceptOutOfOrder(t, 'WAIT_KEY', 'Data', 'WAIT_KEY', ['deliverData']) },
   { name: 'skip-key-check', description: 'the keyCorrect guard always holds', engine: (e) => overrideMember(e.impl.guards as Record<string, unknown>, 'keyCorrect', () => () => true) },
