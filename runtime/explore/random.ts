@@ -29,6 +29,8 @@ export interface RandomResult {
   readonly runs: number;
   readonly commands: number;
   readonly mutated: number;
+  /** Model states the random runs were in (how deep they went). */
+  readonly visited: readonly string[];
   readonly disagreement: Disagreement | undefined;
   /** fast-check's report (seed, path, shrunk counterexample) when it failed. */
   readonly report: string | undefined;
@@ -65,7 +67,10 @@ function check<R>(driver: Driver<R>, m: Model, event: string, o: Observed, mutat
     });
   }
   m.state = o.state;
+  visitedStates.add(o.state);
 }
+
+const visitedStates = new Set<string>();
 
 /** fast-check `commands` over the driver's events (and mutations); shrinks a failing sequence. */
 export async function randomExplore<R>(driver: MutatingDriver<R>, options: RandomOptions = {}): Promise<RandomResult> {
@@ -88,6 +93,22 @@ export async function randomExplore<R>(driver: MutatingDriver<R>, options: Rando
     }
     toString(): string { return this.event; }
   }
+  /** The k-th event the table accepts in the model's current state (keeps random runs going deep). */
+  class LegalCommand implements fc.AsyncCommand<Model, Real<R>> {
+    constructor(readonly k: number) {}
+    check(): boolean { return true; }
+    async run(m: Model, r: Real<R>): Promise<void> {
+      const legal = events.filter((e) => candidates(driver as Driver<unknown>, m.state, e).some((c) => c.alert === undefined && c.refuse === undefined && !driver.table.absorbing.includes(c.target)) && !driver.table.absorbing.includes(m.state));
+      if (legal.length === 0) return;
+      const event = legal[this.k % legal.length]!;
+      commands++;
+      const x = expectedOf(driver.table, m.state, event, 0);
+      const o = await driver.inject(r.run, { from: m.state, event, candidate: 0, facts: {}, expect: x, free: true });
+      if ('infeasible' in o) return;
+      check(driver, m, event, o, undefined);
+    }
+    toString(): string { return `legal#${this.k}`; }
+  }
   class MutateCommand implements fc.AsyncCommand<Model, Real<R>> {
     constructor(readonly event: string, readonly mutation: string) {}
     check(): boolean { return driver.injectMutated !== undefined; }
@@ -103,13 +124,19 @@ export async function randomExplore<R>(driver: MutatingDriver<R>, options: Rando
   }
 
   const peerEvents = events.filter((e) => driver.table.eventSources[e] === 'peer');
-  const arbs: fc.Arbitrary<fc.AsyncCommand<Model, Real<R>>>[] = [fc.constantFrom(...events).map((e) => new EventCommand(e))];
+  // mostly events the table accepts (so runs go deep), some arbitrary ones (mostly rejected: each ends its run)
+  const arbs: fc.Arbitrary<fc.AsyncCommand<Model, Real<R>>>[] = [
+    fc.oneof({ arbitrary: fc.nat({ max: 31 }).map((k): fc.AsyncCommand<Model, Real<R>> => new LegalCommand(k)), weight: 6 }, { arbitrary: fc.constantFrom(...events).map((e): fc.AsyncCommand<Model, Real<R>> => new EventCommand(e)), weight: 1 }),
+  ];
   if (options.mutations && options.mutations.length > 0 && driver.injectMutated && peerEvents.length > 0) {
-    arbs.push(fc.tuple(fc.constantFrom(...peerEvents), fc.constantFrom(...options.mutations)).map(([e, k]) => new MutateCommand(e, k)));
+    const legal = fc.nat({ max: 31 }).map((k): fc.AsyncCommand<Model, Real<R>> => new LegalCommand(k));
+    const any = fc.constantFrom(...events).map((e): fc.AsyncCommand<Model, Real<R>> => new EventCommand(e));
+    const mutate = fc.tuple(fc.constantFrom(...peerEvents), fc.constantFrom(...options.mutations)).map(([e, k]): fc.AsyncCommand<Model, Real<R>> => new MutateCommand(e, k));
+    arbs.splice(0, arbs.length, fc.oneof({ arbitrary: legal, weight: 8 }, { arbitrary: any, weight: 1 }, { arbitrary: mutate, weight: 1 }));
   }
   const property = fc.asyncProperty(
     fc.nat({ max: Math.max(0, scenarios.length - 1) }),
-    fc.commands(arbs, { maxCommands: options.maxCommands ?? 12 }),
+    fc.commands(arbs, { maxCommands: options.maxCommands ?? 12, size: 'max' }),
     async (si, cmds) => {
       runs++;
       const run = await driver.begin(scenarios[si]);
@@ -124,7 +151,9 @@ export async function randomExplore<R>(driver: MutatingDriver<R>, options: Rando
     },
   );
   const out = await fc.check(property, { numRuns: options.runs ?? 100, ...(options.seed !== undefined ? { seed: options.seed } : {}) });
-  return { runs, commands, mutated, disagreement: out.failed ? found : undefined, report: out.failed ? fc.defaultReportMessage(out) ?? 'failed' : undefined };
+  const visited = [...visitedStates].sort();
+  visitedStates.clear();
+  return { runs, commands, mutated, visited, disagreement: out.failed ? found : undefined, report: out.failed ? fc.defaultReportMessage(out) ?? 'failed' : undefined };
 }
 
 export { formatReplay };

@@ -49,9 +49,11 @@ test('the coverage file names edges as FROM|EVENT|TARGET and rejected pairs as S
 for (const role of ['client', 'server'] as const) {
   test(`tls13/${role}: fast-check random sequences of legal and illegal events, with mutated messages, agree with the table`, async () => {
     // length mutations of Finished are listed disagreements (decrypt_error vs decode_error); the walk above covers them
-    const r = await randomExplore(tlsDriver(role), { runs: 20, maxCommands: 10, seed: 2026, mutations: ['type', 'flip-last'] });
+    const r = await randomExplore(tlsDriver(role), { runs: 40, maxCommands: 25, seed: 2026, mutations: ['type', 'flip-last'] });
     assert.is(r.report, undefined, `${r.disagreement ? formatDisagreement(r.disagreement) : ''}\n${r.report}`);
-    assert.ok(r.commands >= 100, `only ${r.commands} commands ran`);
+    process.stdout.write(`tls13/${role} random: ${r.runs} runs, ${r.commands} commands, ${r.mutated} mutated; states visited: ${r.visited.join(' ')}\n`);
+    assert.ok(r.commands >= 150, `only ${r.commands} commands ran`);
+    assert.ok(r.visited.includes('CONNECTED'), `random runs never completed a handshake (visited ${r.visited.join(', ')})`);
   });
 }
 

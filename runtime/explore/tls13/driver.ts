@@ -421,7 +421,11 @@ export function tlsDriver(role: Role, options: TlsDriverOptions = {}): Driver<Tl
       const q = run.queue.shift()!;
       msg = { ct: q.ct, content: q.bytes };
     } else if (step.free && HS_TYPE[e] !== undefined && e !== 'KeyUpdate' && e !== 'NewSessionTicket') {
+      // a random step: the peer engine's message when it is next; a built one only where the table rejects
+      // the event anyway (a built message the table accepts would fail its MAC or signature, proving nothing)
       const q = legit();
+      const accepted = (table.transitions[before]?.[e] ?? []).every((c) => c.alert === undefined && c.refuse === undefined) && !table.absorbing.includes(before);
+      if (!q && accepted) return { infeasible: `no legitimate ${e} from the peer engine now` };
       msg = q ? { ct: q.ct, content: q.bytes } : await craft(run, step);
     } else {
       msg = await craft(run, step);
