@@ -26,6 +26,7 @@ import { serverTable as generatedServer } from '../../../generated/tls13/machine
 import {
   encodeCertificate, encodeCertificateRequest, encodeCertificateVerify, encodeClientHello, encodeEncryptedExtensions,
   encodeEndOfEarlyData, encodeFinished, encodeKeyUpdate, encodeNewSessionTicket, encodeServerHello, decodeServerHello,
+  decodeClientHello, decodeEncryptedExtensions, decodeCertificateRequest, decodeNewSessionTicket,
 } from '../../../generated/tls13/messages/handshake.ts';
 import { createNodeProvider, nodeSigningKey } from '../../crypto/node/index.ts';
 import { cipherSuiteParams, type CipherSuiteParams, type CryptoProvider } from '../../crypto/provider.ts';
@@ -432,6 +433,7 @@ export function tlsDriver(role: Role, options: TlsDriverOptions = {}): Driver<Tl
     }
     if (msg === undefined) return { infeasible: `the TLS driver has no way to build event ${e} (a new event in the spec? teach craft() in runtime/explore/tls13/driver.ts)` };
     const content = mutate ? mutate(msg.content) : msg.content;
+    if (mutate && Buffer.from(content).equals(Buffer.from(msg.content))) return { infeasible: `the mutation does not change this ${e} (e.g. no extensions to reorder)` };
     let bytes: Uint8Array;
     if (msg.ct === CT.ccs) bytes = record(CT.ccs, content);
     else {
@@ -529,6 +531,9 @@ export function tlsDriver(role: Role, options: TlsDriverOptions = {}): Driver<Tl
     'type': (b) => { const c = b.slice(); c[0] = c[0] === 20 ? 15 : 20; return c; },
     // the last byte flipped (a MAC, a signature, an extension or a ticket)
     'flip-last': (b) => { const c = b.slice(); c[c.length - 1] = c[c.length - 1]! ^ 0x01; return c; },
+    // the extension block reversed / its first extension twice (messages with extensions, re-encoded by the codecs)
+    'reorder-extensions': (b) => withExtensions(b, (items) => [...items].reverse()),
+    'duplicate-extension': (b) => withExtensions(b, (items) => (items.length > 0 ? [items[0]!, ...items] : items)),
   };
 
   const readsProtected = (state: string): boolean => epochOf(role, state) !== undefined;
@@ -573,6 +578,8 @@ export function tlsDriver(role: Role, options: TlsDriverOptions = {}): Driver<Tl
     mutationVerdict: (event: string, mutation: string): Expected | undefined => {
       if (mutation === 'flip-last' && (event === 'Finished' || event === 'CertificateVerify')) return toError('decrypt_error');
       if (mutation === 'length-short' || mutation === 'length-long') return HS_TYPE[event] !== undefined && event !== 'EndOfEarlyData' ? toError('decode_error') : undefined;
+      // RFC 8446 §4.2: no extension type twice in one block
+      if (mutation === 'duplicate-extension' && ['ClientHello', 'ServerHello', 'HelloRetryRequest', 'EncryptedExtensions', 'CertificateRequest'].includes(event)) return toError('illegal_parameter');
       return undefined;
     },
     table,
@@ -592,4 +599,23 @@ export function tlsDriver(role: Role, options: TlsDriverOptions = {}): Driver<Tl
   };
 }
 
-export const TLS_MUTATIONS = ['length-short', 'length-long', 'type', 'flip-last'] as const;
+export const TLS_MUTATIONS = ['length-short', 'length-long', 'type', 'flip-last', 'reorder-extensions', 'duplicate-extension'] as const;
+
+type Ext = { extension_type: number };
+/** Decode a handshake message that has an extension block, change the block, encode it again; other messages unchanged. */
+function withExtensions(framed: Uint8Array, change: (items: Ext[]) => Ext[]): Uint8Array {
+  const body = framed.subarray(4);
+  const again = <T extends { extensions?: { items: Ext[] } | undefined }>(decodeF: (b: Uint8Array) => T, encodeF: (v: T) => Uint8Array): Uint8Array => {
+    const v = decodeF(body);
+    if (!v.extensions) return framed;
+    return frame(framed[0]!, encodeF({ ...v, extensions: { items: change(v.extensions.items) } }));
+  };
+  switch (framed[0]) {
+    case 1: return again(decodeClientHello as never, encodeClientHello as never);
+    case 2: return again(decodeServerHello as never, encodeServerHello as never);
+    case 8: return again(decodeEncryptedExtensions as never, encodeEncryptedExtensions as never);
+    case 13: return again(decodeCertificateRequest as never, encodeCertificateRequest as never);
+    case 4: return again(decodeNewSessionTicket as never, encodeNewSessionTicket as never);
+    default: return framed;
+  }
+}
