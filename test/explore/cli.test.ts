@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 
@@ -29,6 +29,21 @@ test('explore knock/server with its driver exits 0 at 100%, writes coverage, and
   assert.not.match(svg.stderr, 'match no transition');
   assert.match(svg.stdout, 'stroke="#145a32"');
   assert.not.match(svg.stdout, 'stroke="#c0392b"');
+  const html = cli('viz', 'knock/server', '--format', 'html', '--coverage', cov, '--out', join(work, 'knock.html'));
+  assert.is(html.code, 0, html.stderr);
+  assert.match(readFileSync(join(work, 'knock.html'), 'utf8'), 'Rejected (state, event) pairs exercised: 22 of 22.');
+});
+
+test('viz --coverage names the rejected pairs a partial coverage file never exercised', () => {
+  const cov = join(work, 'partial.json');
+  writeFileSync(cov, JSON.stringify({ edges: { 'IDLE|Hello|WAIT_KEY': 1 }, rejected: { 'IDLE|Send': 2 } }));
+  const r = cli('viz', 'knock/server', '--format', 'html', '--coverage', cov, '--out', join(work, 'partial.html'));
+  assert.is(r.code, 0, r.stderr);
+  assert.match(readFileSync(join(work, 'partial.html'), 'utf8'), 'Rejected (state, event) pairs exercised: 1 of 22 (never: CLOSED|Bye,');
+  writeFileSync(cov, JSON.stringify({ edges: {}, rejected: { 'IDLE|Send|X': 2 } }));
+  const bad = cli('viz', 'knock/server', '--format', 'svg', '--coverage', cov);
+  assert.is(bad.code, 2);
+  assert.match(bad.stderr, "rejected-pair key 'IDLE|Send|X' is not STATE|EVENT");
 });
 
 test('explore refuses bad usage with exit 2 and says why', () => {
