@@ -43,6 +43,13 @@ export interface Scenario {
   readonly hrr: boolean;
   readonly clientAuth: boolean;
   readonly clientCert: boolean;
+  /** The server requires a client certificate (clientAuth 'require'), when the table has that guard. */
+  readonly requireAuth?: boolean;
+  /** The server issues no tickets (ticketCount 0), when the table has a guard for it. */
+  readonly noTickets?: boolean;
+  /** Server under test: the client's first ClientHello went to another server of the fleet, which answered
+   *  with a HelloRetryRequest and a cookie; the engine under test first sees the retried ClientHello. */
+  readonly stateless?: boolean;
 }
 
 type Engine = TlsClient | TlsServer;
@@ -65,6 +72,7 @@ const HS_EVENT: Record<number, string> = { 1: 'ClientHello', 2: 'ServerHello', 4
 const HS_TYPE: Record<string, number> = { ClientHello: 1, ServerHello: 2, HelloRetryRequest: 2, NewSessionTicket: 4, EndOfEarlyData: 5, EncryptedExtensions: 8, Certificate: 11, CertificateRequest: 13, CertificateVerify: 15, Finished: 20, KeyUpdate: 24 };
 const K1 = new Uint8Array(32).fill(0x11);
 const K2 = new Uint8Array(32).fill(0x22);
+const KC = new Uint8Array(32).fill(0x33);
 const P256 = 0x0017;
 
 // ---- PKI (in memory, @peculiar/x509) --------------------------------------------------------------
@@ -224,8 +232,9 @@ export function tlsDriver(role: Role, options: TlsDriverOptions = {}): Driver<Tl
 
   const serverConfig = (p: Pki, sc: Scenario, keyLog: boolean): TlsServerConfig => ({
     crypto, now, certificateChain: [p.serverChain], signingKey: nodeSigningKey(p.serverKey), trustAnchors: [p.caPem],
-    ticketKey: sc.session === 'rejected' ? K2 : K1, maxEarlyData: sc.serverEarly ? 16384 : 0,
-    clientAuth: sc.clientAuth ? 'request' : 'none', keyLog, ...(sc.hrr ? { groups: [P256] } : {}),
+    ticketKey: sc.session === 'rejected' ? K2 : K1, maxEarlyData: sc.serverEarly ? 16384 : 0, cookieKey: KC,
+    clientAuth: sc.clientAuth ? (sc.requireAuth ? 'require' : 'request') : 'none', keyLog, ...(sc.hrr || sc.stateless ? { groups: [P256] } : {}),
+    ...(sc.noTickets ? { ticketCount: 0 } : {}),
   });
   const clientConfig = async (p: Pki, sc: Scenario, keyLog: boolean): Promise<TlsClientConfig> => ({
     crypto, now, serverName: 'localhost', trustAnchors: [p.caPem], keyLog,
@@ -268,7 +277,8 @@ export function tlsDriver(role: Role, options: TlsDriverOptions = {}): Driver<Tl
         const t = it.content[0]!;
         let ev = HS_EVENT[t] ?? 'Unknown';
         if (t === 2 && it.content.length >= 4 + 34 && Buffer.from(it.content.subarray(6, 38)).equals(Buffer.from(HRR_RANDOM))) ev = 'HelloRetryRequest';
-        if (t === 1 && !run.firstClientHello) run.firstClientHello = it.content;
+        if (t === 1 && table.events.includes('SecondClientHello') && hasCookie(it.content)) ev = 'SecondClientHello';
+        if (t === 1 && ev === 'ClientHello' && !run.firstClientHello) run.firstClientHello = it.content;
         run.queue.push({ event: ev, bytes: it.content, ct: CT.handshake });
       } else if (it.ct === CT.appdata) run.queue.push({ event: 'ApplicationData', bytes: it.content, ct: CT.appdata });
     }
@@ -330,6 +340,13 @@ export function tlsDriver(role: Role, options: TlsDriverOptions = {}): Driver<Tl
       case 'ChangeCipherSpec': return { ct: CT.ccs, content: Uint8Array.of(1) };
       case 'ApplicationData': return { ct: CT.appdata, content: utf8('application data from the peer') };
       case 'CloseNotify': return { ct: CT.alert, content: Uint8Array.of(1, AlertDescription.close_notify) };
+      case 'UserCanceled': return { ct: CT.alert, content: Uint8Array.of(1, AlertDescription.user_canceled) };
+      case 'SecondClientHello': {
+        // a ClientHello carrying a cookie (content irrelevant where the table rejects it outright)
+        const ch = decodeClientHello((run.firstClientHello ?? frame(1, encodeClientHello({ legacy_version: 0x0303, random: new Uint8Array(32).fill(7), legacy_session_id: new Uint8Array(0), cipher_suites: { items: [0x1301] }, legacy_compression_methods: Uint8Array.of(0), extensions: { items: [{ extension_type: 43, body: { versions: { items: [0x0304] } } }, { extension_type: 10, body: { named_group_list: { items: [P256] } } }] } } as never))).subarray(4));
+        const items = (ch.extensions?.items ?? []).filter((x) => x.extension_type !== 41);
+        return { ct: CT.handshake, content: frame(1, encodeClientHello({ ...ch, extensions: { items: [...items, { extension_type: 44, body: { cookie: Uint8Array.of(1, 2, 3, 4) } }] } } as never)) };
+      }
       case 'Alert': return { ct: CT.alert, content: Uint8Array.of(2, AlertDescription.handshake_failure) };
       default: return undefined;
     }
@@ -368,13 +385,13 @@ export function tlsDriver(role: Role, options: TlsDriverOptions = {}): Driver<Tl
     let unreadable = false;
     if (alert === undefined && items.some((i) => i.ct === -1 && i.content.length === 19) && sut.error?.alert) { alert = sut.error.alert; unreadable = true; } // unreadable alert record: the engine's own error names it
     const state = sut.state;
-    if ((before === 'ERROR' || before === 'CLOSED') && absorbedCall && alert === undefined && state === before) return { state, answer: { kind: 'absorbed' }, effects };
+    if (table.absorbing.includes(before) && absorbedCall && alert === undefined && state === before) return { state, answer: { kind: 'absorbed' }, effects };
     if (refused !== undefined) return { state, answer: { kind: 'refused', detail: refused }, effects: effects.filter((x) => !x.startsWith('sent change_cipher_spec')) };
     if (alert !== undefined) {
       const detail = sut.error ? `${unreadable ? 'sent under keys the peer does not hold; ' : ''}${sut.error.code}: ${sut.error.message}` : undefined;
       return { state, answer: { kind: 'alert', alert, ...(detail ? { detail } : {}) }, effects: effects.filter((x) => !x.startsWith('sent change_cipher_spec')) };
     }
-    if (before === 'ERROR' || before === 'CLOSED') return { state, answer: { kind: 'absorbed' }, effects };
+    if (table.absorbing.includes(before)) return { state, answer: { kind: 'absorbed' }, effects };
     return { state, answer: { kind: 'ok' }, effects };
   };
 
@@ -396,11 +413,11 @@ export function tlsDriver(role: Role, options: TlsDriverOptions = {}): Driver<Tl
         else return { infeasible: `the TLS driver has no API call for the local event ${e} (teach deliver() in runtime/explore/tls13/driver.ts)` };
       } catch (err) {
         if (err instanceof TlsUsageError) refused = `${err.code}: ${err.message}`;
-        else if (before === 'ERROR' || before === 'CLOSED') absorbed = true;
+        else if (table.absorbing.includes(before)) absorbed = true;
         else return { state: sut.state, answer: { kind: 'crash', detail: String(err) }, effects: [] };
       }
       if (e === 'Start') await pull(run, new Uint8Array(0));
-      return observe(run, before, [], refused, absorbed || before === 'ERROR' || before === 'CLOSED');
+      return observe(run, before, [], refused, absorbed || table.absorbing.includes(before));
     }
     // peer events
     await pull(run, new Uint8Array(0));
@@ -412,6 +429,10 @@ export function tlsDriver(role: Role, options: TlsDriverOptions = {}): Driver<Tl
     if (role === 'server' && e === 'ClientHello' && step.facts.helloRetryRequired === true && before === 'WAIT_SECOND_CLIENT_HELLO') {
       if (!run.firstClientHello) return { infeasible: 'no first ClientHello to replay' };
       msg = { ct: CT.handshake, content: run.firstClientHello };
+    } else if (role === 'server' && e === 'SecondClientHello' && step.facts.helloRetryRequired === true) {
+      const q = legit();
+      if (!q) return { infeasible: 'no retried ClientHello from the peer engine to strip of its key shares' };
+      msg = { ct: CT.handshake, content: withExtensions(q.bytes, (items) => items.map((x) => (x.extension_type === 51 ? { ...x, body: { client_shares: { items: [] } } } : x))) };
     } else if (role === 'client' && e === 'Certificate' && step.facts.certificateEmpty === true) {
       msg = await craft(run, step);
     } else if (needsLegit(step)) {
@@ -443,24 +464,28 @@ export function tlsDriver(role: Role, options: TlsDriverOptions = {}): Driver<Tl
     let events: TlsEvent[] = [];
     let absorbed = false;
     try { events = await sut.receive(bytes); } catch (err) {
-      if (before === 'ERROR' || before === 'CLOSED') absorbed = true;
+      if (table.absorbing.includes(before)) absorbed = true;
       else return { state: sut.state, answer: { kind: 'crash', detail: String(err) }, effects: [] };
     }
-    return observe(run, before, events, undefined, absorbed || before === 'ERROR' || before === 'CLOSED');
+    return observe(run, before, events, undefined, absorbed || table.absorbing.includes(before));
   };
 
   const all: Scenario[] = [];
+  const hasGuard = (g: string): boolean => table.guards.includes(g);
+  const optional = (on: boolean): boolean[] => (on ? [false, true] : [false]);
   for (const session of ['none', 'accepted', 'rejected'] as const) for (const early of [false, true]) for (const serverEarly of [false, true]) for (const hrr of [false, true]) for (const clientAuth of [false, true]) for (const clientCert of [false, true]) {
     if (early && session === 'none') continue;
-    all.push({ session, early, serverEarly, hrr, clientAuth, clientCert });
+    for (const requireAuth of optional(hasGuard('requiredCertificateMissing') && clientAuth)) for (const noTickets of optional(hasGuard('ticketsIssued'))) for (const stateless of optional(role === 'server' && table.events.includes('SecondClientHello') && !hrr)) {
+      all.push({ session, early, serverEarly, hrr, clientAuth, clientCert, requireAuth, noTickets, stateless });
+    }
   }
-  const weight = (s: Scenario): number => (s.session !== 'none' ? 1 : 0) + +s.early + +s.serverEarly + +s.hrr + +s.clientAuth + +s.clientCert;
+  const weight = (s: Scenario): number => (s.session !== 'none' ? 1 : 0) + +s.early + +s.serverEarly + +s.hrr + +s.clientAuth + +s.clientCert + +(s.requireAuth ?? false) + +(s.noTickets ?? false) + +(s.stateless ?? false);
   all.sort((a, b) => weight(a) - weight(b));
 
   /** The guard values the real engines will produce along `plan` in scenario `sc` (undefined: free per message). */
   const predict = (sc: Scenario, plan: readonly PlannedStep[]): boolean => {
     let hrrSeen = false; let eeSeen = false; let crSeen = false;
-    const earlyAccepted = sc.early && sc.session === 'accepted' && sc.serverEarly && !sc.hrr;
+    const earlyAccepted = sc.early && sc.session === 'accepted' && sc.serverEarly && !sc.hrr && !sc.stateless;
     for (const s of plan) {
       const g: Record<string, boolean | undefined> = role === 'client' ? {
         earlyDataOffered: sc.early && !hrrSeen && !(eeSeen && !earlyAccepted),
@@ -470,11 +495,13 @@ export function tlsDriver(role: Role, options: TlsDriverOptions = {}): Driver<Tl
         clientCertificateSelected: crSeen && sc.clientCert,
         clientAuthRequested: crSeen,
       } : {
-        helloRetryRequired: s.from === 'START' ? sc.hrr : undefined,
+        helloRetryRequired: s.from === 'START' && s.event === 'ClientHello' ? sc.hrr : undefined,
         earlyDataAccepted: earlyAccepted,
         pskAccepted: sc.session === 'accepted',
         clientAuthRequested: sc.clientAuth && sc.session !== 'accepted',
         certificateEmpty: !sc.clientCert,
+        requiredCertificateMissing: (sc.requireAuth ?? false) && !sc.clientCert,
+        ticketsIssued: !(sc.noTickets ?? false),
       };
       for (const [k, v] of Object.entries(s.facts)) if (g[k] !== undefined && g[k] !== v) return false;
       // which message the peer engine sends next, where the plan needs a legitimate one
@@ -519,7 +546,16 @@ export function tlsDriver(role: Role, options: TlsDriverOptions = {}): Driver<Tl
     });
     // 0-RTT records are protected with the session's suite before any ServerHello names one
     if (sc.session !== 'none') run.suite = cipherSuiteParams((await mintSession()).cipherSuite as never);
-    if (peer instanceof TlsClient) learn(run, await peer.start());
+    if (peer instanceof TlsClient) {
+      learn(run, await peer.start());
+      if (sc.stateless) {
+        // the first flight goes to another server of the fleet (same cookie key, requires a retry)
+        const helper = new TlsServer({ ...serverConfig(p, sc, false), requireCookie: true } as TlsServerConfig);
+        await helper.receive(peer.takeOutput());
+        learn(run, await peer.receive(helper.takeOutput()));
+        run.firstClientHello = undefined;
+      }
+    }
     return run;
   };
 
@@ -602,6 +638,10 @@ export function tlsDriver(role: Role, options: TlsDriverOptions = {}): Driver<Tl
 export const TLS_MUTATIONS = ['length-short', 'length-long', 'type', 'flip-last', 'reorder-extensions', 'duplicate-extension'] as const;
 
 type Ext = { extension_type: number };
+/** Does this framed ClientHello carry a cookie extension (a retried ClientHello)? */
+function hasCookie(framed: Uint8Array): boolean {
+  try { return (decodeClientHello(framed.subarray(4)).extensions?.items ?? []).some((x) => x.extension_type === 44); } catch { return false; }
+}
 /** Decode a handshake message that has an extension block, change the block, encode it again; other messages unchanged. */
 function withExtensions(framed: Uint8Array, change: (items: Ext[]) => Ext[]): Uint8Array {
   const body = framed.subarray(4);
