@@ -321,7 +321,8 @@ interface Attempt { readonly steps: readonly PlannedStep[]; readonly observed: r
 
 /** Runs `steps` on a fresh engine in `scenario`, stopping at the first step the driver cannot make. */
 export async function runPlan<R>(driver: Driver<R>, scenario: unknown, steps: readonly PlannedStep[]): Promise<Attempt> {
-  const run = await driver.begin(scenario);
+  let run: R;
+  try { run = await driver.begin(scenario); } catch (e) { return { steps, observed: [], infeasible: `the driver could not set up this scenario: ${(e as Error).message}` }; }
   const observed: Observed[] = [];
   try {
     for (const s of steps) {
@@ -373,6 +374,10 @@ export async function explore<R>(driver: Driver<R>, options: ExploreOptions = {}
   /** Prefix that worked last time per state, tried first. */
   const goodPrefix = new Map<string, PlannedStep[]>();
   const whyMissing = new Map<string, string>();
+  /** Prefix steps that disagreed once: paths through them are not tried again. */
+  const badSteps = new Set<string>();
+  const stepKey = (p: PlannedStep): string => `${p.from}|${p.event}#${p.candidate}`;
+  const noPath = 'no path from the initial state';
   const goodScenario = new Map<string, unknown>();
 
   const record = (step: PlannedStep, o: Observed): void => {
@@ -413,11 +418,13 @@ export async function explore<R>(driver: Driver<R>, options: ExploreOptions = {}
       for (const p of simplePaths(table, t.state, maxPrefixes)) add(p);
     }
     let done = false;
-    let lastReason = 'no path from the initial state';
+    let lastReason = noPath;
     for (const prefix of prefixes.slice(0, maxPrefixes)) {
+      const broken = prefix.find((p) => badSteps.has(stepKey(p)));
+      if (broken) { lastReason = `the way there passes ${broken.from} --${stepLabel(broken)}-->, which disagrees`; continue; }
       const plan = [...prefix, last];
       const scenarios = driver.scenarios(plan);
-      if (scenarios.length === 0) { lastReason = 'no scenario of the driver satisfies the guard facts of any path'; continue; }
+      if (scenarios.length === 0) { if (lastReason === noPath) lastReason = 'no scenario of the driver satisfies the guard facts of any path'; continue; }
       for (const sc of scenarios) {
         runs++;
         const a = await runPlan(driver, sc, plan);
@@ -425,12 +432,13 @@ export async function explore<R>(driver: Driver<R>, options: ExploreOptions = {}
         if (a.infeasible !== undefined) { lastReason = a.infeasible; continue; }
         // the prefix must behave as modelled, or the final step proves nothing
         let ok = true;
+        let prefixFailed = false;
         for (let i = 0; i < plan.length; i++) {
           const step = plan[i]!;
           const o = a.observed[i]!;
           const wrong = judge(step.expect, step.from, o);
-          record(step, o);
-          if (i < plan.length - 1) { if (step.expect.kind === 'transition') walked.add(targetId(step.from, step.event, step.candidate, candidatesOf(table, step.from, step.event)[step.candidate])); }
+          if (wrong === undefined) record(step, o);
+          if (wrong === undefined && i < plan.length - 1 && step.expect.kind === 'transition') walked.add(targetId(step.from, step.event, step.candidate, candidatesOf(table, step.from, step.event)[step.candidate]));
           if (wrong !== undefined) {
             const d: Disagreement = {
               machine: driver.name, kind: i === plan.length - 1 ? t.kind : 'edge', state: step.from, event: stepLabel(step),
@@ -438,15 +446,23 @@ export async function explore<R>(driver: Driver<R>, options: ExploreOptions = {}
             };
             if (!disagreements.some((x) => x.state === d.state && x.event === d.event && x.kind === d.kind)) { disagreements.push(d); options.onDisagreement?.(d); }
             ok = false;
+            if (i < plan.length - 1) {
+              // the target was not reached: this prefix step is broken; try other ways there
+              prefixFailed = true;
+              badSteps.add(stepKey(step));
+              lastReason = `every way there disagrees first (${step.from} --${stepLabel(step)}-->)`;
+            } else record(step, o);
             break;
           }
         }
+        if (prefixFailed) continue;
         done = true;
         walked.add(t.id);
         if (ok) { goodPrefix.set(t.state, prefix); goodScenario.set(t.state, sc); }
         if (ok && t.kind === 'edge' && options.mutations && driver.injectMutated) {
           for (const m of options.mutations) {
-            const mrun = await driver.begin(sc);
+            let mrun: R;
+            try { mrun = await driver.begin(sc); } catch { continue; }
             runs++;
             try {
               let feasible = true;
@@ -483,7 +499,8 @@ export async function explore<R>(driver: Driver<R>, options: ExploreOptions = {}
       for (const probe of driver.probes) {
         const x = probe.expect(state);
         if (x === undefined) continue;
-        const prun = await driver.begin(goodScenario.get(state));
+        let prun: R;
+        try { prun = await driver.begin(goodScenario.get(state)); } catch { continue; }
         runs++;
         try {
           const prefix = goodPrefix.get(state)!;

@@ -139,7 +139,8 @@ export async function randomExplore<R>(driver: MutatingDriver<R>, options: Rando
     fc.commands(arbs, { maxCommands: options.maxCommands ?? 12, size: 'max' }),
     async (si, cmds) => {
       runs++;
-      const run = await driver.begin(scenarios[si]);
+      let run: R;
+      try { run = await driver.begin(scenarios[si]); } catch { return; }
       try {
         await fc.asyncModelRun(() => ({ model: { state: driver.table.initial, steps: [] }, real: { run } }), cmds);
       } catch (e) {

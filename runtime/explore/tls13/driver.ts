@@ -212,7 +212,7 @@ const EPOCHS: Record<Role, Record<string, string>> = {
 };
 
 /** States in which the engine under test still reads unprotected records. */
-const PLAINTEXT: Record<Role, readonly string[]> = { client: ['START', 'WAIT_SERVER_HELLO', 'WAIT_SECOND_SERVER_HELLO', 'ERROR', 'CLOSED'], server: ['START', 'WAIT_SECOND_CLIENT_HELLO', 'ERROR', 'CLOSED'] };
+const PLAINTEXT: Record<Role, readonly string[]> = { client: ['START', 'WAIT_SERVER_HELLO', 'WAIT_SECOND_SERVER_HELLO', 'ERROR', 'CLOSED'], server: ['START', 'WAIT_SECOND_CLIENT_HELLO', 'WAIT_RETRIED_CLIENT_HELLO', 'ERROR', 'CLOSED'] };
 
 /** The peer's write secret the engine under test reads in `state`; any state not listed (e.g. one added
  *  after the handshake) is taken to read application traffic. */
@@ -329,7 +329,7 @@ export function tlsDriver(role: Role, options: TlsDriverOptions = {}): Driver<Tl
       case 'EncryptedExtensions': return { ct: CT.handshake, content: frame(8, encodeEncryptedExtensions({ extensions: { items: [] } })) };
       case 'CertificateRequest': return { ct: CT.handshake, content: frame(13, encodeCertificateRequest({ certificate_request_context: new Uint8Array(0), extensions: { items: [{ extension_type: 13, body: { supported_signature_algorithms: { items: [0x0403] } } }] } } as never)) };
       case 'Certificate': {
-        const empty = step.facts.certificateEmpty === true;
+        const empty = step.facts.certificateEmpty === true || step.facts.requiredCertificateMissing === true;
         return { ct: CT.handshake, content: frame(11, encodeCertificate({ certificate_request_context: new Uint8Array(0), certificate_list: { items: empty ? [] : [{ cert_data: p.serverDer, extensions: { items: [] } }] } })) };
       }
       case 'CertificateVerify': return { ct: CT.handshake, content: frame(15, encodeCertificateVerify({ algorithm: 0x0403, signature: new Uint8Array(70).fill(1) } as never)) };
@@ -357,7 +357,10 @@ export function tlsDriver(role: Role, options: TlsDriverOptions = {}): Driver<Tl
     const e = step.event;
     if (step.expect.kind !== 'transition' || step.free) return false;
     if (e === 'NewSessionTicket' || e === 'KeyUpdate' || e === 'ApplicationData') return false;
-    return HS_TYPE[e] !== undefined;
+    // a message the table ignores (stays, no actions: e.g. data after a closure alert) may be any message
+    const c = table.transitions[step.from]?.[e]?.[step.candidate];
+    if (c && c.target === step.from && c.actions.length === 0) return false;
+    return HS_TYPE[e] !== undefined || table.events.includes(e) && e.endsWith('ClientHello');
   };
 
   const observe = async (run: TlsRun, before: string, events: TlsEvent[], refused: string | undefined, absorbedCall: boolean): Promise<Observed> => {
@@ -435,6 +438,11 @@ export function tlsDriver(role: Role, options: TlsDriverOptions = {}): Driver<Tl
       msg = { ct: CT.handshake, content: withExtensions(q.bytes, (items) => items.map((x) => (x.extension_type === 51 ? { ...x, body: { client_shares: { items: [] } } } : x))) };
     } else if (role === 'client' && e === 'Certificate' && step.facts.certificateEmpty === true) {
       msg = await craft(run, step);
+    } else if (step.expect.kind !== 'transition' && Object.keys(step.facts).some((g) => step.facts[g] === true) && run.queue.some((q) => q.event === e)) {
+      // a guarded rejection: the peer engine's own message, when it is the one that makes the guard hold
+      const q = legit();
+      if (!q) return { infeasible: `the peer engine's next message is ${run.queue[0]?.event ?? 'nothing'}, not ${e}` };
+      msg = { ct: q.ct, content: q.bytes };
     } else if (needsLegit(step)) {
       const q = legit();
       if (!q) return { infeasible: `the peer engine's next message is ${run.queue[0]?.event ?? 'nothing'}, not ${e}` };
@@ -513,6 +521,10 @@ export function tlsDriver(role: Role, options: TlsDriverOptions = {}): Driver<Tl
       }
       if (role === 'server' && s.expect.kind === 'transition') {
         if (s.from === 'START' && s.event === 'ClientHello' && s.expect.target !== 'WAIT_SECOND_CLIENT_HELLO' && sc.hrr) return false;
+        // the first ClientHello reaches this server only without a stateless retry, the retried one only with it
+        if (s.from === 'START' && s.event === 'ClientHello' && sc.stateless) return false;
+        if ((s.from === 'START' || s.from === 'WAIT_RETRIED_CLIENT_HELLO') && s.event === 'SecondClientHello' && !sc.stateless) return false;
+        if (s.from === 'START' && s.event === 'ChangeCipherSpec' && s.expect.target !== 'START' && !sc.stateless) return false;
       }
       if (s.event === 'HelloRetryRequest') hrrSeen = true;
       if (s.event === 'EncryptedExtensions') eeSeen = true;
