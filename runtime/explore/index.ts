@@ -82,6 +82,9 @@ export interface Driver<Run> {
    *  each with what the engine must answer in a state (undefined: not applicable there). */
   readonly probes?: readonly { readonly name: string; readonly rule: string; expect(state: string): Expected | undefined }[];
   injectProbe?(run: Run, state: string, probe: string): Promise<Observed | Infeasible>;
+  /** Optional check of what an accepted step did against the candidate's actions (e.g. the messages a
+   *  send<Message> action names were sent, and no others); undefined when it matches. */
+  checkTransition?(step: PlannedStep, candidate: Candidate, observed: Observed): string | undefined;
 }
 
 /** Judge a step whose message was mutated in flight. */
@@ -436,7 +439,11 @@ export async function explore<R>(driver: Driver<R>, options: ExploreOptions = {}
         for (let i = 0; i < plan.length; i++) {
           const step = plan[i]!;
           const o = a.observed[i]!;
-          const wrong = judge(step.expect, step.from, o);
+          let wrong = judge(step.expect, step.from, o);
+          if (wrong === undefined && step.expect.kind === 'transition' && driver.checkTransition) {
+            const c = candidatesOf(table, step.from, step.event)[step.candidate];
+            if (c) wrong = driver.checkTransition(step, c, o);
+          }
           if (wrong === undefined) record(step, o);
           if (wrong === undefined && i < plan.length - 1 && step.expect.kind === 'transition') walked.add(targetId(step.from, step.event, step.candidate, candidatesOf(table, step.from, step.event)[step.candidate]));
           if (wrong !== undefined) {

@@ -619,8 +619,26 @@ export function tlsDriver(role: Role, options: TlsDriverOptions = {}): Driver<Tl
     return observe(run, before, events, undefined, false);
   };
 
+  /** Handshake messages a send action always sends / may send (conditional on configuration or the message). */
+  const SENDS: Record<string, string> = {
+    sendClientHello: 'ClientHello', sendSecondClientHello: 'ClientHello', sendServerHello: 'ServerHello', sendHelloRetryRequest: 'ServerHello',
+    sendEncryptedExtensions: 'EncryptedExtensions', sendCertificateRequest: 'CertificateRequest', sendCertificate: 'Certificate',
+    sendCertificateVerify: 'CertificateVerify', sendFinished: 'Finished', sendEndOfEarlyData: 'EndOfEarlyData', sendKeyUpdate: 'KeyUpdate',
+  };
+  const MAY_SEND: Record<string, string> = { sendNewSessionTicket: 'NewSessionTicket', answerKeyUpdateIfRequested: 'KeyUpdate' };
+  const checkTransition = (_step: PlannedStep, c: { actions: readonly string[] }, o: Observed): string | undefined => {
+    const sent = o.effects.filter((x) => x.startsWith('sent handshake message ')).map((x) => x.slice('sent handshake message '.length));
+    const must = c.actions.map((a) => SENDS[a]).filter((m): m is string => m !== undefined);
+    const may = new Set(c.actions.map((a) => MAY_SEND[a]).filter((m): m is string => m !== undefined));
+    const missing = must.filter((m) => !sent.includes(m));
+    const extra = sent.filter((m) => !must.includes(m) && !may.has(m));
+    if (missing.length === 0 && extra.length === 0) return undefined;
+    return `the table's actions (${c.actions.join(', ') || 'none'}) send ${must.join(', ') || 'no handshake message'}; the engine sent ${sent.join(', ') || 'none'}`;
+  };
+
   return {
     name: `tls13/${role}`,
+    checkTransition,
     probes: PROBES,
     injectProbe,
     mutationVerdict: (event: string, mutation: string): Expected | undefined => {

@@ -54,6 +54,11 @@ export const TLS_SEEDED_BUGS: readonly TlsSeededBug[] = [
     patch: (e) => overrideMember(e.guards, 'certificateEmpty', () => () => false),
   },
   {
+    name: 'certificate-verify-not-sent', role: 'server',
+    description: 'the server\'s sendCertificateVerify action sends nothing (the flight lacks CertificateVerify)',
+    patch: (e) => overrideMember(e.actions, 'sendCertificateVerify', () => () => undefined),
+  },
+  {
     name: 'hello-retry-guard-off', role: 'server',
     description: 'the server\'s helloRetryRequired guard never holds (no HelloRetryRequest without a usable key share)',
     patch: (e) => overrideMember(e.guards, 'helloRetryRequired', () => () => false),
