@@ -70,6 +70,15 @@ export function emitTypeScript(ir: MachineIR, header: string, comment?: string, 
   L.push('  eventSources: {');
   for (const e of ir.events) L.push(`    ${key(e)}: ${js(ir.eventSources?.[e] ?? 'peer')},`);
   L.push('  },');
+  const msgs = Object.entries(ir.eventMessages ?? {});
+  if (msgs.length > 0) {
+    L.push('  /** Events that are another message on the wire (the proofs project them on that message). */');
+    L.push(`  messages: { ${msgs.map(([e, m]) => `${key(e)}: ${js(m)}`).join(', ')} },`);
+  }
+  if ((ir.transcriptEvents ?? []).length > 0) {
+    L.push('  /** Received events whose message enters the handshake transcript. */');
+    L.push(`  transcript: [${(ir.transcriptEvents ?? []).map(js).join(', ')}],`);
+  }
   L.push('  transitions: {');
   for (const s of ir.states) {
     L.push(`    ${key(s)}: {`);

@@ -49,6 +49,11 @@ export interface MachineIR {
   readonly transitions: readonly TransitionIR[];
   /** Where each event comes from: 'peer' (a received message or record) or 'local' (an application request). */
   readonly eventSources?: Readonly<Record<string, 'peer' | 'local'>>;
+  /** Events that are another message on the wire (meta.events.<e>.message), e.g. SecondClientHello ->
+   *  ClientHello: the proofs project both on the same message symbol. Events not listed are their own message. */
+  readonly eventMessages?: Readonly<Record<string, string>>;
+  /** Received events whose message enters the handshake transcript (meta.events.<e>.transcript). */
+  readonly transcriptEvents?: readonly string[];
   /** One-line descriptions from the spec, for drawings and generated comments. */
   readonly docs?: {
     readonly states: Readonly<Record<string, string>>;

@@ -144,6 +144,8 @@ function validate(spec: Obj, src: SpecSource, report: Report): MachineIR | undef
   // Null-prototype maps: a spec naming an event or guard 'constructor' or '__proto__' must not match Object's members.
   const eventSources: Record<string, 'peer' | 'local'> = Object.create(null) as Record<string, 'peer' | 'local'>;
   const eventDocs: Record<string, string> = Object.create(null) as Record<string, string>;
+  const eventMessages: Record<string, string> = Object.create(null) as Record<string, string>;
+  const transcriptEvents: string[] = [];
   if (!isObj(meta.events)) report('error', 'meta.events', 'meta.events must map each event name to { "source": "peer" | "local" }');
   else for (const [name, e] of Object.entries(meta.events)) {
     const p = `meta.events.${name}`;
@@ -151,6 +153,15 @@ function validate(spec: Obj, src: SpecSource, report: Report): MachineIR | undef
     if (!isObj(e) || (e.source !== 'peer' && e.source !== 'local')) { report('error', p, `event '${name}' needs "source": "peer" or "local"`, 'peer: a received message or record; local: an application request'); continue; }
     eventSources[name] = e.source;
     eventDocs[name] = typeof e.description === 'string' ? e.description : '';
+    if (e.message !== undefined) {
+      if (typeof e.message !== 'string' || !/^[A-Z][A-Za-z0-9]*$/.test(e.message)) report('error', `${p}.message`, `"message" of event '${name}' must name a message (UpperCamelCase), e.g. "ClientHello"`);
+      else if (e.message !== name) eventMessages[name] = e.message;
+    }
+    if (e.transcript !== undefined && typeof e.transcript !== 'boolean') report('error', `${p}.transcript`, `"transcript" of event '${name}' must be true or false`);
+    if (e.transcript === true) {
+      if (e.source !== 'peer') report('error', `${p}.transcript`, `only a received message enters the transcript; '${name}' is a local request`);
+      else transcriptEvents.push(name);
+    }
   }
   const declared = (key: 'guards' | 'actions'): Record<string, string> => {
     const o = meta[key];
@@ -350,6 +361,8 @@ function validate(spec: Obj, src: SpecSource, report: Report): MachineIR | undef
     actions: Object.keys(actionDocs),
     transitions,
     eventSources,
+    eventMessages,
+    transcriptEvents,
     docs: { states: stateDocs, events: eventDocs, guards: guardDocs, actions: actionDocs },
     ...(typeof spec.$comment === 'string' ? { description: spec.$comment } : typeof spec.description === 'string' ? { description: spec.description } : {}),
     stateAt,

@@ -18,6 +18,7 @@
 import type { MachineIR, TransitionIR } from './ir.ts';
 import { RoleFactTable, type FactModel } from '../proofs/facts.ts';
 import { sentMessage } from '../proofs/project.ts';
+import { eventsOf } from '../proofs/facts.ts';
 
 export interface PromelaOptions {
   /** Attacker actions (drop/duplicate/reorder/inject) per run. */
@@ -161,6 +162,7 @@ export function emitPromela(client: MachineIR, server: MachineIR, factModel: Fac
     w(`bit ${r.p}_bad_recv;  /* application data accepted or delivered before its read keys */`);
     w(`bit ${r.p}_undelivered;  /* application data rejected or dropped although its read keys were in force */`);
     w(`bit ${r.p}_bad_send;  /* application data sent before its write keys */`);
+    w(`bit ${r.p}_pclosed;  /* the peer's close_notify was taken into a live (half-closed) state: later records are ignored (RFC 8446 §6.1) */`);
     w(`short ${r.p}_mut_k = NOMUT; byte ${r.p}_mut_t; short ${r.p}_mut_drop = NOMUT;`);
     w(`byte ${r.p}_mut_ws = NONE; byte ${r.p}_mut_we = NONE; byte ${r.p}_mut_wt;`);
     w();
@@ -245,6 +247,37 @@ export function emitPromela(client: MachineIR, server: MachineIR, factModel: Fac
   for (const r of roles) {
     const idx = tIndex(r);
     const peer = peerOf(r);
+    for (const s of r.ir.states) {
+      if (r.ir.absorbing.includes(s)) continue;
+      w(`/* ${r.ir.role} in ${s} (one inline per state: spin limits the length of an inline) */`);
+      w(`inline ${r.p}_in_${id(s)}(ev) {`);
+      w(`      if`);
+      const byEvent = new Map<string, TransitionIR[]>();
+      for (const t of r.ir.transitions) if (t.from === s) { const l = byEvent.get(t.event) ?? []; l.push(t); byEvent.set(t.event, l); }
+      const wild = [...byEvent.values()].filter((l) => l.length === 1 && l[0]?.wildcard === true).map((l) => l[0] as TransitionIR);
+      const sig = (t: TransitionIR): string => `${t.target}|${t.actions.join(',')}|${t.alert ?? ''}|${t.guard?.name ?? ''}`;
+      const uniformWild = wild.length > 0 && wild.every((t) => sig(t) === sig(wild[0] as TransitionIR));
+      for (const [e, cands] of byEvent) {
+        if (uniformWild && cands.length === 1 && cands[0]?.wildcard === true) continue;
+        w(`      :: ev == ${ev(e)} ->`);
+        const each = new Set<string>();
+        for (const t of cands) if (t.guard) for (const f of factsUsed(r, t.guard.name)) if (r.facts.kind(f) === 'each') each.add(f);
+        for (const f of [...each].sort()) w(`         if :: ${r.p}_e_${id(f)} = 1 :: ${r.p}_e_${id(f)} = 0 fi;`);
+        for (const l of chainLines(r, cands, idx, '         ')) w(l);
+        if (e === 'Certificate') {
+          w(`         if :: ${r.p}_state != ${sc(r, 'ERROR')} && ${r.p}_state != ${sc(r, 'CLOSED')} && !${r.p}_pclosed -> ${r.p}_acc_Certificate = 1; ${r.p}_certEmpty = ${r.facts.names.includes('certificateEmpty') ? factExpr(r, 'certificateEmpty') : '0'} :: else fi;`);
+        }
+        for (const f of [...each].sort()) w(`         ${r.p}_e_${id(f)} = 0;`);
+      }
+      if (uniformWild) {
+        const t = wild[0] as TransitionIR;
+        w(`      :: else ->  /* wildcard: every other event */`);
+        for (const l of chainLines(r, [t], new Map(wild.map((x) => [x, -2])), '         ')) w(l);
+      } else w(`      :: else -> skip`);
+      w(`      fi`);
+      w(`}`);
+      w();
+    }
     w(`/* ${r.ir.role}: one step of the table for event ev (payload pl; local: not from the network) */`);
     w(`inline ${r.p}_step(ev, pl, loc) {`);
     // facts set by the event
@@ -272,31 +305,7 @@ export function emitPromela(client: MachineIR, server: MachineIR, factModel: Fac
     w(`    if`);
     for (const s of r.ir.states) {
       if (r.ir.absorbing.includes(s)) continue;
-      w(`    :: ${r.p}_state == ${sc(r, s)} ->`);
-      w(`      if`);
-      const byEvent = new Map<string, TransitionIR[]>();
-      for (const t of r.ir.transitions) if (t.from === s) { const l = byEvent.get(t.event) ?? []; l.push(t); byEvent.set(t.event, l); }
-      const wild = [...byEvent.values()].filter((l) => l.length === 1 && l[0]?.wildcard === true).map((l) => l[0] as TransitionIR);
-      const sig = (t: TransitionIR): string => `${t.target}|${t.actions.join(',')}|${t.alert ?? ''}|${t.guard?.name ?? ''}`;
-      const uniformWild = wild.length > 0 && wild.every((t) => sig(t) === sig(wild[0] as TransitionIR));
-      for (const [e, cands] of byEvent) {
-        if (uniformWild && cands.length === 1 && cands[0]?.wildcard === true) continue;
-        w(`      :: ev == ${ev(e)} ->`);
-        const each = new Set<string>();
-        for (const t of cands) if (t.guard) for (const f of factsUsed(r, t.guard.name)) if (r.facts.kind(f) === 'each') each.add(f);
-        for (const f of [...each].sort()) w(`         if :: ${r.p}_e_${id(f)} = 1 :: ${r.p}_e_${id(f)} = 0 fi;`);
-        for (const l of chainLines(r, cands, idx, '         ')) w(l);
-        if (e === 'Certificate') {
-          w(`         if :: ${r.p}_state != ${sc(r, 'ERROR')} && ${r.p}_state != ${sc(r, 'CLOSED')} -> ${r.p}_acc_Certificate = 1; ${r.p}_certEmpty = ${r.facts.names.includes('certificateEmpty') ? factExpr(r, 'certificateEmpty') : '0'} :: else fi;`);
-        }
-        for (const f of [...each].sort()) w(`         ${r.p}_e_${id(f)} = 0;`);
-      }
-      if (uniformWild) {
-        const t = wild[0] as TransitionIR;
-        w(`      :: else ->  /* wildcard: every other event */`);
-        for (const l of chainLines(r, [t], new Map(wild.map((x) => [x, -2])), '         ')) w(l);
-      } else w(`      :: else -> skip`);
-      w(`      fi`);
+      w(`    :: ${r.p}_state == ${sc(r, s)} -> ${r.p}_in_${id(s)}(ev)`);
     }
     w(`    :: else -> skip`);
     w(`    fi`);
@@ -311,9 +320,10 @@ export function emitPromela(client: MachineIR, server: MachineIR, factModel: Fac
     }
     w(`  if`);
     w(`  :: ev == ${ev('ApplicationData')} && ${r.p}_state != ${sc(r, 'ERROR')} && ${r.p}_state != ${sc(r, 'CLOSED')} && rd0 != 1 && rd0 != 3 -> ${r.p}_bad_recv = 1  /* accepted without read keys */`);
-    w(`  :: ev == ${ev('ApplicationData')} && (rd0 == 1 || rd0 == 3) && (!delivered || ${r.p}_state == ${sc(r, 'ERROR')} || ${r.p}_state == ${sc(r, 'CLOSED')}) -> ${r.p}_undelivered = 1`);
+    w(`  :: ev == ${ev('ApplicationData')} && (rd0 == 1 || rd0 == 3) && !${r.p}_pclosed && (!delivered || ${r.p}_state == ${sc(r, 'ERROR')} || ${r.p}_state == ${sc(r, 'CLOSED')}) -> ${r.p}_undelivered = 1`);
     w(`  :: else`);
-    w(`  fi`);
+    w(`  fi;`);
+    w(`  if :: ev == ${ev('CloseNotify')} && ${r.p}_state != ${sc(r, 'ERROR')} && ${r.p}_state != ${sc(r, 'CLOSED')} -> ${r.p}_pclosed = 1 :: else fi`);
     w(`}`);
     w();
   }
@@ -353,7 +363,7 @@ export function emitPromela(client: MachineIR, server: MachineIR, factModel: Fac
   w(`  :: atk > 0 ->`);
   w(`     if`);
   for (const r of roles) {
-    const carriers = new Set(r.facts.of('carried').filter((n) => r.facts.rules[n]?.carried !== undefined).map((n) => r.facts.rules[n]?.carried as string));
+    const carriers = new Set(r.facts.of('carried').filter((n) => r.facts.rules[n]?.carried !== undefined).flatMap((n) => eventsOf(r.facts.rules[n]?.carried)));
     const plain = injectable(r).filter((e) => !carriers.has(e));
     const withFacts = injectable(r).filter((e) => carriers.has(e));
     if (plain.length > 0) w(`     :: atomic { nfull(atk_${r.chanIn}) -> atk--; if ${plain.map((e) => `:: m = ${ev(e)} `).join('')}fi; atk_${r.chanIn}!m,0; printf("@@ attacker injects event %d for the ${r.ir.role}\\n", m); m = 0 }  /* inject to the ${r.ir.role} */`);

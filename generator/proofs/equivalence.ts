@@ -23,7 +23,7 @@ export interface EquivalenceResult {
 
 export function checkEquivalence(ir: MachineIR, ref: Reference, facts: Readonly<Record<string, FactRule>>): EquivalenceResult {
   const t0 = performance.now();
-  const { nfa, table } = projectMachine(ir, { scope: new Set(ref.messages), accept: ref.accept, facts });
+  const { nfa, table } = projectMachine(ir, { scope: new Set(ref.messages), optionalSends: new Set(ref.optionalSends), accept: ref.accept, facts });
   const m = determinize(nfa);
   const r = determinize(referenceNfa(ref));
   const diff = difference(m, r);

@@ -8,6 +8,7 @@
 //                                      value travels with the message (the sender's fact of that name).
 //   { "decided": "ClientHello" }        like carried, but this side decides when the event arrives (its
 //                                      policy applied to the message): a free choice in every model.
+//                                      A list names several events (e.g. both ClientHello variants).
 //   { "run": true }                     chosen once, at the start (this side's own policy)
 //   { "each": true }                    chosen afresh at every evaluation (e.g. an empty Certificate)
 // plus "requires": ["fact", "!fact", ...]: the fact only holds when these hold too (a value breaking
@@ -18,8 +19,10 @@ import { join } from 'node:path';
 
 export interface FactRule {
   readonly seen?: string;
-  readonly carried?: string;
-  readonly decided?: string;
+  /** The event (or events, e.g. both ClientHello variants) that carries it; the first names the message. */
+  readonly carried?: string | readonly string[];
+  /** The event (or events, e.g. both ClientHello variants) on which this side decides the fact. */
+  readonly decided?: string | readonly string[];
   readonly run?: boolean;
   readonly each?: boolean;
   readonly requires?: readonly string[];
@@ -43,6 +46,10 @@ export function loadFacts(root: string, protocol: string): FactModel {
   const json = JSON.parse(readFileSync(abs, 'utf8')) as { roles?: Record<string, RoleFacts> };
   return { file, roles: json.roles ?? {} };
 }
+
+const firstOf = (x: string | readonly string[] | undefined): string | undefined => (typeof x === 'string' || x === undefined ? x : x[0]);
+/** The events a `carried` or `decided` rule names, as a list. */
+export const eventsOf = (x: string | readonly string[] | undefined): readonly string[] => (x === undefined ? [] : typeof x === 'string' ? [x] : x);
 
 export type FactKind = 'seen' | 'carried' | 'run' | 'each';
 
@@ -78,10 +85,10 @@ export class RoleFactTable {
   }
   /** Facts written on the symbols of `message` (sorted). */
   annotating(message: string): string[] {
-    return this.names.filter((n) => (this.rules[n]?.in ?? this.rules[n]?.carried) === message);
+    return this.names.filter((n) => (this.rules[n]?.in ?? firstOf(this.rules[n]?.carried)) === message);
   }
   carriedBy(event: string): string[] {
-    return this.of('carried').filter((n) => (this.rules[n]?.carried ?? this.rules[n]?.decided) === event);
+    return this.of('carried').filter((n) => eventsOf(this.rules[n]?.carried ?? this.rules[n]?.decided).includes(event));
   }
 }
 

@@ -96,27 +96,43 @@ export function ruleChecks(ir: MachineIR): Verdict[] {
       return { holds: offenders.length === 0, detail: offenders.length === 0 ? `${scope.length} edges` : offenders.slice(0, 3).map(at).join('; '), states: ir.states.length };
     }, 'IR, every edge'));
   };
-  const handshake = (s: string): boolean => s !== ir.initial && s !== CONNECTED && !ir.absorbing.includes(s);
-  rule('no_return_after_connected', `from CONNECTED the ${role} only stays, errs or closes: no renegotiation (RFC 8446 §4.1.2, §4.6)`,
-    (t) => t.from === CONNECTED && ![CONNECTED, ERROR, CLOSED].includes(t.target));
+  // Post-handshake states: CONNECTED and the half-closed states reached from it (not reachable without it).
+  const beforeConnected = reachable(ir, ir.initial, (t) => t.from !== CONNECTED && t.target !== CONNECTED);
+  const postHandshake = (s: string): boolean => s === CONNECTED || (!beforeConnected.has(s) && !ir.absorbing.includes(s));
+  const handshake = (s: string): boolean => s !== ir.initial && !postHandshake(s) && !ir.absorbing.includes(s);
+  const edge = (s: string, e: string): TransitionIR | undefined => ir.transitions.find((u) => u.from === s && u.event === e);
+  // Half-closed (RFC 8446 §6.1): after the peer's close_notify this side still writes and Close ends it;
+  // after its own close_notify it still reads and the peer's close_notify ends it.
+  const peerClosed = (s: string): boolean => postHandshake(s) && s !== CONNECTED && edge(s, 'AppWrite')?.refuse === undefined && edge(s, 'Close')?.target === CLOSED;
+  const localClosed = (s: string): boolean => postHandshake(s) && s !== CONNECTED && edge(s, 'AppWrite')?.refuse !== undefined && edge(s, 'CloseNotify')?.target === CLOSED;
+  const enteredByCloseNotify = new Set(ir.transitions.filter((t) => t.event === 'CloseNotify' && !ir.absorbing.includes(t.target) && t.target !== t.from).map((t) => t.target));
+  rule('no_return_after_connected', `from CONNECTED (and its half-closed states) the ${role} only stays, errs or closes: no renegotiation (RFC 8446 §4.1.2, §4.6)`,
+    (t) => postHandshake(t.from) && !postHandshake(t.target) && ![ERROR, CLOSED].includes(t.target));
   rule('reaches_error_only_with_alert', `the ${role} reaches ERROR with an alert unless the peer's alert caused it (spec convention; RFC 8446 §6.2)`,
     (t) => t.target === ERROR && t.alert === undefined && t.event !== 'Alert');
   rule('alert_edges_end_in_error', `every ${role} edge that sends an alert ends in ERROR (RFC 8446 §6.2: fatal alerts close the connection)`,
     (t) => t.alert !== undefined && t.target !== ERROR);
   rule('peer_alert_is_fatal_and_unanswered', `a fatal alert from the peer takes the ${role} to ERROR without a reply (RFC 8446 §6.2)`,
     (t) => t.event === 'Alert' && (t.target !== ERROR || t.alert !== undefined || t.actions.some((a) => sentMessage(a) !== undefined)));
-  rule('close_notify_closes', `after the first flight, a close_notify from the peer takes the ${role} to CLOSED (RFC 8446 §6.1)`,
-    (t) => t.event === 'CloseNotify' && t.from !== ir.initial && (t.target !== CLOSED || t.alert !== undefined));
-  rule('close_request_closes', `the application's Close takes the ${role} to CLOSED from every live state (RFC 8446 §6.1)`,
-    (t) => t.event === 'Close' && t.target !== CLOSED);
+  rule('close_notify_closes', `after the first flight, a close_notify from the peer takes the ${role} to CLOSED, or from CONNECTED to a half-closed state that still writes (RFC 8446 §6.1)`,
+    (t) => t.event === 'CloseNotify' && t.from !== ir.initial && !enteredByCloseNotify.has(t.from)
+      && (t.alert !== undefined || !(t.target === CLOSED || (t.from === CONNECTED && peerClosed(t.target)))));
+  rule('close_request_closes', `the application's Close takes the ${role} to CLOSED from every live state, or from CONNECTED to a half-closed state that sent close_notify and still reads (RFC 8446 §6.1)`,
+    (t) => t.event === 'Close' && !(t.target === CLOSED || (t.from === CONNECTED && localClosed(t.target) && t.actions.includes('sendCloseNotify'))));
+  rule('nothing_sent_after_own_close_notify', `once the ${role} sent close_notify, no edge sends anything (RFC 8446 §6.1)`,
+    (t) => localClosed(t.from) && t.actions.some((a) => sentMessage(a) !== undefined));
+  rule('data_after_peer_close_notify_ignored', `after the peer's close_notify the ${role} ignores every record but a fatal alert (RFC 8446 §6.1)`,
+    (t) => enteredByCloseNotify.has(t.from) && !local(t.event) && t.event !== 'Alert' && (t.target !== t.from || t.actions.length > 0));
   rule('local_requests_keep_state', `local requests other than Close and the starting request never change the ${role}'s state (they are served or refused in place)`,
     (t) => local(t.event) && t.event !== 'Close' && t.target !== t.from && !(t.from === ir.initial && t.refuse === undefined && !ir.absorbing.includes(t.target) && ir.transitions.some((u) => u.from === ir.initial && u.event === t.event && u.target !== u.from && !u.wildcard)));
   rule('closed_only_by_close_notify_or_close', `the ${role} reaches CLOSED only on a close_notify from the peer or the application's Close (RFC 8446 §6.1)`,
     (t) => t.target === CLOSED && t.event !== 'CloseNotify' && t.event !== 'Close');
-  rule('ignores_only_change_cipher_spec', `the only peer record the ${role} silently ignores (same state, no action) is change_cipher_spec (RFC 8446 §5; anything else unexpected is an error)`,
-    (t) => !local(t.event) && t.target === t.from && t.actions.length === 0 && t.event !== 'ChangeCipherSpec');
-  rule('change_cipher_spec_ignored_only_during_handshake', `the ${role} drops change_cipher_spec between the first ClientHello and the peer's Finished, and rejects it otherwise (RFC 8446 §5)`,
-    (t) => t.event === 'ChangeCipherSpec' && (handshake(t.from) ? t.target !== t.from || t.actions.length > 0 : t.target !== ERROR));
+  rule('ignores_only_change_cipher_spec', `the only peer record the ${role} silently ignores (same state, no action) is change_cipher_spec (RFC 8446 §5; anything else unexpected is an error), except after the peer's close_notify (§6.1)`,
+    (t) => !local(t.event) && t.target === t.from && t.actions.length === 0 && t.event !== 'ChangeCipherSpec' && !enteredByCloseNotify.has(t.from));
+  // A stateless retry (§4.2.2, D.4): in the initial state a CCS may lead to a state that accepts no first ClientHello.
+  const statelessRetry = (t: TransitionIR): boolean => t.from === ir.initial && t.actions.length === 0 && edge(t.target, 'ClientHello')?.target === ERROR && handshake(t.target);
+  rule('change_cipher_spec_ignored_only_during_handshake', `the ${role} drops change_cipher_spec between the first ClientHello and the peer's Finished, and rejects it otherwise, except before a stateless retry's second ClientHello (RFC 8446 §5, §4.2.2, D.4) and after the peer's close_notify (§6.1)`,
+    (t) => t.event === 'ChangeCipherSpec' && !enteredByCloseNotify.has(t.from) && (handshake(t.from) ? t.target !== t.from || t.actions.length > 0 : t.target !== ERROR && !statelessRetry(t)));
   const post = role === 'client' ? ['KeyUpdate', 'NewSessionTicket'] : ['KeyUpdate'];
   rule('post_handshake_messages_accepted', `in CONNECTED the ${role} accepts ${post.join(' and ')} (RFC 8446 §4.6), updating read keys on KeyUpdate (§4.6.3)`,
     (t) => t.from === CONNECTED && post.includes(t.event) && (t.target !== CONNECTED || (t.event === 'KeyUpdate' && !t.actions.includes('updateReadKeys'))));
@@ -188,11 +204,11 @@ export function safetyChecks(ir: MachineIR, facts: Readonly<Record<string, FactR
     props.push({ name: 'server_negotiates_only_on_a_usable_client_hello', claim: 'the server sends ServerHello only for a ClientHello that needs no (further) retry (RFC 8446 §4.1.4)',
       bad: (g) => g.flags.has('negotiated_on_retry') });
   }
-  props.push({ name: `${role}_application_writes_served_while_keys_exist`, claim: `an application write is sent while the ${role} holds application write keys${role === 'client' ? ', or early write keys and 0-RTT is not (yet) rejected' : ''} (RFC 8446 §2.3, §4.2.10)`,
+  props.push({ name: `${role}_application_writes_served_while_keys_exist`, claim: `an application write is sent while the ${role} holds application write keys and has not sent close_notify${role === 'client' ? ', or early write keys and 0-RTT is not (yet) rejected' : ''} (RFC 8446 §2.3, §4.2.10)`,
     bad: (g) => g.flags.has('write_refused') });
   props.push({ name: `${role}_application_data_received_only_with_keys`, claim: `the ${role} never accepts or delivers application data before the read keys for it exist`, bad: (g) => g.flags.has('bad_recv') });
   props.push({ name: `${role}_application_data_sent_only_with_keys`, claim: `the ${role} never sends application data before the write keys for it exist`, bad: (g) => g.flags.has('bad_send') });
-  props.push({ name: `${role}_application_data_delivered_when_keys_exist`, claim: `application data arriving while the ${role}'s read keys are early or application keys is delivered, not rejected`, bad: (g) => g.flags.has('undelivered') });
+  props.push({ name: `${role}_application_data_delivered_when_keys_exist`, claim: `application data arriving while the ${role}'s read keys are early or application keys is delivered, not rejected (until the peer's close_notify, after which it is ignored)`, bad: (g) => g.flags.has('undelivered') });
 
   const key = (g: Ghost): string => `${g.state}|${g.rd}|${g.wr}|${[...g.raw].filter(([, v]) => v).map(([k]) => k).sort().join(',')}|${[...g.seen].sort().join(',')}|${[...g.flags].sort().join(',')}`;
   const violated = new Map<string, string>();
@@ -232,6 +248,7 @@ export function safetyChecks(ir: MachineIR, facts: Readonly<Record<string, FactR
                 if (m === 'ApplicationData' && n.wr !== 'app') n.flags.add('bad_send');
                 if (m === 'EarlyData' && n.wr !== 'early') n.flags.add('bad_send');
                 if (m === 'CertificateRequest') n.flags.add('sent_CertificateRequest');
+                if (m === 'CloseNotify') n.flags.add('sent_CloseNotify');
                 if (m === 'ServerHello' && table.names.includes('helloRetryRequired') && evalFact(table, 'helloRetryRequired', ctx)) n.flags.add('negotiated_on_retry');
                 if (seenSyms.has(`!${m}`)) n.seen.add(`!${m}`);
                 continue;
@@ -244,12 +261,13 @@ export function safetyChecks(ir: MachineIR, facts: Readonly<Record<string, FactR
             n.state = taken.target;
           }
           const ok = n.state !== ERROR && n.state !== CLOSED;
+          if (event === 'CloseNotify' && ok) n.flags.add('peer_closed');
           if (event === 'AppWrite' && !ir.absorbing.includes(g.state)) {
             const sends = (taken?.actions ?? []).map((a) => sentMessage(a));
-            if (wr0 === 'app' && !sends.includes('ApplicationData')) n.flags.add('write_refused');
+            if (wr0 === 'app' && !sends.includes('ApplicationData') && !g.flags.has('sent_CloseNotify')) n.flags.add('write_refused');
             if (wr0 === 'early' && !earlyRejected && !g.seen.has('?HelloRetryRequest') && !sends.includes('EarlyData')) n.flags.add('write_refused');
           }
-          if (event === 'Certificate' && ok) {
+          if (event === 'Certificate' && ok && !g.flags.has('peer_closed')) {
             n.flags.add('acc_Certificate');
             if (table.names.includes('certificateEmpty') && evalFact(table, 'certificateEmpty', ctx)) {
               n.flags.add('certEmpty');
@@ -257,7 +275,7 @@ export function safetyChecks(ir: MachineIR, facts: Readonly<Record<string, FactR
             } else n.flags.delete('certEmpty');
           }
           if (event === 'ApplicationData' && ok && rd0 !== 'app' && rd0 !== 'early') n.flags.add('bad_recv');
-          if (event === 'ApplicationData' && (rd0 === 'app' || rd0 === 'early') && (!ok || !delivered)) n.flags.add('undelivered');
+          if (event === 'ApplicationData' && (rd0 === 'app' || rd0 === 'early') && (!ok || !delivered) && !g.flags.has('peer_closed')) n.flags.add('undelivered');
           const k = key(n);
           if (!seenStates.has(k)) { const t = [...trace, event]; seenStates.set(k, t); queue.push([n, t]); }
         }

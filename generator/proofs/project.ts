@@ -15,8 +15,15 @@ export function sentMessage(action: string): string | undefined {
   return action.startsWith(SEND_PREFIX) && /^[A-Z]/.test(action.slice(SEND_PREFIX.length)) ? action.slice(SEND_PREFIX.length) : undefined;
 }
 
+/** The wire message an event (or a sent message named like an event) is: spec meta.events.<e>.message. */
+export function messageOf(ir: MachineIR, event: string): string {
+  return ir.eventMessages?.[event] ?? event;
+}
+
 export interface ProjectOptions {
   readonly scope: ReadonlySet<string>;
+  /** Messages whose sending is invisible even when in scope (reference `optional-send`). */
+  readonly optionalSends?: ReadonlySet<string>;
   readonly accept: readonly string[];
   readonly facts: Readonly<Record<string, FactRule>>;
 }
@@ -89,14 +96,18 @@ export function projectMachine(ir: MachineIR, opts: ProjectOptions): { nfa: Nfa;
           const sym = (dir: '?' | '!', m: string, c: { raw(n: string): boolean; seen(s: string): boolean }): string =>
             [`${dir}${m}`, ...table.annotating(m).filter((f) => evalFact(table, f, c))].join('+');
           const labels: string[] = [];
-          // in scope: a symbol; out of scope: invisible while it leaves the state alone, but a symbol no
-          // reference word contains once it moves the machine (so it cannot be used to skip a step)
-          if (opts.scope.has(event) || (taken.target !== node.state && ir.eventSources?.[event] !== 'local')) labels.push(sym('?', event, ctx));
+          // in scope: a symbol, unless the record is dropped (same state, nothing done: ChangeCipherSpec
+          // during the handshake); out of scope: invisible while it leaves the state alone, but a symbol
+          // no reference word contains once it moves the machine (so it cannot be used to skip a step)
+          const msg = messageOf(ir, event);
+          const dropped = taken.target === node.state && taken.actions.length === 0;
+          if ((opts.scope.has(msg) && !dropped) || (taken.target !== node.state && ir.eventSources?.[event] !== 'local')) labels.push(sym('?', msg, ctx));
           const sendCtx = { raw: ctx.raw, seen: (x: string): boolean => after.has(x) };
           for (const a of taken.actions) {
-            const m = sentMessage(a);
-            if (m === undefined) continue;
-            if (opts.scope.has(m)) labels.push(sym('!', m, sendCtx));
+            const sent = sentMessage(a);
+            if (sent === undefined) continue;
+            const m = messageOf(ir, sent);
+            if (opts.scope.has(m) && opts.optionalSends?.has(m) !== true) labels.push(sym('!', m, sendCtx));
             if (seenSyms.includes(`!${m}`)) after.add(`!${m}`);
           }
           const to = visit({ state: taken.target, raw: new Map(raw), seen: after });

@@ -45,6 +45,10 @@ export interface MachineTable<S extends string = string, E extends string = stri
   /** Absorbing states (ERROR, CLOSED). */
   readonly absorbing: readonly S[];
   readonly eventSources: Readonly<Record<E, 'peer' | 'local'>>;
+  /** Events that are another message on the wire (spec meta.events.<e>.message). */
+  readonly messages?: Readonly<Partial<Record<E, string>>>;
+  /** Received events whose message enters the handshake transcript (spec meta.events.<e>.transcript). */
+  readonly transcript?: readonly E[];
   /** Dense: every state × every event has at least one candidate. */
   readonly transitions: Readonly<Record<S, Readonly<Record<E, readonly Candidate<S, G, A>[]>>>>;
 }
@@ -168,6 +172,18 @@ export function step<S extends string, E extends string, G extends string, A ext
     return { kind: 'transition', from: s, event, target: c.target, actions: c.actions, rfc: c.rfc, at: c.at };
   }
   return reject(s, event, s, [], undefined, new NoCandidateError(table, state, event));
+}
+
+/** Whether the outcome of (state, event) depends on guards: true when some candidate is guarded.
+ *  An engine that must parse a message before it can evaluate guards asks this first, so that an
+ *  event the state rejects whatever the facts is refused before any parsing. Unknown pairs: false. */
+export function needsGuards<S extends string, E extends string, G extends string, A extends string>(
+  table: MachineTable<S, E, G, A>, state: S | string, event: E | string,
+): boolean {
+  if (!has(table.transitions, state) || table.absorbing.includes(state as S)) return false;
+  const row = table.transitions[state as S];
+  if (!has(row, event)) return false;
+  return row[event as E].some((c) => c.guard !== undefined);
 }
 
 function reject<S extends string, A extends string>(from: S, event: string, target: S, actions: readonly A[], rfc: string | undefined, error: MachineError): RejectionResult<S, A> {

@@ -44,6 +44,7 @@ export class TlsSocket extends Duplex {
   #chain: Promise<void> = Promise.resolve();
   #waiting: Waiter[] = [];
   #peerClosed = false;
+  #engineClosed = false;
   /** We sent close_notify. The engine's table then counts the connection as CLOSED (no half-close). */
   #localClosed = false;
   #failed: Error | undefined;
@@ -143,8 +144,10 @@ export class TlsSocket extends Duplex {
           this.emit('alert', { level: ev.level, description: ev.description });
           break;
         case 'closed':
-          this.#peerClosed = true;
-          this.push(null);
+          this.#engineClosed = true;
+        // falls through
+        case 'peerClosed':
+          if (!this.#peerClosed) { this.#peerClosed = true; this.push(null); }
           break;
         case 'error':
           throw ev.error;
@@ -189,7 +192,12 @@ export class TlsSocket extends Duplex {
   override _final(cb: (e?: Error | null) => void): void {
     if (this.#failed) { cb(this.#failed); return; }
     // After the peer's close_notify the engine has already answered with its own.
-    this.run(() => (this.#peerClosed ? undefined : this.engine.close())).then(() => {
+    // The engine half-closes on the first close() (RFC 8446 §6.1); this adapter ends both directions.
+    this.run(async () => {
+      if (this.#engineClosed) return [];
+      const ev = await this.engine.close();
+      return ev.some((e) => e.type === 'closed') ? ev : [...ev, ...await this.engine.close()];
+    }).then(() => {
       if (!this.#peerClosed) {
         // Our close_notify ends the connection in both directions (the handshake table's CLOSED
         // state reads nothing more), so the readable side ends here too.

@@ -3,7 +3,7 @@
 // thing its name says, when the table says so.
 import type { CipherSuiteParams, KeyShare } from '../crypto/provider.ts';
 import type { ClientSession, TlsClientConfig } from './config.ts';
-import { Connection, type Actions, type Guards } from './connection.ts';
+import { Connection } from './connection.ts';
 import { TlsConfigError, TlsPeerError, TlsUsageError } from './errors.ts';
 import type { TlsEvent } from './events.ts';
 import { finishedVerifyData, KeyLogLabel, KeySchedule, resumptionPsk } from './keyschedule.ts';
@@ -12,7 +12,9 @@ import {
   toDerList, verifyPeerChain,
 } from './negotiation.ts';
 import { RecordProtection } from './record-protection.ts';
-import { clientTable, type ClientAction, type ClientGuard } from './tables.ts';
+import {
+  clientTable, ClientState, type ClientAction, type ClientEvent, type ClientGuard, type ClientImplementations,
+} from './tables.ts';
 import {
   checkNoDuplicates, decode, decodeCertificate, decodeCertificateRequest, decodeCertificateVerify, decodeEncryptedExtensions,
   decodeFinished, decodeNewSessionTicket, decodeServerHello, encode, encodeCertificate,
@@ -23,7 +25,7 @@ import { bytesEqual, ContentType, enc } from './bytes.ts';
 
 const MAX_TICKET_LIFETIME = 604800;
 
-export class TlsClient extends Connection {
+export class TlsClient extends Connection<ClientState, ClientEvent, ClientGuard, ClientAction> {
   readonly role = 'client' as const;
   protected readonly middleboxCompat: boolean;
   private readonly config: TlsClientConfig;
@@ -38,7 +40,10 @@ export class TlsClient extends Connection {
   private sessionId: Uint8Array = new Uint8Array(0);
   private shares = new Map<number, KeyShare>();
   private cookie: Uint8Array | undefined;
-  private hrrSuite: number | undefined;
+  /** The cipher suite a HelloRetryRequest chose (the ServerHello after it must keep it). */
+  private retrySuite: number | undefined;
+  /** Whether the ClientHello in force (the last one sent) offers early_data: the earlyDataOffered guard. */
+  private helloOffersEarly = false;
   private offeredPsk: { session: ClientSession; psk: Uint8Array; suite: CipherSuiteParams } | undefined;
   private earlyOffered = false;
   private earlyAccepted = false;
@@ -59,7 +64,7 @@ export class TlsClient extends Connection {
   private serverScheme: number | undefined;
 
   constructor(config: TlsClientConfig) {
-    super(config, clientTable);
+    super(config, clientTable, { error: ClientState.ERROR, closed: ClientState.CLOSED });
     this.config = config;
     const caps = config.crypto.capabilities();
     this.suites = pick('cipher suite', config.cipherSuites, MODERN_SUITES, caps.cipherSuites);
@@ -84,10 +89,8 @@ export class TlsClient extends Connection {
   /** Queue the ClientHello (and 0-RTT data when configured and possible). */
   start(): Promise<TlsEvent[]> {
     return this.serial(async () => {
-      if (this.random) throw new TlsUsageError('TLS_ALREADY_STARTED', 'start() was already called');
-      this.preparePsk(); // decides earlyDataOffered, which the table reads on Start
       await this.local('Start');
-      if (this.config.earlyData && this.earlyOffered) {
+      if (this.config.earlyData && this.helloOffersEarly) {
         this.currentData = this.config.earlyData;
         await this.local('AppWrite');
       }
@@ -97,50 +100,57 @@ export class TlsClient extends Connection {
   /** True once the server accepted 0-RTT data (known after EncryptedExtensions). */
   get earlyDataAccepted(): boolean { return this.earlyAccepted; }
 
-  protected readonly guards: Guards = {
-    earlyDataOffered: () => this.earlyOffered,
-    pskAccepted: () => this.pskAccepted,
-    certificateEmpty: () => this.certificateEmpty,
-    earlyDataAccepted: () => this.earlyAccepted,
-    clientCertificateSelected: () => this.certRequest?.scheme !== undefined,
-    clientAuthRequested: () => this.certRequest !== undefined,
-  } satisfies Record<ClientGuard, () => boolean>;
-
-  protected readonly actions: Actions = {
-    sendClientHello: () => this.sendClientHello(),
-    sendChangeCipherSpec: () => this.sendCcs(),
-    installEarlyWriteKeys: () => this.installEarlyWriteKeys(),
-    discardEarlyWriteKeys: () => this.setWriteCipher(undefined),
-    sendEarlyData: () => this.sendEarlyData(),
-    processHelloRetryRequest: () => this.processHelloRetryRequest(),
-    processServerHello: () => this.processServerHello(),
-    installHandshakeReadKeys: () => this.installHandshakeReadKeys(),
-    processEncryptedExtensions: () => this.processEncryptedExtensions(),
-    processCertificateRequest: () => this.processCertificateRequest(),
-    verifyServerCertificate: () => this.verifyServerCertificate(),
-    verifyServerCertificateVerify: () => this.verifyServerCertificateVerify(),
-    verifyServerFinished: () => this.verifyServerFinished(),
-    sendEndOfEarlyData: () => { this.queueHandshake(5, encode('EndOfEarlyData', () => encodeEndOfEarlyData({}))); },
-    installHandshakeWriteKeys: async () => this.setWriteCipher(await RecordProtection.fromSecret(this.crypto, this.suite!, this.cHs!)),
-    sendCertificate: () => this.sendCertificate(),
-    sendCertificateVerify: () => this.sendCertificateVerify(),
-    sendFinished: () => this.sendFinished(),
-    installApplicationWriteKeys: () => this.installApplicationWriteKeys(),
-    installApplicationReadKeys: async () => this.setReadCipher(await RecordProtection.fromSecret(this.crypto, this.suite!, this.sAp!)),
-    deliverApplicationData: () => this.deliverApplicationData(),
-    storeTicket: () => this.storeTicket(),
-    updateReadKeys: () => this.updateReadKeys(),
-    answerKeyUpdateIfRequested: () => this.answerKeyUpdate(),
-    sendApplicationData: () => this.sendApplicationData(),
-    sendKeyUpdate: () => this.sendKeyUpdate(this.keyUpdateRequestPeer),
-    updateWriteKeys: () => this.updateWriteKeys(),
-    sendCloseNotify: () => this.sendCloseNotify(),
-  } satisfies Record<ClientAction, () => Promise<void> | void>;
+  protected readonly implementations: ClientImplementations = {
+    guards: {
+      earlyDataOffered: () => this.helloOffersEarly,
+      pskAccepted: () => this.pskAccepted,
+      certificateEmpty: () => this.certificateEmpty,
+      earlyDataAccepted: () => this.earlyAccepted,
+      clientCertificateSelected: () => this.certRequest?.scheme !== undefined,
+      clientAuthRequested: () => this.certRequest !== undefined,
+    },
+    actions: {
+      sendClientHello: () => this.sendClientHello(true),
+      sendSecondClientHello: () => this.sendClientHello(false),
+      sendChangeCipherSpec: () => this.sendCcs(),
+      installEarlyWriteKeys: () => this.installEarlyWriteKeys(),
+      discardEarlyWriteKeys: () => this.setWriteCipher(undefined),
+      sendEarlyData: () => this.sendEarlyData(),
+      processHelloRetryRequest: () => this.processHelloRetryRequest(),
+      checkServerHelloMatchesRetry: () => this.checkServerHelloMatchesRetry(),
+      processServerHello: () => this.processServerHello(),
+      installHandshakeReadKeys: () => this.installHandshakeReadKeys(),
+      processEncryptedExtensions: () => this.processEncryptedExtensions(),
+      processCertificateRequest: () => this.processCertificateRequest(),
+      verifyServerCertificate: () => this.verifyServerCertificate(),
+      verifyServerCertificateVerify: () => this.verifyServerCertificateVerify(),
+      verifyServerFinished: () => this.verifyServerFinished(),
+      sendEndOfEarlyData: () => { this.queueHandshake(5, encode('EndOfEarlyData', () => encodeEndOfEarlyData({}))); },
+      installHandshakeWriteKeys: async () => this.setWriteCipher(await RecordProtection.fromSecret(this.crypto, this.suite!, this.cHs!)),
+      sendCertificate: () => this.sendCertificate(),
+      sendCertificateVerify: () => this.sendCertificateVerify(),
+      sendFinished: () => this.sendFinished(),
+      installApplicationWriteKeys: () => this.installApplicationWriteKeys(),
+      installApplicationReadKeys: async () => this.setReadCipher(await RecordProtection.fromSecret(this.crypto, this.suite!, this.sAp!)),
+      deliverApplicationData: () => this.deliverApplicationData(),
+      storeTicket: () => this.storeTicket(),
+      updateReadKeys: () => this.updateReadKeys(),
+      answerKeyUpdateIfRequested: () => this.answerKeyUpdate(),
+      sendApplicationData: () => this.sendApplicationData(),
+      sendKeyUpdate: () => this.sendKeyUpdate(this.keyUpdateRequestPeer),
+      updateWriteKeys: () => this.updateWriteKeys(),
+      sendCloseNotify: () => this.sendCloseNotify(),
+      reportHandshakeComplete: () => this.reportHandshakeComplete(),
+      reportPeerClosed: () => this.reportPeerClosed(),
+      reportClosed: () => this.reportClosed(),
+      reportUserCanceled: () => this.reportUserCanceled(),
+    },
+  };
 
   // ---- ClientHello -------------------------------------------------------------------------------
 
-  private async sendClientHello(): Promise<void> {
-    const first = !this.random;
+  /** The first ClientHello, or (first = false) the second one, answering a HelloRetryRequest. */
+  private async sendClientHello(first: boolean): Promise<void> {
     if (first) {
       this.random = this.crypto.randomBytes(32);
       this.clientRandom = this.random;
@@ -168,7 +178,8 @@ export class TlsClient extends Connection {
     exts.push({ extension_type: ExtensionType.psk_key_exchange_modes, body: { ke_modes: { items: [1] } } });
     exts.push({ extension_type: ExtensionType.key_share, body: { client_shares: { items: [...this.shares.values()].map((k) => ({ group: k.group, key_exchange: k.publicKey })) } } });
     if (this.cookie) exts.push({ extension_type: ExtensionType.cookie, body: { cookie: this.cookie } });
-    if (first && this.earlyOffered) exts.push({ extension_type: ExtensionType.early_data, body: {} });
+    this.helloOffersEarly = first && this.earlyOffered;
+    if (this.helloOffersEarly) exts.push({ extension_type: ExtensionType.early_data, body: {} });
     const shape = this.config.expert?.shapeExtensions;
     if (shape) exts.splice(0, exts.length, ...shape('client_hello', exts, { retry: !first }));
     const psk = this.offeredPsk;
@@ -194,7 +205,7 @@ export class TlsClient extends Connection {
       const early = await KeySchedule.start(this.crypto, psk.suite.hash, psk.psk);
       const binder = await finishedVerifyData(this.crypto, psk.suite.hash, await early.binderKey('resumption'), th);
       body.set(binder, body.length - hl);
-      if (first && this.earlyOffered) {
+      if (this.helloOffersEarly) {
         this.earlyTrafficSecret = await early.clientEarlyTrafficSecret(this.crypto.hash(psk.suite.hash, frameHandshake(1, body)));
       }
     }
@@ -265,18 +276,22 @@ export class TlsClient extends Connection {
     }
     if (!changed) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', 'HelloRetryRequest would not change the ClientHello (RFC 8446 §4.1.4)');
     const suite = suiteParams(sh.cipher_suite);
-    this.hrrSuite = sh.cipher_suite;
+    this.retrySuite = sh.cipher_suite;
     this.suite = suite;
     this.transcript.replaceWithMessageHash(suite.hash);
     this.transcript.add(this.current!.raw);
-    // Early data is never accepted after a HelloRetryRequest; drop a PSK whose hash does not match.
-    this.earlyOffered = false;
+    // The second ClientHello offers no early data (sendSecondClientHello); drop a PSK whose hash does not match.
     if (this.offeredPsk && this.offeredPsk.suite.hash !== suite.hash) this.offeredPsk = undefined;
   }
 
   private pendingGroup: number | undefined;
 
-  protected override async prepare(event: string): Promise<void> {
+  /** Facts the table's guards read for `event`, computed only when the table asks (its candidates are guarded). */
+  protected override async prepare(event: ClientEvent): Promise<void> {
+    if (event === 'Start') {
+      this.preparePsk();
+      this.helloOffersEarly = this.earlyOffered; // the ClientHello about to be sent
+    }
     if (event === 'Certificate') {
       const c = decode('Certificate', () => decodeCertificate(this.current!.body));
       this.certificateEmpty = c.certificate_list.items.length === 0;
@@ -286,7 +301,6 @@ export class TlsClient extends Connection {
   private async processServerHello(): Promise<void> {
     const sh = decode('ServerHello', () => decodeServerHello(this.current!.body));
     this.checkHelloCommon(sh, 'ServerHello');
-    if (this.hrrSuite !== undefined && sh.cipher_suite !== this.hrrSuite) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', 'ServerHello cipher suite differs from the HelloRetryRequest\'s (RFC 8446 §4.1.4)');
     for (const e of sh.extensions.items) {
       if (e.extension_type !== ExtensionType.key_share && e.extension_type !== ExtensionType.pre_shared_key && e.extension_type !== ExtensionType.supported_versions) {
         throw new TlsPeerError('TLS_UNSUPPORTED_EXTENSION', 'unsupported_extension', `ServerHello carries extension ${e.extension_type}; only key_share, pre_shared_key and supported_versions belong there (RFC 8446 §4.2)`);
@@ -308,6 +322,11 @@ export class TlsClient extends Connection {
     this.group = entry.group;
     this.suite = suite;
     this.transcript.setHash(suite.hash);
+  }
+
+  private checkServerHelloMatchesRetry(): void {
+    const sh = decode('ServerHello', () => decodeServerHello(this.current!.body));
+    if (sh.cipher_suite !== this.retrySuite) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', 'ServerHello cipher suite differs from the HelloRetryRequest\'s (RFC 8446 §4.1.4)');
   }
 
   private async installHandshakeReadKeys(): Promise<void> {
@@ -344,11 +363,8 @@ export class TlsClient extends Connection {
     }
     const ed = findExt(exts, ExtensionType.early_data);
     if (ed) {
-      if (ed.max_early_data_size !== undefined || !this.earlyOffered || !this.pskAccepted) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', 'EncryptedExtensions accepts early data that was not offered, or without accepting the PSK (RFC 8446 §4.2.10)');
+      if (ed.max_early_data_size !== undefined || !this.helloOffersEarly || !this.pskAccepted) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', 'EncryptedExtensions accepts early data that was not offered, or without accepting the PSK (RFC 8446 §4.2.10)');
       this.earlyAccepted = true;
-    } else if (this.earlyOffered) {
-      // rejected: stop writing 0-RTT records; the handshake keys take over after the server's Finished
-      this.earlyOffered = false;
     }
     const rsl = findExt(exts, ExtensionType.record_size_limit);
     if (rsl) {
@@ -428,8 +444,8 @@ export class TlsClient extends Connection {
     return this.cHs && this.suite ? RecordProtection.fromSecret(this.crypto, this.suite, this.cHs) : undefined;
   }
 
-  protected onConnected(): void {
-    this.emit({
+  protected handshakeCompleteEvent(): TlsEvent {
+    return ({
       type: 'handshakeComplete', version: 'TLSv1.3', cipherSuite: this.suite!.id, group: this.group,
       signatureScheme: this.serverScheme, alpn: this.alpn, serverName: this.config.serverName,
       resumed: this.pskAccepted, earlyDataAccepted: this.earlyAccepted, peerCertificates: this.peerCertificates,

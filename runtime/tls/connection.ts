@@ -5,8 +5,10 @@
 //
 // Invariants kept here:
 //  - Calls are serialised: receive/write/close/requestKeyUpdate queue behind each other.
-//  - Every order decision is `table.step(state, event, guard)`; a rejection is fatal with the
-//    table's alert (or a TlsUsageError, not fatal, for a local request made at the wrong time).
+//  - Every order decision is `step(table, state, event, guards)` on the generated table (runtime/
+//    machine): an UnexpectedEventError is fatal with the table's alert, a RefusedEventError is a
+//    TlsUsageError (not fatal) for a local request made at the wrong time. Which received messages
+//    enter the transcript is table data (`transcript`); completion and closing are table actions.
 //  - After a fatal error: exactly one alert record is queued, the state is the table's ERROR, and
 //    every later call fails with the same error. Nothing but ProtosmithError ever escapes.
 //  - Memory per connection is bounded by maxBufferedBytes + maxHandshakeMessageSize.
@@ -23,9 +25,12 @@ import {
 import { exportKeyingMaterial, KeyLogLabel, keyLogLine, nextTrafficSecret, type KeyLogLabelName, type KeySchedule } from './keyschedule.ts';
 import { RecordProtection } from './record-protection.ts';
 import { Transcript } from './transcript.ts';
-import { eventForHandshake, type HandshakeTable, type TableResult, type TableTransition } from './table.ts';
+import { eventForHandshake } from './table.ts';
 import { bytesEqual, concat, ContentType, HRR_RANDOM } from './bytes.ts';
-import { decode, decodeKeyUpdate, encode, encodeKeyUpdate, frameHandshake } from './messages.ts';
+import { decode, decodeClientHello, decodeKeyUpdate, encode, encodeKeyUpdate, ExtensionType, findExt, frameHandshake } from './messages.ts';
+import {
+  AbsorbedEventError, needsGuards, RefusedEventError, step, UnexpectedEventError, type MachineTable, type StepResult,
+} from '../machine/index.ts';
 
 export interface CommonOptions {
   readonly crypto: CryptoProvider;
@@ -38,16 +43,39 @@ export interface CommonOptions {
 }
 
 const DEFAULT_MAX_HANDSHAKE = 65536;
-const NEEDS_FACTS = Symbol('needs negotiated facts');
 
-export type Guards = Record<string, () => boolean>;
-export type Actions = Record<string, () => Promise<void> | void>;
+/** What an engine implements for a generated table: the shape of the generated
+ *  `<Role>Implementations` (generated/tls13/machines/*.ts), one member per guard and per action. */
+export interface Implementations<G extends string, A extends string> {
+  readonly guards: { readonly [K in G]: (ctx: void, msg: unknown) => boolean };
+  readonly actions: { readonly [K in A]: (ctx: void, msg: unknown) => void | Promise<void> };
+}
 
-export abstract class Connection {
+/** The table's sink states, named by the generated state constants. */
+export interface Sinks<S extends string> { readonly error: S; readonly closed: S }
+
+/** Stable usage-error codes for the table's refusal reasons (spec meta.refuse). */
+const REFUSAL_CODES: Readonly<Record<string, 'TLS_NOT_CONNECTED' | 'TLS_ALREADY_STARTED' | 'TLS_CLOSED'>> = {
+  handshake_not_complete: 'TLS_NOT_CONNECTED',
+  already_started: 'TLS_ALREADY_STARTED',
+  server_waits_for_client_hello: 'TLS_ALREADY_STARTED',
+  closed_for_writing: 'TLS_CLOSED',
+};
+
+/** Error codes for the alerts the tables' error edges name (spec meta.alert). */
+const TABLE_ALERT_CODES: Readonly<Partial<Record<AlertName, 'TLS_HANDSHAKE_FAILURE' | 'TLS_DECODE_ERROR' | 'TLS_CERTIFICATE_REQUIRED' | 'TLS_ILLEGAL_PARAMETER'>>> = {
+  handshake_failure: 'TLS_HANDSHAKE_FAILURE',
+  decode_error: 'TLS_DECODE_ERROR',
+  certificate_required: 'TLS_CERTIFICATE_REQUIRED',
+  illegal_parameter: 'TLS_ILLEGAL_PARAMETER',
+};
+
+export abstract class Connection<S extends string, E extends string, G extends string, A extends string> {
   protected readonly crypto: CryptoProvider;
   protected readonly now: () => number;
-  protected readonly table: HandshakeTable;
-  private stateName: string;
+  protected readonly table: MachineTable<S, E, G, A>;
+  private readonly sinks: Sinks<S>;
+  private stateName: S;
   private failure: ProtosmithError | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private events: TlsEvent[] = [];
@@ -75,19 +103,20 @@ export abstract class Connection {
   protected readonly padding: number;
   protected clientRandom: Uint8Array | undefined;
   protected readonly keyLogEnabled: boolean;
-  private closedEmitted = false;
+  private handshakeDone = false;
 
-  protected abstract readonly guards: Guards;
-  protected abstract readonly actions: Actions;
+  /** The generated `<Role>Implementations` of the table (no casts: a missing guard or action does not compile). */
+  protected abstract readonly implementations: Implementations<G, A>;
   abstract readonly role: 'client' | 'server';
 
-  constructor(options: CommonOptions, table: HandshakeTable) {
+  constructor(options: CommonOptions, table: MachineTable<S, E, G, A>, sinks: Sinks<S>) {
     if (!options || typeof options !== 'object') throw new TlsConfigError('TLS_CONFIG_MISSING', 'a configuration object is required');
     if (!options.crypto) throw new TlsConfigError('TLS_CONFIG_MISSING', 'config.crypto (a CryptoProvider, e.g. createNodeProvider() from runtime/crypto/node) is required: the engine has no built-in cryptography');
     if (typeof options.now !== 'function') throw new TlsConfigError('TLS_CONFIG_MISSING', 'config.now (a clock returning milliseconds, e.g. Date.now) is required: the engine reads no clock of its own');
     this.crypto = options.crypto;
     this.now = options.now;
     this.table = table;
+    this.sinks = sinks;
     this.stateName = table.initial;
     const maxHs = options.maxHandshakeMessageSize ?? DEFAULT_MAX_HANDSHAKE;
     if (!Number.isInteger(maxHs) || maxHs < 256 || maxHs > (1 << 24) - 1) throw new TlsConfigError('TLS_CONFIG_INVALID', `maxHandshakeMessageSize ${maxHs} must be an integer in 256..2^24-1`);
@@ -107,10 +136,14 @@ export abstract class Connection {
 
   // ---- public surface ------------------------------------------------------------------------
 
-  /** Current state name of the generated table (e.g. 'CONNECTED', 'ERROR'). */
-  get state(): string { return this.stateName; }
-  get isConnected(): boolean { return this.stateName === 'CONNECTED'; }
-  get isClosed(): boolean { return this.stateName === this.table.closed; }
+  /** Current state name of the generated table (e.g. 'CONNECTED', 'PEER_CLOSED', 'ERROR'). */
+  get state(): S { return this.stateName; }
+  /** The handshake completed and the connection has not ended (it may be half-closed). */
+  get isConnected(): boolean { return this.handshakeDone && !this.ended; }
+  /** Closed in both directions (the table's CLOSED). */
+  get isClosed(): boolean { return this.stateName === this.sinks.closed; }
+  /** In an absorbing state of the table (CLOSED or ERROR): nothing more happens. */
+  get ended(): boolean { return this.table.absorbing.includes(this.stateName); }
   /** The fatal error that ended the connection, if any. */
   get error(): ProtosmithError | undefined { return this.failure; }
 
@@ -127,7 +160,7 @@ export abstract class Connection {
         this.records.push(bytes.subarray(off, off + n));
         off += n;
         for (;;) {
-          if (this.stateName === this.table.closed) return;
+          if (this.ended) return;
           const rec = this.records.next();
           if (!rec) break;
           await this.processRecord(rec.type, rec.header, rec.fragment);
@@ -148,7 +181,7 @@ export abstract class Connection {
     return this.serial(async () => {
       if (!(data instanceof Uint8Array)) throw new TlsUsageError('TLS_BAD_ARGUMENT', 'write() takes a Uint8Array');
       this.currentData = data;
-      await this.local('AppWrite');
+      await this.local(this.ev('AppWrite'));
     });
   }
 
@@ -156,13 +189,15 @@ export abstract class Connection {
   requestKeyUpdate(updatePeer: boolean): Promise<TlsEvent[]> {
     return this.serial(async () => {
       this.keyUpdateRequestPeer = updatePeer;
-      await this.local('RequestKeyUpdate');
+      await this.local(this.ev('RequestKeyUpdate'));
     });
   }
 
-  /** Send close_notify. Reading continues until the peer's close_notify arrives. */
+  /** Send close_notify (RFC 8446 §6.1). After the handshake this half-closes: reading goes on (data,
+   *  tickets, key updates) until the peer's close_notify ('closed' event). After the peer's close_notify
+   *  ('peerClosed' event), or a second close(), the connection is closed in both directions. */
   close(): Promise<TlsEvent[]> {
-    return this.serial(async () => { await this.local('Close'); });
+    return this.serial(async () => { await this.local(this.ev('Close')); });
   }
 
   /** RFC 8446 §7.5 exporter (RFC 5705 semantics). Available once connected. */
@@ -199,65 +234,57 @@ export abstract class Connection {
   }
 
   /** A local trigger (AppWrite, RequestKeyUpdate, Close, Start): a table rejection is the caller's mistake. */
-  protected async local(event: string): Promise<void> {
-    const r = this.table.step(this.stateName, event, (g) => this.guard(g));
-    if (r.kind === 'rejection' || r.alert !== undefined || r.refuse !== undefined) {
-      const msg = r.kind === 'rejection' ? r.message : r.refuse !== undefined ? `refused: ${r.refuse}` : `table sends ${r.alert}`;
-      if (this.stateName === this.table.closed) throw new TlsUsageError('TLS_CLOSED', `${event} after the connection was closed (${this.role} state ${this.stateName}): ${msg}`);
-      throw new TlsUsageError('TLS_NOT_CONNECTED', `${event} is not allowed in ${this.role} state ${this.stateName}; wait for the handshakeComplete event (${msg})`);
+  protected async local(event: E): Promise<void> {
+    const from = this.stateName;
+    if (needsGuards(this.table, from, event)) await this.prepare(event);
+    const r = step(this.table, from, event, (g) => this.guard(g));
+    if (r.kind === 'rejection') {
+      if (r.error instanceof RefusedEventError) {
+        throw new TlsUsageError(REFUSAL_CODES[r.error.reason] ?? 'TLS_NOT_CONNECTED', `${event} is not allowed in ${this.role} state ${from}: ${r.error.reason.replace(/_/g, ' ')}${r.error.reason === 'handshake_not_complete' ? '; wait for the handshakeComplete event' : ''}`);
+      }
+      if (r.error instanceof AbsorbedEventError) throw new TlsUsageError('TLS_CLOSED', `${event} after the connection was closed (${this.role} state ${from})`);
+      throw new TlsConfigError('TLS_CONFIG_UNSUPPORTED', `the ${this.role} table has no usable entry for the local request ${event} in ${from}: ${r.message}`);
     }
-    for (const a of r.actions) await this.runAction(a);
-    if (r.target !== undefined) this.stateName = r.target;
+    await this.take(r);
   }
 
-  /** A received event: a rejection or an error edge is fatal with the table's alert. The table is
-   *  consulted first (is the event allowed at all here?); only then is the message parsed and
-   *  negotiated (`prepare`), so that the guards — negotiated facts — can be evaluated. */
-  protected async dispatch(event: string): Promise<void> {
+  /** A received event. The table is asked first; only when its answer depends on guards (negotiated
+   *  facts) is the message parsed and negotiated (`prepare`) before the guards are read. An error edge
+   *  is fatal with the table's alert; the table's edge to ERROR without an alert is the peer's own
+   *  fatal alert (nothing is sent back). */
+  protected async dispatch(event: E): Promise<void> {
     const from = this.stateName;
-    let needsFacts = false;
-    let pre: TableResult | undefined;
-    try { pre = this.table.step(from, event, () => { needsFacts = true; throw NEEDS_FACTS; }); } catch (e) { if (e !== NEEDS_FACTS) throw e; }
-    if (!needsFacts && pre) this.rejectIfError(pre, event, from);
-    await this.prepare(event);
-    const r = this.table.step(from, event, (g) => this.guard(g));
-    this.rejectIfError(r, event, from);
-    if (r.kind !== 'transition') return;
-    if (this.current && event !== 'HelloRetryRequest' && event !== 'NewSessionTicket' && event !== 'KeyUpdate') {
+    if (needsGuards(this.table, from, event)) await this.prepare(event);
+    const r = step(this.table, from, event, (g) => this.guard(g));
+    if (r.kind === 'rejection') {
+      if (r.error instanceof UnexpectedEventError) {
+        const alert = toAlert(r.error.alert ?? 'unexpected_message');
+        throw new TlsPeerError(TABLE_ALERT_CODES[alert] ?? 'TLS_UNEXPECTED_MESSAGE', alert,
+          `${this.role} received ${event} in state ${from}, which the handshake table does not allow${r.rfc ? ` (${r.rfc})` : ''}; sending ${alert}`);
+      }
+      if (r.error instanceof AbsorbedEventError) return;
+      throw new TlsConfigError('TLS_CONFIG_UNSUPPORTED', `the ${this.role} table has no usable entry for ${event} in ${from}: ${r.message}`);
+    }
+    if (this.current && this.table.transcript?.some((e) => e === event)) {
       this.transcriptBefore = this.transcript.ready ? this.transcript.hash() : undefined;
       this.transcript.add(this.current.raw);
     }
-    for (const a of r.actions) await this.runAction(a);
-    if (r.target !== undefined) this.stateName = r.target;
-    if (this.stateName === 'CONNECTED' && from !== 'CONNECTED') this.onConnected();
-    if (this.stateName === this.table.closed && from !== this.table.closed) this.onPeerClosed();
+    await this.take(r);
   }
 
-  private rejectIfError(r: TableResult, event: string, from: string): asserts r is TableTransition {
-    if (r.kind === 'rejection') {
-      throw new TlsPeerError('TLS_UNEXPECTED_MESSAGE', toAlert(r.alert), `${this.role} received ${event} in state ${from}, which the handshake table does not allow: ${r.message}`);
-    }
-    if (r.alert !== undefined || r.target === this.table.error) {
-      throw new TlsPeerError(r.alert === 'handshake_failure' ? 'TLS_HANDSHAKE_FAILURE' : r.alert === 'decode_error' ? 'TLS_DECODE_ERROR' : 'TLS_UNEXPECTED_MESSAGE', toAlert(r.alert ?? 'unexpected_message'),
-        `${this.role} received ${event} in state ${from}, which the handshake table does not allow${r.rfc ? ` (${r.rfc})` : ''}; sending ${r.alert ?? 'unexpected_message'}`);
-    }
+  /** Runs the transition's actions, then enters its target. */
+  private async take(r: StepResult<S, A> & { kind: 'transition' }): Promise<void> {
+    for (const a of r.actions) await this.implementations.actions[a](undefined, this.current);
+    this.stateName = r.target;
   }
 
   /** Parse/negotiate what the guards need for `event` (subclasses). Runs only for allowed events. */
-  protected async prepare(_event: string): Promise<void> { /* default: nothing */ }
-  /** Called once when the table first reaches CONNECTED. */
-  protected abstract onConnected(): void;
+  protected async prepare(_event: E): Promise<void> { /* default: nothing */ }
+  /** The handshakeComplete event's content (subclasses). */
+  protected abstract handshakeCompleteEvent(): TlsEvent;
 
-  private guard(name: string): boolean {
-    const g = this.guards[name];
-    if (!g) throw new TlsConfigError('TLS_CONFIG_UNSUPPORTED', `the ${this.role} table uses guard "${name}" that the engine does not implement (table and engine out of sync)`);
-    return g();
-  }
-
-  private async runAction(name: string): Promise<void> {
-    const a = this.actions[name];
-    if (!a) throw new TlsConfigError('TLS_CONFIG_UNSUPPORTED', `the ${this.role} table uses action "${name}" that the engine does not implement (table and engine out of sync)`);
-    await a();
+  private guard(name: G): boolean {
+    return this.implementations.guards[name](undefined, this.current);
   }
 
   // ---- records in ------------------------------------------------------------------------------
@@ -291,7 +318,7 @@ export abstract class Connection {
     switch (type) {
       case ContentType.change_cipher_spec:
         if (content.length !== 1 || content[0] !== 1) throw new TlsPeerError('TLS_UNEXPECTED_MESSAGE', 'unexpected_message', 'change_cipher_spec record must hold the single byte 0x01 (RFC 8446 §5)');
-        await this.dispatch('ChangeCipherSpec');
+        await this.dispatch(this.ev('ChangeCipherSpec'));
         return;
       case ContentType.alert: return this.processAlert(content);
       case ContentType.handshake:
@@ -301,16 +328,16 @@ export abstract class Connection {
           const msg = this.reassembler.next();
           if (!msg) return;
           const isHrr = msg.type === 2 && msg.body.length >= 34 && bytesEqual(msg.body.subarray(2, 34), HRR_RANDOM);
-          const event = eventForHandshake(msg.type, isHrr);
+          const event = eventForHandshake(msg.type, isHrr, msg.type === 1 && carriesCookie(msg.body));
           if (!event) throw new TlsPeerError('TLS_UNEXPECTED_MESSAGE', 'unexpected_message', `handshake message of unknown type ${msg.type} (${this.role} state ${this.stateName})`);
           this.current = msg;
-          await this.dispatch(event);
+          await this.dispatch(this.ev(event));
           this.current = undefined;
-          if (this.stateName === this.table.error || this.stateName === this.table.closed) return;
+          if (this.ended) return;
         }
       case ContentType.application_data:
         this.currentData = content;
-        await this.dispatch('ApplicationData');
+        await this.dispatch(this.ev('ApplicationData'));
         this.currentData = undefined;
         return;
       default:
@@ -334,18 +361,31 @@ export abstract class Connection {
     if (level !== 1 && level !== 2) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', `alert with unknown level ${level}`);
     if (description === AlertDescription.close_notify) {
       this.emit({ type: 'alert', level: level === 1 ? 'warning' : 'fatal', description });
-      await this.dispatch('CloseNotify');
+      await this.dispatch(this.ev('CloseNotify'));
       return;
     }
     if (description === AlertDescription.user_canceled) {
-      this.emit({ type: 'alert', level: 'warning', description });
+      this.alertLevel = level;
+      await this.dispatch(this.ev('UserCanceled'));
       return;
     }
-    // Every other alert is fatal in TLS 1.3 whatever its level (RFC 8446 §6.2).
+    // Every other alert is fatal in TLS 1.3 whatever its level (RFC 8446 §6.2): the table's Alert edge
+    // goes to ERROR without an alert of ours.
     this.emit({ type: 'alert', level: 'fatal', description });
-    const r = this.table.step(this.stateName, 'Alert', (g) => this.guard(g));
-    void r; // the table sends the connection to ERROR; we must not answer an alert with an alert
-    throw new TlsAlertReceivedError(description, `the peer (${this.role === 'client' ? 'server' : 'client'}) aborted the connection with alert ${alertName(description)} (${description}) while this ${this.role} was in state ${this.stateName}`);
+    const from = this.stateName;
+    await this.dispatch(this.ev('Alert'));
+    if (this.stateName === this.sinks.error) {
+      throw new TlsAlertReceivedError(description, `the peer (${this.role === 'client' ? 'server' : 'client'}) aborted the connection with alert ${alertName(description)} (${description}) while this ${this.role} was in state ${from}`);
+    }
+  }
+
+  private alertLevel = 1;
+
+  /** A name the table knows as an event (checked: the table's own event list). */
+  private ev(name: string): E {
+    const e = this.table.events.find((x) => x === name);
+    if (e === undefined) throw new TlsConfigError('TLS_CONFIG_UNSUPPORTED', `the ${this.role} table has no event ${name} (table and engine out of sync)`);
+    return e;
   }
 
   // ---- records out ---------------------------------------------------------------------------
@@ -489,8 +529,14 @@ export abstract class Connection {
     await this.flushHandshake();
     await this.sendContent(ContentType.alert, Uint8Array.of(1, 0));
   }
-  protected onPeerClosed(): void {
-    if (!this.closedEmitted) { this.closedEmitted = true; this.emit({ type: 'closed' }); }
+  protected reportHandshakeComplete(): void {
+    this.handshakeDone = true;
+    this.emit(this.handshakeCompleteEvent());
+  }
+  protected reportPeerClosed(): void { this.emit({ type: 'peerClosed' }); }
+  protected reportClosed(): void { this.emit({ type: 'closed' }); }
+  protected reportUserCanceled(): void {
+    this.emit({ type: 'alert', level: this.alertLevel === 2 ? 'fatal' : 'warning', description: AlertDescription.user_canceled });
   }
 
   /** Keys for an alert sent before the write side switched to encrypted records (client after
@@ -512,8 +558,19 @@ export abstract class Connection {
         this.output.push(plaintextRecord(ContentType.alert, body));
       }
     }
-    this.stateName = this.table.error;
+    this.stateName = this.sinks.error;
     this.emit({ type: 'error', error: err });
+  }
+}
+
+/** Whether a ClientHello body carries a cookie extension (a second ClientHello, RFC 8446 §4.2.2). A body
+ *  that does not decode is a plain ClientHello here; its parse error surfaces when it is negotiated. */
+function carriesCookie(body: Uint8Array): boolean {
+  try {
+    const ch = decodeClientHello(body);
+    return ch.extensions !== undefined && findExt(ch.extensions, ExtensionType.cookie) !== undefined;
+  } catch {
+    return false;
   }
 }
 

@@ -21,6 +21,10 @@ export type TlsEvent =
   | { readonly type: 'data'; readonly data: Uint8Array }
   | { readonly type: 'earlyData'; readonly data: Uint8Array }
   | { readonly type: 'alert'; readonly level: 'warning' | 'fatal'; readonly description: number }
+  /** The peer sent close_notify: it sends nothing more, but this side may still write until close()
+   *  (half-close, RFC 8446 §6.1). */
+  | { readonly type: 'peerClosed' }
+  /** Closed in both directions (close_notify sent and received, or closed before the handshake completed). */
   | { readonly type: 'closed' }
   | { readonly type: 'newSessionTicket'; readonly ticket: ClientSession }
   | { readonly type: 'keyLog'; readonly line: string }

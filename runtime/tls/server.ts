@@ -3,7 +3,7 @@
 // table's guards are read: guards are negotiated facts); the actions then commit and emit.
 import { cipherSuiteParams, type CipherSuiteParams } from '../crypto/provider.ts';
 import type { HelloRetryCookieCodec, SessionTicketCodec, ShapedMessage, TlsServerConfig } from './config.ts';
-import { Connection, type Actions, type Guards } from './connection.ts';
+import { Connection } from './connection.ts';
 import { TlsConfigError, TlsPeerError } from './errors.ts';
 import { finishedVerifyData, KeyLogLabel, KeySchedule, resumptionPsk } from './keyschedule.ts';
 import {
@@ -11,7 +11,10 @@ import {
   toDerList, verifyPeerChain,
 } from './negotiation.ts';
 import { RecordProtection } from './record-protection.ts';
-import { serverTable, type ServerAction, type ServerGuard } from './tables.ts';
+import {
+  serverTable, ServerState, type ServerAction, type ServerEvent, type ServerGuard, type ServerImplementations,
+} from './tables.ts';
+import type { TlsEvent } from './events.ts';
 import { checkKey, keyedCookieCodec, keyedTicketCodec } from './tickets.ts';
 import {
   checkNoDuplicates, decode, decodeCertificate, decodeCertificateVerify, decodeClientHello, decodeFinished,
@@ -38,7 +41,7 @@ interface Negotiated {
   readonly peerRecordLimit: number | undefined;
 }
 
-export class TlsServer extends Connection {
+export class TlsServer extends Connection<ServerState, ServerEvent, ServerGuard, ServerAction> {
   readonly role = 'server' as const;
   protected readonly middleboxCompat: boolean;
   private readonly config: TlsServerConfig;
@@ -51,7 +54,8 @@ export class TlsServer extends Connection {
   private cookieCodec_: HelloRetryCookieCodec | undefined;
 
   private neg: Negotiated | undefined;
-  private hrrSent = false;
+  /** The ClientHello in force is a second one (it carried our cookie): shapes the extensions hook. */
+  private retried = false;
   private shared: Uint8Array | undefined;
   private schedule_: KeySchedule | undefined;
   private earlySecret: Uint8Array | undefined;
@@ -66,7 +70,7 @@ export class TlsServer extends Connection {
   private ticketCounter = 0;
 
   constructor(config: TlsServerConfig) {
-    super(config, serverTable);
+    super(config, serverTable, { error: ServerState.ERROR, closed: ServerState.CLOSED });
     this.config = config;
     const caps = config.crypto.capabilities();
     this.suites = pick('cipher suite', config.cipherSuites, MODERN_SUITES, caps.cipherSuites);
@@ -107,56 +111,64 @@ export class TlsServer extends Connection {
     return this.cookieCodec_ ??= keyedCookieCodec(this.config.crypto, this.config.crypto.randomBytes(32));
   }
 
-  protected readonly guards: Guards = {
-    helloRetryRequired: () => this.neg !== undefined && (this.neg.peerShare === undefined || this.neg.cookieNeeded),
-    earlyDataAccepted: () => this.neg?.earlyAccepted === true,
-    pskAccepted: () => this.neg?.psk !== undefined,
-    clientAuthRequested: () => (this.config.clientAuth ?? 'none') !== 'none' && this.neg?.psk === undefined,
-    certificateEmpty: () => this.certificateEmpty,
-  } satisfies Record<ServerGuard, () => boolean>;
-
-  protected readonly actions: Actions = {
-    processClientHello: () => this.processClientHello(),
-    sendHelloRetryRequest: () => this.sendHelloRetryRequest(),
-    sendChangeCipherSpec: () => this.sendCcs(),
-    sendServerHello: () => this.sendServerHello(),
-    installHandshakeWriteKeys: () => this.installHandshakeWriteKeys(),
-    sendEncryptedExtensions: () => this.sendEncryptedExtensions(),
-    sendCertificateRequest: () => this.sendCertificateRequest(),
-    sendCertificate: () => {
-      this.queueHandshake(11, encode('Certificate', () => encodeCertificate({
-        certificate_request_context: new Uint8Array(0), certificate_list: { items: this.chain.map((c) => ({ cert_data: c, extensions: { items: [] } })) },
-      })));
+  protected readonly implementations: ServerImplementations = {
+    guards: {
+      helloRetryRequired: () => this.neg !== undefined && (this.neg.peerShare === undefined || this.neg.cookieNeeded),
+      earlyDataAccepted: () => this.neg?.earlyAccepted === true,
+      pskAccepted: () => this.neg?.psk !== undefined,
+      clientAuthRequested: () => (this.config.clientAuth ?? 'none') !== 'none' && this.neg?.psk === undefined,
+      certificateEmpty: () => this.certificateEmpty,
+      requiredCertificateMissing: () => this.certificateEmpty && this.config.clientAuth === 'require',
+      ticketsIssued: () => this.ticketCodec !== undefined && (this.config.ticketCount ?? 1) > 0,
     },
-    sendCertificateVerify: () => this.sendCertificateVerify(),
-    sendFinished: () => this.sendFinished(),
-    installApplicationWriteKeys: async () => this.setWriteCipher(await RecordProtection.fromSecret(this.crypto, this.suite!, this.sAp!)),
-    installEarlyReadKeys: () => this.installEarlyReadKeys(),
-    installHandshakeReadKeys: async () => this.setReadCipher(await RecordProtection.fromSecret(this.crypto, this.suite!, this.cHs!)),
-    deliverEarlyData: () => this.deliverEarlyData(),
-    applyEmptyClientCertificatePolicy: () => this.applyEmptyClientCertificatePolicy(),
-    verifyClientCertificate: () => this.verifyClientCertificate(),
-    verifyClientCertificateVerify: () => this.verifyClientCertificateVerify(),
-    verifyClientFinished: () => this.verifyClientFinished(),
-    installApplicationReadKeys: async () => this.setReadCipher(await RecordProtection.fromSecret(this.crypto, this.suite!, this.cAp!)),
-    sendNewSessionTicket: () => this.sendNewSessionTickets(),
-    deliverApplicationData: () => this.deliverApplicationData(),
-    updateReadKeys: () => this.updateReadKeys(),
-    answerKeyUpdateIfRequested: () => this.answerKeyUpdate(),
-    sendApplicationData: () => this.sendApplicationData(),
-    sendKeyUpdate: () => this.sendKeyUpdate(this.keyUpdateRequestPeer),
-    updateWriteKeys: () => this.updateWriteKeys(),
-    sendCloseNotify: () => this.sendCloseNotify(),
-  } satisfies Record<ServerAction, () => Promise<void> | void>;
+    actions: {
+      processClientHello: () => this.processClientHello(),
+      sendHelloRetryRequest: () => this.sendHelloRetryRequest(),
+      sendChangeCipherSpec: () => this.sendCcs(),
+      sendServerHello: () => this.sendServerHello(),
+      installHandshakeWriteKeys: () => this.installHandshakeWriteKeys(),
+      sendEncryptedExtensions: () => this.sendEncryptedExtensions(),
+      sendCertificateRequest: () => this.sendCertificateRequest(),
+      sendCertificate: () => {
+        this.queueHandshake(11, encode('Certificate', () => encodeCertificate({
+          certificate_request_context: new Uint8Array(0), certificate_list: { items: this.chain.map((c) => ({ cert_data: c, extensions: { items: [] } })) },
+        })));
+      },
+      sendCertificateVerify: () => this.sendCertificateVerify(),
+      sendFinished: () => this.sendFinished(),
+      installApplicationWriteKeys: async () => this.setWriteCipher(await RecordProtection.fromSecret(this.crypto, this.suite!, this.sAp!)),
+      installEarlyReadKeys: () => this.installEarlyReadKeys(),
+      installHandshakeReadKeys: async () => this.setReadCipher(await RecordProtection.fromSecret(this.crypto, this.suite!, this.cHs!)),
+      deliverEarlyData: () => this.deliverEarlyData(),
+      verifyClientCertificate: () => this.verifyClientCertificate(),
+      verifyClientCertificateVerify: () => this.verifyClientCertificateVerify(),
+      verifyClientFinished: () => this.verifyClientFinished(),
+      installApplicationReadKeys: async () => this.setReadCipher(await RecordProtection.fromSecret(this.crypto, this.suite!, this.cAp!)),
+      sendNewSessionTicket: () => this.sendNewSessionTickets(),
+      deliverApplicationData: () => this.deliverApplicationData(),
+      updateReadKeys: () => this.updateReadKeys(),
+      answerKeyUpdateIfRequested: () => this.answerKeyUpdate(),
+      sendApplicationData: () => this.sendApplicationData(),
+      sendKeyUpdate: () => this.sendKeyUpdate(this.keyUpdateRequestPeer),
+      updateWriteKeys: () => this.updateWriteKeys(),
+      sendCloseNotify: () => this.sendCloseNotify(),
+      reportHandshakeComplete: () => this.reportHandshakeComplete(),
+      reportPeerClosed: () => this.reportPeerClosed(),
+      reportClosed: () => this.reportClosed(),
+      reportUserCanceled: () => this.reportUserCanceled(),
+    },
+  };
 
   // ---- ClientHello negotiation (runs before the guards are read) ---------------------------------
 
-  protected override async prepare(event: string): Promise<void> {
-    if (event === 'ClientHello') this.neg = await this.negotiate();
+  /** Facts the table's guards read for `event`, computed only when the table asks (its candidates are guarded). */
+  protected override async prepare(event: ServerEvent): Promise<void> {
+    if (event === 'ClientHello' || event === 'SecondClientHello') this.neg = await this.negotiate(event === 'SecondClientHello');
     else if (event === 'Certificate') this.certificateEmpty = decode('Certificate', () => decodeCertificate(this.current!.body)).certificate_list.items.length === 0;
   }
 
-  private async negotiate(): Promise<Negotiated> {
+  /** Parses and negotiates a ClientHello; `retry`: it is a SecondClientHello (it carries a cookie). */
+  private async negotiate(retry: boolean): Promise<Negotiated> {
     const raw = this.current!.raw;
     const ch = decode('ClientHello', () => decodeClientHello(this.current!.body));
     // A pre-TLS 1.3 ClientHello may omit the extensions block; it offers no TLS 1.3 either way (RFC 8446 §4.2.1).
@@ -176,33 +188,31 @@ export class TlsServer extends Connection {
     const prev = this.neg;
     let suiteId = this.suites.find((x) => clientSuites.includes(x));
     if (suiteId === undefined) throw new TlsPeerError('TLS_HANDSHAKE_FAILURE', 'handshake_failure', `no common cipher suite: client offers ${clientSuites.map((x) => '0x' + x.toString(16)).join(',')}, server allows ${this.suites.map((x) => '0x' + x.toString(16)).join(',')}`);
-    if (prev && this.hrrSent) {
+    if (prev && retry) {
+      // This connection saw the first ClientHello: the second must match it (RFC 8446 §4.1.2).
       if (!clientSuites.includes(prev.suite.id)) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', 'second ClientHello no longer offers the cipher suite chosen in the HelloRetryRequest');
       suiteId = prev.suite.id;
       if (!bytesEqual(ch.random, prev.ch.random)) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', 'second ClientHello changed its random (RFC 8446 §4.1.2)');
       if (findExt(exts, ExtensionType.early_data)) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', 'second ClientHello offers early_data (RFC 8446 §4.2.10)');
     }
 
-    // cookie (stateless HelloRetryRequest)
-    let cookieOk = false;
+    if (retry && findExt(exts, ExtensionType.early_data)) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', 'second ClientHello offers early_data (RFC 8446 §4.2.10)');
+    // cookie: a SecondClientHello answers a HelloRetryRequest, ours or (stateless) another server's of
+    // the fleet; the transcript restarts from the cookie either way (RFC 8446 §4.4.1, §4.2.2)
     let cookieGroup: number | undefined;
+    let newShare = true;
     const c = findExt(exts, ExtensionType.cookie)?.cookie;
-    if (c !== undefined) {
-      if (this.hrrSent === false && prev !== undefined) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', 'ClientHello carries a cookie that was never sent');
+    if (retry && c !== undefined) {
       const contents = await this.providerCall(async () => this.cookieCodec.open(c), 'opening the HelloRetryRequest cookie (cookieCodec.open)');
       if (!contents) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', 'ClientHello cookie does not verify: it was not issued by this server (or its fleet) or was altered');
       if (!clientSuites.includes(contents.cipherSuite)) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', 'ClientHello after HelloRetryRequest no longer offers the chosen suite');
       suiteId = contents.cipherSuite;
       cookieGroup = contents.group;
-      cookieOk = true;
-      if (!this.hrrSent) {
-        // A retry answered to another server of the fleet: rebuild message_hash + HelloRetryRequest.
-        const suite = suiteParams(contents.cipherSuite);
-        this.transcript.resetWithMessageHash(suite.hash, contents.clientHello1Hash);
-        this.transcript.add(frameHandshake(2, this.hrrBody(ch.legacy_session_id, contents.cipherSuite, contents.newShare ? contents.group : undefined, c)));
-        this.hrrSent = true;
-        this.hrrNewShare = contents.newShare;
-      }
+      newShare = contents.newShare;
+      const suite = suiteParams(contents.cipherSuite);
+      this.transcript.resetWithMessageHash(suite.hash, contents.clientHello1Hash);
+      this.transcript.add(frameHandshake(2, this.hrrBody(ch.legacy_session_id, contents.cipherSuite, contents.newShare ? contents.group : undefined, c)));
+      this.retried = true;
     }
     const suite = suiteParams(suiteId);
 
@@ -218,11 +228,14 @@ export class TlsServer extends Connection {
     }
     let group: number | undefined;
     let peerShare: Uint8Array | undefined;
-    if (this.hrrSent) {
-      const want = cookieGroup ?? prev?.group;
-      const x = shares.find((e) => e.group === want);
-      if (!x || (this.hrrNewShare && shares.length !== 1)) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', `second ClientHello must carry exactly one key share, for the group 0x${(want ?? 0).toString(16)} the HelloRetryRequest selected (RFC 8446 §4.1.4)`);
-      group = x.group; peerShare = x.key_exchange;
+    if (retry) {
+      // The group the HelloRetryRequest selected; without a share for it, helloRetryRequired holds and
+      // the table answers handshake_failure (no second retry, RFC 8446 §4.1.4).
+      if (cookieGroup === undefined) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', 'second ClientHello has no cookie');
+      group = cookieGroup;
+      const x = shares.find((e) => e.group === group);
+      if (x && newShare && shares.length !== 1) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', `second ClientHello must carry exactly one key share, for the group 0x${(group ?? 0).toString(16)} the HelloRetryRequest selected (RFC 8446 §4.1.4)`);
+      peerShare = x?.key_exchange;
     } else {
       if ((this.config.groupSelection ?? 'client-shares-first') === 'client-shares-first') {
         for (const g of this.groups) {
@@ -238,7 +251,7 @@ export class TlsServer extends Connection {
       }
       if (group === undefined) throw new TlsPeerError('TLS_HANDSHAKE_FAILURE', 'handshake_failure', 'no common key exchange group between client supported_groups and server groups');
     }
-    const cookieNeeded = this.config.requireCookie === true && !cookieOk && !this.hrrSent;
+    const cookieNeeded = this.config.requireCookie === true && !retry;
 
     // signature scheme for our CertificateVerify
     const clientSchemes: number[] = findExt(exts, ExtensionType.signature_algorithms)?.supported_signature_algorithms.items ?? [];
@@ -291,7 +304,7 @@ export class TlsServer extends Connection {
           psk = { psk: t.psk, ageAdd: t.ageAdd, maxEarly: t.maxEarlyData };
           this.pskIndex = i;
           const clientAge = (identities[i]!.obfuscated_ticket_age - t.ageAdd) >>> 0;
-          earlyAccepted = i === 0 && earlyOffered && !this.hrrSent && (this.config.maxEarlyData ?? 0) > 0 && t.maxEarlyData > 0
+          earlyAccepted = i === 0 && earlyOffered && !retry && (this.config.maxEarlyData ?? 0) > 0 && t.maxEarlyData > 0
             && t.cipherSuite === suite.id && alpn === t.alpn && Math.abs(clientAge - age) <= AGE_TOLERANCE_MS;
           if (earlyAccepted) this.earlySecret = await early.clientEarlyTrafficSecret(this.crypto.hash(tSuite.hash, raw));
           break;
@@ -302,7 +315,6 @@ export class TlsServer extends Connection {
   }
 
   private pskIndex = 0;
-  private hrrNewShare = true;
 
   /** HelloRetryRequest body; key_share only when the client must send a new share (group undefined otherwise). */
   private hrrBody(sessionId: Uint8Array, suite: number, group: number | undefined, cookie: Uint8Array | undefined): Uint8Array {
@@ -315,18 +327,14 @@ export class TlsServer extends Connection {
   /** expert.shapeExtensions, when configured (see config.ts). */
   private shape(message: ShapedMessage, exts: Extension[]): Extension[] {
     const hook = this.config.expert?.shapeExtensions;
-    return hook ? hook(message, exts, { retry: this.hrrSent }) : exts;
+    return hook ? hook(message, exts, { retry: this.retried }) : exts;
   }
 
   private processClientHello(): void {
     const n = this.neg!;
     this.suite = n.suite;
     if (!this.clientRandom) this.clientRandom = n.ch.random;
-    if (!n.psk && n.scheme === undefined && !(n.peerShare === undefined || n.cookieNeeded)) {
-      throw new TlsPeerError('TLS_HANDSHAKE_FAILURE', 'handshake_failure', `no signature scheme in common: the client's signature_algorithms exclude every scheme the server key can produce (${this.config.signingKey.schemes.map((s) => '0x' + s.toString(16)).join(',')})`);
-    }
     if (n.earlyOffered && !n.earlyAccepted) this.earlySkipBudget = Math.max(this.config.maxEarlyData ?? 0, 16384);
-    if (!(n.peerShare === undefined || n.cookieNeeded)) this.transcript.setHash(n.suite.hash);
     if (n.peerRecordLimit !== undefined) this.sendLimit = Math.min(16384, n.peerRecordLimit - 1);
     if (n.peerRecordLimit !== undefined && this.config.recordSizeLimit !== undefined) this.recvLimit = Math.min(16384, this.config.recordSizeLimit - 1);
   }
@@ -339,13 +347,15 @@ export class TlsServer extends Connection {
     const cookie = await this.providerCall(async () => this.cookieCodec.seal(state), 'sealing the HelloRetryRequest cookie (cookieCodec.seal)');
     if (!(cookie instanceof Uint8Array) || cookie.length < 1 || cookie.length > 65533) throw new TlsConfigError('TLS_CONFIG_INVALID', 'cookieCodec.seal must return 1..65533 bytes (RFC 8446 §4.2.2)');
     this.transcript.replaceWithMessageHash(n.suite.hash);
-    this.hrrSent = true;
-    this.hrrNewShare = newShare;
     this.queueHandshake(2, this.hrrBody(n.ch.legacy_session_id, n.suite.id, newShare ? n.group : undefined, cookie));
   }
 
   private async sendServerHello(): Promise<void> {
     const n = this.neg!;
+    if (!n.psk && n.scheme === undefined) {
+      throw new TlsPeerError('TLS_HANDSHAKE_FAILURE', 'handshake_failure', `no signature scheme in common: the client's signature_algorithms exclude every scheme the server key can produce (${this.config.signingKey.schemes.map((s) => '0x' + s.toString(16)).join(',')})`);
+    }
+    this.transcript.setHash(n.suite.hash);
     // The random is drawn before the key share (as Botan does), so pinned-RNG traces line up.
     const random = this.crypto.randomBytes(32);
     const share = await this.providerCall(() => this.crypto.generateKeyShare(n.group), 'generating the server key share');
@@ -416,10 +426,6 @@ export class TlsServer extends Connection {
     if (d.length > 0) this.emit({ type: 'earlyData', data: d });
   }
 
-  private applyEmptyClientCertificatePolicy(): void {
-    if (this.config.clientAuth === 'require') throw new TlsPeerError('TLS_CERTIFICATE_REQUIRED', 'certificate_required', 'the client sent no certificate, but this server requires client authentication (clientAuth: \'require\')');
-  }
-
   private async verifyClientCertificate(): Promise<void> {
     const c = decode('Certificate', () => decodeCertificate(this.current!.body));
     if (c.certificate_request_context.length !== 0) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', 'client Certificate context differs from the CertificateRequest\'s (empty) context (RFC 8446 §4.4.2)');
@@ -444,8 +450,7 @@ export class TlsServer extends Connection {
   }
 
   private async sendNewSessionTickets(): Promise<void> {
-    const codec = this.ticketCodec;
-    if (!codec) return;
+    const codec = this.ticketCodec!;
     const count = this.config.ticketCount ?? 1;
     const lifetime = this.config.ticketLifetimeSeconds ?? 7200;
     const n = this.neg!;
@@ -465,14 +470,13 @@ export class TlsServer extends Connection {
     }
   }
 
-  protected onConnected(): void {
+  protected handshakeCompleteEvent(): TlsEvent {
     const n = this.neg!;
-    this.emit({
+    return ({
       type: 'handshakeComplete', version: 'TLSv1.3', cipherSuite: n.suite.id, group: n.group,
       signatureScheme: n.psk ? undefined : n.scheme, alpn: n.alpn, serverName: n.serverName,
       resumed: n.psk !== undefined, earlyDataAccepted: n.earlyAccepted, peerCertificates: this.peerCertificates,
     });
-    void this.clientScheme;
   }
 
   // ---- post-handshake ----------------------------------------------------------------------------

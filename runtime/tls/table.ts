@@ -1,38 +1,12 @@
-// The seam between the engine and the generated transition tables (generated/tls13/machines/*.ts,
-// interpreted by runtime/machine). The engine never decides message order itself: it maps what
-// arrived (or what the application asked for) to an event name, asks the table, and runs the
-// named actions the table returns. A missing entry is a typed rejection with the table's alert.
-
-export interface TableTransition {
-  readonly kind: 'transition';
-  /** Undefined for a targetless transition (stay in the state). */
-  readonly target: string | undefined;
-  /** Set on a local trigger the table refuses in this state (e.g. 'handshake_not_complete'). */
-  readonly refuse?: string | undefined;
-  readonly actions: readonly string[];
-  /** Set on error edges: the alert to send (e.g. 'unexpected_message'). */
-  readonly alert?: string | undefined;
-  readonly rfc?: string | undefined;
-}
-export interface TableRejection {
-  readonly kind: 'rejection';
-  readonly alert: string;
-  readonly message: string;
-}
-export type TableResult = TableTransition | TableRejection;
-
-export interface HandshakeTable {
-  readonly role: 'client' | 'server';
-  readonly initial: string;
-  readonly error: string;
-  readonly closed: string;
-  step(state: string, event: string, guard: (name: string) => boolean): TableResult;
-}
+// Which table event a received handshake message is. Everything about order lives in the generated
+// tables (generated/tls13/machines/*.ts, run by runtime/machine's step()); this file only names the
+// event a message is, from its type and the content that the spec's events distinguish (a
+// ServerHello with the HelloRetryRequest random; a ClientHello carrying a cookie).
 
 /** Event names of received handshake messages, by HandshakeType (RFC 8446 §4). */
-export function eventForHandshake(type: number, isHrr: boolean): string | undefined {
+export function eventForHandshake(type: number, isHrr: boolean, hasCookie: boolean): string | undefined {
   switch (type) {
-    case 1: return 'ClientHello';
+    case 1: return hasCookie ? 'SecondClientHello' : 'ClientHello';
     case 2: return isHrr ? 'HelloRetryRequest' : 'ServerHello';
     case 4: return 'NewSessionTicket';
     case 5: return 'EndOfEarlyData';

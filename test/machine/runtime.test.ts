@@ -62,6 +62,27 @@ test('client rejects Certificate in WAIT_SERVER_HELLO with unexpected_message, n
   assert.match(r.message, 'specs/tls13/machines/client.json:');
 });
 
+test('client: ChangeCipherSpec before any ClientHello (START) is rejected with unexpected_message', () => {
+  const r = step(clientTable, 'START', 'ChangeCipherSpec', none);
+  assert.is(r.kind, 'rejection');
+  assert.is(r.alert, 'unexpected_message');
+});
+
+test('server: ChangeCipherSpec before any ClientHello starts a stateless retry that accepts only a second ClientHello', () => {
+  const m = new MachineInstance(serverTable);
+  assert.is(m.send('ChangeCipherSpec', none).target, 'WAIT_RETRIED_CLIENT_HELLO');
+  const first = step(serverTable, 'WAIT_RETRIED_CLIENT_HELLO', 'ClientHello', none);
+  assert.is(first.kind, 'rejection');
+  assert.is(first.alert, 'unexpected_message');
+  assert.is(m.send('SecondClientHello', none).target, 'WAIT_FINISHED');
+});
+
+test('server: a first ClientHello replayed after the HelloRetryRequest (no cookie) fails with handshake_failure', () => {
+  const r = run(serverTable, ['ClientHello', 'ClientHello'], { helloRetryRequired: true });
+  assert.is(r.rejection?.from, 'WAIT_SECOND_CLIENT_HELLO');
+  assert.is(r.rejection?.alert, 'handshake_failure');
+});
+
 for (const [name, table] of [['client', clientTable], ['server', serverTable]] as const) {
   test(`${name}: ChangeCipherSpec after the handshake (CONNECTED) is rejected with unexpected_message`, () => {
     const r = step(table as MachineTable, 'CONNECTED', 'ChangeCipherSpec', none);
@@ -69,14 +90,9 @@ for (const [name, table] of [['client', clientTable], ['server', serverTable]] a
     assert.is(r.alert, 'unexpected_message');
     assert.is(r.rfc, 'RFC 8446 §5');
   });
-  test(`${name}: ChangeCipherSpec before any ClientHello (START) is rejected with unexpected_message`, () => {
-    const r = step(table as MachineTable, 'START', 'ChangeCipherSpec', none);
-    assert.is(r.kind, 'rejection');
-    assert.is(r.alert, 'unexpected_message');
-  });
   test(`${name}: ChangeCipherSpec is dropped in every state between the first hello and the peer Finished`, () => {
     for (const s of table.states) {
-      if (s === 'START' || s === 'CONNECTED' || table.absorbing.includes(s as never)) continue;
+      if (s === 'START' || s === 'CONNECTED' || s === 'LOCAL_CLOSED' || s === 'PEER_CLOSED' || table.absorbing.includes(s as never)) continue;
       const r = step(table as MachineTable, s, 'ChangeCipherSpec', none);
       assert.is(r.kind, 'transition', `${s}`);
       assert.is(r.target, s);
@@ -124,7 +140,7 @@ test('client: a second HelloRetryRequest is rejected with unexpected_message', (
   assert.is(r.rejection?.from, 'WAIT_SECOND_SERVER_HELLO');
   const ok = run(clientTable, ['Start', 'HelloRetryRequest', 'ServerHello', 'EncryptedExtensions', 'Certificate', 'CertificateVerify', 'Finished'], none);
   assert.is(ok.state, 'CONNECTED');
-  assert.equal(sends(ok.actions), ['sendClientHello', 'sendClientHello', 'sendFinished']);
+  assert.equal(sends(ok.actions), ['sendClientHello', 'sendSecondClientHello', 'sendFinished']);
 });
 
 test('client PSK resumption (pskAccepted) goes EncryptedExtensions → WAIT_FINISHED and rejects a server Certificate', () => {
@@ -165,19 +181,45 @@ test('client rejects an empty server Certificate with decode_error', () => {
   assert.is(r.alert, 'decode_error');
 });
 
-test('client in CONNECTED: tickets, key updates and data stay in CONNECTED; close_notify closes', () => {
+test('client in CONNECTED: tickets, key updates and data stay in CONNECTED; close_notify half-closes', () => {
   const r = run(clientTable, ['Start', 'ServerHello', 'EncryptedExtensions', 'Certificate', 'CertificateVerify', 'Finished', 'NewSessionTicket', 'KeyUpdate', 'ApplicationData', 'AppWrite', 'RequestKeyUpdate'], none);
   assert.is(r.state, 'CONNECTED');
   assert.ok(r.actions.includes('storeTicket') && r.actions.includes('answerKeyUpdateIfRequested') && r.actions.includes('updateWriteKeys'));
   const c = step(clientTable, 'CONNECTED', 'CloseNotify', none);
-  assert.is(c.target, 'CLOSED');
-  assert.equal([...c.actions], ['sendCloseNotify']);
+  assert.is(c.target, 'PEER_CLOSED');
+  assert.equal([...c.actions], ['reportPeerClosed']);
 });
+
+for (const [name, table] of [['client', clientTable], ['server', serverTable]] as const) {
+  test(`${name}: half-close both ways (RFC 8446 §6.1): PEER_CLOSED still writes, LOCAL_CLOSED still reads and sends nothing`, () => {
+    const t = table as MachineTable;
+    const pw = step(t, 'PEER_CLOSED', 'AppWrite', none);
+    assert.is(pw.target, 'PEER_CLOSED');
+    assert.ok(pw.actions.includes('sendApplicationData'));
+    assert.is(step(t, 'PEER_CLOSED', 'ApplicationData', none).target, 'PEER_CLOSED');
+    assert.equal([...step(t, 'PEER_CLOSED', 'ApplicationData', none).actions], []);
+    const pc = step(t, 'PEER_CLOSED', 'Close', none);
+    assert.is(pc.target, 'CLOSED');
+    assert.equal([...pc.actions], ['sendCloseNotify', 'reportClosed']);
+    const lc = step(t, 'CONNECTED', 'Close', none);
+    assert.is(lc.target, 'LOCAL_CLOSED');
+    const lr = step(t, 'LOCAL_CLOSED', 'ApplicationData', none);
+    assert.equal([...lr.actions], ['deliverApplicationData']);
+    const ku = step(t, 'LOCAL_CLOSED', 'KeyUpdate', none);
+    assert.equal([...ku.actions], ['updateReadKeys']);
+    const lw = step(t, 'LOCAL_CLOSED', 'AppWrite', none);
+    assert.is(lw.kind, 'rejection');
+    assert.instance(lw.kind === 'rejection' ? lw.error : undefined, RefusedEventError);
+    assert.is(step(t, 'LOCAL_CLOSED', 'CloseNotify', none).target, 'CLOSED');
+  });
+}
 
 test('server full handshake sends its whole flight on ClientHello and reaches CONNECTED only on Finished', () => {
   const r = run(serverTable, ['ClientHello', 'Finished'], none);
   assert.is(r.state, 'CONNECTED');
-  assert.equal(sends(r.actions), ['sendServerHello', 'sendEncryptedExtensions', 'sendCertificate', 'sendCertificateVerify', 'sendFinished', 'sendNewSessionTicket']);
+  assert.equal(sends(r.actions), ['sendServerHello', 'sendEncryptedExtensions', 'sendCertificate', 'sendCertificateVerify', 'sendFinished']);
+  const tickets = run(serverTable, ['ClientHello', 'Finished'], { ticketsIssued: true });
+  assert.equal(sends(tickets.actions).slice(-1), ['sendNewSessionTicket']);
 });
 
 test('server that requested a client certificate never lets the client skip its Certificate', () => {
@@ -187,8 +229,9 @@ test('server that requested a client certificate never lets the client skip its 
   assert.is(r.rejection?.alert, 'unexpected_message');
   const empty = run(serverTable, ['ClientHello', 'Certificate', 'Finished'], { clientAuthRequested: true, certificateEmpty: true });
   assert.is(empty.state, 'CONNECTED');
-  assert.ok(empty.actions.includes('applyEmptyClientCertificatePolicy'));
   assert.not.ok(empty.actions.includes('verifyClientCertificateVerify'));
+  const required = run(serverTable, ['ClientHello', 'Certificate'], { clientAuthRequested: true, certificateEmpty: true, requiredCertificateMissing: true });
+  assert.is(required.rejection?.alert, 'certificate_required');
   const full = run(serverTable, ['ClientHello', 'Certificate', 'CertificateVerify', 'Finished'], { clientAuthRequested: true });
   assert.is(full.state, 'CONNECTED');
   const noCv = run(serverTable, ['ClientHello', 'Certificate', 'Finished'], { clientAuthRequested: true });
@@ -199,9 +242,9 @@ test('server: one HelloRetryRequest, and a second ClientHello that still needs o
   const m = new MachineInstance(serverTable);
   assert.is(m.send('ClientHello', { helloRetryRequired: true }).target, 'WAIT_SECOND_CLIENT_HELLO');
   assert.is(m.send('ChangeCipherSpec', none).target, 'WAIT_SECOND_CLIENT_HELLO');
-  assert.is(m.send('ClientHello', { helloRetryRequired: false }).target, 'WAIT_FINISHED');
+  assert.is(m.send('SecondClientHello', { helloRetryRequired: false }).target, 'WAIT_FINISHED');
   assert.is(m.send('Finished', none).target, 'CONNECTED');
-  const hrr = run(serverTable, ['ClientHello', 'ClientHello'], { helloRetryRequired: true });
+  const hrr = run(serverTable, ['ClientHello', 'SecondClientHello'], { helloRetryRequired: true });
   assert.is(hrr.rejection?.alert, 'handshake_failure');
   assert.equal(sends(hrr.actions), ['sendHelloRetryRequest']);
 });
@@ -270,7 +313,7 @@ test('property: with any facts, the server reaches CONNECTED only by a client Fi
   }), { numRuns: 500 });
 });
 
-test('every table edge into CONNECTED (any guard) is a peer Finished, from WAIT_FINISHED; CONNECTED is never left except to ERROR/CLOSED', () => {
+test('every table edge into CONNECTED (any guard) is a peer Finished, from WAIT_FINISHED; CONNECTED is never left except to ERROR/CLOSED or a half-closed state', () => {
   for (const t of [clientTable, serverTable] as unknown as MachineTable[]) {
     for (const s of t.states) for (const e of t.events) for (const c of t.transitions[s]![e]!) {
       if (c.target === 'CONNECTED' && s !== 'CONNECTED') {
@@ -278,7 +321,7 @@ test('every table edge into CONNECTED (any guard) is a peer Finished, from WAIT_
         assert.is(s, 'WAIT_FINISHED', `${t.name}: ${s} × ${e} enters CONNECTED`);
         assert.ok(c.actions.some((a) => /^verify\w*Finished$/.test(a)), `${t.name}: ${s} × ${e} enters CONNECTED without verifying Finished`);
       }
-      if (s === 'CONNECTED') assert.ok(['CONNECTED', 'ERROR', 'CLOSED'].includes(c.target), `${t.name}: CONNECTED × ${e} → ${c.target}`);
+      if (s === 'CONNECTED') assert.ok(['CONNECTED', 'ERROR', 'CLOSED', 'PEER_CLOSED', 'LOCAL_CLOSED'].includes(c.target), `${t.name}: CONNECTED × ${e} → ${c.target}`);
     }
   }
 });

@@ -47,8 +47,7 @@ test('hello_retry_request_with_cookie_when_the_server_requires_one', async () =>
   assert.is(Buffer.from(p.serverWire[0]!.subarray(11, 43)).toString('hex').slice(0, 8), 'cf21ad74');
 });
 
-// The client here runs without middlebox compatibility: the server table does not (yet) accept a
-// ChangeCipherSpec in START, which is where a fleet member that never saw ClientHello1 receives it.
+// Without middlebox compatibility the second ClientHello is the first record server B sees (START).
 test('stateless_cookie_lets_a_second_server_of_the_fleet_finish_the_handshake', async () => {
   const cookieKey = new Uint8Array(32).fill(5);
   const client = new TlsClient(clientConfig({ middleboxCompat: false }));
@@ -61,6 +60,62 @@ test('stateless_cookie_lets_a_second_server_of_the_fleet_finish_the_handshake', 
   await pump(p); // second ClientHello goes to server B, which never saw the first
   assert.is(client.state, 'CONNECTED');
   assert.is(b.state, 'CONNECTED');
+});
+
+// With middlebox compatibility (the default) the client sends its change_cipher_spec before the second
+// ClientHello: server B, which never saw the first, meets the CCS first (table: START --ChangeCipherSpec-->
+// WAIT_RETRIED_CLIENT_HELLO --SecondClientHello--> ...).
+test('stateless_cookie_retry_works_when_the_client_sends_the_compat_ccs_first', async () => {
+  const cookieKey = new Uint8Array(32).fill(6);
+  const client = new TlsClient(clientConfig());
+  const a = new TlsServer(serverConfig('p256', { requireCookie: true, cookieKey }));
+  const b = new TlsServer(serverConfig('p256', { requireCookie: true, cookieKey }));
+  await client.start();
+  await a.receive(client.takeOutput());
+  assert.is(a.state, 'WAIT_SECOND_CLIENT_HELLO');
+  await client.receive(a.takeOutput());
+  const second = client.takeOutput();
+  assert.is(second[0], 20, 'the retry starts with a change_cipher_spec record');
+  const p: Pair = { client, server: b, clientEvents: [], serverEvents: [], serverWire: [], clientWire: [] };
+  p.serverEvents.push(...await b.receive(second.subarray(0, 6)));
+  assert.is(b.state, 'WAIT_RETRIED_CLIENT_HELLO');
+  p.serverEvents.push(...await b.receive(second.subarray(6)));
+  await pump(p);
+  assert.is(client.state, 'CONNECTED');
+  assert.is(b.state, 'CONNECTED');
+  await client.write(text('over the retry'));
+  await pump(p);
+  assert.is(dataOf(p.serverEvents), 'over the retry');
+});
+
+test('a_ccs_then_a_first_client_hello_is_rejected_with_unexpected_message', async () => {
+  const client = new TlsClient(clientConfig());
+  const b = new TlsServer(serverConfig('p256'));
+  await client.start();
+  await b.receive(Uint8Array.of(20, 3, 3, 0, 1, 1));
+  const ev = await b.receive(client.takeOutput());
+  const err = ofType(ev, 'error')[0]?.error;
+  assert.instance(err, TlsPeerError);
+  assert.is(err!.alert, 'unexpected_message');
+  assert.match(err!.message, /ClientHello in state WAIT_RETRIED_CLIENT_HELLO/);
+});
+
+// A replayed first ClientHello where the second (with the cookie) is due: the table's handshake_failure
+// (it used to be an illegal_parameter from hand-written code beside the table).
+test('a_replayed_first_client_hello_after_hello_retry_request_gets_handshake_failure_from_the_table', async () => {
+  const client = new TlsClient(clientConfig());
+  const server = new TlsServer(serverConfig('p256', { requireCookie: true }));
+  await client.start();
+  const first = client.takeOutput();
+  await server.receive(first);
+  assert.is(server.state, 'WAIT_SECOND_CLIENT_HELLO');
+  const ev = await server.receive(first);
+  const err = ofType(ev, 'error')[0]?.error;
+  assert.instance(err, TlsPeerError);
+  assert.is(err!.alert, 'handshake_failure');
+  assert.is(err!.code, 'TLS_HANDSHAKE_FAILURE');
+  assert.match(err!.message, /ClientHello in state WAIT_SECOND_CLIENT_HELLO/);
+  assert.is(server.state, 'ERROR');
 });
 
 test('forged_cookie_is_rejected_with_illegal_parameter', async () => {
@@ -266,16 +321,78 @@ test('record_size_limit_bounds_the_records_the_peer_sends', async () => {
   assert.is(dataOf(p.serverEvents).length, 5000);
 });
 
-test('close_notify_closes_both_sides_and_further_writes_fail', async () => {
+// Half-close (RFC 8446 §6.1): the tables' LOCAL_CLOSED / PEER_CLOSED states.
+test('client_close_half_closes_and_the_server_still_replies_until_it_closes', async () => {
   const p = await connect(clientConfig(), serverConfig());
+  p.clientEvents.length = 0;
+  p.serverEvents.length = 0;
+  p.clientEvents.push(...await p.client.write(text('ping')));
+  p.clientEvents.push(...await p.client.close());
+  await pump(p);
+  assert.is(p.client.state, 'LOCAL_CLOSED');
+  assert.is(p.server.state, 'PEER_CLOSED');
+  assert.is(dataOf(p.serverEvents), 'ping');
+  assert.is(ofType(p.serverEvents, 'peerClosed').length, 1);
+  assert.is(ofType(p.serverEvents, 'closed').length, 0);
+  let err: unknown;
+  try { await p.client.write(text('late')); } catch (e) { err = e; }
+  assert.is((err as { code?: string }).code, 'TLS_CLOSED');
+  // the server answers after the client's close_notify, and the client reads it
+  p.serverEvents.push(...await p.server.write(text('pong')));
+  await pump(p);
+  assert.is(dataOf(p.clientEvents), 'pong');
+  p.serverEvents.push(...await p.server.close());
+  await pump(p);
+  assert.is(p.client.state, 'CLOSED');
+  assert.is(p.server.state, 'CLOSED');
+  assert.is(ofType(p.clientEvents, 'closed').length, 1);
+  assert.is(ofType(p.serverEvents, 'closed').length, 1);
+  assert.is(p.client.error, undefined);
+  assert.is(p.server.error, undefined);
+});
+
+test('server_close_half_closes_and_keeps_reading_data_and_key_updates_without_answering', async () => {
+  const p = await connect(clientConfig(), serverConfig());
+  p.serverEvents.length = 0;
+  await p.server.close();
+  await pump(p);
+  assert.is(p.server.state, 'LOCAL_CLOSED');
+  assert.is(p.client.state, 'PEER_CLOSED');
+  // the client may still write and update its keys; the server reads both but sends nothing back
+  await p.client.requestKeyUpdate(true);
+  await p.client.write(text('after'));
+  await pump(p);
+  assert.is(dataOf(p.serverEvents), 'after');
+  assert.equal(ofType(p.serverEvents, 'keyUpdate').map((e) => e.direction), ['read']);
+  assert.is(p.server.takeOutput().length, 0);
   await p.client.close();
   await pump(p);
   assert.is(p.client.state, 'CLOSED');
   assert.is(p.server.state, 'CLOSED');
-  assert.is(ofType(p.serverEvents, 'closed').length, 1);
-  let err: unknown;
-  try { await p.client.write(text('late')); } catch (e) { err = e; }
-  assert.is((err as { code?: string }).code, 'TLS_CLOSED');
+});
+
+test('records_after_the_peers_close_notify_are_ignored', async () => {
+  const p = await connect(clientConfig(), serverConfig());
+  await p.client.close();
+  // a misbehaving client: one more correctly protected record after its close_notify
+  const cipher = (p.client as unknown as { writeCipher: { seal(type: number, data: Uint8Array, pad: number): Promise<Uint8Array> } }).writeCipher;
+  const late = await cipher.seal(23, text('late'), 0);
+  p.serverEvents.length = 0;
+  p.serverEvents.push(...await p.server.receive(p.client.takeOutput()));
+  p.serverEvents.push(...await p.server.receive(late));
+  assert.is(p.server.state, 'PEER_CLOSED');
+  assert.is(dataOf(p.serverEvents), '');
+  assert.is(p.server.error, undefined);
+});
+
+test('a_second_close_stops_reading_without_waiting_for_the_peer', async () => {
+  const p = await connect(clientConfig(), serverConfig());
+  await p.client.close();
+  assert.is(p.client.state, 'LOCAL_CLOSED');
+  const ev = await p.client.close();
+  assert.is(p.client.state, 'CLOSED');
+  assert.is(ofType(ev, 'closed').length, 1);
+  assert.is(p.client.takeOutput().length > 0, true, 'the first close_notify is still queued');
 });
 
 test('key_log_lines_are_emitted_in_nss_format_only_when_asked', async () => {

@@ -8,9 +8,11 @@ import type { MachineTable } from '../../../runtime/machine/index.ts';
 
 /** States of tls13/server, in spec order. */
 export const ServerState = {
-  /** Waits for the first ClientHello. */
+  /** Waits for the first ClientHello, or (stateless retry) a second ClientHello carrying a cookie. */
   START: 'START',
-  /** HelloRetryRequest sent; waits for the second ClientHello. Another retry is a handshake failure; early data is never accepted after a retry. */
+  /** A change_cipher_spec arrived before any ClientHello: only the second ClientHello of a stateless retry, carrying a cookie, may follow (RFC 8446 §4.2.2, Appendix D.4). */
+  WAIT_RETRIED_CLIENT_HELLO: 'WAIT_RETRIED_CLIENT_HELLO',
+  /** HelloRetryRequest (with cookie) sent; waits for the second ClientHello, which carries the cookie. Another retry is a handshake failure; early data is never accepted after a retry. */
   WAIT_SECOND_CLIENT_HELLO: 'WAIT_SECOND_CLIENT_HELLO',
   /** 0-RTT accepted and server flight sent; reads early data until EndOfEarlyData. */
   WAIT_EOED: 'WAIT_EOED',
@@ -22,9 +24,13 @@ export const ServerState = {
   WAIT_FINISHED: 'WAIT_FINISHED',
   /** Handshake complete; application data and key updates. */
   CONNECTED: 'CONNECTED',
+  /** The peer sent close_notify (it sends nothing more); this side may still write until the application closes (half-close, RFC 8446 §6.1). Data after a closure alert is ignored. */
+  PEER_CLOSED: 'PEER_CLOSED',
+  /** This side sent close_notify (it writes nothing more); it still reads application data, and post-handshake messages, until the peer's close_notify (half-close, RFC 8446 §6.1). */
+  LOCAL_CLOSED: 'LOCAL_CLOSED',
   /** A fatal alert was sent or received. Absorbs every event. */
   ERROR: 'ERROR',
-  /** Closed by close_notify or by the application. Absorbs every event. */
+  /** Closed in both directions (close_notify sent and received, or the application closed before the handshake completed). Absorbs every event. */
   CLOSED: 'CLOSED',
 } as const;
 export type ServerState = (typeof ServerState)[keyof typeof ServerState];
@@ -33,6 +39,8 @@ export type ServerState = (typeof ServerState)[keyof typeof ServerState];
 export const ServerEvent = {
   /** handshake message client_hello received */
   ClientHello: 'ClientHello',
+  /** a ClientHello carrying a cookie extension: the answer to a HelloRetryRequest (sent on this connection, or by another server holding the cookie key: a stateless retry). The transcript restarts from the cookie: message_hash(ClientHello1) and the HelloRetryRequest (RFC 8446 §4.4.1) */
+  SecondClientHello: 'SecondClientHello',
   /** handshake message server_hello received (not a HelloRetryRequest) */
   ServerHello: 'ServerHello',
   /** server_hello carrying the HelloRetryRequest random received */
@@ -59,6 +67,8 @@ export const ServerEvent = {
   ApplicationData: 'ApplicationData',
   /** a close_notify alert received */
   CloseNotify: 'CloseNotify',
+  /** a user_canceled alert received (a warning: the peer cancels the handshake; a close_notify should follow) */
+  UserCanceled: 'UserCanceled',
   /** a fatal (error) alert received */
   Alert: 'Alert',
   /** the application starts the handshake (client) */
@@ -74,7 +84,7 @@ export type ServerEvent = (typeof ServerEvent)[keyof typeof ServerEvent];
 
 /** Guards (negotiated facts, evaluated after the received message is parsed) of tls13/server, in spec order. */
 export const ServerGuard = {
-  /** no acceptable key_share in the ClientHello: a HelloRetryRequest is needed */
+  /** the ClientHello has no acceptable key_share, or (first ClientHello only) the configuration requires a cookie (requireCookie): a HelloRetryRequest is needed */
   helloRetryRequired: 'helloRetryRequired',
   /** the server accepts the 0-RTT data offered with the selected PSK */
   earlyDataAccepted: 'earlyDataAccepted',
@@ -84,6 +94,10 @@ export const ServerGuard = {
   clientAuthRequested: 'clientAuthRequested',
   /** the received Certificate message has an empty certificate_list */
   certificateEmpty: 'certificateEmpty',
+  /** the client Certificate is empty and the configuration requires one (clientAuth: 'require'): refused with certificate_required */
+  requiredCertificateMissing: 'requiredCertificateMissing',
+  /** the configuration issues session tickets (a ticketKey or ticketCodec, and ticketCount > 0) */
+  ticketsIssued: 'ticketsIssued',
 } as const;
 export type ServerGuard = (typeof ServerGuard)[keyof typeof ServerGuard];
 
@@ -91,7 +105,7 @@ export type ServerGuard = (typeof ServerGuard)[keyof typeof ServerGuard];
 export const ServerAction = {
   /** send ServerHello with the selected parameters */
   sendServerHello: 'sendServerHello',
-  /** send a HelloRetryRequest naming the group to retry with */
+  /** send a HelloRetryRequest naming the group to retry with, with a cookie sealing what the retry needs (stateless: any server holding the cookie key can continue) */
   sendHelloRetryRequest: 'sendHelloRetryRequest',
   /** send EncryptedExtensions */
   sendEncryptedExtensions: 'sendEncryptedExtensions',
@@ -113,12 +127,10 @@ export const ServerAction = {
   sendApplicationData: 'sendApplicationData',
   /** send a close_notify alert (at most once) */
   sendCloseNotify: 'sendCloseNotify',
-  /** record the ClientHello and the parameters selected for it (transcript) */
+  /** record the ClientHello and the parameters selected for it */
   processClientHello: 'processClientHello',
   /** validate the client certificate chain */
   verifyClientCertificate: 'verifyClientCertificate',
-  /** client sent no certificate: continue, or abort with certificate_required when the configuration requires one */
-  applyEmptyClientCertificatePolicy: 'applyEmptyClientCertificatePolicy',
   /** check the client signature over the transcript */
   verifyClientCertificateVerify: 'verifyClientCertificateVerify',
   /** check the client Finished MAC */
@@ -143,6 +155,14 @@ export const ServerAction = {
   deliverApplicationData: 'deliverApplicationData',
   /** hand received 0-RTT data to the application */
   deliverEarlyData: 'deliverEarlyData',
+  /** tell the application the handshake is complete (negotiated parameters) */
+  reportHandshakeComplete: 'reportHandshakeComplete',
+  /** tell the application the peer sent close_notify (it may still write) */
+  reportPeerClosed: 'reportPeerClosed',
+  /** tell the application the connection is closed in both directions */
+  reportClosed: 'reportClosed',
+  /** tell the application the peer sent a user_canceled warning */
+  reportUserCanceled: 'reportUserCanceled',
 } as const;
 export type ServerAction = (typeof ServerAction)[keyof typeof ServerAction];
 
@@ -150,7 +170,7 @@ export type ServerAction = (typeof ServerAction)[keyof typeof ServerAction];
  *  specs/tls13/machines/server.json. Adding a guard or action to the spec makes an engine that lacks it fail to compile. */
 export interface ServerImplementations<Ctx = void, Msg = unknown> {
   readonly guards: {
-    /** no acceptable key_share in the ClientHello: a HelloRetryRequest is needed */
+    /** the ClientHello has no acceptable key_share, or (first ClientHello only) the configuration requires a cookie (requireCookie): a HelloRetryRequest is needed */
     readonly helloRetryRequired: (ctx: Ctx, msg: Msg) => boolean;
     /** the server accepts the 0-RTT data offered with the selected PSK */
     readonly earlyDataAccepted: (ctx: Ctx, msg: Msg) => boolean;
@@ -160,11 +180,15 @@ export interface ServerImplementations<Ctx = void, Msg = unknown> {
     readonly clientAuthRequested: (ctx: Ctx, msg: Msg) => boolean;
     /** the received Certificate message has an empty certificate_list */
     readonly certificateEmpty: (ctx: Ctx, msg: Msg) => boolean;
+    /** the client Certificate is empty and the configuration requires one (clientAuth: 'require'): refused with certificate_required */
+    readonly requiredCertificateMissing: (ctx: Ctx, msg: Msg) => boolean;
+    /** the configuration issues session tickets (a ticketKey or ticketCodec, and ticketCount > 0) */
+    readonly ticketsIssued: (ctx: Ctx, msg: Msg) => boolean;
   };
   readonly actions: {
     /** send ServerHello with the selected parameters */
     readonly sendServerHello: (ctx: Ctx, msg: Msg) => void | Promise<void>;
-    /** send a HelloRetryRequest naming the group to retry with */
+    /** send a HelloRetryRequest naming the group to retry with, with a cookie sealing what the retry needs (stateless: any server holding the cookie key can continue) */
     readonly sendHelloRetryRequest: (ctx: Ctx, msg: Msg) => void | Promise<void>;
     /** send EncryptedExtensions */
     readonly sendEncryptedExtensions: (ctx: Ctx, msg: Msg) => void | Promise<void>;
@@ -186,12 +210,10 @@ export interface ServerImplementations<Ctx = void, Msg = unknown> {
     readonly sendApplicationData: (ctx: Ctx, msg: Msg) => void | Promise<void>;
     /** send a close_notify alert (at most once) */
     readonly sendCloseNotify: (ctx: Ctx, msg: Msg) => void | Promise<void>;
-    /** record the ClientHello and the parameters selected for it (transcript) */
+    /** record the ClientHello and the parameters selected for it */
     readonly processClientHello: (ctx: Ctx, msg: Msg) => void | Promise<void>;
     /** validate the client certificate chain */
     readonly verifyClientCertificate: (ctx: Ctx, msg: Msg) => void | Promise<void>;
-    /** client sent no certificate: continue, or abort with certificate_required when the configuration requires one */
-    readonly applyEmptyClientCertificatePolicy: (ctx: Ctx, msg: Msg) => void | Promise<void>;
     /** check the client signature over the transcript */
     readonly verifyClientCertificateVerify: (ctx: Ctx, msg: Msg) => void | Promise<void>;
     /** check the client Finished MAC */
@@ -216,6 +238,14 @@ export interface ServerImplementations<Ctx = void, Msg = unknown> {
     readonly deliverApplicationData: (ctx: Ctx, msg: Msg) => void | Promise<void>;
     /** hand received 0-RTT data to the application */
     readonly deliverEarlyData: (ctx: Ctx, msg: Msg) => void | Promise<void>;
+    /** tell the application the handshake is complete (negotiated parameters) */
+    readonly reportHandshakeComplete: (ctx: Ctx, msg: Msg) => void | Promise<void>;
+    /** tell the application the peer sent close_notify (it may still write) */
+    readonly reportPeerClosed: (ctx: Ctx, msg: Msg) => void | Promise<void>;
+    /** tell the application the connection is closed in both directions */
+    readonly reportClosed: (ctx: Ctx, msg: Msg) => void | Promise<void>;
+    /** tell the application the peer sent a user_canceled warning */
+    readonly reportUserCanceled: (ctx: Ctx, msg: Msg) => void | Promise<void>;
   };
 }
 
@@ -225,13 +255,14 @@ export const serverTable: MachineTable<ServerState, ServerEvent, ServerGuard, Se
   role: 'server',
   specFile: 'specs/tls13/machines/server.json',
   initial: 'START',
-  states: ['START', 'WAIT_SECOND_CLIENT_HELLO', 'WAIT_EOED', 'WAIT_CERT', 'WAIT_CERT_VERIFY', 'WAIT_FINISHED', 'CONNECTED', 'ERROR', 'CLOSED'],
-  events: ['ClientHello', 'ServerHello', 'HelloRetryRequest', 'EncryptedExtensions', 'CertificateRequest', 'Certificate', 'CertificateVerify', 'Finished', 'NewSessionTicket', 'EndOfEarlyData', 'KeyUpdate', 'ChangeCipherSpec', 'ApplicationData', 'CloseNotify', 'Alert', 'Start', 'AppWrite', 'RequestKeyUpdate', 'Close'],
-  guards: ['helloRetryRequired', 'earlyDataAccepted', 'pskAccepted', 'clientAuthRequested', 'certificateEmpty'],
-  actions: ['sendServerHello', 'sendHelloRetryRequest', 'sendEncryptedExtensions', 'sendCertificateRequest', 'sendCertificate', 'sendCertificateVerify', 'sendFinished', 'sendNewSessionTicket', 'sendKeyUpdate', 'sendChangeCipherSpec', 'sendApplicationData', 'sendCloseNotify', 'processClientHello', 'verifyClientCertificate', 'applyEmptyClientCertificatePolicy', 'verifyClientCertificateVerify', 'verifyClientFinished', 'installEarlyReadKeys', 'installHandshakeReadKeys', 'installHandshakeWriteKeys', 'installApplicationWriteKeys', 'installApplicationReadKeys', 'updateReadKeys', 'updateWriteKeys', 'answerKeyUpdateIfRequested', 'deliverApplicationData', 'deliverEarlyData'],
+  states: ['START', 'WAIT_RETRIED_CLIENT_HELLO', 'WAIT_SECOND_CLIENT_HELLO', 'WAIT_EOED', 'WAIT_CERT', 'WAIT_CERT_VERIFY', 'WAIT_FINISHED', 'CONNECTED', 'PEER_CLOSED', 'LOCAL_CLOSED', 'ERROR', 'CLOSED'],
+  events: ['ClientHello', 'SecondClientHello', 'ServerHello', 'HelloRetryRequest', 'EncryptedExtensions', 'CertificateRequest', 'Certificate', 'CertificateVerify', 'Finished', 'NewSessionTicket', 'EndOfEarlyData', 'KeyUpdate', 'ChangeCipherSpec', 'ApplicationData', 'CloseNotify', 'UserCanceled', 'Alert', 'Start', 'AppWrite', 'RequestKeyUpdate', 'Close'],
+  guards: ['helloRetryRequired', 'earlyDataAccepted', 'pskAccepted', 'clientAuthRequested', 'certificateEmpty', 'requiredCertificateMissing', 'ticketsIssued'],
+  actions: ['sendServerHello', 'sendHelloRetryRequest', 'sendEncryptedExtensions', 'sendCertificateRequest', 'sendCertificate', 'sendCertificateVerify', 'sendFinished', 'sendNewSessionTicket', 'sendKeyUpdate', 'sendChangeCipherSpec', 'sendApplicationData', 'sendCloseNotify', 'processClientHello', 'verifyClientCertificate', 'verifyClientCertificateVerify', 'verifyClientFinished', 'installEarlyReadKeys', 'installHandshakeReadKeys', 'installHandshakeWriteKeys', 'installApplicationWriteKeys', 'installApplicationReadKeys', 'updateReadKeys', 'updateWriteKeys', 'answerKeyUpdateIfRequested', 'deliverApplicationData', 'deliverEarlyData', 'reportHandshakeComplete', 'reportPeerClosed', 'reportClosed', 'reportUserCanceled'],
   absorbing: ['ERROR', 'CLOSED'],
   eventSources: {
     ClientHello: 'peer',
+    SecondClientHello: 'peer',
     ServerHello: 'peer',
     HelloRetryRequest: 'peer',
     EncryptedExtensions: 'peer',
@@ -245,215 +276,321 @@ export const serverTable: MachineTable<ServerState, ServerEvent, ServerGuard, Se
     ChangeCipherSpec: 'peer',
     ApplicationData: 'peer',
     CloseNotify: 'peer',
+    UserCanceled: 'peer',
     Alert: 'peer',
     Start: 'local',
     AppWrite: 'local',
     RequestKeyUpdate: 'local',
     Close: 'local',
   },
+  /** Events that are another message on the wire (the proofs project them on that message). */
+  messages: { SecondClientHello: 'ClientHello' },
+  /** Received events whose message enters the handshake transcript. */
+  transcript: ['ClientHello', 'SecondClientHello', 'ServerHello', 'EncryptedExtensions', 'CertificateRequest', 'Certificate', 'CertificateVerify', 'Finished', 'EndOfEarlyData'],
   transitions: {
     START: {
       ClientHello: [
-        { guard: 'helloRetryRequired', target: 'WAIT_SECOND_CLIENT_HELLO', actions: ['processClientHello', 'sendHelloRetryRequest', 'sendChangeCipherSpec'], rfc: 'RFC 8446 §4.1.4', at: 'specs/tls13/machines/server.json:72' },
-        { guard: 'earlyDataAccepted', target: 'WAIT_EOED', actions: ['processClientHello', 'sendServerHello', 'sendChangeCipherSpec', 'installHandshakeWriteKeys', 'sendEncryptedExtensions', 'sendFinished', 'installApplicationWriteKeys', 'installEarlyReadKeys'], rfc: 'RFC 8446 §4.2.10', at: 'specs/tls13/machines/server.json:73' },
-        { guard: 'pskAccepted', target: 'WAIT_FINISHED', actions: ['processClientHello', 'sendServerHello', 'sendChangeCipherSpec', 'installHandshakeWriteKeys', 'sendEncryptedExtensions', 'sendFinished', 'installApplicationWriteKeys', 'installHandshakeReadKeys'], rfc: 'RFC 8446 §2.2', at: 'specs/tls13/machines/server.json:74' },
-        { guard: 'clientAuthRequested', target: 'WAIT_CERT', actions: ['processClientHello', 'sendServerHello', 'sendChangeCipherSpec', 'installHandshakeWriteKeys', 'sendEncryptedExtensions', 'sendCertificateRequest', 'sendCertificate', 'sendCertificateVerify', 'sendFinished', 'installApplicationWriteKeys', 'installHandshakeReadKeys'], rfc: 'RFC 8446 §4.3.2', at: 'specs/tls13/machines/server.json:75' },
-        { target: 'WAIT_FINISHED', actions: ['processClientHello', 'sendServerHello', 'sendChangeCipherSpec', 'installHandshakeWriteKeys', 'sendEncryptedExtensions', 'sendCertificate', 'sendCertificateVerify', 'sendFinished', 'installApplicationWriteKeys', 'installHandshakeReadKeys'], rfc: 'RFC 8446 §2', at: 'specs/tls13/machines/server.json:76' },
+        { guard: 'helloRetryRequired', target: 'WAIT_SECOND_CLIENT_HELLO', actions: ['processClientHello', 'sendHelloRetryRequest', 'sendChangeCipherSpec'], rfc: 'RFC 8446 §4.1.4', at: 'specs/tls13/machines/server.json:80' },
+        { guard: 'earlyDataAccepted', target: 'WAIT_EOED', actions: ['processClientHello', 'sendServerHello', 'sendChangeCipherSpec', 'installHandshakeWriteKeys', 'sendEncryptedExtensions', 'sendFinished', 'installApplicationWriteKeys', 'installEarlyReadKeys'], rfc: 'RFC 8446 §4.2.10', at: 'specs/tls13/machines/server.json:81' },
+        { guard: 'pskAccepted', target: 'WAIT_FINISHED', actions: ['processClientHello', 'sendServerHello', 'sendChangeCipherSpec', 'installHandshakeWriteKeys', 'sendEncryptedExtensions', 'sendFinished', 'installApplicationWriteKeys', 'installHandshakeReadKeys'], rfc: 'RFC 8446 §2.2', at: 'specs/tls13/machines/server.json:82' },
+        { guard: 'clientAuthRequested', target: 'WAIT_CERT', actions: ['processClientHello', 'sendServerHello', 'sendChangeCipherSpec', 'installHandshakeWriteKeys', 'sendEncryptedExtensions', 'sendCertificateRequest', 'sendCertificate', 'sendCertificateVerify', 'sendFinished', 'installApplicationWriteKeys', 'installHandshakeReadKeys'], rfc: 'RFC 8446 §4.3.2', at: 'specs/tls13/machines/server.json:83' },
+        { target: 'WAIT_FINISHED', actions: ['processClientHello', 'sendServerHello', 'sendChangeCipherSpec', 'installHandshakeWriteKeys', 'sendEncryptedExtensions', 'sendCertificate', 'sendCertificateVerify', 'sendFinished', 'installApplicationWriteKeys', 'installHandshakeReadKeys'], rfc: 'RFC 8446 §2', at: 'specs/tls13/machines/server.json:84' },
       ],
-      ServerHello: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:83' }],
-      HelloRetryRequest: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:83' }],
-      EncryptedExtensions: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:83' }],
-      CertificateRequest: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:83' }],
-      Certificate: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:83' }],
-      CertificateVerify: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:83' }],
-      Finished: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:83' }],
-      NewSessionTicket: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:83' }],
-      EndOfEarlyData: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:83' }],
-      KeyUpdate: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:83' }],
-      ChangeCipherSpec: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:83' }],
-      ApplicationData: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:83' }],
-      CloseNotify: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:83' }],
-      Alert: [{ target: 'ERROR', actions: [], rfc: 'RFC 8446 §6.2', at: 'specs/tls13/machines/server.json:82' }],
-      Start: [{ target: 'START', actions: [], refuse: 'server_waits_for_client_hello', at: 'specs/tls13/machines/server.json:78' }],
-      AppWrite: [{ target: 'START', actions: [], refuse: 'handshake_not_complete', rfc: 'RFC 8446 §2', at: 'specs/tls13/machines/server.json:79' }],
-      RequestKeyUpdate: [{ target: 'START', actions: [], refuse: 'handshake_not_complete', rfc: 'RFC 8446 §4.6.3', at: 'specs/tls13/machines/server.json:80' }],
-      Close: [{ target: 'CLOSED', actions: [], rfc: 'RFC 8446 §6.1', at: 'specs/tls13/machines/server.json:81' }],
+      SecondClientHello: [
+        { guard: 'helloRetryRequired', target: 'ERROR', actions: [], alert: 'handshake_failure', rfc: 'RFC 8446 §4.1.4, §4.2.2 (stateless retry)', at: 'specs/tls13/machines/server.json:87' },
+        { guard: 'pskAccepted', target: 'WAIT_FINISHED', actions: ['processClientHello', 'sendServerHello', 'sendChangeCipherSpec', 'installHandshakeWriteKeys', 'sendEncryptedExtensions', 'sendFinished', 'installApplicationWriteKeys', 'installHandshakeReadKeys'], rfc: 'RFC 8446 §4.1.4, §4.2.2 (stateless retry)', at: 'specs/tls13/machines/server.json:88' },
+        { guard: 'clientAuthRequested', target: 'WAIT_CERT', actions: ['processClientHello', 'sendServerHello', 'sendChangeCipherSpec', 'installHandshakeWriteKeys', 'sendEncryptedExtensions', 'sendCertificateRequest', 'sendCertificate', 'sendCertificateVerify', 'sendFinished', 'installApplicationWriteKeys', 'installHandshakeReadKeys'], rfc: 'RFC 8446 §4.3.2, §4.2.2 (stateless retry)', at: 'specs/tls13/machines/server.json:89' },
+        { target: 'WAIT_FINISHED', actions: ['processClientHello', 'sendServerHello', 'sendChangeCipherSpec', 'installHandshakeWriteKeys', 'sendEncryptedExtensions', 'sendCertificate', 'sendCertificateVerify', 'sendFinished', 'installApplicationWriteKeys', 'installHandshakeReadKeys'], rfc: 'RFC 8446 §4.1.4, §4.2.2 (stateless retry)', at: 'specs/tls13/machines/server.json:90' },
+      ],
+      ServerHello: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:99' }],
+      HelloRetryRequest: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:99' }],
+      EncryptedExtensions: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:99' }],
+      CertificateRequest: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:99' }],
+      Certificate: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:99' }],
+      CertificateVerify: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:99' }],
+      Finished: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:99' }],
+      NewSessionTicket: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:99' }],
+      EndOfEarlyData: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:99' }],
+      KeyUpdate: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:99' }],
+      ChangeCipherSpec: [{ target: 'WAIT_RETRIED_CLIENT_HELLO', actions: [], rfc: 'RFC 8446 §4.2.2, Appendix D.4', at: 'specs/tls13/machines/server.json:92' }],
+      ApplicationData: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:99' }],
+      CloseNotify: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:99' }],
+      UserCanceled: [{ target: 'START', actions: ['reportUserCanceled'], rfc: 'RFC 8446 §6.1', at: 'specs/tls13/machines/server.json:98' }],
+      Alert: [{ target: 'ERROR', actions: [], rfc: 'RFC 8446 §6.2', at: 'specs/tls13/machines/server.json:97' }],
+      Start: [{ target: 'START', actions: [], refuse: 'server_waits_for_client_hello', at: 'specs/tls13/machines/server.json:93' }],
+      AppWrite: [{ target: 'START', actions: [], refuse: 'handshake_not_complete', rfc: 'RFC 8446 §2', at: 'specs/tls13/machines/server.json:94' }],
+      RequestKeyUpdate: [{ target: 'START', actions: [], refuse: 'handshake_not_complete', rfc: 'RFC 8446 §4.6.3', at: 'specs/tls13/machines/server.json:95' }],
+      Close: [{ target: 'CLOSED', actions: ['reportClosed'], rfc: 'RFC 8446 §6.1', at: 'specs/tls13/machines/server.json:96' }],
+    },
+    WAIT_RETRIED_CLIENT_HELLO: {
+      ClientHello: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:119' }],
+      SecondClientHello: [
+        { guard: 'helloRetryRequired', target: 'ERROR', actions: [], alert: 'handshake_failure', rfc: 'RFC 8446 §4.1.4, §4.2.2 (stateless retry)', at: 'specs/tls13/machines/server.json:106' },
+        { guard: 'pskAccepted', target: 'WAIT_FINISHED', actions: ['processClientHello', 'sendServerHello', 'sendChangeCipherSpec', 'installHandshakeWriteKeys', 'sendEncryptedExtensions', 'sendFinished', 'installApplicationWriteKeys', 'installHandshakeReadKeys'], rfc: 'RFC 8446 §4.1.4, §4.2.2 (stateless retry)', at: 'specs/tls13/machines/server.json:107' },
+        { guard: 'clientAuthRequested', target: 'WAIT_CERT', actions: ['processClientHello', 'sendServerHello', 'sendChangeCipherSpec', 'installHandshakeWriteKeys', 'sendEncryptedExtensions', 'sendCertificateRequest', 'sendCertificate', 'sendCertificateVerify', 'sendFinished', 'installApplicationWriteKeys', 'installHandshakeReadKeys'], rfc: 'RFC 8446 §4.3.2, §4.2.2 (stateless retry)', at: 'specs/tls13/machines/server.json:108' },
+        { target: 'WAIT_FINISHED', actions: ['processClientHello', 'sendServerHello', 'sendChangeCipherSpec', 'installHandshakeWriteKeys', 'sendEncryptedExtensions', 'sendCertificate', 'sendCertificateVerify', 'sendFinished', 'installApplicationWriteKeys', 'installHandshakeReadKeys'], rfc: 'RFC 8446 §4.1.4, §4.2.2 (stateless retry)', at: 'specs/tls13/machines/server.json:109' },
+      ],
+      ServerHello: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:119' }],
+      HelloRetryRequest: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:119' }],
+      EncryptedExtensions: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:119' }],
+      CertificateRequest: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:119' }],
+      Certificate: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:119' }],
+      CertificateVerify: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:119' }],
+      Finished: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:119' }],
+      NewSessionTicket: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:119' }],
+      EndOfEarlyData: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:119' }],
+      KeyUpdate: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:119' }],
+      ChangeCipherSpec: [{ target: 'WAIT_RETRIED_CLIENT_HELLO', actions: [], rfc: 'RFC 8446 §5', at: 'specs/tls13/machines/server.json:111' }],
+      ApplicationData: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:119' }],
+      CloseNotify: [{ target: 'CLOSED', actions: ['reportClosed'], rfc: 'RFC 8446 §6.1', at: 'specs/tls13/machines/server.json:117' }],
+      UserCanceled: [{ target: 'WAIT_RETRIED_CLIENT_HELLO', actions: ['reportUserCanceled'], rfc: 'RFC 8446 §6.1', at: 'specs/tls13/machines/server.json:118' }],
+      Alert: [{ target: 'ERROR', actions: [], rfc: 'RFC 8446 §6.2', at: 'specs/tls13/machines/server.json:116' }],
+      Start: [{ target: 'WAIT_RETRIED_CLIENT_HELLO', actions: [], refuse: 'server_waits_for_client_hello', at: 'specs/tls13/machines/server.json:112' }],
+      AppWrite: [{ target: 'WAIT_RETRIED_CLIENT_HELLO', actions: [], refuse: 'handshake_not_complete', rfc: 'RFC 8446 §2', at: 'specs/tls13/machines/server.json:113' }],
+      RequestKeyUpdate: [{ target: 'WAIT_RETRIED_CLIENT_HELLO', actions: [], refuse: 'handshake_not_complete', rfc: 'RFC 8446 §4.6.3', at: 'specs/tls13/machines/server.json:114' }],
+      Close: [{ target: 'CLOSED', actions: ['reportClosed', 'reportClosed'], rfc: 'RFC 8446 §6.1', at: 'specs/tls13/machines/server.json:115' }],
     },
     WAIT_SECOND_CLIENT_HELLO: {
-      ClientHello: [
-        { guard: 'helloRetryRequired', target: 'ERROR', actions: [], alert: 'handshake_failure', rfc: 'RFC 8446 §4.1.4', at: 'specs/tls13/machines/server.json:90' },
-        { guard: 'pskAccepted', target: 'WAIT_FINISHED', actions: ['processClientHello', 'sendServerHello', 'sendChangeCipherSpec', 'installHandshakeWriteKeys', 'sendEncryptedExtensions', 'sendFinished', 'installApplicationWriteKeys', 'installHandshakeReadKeys'], rfc: 'RFC 8446 §4.1.4', at: 'specs/tls13/machines/server.json:91' },
-        { guard: 'clientAuthRequested', target: 'WAIT_CERT', actions: ['processClientHello', 'sendServerHello', 'sendChangeCipherSpec', 'installHandshakeWriteKeys', 'sendEncryptedExtensions', 'sendCertificateRequest', 'sendCertificate', 'sendCertificateVerify', 'sendFinished', 'installApplicationWriteKeys', 'installHandshakeReadKeys'], rfc: 'RFC 8446 §4.3.2', at: 'specs/tls13/machines/server.json:92' },
-        { target: 'WAIT_FINISHED', actions: ['processClientHello', 'sendServerHello', 'sendChangeCipherSpec', 'installHandshakeWriteKeys', 'sendEncryptedExtensions', 'sendCertificate', 'sendCertificateVerify', 'sendFinished', 'installApplicationWriteKeys', 'installHandshakeReadKeys'], rfc: 'RFC 8446 §4.1.4', at: 'specs/tls13/machines/server.json:93' },
+      ClientHello: [{ target: 'ERROR', actions: [], alert: 'handshake_failure', rfc: 'RFC 8446 §4.1.4, §4.2.2', at: 'specs/tls13/machines/server.json:125' }],
+      SecondClientHello: [
+        { guard: 'helloRetryRequired', target: 'ERROR', actions: [], alert: 'handshake_failure', rfc: 'RFC 8446 §4.1.4, §4.2.2 (stateless retry)', at: 'specs/tls13/machines/server.json:127' },
+        { guard: 'pskAccepted', target: 'WAIT_FINISHED', actions: ['processClientHello', 'sendServerHello', 'sendChangeCipherSpec', 'installHandshakeWriteKeys', 'sendEncryptedExtensions', 'sendFinished', 'installApplicationWriteKeys', 'installHandshakeReadKeys'], rfc: 'RFC 8446 §4.1.4, §4.2.2 (stateless retry)', at: 'specs/tls13/machines/server.json:128' },
+        { guard: 'clientAuthRequested', target: 'WAIT_CERT', actions: ['processClientHello', 'sendServerHello', 'sendChangeCipherSpec', 'installHandshakeWriteKeys', 'sendEncryptedExtensions', 'sendCertificateRequest', 'sendCertificate', 'sendCertificateVerify', 'sendFinished', 'installApplicationWriteKeys', 'installHandshakeReadKeys'], rfc: 'RFC 8446 §4.3.2, §4.2.2 (stateless retry)', at: 'specs/tls13/machines/server.json:129' },
+        { target: 'WAIT_FINISHED', actions: ['processClientHello', 'sendServerHello', 'sendChangeCipherSpec', 'installHandshakeWriteKeys', 'sendEncryptedExtensions', 'sendCertificate', 'sendCertificateVerify', 'sendFinished', 'installApplicationWriteKeys', 'installHandshakeReadKeys'], rfc: 'RFC 8446 §4.1.4, §4.2.2 (stateless retry)', at: 'specs/tls13/machines/server.json:130' },
       ],
-      ServerHello: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:102' }],
-      HelloRetryRequest: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:102' }],
-      EncryptedExtensions: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:102' }],
-      CertificateRequest: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:102' }],
-      Certificate: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:102' }],
-      CertificateVerify: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:102' }],
-      Finished: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:102' }],
-      NewSessionTicket: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:102' }],
-      EndOfEarlyData: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:102' }],
-      KeyUpdate: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:102' }],
-      ChangeCipherSpec: [{ target: 'WAIT_SECOND_CLIENT_HELLO', actions: [], rfc: 'RFC 8446 §5', at: 'specs/tls13/machines/server.json:95' }],
-      ApplicationData: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:102' }],
-      CloseNotify: [{ target: 'CLOSED', actions: [], rfc: 'RFC 8446 §6.1', at: 'specs/tls13/machines/server.json:101' }],
-      Alert: [{ target: 'ERROR', actions: [], rfc: 'RFC 8446 §6.2', at: 'specs/tls13/machines/server.json:100' }],
-      Start: [{ target: 'WAIT_SECOND_CLIENT_HELLO', actions: [], refuse: 'already_started', at: 'specs/tls13/machines/server.json:96' }],
-      AppWrite: [{ target: 'WAIT_SECOND_CLIENT_HELLO', actions: [], refuse: 'handshake_not_complete', rfc: 'RFC 8446 §2', at: 'specs/tls13/machines/server.json:97' }],
-      RequestKeyUpdate: [{ target: 'WAIT_SECOND_CLIENT_HELLO', actions: [], refuse: 'handshake_not_complete', rfc: 'RFC 8446 §4.6.3', at: 'specs/tls13/machines/server.json:98' }],
-      Close: [{ target: 'CLOSED', actions: ['sendCloseNotify'], rfc: 'RFC 8446 §6.1', at: 'specs/tls13/machines/server.json:99' }],
+      ServerHello: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:140' }],
+      HelloRetryRequest: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:140' }],
+      EncryptedExtensions: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:140' }],
+      CertificateRequest: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:140' }],
+      Certificate: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:140' }],
+      CertificateVerify: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:140' }],
+      Finished: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:140' }],
+      NewSessionTicket: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:140' }],
+      EndOfEarlyData: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:140' }],
+      KeyUpdate: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:140' }],
+      ChangeCipherSpec: [{ target: 'WAIT_SECOND_CLIENT_HELLO', actions: [], rfc: 'RFC 8446 §5', at: 'specs/tls13/machines/server.json:132' }],
+      ApplicationData: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:140' }],
+      CloseNotify: [{ target: 'CLOSED', actions: ['reportClosed'], rfc: 'RFC 8446 §6.1', at: 'specs/tls13/machines/server.json:138' }],
+      UserCanceled: [{ target: 'WAIT_SECOND_CLIENT_HELLO', actions: ['reportUserCanceled'], rfc: 'RFC 8446 §6.1', at: 'specs/tls13/machines/server.json:139' }],
+      Alert: [{ target: 'ERROR', actions: [], rfc: 'RFC 8446 §6.2', at: 'specs/tls13/machines/server.json:137' }],
+      Start: [{ target: 'WAIT_SECOND_CLIENT_HELLO', actions: [], refuse: 'already_started', at: 'specs/tls13/machines/server.json:133' }],
+      AppWrite: [{ target: 'WAIT_SECOND_CLIENT_HELLO', actions: [], refuse: 'handshake_not_complete', rfc: 'RFC 8446 §2', at: 'specs/tls13/machines/server.json:134' }],
+      RequestKeyUpdate: [{ target: 'WAIT_SECOND_CLIENT_HELLO', actions: [], refuse: 'handshake_not_complete', rfc: 'RFC 8446 §4.6.3', at: 'specs/tls13/machines/server.json:135' }],
+      Close: [{ target: 'CLOSED', actions: ['sendCloseNotify', 'reportClosed'], rfc: 'RFC 8446 §6.1', at: 'specs/tls13/machines/server.json:136' }],
     },
     WAIT_EOED: {
-      ClientHello: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:117' }],
-      ServerHello: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:117' }],
-      HelloRetryRequest: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:117' }],
-      EncryptedExtensions: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:117' }],
-      CertificateRequest: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:117' }],
-      Certificate: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:117' }],
-      CertificateVerify: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:117' }],
-      Finished: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:117' }],
-      NewSessionTicket: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:117' }],
-      EndOfEarlyData: [{ target: 'WAIT_FINISHED', actions: ['installHandshakeReadKeys'], rfc: 'RFC 8446 §4.5', at: 'specs/tls13/machines/server.json:109' }],
-      KeyUpdate: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:117' }],
-      ChangeCipherSpec: [{ target: 'WAIT_EOED', actions: [], rfc: 'RFC 8446 §5', at: 'specs/tls13/machines/server.json:110' }],
-      ApplicationData: [{ target: 'WAIT_EOED', actions: ['deliverEarlyData'], rfc: 'RFC 8446 §4.2.10', at: 'specs/tls13/machines/server.json:108' }],
-      CloseNotify: [{ target: 'CLOSED', actions: [], rfc: 'RFC 8446 §6.1', at: 'specs/tls13/machines/server.json:116' }],
-      Alert: [{ target: 'ERROR', actions: [], rfc: 'RFC 8446 §6.2', at: 'specs/tls13/machines/server.json:115' }],
-      Start: [{ target: 'WAIT_EOED', actions: [], refuse: 'already_started', at: 'specs/tls13/machines/server.json:111' }],
-      AppWrite: [{ target: 'WAIT_EOED', actions: ['sendApplicationData'], rfc: 'RFC 8446 §2', at: 'specs/tls13/machines/server.json:112' }],
-      RequestKeyUpdate: [{ target: 'WAIT_EOED', actions: [], refuse: 'handshake_not_complete', rfc: 'RFC 8446 §4.6.3', at: 'specs/tls13/machines/server.json:113' }],
-      Close: [{ target: 'CLOSED', actions: ['sendCloseNotify'], rfc: 'RFC 8446 §6.1', at: 'specs/tls13/machines/server.json:114' }],
+      ClientHello: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:156' }],
+      SecondClientHello: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:156' }],
+      ServerHello: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:156' }],
+      HelloRetryRequest: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:156' }],
+      EncryptedExtensions: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:156' }],
+      CertificateRequest: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:156' }],
+      Certificate: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:156' }],
+      CertificateVerify: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:156' }],
+      Finished: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:156' }],
+      NewSessionTicket: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:156' }],
+      EndOfEarlyData: [{ target: 'WAIT_FINISHED', actions: ['installHandshakeReadKeys'], rfc: 'RFC 8446 §4.5', at: 'specs/tls13/machines/server.json:147' }],
+      KeyUpdate: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:156' }],
+      ChangeCipherSpec: [{ target: 'WAIT_EOED', actions: [], rfc: 'RFC 8446 §5', at: 'specs/tls13/machines/server.json:148' }],
+      ApplicationData: [{ target: 'WAIT_EOED', actions: ['deliverEarlyData'], rfc: 'RFC 8446 §4.2.10', at: 'specs/tls13/machines/server.json:146' }],
+      CloseNotify: [{ target: 'CLOSED', actions: ['reportClosed'], rfc: 'RFC 8446 §6.1', at: 'specs/tls13/machines/server.json:154' }],
+      UserCanceled: [{ target: 'WAIT_EOED', actions: ['reportUserCanceled'], rfc: 'RFC 8446 §6.1', at: 'specs/tls13/machines/server.json:155' }],
+      Alert: [{ target: 'ERROR', actions: [], rfc: 'RFC 8446 §6.2', at: 'specs/tls13/machines/server.json:153' }],
+      Start: [{ target: 'WAIT_EOED', actions: [], refuse: 'already_started', at: 'specs/tls13/machines/server.json:149' }],
+      AppWrite: [{ target: 'WAIT_EOED', actions: ['sendApplicationData'], rfc: 'RFC 8446 §2', at: 'specs/tls13/machines/server.json:150' }],
+      RequestKeyUpdate: [{ target: 'WAIT_EOED', actions: [], refuse: 'handshake_not_complete', rfc: 'RFC 8446 §4.6.3', at: 'specs/tls13/machines/server.json:151' }],
+      Close: [{ target: 'CLOSED', actions: ['sendCloseNotify', 'reportClosed'], rfc: 'RFC 8446 §6.1', at: 'specs/tls13/machines/server.json:152' }],
     },
     WAIT_CERT: {
-      ClientHello: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:134' }],
-      ServerHello: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:134' }],
-      HelloRetryRequest: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:134' }],
-      EncryptedExtensions: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:134' }],
-      CertificateRequest: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:134' }],
+      ClientHello: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:175' }],
+      SecondClientHello: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:175' }],
+      ServerHello: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:175' }],
+      HelloRetryRequest: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:175' }],
+      EncryptedExtensions: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:175' }],
+      CertificateRequest: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:175' }],
       Certificate: [
-        { guard: 'certificateEmpty', target: 'WAIT_FINISHED', actions: ['applyEmptyClientCertificatePolicy'], rfc: 'RFC 8446 §4.4.2.4', at: 'specs/tls13/machines/server.json:124' },
-        { target: 'WAIT_CERT_VERIFY', actions: ['verifyClientCertificate'], rfc: 'RFC 8446 §4.4.2', at: 'specs/tls13/machines/server.json:125' },
+        { guard: 'requiredCertificateMissing', target: 'ERROR', actions: [], alert: 'certificate_required', rfc: 'RFC 8446 §4.4.2.4', at: 'specs/tls13/machines/server.json:163' },
+        { guard: 'certificateEmpty', target: 'WAIT_FINISHED', actions: [], rfc: 'RFC 8446 §4.4.2.4', at: 'specs/tls13/machines/server.json:164' },
+        { target: 'WAIT_CERT_VERIFY', actions: ['verifyClientCertificate'], rfc: 'RFC 8446 §4.4.2', at: 'specs/tls13/machines/server.json:165' },
       ],
-      CertificateVerify: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:134' }],
-      Finished: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:134' }],
-      NewSessionTicket: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:134' }],
-      EndOfEarlyData: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:134' }],
-      KeyUpdate: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:134' }],
-      ChangeCipherSpec: [{ target: 'WAIT_CERT', actions: [], rfc: 'RFC 8446 §5', at: 'specs/tls13/machines/server.json:127' }],
-      ApplicationData: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:134' }],
-      CloseNotify: [{ target: 'CLOSED', actions: [], rfc: 'RFC 8446 §6.1', at: 'specs/tls13/machines/server.json:133' }],
-      Alert: [{ target: 'ERROR', actions: [], rfc: 'RFC 8446 §6.2', at: 'specs/tls13/machines/server.json:132' }],
-      Start: [{ target: 'WAIT_CERT', actions: [], refuse: 'already_started', at: 'specs/tls13/machines/server.json:128' }],
-      AppWrite: [{ target: 'WAIT_CERT', actions: ['sendApplicationData'], rfc: 'RFC 8446 §2', at: 'specs/tls13/machines/server.json:129' }],
-      RequestKeyUpdate: [{ target: 'WAIT_CERT', actions: [], refuse: 'handshake_not_complete', rfc: 'RFC 8446 §4.6.3', at: 'specs/tls13/machines/server.json:130' }],
-      Close: [{ target: 'CLOSED', actions: ['sendCloseNotify'], rfc: 'RFC 8446 §6.1', at: 'specs/tls13/machines/server.json:131' }],
+      CertificateVerify: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:175' }],
+      Finished: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:175' }],
+      NewSessionTicket: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:175' }],
+      EndOfEarlyData: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:175' }],
+      KeyUpdate: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:175' }],
+      ChangeCipherSpec: [{ target: 'WAIT_CERT', actions: [], rfc: 'RFC 8446 §5', at: 'specs/tls13/machines/server.json:167' }],
+      ApplicationData: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:175' }],
+      CloseNotify: [{ target: 'CLOSED', actions: ['reportClosed'], rfc: 'RFC 8446 §6.1', at: 'specs/tls13/machines/server.json:173' }],
+      UserCanceled: [{ target: 'WAIT_CERT', actions: ['reportUserCanceled'], rfc: 'RFC 8446 §6.1', at: 'specs/tls13/machines/server.json:174' }],
+      Alert: [{ target: 'ERROR', actions: [], rfc: 'RFC 8446 §6.2', at: 'specs/tls13/machines/server.json:172' }],
+      Start: [{ target: 'WAIT_CERT', actions: [], refuse: 'already_started', at: 'specs/tls13/machines/server.json:168' }],
+      AppWrite: [{ target: 'WAIT_CERT', actions: ['sendApplicationData'], rfc: 'RFC 8446 §2', at: 'specs/tls13/machines/server.json:169' }],
+      RequestKeyUpdate: [{ target: 'WAIT_CERT', actions: [], refuse: 'handshake_not_complete', rfc: 'RFC 8446 §4.6.3', at: 'specs/tls13/machines/server.json:170' }],
+      Close: [{ target: 'CLOSED', actions: ['sendCloseNotify', 'reportClosed'], rfc: 'RFC 8446 §6.1', at: 'specs/tls13/machines/server.json:171' }],
     },
     WAIT_CERT_VERIFY: {
-      ClientHello: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:148' }],
-      ServerHello: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:148' }],
-      HelloRetryRequest: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:148' }],
-      EncryptedExtensions: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:148' }],
-      CertificateRequest: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:148' }],
-      Certificate: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:148' }],
-      CertificateVerify: [{ target: 'WAIT_FINISHED', actions: ['verifyClientCertificateVerify'], rfc: 'RFC 8446 §4.4.3', at: 'specs/tls13/machines/server.json:140' }],
-      Finished: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:148' }],
-      NewSessionTicket: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:148' }],
-      EndOfEarlyData: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:148' }],
-      KeyUpdate: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:148' }],
-      ChangeCipherSpec: [{ target: 'WAIT_CERT_VERIFY', actions: [], rfc: 'RFC 8446 §5', at: 'specs/tls13/machines/server.json:141' }],
-      ApplicationData: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:148' }],
-      CloseNotify: [{ target: 'CLOSED', actions: [], rfc: 'RFC 8446 §6.1', at: 'specs/tls13/machines/server.json:147' }],
-      Alert: [{ target: 'ERROR', actions: [], rfc: 'RFC 8446 §6.2', at: 'specs/tls13/machines/server.json:146' }],
-      Start: [{ target: 'WAIT_CERT_VERIFY', actions: [], refuse: 'already_started', at: 'specs/tls13/machines/server.json:142' }],
-      AppWrite: [{ target: 'WAIT_CERT_VERIFY', actions: ['sendApplicationData'], rfc: 'RFC 8446 §2', at: 'specs/tls13/machines/server.json:143' }],
-      RequestKeyUpdate: [{ target: 'WAIT_CERT_VERIFY', actions: [], refuse: 'handshake_not_complete', rfc: 'RFC 8446 §4.6.3', at: 'specs/tls13/machines/server.json:144' }],
-      Close: [{ target: 'CLOSED', actions: ['sendCloseNotify'], rfc: 'RFC 8446 §6.1', at: 'specs/tls13/machines/server.json:145' }],
+      ClientHello: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:190' }],
+      SecondClientHello: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:190' }],
+      ServerHello: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:190' }],
+      HelloRetryRequest: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:190' }],
+      EncryptedExtensions: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:190' }],
+      CertificateRequest: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:190' }],
+      Certificate: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:190' }],
+      CertificateVerify: [{ target: 'WAIT_FINISHED', actions: ['verifyClientCertificateVerify'], rfc: 'RFC 8446 §4.4.3', at: 'specs/tls13/machines/server.json:181' }],
+      Finished: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:190' }],
+      NewSessionTicket: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:190' }],
+      EndOfEarlyData: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:190' }],
+      KeyUpdate: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:190' }],
+      ChangeCipherSpec: [{ target: 'WAIT_CERT_VERIFY', actions: [], rfc: 'RFC 8446 §5', at: 'specs/tls13/machines/server.json:182' }],
+      ApplicationData: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:190' }],
+      CloseNotify: [{ target: 'CLOSED', actions: ['reportClosed'], rfc: 'RFC 8446 §6.1', at: 'specs/tls13/machines/server.json:188' }],
+      UserCanceled: [{ target: 'WAIT_CERT_VERIFY', actions: ['reportUserCanceled'], rfc: 'RFC 8446 §6.1', at: 'specs/tls13/machines/server.json:189' }],
+      Alert: [{ target: 'ERROR', actions: [], rfc: 'RFC 8446 §6.2', at: 'specs/tls13/machines/server.json:187' }],
+      Start: [{ target: 'WAIT_CERT_VERIFY', actions: [], refuse: 'already_started', at: 'specs/tls13/machines/server.json:183' }],
+      AppWrite: [{ target: 'WAIT_CERT_VERIFY', actions: ['sendApplicationData'], rfc: 'RFC 8446 §2', at: 'specs/tls13/machines/server.json:184' }],
+      RequestKeyUpdate: [{ target: 'WAIT_CERT_VERIFY', actions: [], refuse: 'handshake_not_complete', rfc: 'RFC 8446 §4.6.3', at: 'specs/tls13/machines/server.json:185' }],
+      Close: [{ target: 'CLOSED', actions: ['sendCloseNotify', 'reportClosed'], rfc: 'RFC 8446 §6.1', at: 'specs/tls13/machines/server.json:186' }],
     },
     WAIT_FINISHED: {
-      ClientHello: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:162' }],
-      ServerHello: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:162' }],
-      HelloRetryRequest: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:162' }],
-      EncryptedExtensions: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:162' }],
-      CertificateRequest: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:162' }],
-      Certificate: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:162' }],
-      CertificateVerify: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:162' }],
-      Finished: [{ target: 'CONNECTED', actions: ['verifyClientFinished', 'installApplicationReadKeys', 'sendNewSessionTicket'], rfc: 'RFC 8446 §4.4.4', at: 'specs/tls13/machines/server.json:154' }],
-      NewSessionTicket: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:162' }],
-      EndOfEarlyData: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:162' }],
-      KeyUpdate: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:162' }],
-      ChangeCipherSpec: [{ target: 'WAIT_FINISHED', actions: [], rfc: 'RFC 8446 §5', at: 'specs/tls13/machines/server.json:155' }],
-      ApplicationData: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:162' }],
-      CloseNotify: [{ target: 'CLOSED', actions: [], rfc: 'RFC 8446 §6.1', at: 'specs/tls13/machines/server.json:161' }],
-      Alert: [{ target: 'ERROR', actions: [], rfc: 'RFC 8446 §6.2', at: 'specs/tls13/machines/server.json:160' }],
-      Start: [{ target: 'WAIT_FINISHED', actions: [], refuse: 'already_started', at: 'specs/tls13/machines/server.json:156' }],
-      AppWrite: [{ target: 'WAIT_FINISHED', actions: ['sendApplicationData'], rfc: 'RFC 8446 §2', at: 'specs/tls13/machines/server.json:157' }],
-      RequestKeyUpdate: [{ target: 'WAIT_FINISHED', actions: [], refuse: 'handshake_not_complete', rfc: 'RFC 8446 §4.6.3', at: 'specs/tls13/machines/server.json:158' }],
-      Close: [{ target: 'CLOSED', actions: ['sendCloseNotify'], rfc: 'RFC 8446 §6.1', at: 'specs/tls13/machines/server.json:159' }],
+      ClientHello: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:208' }],
+      SecondClientHello: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:208' }],
+      ServerHello: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:208' }],
+      HelloRetryRequest: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:208' }],
+      EncryptedExtensions: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:208' }],
+      CertificateRequest: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:208' }],
+      Certificate: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:208' }],
+      CertificateVerify: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:208' }],
+      Finished: [
+        { guard: 'ticketsIssued', target: 'CONNECTED', actions: ['verifyClientFinished', 'installApplicationReadKeys', 'sendNewSessionTicket', 'reportHandshakeComplete'], rfc: 'RFC 8446 §4.4.4, §4.6.1', at: 'specs/tls13/machines/server.json:197' },
+        { target: 'CONNECTED', actions: ['verifyClientFinished', 'installApplicationReadKeys', 'reportHandshakeComplete'], rfc: 'RFC 8446 §4.4.4', at: 'specs/tls13/machines/server.json:198' },
+      ],
+      NewSessionTicket: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:208' }],
+      EndOfEarlyData: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:208' }],
+      KeyUpdate: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:208' }],
+      ChangeCipherSpec: [{ target: 'WAIT_FINISHED', actions: [], rfc: 'RFC 8446 §5', at: 'specs/tls13/machines/server.json:200' }],
+      ApplicationData: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:208' }],
+      CloseNotify: [{ target: 'CLOSED', actions: ['reportClosed'], rfc: 'RFC 8446 §6.1', at: 'specs/tls13/machines/server.json:206' }],
+      UserCanceled: [{ target: 'WAIT_FINISHED', actions: ['reportUserCanceled'], rfc: 'RFC 8446 §6.1', at: 'specs/tls13/machines/server.json:207' }],
+      Alert: [{ target: 'ERROR', actions: [], rfc: 'RFC 8446 §6.2', at: 'specs/tls13/machines/server.json:205' }],
+      Start: [{ target: 'WAIT_FINISHED', actions: [], refuse: 'already_started', at: 'specs/tls13/machines/server.json:201' }],
+      AppWrite: [{ target: 'WAIT_FINISHED', actions: ['sendApplicationData'], rfc: 'RFC 8446 §2', at: 'specs/tls13/machines/server.json:202' }],
+      RequestKeyUpdate: [{ target: 'WAIT_FINISHED', actions: [], refuse: 'handshake_not_complete', rfc: 'RFC 8446 §4.6.3', at: 'specs/tls13/machines/server.json:203' }],
+      Close: [{ target: 'CLOSED', actions: ['sendCloseNotify', 'reportClosed'], rfc: 'RFC 8446 §6.1', at: 'specs/tls13/machines/server.json:204' }],
     },
     CONNECTED: {
-      ClientHello: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:177' }],
-      ServerHello: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:177' }],
-      HelloRetryRequest: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:177' }],
-      EncryptedExtensions: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:177' }],
-      CertificateRequest: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:177' }],
-      Certificate: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:177' }],
-      CertificateVerify: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:177' }],
-      Finished: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:177' }],
-      NewSessionTicket: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:177' }],
-      EndOfEarlyData: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:177' }],
-      KeyUpdate: [{ target: 'CONNECTED', actions: ['updateReadKeys', 'answerKeyUpdateIfRequested'], rfc: 'RFC 8446 §4.6.3', at: 'specs/tls13/machines/server.json:169' }],
-      ChangeCipherSpec: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §5', at: 'specs/tls13/machines/server.json:170' }],
-      ApplicationData: [{ target: 'CONNECTED', actions: ['deliverApplicationData'], rfc: 'RFC 8446 §5.1', at: 'specs/tls13/machines/server.json:168' }],
-      CloseNotify: [{ target: 'CLOSED', actions: ['sendCloseNotify'], rfc: 'RFC 8446 §6.1', at: 'specs/tls13/machines/server.json:175' }],
-      Alert: [{ target: 'ERROR', actions: [], rfc: 'RFC 8446 §6.2', at: 'specs/tls13/machines/server.json:176' }],
-      Start: [{ target: 'CONNECTED', actions: [], refuse: 'server_waits_for_client_hello', at: 'specs/tls13/machines/server.json:171' }],
-      AppWrite: [{ target: 'CONNECTED', actions: ['sendApplicationData'], rfc: 'RFC 8446 §5.1', at: 'specs/tls13/machines/server.json:172' }],
-      RequestKeyUpdate: [{ target: 'CONNECTED', actions: ['sendKeyUpdate', 'updateWriteKeys'], rfc: 'RFC 8446 §4.6.3', at: 'specs/tls13/machines/server.json:173' }],
-      Close: [{ target: 'CLOSED', actions: ['sendCloseNotify'], rfc: 'RFC 8446 §6.1', at: 'specs/tls13/machines/server.json:174' }],
+      ClientHello: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:224' }],
+      SecondClientHello: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:224' }],
+      ServerHello: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:224' }],
+      HelloRetryRequest: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:224' }],
+      EncryptedExtensions: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:224' }],
+      CertificateRequest: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:224' }],
+      Certificate: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:224' }],
+      CertificateVerify: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:224' }],
+      Finished: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:224' }],
+      NewSessionTicket: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:224' }],
+      EndOfEarlyData: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:224' }],
+      KeyUpdate: [{ target: 'CONNECTED', actions: ['updateReadKeys', 'answerKeyUpdateIfRequested'], rfc: 'RFC 8446 §4.6.3', at: 'specs/tls13/machines/server.json:215' }],
+      ChangeCipherSpec: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §5', at: 'specs/tls13/machines/server.json:216' }],
+      ApplicationData: [{ target: 'CONNECTED', actions: ['deliverApplicationData'], rfc: 'RFC 8446 §5.1', at: 'specs/tls13/machines/server.json:214' }],
+      CloseNotify: [{ target: 'PEER_CLOSED', actions: ['reportPeerClosed'], rfc: 'RFC 8446 §6.1', at: 'specs/tls13/machines/server.json:221' }],
+      UserCanceled: [{ target: 'CONNECTED', actions: ['reportUserCanceled'], rfc: 'RFC 8446 §6.1', at: 'specs/tls13/machines/server.json:223' }],
+      Alert: [{ target: 'ERROR', actions: [], rfc: 'RFC 8446 §6.2', at: 'specs/tls13/machines/server.json:222' }],
+      Start: [{ target: 'CONNECTED', actions: [], refuse: 'server_waits_for_client_hello', at: 'specs/tls13/machines/server.json:217' }],
+      AppWrite: [{ target: 'CONNECTED', actions: ['sendApplicationData'], rfc: 'RFC 8446 §5.1', at: 'specs/tls13/machines/server.json:218' }],
+      RequestKeyUpdate: [{ target: 'CONNECTED', actions: ['sendKeyUpdate', 'updateWriteKeys'], rfc: 'RFC 8446 §4.6.3', at: 'specs/tls13/machines/server.json:219' }],
+      Close: [{ target: 'LOCAL_CLOSED', actions: ['sendCloseNotify'], rfc: 'RFC 8446 §6.1', at: 'specs/tls13/machines/server.json:220' }],
+    },
+    PEER_CLOSED: {
+      ClientHello: [{ target: 'PEER_CLOSED', actions: [], rfc: 'RFC 8446 §6.1', at: 'specs/tls13/machines/server.json:235' }],
+      SecondClientHello: [{ target: 'PEER_CLOSED', actions: [], rfc: 'RFC 8446 §6.1', at: 'specs/tls13/machines/server.json:236' }],
+      ServerHello: [{ target: 'PEER_CLOSED', actions: [], rfc: 'RFC 8446 §6.1', at: 'specs/tls13/machines/server.json:237' }],
+      HelloRetryRequest: [{ target: 'PEER_CLOSED', actions: [], rfc: 'RFC 8446 §6.1', at: 'specs/tls13/machines/server.json:238' }],
+      EncryptedExtensions: [{ target: 'PEER_CLOSED', actions: [], rfc: 'RFC 8446 §6.1', at: 'specs/tls13/machines/server.json:239' }],
+      CertificateRequest: [{ target: 'PEER_CLOSED', actions: [], rfc: 'RFC 8446 §6.1', at: 'specs/tls13/machines/server.json:240' }],
+      Certificate: [{ target: 'PEER_CLOSED', actions: [], rfc: 'RFC 8446 §6.1', at: 'specs/tls13/machines/server.json:241' }],
+      CertificateVerify: [{ target: 'PEER_CLOSED', actions: [], rfc: 'RFC 8446 §6.1', at: 'specs/tls13/machines/server.json:242' }],
+      Finished: [{ target: 'PEER_CLOSED', actions: [], rfc: 'RFC 8446 §6.1', at: 'specs/tls13/machines/server.json:243' }],
+      NewSessionTicket: [{ target: 'PEER_CLOSED', actions: [], rfc: 'RFC 8446 §6.1', at: 'specs/tls13/machines/server.json:244' }],
+      EndOfEarlyData: [{ target: 'PEER_CLOSED', actions: [], rfc: 'RFC 8446 §6.1', at: 'specs/tls13/machines/server.json:245' }],
+      KeyUpdate: [{ target: 'PEER_CLOSED', actions: [], rfc: 'RFC 8446 §6.1', at: 'specs/tls13/machines/server.json:246' }],
+      ChangeCipherSpec: [{ target: 'PEER_CLOSED', actions: [], rfc: 'RFC 8446 §6.1', at: 'specs/tls13/machines/server.json:247' }],
+      ApplicationData: [{ target: 'PEER_CLOSED', actions: [], rfc: 'RFC 8446 §6.1', at: 'specs/tls13/machines/server.json:248' }],
+      CloseNotify: [{ target: 'PEER_CLOSED', actions: [], rfc: 'RFC 8446 §6.1', at: 'specs/tls13/machines/server.json:249' }],
+      UserCanceled: [{ target: 'PEER_CLOSED', actions: [], rfc: 'RFC 8446 §6.1', at: 'specs/tls13/machines/server.json:250' }],
+      Alert: [{ target: 'ERROR', actions: [], rfc: 'RFC 8446 §6.2', at: 'specs/tls13/machines/server.json:234' }],
+      Start: [{ target: 'PEER_CLOSED', actions: [], refuse: 'server_waits_for_client_hello', at: 'specs/tls13/machines/server.json:233' }],
+      AppWrite: [{ target: 'PEER_CLOSED', actions: ['sendApplicationData'], rfc: 'RFC 8446 §6.1', at: 'specs/tls13/machines/server.json:230' }],
+      RequestKeyUpdate: [{ target: 'PEER_CLOSED', actions: ['sendKeyUpdate', 'updateWriteKeys'], rfc: 'RFC 8446 §4.6.3', at: 'specs/tls13/machines/server.json:231' }],
+      Close: [{ target: 'CLOSED', actions: ['sendCloseNotify', 'reportClosed'], rfc: 'RFC 8446 §6.1', at: 'specs/tls13/machines/server.json:232' }],
+    },
+    LOCAL_CLOSED: {
+      ClientHello: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:266' }],
+      SecondClientHello: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:266' }],
+      ServerHello: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:266' }],
+      HelloRetryRequest: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:266' }],
+      EncryptedExtensions: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:266' }],
+      CertificateRequest: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:266' }],
+      Certificate: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:266' }],
+      CertificateVerify: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:266' }],
+      Finished: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:266' }],
+      NewSessionTicket: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:266' }],
+      EndOfEarlyData: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §6.2', wildcard: true, at: 'specs/tls13/machines/server.json:266' }],
+      KeyUpdate: [{ target: 'LOCAL_CLOSED', actions: ['updateReadKeys'], rfc: 'RFC 8446 §4.6.3, §6.1', at: 'specs/tls13/machines/server.json:257' }],
+      ChangeCipherSpec: [{ target: 'ERROR', actions: [], alert: 'unexpected_message', rfc: 'RFC 8446 §5', at: 'specs/tls13/machines/server.json:258' }],
+      ApplicationData: [{ target: 'LOCAL_CLOSED', actions: ['deliverApplicationData'], rfc: 'RFC 8446 §6.1', at: 'specs/tls13/machines/server.json:256' }],
+      CloseNotify: [{ target: 'CLOSED', actions: ['reportClosed'], rfc: 'RFC 8446 §6.1', at: 'specs/tls13/machines/server.json:264' }],
+      UserCanceled: [{ target: 'LOCAL_CLOSED', actions: ['reportUserCanceled'], rfc: 'RFC 8446 §6.1', at: 'specs/tls13/machines/server.json:259' }],
+      Alert: [{ target: 'ERROR', actions: [], rfc: 'RFC 8446 §6.2', at: 'specs/tls13/machines/server.json:265' }],
+      Start: [{ target: 'LOCAL_CLOSED', actions: [], refuse: 'server_waits_for_client_hello', at: 'specs/tls13/machines/server.json:260' }],
+      AppWrite: [{ target: 'LOCAL_CLOSED', actions: [], refuse: 'closed_for_writing', rfc: 'RFC 8446 §6.1', at: 'specs/tls13/machines/server.json:261' }],
+      RequestKeyUpdate: [{ target: 'LOCAL_CLOSED', actions: [], refuse: 'closed_for_writing', rfc: 'RFC 8446 §6.1', at: 'specs/tls13/machines/server.json:262' }],
+      Close: [{ target: 'CLOSED', actions: ['reportClosed'], rfc: 'RFC 8446 §6.1', at: 'specs/tls13/machines/server.json:263' }],
     },
     ERROR: {
-      ClientHello: [{ target: 'ERROR', actions: [], wildcard: true, at: 'specs/tls13/machines/server.json:180' }],
-      ServerHello: [{ target: 'ERROR', actions: [], wildcard: true, at: 'specs/tls13/machines/server.json:180' }],
-      HelloRetryRequest: [{ target: 'ERROR', actions: [], wildcard: true, at: 'specs/tls13/machines/server.json:180' }],
-      EncryptedExtensions: [{ target: 'ERROR', actions: [], wildcard: true, at: 'specs/tls13/machines/server.json:180' }],
-      CertificateRequest: [{ target: 'ERROR', actions: [], wildcard: true, at: 'specs/tls13/machines/server.json:180' }],
-      Certificate: [{ target: 'ERROR', actions: [], wildcard: true, at: 'specs/tls13/machines/server.json:180' }],
-      CertificateVerify: [{ target: 'ERROR', actions: [], wildcard: true, at: 'specs/tls13/machines/server.json:180' }],
-      Finished: [{ target: 'ERROR', actions: [], wildcard: true, at: 'specs/tls13/machines/server.json:180' }],
-      NewSessionTicket: [{ target: 'ERROR', actions: [], wildcard: true, at: 'specs/tls13/machines/server.json:180' }],
-      EndOfEarlyData: [{ target: 'ERROR', actions: [], wildcard: true, at: 'specs/tls13/machines/server.json:180' }],
-      KeyUpdate: [{ target: 'ERROR', actions: [], wildcard: true, at: 'specs/tls13/machines/server.json:180' }],
-      ChangeCipherSpec: [{ target: 'ERROR', actions: [], wildcard: true, at: 'specs/tls13/machines/server.json:180' }],
-      ApplicationData: [{ target: 'ERROR', actions: [], wildcard: true, at: 'specs/tls13/machines/server.json:180' }],
-      CloseNotify: [{ target: 'ERROR', actions: [], wildcard: true, at: 'specs/tls13/machines/server.json:180' }],
-      Alert: [{ target: 'ERROR', actions: [], wildcard: true, at: 'specs/tls13/machines/server.json:180' }],
-      Start: [{ target: 'ERROR', actions: [], wildcard: true, at: 'specs/tls13/machines/server.json:180' }],
-      AppWrite: [{ target: 'ERROR', actions: [], wildcard: true, at: 'specs/tls13/machines/server.json:180' }],
-      RequestKeyUpdate: [{ target: 'ERROR', actions: [], wildcard: true, at: 'specs/tls13/machines/server.json:180' }],
-      Close: [{ target: 'ERROR', actions: [], wildcard: true, at: 'specs/tls13/machines/server.json:180' }],
+      ClientHello: [{ target: 'ERROR', actions: [], wildcard: true, at: 'specs/tls13/machines/server.json:269' }],
+      SecondClientHello: [{ target: 'ERROR', actions: [], wildcard: true, at: 'specs/tls13/machines/server.json:269' }],
+      ServerHello: [{ target: 'ERROR', actions: [], wildcard: true, at: 'specs/tls13/machines/server.json:269' }],
+      HelloRetryRequest: [{ target: 'ERROR', actions: [], wildcard: true, at: 'specs/tls13/machines/server.json:269' }],
+      EncryptedExtensions: [{ target: 'ERROR', actions: [], wildcard: true, at: 'specs/tls13/machines/server.json:269' }],
+      CertificateRequest: [{ target: 'ERROR', actions: [], wildcard: true, at: 'specs/tls13/machines/server.json:269' }],
+      Certificate: [{ target: 'ERROR', actions: [], wildcard: true, at: 'specs/tls13/machines/server.json:269' }],
+      CertificateVerify: [{ target: 'ERROR', actions: [], wildcard: true, at: 'specs/tls13/machines/server.json:269' }],
+      Finished: [{ target: 'ERROR', actions: [], wildcard: true, at: 'specs/tls13/machines/server.json:269' }],
+      NewSessionTicket: [{ target: 'ERROR', actions: [], wildcard: true, at: 'specs/tls13/machines/server.json:269' }],
+      EndOfEarlyData: [{ target: 'ERROR', actions: [], wildcard: true, at: 'specs/tls13/machines/server.json:269' }],
+      KeyUpdate: [{ target: 'ERROR', actions: [], wildcard: true, at: 'specs/tls13/machines/server.json:269' }],
+      ChangeCipherSpec: [{ target: 'ERROR', actions: [], wildcard: true, at: 'specs/tls13/machines/server.json:269' }],
+      ApplicationData: [{ target: 'ERROR', actions: [], wildcard: true, at: 'specs/tls13/machines/server.json:269' }],
+      CloseNotify: [{ target: 'ERROR', actions: [], wildcard: true, at: 'specs/tls13/machines/server.json:269' }],
+      UserCanceled: [{ target: 'ERROR', actions: [], wildcard: true, at: 'specs/tls13/machines/server.json:269' }],
+      Alert: [{ target: 'ERROR', actions: [], wildcard: true, at: 'specs/tls13/machines/server.json:269' }],
+      Start: [{ target: 'ERROR', actions: [], wildcard: true, at: 'specs/tls13/machines/server.json:269' }],
+      AppWrite: [{ target: 'ERROR', actions: [], wildcard: true, at: 'specs/tls13/machines/server.json:269' }],
+      RequestKeyUpdate: [{ target: 'ERROR', actions: [], wildcard: true, at: 'specs/tls13/machines/server.json:269' }],
+      Close: [{ target: 'ERROR', actions: [], wildcard: true, at: 'specs/tls13/machines/server.json:269' }],
     },
     CLOSED: {
-      ClientHello: [{ target: 'CLOSED', actions: [], wildcard: true, at: 'specs/tls13/machines/server.json:185' }],
-      ServerHello: [{ target: 'CLOSED', actions: [], wildcard: true, at: 'specs/tls13/machines/server.json:185' }],
-      HelloRetryRequest: [{ target: 'CLOSED', actions: [], wildcard: true, at: 'specs/tls13/machines/server.json:185' }],
-      EncryptedExtensions: [{ target: 'CLOSED', actions: [], wildcard: true, at: 'specs/tls13/machines/server.json:185' }],
-      CertificateRequest: [{ target: 'CLOSED', actions: [], wildcard: true, at: 'specs/tls13/machines/server.json:185' }],
-      Certificate: [{ target: 'CLOSED', actions: [], wildcard: true, at: 'specs/tls13/machines/server.json:185' }],
-      CertificateVerify: [{ target: 'CLOSED', actions: [], wildcard: true, at: 'specs/tls13/machines/server.json:185' }],
-      Finished: [{ target: 'CLOSED', actions: [], wildcard: true, at: 'specs/tls13/machines/server.json:185' }],
-      NewSessionTicket: [{ target: 'CLOSED', actions: [], wildcard: true, at: 'specs/tls13/machines/server.json:185' }],
-      EndOfEarlyData: [{ target: 'CLOSED', actions: [], wildcard: true, at: 'specs/tls13/machines/server.json:185' }],
-      KeyUpdate: [{ target: 'CLOSED', actions: [], wildcard: true, at: 'specs/tls13/machines/server.json:185' }],
-      ChangeCipherSpec: [{ target: 'CLOSED', actions: [], wildcard: true, at: 'specs/tls13/machines/server.json:185' }],
-      ApplicationData: [{ target: 'CLOSED', actions: [], wildcard: true, at: 'specs/tls13/machines/server.json:185' }],
-      CloseNotify: [{ target: 'CLOSED', actions: [], wildcard: true, at: 'specs/tls13/machines/server.json:185' }],
-      Alert: [{ target: 'CLOSED', actions: [], wildcard: true, at: 'specs/tls13/machines/server.json:185' }],
-      Start: [{ target: 'CLOSED', actions: [], wildcard: true, at: 'specs/tls13/machines/server.json:185' }],
-      AppWrite: [{ target: 'CLOSED', actions: [], wildcard: true, at: 'specs/tls13/machines/server.json:185' }],
-      RequestKeyUpdate: [{ target: 'CLOSED', actions: [], wildcard: true, at: 'specs/tls13/machines/server.json:185' }],
-      Close: [{ target: 'CLOSED', actions: [], wildcard: true, at: 'specs/tls13/machines/server.json:185' }],
+      ClientHello: [{ target: 'CLOSED', actions: [], wildcard: true, at: 'specs/tls13/machines/server.json:274' }],
+      SecondClientHello: [{ target: 'CLOSED', actions: [], wildcard: true, at: 'specs/tls13/machines/server.json:274' }],
+      ServerHello: [{ target: 'CLOSED', actions: [], wildcard: true, at: 'specs/tls13/machines/server.json:274' }],
+      HelloRetryRequest: [{ target: 'CLOSED', actions: [], wildcard: true, at: 'specs/tls13/machines/server.json:274' }],
+      EncryptedExtensions: [{ target: 'CLOSED', actions: [], wildcard: true, at: 'specs/tls13/machines/server.json:274' }],
+      CertificateRequest: [{ target: 'CLOSED', actions: [], wildcard: true, at: 'specs/tls13/machines/server.json:274' }],
+      Certificate: [{ target: 'CLOSED', actions: [], wildcard: true, at: 'specs/tls13/machines/server.json:274' }],
+      CertificateVerify: [{ target: 'CLOSED', actions: [], wildcard: true, at: 'specs/tls13/machines/server.json:274' }],
+      Finished: [{ target: 'CLOSED', actions: [], wildcard: true, at: 'specs/tls13/machines/server.json:274' }],
+      NewSessionTicket: [{ target: 'CLOSED', actions: [], wildcard: true, at: 'specs/tls13/machines/server.json:274' }],
+      EndOfEarlyData: [{ target: 'CLOSED', actions: [], wildcard: true, at: 'specs/tls13/machines/server.json:274' }],
+      KeyUpdate: [{ target: 'CLOSED', actions: [], wildcard: true, at: 'specs/tls13/machines/server.json:274' }],
+      ChangeCipherSpec: [{ target: 'CLOSED', actions: [], wildcard: true, at: 'specs/tls13/machines/server.json:274' }],
+      ApplicationData: [{ target: 'CLOSED', actions: [], wildcard: true, at: 'specs/tls13/machines/server.json:274' }],
+      CloseNotify: [{ target: 'CLOSED', actions: [], wildcard: true, at: 'specs/tls13/machines/server.json:274' }],
+      UserCanceled: [{ target: 'CLOSED', actions: [], wildcard: true, at: 'specs/tls13/machines/server.json:274' }],
+      Alert: [{ target: 'CLOSED', actions: [], wildcard: true, at: 'specs/tls13/machines/server.json:274' }],
+      Start: [{ target: 'CLOSED', actions: [], wildcard: true, at: 'specs/tls13/machines/server.json:274' }],
+      AppWrite: [{ target: 'CLOSED', actions: [], wildcard: true, at: 'specs/tls13/machines/server.json:274' }],
+      RequestKeyUpdate: [{ target: 'CLOSED', actions: [], wildcard: true, at: 'specs/tls13/machines/server.json:274' }],
+      Close: [{ target: 'CLOSED', actions: [], wildcard: true, at: 'specs/tls13/machines/server.json:274' }],
     },
   },
 };
