@@ -90,7 +90,10 @@ export interface Driver<Run> {
 /** Judge a step whose message was mutated in flight. */
 export function judgeMutated(driver: Driver<unknown>, step: PlannedStep, mutation: string, o: Observed): string | undefined {
   if (o.answer.kind === 'crash') return 'the engine crashed on a mutated message';
-  const verdict = step.expect.kind === 'transition' ? driver.mutationVerdict?.(step.event, mutation) : undefined;
+  // a verdict applies where the table processes the message (a state change or actions), not where it ignores it
+  const c = driver.table.transitions[step.from]?.[step.event]?.[step.candidate];
+  const processes = c !== undefined && (c.target !== step.from || c.actions.length > 0);
+  const verdict = step.expect.kind === 'transition' && processes ? driver.mutationVerdict?.(step.event, mutation) : undefined;
   if (verdict !== undefined) return judge(verdict, step.from, o);
   if (judge(step.expect, step.from, o) === undefined) return undefined;
   if (o.answer.kind === 'alert' && driver.table.absorbing.includes(o.state) && o.effects.length === 0) return undefined;

@@ -54,7 +54,8 @@ function check<R>(driver: Driver<R>, m: Model, event: string, o: Observed, mutat
   const expects = Array.from({ length: n }, (_, i) => expectedOf(driver.table, from, event, i));
   const step: PlannedStep = { from, event, candidate: 0, facts: {}, expect: expects[0]!, free: true };
   m.steps.push(step);
-  const verdict = mutation !== undefined && expects.every((x) => x.kind === 'transition') ? driver.mutationVerdict?.(event, mutation) : undefined;
+  const processes = candidates(driver as Driver<unknown>, from, event).every((c) => c.alert === undefined && c.refuse === undefined && (c.target !== from || c.actions.length > 0));
+  const verdict = mutation !== undefined && processes && !driver.table.absorbing.includes(from) ? driver.mutationVerdict?.(event, mutation) : undefined;
   const ok = verdict !== undefined ? judge(verdict, from, o) === undefined : expects.some((x) => judge(x, from, o) === undefined)
     // a mutated message may be refused as malformed: ERROR, an alert, no effects
     || (mutation !== undefined && o.answer.kind === 'alert' && o.state === 'ERROR' && o.effects.length === 0)

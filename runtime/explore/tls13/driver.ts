@@ -69,7 +69,7 @@ export interface TlsDriverOptions {
 const CT = { ccs: 20, alert: 21, handshake: 22, appdata: 23 } as const;
 const HRR_RANDOM = Uint8Array.from(Buffer.from('cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c', 'hex'));
 const HS_EVENT: Record<number, string> = { 1: 'ClientHello', 2: 'ServerHello', 4: 'NewSessionTicket', 5: 'EndOfEarlyData', 8: 'EncryptedExtensions', 11: 'Certificate', 13: 'CertificateRequest', 15: 'CertificateVerify', 20: 'Finished', 24: 'KeyUpdate' };
-const HS_TYPE: Record<string, number> = { ClientHello: 1, ServerHello: 2, HelloRetryRequest: 2, NewSessionTicket: 4, EndOfEarlyData: 5, EncryptedExtensions: 8, Certificate: 11, CertificateRequest: 13, CertificateVerify: 15, Finished: 20, KeyUpdate: 24 };
+const HS_TYPE: Record<string, number> = { ClientHello: 1, SecondClientHello: 1, ServerHello: 2, HelloRetryRequest: 2, NewSessionTicket: 4, EndOfEarlyData: 5, EncryptedExtensions: 8, Certificate: 11, CertificateRequest: 13, CertificateVerify: 15, Finished: 20, KeyUpdate: 24 };
 const K1 = new Uint8Array(32).fill(0x11);
 const K2 = new Uint8Array(32).fill(0x22);
 const KC = new Uint8Array(32).fill(0x33);
@@ -454,7 +454,7 @@ export function tlsDriver(role: Role, options: TlsDriverOptions = {}): Driver<Tl
       // a random step: the peer engine's message when it is next; a built one only where the table rejects
       // the event anyway (a built message the table accepts would fail its MAC or signature, proving nothing)
       const q = legit();
-      const accepted = (table.transitions[before]?.[e] ?? []).every((c) => c.alert === undefined && c.refuse === undefined) && !table.absorbing.includes(before);
+      const accepted = (table.transitions[before]?.[e] ?? []).some((c) => c.alert === undefined && c.refuse === undefined && (c.target !== before || c.actions.length > 0)) && !table.absorbing.includes(before);
       if (!q && accepted) return { infeasible: `no legitimate ${e} from the peer engine now` };
       msg = q ? { ct: q.ct, content: q.bytes } : await craft(run, step);
     } else {
