@@ -54,11 +54,14 @@ export interface Scenario {
 
 type Engine = TlsClient | TlsServer;
 
-/** Where the engine under test keeps what a seeded bug changes (runtime/tls/connection.ts members). */
+/** Where the engine under test keeps what a seeded bug changes (runtime/tls/connection.ts members: the
+ *  generated table it steps, and its implementation of the generated <Role>Implementations). */
 export interface EngineSeams {
-  table: { step: (state: string, event: string, guard: (name: string) => boolean) => unknown };
-  guards: Record<string, () => boolean>;
-  actions: Record<string, () => Promise<void> | void>;
+  table: MachineTable;
+  implementations: {
+    guards: Record<string, (ctx: void, msg: unknown) => boolean>;
+    actions: Record<string, (ctx: void, msg: unknown) => Promise<void> | void>;
+  };
 }
 
 export interface TlsDriverOptions {

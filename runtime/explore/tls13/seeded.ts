@@ -1,11 +1,11 @@
 // Seeded bugs for the TLS 1.3 engine: each changes ONE behaviour of the engine under test (never the
-// table the model reads), by wrapping what the engine consults — its table lookup, one guard, or one
-// action (runtime/tls/connection.ts keeps them as the members `table`, `guards` and `actions`). The
+// table the model reads), by changing what the engine consults — its table (a copy with one cell changed),
+// one guard, or one action (runtime/tls/connection.ts keeps them as the members `table` and
+// `implementations.{guards,actions}`, the generated <Role>Implementations). The
 // explorer must catch each one (test/explore/tls-seeded.test.ts).
-import { overrideMember } from '../seeded.ts';
+import { overrideMember, withCell } from '../seeded.ts';
+import type { MachineTable } from '../../machine/index.ts';
 import type { EngineSeams, Role } from './driver.ts';
-
-type Step = EngineSeams['table']['step'];
 
 export interface TlsSeededBug {
   readonly name: string;
@@ -16,12 +16,10 @@ export interface TlsSeededBug {
   readonly mutations?: readonly string[];
 }
 
-/** The engine's lookup of (state, event) answered as the table answers (asState, asEvent) instead. */
+/** The engine's table (only the engine's) answers (state, event) as it answers (asState, asEvent). */
 function answerAs(e: EngineSeams, state: string, event: string, asState: string, asEvent: string): void {
-  overrideMember(e as unknown as Record<string, EngineSeams['table']>, 'table', (t) => {
-    const step: Step = (s, ev, g) => (s === state && ev === event ? t.step(asState, asEvent, g) : t.step(s, ev, g));
-    return { ...t, step };
-  });
+  // a candidate that stays in asState stays in state (a dropped message is dropped here too)
+  overrideMember(e as unknown as Record<string, MachineTable>, 'table', (t) => withCell(t, state, event, t.transitions[asState]![asEvent]!.map((c) => (c.target === asState ? { ...c, target: state } : c))));
 }
 
 export const TLS_SEEDED_BUGS: readonly TlsSeededBug[] = [
@@ -44,23 +42,23 @@ export const TLS_SEEDED_BUGS: readonly TlsSeededBug[] = [
     name: 'skip-finished-check', role: 'server',
     description: 'the server ignores a client Finished whose verify_data does not match',
     mutations: ['flip-last'],
-    patch: (e) => overrideMember(e.actions, 'verifyClientFinished', (orig) => async () => {
-      try { await orig(); } catch (err) { if ((err as { code?: string }).code !== 'TLS_BAD_FINISHED') throw err; }
+    patch: (e) => overrideMember(e.implementations.actions, 'verifyClientFinished', (orig) => async (ctx, msg) => {
+      try { await orig(ctx, msg); } catch (err) { if ((err as { code?: string }).code !== 'TLS_BAD_FINISHED') throw err; }
     }),
   },
   {
     name: 'empty-certificate-guard-off', role: 'client',
     description: 'the client\'s certificateEmpty guard never holds (an empty server Certificate goes to path validation)',
-    patch: (e) => overrideMember(e.guards, 'certificateEmpty', () => () => false),
+    patch: (e) => overrideMember(e.implementations.guards, 'certificateEmpty', () => () => false),
   },
   {
     name: 'certificate-verify-not-sent', role: 'server',
     description: 'the server\'s sendCertificateVerify action sends nothing (the flight lacks CertificateVerify)',
-    patch: (e) => overrideMember(e.actions, 'sendCertificateVerify', () => () => undefined),
+    patch: (e) => overrideMember(e.implementations.actions, 'sendCertificateVerify', () => () => undefined),
   },
   {
     name: 'hello-retry-guard-off', role: 'server',
     description: 'the server\'s helloRetryRequired guard never holds (no HelloRetryRequest without a usable key share)',
-    patch: (e) => overrideMember(e.guards, 'helloRetryRequired', () => () => false),
+    patch: (e) => overrideMember(e.implementations.guards, 'helloRetryRequired', () => () => false),
   },
 ];
