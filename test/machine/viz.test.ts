@@ -112,7 +112,7 @@ test('HTML viewer opens in headless Chromium with no console errors and loads no
   assert.equal(errors, []);
   assert.equal(requests.filter((u) => !u.startsWith('file://')), []);
   assert.is(requests.length, 1);
-  assert.is(await page.locator('svg g.node').count(), 12); // 11 states + the start point
+  assert.is(await page.locator('svg g.node').count(), 14); // 13 states + the start point
   await page.close();
 });
 
