@@ -123,6 +123,8 @@ export function ruleChecks(ir: MachineIR): Verdict[] {
     (t) => localClosed(t.from) && t.actions.some((a) => sentMessage(a) !== undefined));
   rule('data_after_peer_close_notify_ignored', `after the peer's close_notify the ${role} ignores every record but a fatal alert (RFC 8446 §6.1)`,
     (t) => enteredByCloseNotify.has(t.from) && !local(t.event) && t.event !== 'Alert' && (t.target !== t.from || t.actions.length > 0));
+  rule('user_canceled_is_a_warning', `after the first flight, a user_canceled alert never fails the ${role} by itself: it is reported and close_notify ends the connection (RFC 8446 §6.1)`,
+    (t) => t.event === 'UserCanceled' && t.from !== ir.initial && t.target === ERROR);
   rule('local_requests_keep_state', `local requests other than Close and the starting request never change the ${role}'s state (they are served or refused in place)`,
     (t) => local(t.event) && t.event !== 'Close' && t.target !== t.from && !(t.from === ir.initial && t.refuse === undefined && !ir.absorbing.includes(t.target) && ir.transitions.some((u) => u.from === ir.initial && u.event === t.event && u.target !== u.from && !u.wildcard)));
   rule('closed_only_by_close_notify_or_close', `the ${role} reaches CLOSED only on a close_notify from the peer or the application's Close (RFC 8446 §6.1)`,
@@ -206,6 +208,8 @@ export function safetyChecks(ir: MachineIR, facts: Readonly<Record<string, FactR
   }
   props.push({ name: `${role}_application_writes_served_while_keys_exist`, claim: `an application write is sent while the ${role} holds application write keys and has not sent close_notify${role === 'client' ? ', or early write keys and 0-RTT is not (yet) rejected' : ''} (RFC 8446 §2.3, §4.2.10)`,
     bad: (g) => g.flags.has('write_refused') });
+  props.push({ name: `${role}_sends_nothing_after_its_close_notify`, claim: `once the ${role} sent close_notify it sends nothing more, whatever the peer does (RFC 8446 §6.1)`,
+    bad: (g) => g.flags.has('sent_after_close') });
   props.push({ name: `${role}_application_data_received_only_with_keys`, claim: `the ${role} never accepts or delivers application data before the read keys for it exist`, bad: (g) => g.flags.has('bad_recv') });
   props.push({ name: `${role}_application_data_sent_only_with_keys`, claim: `the ${role} never sends application data before the write keys for it exist`, bad: (g) => g.flags.has('bad_send') });
   props.push({ name: `${role}_application_data_delivered_when_keys_exist`, claim: `application data arriving while the ${role}'s read keys are early or application keys is delivered, not rejected (until the peer's close_notify, after which it is ignored)`, bad: (g) => g.flags.has('undelivered') });
@@ -245,6 +249,7 @@ export function safetyChecks(ir: MachineIR, facts: Readonly<Record<string, FactR
               if (k) { n.rd = k.rd; n.wr = k.wr; continue; }
               const m = sentMessage(a);
               if (m !== undefined) {
+                if (n.flags.has('sent_CloseNotify')) n.flags.add('sent_after_close');
                 if (m === 'ApplicationData' && n.wr !== 'app') n.flags.add('bad_send');
                 if (m === 'EarlyData' && n.wr !== 'early') n.flags.add('bad_send');
                 if (m === 'CertificateRequest') n.flags.add('sent_CertificateRequest');
