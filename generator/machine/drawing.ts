@@ -87,9 +87,22 @@ export function drawingOf(ir: MachineIR): Drawing {
   };
 }
 
-/** Coverage input of `protosmith viz --coverage FILE`: hit counts per "FROM|EVENT|TARGET". */
+/** Coverage input of `protosmith viz --coverage FILE`: hit counts per "FROM|EVENT|TARGET", and (as
+ *  `protosmith explore` writes) per rejected "STATE|EVENT" pair. */
 export interface Coverage {
   readonly edges: Readonly<Record<string, number>>;
+  readonly rejected?: Readonly<Record<string, number>>;
+}
+
+/** Every (state, event) the table rejects somewhere — an alert or refusal candidate, or an absorbing state —
+ *  as "STATE|EVENT" (refusals are not drawn; this is how the page reports them). */
+export function rejectedPairs(ir: MachineIR): string[] {
+  const out = new Set<string>();
+  for (const t of ir.transitions) {
+    if (ir.absorbing.includes(t.from) || t.alert !== undefined || t.refuse !== undefined) out.add(`${t.from}|${t.event}`);
+  }
+  for (const s of ir.absorbing) for (const e of ir.events) out.add(`${s}|${e}`);
+  return [...out].sort();
 }
 
 export interface CoverageView {

@@ -175,6 +175,19 @@ function validate(spec: Obj, src: SpecSource, report: Report): MachineIR | undef
     }
     return out;
   };
+  // The alert/error vocabulary: a spec may declare its own (meta.alerts: name -> description);
+  // without one it speaks TLS (RFC 8446 §6 alert descriptions).
+  let alertNames: readonly string[] = ALERT_NAMES;
+  if (meta.alerts !== undefined) {
+    if (!isObj(meta.alerts) || Object.keys(meta.alerts).length === 0) report('error', 'meta.alerts', 'meta.alerts must map each alert (error) name of this protocol to a one-line description', 'omit meta.alerts to use the TLS alert names of RFC 8446 §6');
+    else {
+      for (const [n, d] of Object.entries(meta.alerts)) {
+        if (!/^[a-z][a-z0-9_]*$/.test(n)) report('error', `meta.alerts.${n}`, `alert name '${n}' is not a snake_case identifier`);
+        if (typeof d !== 'string') report('error', `meta.alerts.${n}`, `the description of alert '${n}' must be a string`);
+      }
+      alertNames = Object.keys(meta.alerts);
+    }
+  }
   const guardDocs = declared('guards');
   const actionDocs = declared('actions');
   const events = Object.keys(eventSources);
@@ -248,7 +261,7 @@ function validate(spec: Obj, src: SpecSource, report: Report): MachineIR | undef
           });
         }
         if (cm.alert !== undefined) {
-          if (typeof cm.alert !== 'string' || !ALERT_NAMES.includes(cm.alert)) report('error', `${cp}.meta.alert`, `unknown alert name '${String(cm.alert)}'`, hintName(String(cm.alert), ALERT_NAMES) ?? 'use an RFC 8446 §6 alert description, e.g. unexpected_message');
+          if (typeof cm.alert !== 'string' || !alertNames.includes(cm.alert)) report('error', `${cp}.meta.alert`, `unknown alert name '${String(cm.alert)}'`, hintName(String(cm.alert), alertNames) ?? (alertNames === ALERT_NAMES ? 'use an RFC 8446 §6 alert description, e.g. unexpected_message, or declare the protocol\'s own in meta.alerts' : `declare it in meta.alerts (declared: ${alertNames.join(', ')})`));
           else if (typeof c.target === 'string' && stateSet.has(c.target) && !isAbsorbingSpec(states, c.target)) report('error', `${cp}.meta.alert`, `transition sends alert '${cm.alert}' but goes to '${c.target}', which is not an absorbing state`, 'an alert ends the connection: target ERROR');
         }
         if (cm.rfc !== undefined && typeof cm.rfc !== 'string') report('error', `${cp}.meta.rfc`, 'meta.rfc must be a string such as "RFC 8446 §4.4.4"');

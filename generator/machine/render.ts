@@ -3,7 +3,7 @@
 import { instance, type Viz } from '@viz-js/viz';
 import type { MachineIR } from './ir.ts';
 import { emitDot } from './emit-dot.ts';
-import { coverageView, drawingOf, type Coverage } from './drawing.ts';
+import { coverageView, drawingOf, rejectedPairs, type Coverage } from './drawing.ts';
 
 let vizPromise: Promise<Viz> | undefined;
 const viz = (): Promise<Viz> => (vizPromise ??= instance());
@@ -23,6 +23,14 @@ export async function renderSvg(dot: string, header?: string): Promise<string> {
 
 export async function machineSvg(ir: MachineIR, opts: { header?: string; coverage?: Coverage } = {}): Promise<string> {
   return renderSvg(emitDot(ir, opts.coverage ? { coverage: opts.coverage } : {}), opts.header);
+}
+
+/** " Rejected (state, event) pairs exercised: n of m (missing: ...)." when the coverage file has them. */
+function rejectedLine(ir: MachineIR, cov: Coverage | undefined): string {
+  if (!cov?.rejected) return '';
+  const all = rejectedPairs(ir);
+  const missing = all.filter((k) => (cov.rejected?.[k] ?? 0) <= 0);
+  return esc(` Rejected (state, event) pairs exercised: ${all.length - missing.length} of ${all.length}${missing.length > 0 ? ` (never: ${missing.slice(0, 12).join(', ')}${missing.length > 12 ? ', …' : ''})` : ''}.`);
 }
 
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -73,7 +81,7 @@ g.edge.selected path { stroke: #1f618d; stroke-width: 3.5; }
 </style>
 </head>
 <body>
-<header><h1>${esc(ir.name)}</h1><p>From <code>${esc(ir.specFile)}</code>. Hover a state to highlight its edges; click an edge for its guards, actions and RFC section.${cov ? ` Coloured by coverage (max ${cov.max} hits per edge; red: never taken).` : ''}</p></header>
+<header><h1>${esc(ir.name)}</h1><p>From <code>${esc(ir.specFile)}</code>. Hover a state to highlight its edges; click an edge for its guards, actions and RFC section.${cov ? ` Coloured by coverage (max ${cov.max} hits per edge; red: never taken).` : ''}${rejectedLine(ir, opts.coverage)}</p></header>
 <main>
 <div id="diagram">
 ${svg.trim()}

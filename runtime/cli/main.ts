@@ -7,6 +7,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: (ar
   decode: { summary: 'decode <protocol>/<Type> (--hex HEX | FILE): print the value as JSON', load: () => import('./commands/decode.ts') },
   encode: { summary: 'encode <protocol>/<Type> FILE.json: print hex', load: () => import('./commands/encode.ts') },
   viz: { summary: 'viz <machine> --format svg|dot|mermaid|html [--out FILE]', load: () => import('./commands/viz.ts') },
+  explore: { summary: 'explore <protocol>/<role>: drive the real engine through every edge and rejected pair of its table', load: () => import('./commands/explore.ts') },
   prove: { summary: 'prove [--mutants]: check the state machines (reference equivalence, spin, mutation)', load: () => import('./commands/prove.ts') },
   serve: { summary: 'serve --port P --cert chain.pem --key key.pem|pkcs11:URI [--www]: a TLS 1.3 server like openssl s_server', load: () => import('./commands/serve.ts') },
   connect: { summary: 'connect host:port [--ca FILE] [--alpn ..]: a TLS 1.3 client like openssl s_client', load: () => import('./commands/connect.ts') },

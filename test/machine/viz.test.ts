@@ -46,7 +46,7 @@ test('viz prints to stdout without --out, and accepts a path to a spec file', ()
 test('viz fails clearly: unknown machine (2), bad format (2), invalid spec with file:line (1), bad coverage (2)', () => {
   const a = cli('tls13/nope', '--format', 'svg');
   assert.is(a.code, 2);
-  assert.match(a.stderr, "no machine 'tls13/nope' (known: tls13/client, tls13/server");
+  assert.match(a.stderr, "no machine 'tls13/nope' (known: knock/server, tls13/client, tls13/server");
   const b = cli('tls13/client', '--format', 'png');
   assert.is(b.code, 2);
   assert.match(b.stderr, '--format must be one of svg, dot, mermaid, html');

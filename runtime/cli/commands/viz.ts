@@ -79,7 +79,7 @@ function resolveMachine(root: string, machine: string): string | undefined {
   return existsSync(p) ? p : undefined;
 }
 
-/** Reads {"edges": {"FROM|EVENT|TARGET": count}}; returns an error message when malformed. */
+/** Reads {"edges": {"FROM|EVENT|TARGET": count}, "rejected"?: {"STATE|EVENT": count}}; returns an error message when malformed. */
 export function readCoverage(path: string): Coverage | string {
   let raw: unknown;
   try { raw = JSON.parse(readFileSync(path, 'utf8')); } catch (e) { return `cannot read coverage JSON (${(e as Error).message})`; }
@@ -92,5 +92,14 @@ export function readCoverage(path: string): Coverage | string {
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) return `coverage count for '${k}' must be a non-negative integer`;
     edges[k] = v;
   }
-  return { edges };
+  const rawRejected = (raw as { rejected?: unknown }).rejected;
+  if (rawRejected === undefined) return { edges };
+  if (typeof rawRejected !== 'object' || rawRejected === null) return 'coverage "rejected" must be {"STATE|EVENT": count}';
+  const rejected: Record<string, number> = {};
+  for (const [k, v] of Object.entries(rawRejected)) {
+    if (k.split('|').length !== 2) return `rejected-pair key '${k}' is not STATE|EVENT`;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) return `coverage count for '${k}' must be a non-negative integer`;
+    rejected[k] = v;
+  }
+  return { edges, rejected };
 }
