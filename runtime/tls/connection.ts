@@ -617,13 +617,12 @@ export abstract class Connection<S extends string, E extends string, G extends s
 
 /** Whether a ClientHello body carries a cookie extension (a second ClientHello, RFC 8446 §4.2.2). A body
  *  that does not decode is a plain ClientHello here; its parse error surfaces when it is negotiated. */
+/** Whether a ClientHello answers a HelloRetryRequest (it carries a cookie), which picks its table event.
+ *  A ClientHello that does not decode is refused here with decode_error (RFC 8446 §6.2): guessing an
+ *  event for malformed bytes would let the table answer for a message nobody could read. */
 function carriesCookie(body: Uint8Array): boolean {
-  try {
-    const ch = decodeClientHello(body);
-    return ch.extensions !== undefined && findExt(ch.extensions, ExtensionType.cookie) !== undefined;
-  } catch {
-    return false;
-  }
+  const ch = decode('ClientHello', () => decodeClientHello(body));
+  return ch.extensions !== undefined && findExt(ch.extensions, ExtensionType.cookie) !== undefined;
 }
 
 function toAlert(s: string): AlertName {

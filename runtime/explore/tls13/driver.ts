@@ -92,7 +92,8 @@ async function makePki(): Promise<Pki> {
   const caKeys = await gen();
   const ca = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: '01', name: 'CN=protosmith explore CA', notBefore, notAfter, signingAlgorithm: alg, keys: caKeys,
-    extensions: [new x509.BasicConstraintsExtension(true, 0, true), new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true)],
+    extensions: [new x509.BasicConstraintsExtension(true, 0, true), new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+      await x509.SubjectKeyIdentifierExtension.create(caKeys.publicKey)],
   });
   const leaf = async (serial: string, cn: string, eku: string): Promise<{ pem: string; der: Uint8Array; key: string }> => {
     const keys = await gen();
@@ -101,6 +102,7 @@ async function makePki(): Promise<Pki> {
       extensions: [
         new x509.BasicConstraintsExtension(false, undefined, true), new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
         new x509.ExtendedKeyUsageExtension([eku]), new x509.SubjectAlternativeNameExtension([{ type: 'dns', value: cn }]),
+        await x509.AuthorityKeyIdentifierExtension.create(caKeys.publicKey),
       ],
     });
     const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey)).toString('base64');
