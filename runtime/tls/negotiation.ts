@@ -2,7 +2,7 @@
 // certificate verification (runtime/x509, or the expert hook), CertificateVerify content.
 import { cipherSuiteParams, type CryptoProvider } from '../crypto/provider.ts';
 import { CERTIFICATE_ONLY_SCHEMES } from '../crypto/provider.ts';
-import { CertificateVerifier, CertificateConfigError, TrustStore, CrlSet } from '../x509/index.ts';
+import { CertificateVerifier, CertificateConfigError, TrustStore, CrlSet, pemBlocks } from '../x509/index.ts';
 import type { CertificateInput, ExpertOptions } from './config.ts';
 import { asProtosmithError, TlsConfigError, TlsPeerError } from './errors.ts';
 import { bytesEqual, concat, enc } from './bytes.ts';
@@ -27,7 +27,6 @@ export function suiteParams(id: number) {
   return p;
 }
 
-const pemRe = /-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g;
 /** DER lists already made, by the config array they came from (a config shared by many connections
  *  is decoded once); the entries are kept to notice an array changed since. */
 const derLists = new WeakMap<readonly CertificateInput[], { entries: CertificateInput[]; der: Uint8Array[] }>();
@@ -47,31 +46,16 @@ function decodeDerList(inputs: readonly CertificateInput[], what: string): Uint8
   for (const [entry, x] of inputs.entries()) {
     if (x instanceof Uint8Array) { out.push(x); continue; }
     if (typeof x !== 'string') throw new TlsConfigError('TLS_CONFIG_INVALID', `${what}[${entry}] must be PEM text or DER bytes`);
-    let m: RegExpExecArray | null;
-    let n = 0;
-    pemRe.lastIndex = 0;
-    while ((m = pemRe.exec(x)) !== null) {
-      const der = base64(m[1]!);
-      if (der === undefined) throw new TlsConfigError('TLS_CONFIG_INVALID', `${what}[${entry}]: PEM block ${n + 1} is not valid base64 between its BEGIN and END lines (the file is damaged or was edited); re-export the certificate`);
-      out.push(der);
-      n++;
+    let blocks: Uint8Array[];
+    try { blocks = pemBlocks(x, 'CERTIFICATE'); } catch (e) {
+      throw new TlsConfigError('TLS_CONFIG_INVALID', `${what}[${entry}]: ${(e as Error).message}; re-export the certificate`, { cause: e });
     }
-    if (n === 0) {
+    out.push(...blocks);
+    if (blocks.length === 0) {
       if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(x)) throw new TlsConfigError('TLS_CONFIG_INVALID', `${what}[${entry}] holds a private key, not a certificate; the key goes in signingKey`);
       throw new TlsConfigError('TLS_CONFIG_INVALID', `${what}[${entry}] holds no "-----BEGIN CERTIFICATE-----" block (pass PEM text, not a file path)`);
     }
   }
-  return out;
-}
-
-/** Base64 between PEM armour lines (whitespace ignored); undefined when it is not base64. */
-function base64(s: string): Uint8Array | undefined {
-  const clean = s.replace(/\s+/g, '');
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(clean) || clean.length % 4 === 1) return undefined;
-  let bin: string;
-  try { bin = atob(clean); } catch { return undefined; }
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
   return out;
 }
 
