@@ -170,6 +170,11 @@ export class TlsSocket extends Duplex {
       });
     });
     transport.on('error', (e: Error) => {
+      // After our end() (close_notify and FIN sent) a peer that hangs up with a reset is hanging up, as with a
+      // plain FIN: browsers reset a socket they close with our close_notify still unread. 'close' follows and
+      // ends the readable side. Before our end() a reset is an error.
+      const code = (e as NodeJS.ErrnoException).code;
+      if (this.#localClosed && (code === 'ECONNRESET' || code === 'EPIPE')) return;
       this.#fail(new TlsTransportError('TLS_TRANSPORT_ERROR', `transport error: ${e.message}`, { cause: e }));
     });
     transport.on('close', () => {

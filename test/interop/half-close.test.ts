@@ -4,7 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createServer as tlsServer, connect as tlsConnect, type TLSSocket } from 'node:tls';
-import type { AddressInfo } from 'node:net';
+import { connect as netConnect, type AddressInfo } from 'node:net';
 import { ourClient, ourServer } from './ours.ts';
 import { until } from './harness.ts';
 import { testPki } from '../support/pki.ts';
@@ -88,6 +88,24 @@ test('allowHalfOpen: true keeps our writable side open after the peer closed: a 
     await c.waitFor('late reply');
     await c.until(() => c.socket.readableEnded, "the server's close_notify after its late reply");
     assert.equal(c.errors, []);
+  } finally { await s.close(); }
+});
+
+test('a peer that resets the TCP connection after our end() is hanging up, not an error (browsers do this)', async () => {
+  const s = await ourServer('p256');
+  try {
+    s.server.on('secureConnection', (sock) => { sock.end('response'); });
+    let got = '';
+    const tcp = netConnect({ host: '127.0.0.1', port: s.port });
+    tcp.on('error', () => undefined);
+    const peer = tlsConnect({ socket: tcp, servername: 'localhost', ca: pki.root.certPem, minVersion: 'TLSv1.3' });
+    peer.on('error', () => undefined);
+    peer.on('data', (d: Buffer) => { got += d.toString(); if (got.includes('response')) tcp.resetAndDestroy(); });
+    await until(() => got.includes('response'), 'the response');
+    const conn = await s.connection();
+    await until(() => conn.socket.destroyed || conn.socket.readableEnded, 'our socket to finish after the reset');
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(conn.errors, [], 'a reset after our close_notify and FIN is not reported');
   } finally { await s.close(); }
 });
 
