@@ -103,7 +103,7 @@ class Emitter {
       case 'uint': return this.uintTs(ty);
       case 'float': return 'number';
       case 'str': return 'string';
-      case 'bits': return ty.width === 1 ? 'boolean' : ty.enumKey ? this.enumName(ty.enumKey) : 'number';
+      case 'bits': return ty.width === 1 ? 'boolean' : ty.enumKey ? this.enumName(ty.enumKey) : ty.width > 53 ? 'bigint' : 'number';
       case 'bytes': case 'contents': return 'Uint8Array';
       case 'struct': return this.typeName(ty.ref.type);
       case 'switch': {
@@ -142,7 +142,7 @@ class Emitter {
     switch (t.kind) {
       case 'uint': return { ty: t.width === 8 ? 'bigint' : 'int' };
       case 'float': return { ty: 'int' };
-      case 'bits': return { ty: t.width === 1 ? 'bool' : 'int' };
+      case 'bits': return { ty: t.width === 1 ? 'bool' : t.width > 53 ? 'bigint' : 'int' };
       case 'str': return { ty: 'str' };
       case 'bytes': case 'contents': return { ty: 'bytes' };
       case 'struct': return { ty: 'other', struct: t.ref.type };
@@ -238,6 +238,13 @@ class Emitter {
     return c.startsWith('(') && c.endsWith(')') && balanced(c.slice(1, -1)) ? c.slice(1, -1) : c;
   }
 
+  /** A size or count as a number (an argument; see operand()): a bigint (from u8/s8) converted. */
+  private numCode(e: Expr, ctx: Ctx): string {
+    const x = this.expr(e, ctx);
+    const bare = x.code.startsWith('(') && x.code.endsWith(')') && balanced(x.code.slice(1, -1)) ? x.code.slice(1, -1) : x.code;
+    return x.ty === 'bigint' ? `Number(${bare})` : bare;
+  }
+
   /** TypeScript type of a value instance, from its expression's type (or its enum). */
   private instanceTs(i: Instance, ctx: Ctx): string {
     if (i.enumKey) return this.enumName(i.enumKey);
@@ -328,10 +335,10 @@ class Emitter {
       const c = this.validCond(f, x, ctx);
       if (c) out.push(`if (!(${c})) ${r}.invalid(${key}, ${at}, ${q(this.validText(f))}, ${x}${alert});`);
     };
-    if (ty.kind === 'bits') return ty.width === 1 ? `(${r}.bitsBe(1, ${key}) === 1)` : `${r}.bitsBe(${ty.width}, ${key})`;
+    if (ty.kind === 'bits') return ty.width === 1 ? `(${r}.bitsBe(1, ${key}) === 1)` : `${r}.${ty.width > 53 ? 'bitsBeBig' : 'bitsBe'}(${ty.width}, ${key})`;
     if (ty.kind === 'str' || (ty.kind === 'bytes' && (f.term || f.padRight !== undefined))) {
       // sized (or to the end), then pad bytes stripped and cut at the terminator; or read up to the terminator
-      let read = f.size === 'eos' ? `${r}.rest()` : f.size !== undefined ? `${r}.bytes(${this.code(f.size, { ...ctx, io: r })}, ${key})`
+      let read = f.size === 'eos' ? `${r}.rest()` : f.size !== undefined ? `${r}.bytes(${this.numCode(f.size, { ...ctx, io: r })}, ${key})`
         : `${r}.bytesTerm(${hexLit(f.term!.value)}, ${f.term!.include}, ${f.term!.consume}, ${key})`;
       if (f.size !== undefined && f.padRight !== undefined) { this.runtime.add('stripRight'); read = `stripRight(${read}, ${hexLit(f.padRight)})`; }
       if (f.size !== undefined && f.term) { this.runtime.add('cutAt'); read = `cutAt(${read}, ${hexLit(f.term.value)}, ${f.term.include})`; }
@@ -353,7 +360,7 @@ class Emitter {
       return x;
     }
     if (ty.kind === 'bytes') {
-      const read = f.size === 'eos' ? `${r}.rest()` : `${r}.bytes(${this.code(f.size as Expr, { ...ctx, io: r })}, ${key})`;
+      const read = f.size === 'eos' ? `${r}.rest()` : `${r}.bytes(${this.numCode(f.size as Expr, { ...ctx, io: r })}, ${key})`;
       if (!f.valid) return read;
       const at = `$at${++this.tmp}`;
       const x = target ?? this.t();
@@ -368,7 +375,7 @@ class Emitter {
     }
     // struct or switch: possibly inside a window narrowed to its size
     const rr = r;
-    if (sized) out.push(`${r}.limit(${f.size === 'eos' ? `${r}.remaining` : this.code(f.size as Expr, { ...ctx, io: r })}, ${key});`);
+    if (sized) out.push(`${r}.limit(${f.size === 'eos' ? `${r}.remaining` : this.numCode(f.size as Expr, { ...ctx, io: r })}, ${key});`);
     out.push(`$t.push(${key});`);
     const x = target ?? this.t();
     const ictx = { ...ctx, io: r };
@@ -385,7 +392,7 @@ class Emitter {
       }
       out.push('  default:');
       if (ty.fallback) out.push(`    ${x} = ${this.readTarget(ty.fallback, rr, ictx, key)};`);
-      else out.push(`    ${rr}.noCase(undefined, ${rr}.pos, ${q(`one of ${ty.cases.map((c) => c.label).join(', ')}`)}, ${on});`);
+      else out.push(`    ${rr}.noCase(${key}, ${rr}.pos, ${q(`one of ${ty.cases.map((c) => c.label).join(', ')}`)}, ${on});`);
       out.push('}');
     }
     if (sized) out.push(`${r}.unlimit();`);
@@ -414,7 +421,7 @@ class Emitter {
       const arr = f.cond ? this.t() : name;
       const elemMin = this.elemMinSize(f);
       if (f.repeat.kind === 'expr') {
-        body.push(`const $n_${f.id} = r.count(${this.code(f.repeat.count, ctx)}, ${Math.max(1, elemMin)}, ${q(f.id)});`);
+        body.push(`const $n_${f.id} = r.count(${this.numCode(f.repeat.count, ctx)}, ${Math.max(1, elemMin)}, ${q(f.id)});`);
       }
       body.push(`const ${arr}: ${ts} = [];`, `$t.push(${q(f.id)});`);
       if (f.repeat.kind === 'until') {
@@ -489,9 +496,9 @@ class Emitter {
       const c = this.validCond(f, x, ctx);
       if (c) out.push(`if (!(${c})) w.fail('invalid_value', ${key}, ${q(this.validText(f))}, ${x});`);
     };
-    const sizeExpr = f.size !== undefined && f.size !== 'eos' && !derivedSize && !usesIo(f.size) ? this.code(f.size, ctx) : undefined;
+    const sizeExpr = f.size !== undefined && f.size !== 'eos' && !derivedSize && !usesIo(f.size) ? this.numCode(f.size, ctx) : undefined;
     if (ty.kind === 'bits') {
-      out.push(ty.width === 1 ? `w.bit(${x}, ${key});` : `w.bitsBe(${x}, ${ty.width}, ${key});`);
+      out.push(ty.width === 1 ? `w.bit(${x}, ${key});` : `w.${ty.width > 53 ? 'bitsBeBig' : 'bitsBe'}(${x}, ${ty.width}, ${key});`);
       return;
     }
     if (ty.kind === 'str' || (ty.kind === 'bytes' && (f.term || f.padRight !== undefined))) {
@@ -544,7 +551,7 @@ class Emitter {
       out.push('}');
     }
     out.push('$t.pop();');
-    if (start) out.push(`if (w.pos - ${start} !== ${sizeExpr}) w.fail('size_mismatch', ${key}, \`\${${sizeExpr}} bytes\`, \`\${w.pos - ${start}} bytes\`);`);
+    if (start) out.push(`if (w.pos - ${start} !== ${operand(sizeExpr!)}) w.fail('size_mismatch', ${key}, \`\${${sizeExpr}} bytes\`, \`\${w.pos - ${start}} bytes\`);`);
   }
   private writeTarget(c: CaseTarget, x: string, ctx: Ctx, key: string): string {
     if (c.kind === 'bytes') return `w.bytes(${x} as Uint8Array, ${key});`;
@@ -582,8 +589,8 @@ class Emitter {
       body.push(`const ${arr} = w.array(${xv}, ${q(f.id)});`);
       const counted = ctx.type.fields.some((l) => l.derived?.kind === 'count' && l.derived.target === f.id);
       if (f.repeat.kind === 'expr' && !counted && !usesIo(f.repeat.count)) {
-        const n = this.code(f.repeat.count, ctx);
-        body.push(`if (${arr}.length !== ${n}) w.fail('size_mismatch', ${q(f.id)}, \`\${${n}} elements\`, \`\${${arr}.length} elements\`);`);
+        const n = this.numCode(f.repeat.count, ctx);
+        body.push(`if (${arr}.length !== ${operand(n)}) w.fail('size_mismatch', ${q(f.id)}, \`\${${n}} elements\`, \`\${${arr}.length} elements\`);`);
       }
       body.push(`$t.push(${q(f.id)});`, `for (let $i = 0; $i < ${arr}.length; $i++) {`);
       const loop: string[] = [];
@@ -793,6 +800,11 @@ function article(word: string): string {
   return `${/^[aeiouAEIOU]/.test(word) ? 'an' : 'a'} ${word}`;
 }
 const cap = (s: string): string => s[0]!.toUpperCase() + s.slice(1);
+
+/** Code as an operand of a binary operator: parenthesized unless a name, a member chain or a literal. */
+function operand(code: string): string {
+  return /^[\w$.!]+$/.test(code) ? code : `(${code})`;
+}
 
 function balanced(s: string): boolean {
   let d = 0;

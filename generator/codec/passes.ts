@@ -89,6 +89,7 @@ function numberType(ty: string, endian: 'be' | 'le' | undefined): NumType | 'no-
   return { kind: 'uint', width, ...(m[1] === 's' ? { signed: true as const } : {}), ...le };
 }
 const ID_RE = /^[a-z][a-z0-9_]*$/;
+const BUILTIN_HINT = 'protosmith supports u1..u8, s1..s8, f4, f8 (with be/le), b1..b64, b24 (TLS uint24) and user types';
 
 const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
@@ -285,7 +286,9 @@ function structurePass(abs: string, file: string, loaded: Loaded, problems: Prob
       for (const [k, v] of Object.entries(vals)) {
         let value: bigint;
         try { value = BigInt(k); } catch { problems.push(prob(spec, `${p}/${k}`, `enum key '${k}' is not an integer`, 'enum keys are integer values (decimal or 0x hex)')); continue; }
-        const vname = typeof v === 'string' ? v : isObj(v) && typeof v.id === 'string' ? v.id : undefined;
+        // `0x30: false` is YAML's boolean false; Kaitai takes it (and `true`) as the name, and so do we
+        const named = (x: unknown): string | undefined => (typeof x === 'string' ? x : typeof x === 'boolean' ? String(x) : undefined);
+        const vname = named(v) ?? (isObj(v) ? named(v.id) : undefined);
         if (vname === undefined || !ID_RE.test(vname)) { problems.push(prob(spec, `${p}/${k}`, `enum value ${k} needs a lower_snake_case name`, 'write `0x1301: tls_aes_128_gcm_sha256` or `{id: name, doc: ...}`')); continue; }
         if (values.some((x) => x.name === vname)) problems.push(prob(spec, `${p}/${k}`, `duplicate name '${vname}' in enum '${name}'`, 'each name in an enum must be unique'));
         values.push({ name: vname, value, ...(isObj(v) && typeof v.doc === 'string' ? { doc: v.doc } : {}) });
@@ -487,7 +490,7 @@ function structureFields(spec: WSpec, t: WType, problems: Problem[]): void {
       const n = Number(ty.slice(1));
       f.ksyType = ty;
       if (bitAt === 0 && n % 8 === 0 && [1, 2, 3, 4, 8].includes(n / 8) && !raw.repeat && raw.if === undefined) f.num = { kind: 'uint', width: (n / 8) as Width };
-      else if (n > 32) problems.push(prob(spec, `${path}/type`, `bit field '${raw.id}' is ${ty} off a byte boundary; at most 32 bits are supported there`, 'split it into two fields of at most 32 bits'));
+      else if (n > 64) problems.push(prob(spec, `${path}/type`, `bit field '${raw.id}' is ${ty}; Kaitai's bit fields are b1..b64`, 'split it into fields of at most 64 bits'));
       else f.bits = n;
       bitAt = f.bits === undefined ? bitAt : bitAt >= 0 && !raw.repeat && raw.if === undefined ? (bitAt + n) % 8 : -1;
     } else if (typeof ty === 'string') {
@@ -498,9 +501,10 @@ function structureFields(spec: WSpec, t: WType, problems: Problem[]): void {
         f.num = num;
         f.ksyType = ty;
         if (f.size !== undefined) problems.push(prob(spec, `${path}/size`, `number field '${raw.id}' cannot have a size`, 'size applies to bytes and user types'));
-      } else if (/^[usf]\d/.test(ty)) {
-        problems.push(prob(spec, `${path}/type`, `unsupported built-in type '${ty}'`, 'protosmith supports u1..u8, s1..s8, f4, f8 (with be/le), b24 (TLS uint24) and user types'));
+      } else if (/^[usf]\d/.test(ty) && !/^[a-z][a-z0-9_]*$/.test(ty)) {
+        problems.push(prob(spec, `${path}/type`, `unsupported built-in type '${ty}'`, BUILTIN_HINT));
       } else {
+        // not one of Kaitai's built-in types (`u3` is not): a user type of that name, as in ksc
         const m = /^([a-z][a-z0-9_]*(?:::[a-z][a-z0-9_]*)*)(?:\((.*)\))?$/.exec(ty);
         if (!m) problems.push(prob(spec, `${path}/type`, `malformed type reference '${ty}'`, 'write `type_name` or `type_name(arg, ...)`'));
         else {
@@ -543,6 +547,7 @@ function structureFields(spec: WSpec, t: WType, problems: Problem[]): void {
     if (raw.enum !== undefined) {
       if (typeof raw.enum !== 'string') problems.push(prob(spec, `${path}/enum`, 'enum must name an enum', 'e.g. `enum: content_type`'));
       else if (f.num?.kind !== 'uint' && (f.bits === undefined || f.bits === 1)) problems.push(prob(spec, `${path}/enum`, `enum on non-integer field '${raw.id}'`, 'enum applies to integer fields'));
+      else if (f.bits !== undefined && f.bits > 53) problems.push(prob(spec, `${path}/enum`, `enum on '${raw.id}', a bit field of ${f.bits} bits (read as a bigint)`, 'enums apply to bit fields of at most 53 bits'));
       else f.enumName = raw.enum;
     }
     if (raw.valid !== undefined) {
@@ -740,7 +745,7 @@ function namesPass(order: WSpec[], byId: Map<string, WSpec>, types: Map<string, 
           f.type = f.num.kind === 'float' ? f.num : { ...f.num, ...(enumKey ? { enumKey } : {}) };
         } else if (f.typeName !== undefined) {
           const key = resolveType(spec, byId, types, f.typeName);
-          if (!key) problems.push(prob(spec, `${f.specPath}/type`, `unknown type '${f.typeName}' for field '${f.id}'`, `known types: ${known(spec)}`));
+          if (!key) problems.push(prob(spec, `${f.specPath}/type`, /^[usf]\d/.test(f.typeName) ? `unsupported built-in type '${f.typeName}' (and no user type of that name)` : `unknown type '${f.typeName}' for field '${f.id}'`, /^[usf]\d/.test(f.typeName) ? BUILTIN_HINT : `known types: ${known(spec)}`));
           else f.type = { kind: 'struct', ref: { type: key, args: f.typeArgs ?? [] } };
         } else if (f.switchCases !== undefined && f.switchOn !== undefined) {
           const cases: { label: string; value: bigint | string | boolean; target: CaseTarget }[] = [];
@@ -760,6 +765,15 @@ function namesPass(order: WSpec[], byId: Map<string, WSpec>, types: Map<string, 
           }
           if (!fallback && f.size !== undefined) fallback = { kind: 'bytes' };
           f.type = { kind: 'switch', on: f.switchOn, cases, ...(fallback ? { fallback } : {}) };
+          // With neither `_` nor a size, Kaitai reads nothing for a value that has no case: the field is then
+          // absent, as if it had `if: on == k1 or on == k2 ...` (a switch on a boolean with both cases is total)
+          const total = cases.length === 2 && cases.some((c) => c.value === true) && cases.some((c) => c.value === false);
+          if (!fallback && !total) {
+            const on = f.switchOn;
+            const hit = f.switchCases.filter((c) => c.key !== '_').map((c): Expr => ({ kind: 'binary', op: '==', left: on, right: c.key as Expr }))
+              .reduce<Expr | undefined>((a, b) => (a ? { kind: 'binary', op: 'or', left: a, right: b } : b), undefined) ?? { kind: 'bool', value: false };
+            f.cond = f.cond ? { kind: 'binary', op: 'and', left: f.cond, right: hit } : hit;
+          }
         } else if (f.type === undefined) {
           f.type = { kind: 'bytes' };
         }
@@ -1073,7 +1087,8 @@ function lengthPass(order: WSpec[], types: Map<string, WType>): Problem[] {
       if (f.type?.kind !== 'switch' || f.type.on.kind !== 'name') continue;
       const name = f.type.on.name;
       const d = t.fields.find((x) => x.id === name);
-      if (d && d.type?.kind === 'uint' && d.type.width !== 8 && !d.repeat && !d.cond && !f.repeat && switchOns.get(name) === 1) {
+      // (a switch with no `_` and no size is absent for values without a case: no union, an optional field)
+      if (d && d.type?.kind === 'uint' && d.type.width !== 8 && !d.repeat && !d.cond && !f.repeat && f.type.fallback && switchOns.get(name) === 1) {
         f.type = { ...f.type, discriminant: name };
       }
     }

@@ -189,7 +189,7 @@ export class Reader {
     return this.view(8, field).getFloat64(0, true);
   }
 
-  /** The next n bits (1..32), most significant first; a byte is taken from the input when its first bit is. */
+  /** The next n bits (1..53), most significant first; a byte is taken from the input when its first bit is. */
   bitsBe(n: number, field: string | number): number {
     let v = 0;
     let need = n;
@@ -205,6 +205,12 @@ export class Reader {
       need -= take;
     }
     return v;
+  }
+
+  /** The next n bits (54..64), most significant first, as a bigint (beyond what a number holds exactly). */
+  bitsBeBig(n: number, field: string | number): bigint {
+    const hi = this.bitsBe(n - 32, field);
+    return (BigInt(hi) << 32n) | BigInt(this.bitsBe(32, field));
   }
 
   /** Drops the unread bits of a partly read byte (before a byte-aligned field, or at the end of a type). */

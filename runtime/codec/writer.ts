@@ -211,7 +211,7 @@ export class Writer {
     this.float(v, 8, true, field);
   }
 
-  /** Writes v as n bits (1..32), most significant first (Kaitai bN, big-endian bit order). */
+  /** Writes v as n bits (1..53), most significant first (Kaitai bN, big-endian bit order). */
   bitsBe(v: number, n: number, field: string | number): void {
     if (typeof v !== 'number' || !Number.isInteger(v)) this.fail('wrong_type', field, `an integer (b${n})`, v);
     if (v < 0 || v >= 2 ** n) this.fail('out_of_range', field, `0..${2 ** n - 1} (${n} bits)`, v);
@@ -229,6 +229,14 @@ export class Writer {
         this.bitCount = 0;
       }
     }
+  }
+
+  /** Writes v as n bits (54..64), most significant first: a bigint, as bitsBeBig reads it. */
+  bitsBeBig(v: bigint, n: number, field: string | number): void {
+    if (typeof v !== 'bigint') this.fail('wrong_type', field, `a bigint (b${n})`, v);
+    if (v < 0n || v >= 1n << BigInt(n)) this.fail('out_of_range', field, `0..2^${n}-1 (${n} bits)`, v);
+    this.bitsBe(Number(v >> 32n), n - 32, field);
+    this.bitsBe(Number(v & 0xffffffffn), 32, field);
   }
 
   /** A b1 field: a boolean. */

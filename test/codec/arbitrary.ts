@@ -25,6 +25,13 @@ export interface ArbitraryOptions {
   readonly maxElements?: number;
   /** Most bytes beyond a field's minimum for opaque fields (default 24). */
   readonly maxExtraBytes?: number;
+  /** Most structs in one drawn value, and (times 64) most bytes in a field of drawn size (default: no limit); see arbitraryBounded. */
+  readonly maxStructs?: number;
+}
+
+/** A draw that would nest deeper than 12 or hold more than `maxStructs` structs. */
+export class DrawTooLarge extends Error {
+  override readonly name = 'DrawTooLarge';
 }
 
 type Draw = <T>(arb: fc.Arbitrary<T>) => T;
@@ -54,6 +61,26 @@ export function arbitraryFor(program: Program, typeName: string, params: Readonl
   });
 }
 
+/**
+ * arbitraryFor for self-describing recursive formats (msgpack, Ruby Marshal), where element counts come from
+ * drawn bytes rather than from derived lengths: a draw that grows past `maxStructs` structs (or nests deeper
+ * than 12) is `undefined`, for the property to skip.
+ */
+export function arbitraryBounded(program: Program, typeName: string, maxStructs = 64, options: ArbitraryOptions = {}): fc.Arbitrary<Record<string, unknown> | undefined> {
+  const t = typeByName(program, typeName);
+  return fc.gen().map((g) => {
+    const draw: Draw = (a) => g(() => a);
+    const p: Vals = {};
+    for (const param of t.params) p[param.id] = drawParam(program, param, draw);
+    try {
+      return new Gen(program, draw, { ...options, maxStructs }).struct(t, p, undefined, 0);
+    } catch (e) {
+      if (e instanceof DrawTooLarge) return undefined;
+      throw e;
+    }
+  });
+}
+
 /** The params of a type drawn the same way arbitraryFor draws them (for calling decode/encode). */
 export function arbitraryParams(program: Program, typeName: string): fc.Arbitrary<Record<string, number | boolean>> {
   const t = typeByName(program, typeName);
@@ -73,11 +100,14 @@ function drawParam(program: Program, param: TypeDef['params'][number], draw: Dra
 class Gen {
   private readonly maxElements: number;
   private readonly maxExtra: number;
+  private readonly maxStructs: number;
+  private structs = 0;
   /** The values of the spec root being drawn (for `_root.x`). */
   private root: Vals | undefined;
   constructor(private readonly program: Program, private readonly draw: Draw, opts: ArbitraryOptions) {
     this.maxElements = opts.maxElements ?? 3;
     this.maxExtra = opts.maxExtraBytes ?? 24;
+    this.maxStructs = opts.maxStructs ?? Infinity;
     this.root = opts.root;
   }
 
@@ -99,7 +129,8 @@ class Gen {
   }
 
   struct(t: TypeDef, params: Vals, parent: Vals | undefined, depth: number): Record<string, unknown> {
-    if (depth > 12) throw new Error(`arbitraryFor: nesting deeper than 12 at ${t.tsName}`);
+    if (depth > 12) throw new DrawTooLarge(`arbitraryFor: nesting deeper than 12 at ${t.tsName}`);
+    if (++this.structs > this.maxStructs) throw new DrawTooLarge(`arbitraryFor: more than ${this.maxStructs} structs at ${t.tsName}`);
     const vals: Vals = {};
     const out: Record<string, unknown> = {};
     const env = this.env(t, vals, params, parent);
@@ -154,6 +185,7 @@ class Gen {
     const lengthField = t.fields.find((l) => l.derived?.kind === 'size' && l.derived.target === f.id);
     if (lengthField) return this.bounds(lengthField, env);
     const n = Number(this.int(f.size, env));
+    if (n > this.maxStructs * 64) throw new DrawTooLarge(`arbitraryFor: ${t.tsName}.${f.id} of ${n} bytes`);
     return { exact: n, min: n, max: n };
   }
   private bounds(l: Field, env: ReturnType<Gen['env']>): { min: number; max: number } {
@@ -194,6 +226,8 @@ class Gen {
     const ty = f.type;
     switch (ty.kind) {
       case 'bits':
+        if (ty.width > 53) return this.draw(fc.bigInt({ min: 0n, max: (1n << BigInt(ty.width)) - 1n }));
+        if (ty.width > 32) return this.draw(fc.maxSafeNat().map((n) => n % 2 ** ty.width));
         return ty.width === 1 ? this.draw(fc.boolean()) : this.draw(fc.integer({ min: 0, max: 2 ** ty.width - 1 }));
       case 'float':
         return this.draw(ty.width === 4 ? fc.float({ noNaN: true }) : fc.double({ noNaN: true }));
