@@ -632,7 +632,8 @@ function structureInstances(spec: WSpec, t: WType, raw: unknown, path: string, p
     if (inst.cond) (inst as { cond: Expr }).cond = substitute(inst.cond, resolve);
   }
   const sub = (e: Expr): Expr => substitute(e, resolve);
-  for (const f of t.fields) {
+  for (const f of [...t.fields, ...t.posFields]) {
+    if (f.pos) f.pos = sub(f.pos);
     if (f.size !== undefined && f.size !== 'eos') f.size = sub(f.size);
     if (f.cond) f.cond = sub(f.cond);
     if (f.repeat?.kind === 'expr') f.repeat = { kind: 'expr', count: sub(f.repeat.count) };
