@@ -323,6 +323,7 @@ function structurePass(abs: string, file: string, loaded: Loaded, problems: Prob
     }
     structureFields(spec, t, problems);
     structureInstances(spec, t, raw.instances, `${path === '/' ? '' : path}/instances`, problems);
+    inlineRootInstances(spec, t);
     if (raw.types !== undefined) addTypes(raw.types, `${path === '/' ? '' : path}/types`, endian, encoding);
     if (!isRoot) addEnums(raw.enums, `${path === '/' ? '' : path}/enums`);
   };
@@ -648,6 +649,70 @@ function structureInstances(spec: WSpec, t: WType, raw: unknown, path: string, p
       if (v.max) v.max = sub(v.max);
       if (v.anyOf) v.anyOf = v.anyOf.map(sub);
     }
+  }
+}
+
+/**
+ * `_root.x` where x is a value instance of the spec's root type (already structured: the root comes first):
+ * x's expression with its names read as `_root.name`, so `_root.sector_size` becomes
+ * `1 << _root.header.sector_shift`. An instance with an `if`, or one that reads `_io`, `_parent` or other
+ * `_` names, stays `_root.x` (and is refused later as before).
+ */
+function inlineRootInstances(spec: WSpec, t: WType): void {
+  const root = spec.types.find((x) => x.key === spec.root);
+  if (!root) return;
+  const byId = new Map(root.instances.filter((i) => !i.cond).map((i) => [i.id, i.expr]));
+  if (byId.size === 0) return;
+  const ROOT: Expr = { kind: 'name', name: '_root' };
+  const rebase = (e: Expr): Expr | undefined => {
+    switch (e.kind) {
+      case 'int': case 'bool': case 'str': case 'bytes': case 'enum': return e;
+      case 'name': return e.name.startsWith('_') ? undefined : { kind: 'member', object: ROOT, name: e.name };
+      case 'member': {
+        if (e.object.kind === 'name' && e.object.name.startsWith('_')) return e.object.name === '_root' ? e : undefined;
+        const o = rebase(e.object);
+        return o && { ...e, object: o };
+      }
+      case 'index': { const o = rebase(e.object); const i = rebase(e.index); return o && i && { ...e, object: o, index: i }; }
+      case 'unary': { const o = rebase(e.operand); return o && { ...e, operand: o }; }
+      case 'binary': { const l = rebase(e.left); const r = rebase(e.right); return l && r && { ...e, left: l, right: r }; }
+      case 'ternary': { const c = rebase(e.cond); const a = rebase(e.then); const b = rebase(e.else); return c && a && b && { ...e, cond: c, then: a, else: b }; }
+      default: return undefined;
+    }
+  };
+  const walk = (e: Expr): Expr => {
+    switch (e.kind) {
+      case 'member': {
+        if (e.object.kind === 'name' && e.object.name === '_root') { const x = byId.get(e.name); return (x && rebase(x)) ?? e; }
+        return { ...e, object: walk(e.object) };
+      }
+      case 'index': return { ...e, object: walk(e.object), index: walk(e.index) };
+      case 'unary': return { ...e, operand: walk(e.operand) };
+      case 'binary': return { ...e, left: walk(e.left), right: walk(e.right) };
+      case 'ternary': return { ...e, cond: walk(e.cond), then: walk(e.then), else: walk(e.else) };
+      default: return e;
+    }
+  };
+  for (const f of [...t.fields, ...t.posFields]) {
+    if (f.pos) f.pos = walk(f.pos);
+    if (f.size !== undefined && f.size !== 'eos') f.size = walk(f.size);
+    if (f.cond) f.cond = walk(f.cond);
+    if (f.repeat?.kind === 'expr') f.repeat = { kind: 'expr', count: walk(f.repeat.count) };
+    if (f.repeat?.kind === 'until') f.repeat = { kind: 'until', until: walk(f.repeat.until) };
+    if (f.switchOn) f.switchOn = walk(f.switchOn);
+    if (f.typeArgs) f.typeArgs = f.typeArgs.map(walk);
+    if (f.switchCases) for (const c of f.switchCases) c.args = c.args.map(walk);
+    if (f.valid) {
+      const v = f.valid as { -readonly [K in keyof Valid]: Valid[K] };
+      if (v.eq) v.eq = walk(v.eq);
+      if (v.min) v.min = walk(v.min);
+      if (v.max) v.max = walk(v.max);
+      if (v.anyOf) v.anyOf = v.anyOf.map(walk);
+    }
+  }
+  for (const inst of t.instances) {
+    (inst as { expr: Expr }).expr = walk(inst.expr);
+    if (inst.cond) (inst as { cond: Expr }).cond = walk(inst.cond);
   }
 }
 
