@@ -1143,6 +1143,20 @@ function checkShape(spec: WSpec, e: Expr, where: string, what: string, field: st
 
 function lengthPass(order: WSpec[], types: Map<string, WType>): Problem[] {
   const problems: Problem[] = [];
+  // `_parent.x` (in a field or a value instance of the child) is passed down when the child is read: x must be
+  // read before it (Kaitai's lazy instances may read later fields; ours are computed with the child)
+  for (const spec of order) for (const u of spec.types) {
+    u.fields.forEach((f, i) => {
+      const targets = f.type?.kind === 'struct' ? [f.type.ref.type] : f.type?.kind === 'switch' ? [...f.type.cases.map((c) => c.target), ...(f.type.fallback ? [f.type.fallback] : [])].flatMap((c) => (c.kind === 'struct' ? [c.ref.type] : [])) : [];
+      for (const key of new Set(targets)) {
+        const child = types.get(key);
+        for (const n of child?.parentRefs ?? []) {
+          const j = u.fields.findIndex((x) => x.id === n);
+          if (j >= i) problems.push(prob(spec, f.specPath, `field '${f.id}' reads type '${child!.id}', which needs '_parent.${n}', read after it (or by it)`, `move '${n}' before '${f.id}' in the seq, or pass the value as a param`));
+        }
+      }
+    });
+  }
   const viaParent = new Set<string>();
   for (const t of types.values()) for (const n of [...t.parentRefs, ...t.rootRefs, ...t.ownRootRefs]) viaParent.add(n);
   for (const spec of order) for (const t of spec.types) {
