@@ -9,6 +9,9 @@
 //    machine): an UnexpectedEventError is fatal with the table's alert, a RefusedEventError is a
 //    TlsUsageError (not fatal) for a local request made at the wrong time. Which received messages
 //    enter the transcript is table data (`transcript`); completion and closing are table actions.
+//  - Which protection the peer's records carry in each state (plaintext, early, handshake, application
+//    keys), which actions change it, and where rejected 0-RTT records are skipped are table data too
+//    (`readKeys`, spec meta.readKeys): a record under other protection gets the table's alert.
 //  - After a fatal error: exactly one alert record is queued, the state is the table's ERROR, and
 //    every later call fails with the same error. Nothing but ProtosmithError ever escapes.
 //  - Memory per connection is bounded by maxBufferedBytes + maxHandshakeMessageSize.
