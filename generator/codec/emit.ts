@@ -37,6 +37,8 @@ function project(): Project {
 }
 
 type Ty = 'int' | 'bigint' | 'bool' | 'bytes' | 'str' | 'array' | 'other';
+/** What an expression evaluates to: its Ty, the struct type when it is one, the element when it is an array. */
+interface TyInfo { readonly ty: Ty; readonly struct?: string; readonly elem?: TyInfo }
 
 interface Ctx {
   readonly program: Program;
@@ -136,8 +138,8 @@ class Emitter {
 
   // ---- expressions
   /** Ty of a field's value, and the struct type when it is one (for member access). */
-  private fieldTy(f: Field): { ty: Ty; struct?: string } {
-    if (f.repeat) return { ty: 'array' };
+  private fieldTy(f: Field): TyInfo {
+    if (f.repeat) return { ty: 'array', elem: this.fieldTy({ ...f, repeat: undefined }) };
     const t = f.type;
     switch (t.kind) {
       case 'uint': return { ty: t.width === 8 ? 'bigint' : 'int' };
@@ -150,7 +152,26 @@ class Emitter {
     }
   }
 
-  private expr(e: Expr, ctx: Ctx): { code: string; ty: Ty; struct?: string } {
+  /** The field or param `name` of the type that `_parent` (or `_root`) denotes for ctx.type. */
+  private refInfo(base: '_parent' | '_root', name: string, ctx: Ctx): { field?: Field; info: TyInfo } {
+    const key = base === '_parent' ? ctx.type.parentType : this.spec.root;
+    const t = key === undefined ? undefined : this.program.types.get(key);
+    const f = t?.fields.find((x) => x.id === name);
+    if (f) return { field: f, info: this.fieldTy(f) };
+    const p = t?.params.find((x) => x.id === name);
+    return { info: { ty: p?.width === 0 ? 'bool' : 'int' } };
+  }
+  /** TypeScript type of a `$parent.x` / `$root.x` value. */
+  private refTs(base: '_parent' | '_root', name: string, t: TypeDef): string {
+    const key = base === '_parent' ? t.parentType : this.spec.root;
+    const u = key === undefined ? undefined : this.program.types.get(key);
+    const f = u?.fields.find((x) => x.id === name);
+    if (f) return this.fieldTs(f);
+    const p = u?.params.find((x) => x.id === name);
+    return p?.width === 0 ? 'boolean' : p?.enumKey ? this.enumName(p.enumKey) : 'number';
+  }
+
+  private expr(e: Expr, ctx: Ctx): { code: string } & TyInfo {
     const type = ctx.type;
     const bin = (a: { code: string; ty: Ty }, b: { code: string; ty: Ty }, ea: Expr, eb: Expr): [string, string] => {
       if (a.ty === 'bigint' && b.ty !== 'bigint') return [a.code, eb.kind === 'int' ? `${eb.value}n` : `BigInt(${b.code})`];
@@ -170,7 +191,7 @@ class Emitter {
       case 'name': {
         if (e.name === '_' && ctx.elem) return { code: ctx.elem.code, ...this.fieldTy({ ...ctx.elem.field, repeat: undefined } as Field) };
         const pi = type.posInstances.find((x) => x.id === e.name);
-        if (pi) return { code: `$pi_${pi.id}()`, ...this.fieldTy(pi) };
+        if (pi) return { code: `$pi_${pi.id}()${pi.cond ? '!' : ''}`, ...this.fieldTy(pi) };
         const p = type.params.find((x) => x.id === e.name);
         if (p) return { code: local(p.id), ty: p.width === 0 ? 'bool' : 'int' };
         const f = type.fields.find((x) => x.id === e.name)!;
@@ -178,10 +199,10 @@ class Emitter {
         return { code: f.cond ? `${base}!` : base, ...this.fieldTy(f) };
       }
       case 'member': {
-        if (e.object.kind === 'name' && e.object.name === '_parent') return { code: `$parent.${e.name}`, ty: 'int' };
+        if (e.object.kind === 'name' && e.object.name === '_parent') return { code: `$parent.${e.name}`, ...this.refInfo('_parent', e.name, ctx).info };
         if (e.object.kind === 'name' && e.object.name === '_root') {
           if (ctx.type.rootRefs.length === 0) return this.expr({ kind: 'name', name: e.name }, ctx); // in the root type itself
-          return { code: `$root.${e.name}`, ty: 'int' };
+          return { code: `$root.${e.name}`, ...this.refInfo('_root', e.name, ctx).info };
         }
         if (e.object.kind === 'name' && e.object.name === '_io') {
           if (e.name === 'size') return { code: `${ctx.io}.size`, ty: 'int' };
@@ -194,16 +215,19 @@ class Emitter {
           const st = this.program.types.get(o.struct)!;
           const sf = st.fields.find((x) => x.id === e.name);
           if (sf) return { code: `${o.code}.${e.name}${sf.cond ? '!' : ''}`, ...this.fieldTy(sf) };
+          // a pos instance: set on every decoded value (read when first needed, at the latest when the value is built)
+          const pi = st.posInstances.find((x) => x.id === e.name);
+          if (pi) return { code: `${o.code}.${e.name}!`, ...this.fieldTy(pi) };
           const inst = st.instances.find((x) => x.id === e.name)!;
           return this.expr(substitute(inst.expr, (n) => ({ kind: 'member', object: e.object, name: n })), ctx);
         }
-        if (e.name === 'to_i') return { code: o.ty === 'str' ? `Number.parseInt(${o.code}, 10)` : o.code, ty: 'int' };
+        if (e.name === 'to_i') return { code: o.ty === 'str' ? `Number.parseInt(${o.code}, 10)` : o.ty === 'bool' ? `(${o.code} ? 1 : 0)` : o.code, ty: 'int' };
         return { code: `${o.code}.length`, ty: 'int' };
       }
       case 'index': {
         const o = this.expr(e.object, ctx);
         const i = this.expr(e.index, ctx);
-        return { code: `${o.code}[${i.code}]!`, ty: o.ty === 'bytes' ? 'int' : 'other' };
+        return { code: `${o.code}[${i.code}]!`, ...(o.ty === 'bytes' ? { ty: 'int' as const } : o.elem ?? { ty: 'other' as const }) };
       }
       case 'unary': {
         const o = this.expr(e.operand, ctx);
@@ -314,8 +338,8 @@ class Emitter {
   }
   private paramDecls(t: TypeDef): { name: string; type: string }[] {
     const out = t.params.map((p) => ({ name: local(p.id), type: p.width === 0 ? 'boolean' : p.enumKey ? this.enumName(p.enumKey) : 'number' }));
-    if (t.parentRefs.length) out.push({ name: '$parent', type: `{ ${t.parentRefs.map((n) => `readonly ${n}: number`).join('; ')} }` });
-    if (t.rootRefs.length) out.push({ name: '$root', type: `{ ${t.rootRefs.map((n) => `readonly ${n}: number`).join('; ')} }` });
+    if (t.parentRefs.length) out.push({ name: '$parent', type: `{ ${t.parentRefs.map((n) => `readonly ${n}: ${this.refTs('_parent', n, t)}`).join('; ')} }` });
+    if (t.rootRefs.length) out.push({ name: '$root', type: `{ ${t.rootRefs.map((n) => `readonly ${n}: ${this.refTs('_root', n, t)}`).join('; ')} }` });
     return out;
   }
 
@@ -385,7 +409,7 @@ class Emitter {
       }
       out.push('  default:');
       if (ty.fallback) out.push(`    ${x} = ${this.readTarget(ty.fallback, rr, ictx, key)};`);
-      else out.push(`    ${rr}.noCase(undefined, ${rr}.pos, ${q(`one of ${ty.cases.map((c) => c.label).join(', ')}`)}, ${on});`);
+      else out.push(`    ${rr}.noCase(${key}, ${rr}.pos, ${q(`one of ${ty.cases.map((c) => c.label).join(', ')}`)}, ${on});`);
       out.push('}');
     }
     if (sized) out.push(`${r}.unlimit();`);
@@ -568,7 +592,9 @@ class Emitter {
         if (cond) out.push(`let ${m} = 0;`, `if (${cond}) ${m} = w.reserve(${width});`);
         else out.push(`const ${m} = w.reserve(${width});`);
       } else {
-        const line = `w.derived(w.array(v.${f.derived.target}, ${q(f.derived.target)}).length, ${width}, ${min}, ${max}, ${q(f.derived.target)}, ${q(`a count (derived into ${f.id})`)});`;
+        // (a conditional array: w.array refuses undefined at run time)
+        const opt = ctx.type.fields.find((x) => x.id === f.derived!.target)?.cond ? '!' : '';
+        const line = `w.derived(w.array(v.${f.derived.target}${opt}, ${q(f.derived.target)}).length, ${width}, ${min}, ${max}, ${q(f.derived.target)}, ${q(`a count (derived into ${f.id})`)});`;
         out.push(cond ? `if (${cond}) ${line}` : line);
       }
       return;

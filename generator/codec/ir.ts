@@ -117,6 +117,8 @@ export interface TypeDef {
   readonly fields: readonly Field[];
   /** Names this type reads as `_parent.x`; its readers/writers take them as a `$parent` argument. */
   readonly parentRefs: readonly string[];
+  /** With parentRefs: a type that reads this one, whose fields and params give the `_parent.x` values their types. */
+  readonly parentType?: string;
   /**
    * Fields of the spec's root type this type needs as `_root.x` (its own, or for types it reads):
    * non-empty for a type other than the root, its readers/writers take them as a `$root` argument.

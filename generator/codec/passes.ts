@@ -25,6 +25,8 @@ interface WType {
   /** Default string encoding (meta.encoding of the type or an enclosing one), normalized. */
   encoding?: string;
   params: Param[]; fields: WField[]; parentRefs: string[]; rootRefs: string[]; ownRootRefs: string[]; minSize: number; recursive?: boolean;
+  /** A type that reads this one (every such type has the `_parent.x` names, with the same shapes). */
+  parentType?: string;
   instances: (Instance & { enumName?: string })[];
   /** Pos instances (read at another position, decode-only): raw entries, then parsed like seq fields. */
   rawPos: { id: string; raw: Record<string, unknown>; path: string }[];
@@ -52,10 +54,10 @@ export interface BuildResult {
 }
 
 const TOP_KEYS = new Set(['meta', 'doc', 'doc-ref', 'seq', 'types', 'enums', 'params', 'instances', '-iana', '-doc-rfc']);
-const META_KEYS = new Set(['id', 'title', 'endian', 'encoding', 'imports', 'file-extension', 'license', 'ks-version', 'ks-debug', 'application', 'xref', 'tags', '-doc-rfc']);
+const META_KEYS = new Set(['id', 'title', 'endian', 'bit-endian', 'encoding', 'imports', 'file-extension', 'license', 'ks-version', 'ks-debug', 'application', 'xref', 'tags', '-doc-rfc']);
 const TYPE_KEYS = new Set(['doc', 'doc-ref', 'seq', 'types', 'enums', 'params', 'instances', 'meta', '-doc-rfc', '-iana']);
 const VALUE_INSTANCE_KEYS = new Set(['value', 'doc', 'doc-ref', 'enum', 'if']);
-const TYPE_META_KEYS = new Set(['endian', 'encoding', 'title', 'xref', 'tags']);
+const TYPE_META_KEYS = new Set(['endian', 'bit-endian', 'encoding', 'title', 'xref', 'tags']);
 /** String encodings protosmith reads and writes, by Kaitai's (case-insensitive) names. */
 const ENCODINGS: Record<string, string> = {
   'UTF-8': 'UTF-8', UTF8: 'UTF-8', ASCII: 'ASCII', 'US-ASCII': 'ASCII', 'ISO-8859-1': 'ISO-8859-1', ISO8859_1: 'ISO-8859-1', 'ISO8859-1': 'ISO-8859-1', LATIN1: 'ISO-8859-1',
@@ -184,7 +186,7 @@ export function buildProgram(entries: readonly string[], shown: (abs: string) =>
 function freezeType(t: WType): TypeDef {
   return {
     key: t.key, specId: t.specId, id: t.id, tsName: t.tsName, ...(t.doc !== undefined ? { doc: t.doc } : {}), line: t.line,
-    params: t.params, parentRefs: t.parentRefs, rootRefs: t.rootRefs, minSize: t.minSize,
+    params: t.params, parentRefs: t.parentRefs, rootRefs: t.rootRefs, minSize: t.minSize, ...(t.parentRefs.length && t.parentType ? { parentType: t.parentType } : {}),
     instances: t.instances.map(({ enumName: _, ...i }) => i), recursive: t.recursive === true,
     posInstances: t.posFields.map((f): Field => ({
       id: f.id, line: f.line, specPath: f.specPath, ...(f.doc !== undefined ? { doc: f.doc } : {}), type: f.type!, ksyType: f.ksyType,
@@ -258,6 +260,7 @@ function structurePass(abs: string, file: string, loaded: Loaded, problems: Prob
   unknownKeys(spec, data, TOP_KEYS, '/', 'the top level', problems);
   unknownKeys(spec, meta, META_KEYS, '/meta', 'meta', problems);
   const topEndian = endianOf(spec, meta.endian, '/meta/endian', undefined, problems);
+  bitEndianOf(spec, meta['bit-endian'], '/meta/bit-endian', problems);
   if (meta.imports !== undefined) {
     if (!Array.isArray(meta.imports)) problems.push(prob(spec, '/meta/imports', 'meta.imports must be a list of spec names', 'e.g. `imports: [common]`'));
     else meta.imports.forEach((imp, i) => {
@@ -306,6 +309,7 @@ function structurePass(abs: string, file: string, loaded: Loaded, problems: Prob
       else {
         unknownKeys(spec, raw.meta, TYPE_META_KEYS, `${path}/meta`, `meta of type '${id}'`, problems);
         endian = endianOf(spec, raw.meta.endian, `${path}/meta/endian`, outerEndian, problems);
+        bitEndianOf(spec, raw.meta['bit-endian'], `${path}/meta/bit-endian`, problems);
       }
     }
     if (!ID_RE.test(id)) problems.push(prob(spec, path, `type id '${id}' is not lower_snake_case`, 'use names like client_hello'));
@@ -361,6 +365,12 @@ function endianOf(spec: WSpec, raw: unknown, path: string, outer: 'be' | 'le' | 
   }
   problems.push(prob(spec, path, `meta.endian must be 'be' or 'le' (got ${JSON.stringify(raw)})`, 'write `endian: be` (network order) or `endian: le`'));
   return outer;
+}
+
+/** `bit-endian: be` is what protosmith reads bN fields as (Kaitai's default); `le` would change every bit field. */
+function bitEndianOf(spec: WSpec, raw: unknown, path: string, problems: Problem[]): void {
+  if (raw === undefined || raw === 'be') return;
+  problems.push(prob(spec, path, `bit-endian ${JSON.stringify(raw)} is not supported: bit fields are read big-endian (most significant bit first)`, 'remove bit-endian, or write `bit-endian: be`'));
 }
 
 function encodingOf(spec: WSpec, raw: unknown, path: string, problems: Problem[]): string | undefined {
@@ -913,21 +923,54 @@ function exprPass(order: WSpec[], byId: Map<string, WSpec>, types: Map<string, W
     }
   }
   problems.push(...rootClosure(order, types, parentUse));
-  // `_parent.x`: every user of the type must have an earlier integer field or param x
+  // `_parent.x`: every user of the type must have a field or param x, of the same shape in all of them
   for (const spec of order) for (const t of spec.types) {
     if (t.parentRefs.length === 0) continue;
-    const users = [...(parentUse.get(t.key) ?? [])];
+    const users = [...(parentUse.get(t.key) ?? [])].sort();
+    if (users.length > 0) t.parentType = users[0];
     for (const name of t.parentRefs) {
+      let shape: string | undefined;
       for (const u of users) {
         const ut = types.get(u)!;
-        const f = ut.fields.find((x) => x.id === name);
-        const p = ut.params.find((x) => x.id === name);
-        if (!p && !(f && f.type?.kind === 'uint' && f.type.width !== 8)) {
-          problems.push(prob(spec, t.path, `'_parent.${name}' in type '${t.id}': its parent '${ut.id}' has no integer field or param '${name}'`, `give '${ut.id}' an integer field '${name}', or pass the value as a param`));
-        }
+        const got = refShape(ut, name);
+        if (got === undefined) {
+          problems.push(prob(spec, t.path, `'_parent.${name}' in type '${t.id}': its parent '${ut.id}' has no field or param '${name}'`, `give '${ut.id}' a field '${name}' (value instances of the parent are not passed down), or pass the value as a param`));
+        } else if (shape !== undefined && got !== shape) {
+          problems.push(prob(spec, t.path, `'_parent.${name}' in type '${t.id}': its parents disagree on what '${name}' is (${users.map((x) => types.get(x)!.id).join(', ')})`, 'give the field the same type in every parent, or pass the value as a param'));
+        } else shape = got;
       }
     }
   }
+  // `_parent.a.b...` and `_root.a.b...`: each step past the first names a field (or instance) of the struct before it
+  for (const c of chains) {
+    const starts = c.base === '_root'
+      ? [c.spec.root ? types.get(c.spec.root) : undefined].filter((x): x is WType => x !== undefined)
+      : [...(parentUse.get(c.type.key) ?? [])].map((k) => types.get(k)!);
+    for (const start of starts) {
+      const f0 = start.fields.find((x) => x.id === c.path[0]);
+      if (!f0) {
+        // a param is an integer: only a method may follow it (no field: reported above)
+        if (start.params.some((x) => x.id === c.path[0]) && !(c.path.length === 2 && CHAIN_METHODS.has(c.path[1]!))) problems.push(prob(c.spec, c.where, `'${c.base}.${c.path[0]}' is a param of '${start.id}', not a struct (in ${c.what} of '${c.field}')`, 'members apply to struct fields'));
+        continue;
+      }
+      let cur: WField = f0;
+      for (let i = 1; i < c.path.length; i++) {
+        const n = c.path[i]!;
+        const st = !cur.repeat && cur.type?.kind === 'struct' ? types.get(cur.type.ref.type) : undefined;
+        if (!st) {
+          if (!CHAIN_METHODS.has(n) || i !== c.path.length - 1) problems.push(prob(c.spec, c.where, `'${c.base}.${c.path.slice(0, i).join('.')}' is not a struct (in ${c.what} of '${c.field}'), so '.${n}' does not apply`, 'members apply to struct fields; .length/.size/.to_i to their values'));
+          break;
+        }
+        const next = st.fields.find((x) => x.id === n && x.type?.kind !== 'contents') ?? st.posFields.find((x) => x.id === n);
+        if (next) { memberRefs.add(`${st.key}.${n}`); cur = next; continue; }
+        if (st.instances.some((x) => x.id === n) && i === c.path.length - 1) break;
+        if (CHAIN_METHODS.has(n) && i === c.path.length - 1) break;
+        problems.push(prob(c.spec, c.where, `type '${st.id}' has no field or instance '${n}' (in ${c.what} of '${c.field}', via ${c.base}.${c.path.slice(0, i).join('.')})`, `fields of ${st.id}: ${st.fields.map((y) => y.id).join(', ')}`));
+        break;
+      }
+    }
+  }
+  chains.length = 0;
   return problems;
 }
 
@@ -941,7 +984,7 @@ function rootClosure(order: WSpec[], types: Map<string, WType>, users: Map<strin
   const problems: Problem[] = [];
   const childrenOf = (t: WType): string[] => {
     const out: string[] = [];
-    for (const f of t.fields) {
+    for (const f of [...t.fields, ...t.posFields]) {
       if (f.type?.kind === 'struct') out.push(f.type.ref.type);
       if (f.type?.kind === 'switch') for (const c of [...f.type.cases.map((x) => x.target), ...(f.type.fallback ? [f.type.fallback] : [])]) if (c.kind === 'struct') out.push(c.ref.type);
     }
@@ -959,9 +1002,8 @@ function rootClosure(order: WSpec[], types: Map<string, WType>, users: Map<strin
       continue;
     }
     for (const n of list) {
-      const f = root.fields.find((x) => x.id === n);
-      if (!root.params.some((p) => p.id === n) && !(f && f.type?.kind === 'uint' && f.type.width !== 8 && !f.repeat)) {
-        problems.push(prob(spec, firstUser.path, `'_root.${n}': the root type '${root.id}' has no integer field or param '${n}'`, `give '${root.id}' an integer field '${n}', or pass the value as a param`));
+      if (refShape(root, n) === undefined) {
+        problems.push(prob(spec, firstUser.path, `'_root.${n}': the root type '${root.id}' has no field or param '${n}'`, `give '${root.id}' a field '${n}' (its value instances are not passed down), or pass the value as a param`));
       }
     }
     // closure: types (other than the root) that read _root or read a type that does
@@ -983,7 +1025,7 @@ function rootClosure(order: WSpec[], types: Map<string, WType>, users: Map<strin
       }
     }
     // in the root type, the names must be read before the first field whose type needs them
-    const firstNeeding = root.fields.findIndex((f) => childrenOf({ ...root, fields: [f] }).some((k) => needs.has(k)));
+    const firstNeeding = root.fields.findIndex((f) => childrenOf({ ...root, fields: [f], posFields: [] }).some((k) => needs.has(k)));
     if (firstNeeding >= 0) {
       for (const n of list) {
         const at = root.fields.findIndex((f) => f.id === n);
@@ -994,18 +1036,48 @@ function rootClosure(order: WSpec[], types: Map<string, WType>, users: Map<strin
   return problems;
 }
 
-/** The struct type an expression denotes (a struct field of t, or a struct field of such a struct), if any. */
-function structOf(e: Expr, t: WType, types: Map<string, WType>): WType | undefined {
-  if (e.kind === 'name') {
-    const f = t.fields.find((x) => x.id === e.name);
-    return f && !f.repeat && f.type?.kind === 'struct' ? types.get(f.type.ref.type) : undefined;
-  }
+/** The field (or pos instance) an expression names: `x`, `a.b`, `a[i].b` with struct fields a of t. */
+function fieldOf(e: Expr, t: WType, types: Map<string, WType>): WField | undefined {
+  if (e.kind === 'name') return t.fields.find((x) => x.id === e.name) ?? t.posFields.find((x) => x.id === e.name);
   if (e.kind === 'member') {
     const o = structOf(e.object, t, types);
-    const f = o?.fields.find((x) => x.id === e.name);
-    return f && o && !f.repeat && f.type?.kind === 'struct' ? types.get(f.type.ref.type) : undefined;
+    return o?.fields.find((x) => x.id === e.name) ?? o?.posFields.find((x) => x.id === e.name);
   }
   return undefined;
+}
+
+/** The struct type an expression denotes (a struct field of t, an element of a repeated one, a field of such a struct), if any. */
+function structOf(e: Expr, t: WType, types: Map<string, WType>): WType | undefined {
+  if (e.kind === 'index') {
+    const f = fieldOf(e.object, t, types);
+    return f && f.repeat && f.type?.kind === 'struct' ? types.get(f.type.ref.type) : undefined;
+  }
+  const f = fieldOf(e, t, types);
+  return f && !f.repeat && f.type?.kind === 'struct' ? types.get(f.type.ref.type) : undefined;
+}
+
+/** The shape of field or param `name` of t (equal shapes read the same way), or undefined when t has none. */
+function refShape(t: WType, name: string): string | undefined {
+  const p = t.params.find((x) => x.id === name);
+  if (p) return `param ${p.width}`;
+  const f = t.fields.find((x) => x.id === name);
+  if (!f || f.type === undefined || f.type.kind === 'contents') return undefined;
+  return JSON.stringify({ type: f.type, repeat: f.repeat?.kind, cond: f.cond !== undefined }, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+}
+
+/** Names that end a `_parent.`/`_root.` chain as methods of the value rather than fields. */
+const CHAIN_METHODS = new Set(['length', 'size', 'to_i', 'to_s', 'first', 'last', 'min', 'max', 'reverse']);
+
+/** `_parent.a.b...` / `_root.a.b...` found by checkShape; resolved once every type's parents are known. */
+const chains: { spec: WSpec; type: WType; base: '_parent' | '_root'; path: string[]; where: string; what: string; field: string }[] = [];
+
+/** `_parent.a.b.c` → base `_parent`, path [a, b, c]; undefined for anything else. */
+function chainOf(e: Expr): { base: '_parent' | '_root'; path: string[] } | undefined {
+  const path: string[] = [];
+  let x = e;
+  while (x.kind === 'member') { path.unshift(x.name); x = x.object; }
+  if (x.kind !== 'name' || (x.name !== '_parent' && x.name !== '_root') || path.length === 0) return undefined;
+  return { base: x.name, path };
 }
 
 /** Fields read from outside their type as `struct_field.x` (so never derived: the value must carry them). */
@@ -1034,12 +1106,15 @@ function checkShape(spec: WSpec, e: Expr, where: string, what: string, field: st
           if (x.object.name !== '_parent' && x.object.name !== '_root') walk(x.object);
           return;
         }
-        if (x.object.kind === 'member' && x.object.object.kind === 'name' && x.object.object.name === '_parent' && (x.name === 'length' || x.name === 'size')) return;
+        {
+          const ch = chainOf(x);
+          if (ch && t) { chains.push({ spec, type: t, base: ch.base, path: ch.path, where, what, field }); return; }
+        }
         {
           const st = t && types ? structOf(x.object, t, types) : undefined;
           if (st) {
-            if (st.fields.some((y) => y.id === x.name && y.type?.kind !== 'contents') || st.instances.some((y) => y.id === x.name)) memberRefs.add(`${st.key}.${x.name}`);
-            else problems.push(prob(spec, where, `type '${st.id}' has no field or value instance '${x.name}' (in ${what} of '${field}')`, `fields of ${st.id}: ${st.fields.map((y) => y.id).join(', ')}`));
+            if (st.fields.some((y) => y.id === x.name && y.type?.kind !== 'contents') || st.instances.some((y) => y.id === x.name) || st.posFields.some((y) => y.id === x.name)) memberRefs.add(`${st.key}.${x.name}`);
+            else problems.push(prob(spec, where, `type '${st.id}' has no field or instance '${x.name}' (in ${what} of '${field}')`, `fields of ${st.id}: ${st.fields.map((y) => y.id).join(', ')}`));
             walk(x.object);
             return;
           }
