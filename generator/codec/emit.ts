@@ -468,6 +468,14 @@ class Emitter {
       value = this.readElem(f, 'r', q(f.id), ctx, body, f.cond || f.type.kind === 'contents' ? undefined : name);
     }
     out.push(`/* ${this.provenance(f)} */`);
+    if (ctx.type.posInstances.some((p) => p.io === 'field' && p.ioField === f.id)) {
+      // an instance reads this field's stream (io: x._io): remember its window; bytes the type leaves unread are
+      // the instance's (the type is decode-only), so the window is skipped to its end instead of checked
+      const u = body.lastIndexOf('r.unlimit();');
+      if (u >= 0) body.splice(u, 0, 'r.rest();');
+      body.unshift(`const $io_${f.id}0 = r.pos;`);
+      body.push(`const $io_${f.id}1 = r.pos;`);
+    }
     const cond = f.cond ? this.readCond(f, f.cond, ctx) : undefined;
     if (f.type.kind === 'contents') {
       if (cond) out.push(`if (${cond}) {`, ...body.map((l) => `  ${l}`), '}');
@@ -704,7 +712,7 @@ class Emitter {
       const doc = [`value instance ${i.id} = ${show(i.source)}`, 'Set on decoded values; the encoder ignores it.', ...(i.doc ? i.doc.trimEnd().split('\n') : [])].join('\n').replace(/\*\//g, '* /');
       return { name: i.id, type: this.instanceTs(i, ctxR), doc };
     }), ...t.posInstances.map((p) => {
-      const doc = [`pos instance: ${this.provenance(p)}, at ${show(p.pos!)}${p.io === 'root' ? ' in _root._io' : ''}`, 'Set on decoded values (decode-only).', ...(p.doc ? p.doc.trimEnd().split('\n') : [])].join('\n').replace(/\*\//g, '* /');
+      const doc = [`pos instance: ${this.provenance(p)}, at ${show(p.pos!)}${ioText(p)}`, 'Set on decoded values (decode-only).', ...(p.doc ? p.doc.trimEnd().split('\n') : [])].join('\n').replace(/\*\//g, '* /');
       return { name: p.id, type: this.fieldTs(p), doc };
     })];
     if (sw && sw.type.kind === 'switch') {
@@ -751,9 +759,9 @@ class Emitter {
         const ts = this.fieldTs(p);
         const body: string[] = [];
         const x = this.readElem(p, 'r', q(p.id), ctxR, body);
-        const [s0, s1] = p.io === 'root' ? ['r.rootStart', 'r.rootEnd'] : ['$io0', '$io1'];
+        const [s0, s1] = p.io === 'root' ? ['r.rootStart', 'r.rootEnd'] : p.io === 'field' ? [`$io_${p.ioField}0`, `$io_${p.ioField}1`] : ['$io0', '$io1'];
         const read = `r.at(${s0}, ${s1}, ${this.code(p.pos!, ctxR)}, ${q(p.id)}, (): ${ts} => {${body.length ? `\n${body.map((l) => `    ${l}`).join('\n')}\n   ` : ''} return ${x}; })`;
-        rs.push(`let $pv_${p.id}: ${ts} | undefined;`, `let $pd_${p.id} = false;`, `/* pos instance: ${this.provenance(p)}, at ${show(p.pos!)}${p.io === 'root' ? ' in _root._io' : ''} */`,
+        rs.push(`let $pv_${p.id}: ${ts} | undefined;`, `let $pd_${p.id} = false;`, `/* pos instance: ${this.provenance(p)}, at ${show(p.pos!)}${ioText(p)} */`,
           `const $pi_${p.id} = (): ${ts}${p.cond ? ' | undefined' : ''} => {`,
           `  if (!$pd_${p.id}) {`,
           `    $pv_${p.id} = ${p.cond ? `${this.code(p.cond, ctxR)} ? ${read} : undefined` : read};`,
@@ -790,6 +798,11 @@ class Emitter {
     }
     out.push({ kind: StructureKind.Function, isExported: true, name: `write${t.tsName}`, docs: [`Writes ${article(t.tsName)} to w (for nesting; see encode${t.tsName}).`], parameters: [{ name: 'w', type: 'Writer' }, { name: 'v', type: t.tsName }, ...params], returnType: 'void', statements: ws });
   }
+}
+
+/** Where a pos instance reads, for comments: nothing for this type's stream. */
+function ioText(p: Field): string {
+  return p.io === 'root' ? ' in _root._io' : p.io === 'field' ? ` in ${p.ioField}._io` : '';
 }
 
 /** One blank line before each top-level declaration (and its doc comment); none inside functions. */

@@ -88,7 +88,9 @@ export interface Field {
   readonly padRight?: number;
   /** Pos instances only: the position to read at, in this type's stream or the root's. */
   readonly pos?: Expr;
-  readonly io?: 'self' | 'root';
+  readonly io?: 'self' | 'root' | 'field';
+  /** With io 'field': the field of this type whose stream (`x._io`, its sized window) the instance reads. */
+  readonly ioField?: string;
   /** repeat: eos, expr (count) or until (`until` reads the element just read as `_`). */
   readonly repeat?: { readonly kind: 'eos' } | { readonly kind: 'expr'; readonly count: Expr } | { readonly kind: 'until'; readonly until: Expr };
   readonly cond?: Expr;

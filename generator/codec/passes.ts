@@ -37,7 +37,9 @@ interface WField {
   type?: FieldType; size?: Expr | 'eos'; repeat?: Field['repeat']; cond?: Expr; valid?: Valid; term?: Field['term']; padRight?: number;
   derived?: Field['derived']; ksyType: string;
   /** Pos instances only: where to read (in `io`: this type's stream, or the root's). */
-  pos?: Expr; io?: 'self' | 'root';
+  pos?: Expr; io?: 'self' | 'root' | 'field'; ioField?: string;
+  /** A parse instance without `pos`: read where this type's seq ends. */
+  atEnd?: true;
   // unresolved bits from the structure pass
   typeName?: string; typeArgs?: Expr[]; enumName?: string; num?: NumType; bits?: number;
   switchOn?: Expr; switchCases?: { label: string; key: Expr | '_'; typeName: string | null; args: Expr[]; path: string; builtin?: CaseTarget }[];
@@ -190,7 +192,7 @@ function freezeType(t: WType): TypeDef {
     instances: t.instances.map(({ enumName: _, ...i }) => i), recursive: t.recursive === true,
     posInstances: t.posFields.map((f): Field => ({
       id: f.id, line: f.line, specPath: f.specPath, ...(f.doc !== undefined ? { doc: f.doc } : {}), type: f.type!, ksyType: f.ksyType,
-      ...(f.size !== undefined ? { size: f.size } : {}), ...(f.cond ? { cond: f.cond } : {}), pos: f.pos!, io: f.io!,
+      ...(f.size !== undefined ? { size: f.size } : {}), ...(f.cond ? { cond: f.cond } : {}), pos: f.pos!, io: f.io!, ...(f.ioField !== undefined ? { ioField: f.ioField } : {}),
       ...(f.term ? { term: f.term } : {}), ...(f.padRight !== undefined ? { padRight: f.padRight } : {}),
     })),
     fields: t.fields.map((f): Field => ({
@@ -320,7 +322,8 @@ function structurePass(abs: string, file: string, loaded: Loaded, problems: Prob
     spec.types.push(t);
     if (isRoot) spec.root = key;
     if (isObj(raw.instances)) {
-      for (const [iid, v] of Object.entries(raw.instances)) if (isObj(v) && v.value === undefined && v.pos !== undefined) t.rawPos.push({ id: iid, raw: v, path: `${path === '/' ? '' : path}/instances/${iid}` });
+      // pos instances, and parse instances without pos (read where the stream is: for us, where the seq ends)
+      for (const [iid, v] of Object.entries(raw.instances)) if (isObj(v) && v.value === undefined && (v.pos !== undefined || v.io === undefined || v.io === '_io')) t.rawPos.push({ id: iid, raw: v, path: `${path === '/' ? '' : path}/instances/${iid}` });
     }
     structureFields(spec, t, problems);
     structureInstances(spec, t, raw.instances, `${path === '/' ? '' : path}/instances`, problems);
@@ -405,14 +408,23 @@ function structureFields(spec: WSpec, t: WType, problems: Problem[]): void {
   for (const pi of t.rawPos) {
     bitAt = 0;
     const { pos, io, ...rest } = pi.raw;
-    const at = pos === undefined ? undefined : tryExpr(spec, `${pi.path}/pos`, pos, problems);
-    const ioKind = io === undefined || io === '_io' ? 'self' : io === '_root._io' ? 'root' : undefined;
-    if (ioKind === undefined) { problems.push(prob(spec, `${pi.path}/io`, `io: ${JSON.stringify(io)} on instance '${pi.id}' is not supported`, 'pos instances read from _io (this type\'s stream) or _root._io')); continue; }
+    const atEnd = pos === undefined;
+    const at: Expr | undefined = atEnd ? { kind: 'member', object: { kind: 'name', name: '_io' }, name: 'pos' } : tryExpr(spec, `${pi.path}/pos`, pos, problems);
+    // `io: x._io`: the stream of field x of this type (a sized, unconditional, unrepeated struct field)
+    const ioField = typeof io === 'string' ? /^([a-z][a-z0-9_]*)\._io$/.exec(io)?.[1] : undefined;
+    const ioKind = io === undefined || io === '_io' ? 'self' : io === '_root._io' ? 'root' : ioField !== undefined ? 'field' : undefined;
+    if (ioKind === undefined) { problems.push(prob(spec, `${pi.path}/io`, `io: ${JSON.stringify(io)} on instance '${pi.id}' is not supported`, 'pos instances read from _io (this type\'s stream), _root._io, or x._io (the stream of a sized field x of this type)')); continue; }
+    if (ioField !== undefined) {
+      const xf = t.fields.find((x) => x.id === ioField);
+      const bad = !xf ? `this type has no field '${ioField}'` : xf.raw.size === undefined && xf.raw['size-eos'] !== true ? `'${ioField}' has no size (so no stream of its own)`
+        : xf.raw.repeat !== undefined || xf.raw.if !== undefined ? `'${ioField}' is repeated or conditional` : typeof xf.raw.type !== 'string' || /^[usfb]\d|^(str|strz)$/.test(xf.raw.type) ? `'${ioField}' is not a user type` : undefined;
+      if (bad) { problems.push(prob(spec, `${pi.path}/io`, `io: ${JSON.stringify(io)} on instance '${pi.id}': ${bad}`, 'x._io names the stream of a sized, unconditional, unrepeated field x of a user type')); continue; }
+    }
     if (rest.repeat !== undefined) { problems.push(prob(spec, `${pi.path}/repeat`, `repeat on pos instance '${pi.id}' is not supported`, 'read a type that holds the repeated field')); continue; }
     const before = t.posFields.length;
     parseEntry({ ...rest, id: pi.id }, pi.path, t.posFields);
     const f = t.posFields[before];
-    if (f && at) { f.pos = at; f.io = ioKind; }
+    if (f && at) { f.pos = at; f.io = ioKind; if (ioField !== undefined) f.ioField = ioField; if (atEnd) f.atEnd = true; }
   }
   function parseEntry(raw: unknown, path: string, into: WField[]): void {
     if (!isObj(raw) || typeof raw.id !== 'string') { problems.push(prob(spec, path, 'a seq entry needs an id', 'write `- id: field_name`')); return; }
@@ -600,10 +612,9 @@ function structureInstances(spec: WSpec, t: WType, raw: unknown, path: string, p
     if (!isObj(v)) { problems.push(prob(spec, p, `instance '${id}' must be a map`, 'e.g. `{value: ihl * 4}`')); continue; }
     if (!ID_RE.test(id)) problems.push(prob(spec, p, `instance id '${id}' is not lower_snake_case`, 'use names like ihl_bytes'));
     if (t.fields.some((f) => f.id === id) || t.params.some((x) => x.id === id)) problems.push(prob(spec, p, `instance '${id}' has the same name as a field or param of '${t.id}'`, 'rename the instance'));
-    if (v.value === undefined && v.pos !== undefined) continue; // a pos instance: parsed with the fields
+    if (v.value === undefined && (v.pos !== undefined || v.io === undefined || v.io === '_io')) continue; // a pos or parse instance: parsed with the fields
     if (v.value === undefined) {
-      const kind = v.io !== undefined ? 'an io instance' : 'a parse instance';
-      problems.push(prob(spec, p, `instance '${id}' is ${kind} (reads at another position); only value instances are supported`, 'read the bytes in the seq instead, or compute the value with `value:`'));
+      problems.push(prob(spec, p, `instance '${id}' reads from io ${JSON.stringify(v.io)} without a pos`, 'give it a pos (e.g. `pos: 0`)'));
       continue;
     }
     unknownKeys(spec, v, VALUE_INSTANCE_KEYS, p, `instance '${id}'`, problems);
@@ -938,6 +949,27 @@ function exprPass(order: WSpec[], byId: Map<string, WSpec>, types: Map<string, W
         } else if (shape !== undefined && got !== shape) {
           problems.push(prob(spec, t.path, `'_parent.${name}' in type '${t.id}': its parents disagree on what '${name}' is (${users.map((x) => types.get(x)!.id).join(', ')})`, 'give the field the same type in every parent, or pass the value as a param'));
         } else shape = got;
+      }
+    }
+  }
+  // parse instances without pos (read where the seq ends), and instances reading another field's stream
+  for (const spec of order) for (const t of spec.types) {
+    for (const pf of t.posFields) {
+      t.fields.forEach((f, i) => {
+        const exprs = [f.size, f.cond, f.repeat?.kind === 'expr' ? f.repeat.count : f.repeat?.kind === 'until' ? f.repeat.until : undefined, f.type?.kind === 'switch' ? f.type.on : undefined].filter((x): x is Expr => x !== undefined && x !== 'eos');
+        if (!exprs.some((e) => namesIn(e).has(pf.id))) return;
+        if (pf.atEnd) problems.push(prob(spec, `${f.specPath}`, `field '${f.id}' reads instance '${pf.id}', a parse instance without pos, during the seq`, 'Kaitai reads such an instance where the stream is when first used; give it a pos'));
+        else if (pf.io === 'field' && t.fields.findIndex((x) => x.id === pf.ioField) >= i) problems.push(prob(spec, `${f.specPath}`, `field '${f.id}' reads instance '${pf.id}' before '${pf.ioField}', whose stream it reads`, `move '${f.id}' after '${pf.ioField}'`));
+      });
+      if (!pf.atEnd) continue;
+      // Kaitai reads it where the type's stream is when first accessed: after parsing, where the seq ended, but only
+      // when the type has a stream of its own (a sized field); in a shared stream, where later fields left it
+      for (const u of parentUse.get(t.key) ?? []) {
+        const ut = types.get(u)!;
+        for (const f of [...ut.fields, ...ut.posFields]) {
+          const targets = f.type?.kind === 'struct' ? [f.type.ref.type] : f.type?.kind === 'switch' ? [...f.type.cases.map((c) => c.target), ...(f.type.fallback ? [f.type.fallback] : [])].flatMap((c) => (c.kind === 'struct' ? [c.ref.type] : [])) : [];
+          if (targets.includes(t.key) && f.size === undefined) problems.push(prob(spec, pf.specPath, `instance '${pf.id}' has no pos, and '${ut.id}.${f.id}' reads '${t.id}' without a size`, `Kaitai reads a parse instance without pos where the stream is when first accessed, which protosmith matches (the end of '${t.id}') only when '${t.id}' is read as a sized field; give '${f.id}' a size, or the instance a pos`));
+        }
       }
     }
   }
