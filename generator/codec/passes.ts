@@ -968,7 +968,7 @@ function exprPass(order: WSpec[], byId: Map<string, WSpec>, types: Map<string, W
         const ut = types.get(u)!;
         for (const f of [...ut.fields, ...ut.posFields]) {
           const targets = f.type?.kind === 'struct' ? [f.type.ref.type] : f.type?.kind === 'switch' ? [...f.type.cases.map((c) => c.target), ...(f.type.fallback ? [f.type.fallback] : [])].flatMap((c) => (c.kind === 'struct' ? [c.ref.type] : [])) : [];
-          if (targets.includes(t.key) && f.size === undefined) problems.push(prob(spec, pf.specPath, `instance '${pf.id}' has no pos, and '${ut.id}.${f.id}' reads '${t.id}' without a size`, `Kaitai reads a parse instance without pos where the stream is when first accessed, which protosmith matches (the end of '${t.id}') only when '${t.id}' is read as a sized field; give '${f.id}' a size, or the instance a pos`));
+          if (targets.includes(t.key) && f.size === undefined) problems.push(prob(spec, pf.specPath, `instance '${pf.id}' has no pos, and '${ut.id}.${f.id}' reads '${t.id}' without a size`, `Kaitai reads a parse instance without pos where the stream is when first accessed, which protosmith matches (the end of '${t.id}') only when '${t.id}' is read as a sized field; give the field '${ut.id}.${f.id}' a size, or the instance a pos`));
         }
       }
     }
