@@ -221,8 +221,16 @@ class Emitter {
           const inst = st.instances.find((x) => x.id === e.name)!;
           return this.expr(substitute(inst.expr, (n) => ({ kind: 'member', object: e.object, name: n })), ctx);
         }
-        if (e.name === 'to_i') return { code: o.ty === 'str' ? `Number.parseInt(${o.code}, 10)` : o.ty === 'bool' ? `(${o.code} ? 1 : 0)` : o.code, ty: 'int' };
-        return { code: `${o.code}.length`, ty: 'int' };
+        switch (e.name) {
+          case 'to_i': return { code: o.ty === 'str' ? `Number.parseInt(${o.code}, 10)` : o.ty === 'bool' ? `(${o.code} ? 1 : 0)` : o.code, ty: 'int' };
+          case 'to_s': return { code: `String(${o.code})`, ty: 'str' };
+          case 'first': return { code: `${o.code}[0]!`, ...(o.elem ?? { ty: 'other' as const }) };
+          case 'last': return { code: `${o.code}[${o.code}.length - 1]!`, ...(o.elem ?? { ty: 'other' as const }) };
+          case 'min': case 'max': return { code: `Math.${e.name}(...${o.code})`, ty: 'int' };
+          case 'reverse': return { code: `[...${o.code}].reverse().join('')`, ty: 'str' };
+          case 'length': case 'size': return { code: `${o.code}.length`, ty: 'int' };
+          default: throw new Error(`protosmith bug: member '.${e.name}' reached the emitter unchecked`);
+        }
       }
       case 'index': {
         const o = this.expr(e.object, ctx);

@@ -990,7 +990,9 @@ function exprPass(order: WSpec[], byId: Map<string, WSpec>, types: Map<string, W
         const n = c.path[i]!;
         const st = !cur.repeat && cur.type?.kind === 'struct' ? types.get(cur.type.ref.type) : undefined;
         if (!st) {
-          if (!CHAIN_METHODS.has(n) || i !== c.path.length - 1) problems.push(prob(c.spec, c.where, `'${c.base}.${c.path.slice(0, i).join('.')}' is not a struct (in ${c.what} of '${c.field}'), so '.${n}' does not apply`, 'members apply to struct fields; .length/.size/.to_i to their values'));
+          const misfit = CHAIN_METHODS.has(n) && i === c.path.length - 1 ? methodMisfit(n, cur) : undefined;
+          if (misfit) problems.push(prob(c.spec, c.where, `'.${n}' does not apply here: ${misfit} (in ${c.what} of '${c.field}')`, METHOD_HINT));
+          else if (!CHAIN_METHODS.has(n) || i !== c.path.length - 1) problems.push(prob(c.spec, c.where, `'${c.base}.${c.path.slice(0, i).join('.')}' is not a struct (in ${c.what} of '${c.field}'), so '.${n}' does not apply`, 'members apply to struct fields; .length/.size/.to_i to their values'));
           break;
         }
         const next = st.fields.find((x) => x.id === n && x.type?.kind !== 'contents') ?? st.posFields.find((x) => x.id === n);
@@ -1099,6 +1101,23 @@ function refShape(t: WType, name: string): string | undefined {
 
 /** Names that end a `_parent.`/`_root.` chain as methods of the value rather than fields. */
 const CHAIN_METHODS = new Set(['length', 'size', 'to_i', 'to_s', 'first', 'last', 'min', 'max', 'reverse']);
+/** Methods checked against the field they apply to (`.length`, `.size`, `.to_i` apply to anything that has them). */
+const NEW_METHODS = new Set(['to_s', 'first', 'last', 'min', 'max', 'reverse']);
+const METHOD_HINT = '.first/.last apply to arrays, .min/.max to arrays of integers, .to_s to integers, .reverse to strings';
+
+/** Why method m does not apply to field f's value, or undefined when it does. */
+function methodMisfit(m: string, f: WField): string | undefined {
+  const k = f.type?.kind;
+  const int = (k === 'uint' && !(f.type as { enumKey?: string }).enumKey) || (k === 'bits' && (f.type as { width: number }).width > 1);
+  const what = f.repeat ? 'an array' : k === 'bits' && (f.type as { width: number }).width === 1 ? 'a boolean' : k === 'uint' ? 'an integer' : k === 'str' ? 'a string' : k === 'bytes' ? 'bytes' : k ?? 'untyped';
+  switch (m) {
+    case 'first': case 'last': return f.repeat ? undefined : `'${f.id}' is ${what}, not an array`;
+    case 'min': case 'max': return f.repeat && int && !(k === 'uint' && (f.type as { width: number }).width === 8) ? undefined : `'${f.id}' is ${what}, not an array of integers (of at most 53 bits)`;
+    case 'to_s': return !f.repeat && (k === 'uint' || k === 'bits') ? undefined : `'${f.id}' is ${what}, not an integer`;
+    case 'reverse': return !f.repeat && k === 'str' ? undefined : `'${f.id}' is ${what}, not a string`;
+    default: return undefined;
+  }
+}
 
 /** `_parent.a.b...` / `_root.a.b...` found by checkShape; resolved once every type's parents are known. */
 const chains: { spec: WSpec; type: WType; base: '_parent' | '_root'; path: string[]; where: string; what: string; field: string }[] = [];
@@ -1152,7 +1171,15 @@ function checkShape(spec: WSpec, e: Expr, where: string, what: string, field: st
           }
         }
         if (x.name === 'to_i') { walk(x.object); return; }
-        if (x.name !== 'length' && x.name !== 'size') problems.push(prob(spec, where, `member '.${x.name}' is not supported (in ${what} of '${field}')`, 'supported members: fields and value instances of a struct field read earlier (a.b), .length/.size of bytes, strings and arrays, .to_i, _parent.x, _io.size/pos/eof'));
+        if (NEW_METHODS.has(x.name)) {
+          // typed by the field they apply to: resolvable fields only
+          const f = t && types ? fieldOf(x.object, t, types) : undefined;
+          const bad = f ? methodMisfit(x.name, f) : `'${show(x.object)}' is not a field`;
+          if (bad) problems.push(prob(spec, where, `'.${x.name}' does not apply here: ${bad} (in ${what} of '${field}')`, METHOD_HINT));
+          walk(x.object);
+          return;
+        }
+        if (x.name !== 'length' && x.name !== 'size') problems.push(prob(spec, where, `member '.${x.name}' is not supported (in ${what} of '${field}')`, 'supported members: fields and instances of a struct field (a.b, a[i].b, _parent.a.b, _root.a.b), .length/.size, .to_i, .to_s, .first/.last/.min/.max of arrays, .reverse of strings, _io.size/pos/eof'));
         walk(x.object);
         return;
       case 'index': walk(x.object); walk(x.index); return;
