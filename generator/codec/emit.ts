@@ -49,6 +49,8 @@ interface Ctx {
   readonly io: string;
   /** In a repeat-until condition: the element just read (`_`) and its field. */
   readonly elem?: { readonly code: string; readonly field: Field };
+  /** In the element expressions of a repeated field: the element's index (`_index`). */
+  readonly index?: string;
 }
 
 class Emitter {
@@ -189,6 +191,7 @@ class Emitter {
         return { code: `${hexLit(v)} /* ${e.path[e.path.length - 1]}::${e.value} */`, ty: 'int' };
       }
       case 'name': {
+        if (e.name === '_index' && ctx.index) return { code: ctx.index, ty: 'int' };
         if (e.name === '_' && ctx.elem) return { code: ctx.elem.code, ...this.fieldTy({ ...ctx.elem.field, repeat: undefined } as Field) };
         const pi = type.posInstances.find((x) => x.id === e.name);
         if (pi) return { code: `$pi_${pi.id}()${pi.cond ? '!' : ''}`, ...this.fieldTy(pi) };
@@ -445,20 +448,21 @@ class Emitter {
     if (f.repeat) {
       const arr = f.cond ? this.t() : name;
       const elemMin = this.elemMinSize(f);
+      const ictx: Ctx = { ...ctx, index: '$i' };
       if (f.repeat.kind === 'expr') {
         body.push(`const $n_${f.id} = r.count(${this.code(f.repeat.count, ctx)}, ${Math.max(1, elemMin)}, ${q(f.id)});`);
       }
       body.push(`const ${arr}: ${ts} = [];`, `$t.push(${q(f.id)});`);
       if (f.repeat.kind === 'until') {
         const loop: string[] = [];
-        const x = this.readElem(f, 'r', '$i', ctx, loop);
+        const x = this.readElem(f, 'r', '$i', ictx, loop);
         const e = this.t();
         body.push(`for (let $i = 0; ; $i++) {`, ...loop.map((l) => `  ${l}`), `  const ${e} = ${x};`, `  ${arr}.push(${e});`,
-          `  if (${this.code(f.repeat.until, { ...ctx, elem: { code: e, field: f } })}) break;`, '}');
+          `  if (${this.code(f.repeat.until, { ...ictx, elem: { code: e, field: f } })}) break;`, '}');
       } else if (f.repeat.kind === 'eos') {
         const loop: string[] = [];
         const start = this.t();
-        const x = this.readElem(f, 'r', '$i', ctx, loop);
+        const x = this.readElem(f, 'r', '$i', ictx, loop);
         body.push(`for (let $i = 0; !r.eof; $i++) {`);
         if (elemMin === 0) body.push(`  const ${start} = r.pos;`);
         body.push(...loop.map((l) => `  ${l}`), `  ${arr}.push(${x});`);
@@ -467,7 +471,7 @@ class Emitter {
       } else {
         const n = `$n_${f.id}`;
         const loop: string[] = [];
-        const x = this.readElem(f, 'r', '$i', ctx, loop);
+        const x = this.readElem(f, 'r', '$i', ictx, loop);
         body.push(`for (let $i = 0; $i < ${n}; $i++) {`, ...loop.map((l) => `  ${l}`), `  ${arr}.push(${x});`, '}');
       }
       body.push('$t.pop();');
@@ -629,10 +633,10 @@ class Emitter {
       }
       body.push(`$t.push(${q(f.id)});`, `for (let $i = 0; $i < ${arr}.length; $i++) {`);
       const loop: string[] = [];
-      this.writeElem(f, `${arr}[$i]!`, '$i', ctx, loop, false);
+      this.writeElem(f, `${arr}[$i]!`, '$i', { ...ctx, index: '$i' }, loop, false);
       if (f.repeat.kind === 'until') {
         // the condition must hold for the last element, and only for it, or decoding would stop elsewhere
-        const cond = this.code(f.repeat.until, { ...ctx, elem: { code: `${arr}[$i]!`, field: f } });
+        const cond = this.code(f.repeat.until, { ...ctx, index: '$i', elem: { code: `${arr}[$i]!`, field: f } });
         loop.push(`if ((${cond}) !== ($i === ${arr}.length - 1)) w.fail('invalid_value', $i, ${q(`repeat-until ${show(f.repeat.until)} true for the last element only`)}, ${arr}[$i]!);`);
       }
       body.push(...loop.map((l) => `  ${l}`), '}', '$t.pop();');

@@ -1146,6 +1146,11 @@ function checkShape(spec: WSpec, e: Expr, where: string, what: string, field: st
         if (x.name === '_parent' || x.name === '_io') problems.push(prob(spec, where, `'${x.name}' must be followed by a member (in ${what} of '${field}')`, x.name === '_io' ? 'use _io.size, _io.pos or _io.eof' : 'write _parent.field_name'));
         else if (x.name === '_root') problems.push(prob(spec, where, `'_root' must be followed by a member (in ${what} of '${field}')`, 'write _root.field_name'));
         else if (x.name === '_' && t?.fields.some((y) => y.id === '_')) return;
+        else if (x.name === '_index') {
+          // the element's index: in what is evaluated per element of a repeated field
+          const repeated = what === 'the repeat-until' || (t?.fields.find((y) => y.id === field) ?? t?.posFields.find((y) => y.id === field))?.repeat !== undefined;
+          if (!repeated || ['the if condition', 'the repeat-expr', 'the pos'].includes(what)) problems.push(prob(spec, where, `'_index' is the index of an element of a repeated field (in ${what} of '${field}')`, 'use _index in the size, type arguments, switch-on, valid or repeat-until of a repeated field'));
+        }
         else if (x.name.startsWith('_')) problems.push(prob(spec, where, `'${x.name}' is not supported (in ${what} of '${field}')`, 'supported: _parent.x, _root.x, _io.size, _io.pos, _io.eof'));
         return;
       case 'member':
