@@ -3,7 +3,7 @@
 // calls, no closures or interpretation at run time. Output is deterministic for the same IR.
 import { IndentationText, NewLineKind, Project, QuoteKind, StructureKind, VariableDeclarationKind, type StatementStructures } from 'ts-morph';
 import { show, substitute, usesIo, type Expr } from './expr.ts';
-import { resolveEnumName } from './passes.ts';
+import { CAST_NUMBERS, castTypeKey, resolveEnumName } from './passes.ts';
 import type { CaseTarget, EnumDef, Field, Instance, Program, Spec, TypeDef, TypeRef } from './ir.ts';
 
 export interface EmitOptions {
@@ -239,6 +239,14 @@ class Emitter {
         const o = this.expr(e.object, ctx);
         const i = this.expr(e.index, ctx);
         return { code: `${o.code}[${i.code}]!`, ...(o.ty === 'bytes' ? { ty: 'int' as const } : o.elem ?? { ty: 'other' as const }) };
+      }
+      case 'cast': {
+        // a cast changes the static type only: to a number it is the value as is; to a user type, the
+        // switch field's value as that case (as in Kaitai's JavaScript, not checked at run time)
+        const o = this.expr(e.object, ctx);
+        if (CAST_NUMBERS.has(e.type)) return o;
+        const key = castTypeKey(this.spec.id, this.spec.imports, (k) => this.program.types.has(k), e.type)!;
+        return { code: `(${o.code} as ${this.typeName(key)})`, ty: 'other', struct: key };
       }
       case 'unary': {
         const o = this.expr(e.operand, ctx);

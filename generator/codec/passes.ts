@@ -153,6 +153,7 @@ export function buildProgram(entries: readonly string[], shown: (abs: string) =>
 
   const types = new Map<string, WType>();
   for (const s of order) for (const t of s.types) types.set(t.key, t);
+  for (const s of order) specImports.set(s.id, s.importIds);
   const enums = new Map<string, EnumDef>();
   for (const s of order) for (const e of s.enums) enums.set(e.key, e);
 
@@ -695,6 +696,20 @@ function splitArgs(s: string): string[] {
 // ---------------------------------------------------------------------------------------------
 // Pass 2: names
 
+/** Built-in types a cast (`x.as<u4>`) may name: it changes nothing at run time (the value is already a number). */
+export const CAST_NUMBERS = new Set(['u1', 'u2', 'u4', 's1', 's2', 's4', 'u2le', 'u2be', 'u4le', 'u4be', 's2le', 's2be', 's4le', 's4be']);
+
+/** The user type `x.as<name>` names, seen from spec specId (its types, or an imported spec's root or `spec::type`). */
+export function castTypeKey(specId: string, imports: readonly { id: string }[], has: (key: string) => boolean, name: string): string | undefined {
+  const parts = name.split('::');
+  if (parts.length === 1) {
+    if (has(`${specId}::${name}`)) return `${specId}::${name}`;
+    return imports.some((i) => i.id === name) && has(`${name}::${name}`) ? `${name}::${name}` : undefined;
+  }
+  if (parts.length === 2 && (parts[0] === specId || imports.some((i) => i.id === parts[0])) && has(name)) return name;
+  return undefined;
+}
+
 function resolveType(spec: WSpec, byId: Map<string, WSpec>, types: Map<string, WType>, name: string): string | undefined {
   const parts = name.split('::');
   if (parts.length === 1) {
@@ -1082,6 +1097,10 @@ function fieldOf(e: Expr, t: WType, types: Map<string, WType>): WField | undefin
 
 /** The struct type an expression denotes (a struct field of t, an element of a repeated one, a field of such a struct), if any. */
 function structOf(e: Expr, t: WType, types: Map<string, WType>): WType | undefined {
+  if (e.kind === 'cast') {
+    const key = castTypeKey(t.specId, specImports.get(t.specId) ?? [], (k) => types.has(k), e.type);
+    return key === undefined ? undefined : types.get(key);
+  }
   if (e.kind === 'index') {
     const f = fieldOf(e.object, t, types);
     return f && f.repeat && f.type?.kind === 'struct' ? types.get(f.type.ref.type) : undefined;
@@ -1130,6 +1149,9 @@ function chainOf(e: Expr): { base: '_parent' | '_root'; path: string[] } | undef
   if (x.kind !== 'name' || (x.name !== '_parent' && x.name !== '_root') || path.length === 0) return undefined;
   return { base: x.name, path };
 }
+
+/** Each spec's imports (by meta.id), for resolving the types casts name. */
+const specImports = new Map<string, readonly { id: string }[]>();
 
 /** Fields read from outside their type as `struct_field.x` (so never derived: the value must carry them). */
 const memberRefs = new Set<string>();
@@ -1188,6 +1210,21 @@ function checkShape(spec: WSpec, e: Expr, where: string, what: string, field: st
         walk(x.object);
         return;
       case 'index': walk(x.object); walk(x.index); return;
+      case 'cast': {
+        walk(x.object);
+        if (CAST_NUMBERS.has(x.type)) {
+          const f = t && types ? fieldOf(x.object, t, types) : undefined;
+          if (f && (f.repeat || !(f.type?.kind === 'uint' || f.type?.kind === 'bits'))) problems.push(prob(spec, where, `'${show(x)}': '${f.id}' is not an integer (in ${what} of '${field}')`, 'as<u4> and the like apply to integers'));
+          return;
+        }
+        // a user type: the field must be that type, or a switch with a case that reads it
+        const key = t && types ? castTypeKey(t.specId, specImports.get(t.specId) ?? [], (k) => types.has(k), x.type) : undefined;
+        const f = t && types ? fieldOf(x.object, t, types) : undefined;
+        const reads = (c: CaseTarget): boolean => c.kind === 'struct' && c.ref.type === key;
+        const ok = key !== undefined && f !== undefined && !f.repeat && ((f.type?.kind === 'struct' && f.type.ref.type === key) || (f.type?.kind === 'switch' && [...f.type.cases.map((c) => c.target), ...(f.type.fallback ? [f.type.fallback] : [])].some(reads)));
+        if (!ok) problems.push(prob(spec, where, key === undefined ? `unknown type '${x.type}' in '${show(x)}' (in ${what} of '${field}')` : `'${show(x)}': ${f ? `'${f.id}' never reads a '${x.type}'` : `'${show(x.object)}' is not a field of this type or of a struct field`} (in ${what} of '${field}')`, `cast a switch field to one of its case types, or an integer to ${[...CAST_NUMBERS].slice(0, 3).join('/')}...`));
+        return;
+      }
       case 'unary': walk(x.operand); return;
       case 'binary': walk(x.left); walk(x.right); return;
       case 'ternary': walk(x.cond); walk(x.then); walk(x.else); return;

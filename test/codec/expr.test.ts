@@ -81,4 +81,12 @@ test('no eval or new Function anywhere in the generator or the codec runtime', (
   }
 });
 
+test('casts parse as x.as<type> (spec::type too), bind like members, and leave the value as is', () => {
+  assert.equal(parseExpr('body.as<pair>.second'), { kind: 'member', object: { kind: 'cast', object: { kind: 'name', name: 'body' }, type: 'pair' }, name: 'second' });
+  assert.is(show(parseExpr('a.as<common::pair>.x + 1')), 'a.as<common::pair>.x + 1');
+  assert.is(ev('n.as<u4> * 2', { n: 21 }), 42n);
+  assert.throws(() => parseExpr('a.as<>'), ExprSyntaxError);
+  assert.throws(() => parseExpr('a.as<u4'), ExprSyntaxError);
+});
+
 test.run();
