@@ -3,7 +3,7 @@
 // calls, no closures or interpretation at run time. Output is deterministic for the same IR.
 import { IndentationText, NewLineKind, Project, QuoteKind, StructureKind, VariableDeclarationKind, type StatementStructures } from 'ts-morph';
 import { show, substitute, usesIo, type Expr } from './expr.ts';
-import { CAST_NUMBERS, castTypeKey, resolveEnumName } from './passes.ts';
+import { BUILTIN_SIZES, CAST_NUMBERS, castTypeKey, fixedSizeOf, resolveEnumName } from './passes.ts';
 import type { CaseTarget, EnumDef, Field, Instance, Program, Spec, TypeDef, TypeRef } from './ir.ts';
 
 export interface EmitOptions {
@@ -239,6 +239,11 @@ class Emitter {
         const o = this.expr(e.object, ctx);
         const i = this.expr(e.index, ctx);
         return { code: `${o.code}[${i.code}]!`, ...(o.ty === 'bytes' ? { ty: 'int' as const } : o.elem ?? { ty: 'other' as const }) };
+      }
+      case 'sizeof': {
+        const key = BUILTIN_SIZES[e.type] === undefined ? castTypeKey(this.spec.id, this.spec.imports, (k) => this.program.types.has(k), e.type) : undefined;
+        const n = BUILTIN_SIZES[e.type] ?? fixedSizeOf(key!, (k) => this.program.types.get(k))!;
+        return { code: `${n} /* sizeof<${e.type}> */`, ty: 'int' };
       }
       case 'cast': {
         // a cast changes the static type only: to a number it is the value as is; to a user type, the

@@ -13,6 +13,8 @@ export type Expr =
   | { readonly kind: 'enum'; readonly path: readonly string[]; readonly value: string }
   | { readonly kind: 'member'; readonly object: Expr; readonly name: string }
   | { readonly kind: 'index'; readonly object: Expr; readonly index: Expr }
+  /** `sizeof<type>`: the byte size of a built-in or fixed-size user type (`type` as written). */
+  | { readonly kind: 'sizeof'; readonly type: string }
   /** `x.as<type>`: `type` as written (`u4`, `ipv4_packet`, `spec::name`). */
   | { readonly kind: 'cast'; readonly object: Expr; readonly type: string }
   | { readonly kind: 'unary'; readonly op: '-' | 'not' | '~'; readonly operand: Expr }
@@ -106,6 +108,21 @@ export function parseExpr(src: string | number | boolean): Expr {
     if (t.v !== v || t.t === 'end') throw new ExprSyntaxError(`expected '${v}' but found ${t.t === 'end' ? 'end of expression' : `'${t.v}'`}`, t.at);
   };
 
+  /** `<name>` or `<spec::name>` after `as` or `sizeof`. */
+  function typeArg(): string {
+    expect('<');
+    const parts: string[] = [];
+    for (;;) {
+      const tn = take();
+      if (tn.t !== 'name') throw new ExprSyntaxError('expected a type name in <...>', tn.at);
+      parts.push(tn.v);
+      if (peek().v !== '::') break;
+      take();
+    }
+    expect('>');
+    return parts.join('::');
+  }
+
   function prefix(): Expr {
     const t = take();
     if (t.t === 'int') return { kind: 'int', value: BigInt(t.v.replace(/_/g, '').replace(/^0o/, '0o')) };
@@ -113,6 +130,7 @@ export function parseExpr(src: string | number | boolean): Expr {
     if (t.t === 'name') {
       if (t.v === 'true' || t.v === 'false') return { kind: 'bool', value: t.v === 'true' };
       if (t.v === 'not') return { kind: 'unary', op: 'not', operand: expr(NOT_PREC) };
+      if (t.v === 'sizeof' && peek().v === '<' && peek().t === 'op') return { kind: 'sizeof', type: typeArg() };
       if (peek().v === '::') {
         const path = [t.v];
         while (peek().v === '::') {
@@ -158,17 +176,7 @@ export function parseExpr(src: string | number | boolean): Expr {
         const n = take();
         if (n.t !== 'name') throw new ExprSyntaxError(`expected a name after '.'`, n.at);
         if (n.v === 'as' && peek().v === '<' && peek().t === 'op') {
-          take();
-          const parts: string[] = [];
-          for (;;) {
-            const tn = take();
-            if (tn.t !== 'name') throw new ExprSyntaxError('expected a type name in as<...>', tn.at);
-            parts.push(tn.v);
-            if (peek().v !== '::') break;
-            take();
-          }
-          expect('>');
-          left = { kind: 'cast', object: left, type: parts.join('::') };
+          left = { kind: 'cast', object: left, type: typeArg() };
           continue;
         }
         left = { kind: 'member', object: left, name: n.v };
@@ -295,6 +303,7 @@ export function show(e: Expr): string {
     case 'member': return `${show(e.object)}.${e.name}`;
     case 'index': return `${show(e.object)}[${show(e.index)}]`;
     case 'cast': return `${show(e.object)}.as<${e.type}>`;
+    case 'sizeof': return `sizeof<${e.type}>`;
     case 'unary': return e.op === 'not' ? `not ${show(e.operand)}` : `${e.op}${e.operand.kind === 'binary' || e.operand.kind === 'ternary' ? `(${show(e.operand)})` : show(e.operand)}`;
     case 'binary': {
       const prec = BINARY[e.op]!.prec;
@@ -377,6 +386,7 @@ export function evaluate(e: Expr, env: { lookup(name: string): unknown; parent?(
     }
     case 'ternary': return ev(e.cond) ? ev(e.then) : ev(e.else);
     case 'cast': return ev(e.object); // a cast changes the static type only
+    case 'sizeof': return undefined; // needs the types: computed by the compiler only
   }
 }
 

@@ -699,6 +699,41 @@ function splitArgs(s: string): string[] {
 /** Built-in types a cast (`x.as<u4>`) may name: it changes nothing at run time (the value is already a number). */
 export const CAST_NUMBERS = new Set(['u1', 'u2', 'u4', 's1', 's2', 's4', 'u2le', 'u2be', 'u4le', 'u4be', 's2le', 's2be', 's4le', 's4be']);
 
+/**
+ * The byte size of a type that always takes the same number of bytes (`sizeof<name>`), or undefined: numbers,
+ * contents, bytes and strings of a literal size, bit fields (each run padded to a byte), fixed-size user types,
+ * repeats of a literal count; no `if`, switches, size-eos, terminators or repeats to the end.
+ */
+export function fixedSizeOf(key: string, get: (key: string) => { readonly fields: readonly { readonly type?: FieldType; readonly size?: Expr | 'eos'; readonly repeat?: Field['repeat']; readonly cond?: Expr; readonly term?: Field['term'] }[] } | undefined, seen: Set<string> = new Set()): number | undefined {
+  const t = get(key);
+  if (!t || seen.has(key)) return undefined;
+  seen.add(key);
+  let bytes = 0;
+  let bits = 0;
+  for (const f of t.fields) {
+    if (f.cond || f.term || f.size === 'eos' || (f.repeat && !(f.repeat.kind === 'expr' && f.repeat.count.kind === 'int'))) return undefined;
+    const count = f.repeat?.kind === 'expr' && f.repeat.count.kind === 'int' ? Number(f.repeat.count.value) : 1;
+    const ty = f.type;
+    if (ty?.kind === 'bits') { if (f.repeat) return undefined; bits += ty.width; continue; }
+    bytes += Math.ceil(bits / 8);
+    bits = 0;
+    let one: number | undefined;
+    if (f.size !== undefined) one = f.size.kind === 'int' ? Number(f.size.value) : undefined;
+    else if (ty?.kind === 'uint' || ty?.kind === 'float') one = ty.width;
+    else if (ty?.kind === 'contents') one = ty.bytes.length;
+    else if (ty?.kind === 'struct') one = fixedSizeOf(ty.ref.type, get, seen);
+    if (one === undefined) return undefined;
+    bytes += one * count;
+  }
+  seen.delete(key);
+  return bytes + Math.ceil(bits / 8);
+}
+
+/** Byte sizes of the built-in types sizeof<...> may name. */
+export const BUILTIN_SIZES: Readonly<Record<string, number>> = Object.fromEntries(
+  ['u1', 's1', 'u2', 's2', 'u4', 's4', 'u8', 's8', 'f4', 'f8'].flatMap((n) => [n, `${n}le`, `${n}be`].map((m) => [m, Number(n.slice(1))])),
+);
+
 /** The user type `x.as<name>` names, seen from spec specId (its types, or an imported spec's root or `spec::type`). */
 export function castTypeKey(specId: string, imports: readonly { id: string }[], has: (key: string) => boolean, name: string): string | undefined {
   const parts = name.split('::');
@@ -1210,6 +1245,13 @@ function checkShape(spec: WSpec, e: Expr, where: string, what: string, field: st
         walk(x.object);
         return;
       case 'index': walk(x.object); walk(x.index); return;
+      case 'sizeof': {
+        if (BUILTIN_SIZES[x.type] !== undefined) return;
+        const key = t && types ? castTypeKey(t.specId, specImports.get(t.specId) ?? [], (k) => types.has(k), x.type) : undefined;
+        if (key === undefined) problems.push(prob(spec, where, `unknown type '${x.type}' in 'sizeof<${x.type}>' (in ${what} of '${field}')`, 'sizeof<...> names a built-in number type or a user type'));
+        else if (fixedSizeOf(key, (k) => types!.get(k)) === undefined) problems.push(prob(spec, where, `'sizeof<${x.type}>': '${x.type}' has no fixed size (in ${what} of '${field}')`, 'sizeof applies to types whose fields all have fixed sizes (no if, switch, size-eos, terminator or open repeat)'));
+        return;
+      }
       case 'cast': {
         walk(x.object);
         if (CAST_NUMBERS.has(x.type)) {

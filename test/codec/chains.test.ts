@@ -19,7 +19,7 @@ const io = await importFixture('io_instances');
 
 // hdr: kind 2, flag set; block 0: len 3, wide, data aabbcc, extra 1234 (kind == 2 and wide); block 1: len 2,
 // not wide, data ddee; tail: blocks[1].head.len = 2 bytes
-const chainSample = '02 80  03 80 aabbcc 1234  02 00 ddee  ff01  050109 616263  02 55  aa bbbb cccccc  01 0a02 ffee';
+const chainSample = '02 80  03 80 aabbcc 1234  02 00 ddee  ff01  050109 616263  02 55  aa bbbb cccccc  01 0a02 ffee  01020304';
 
 test('_parent.head.len sizes a field, _root.hdr.kind and _parent.head.wide decide one, blocks[1].head.len sizes the tail', () => {
   const v = (chains.decodeChains as Decode)(bytes(chainSample)) as { blocks: { body: { data: Uint8Array; extra?: number } }[]; tail: Uint8Array; first_len: number; flag_count: number };
@@ -53,6 +53,12 @@ test('casts: msg.as<pair>.second sizes after_msg; msg_type.as<u4> is the number 
   assert.is(v.msg.second, 2);
   assert.is(hex(v.after_msg), 'ffee');
   assert.is(v.msg_type_wide, 0x100);
+});
+
+test('sizeof<pair> + sizeof<u2> sizes fixed_blob; sizeof of types with bit fields counts whole bytes', () => {
+  const v = (chains.decodeChains as Decode)(bytes(chainSample)) as { fixed_blob: Uint8Array; header_size: number };
+  assert.is(hex(v.fixed_blob), '01020304');
+  assert.is(v.header_size, 22);
 });
 
 test('encoding checks a size given through _parent.head.len: a data of the wrong length is an EncodeError', () => {
@@ -92,7 +98,7 @@ test('Kaitai reads the same values from both samples', async () => {
     assert.equal([hex(c.blocks[0]!.body.data as Uint8Array), c.blocks[0]!.body.extra, hex(c.tail as Uint8Array), c.firstLen, c.flagCount], ['aabbcc', 0x1234, 'ff01', 3, 2]);
     assert.ok(c.blocks[1]!.body.extra === undefined || c.blocks[1]!.body.extra === null);
     assert.equal([c.firstNum, c.lastNum, c.spread, c.kindText, c.wordReversed], [5, 9, 8, '2', 'cba']);
-    assert.equal([hex(c.afterMsg as Uint8Array), c.msgTypeWide], ['ffee', 0x100]);
+    assert.equal([hex(c.afterMsg as Uint8Array), c.msgTypeWide, hex(c.fixedBlob as Uint8Array), c.headerSize], ['ffee', 0x100, '01020304', 22]);
     assert.equal([(c.items as K[]).map((x) => x.a ?? undefined), (c.steps as Uint8Array[]).map(hex)], [[undefined, 0x55], ['aa', 'bbbb', 'cccccc']]);
     const o = new k.classes.io_instances!(k.stream(bytes(ioSample)), null, null) as K & { id: K; body: K };
     assert.equal([hex(o.used as Uint8Array), o.id.whole, o.body.n, (o.body.restEmpty as Uint8Array).length, (o.body.after as Uint8Array).length], ['a1a2a3', 0x0101, 7, 0, 0]);

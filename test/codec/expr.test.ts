@@ -89,4 +89,10 @@ test('casts parse as x.as<type> (spec::type too), bind like members, and leave t
   assert.throws(() => parseExpr('a.as<u4'), (e: unknown) => e instanceof ExprSyntaxError);
 });
 
+test('sizeof<type> parses as a primary (sizeof<a::b> too); a field named sizeof stays a name', () => {
+  assert.equal(parseExpr('sizeof<pair> + 1'), { kind: 'binary', op: '+', left: { kind: 'sizeof', type: 'pair' }, right: { kind: 'int', value: 1n } });
+  assert.is(show(parseExpr('16 - sizeof<common::hdr>')), '16 - sizeof<common::hdr>');
+  assert.equal(parseExpr('sizeof + 1'), { kind: 'binary', op: '+', left: { kind: 'name', name: 'sizeof' }, right: { kind: 'int', value: 1n } });
+});
+
 test.run();
