@@ -168,9 +168,11 @@ class Emitter {
     const key = base === '_parent' ? t.parentType : this.spec.root;
     const u = key === undefined ? undefined : this.program.types.get(key);
     const f = u?.fields.find((x) => x.id === name);
+    // an integer is a plain number here: parents may give it different enums
+    if (f && !f.repeat && (f.type.kind === 'uint' || f.type.kind === 'bits') && f.type.enumKey) return f.type.kind === 'uint' && f.type.width === 8 ? 'bigint' : 'number';
     if (f) return this.fieldTs(f);
     const p = u?.params.find((x) => x.id === name);
-    return p?.width === 0 ? 'boolean' : p?.enumKey ? this.enumName(p.enumKey) : 'number';
+    return p?.width === 0 ? 'boolean' : 'number';
   }
 
   private expr(e: Expr, ctx: Ctx): { code: string } & TyInfo {

@@ -1150,7 +1150,8 @@ function refShape(t: WType, name: string): string | undefined {
   if (p) return `param ${p.width}`;
   const f = t.fields.find((x) => x.id === name);
   if (!f || f.type === undefined || f.type.kind === 'contents') return undefined;
-  return JSON.stringify({ type: f.type, repeat: f.repeat?.kind, cond: f.cond !== undefined }, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+  // (an integer's enum does not matter: `$parent.x` is typed as a plain number then)
+  return JSON.stringify({ type: f.type, repeat: f.repeat?.kind, cond: f.cond !== undefined }, (k, v: unknown) => (k === 'enumKey' ? undefined : typeof v === 'bigint' ? v.toString() : v));
 }
 
 /** Names that end a `_parent.`/`_root.` chain as methods of the value rather than fields. */
