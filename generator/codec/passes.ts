@@ -102,6 +102,7 @@ const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof
  */
 export function buildProgram(entries: readonly string[], shown: (abs: string) => string, texts?: ReadonlyMap<string, string>, importPaths: readonly string[] = []): BuildResult {
   memberRefs.clear();
+  specImports.clear();
   const problems: Problem[] = [];
   const specs = new Map<string, WSpec>();
   const order: WSpec[] = [];
