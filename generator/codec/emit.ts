@@ -3,7 +3,7 @@
 // calls, no closures or interpretation at run time. Output is deterministic for the same IR.
 import { IndentationText, NewLineKind, Project, QuoteKind, StructureKind, VariableDeclarationKind, type StatementStructures } from 'ts-morph';
 import { show, substitute, usesIo, type Expr } from './expr.ts';
-import { resolveEnumName } from './passes.ts';
+import { BUILTIN_SIZES, CAST_NUMBERS, castTypeKey, fixedSizeOf, resolveEnumName } from './passes.ts';
 import type { CaseTarget, EnumDef, Field, Instance, Program, Spec, TypeDef, TypeRef } from './ir.ts';
 
 export interface EmitOptions {
@@ -37,6 +37,8 @@ function project(): Project {
 }
 
 type Ty = 'int' | 'bigint' | 'bool' | 'bytes' | 'str' | 'array' | 'other';
+/** What an expression evaluates to: its Ty, the struct type when it is one, the element when it is an array. */
+interface TyInfo { readonly ty: Ty; readonly struct?: string; readonly elem?: TyInfo }
 
 interface Ctx {
   readonly program: Program;
@@ -47,6 +49,8 @@ interface Ctx {
   readonly io: string;
   /** In a repeat-until condition: the element just read (`_`) and its field. */
   readonly elem?: { readonly code: string; readonly field: Field };
+  /** In the element expressions of a repeated field: the element's index (`_index`). */
+  readonly index?: string;
 }
 
 class Emitter {
@@ -136,8 +140,8 @@ class Emitter {
 
   // ---- expressions
   /** Ty of a field's value, and the struct type when it is one (for member access). */
-  private fieldTy(f: Field): { ty: Ty; struct?: string } {
-    if (f.repeat) return { ty: 'array' };
+  private fieldTy(f: Field): TyInfo {
+    if (f.repeat) return { ty: 'array', elem: this.fieldTy({ ...f, repeat: undefined }) };
     const t = f.type;
     switch (t.kind) {
       case 'uint': return { ty: t.width === 8 ? 'bigint' : 'int' };
@@ -150,7 +154,28 @@ class Emitter {
     }
   }
 
-  private expr(e: Expr, ctx: Ctx): { code: string; ty: Ty; struct?: string } {
+  /** The field or param `name` of the type that `_parent` (or `_root`) denotes for ctx.type. */
+  private refInfo(base: '_parent' | '_root', name: string, ctx: Ctx): { field?: Field; info: TyInfo } {
+    const key = base === '_parent' ? ctx.type.parentType : this.spec.root;
+    const t = key === undefined ? undefined : this.program.types.get(key);
+    const f = t?.fields.find((x) => x.id === name);
+    if (f) return { field: f, info: this.fieldTy(f) };
+    const p = t?.params.find((x) => x.id === name);
+    return { info: { ty: p?.width === 0 ? 'bool' : 'int' } };
+  }
+  /** TypeScript type of a `$parent.x` / `$root.x` value. */
+  private refTs(base: '_parent' | '_root', name: string, t: TypeDef): string {
+    const key = base === '_parent' ? t.parentType : this.spec.root;
+    const u = key === undefined ? undefined : this.program.types.get(key);
+    const f = u?.fields.find((x) => x.id === name);
+    // an integer is a plain number here: parents may give it different enums
+    if (f && !f.repeat && (f.type.kind === 'uint' || f.type.kind === 'bits') && f.type.enumKey) return f.type.kind === 'uint' && f.type.width === 8 ? 'bigint' : 'number';
+    if (f) return this.fieldTs(f);
+    const p = u?.params.find((x) => x.id === name);
+    return p?.width === 0 ? 'boolean' : 'number';
+  }
+
+  private expr(e: Expr, ctx: Ctx): { code: string } & TyInfo {
     const type = ctx.type;
     const bin = (a: { code: string; ty: Ty }, b: { code: string; ty: Ty }, ea: Expr, eb: Expr): [string, string] => {
       if (a.ty === 'bigint' && b.ty !== 'bigint') return [a.code, eb.kind === 'int' ? `${eb.value}n` : `BigInt(${b.code})`];
@@ -168,9 +193,10 @@ class Emitter {
         return { code: `${hexLit(v)} /* ${e.path[e.path.length - 1]}::${e.value} */`, ty: 'int' };
       }
       case 'name': {
+        if (e.name === '_index' && ctx.index) return { code: ctx.index, ty: 'int' };
         if (e.name === '_' && ctx.elem) return { code: ctx.elem.code, ...this.fieldTy({ ...ctx.elem.field, repeat: undefined } as Field) };
         const pi = type.posInstances.find((x) => x.id === e.name);
-        if (pi) return { code: `$pi_${pi.id}()`, ...this.fieldTy(pi) };
+        if (pi) return { code: `$pi_${pi.id}()${pi.cond ? '!' : ''}`, ...this.fieldTy(pi) };
         const p = type.params.find((x) => x.id === e.name);
         if (p) return { code: local(p.id), ty: p.width === 0 ? 'bool' : 'int' };
         const f = type.fields.find((x) => x.id === e.name)!;
@@ -178,10 +204,10 @@ class Emitter {
         return { code: f.cond ? `${base}!` : base, ...this.fieldTy(f) };
       }
       case 'member': {
-        if (e.object.kind === 'name' && e.object.name === '_parent') return { code: `$parent.${e.name}`, ty: 'int' };
+        if (e.object.kind === 'name' && e.object.name === '_parent') return { code: `$parent.${e.name}`, ...this.refInfo('_parent', e.name, ctx).info };
         if (e.object.kind === 'name' && e.object.name === '_root') {
           if (ctx.type.rootRefs.length === 0) return this.expr({ kind: 'name', name: e.name }, ctx); // in the root type itself
-          return { code: `$root.${e.name}`, ty: 'int' };
+          return { code: `$root.${e.name}`, ...this.refInfo('_root', e.name, ctx).info };
         }
         if (e.object.kind === 'name' && e.object.name === '_io') {
           if (e.name === 'size') return { code: `${ctx.io}.size`, ty: 'int' };
@@ -194,16 +220,40 @@ class Emitter {
           const st = this.program.types.get(o.struct)!;
           const sf = st.fields.find((x) => x.id === e.name);
           if (sf) return { code: `${o.code}.${e.name}${sf.cond ? '!' : ''}`, ...this.fieldTy(sf) };
+          // a pos instance: set on every decoded value (read when first needed, at the latest when the value is built)
+          const pi = st.posInstances.find((x) => x.id === e.name);
+          if (pi) return { code: `${o.code}.${e.name}!`, ...this.fieldTy(pi) };
           const inst = st.instances.find((x) => x.id === e.name)!;
           return this.expr(substitute(inst.expr, (n) => ({ kind: 'member', object: e.object, name: n })), ctx);
         }
-        if (e.name === 'to_i') return { code: o.ty === 'str' ? `Number.parseInt(${o.code}, 10)` : o.code, ty: 'int' };
-        return { code: `${o.code}.length`, ty: 'int' };
+        switch (e.name) {
+          case 'to_i': return { code: o.ty === 'str' ? `Number.parseInt(${o.code}, 10)` : o.ty === 'bool' ? `(${o.code} ? 1 : 0)` : o.code, ty: 'int' };
+          case 'to_s': return { code: `String(${o.code})`, ty: 'str' };
+          case 'first': return { code: `${o.code}[0]!`, ...(o.elem ?? { ty: 'other' as const }) };
+          case 'last': return { code: `${o.code}[${o.code}.length - 1]!`, ...(o.elem ?? { ty: 'other' as const }) };
+          case 'min': case 'max': return { code: `Math.${e.name}(...${o.code})`, ty: 'int' };
+          case 'reverse': return { code: `[...${o.code}].reverse().join('')`, ty: 'str' };
+          case 'length': case 'size': return { code: `${o.code}.length`, ty: 'int' };
+          default: throw new Error(`protosmith bug: member '.${e.name}' reached the emitter unchecked`);
+        }
       }
       case 'index': {
         const o = this.expr(e.object, ctx);
         const i = this.expr(e.index, ctx);
-        return { code: `${o.code}[${i.code}]!`, ty: o.ty === 'bytes' ? 'int' : 'other' };
+        return { code: `${o.code}[${i.code}]!`, ...(o.ty === 'bytes' ? { ty: 'int' as const } : o.elem ?? { ty: 'other' as const }) };
+      }
+      case 'sizeof': {
+        const key = BUILTIN_SIZES[e.type] === undefined ? castTypeKey(this.spec.id, this.spec.imports, (k) => this.program.types.has(k), e.type) : undefined;
+        const n = BUILTIN_SIZES[e.type] ?? fixedSizeOf(key!, (k) => this.program.types.get(k))!;
+        return { code: `${n} /* sizeof<${e.type}> */`, ty: 'int' };
+      }
+      case 'cast': {
+        // a cast changes the static type only: to a number it is the value as is; to a user type, the
+        // switch field's value as that case (as in Kaitai's JavaScript, not checked at run time)
+        const o = this.expr(e.object, ctx);
+        if (CAST_NUMBERS.has(e.type)) return o;
+        const key = castTypeKey(this.spec.id, this.spec.imports, (k) => this.program.types.has(k), e.type)!;
+        return { code: `(${o.code} as ${this.typeName(key)})`, ty: 'other', struct: key };
       }
       case 'unary': {
         const o = this.expr(e.operand, ctx);
@@ -321,8 +371,8 @@ class Emitter {
   }
   private paramDecls(t: TypeDef): { name: string; type: string }[] {
     const out = t.params.map((p) => ({ name: local(p.id), type: p.width === 0 ? 'boolean' : p.enumKey ? this.enumName(p.enumKey) : 'number' }));
-    if (t.parentRefs.length) out.push({ name: '$parent', type: `{ ${t.parentRefs.map((n) => `readonly ${n}: number`).join('; ')} }` });
-    if (t.rootRefs.length) out.push({ name: '$root', type: `{ ${t.rootRefs.map((n) => `readonly ${n}: number`).join('; ')} }` });
+    if (t.parentRefs.length) out.push({ name: '$parent', type: `{ ${t.parentRefs.map((n) => `readonly ${n}: ${this.refTs('_parent', n, t)}`).join('; ')} }` });
+    if (t.rootRefs.length) out.push({ name: '$root', type: `{ ${t.rootRefs.map((n) => `readonly ${n}: ${this.refTs('_root', n, t)}`).join('; ')} }` });
     return out;
   }
 
@@ -420,20 +470,21 @@ class Emitter {
     if (f.repeat) {
       const arr = f.cond ? this.t() : name;
       const elemMin = this.elemMinSize(f);
+      const ictx: Ctx = { ...ctx, index: '$i' };
       if (f.repeat.kind === 'expr') {
         body.push(`const $n_${f.id} = r.count(${this.numCode(f.repeat.count, ctx)}, ${Math.max(1, elemMin)}, ${q(f.id)});`);
       }
       body.push(`const ${arr}: ${ts} = [];`, `$t.push(${q(f.id)});`);
       if (f.repeat.kind === 'until') {
         const loop: string[] = [];
-        const x = this.readElem(f, 'r', '$i', ctx, loop);
+        const x = this.readElem(f, 'r', '$i', ictx, loop);
         const e = this.t();
         body.push(`for (let $i = 0; ; $i++) {`, ...loop.map((l) => `  ${l}`), `  const ${e} = ${x};`, `  ${arr}.push(${e});`,
-          `  if (${this.code(f.repeat.until, { ...ctx, elem: { code: e, field: f } })}) break;`, '}');
+          `  if (${this.code(f.repeat.until, { ...ictx, elem: { code: e, field: f } })}) break;`, '}');
       } else if (f.repeat.kind === 'eos') {
         const loop: string[] = [];
         const start = this.t();
-        const x = this.readElem(f, 'r', '$i', ctx, loop);
+        const x = this.readElem(f, 'r', '$i', ictx, loop);
         body.push(`for (let $i = 0; !r.eof; $i++) {`);
         if (elemMin === 0) body.push(`  const ${start} = r.pos;`);
         body.push(...loop.map((l) => `  ${l}`), `  ${arr}.push(${x});`);
@@ -442,7 +493,7 @@ class Emitter {
       } else {
         const n = `$n_${f.id}`;
         const loop: string[] = [];
-        const x = this.readElem(f, 'r', '$i', ctx, loop);
+        const x = this.readElem(f, 'r', '$i', ictx, loop);
         body.push(`for (let $i = 0; $i < ${n}; $i++) {`, ...loop.map((l) => `  ${l}`), `  ${arr}.push(${x});`, '}');
       }
       body.push('$t.pop();');
@@ -451,6 +502,14 @@ class Emitter {
       value = this.readElem(f, 'r', q(f.id), ctx, body, f.cond || f.type.kind === 'contents' ? undefined : name);
     }
     out.push(`/* ${this.provenance(f)} */`);
+    if (ctx.type.posInstances.some((p) => p.io === 'field' && p.ioField === f.id)) {
+      // an instance reads this field's stream (io: x._io): remember its window; bytes the type leaves unread are
+      // the instance's (the type is decode-only), so the window is skipped to its end instead of checked
+      const u = body.lastIndexOf('r.unlimit();');
+      if (u >= 0) body.splice(u, 0, 'r.rest();');
+      body.unshift(`const $io_${f.id}0 = r.pos;`);
+      body.push(`const $io_${f.id}1 = r.pos;`);
+    }
     const cond = f.cond ? this.readCond(f, f.cond, ctx) : undefined;
     if (f.type.kind === 'contents') {
       if (cond) out.push(`if (${cond}) {`, ...body.map((l) => `  ${l}`), '}');
@@ -575,7 +634,9 @@ class Emitter {
         if (cond) out.push(`let ${m} = 0;`, `if (${cond}) ${m} = w.reserve(${width});`);
         else out.push(`const ${m} = w.reserve(${width});`);
       } else {
-        const line = `w.derived(w.array(v.${f.derived.target}, ${q(f.derived.target)}).length, ${width}, ${min}, ${max}, ${q(f.derived.target)}, ${q(`a count (derived into ${f.id})`)});`;
+        // (a conditional array: w.array refuses undefined at run time)
+        const opt = ctx.type.fields.find((x) => x.id === f.derived!.target)?.cond ? '!' : '';
+        const line = `w.derived(w.array(v.${f.derived.target}${opt}, ${q(f.derived.target)}).length, ${width}, ${min}, ${max}, ${q(f.derived.target)}, ${q(`a count (derived into ${f.id})`)});`;
         out.push(cond ? `if (${cond}) ${line}` : line);
       }
       return;
@@ -594,10 +655,10 @@ class Emitter {
       }
       body.push(`$t.push(${q(f.id)});`, `for (let $i = 0; $i < ${arr}.length; $i++) {`);
       const loop: string[] = [];
-      this.writeElem(f, `${arr}[$i]!`, '$i', ctx, loop, false);
+      this.writeElem(f, `${arr}[$i]!`, '$i', { ...ctx, index: '$i' }, loop, false);
       if (f.repeat.kind === 'until') {
         // the condition must hold for the last element, and only for it, or decoding would stop elsewhere
-        const cond = this.code(f.repeat.until, { ...ctx, elem: { code: `${arr}[$i]!`, field: f } });
+        const cond = this.code(f.repeat.until, { ...ctx, index: '$i', elem: { code: `${arr}[$i]!`, field: f } });
         loop.push(`if ((${cond}) !== ($i === ${arr}.length - 1)) w.fail('invalid_value', $i, ${q(`repeat-until ${show(f.repeat.until)} true for the last element only`)}, ${arr}[$i]!);`);
       }
       body.push(...loop.map((l) => `  ${l}`), '}', '$t.pop();');
@@ -685,7 +746,7 @@ class Emitter {
       const doc = [`value instance ${i.id} = ${show(i.source)}`, 'Set on decoded values; the encoder ignores it.', ...(i.doc ? i.doc.trimEnd().split('\n') : [])].join('\n').replace(/\*\//g, '* /');
       return { name: i.id, type: this.instanceTs(i, ctxR), doc };
     }), ...t.posInstances.map((p) => {
-      const doc = [`pos instance: ${this.provenance(p)}, at ${show(p.pos!)}${p.io === 'root' ? ' in _root._io' : ''}`, 'Set on decoded values (decode-only).', ...(p.doc ? p.doc.trimEnd().split('\n') : [])].join('\n').replace(/\*\//g, '* /');
+      const doc = [`pos instance: ${this.provenance(p)}, at ${show(p.pos!)}${ioText(p)}`, 'Set on decoded values (decode-only).', ...(p.doc ? p.doc.trimEnd().split('\n') : [])].join('\n').replace(/\*\//g, '* /');
       return { name: p.id, type: this.fieldTs(p), doc };
     })];
     if (sw && sw.type.kind === 'switch') {
@@ -732,9 +793,9 @@ class Emitter {
         const ts = this.fieldTs(p);
         const body: string[] = [];
         const x = this.readElem(p, 'r', q(p.id), ctxR, body);
-        const [s0, s1] = p.io === 'root' ? ['r.rootStart', 'r.rootEnd'] : ['$io0', '$io1'];
+        const [s0, s1] = p.io === 'root' ? ['r.rootStart', 'r.rootEnd'] : p.io === 'field' ? [`$io_${p.ioField}0`, `$io_${p.ioField}1`] : ['$io0', '$io1'];
         const read = `r.at(${s0}, ${s1}, ${this.code(p.pos!, ctxR)}, ${q(p.id)}, (): ${ts} => {${body.length ? `\n${body.map((l) => `    ${l}`).join('\n')}\n   ` : ''} return ${x}; })`;
-        rs.push(`let $pv_${p.id}: ${ts} | undefined;`, `let $pd_${p.id} = false;`, `/* pos instance: ${this.provenance(p)}, at ${show(p.pos!)}${p.io === 'root' ? ' in _root._io' : ''} */`,
+        rs.push(`let $pv_${p.id}: ${ts} | undefined;`, `let $pd_${p.id} = false;`, `/* pos instance: ${this.provenance(p)}, at ${show(p.pos!)}${ioText(p)} */`,
           `const $pi_${p.id} = (): ${ts}${p.cond ? ' | undefined' : ''} => {`,
           `  if (!$pd_${p.id}) {`,
           `    $pv_${p.id} = ${p.cond ? `${this.code(p.cond, ctxR)} ? ${read} : undefined` : read};`,
@@ -771,6 +832,11 @@ class Emitter {
     }
     out.push({ kind: StructureKind.Function, isExported: true, name: `write${t.tsName}`, docs: [`Writes ${article(t.tsName)} to w (for nesting; see encode${t.tsName}).`], parameters: [{ name: 'w', type: 'Writer' }, { name: 'v', type: t.tsName }, ...params], returnType: 'void', statements: ws });
   }
+}
+
+/** Where a pos instance reads, for comments: nothing for this type's stream. */
+function ioText(p: Field): string {
+  return p.io === 'root' ? ' in _root._io' : p.io === 'field' ? ` in ${p.ioField}._io` : '';
 }
 
 /** One blank line before each top-level declaration (and its doc comment); none inside functions. */

@@ -1,7 +1,7 @@
 // The Kaitai expression subset protosmith understands, parsed by a small Pratt parser (no eval).
 // Grammar: literals (decimal/hex/binary/octal ints, true/false, byte arrays [0xcf, 0x21]), names,
 // `enum_name::value` (and `spec::enum_name::value`), member access (`a.b`, `_parent.x`, `_io.size`,
-// `x.length`, `x.size`), indexing `a[i]`, unary `-` `not` `~`, binary `* / % + - << >> & ^ | < <= > >= == !=`,
+// `x.length`, `x.size`), casts `x.as<type>`, indexing `a[i]`, unary `-` `not` `~`, binary `* / % + - << >> & ^ | < <= > >= == !=`,
 // `and`, `or`, and the ternary `c ? a : b`.
 
 export type Expr =
@@ -13,6 +13,10 @@ export type Expr =
   | { readonly kind: 'enum'; readonly path: readonly string[]; readonly value: string }
   | { readonly kind: 'member'; readonly object: Expr; readonly name: string }
   | { readonly kind: 'index'; readonly object: Expr; readonly index: Expr }
+  /** `sizeof<type>`: the byte size of a built-in or fixed-size user type (`type` as written). */
+  | { readonly kind: 'sizeof'; readonly type: string }
+  /** `x.as<type>`: `type` as written (`u4`, `ipv4_packet`, `spec::name`). */
+  | { readonly kind: 'cast'; readonly object: Expr; readonly type: string }
   | { readonly kind: 'unary'; readonly op: '-' | 'not' | '~'; readonly operand: Expr }
   | { readonly kind: 'binary'; readonly op: BinaryOp; readonly left: Expr; readonly right: Expr }
   | { readonly kind: 'ternary'; readonly cond: Expr; readonly then: Expr; readonly else: Expr };
@@ -104,6 +108,21 @@ export function parseExpr(src: string | number | boolean): Expr {
     if (t.v !== v || t.t === 'end') throw new ExprSyntaxError(`expected '${v}' but found ${t.t === 'end' ? 'end of expression' : `'${t.v}'`}`, t.at);
   };
 
+  /** `<name>` or `<spec::name>` after `as` or `sizeof`. */
+  function typeArg(): string {
+    expect('<');
+    const parts: string[] = [];
+    for (;;) {
+      const tn = take();
+      if (tn.t !== 'name') throw new ExprSyntaxError('expected a type name in <...>', tn.at);
+      parts.push(tn.v);
+      if (peek().v !== '::') break;
+      take();
+    }
+    expect('>');
+    return parts.join('::');
+  }
+
   function prefix(): Expr {
     const t = take();
     if (t.t === 'int') return { kind: 'int', value: BigInt(t.v.replace(/_/g, '').replace(/^0o/, '0o')) };
@@ -111,6 +130,7 @@ export function parseExpr(src: string | number | boolean): Expr {
     if (t.t === 'name') {
       if (t.v === 'true' || t.v === 'false') return { kind: 'bool', value: t.v === 'true' };
       if (t.v === 'not') return { kind: 'unary', op: 'not', operand: expr(NOT_PREC) };
+      if (t.v === 'sizeof' && peek().v === '<' && peek().t === 'op') return { kind: 'sizeof', type: typeArg() };
       if (peek().v === '::') {
         const path = [t.v];
         while (peek().v === '::') {
@@ -155,6 +175,10 @@ export function parseExpr(src: string | number | boolean): Expr {
         take();
         const n = take();
         if (n.t !== 'name') throw new ExprSyntaxError(`expected a name after '.'`, n.at);
+        if (n.v === 'as' && peek().v === '<' && peek().t === 'op') {
+          left = { kind: 'cast', object: left, type: typeArg() };
+          continue;
+        }
         left = { kind: 'member', object: left, name: n.v };
         continue;
       }
@@ -197,6 +221,7 @@ export function substitute(e: Expr, f: (name: string) => Expr | undefined): Expr
     case 'name': return f(e.name) ?? e;
     case 'member': return e.object.kind === 'name' && e.object.name.startsWith('_') ? e : { ...e, object: substitute(e.object, f) };
     case 'index': return { ...e, object: substitute(e.object, f), index: substitute(e.index, f) };
+    case 'cast': return { ...e, object: substitute(e.object, f) };
     case 'unary': return { ...e, operand: substitute(e.operand, f) };
     case 'binary': return { ...e, left: substitute(e.left, f), right: substitute(e.right, f) };
     case 'ternary': return { ...e, cond: substitute(e.cond, f), then: substitute(e.then, f), else: substitute(e.else, f) };
@@ -210,6 +235,7 @@ export function namesIn(e: Expr, out: Set<string> = new Set()): Set<string> {
     case 'name': if (!e.name.startsWith('_')) out.add(e.name); break;
     case 'member': if (!(e.object.kind === 'name' && e.object.name.startsWith('_'))) namesIn(e.object, out); break;
     case 'index': namesIn(e.object, out); namesIn(e.index, out); break;
+    case 'cast': namesIn(e.object, out); break;
     case 'unary': namesIn(e.operand, out); break;
     case 'binary': namesIn(e.left, out); namesIn(e.right, out); break;
     case 'ternary': namesIn(e.cond, out); namesIn(e.then, out); namesIn(e.else, out); break;
@@ -226,6 +252,7 @@ export function parentNamesIn(e: Expr, out: Set<string> = new Set()): Set<string
       else parentNamesIn(e.object, out);
       break;
     case 'index': parentNamesIn(e.object, out); parentNamesIn(e.index, out); break;
+    case 'cast': parentNamesIn(e.object, out); break;
     case 'unary': parentNamesIn(e.operand, out); break;
     case 'binary': parentNamesIn(e.left, out); parentNamesIn(e.right, out); break;
     case 'ternary': parentNamesIn(e.cond, out); parentNamesIn(e.then, out); parentNamesIn(e.else, out); break;
@@ -242,6 +269,7 @@ export function rootNamesIn(e: Expr, out: Set<string> = new Set()): Set<string> 
       else rootNamesIn(e.object, out);
       break;
     case 'index': rootNamesIn(e.object, out); rootNamesIn(e.index, out); break;
+    case 'cast': rootNamesIn(e.object, out); break;
     case 'unary': rootNamesIn(e.operand, out); break;
     case 'binary': rootNamesIn(e.left, out); rootNamesIn(e.right, out); break;
     case 'ternary': rootNamesIn(e.cond, out); rootNamesIn(e.then, out); rootNamesIn(e.else, out); break;
@@ -255,6 +283,7 @@ export function usesIo(e: Expr): boolean {
     case 'name': return e.name === '_io';
     case 'member': return usesIo(e.object);
     case 'index': return usesIo(e.object) || usesIo(e.index);
+    case 'cast': return usesIo(e.object);
     case 'unary': return usesIo(e.operand);
     case 'binary': return usesIo(e.left) || usesIo(e.right);
     case 'ternary': return usesIo(e.cond) || usesIo(e.then) || usesIo(e.else);
@@ -273,6 +302,8 @@ export function show(e: Expr): string {
     case 'enum': return `${e.path.join('::')}::${e.value}`;
     case 'member': return `${show(e.object)}.${e.name}`;
     case 'index': return `${show(e.object)}[${show(e.index)}]`;
+    case 'cast': return `${show(e.object)}.as<${e.type}>`;
+    case 'sizeof': return `sizeof<${e.type}>`;
     case 'unary': return e.op === 'not' ? `not ${show(e.operand)}` : `${e.op}${e.operand.kind === 'binary' || e.operand.kind === 'ternary' ? `(${show(e.operand)})` : show(e.operand)}`;
     case 'binary': {
       const prec = BINARY[e.op]!.prec;
@@ -354,6 +385,8 @@ export function evaluate(e: Expr, env: { lookup(name: string): unknown; parent?(
       return undefined;
     }
     case 'ternary': return ev(e.cond) ? ev(e.then) : ev(e.else);
+    case 'cast': return ev(e.object); // a cast changes the static type only
+    case 'sizeof': return undefined; // needs the types: computed by the compiler only
   }
 }
 

@@ -88,7 +88,9 @@ export interface Field {
   readonly padRight?: number;
   /** Pos instances only: the position to read at, in this type's stream or the root's. */
   readonly pos?: Expr;
-  readonly io?: 'self' | 'root';
+  readonly io?: 'self' | 'root' | 'field';
+  /** With io 'field': the field of this type whose stream (`x._io`, its sized window) the instance reads. */
+  readonly ioField?: string;
   /** repeat: eos, expr (count) or until (`until` reads the element just read as `_`). */
   readonly repeat?: { readonly kind: 'eos' } | { readonly kind: 'expr'; readonly count: Expr } | { readonly kind: 'until'; readonly until: Expr };
   readonly cond?: Expr;
@@ -117,6 +119,8 @@ export interface TypeDef {
   readonly fields: readonly Field[];
   /** Names this type reads as `_parent.x`; its readers/writers take them as a `$parent` argument. */
   readonly parentRefs: readonly string[];
+  /** With parentRefs: a type that reads this one, whose fields and params give the `_parent.x` values their types. */
+  readonly parentType?: string;
   /**
    * Fields of the spec's root type this type needs as `_root.x` (its own, or for types it reads):
    * non-empty for a type other than the root, its readers/writers take them as a `$root` argument.

@@ -25,6 +25,8 @@ interface WType {
   /** Default string encoding (meta.encoding of the type or an enclosing one), normalized. */
   encoding?: string;
   params: Param[]; fields: WField[]; parentRefs: string[]; rootRefs: string[]; ownRootRefs: string[]; minSize: number; recursive?: boolean;
+  /** A type that reads this one (every such type has the `_parent.x` names, with the same shapes). */
+  parentType?: string;
   instances: (Instance & { enumName?: string })[];
   /** Pos instances (read at another position, decode-only): raw entries, then parsed like seq fields. */
   rawPos: { id: string; raw: Record<string, unknown>; path: string }[];
@@ -35,7 +37,9 @@ interface WField {
   type?: FieldType; size?: Expr | 'eos'; repeat?: Field['repeat']; cond?: Expr; valid?: Valid; term?: Field['term']; padRight?: number;
   derived?: Field['derived']; ksyType: string;
   /** Pos instances only: where to read (in `io`: this type's stream, or the root's). */
-  pos?: Expr; io?: 'self' | 'root';
+  pos?: Expr; io?: 'self' | 'root' | 'field'; ioField?: string;
+  /** A parse instance without `pos`: read where this type's seq ends. */
+  atEnd?: true;
   // unresolved bits from the structure pass
   typeName?: string; typeArgs?: Expr[]; enumName?: string; num?: NumType; bits?: number;
   switchOn?: Expr; switchCases?: { label: string; key: Expr | '_'; typeName: string | null; args: Expr[]; path: string; builtin?: CaseTarget }[];
@@ -52,10 +56,10 @@ export interface BuildResult {
 }
 
 const TOP_KEYS = new Set(['meta', 'doc', 'doc-ref', 'seq', 'types', 'enums', 'params', 'instances', '-iana', '-doc-rfc']);
-const META_KEYS = new Set(['id', 'title', 'endian', 'encoding', 'imports', 'file-extension', 'license', 'ks-version', 'ks-debug', 'application', 'xref', 'tags', '-doc-rfc']);
+const META_KEYS = new Set(['id', 'title', 'endian', 'bit-endian', 'encoding', 'imports', 'file-extension', 'license', 'ks-version', 'ks-debug', 'application', 'xref', 'tags', '-doc-rfc']);
 const TYPE_KEYS = new Set(['doc', 'doc-ref', 'seq', 'types', 'enums', 'params', 'instances', 'meta', '-doc-rfc', '-iana']);
 const VALUE_INSTANCE_KEYS = new Set(['value', 'doc', 'doc-ref', 'enum', 'if']);
-const TYPE_META_KEYS = new Set(['endian', 'encoding', 'title', 'xref', 'tags']);
+const TYPE_META_KEYS = new Set(['endian', 'bit-endian', 'encoding', 'title', 'xref', 'tags']);
 /** String encodings protosmith reads and writes, by Kaitai's (case-insensitive) names. */
 const ENCODINGS: Record<string, string> = {
   'UTF-8': 'UTF-8', UTF8: 'UTF-8', ASCII: 'ASCII', 'US-ASCII': 'ASCII', 'ISO-8859-1': 'ISO-8859-1', ISO8859_1: 'ISO-8859-1', 'ISO8859-1': 'ISO-8859-1', LATIN1: 'ISO-8859-1',
@@ -99,6 +103,7 @@ const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof
  */
 export function buildProgram(entries: readonly string[], shown: (abs: string) => string, texts?: ReadonlyMap<string, string>, importPaths: readonly string[] = []): BuildResult {
   memberRefs.clear();
+  specImports.clear();
   const problems: Problem[] = [];
   const specs = new Map<string, WSpec>();
   const order: WSpec[] = [];
@@ -150,6 +155,7 @@ export function buildProgram(entries: readonly string[], shown: (abs: string) =>
 
   const types = new Map<string, WType>();
   for (const s of order) for (const t of s.types) types.set(t.key, t);
+  for (const s of order) specImports.set(s.id, s.importIds);
   const enums = new Map<string, EnumDef>();
   for (const s of order) for (const e of s.enums) enums.set(e.key, e);
 
@@ -185,11 +191,11 @@ export function buildProgram(entries: readonly string[], shown: (abs: string) =>
 function freezeType(t: WType): TypeDef {
   return {
     key: t.key, specId: t.specId, id: t.id, tsName: t.tsName, ...(t.doc !== undefined ? { doc: t.doc } : {}), line: t.line,
-    params: t.params, parentRefs: t.parentRefs, rootRefs: t.rootRefs, minSize: t.minSize,
+    params: t.params, parentRefs: t.parentRefs, rootRefs: t.rootRefs, minSize: t.minSize, ...(t.parentRefs.length && t.parentType ? { parentType: t.parentType } : {}),
     instances: t.instances.map(({ enumName: _, ...i }) => i), recursive: t.recursive === true,
     posInstances: t.posFields.map((f): Field => ({
       id: f.id, line: f.line, specPath: f.specPath, ...(f.doc !== undefined ? { doc: f.doc } : {}), type: f.type!, ksyType: f.ksyType,
-      ...(f.size !== undefined ? { size: f.size } : {}), ...(f.cond ? { cond: f.cond } : {}), pos: f.pos!, io: f.io!,
+      ...(f.size !== undefined ? { size: f.size } : {}), ...(f.cond ? { cond: f.cond } : {}), pos: f.pos!, io: f.io!, ...(f.ioField !== undefined ? { ioField: f.ioField } : {}),
       ...(f.term ? { term: f.term } : {}), ...(f.padRight !== undefined ? { padRight: f.padRight } : {}),
     })),
     fields: t.fields.map((f): Field => ({
@@ -259,6 +265,7 @@ function structurePass(abs: string, file: string, loaded: Loaded, problems: Prob
   unknownKeys(spec, data, TOP_KEYS, '/', 'the top level', problems);
   unknownKeys(spec, meta, META_KEYS, '/meta', 'meta', problems);
   const topEndian = endianOf(spec, meta.endian, '/meta/endian', undefined, problems);
+  bitEndianOf(spec, meta['bit-endian'], '/meta/bit-endian', problems);
   if (meta.imports !== undefined) {
     if (!Array.isArray(meta.imports)) problems.push(prob(spec, '/meta/imports', 'meta.imports must be a list of spec names', 'e.g. `imports: [common]`'));
     else meta.imports.forEach((imp, i) => {
@@ -309,6 +316,7 @@ function structurePass(abs: string, file: string, loaded: Loaded, problems: Prob
       else {
         unknownKeys(spec, raw.meta, TYPE_META_KEYS, `${path}/meta`, `meta of type '${id}'`, problems);
         endian = endianOf(spec, raw.meta.endian, `${path}/meta/endian`, outerEndian, problems);
+        bitEndianOf(spec, raw.meta['bit-endian'], `${path}/meta/bit-endian`, problems);
       }
     }
     if (!ID_RE.test(id)) problems.push(prob(spec, path, `type id '${id}' is not lower_snake_case`, 'use names like client_hello'));
@@ -319,7 +327,8 @@ function structurePass(abs: string, file: string, loaded: Loaded, problems: Prob
     spec.types.push(t);
     if (isRoot) spec.root = key;
     if (isObj(raw.instances)) {
-      for (const [iid, v] of Object.entries(raw.instances)) if (isObj(v) && v.value === undefined && v.pos !== undefined) t.rawPos.push({ id: iid, raw: v, path: `${path === '/' ? '' : path}/instances/${iid}` });
+      // pos instances, and parse instances without pos (read where the stream is: for us, where the seq ends)
+      for (const [iid, v] of Object.entries(raw.instances)) if (isObj(v) && v.value === undefined && (v.pos !== undefined || v.io === undefined || v.io === '_io')) t.rawPos.push({ id: iid, raw: v, path: `${path === '/' ? '' : path}/instances/${iid}` });
     }
     structureFields(spec, t, problems);
     structureInstances(spec, t, raw.instances, `${path === '/' ? '' : path}/instances`, problems);
@@ -367,6 +376,12 @@ function endianOf(spec: WSpec, raw: unknown, path: string, outer: 'be' | 'le' | 
   return outer;
 }
 
+/** `bit-endian: be` is what protosmith reads bN fields as (Kaitai's default); `le` would change every bit field. */
+function bitEndianOf(spec: WSpec, raw: unknown, path: string, problems: Problem[]): void {
+  if (raw === undefined || raw === 'be') return;
+  problems.push(prob(spec, path, `bit-endian ${JSON.stringify(raw)} is not supported: bit fields are read big-endian (most significant bit first)`, 'remove bit-endian, or write `bit-endian: be`'));
+}
+
 function encodingOf(spec: WSpec, raw: unknown, path: string, problems: Problem[]): string | undefined {
   const e = typeof raw === 'string' ? ENCODINGS[raw.toUpperCase()] : undefined;
   if (e === undefined) problems.push(prob(spec, path, `encoding ${JSON.stringify(raw)} is not supported`, 'protosmith reads and writes UTF-8, ASCII, ISO-8859-1, UTF-16LE and UTF-16BE'));
@@ -399,14 +414,23 @@ function structureFields(spec: WSpec, t: WType, problems: Problem[]): void {
   for (const pi of t.rawPos) {
     bitAt = 0;
     const { pos, io, ...rest } = pi.raw;
-    const at = pos === undefined ? undefined : tryExpr(spec, `${pi.path}/pos`, pos, problems);
-    const ioKind = io === undefined || io === '_io' ? 'self' : io === '_root._io' ? 'root' : undefined;
-    if (ioKind === undefined) { problems.push(prob(spec, `${pi.path}/io`, `io: ${JSON.stringify(io)} on instance '${pi.id}' is not supported`, 'pos instances read from _io (this type\'s stream) or _root._io')); continue; }
+    const atEnd = pos === undefined;
+    const at: Expr | undefined = atEnd ? { kind: 'member', object: { kind: 'name', name: '_io' }, name: 'pos' } : tryExpr(spec, `${pi.path}/pos`, pos, problems);
+    // `io: x._io`: the stream of field x of this type (a sized, unconditional, unrepeated struct field)
+    const ioField = typeof io === 'string' ? /^([a-z][a-z0-9_]*)\._io$/.exec(io)?.[1] : undefined;
+    const ioKind = io === undefined || io === '_io' ? 'self' : io === '_root._io' ? 'root' : ioField !== undefined ? 'field' : undefined;
+    if (ioKind === undefined) { problems.push(prob(spec, `${pi.path}/io`, `io: ${JSON.stringify(io)} on instance '${pi.id}' is not supported`, 'pos instances read from _io (this type\'s stream), _root._io, or x._io (the stream of a sized field x of this type)')); continue; }
+    if (ioField !== undefined) {
+      const xf = t.fields.find((x) => x.id === ioField);
+      const bad = !xf ? `this type has no field '${ioField}'` : xf.raw.size === undefined && xf.raw['size-eos'] !== true ? `'${ioField}' has no size (so no stream of its own)`
+        : xf.raw.repeat !== undefined || xf.raw.if !== undefined ? `'${ioField}' is repeated or conditional` : typeof xf.raw.type !== 'string' || /^[usfb]\d|^(str|strz)$/.test(xf.raw.type) ? `'${ioField}' is not a user type` : undefined;
+      if (bad) { problems.push(prob(spec, `${pi.path}/io`, `io: ${JSON.stringify(io)} on instance '${pi.id}': ${bad}`, 'x._io names the stream of a sized, unconditional, unrepeated field x of a user type')); continue; }
+    }
     if (rest.repeat !== undefined) { problems.push(prob(spec, `${pi.path}/repeat`, `repeat on pos instance '${pi.id}' is not supported`, 'read a type that holds the repeated field')); continue; }
     const before = t.posFields.length;
     parseEntry({ ...rest, id: pi.id }, pi.path, t.posFields);
     const f = t.posFields[before];
-    if (f && at) { f.pos = at; f.io = ioKind; }
+    if (f && at) { f.pos = at; f.io = ioKind; if (ioField !== undefined) f.ioField = ioField; if (atEnd) f.atEnd = true; }
   }
   function parseEntry(raw: unknown, path: string, into: WField[]): void {
     if (!isObj(raw) || typeof raw.id !== 'string') { problems.push(prob(spec, path, 'a seq entry needs an id', 'write `- id: field_name`')); return; }
@@ -596,10 +620,9 @@ function structureInstances(spec: WSpec, t: WType, raw: unknown, path: string, p
     if (!isObj(v)) { problems.push(prob(spec, p, `instance '${id}' must be a map`, 'e.g. `{value: ihl * 4}`')); continue; }
     if (!ID_RE.test(id)) problems.push(prob(spec, p, `instance id '${id}' is not lower_snake_case`, 'use names like ihl_bytes'));
     if (t.fields.some((f) => f.id === id) || t.params.some((x) => x.id === id)) problems.push(prob(spec, p, `instance '${id}' has the same name as a field or param of '${t.id}'`, 'rename the instance'));
-    if (v.value === undefined && v.pos !== undefined) continue; // a pos instance: parsed with the fields
+    if (v.value === undefined && (v.pos !== undefined || v.io === undefined || v.io === '_io')) continue; // a pos or parse instance: parsed with the fields
     if (v.value === undefined) {
-      const kind = v.io !== undefined ? 'an io instance' : 'a parse instance';
-      problems.push(prob(spec, p, `instance '${id}' is ${kind} (reads at another position); only value instances are supported`, 'read the bytes in the seq instead, or compute the value with `value:`'));
+      problems.push(prob(spec, p, `instance '${id}' reads from io ${JSON.stringify(v.io)} without a pos`, 'give it a pos (e.g. `pos: 0`)'));
       continue;
     }
     unknownKeys(spec, v, VALUE_INSTANCE_KEYS, p, `instance '${id}'`, problems);
@@ -744,6 +767,55 @@ function splitArgs(s: string): string[] {
 
 // ---------------------------------------------------------------------------------------------
 // Pass 2: names
+
+/** Built-in types a cast (`x.as<u4>`) may name: it changes nothing at run time (the value is already a number). */
+export const CAST_NUMBERS = new Set(['u1', 'u2', 'u4', 's1', 's2', 's4', 'u2le', 'u2be', 'u4le', 'u4be', 's2le', 's2be', 's4le', 's4be']);
+
+/**
+ * The byte size of a type that always takes the same number of bytes (`sizeof<name>`), or undefined: numbers,
+ * contents, bytes and strings of a literal size, bit fields (each run padded to a byte), fixed-size user types,
+ * repeats of a literal count; no `if`, switches, size-eos, terminators or repeats to the end.
+ */
+export function fixedSizeOf(key: string, get: (key: string) => { readonly fields: readonly { readonly type?: FieldType; readonly size?: Expr | 'eos'; readonly repeat?: Field['repeat']; readonly cond?: Expr; readonly term?: Field['term'] }[] } | undefined, seen: Set<string> = new Set()): number | undefined {
+  const t = get(key);
+  if (!t || seen.has(key)) return undefined;
+  seen.add(key);
+  let bytes = 0;
+  let bits = 0;
+  for (const f of t.fields) {
+    if (f.cond || f.term || f.size === 'eos' || (f.repeat && !(f.repeat.kind === 'expr' && f.repeat.count.kind === 'int'))) return undefined;
+    const count = f.repeat?.kind === 'expr' && f.repeat.count.kind === 'int' ? Number(f.repeat.count.value) : 1;
+    const ty = f.type;
+    if (ty?.kind === 'bits') { if (f.repeat) return undefined; bits += ty.width; continue; }
+    bytes += Math.ceil(bits / 8);
+    bits = 0;
+    let one: number | undefined;
+    if (f.size !== undefined) one = f.size.kind === 'int' ? Number(f.size.value) : undefined;
+    else if (ty?.kind === 'uint' || ty?.kind === 'float') one = ty.width;
+    else if (ty?.kind === 'contents') one = ty.bytes.length;
+    else if (ty?.kind === 'struct') one = fixedSizeOf(ty.ref.type, get, seen);
+    if (one === undefined) return undefined;
+    bytes += one * count;
+  }
+  seen.delete(key);
+  return bytes + Math.ceil(bits / 8);
+}
+
+/** Byte sizes of the built-in types sizeof<...> may name. */
+export const BUILTIN_SIZES: Readonly<Record<string, number>> = Object.fromEntries(
+  ['u1', 's1', 'u2', 's2', 'u4', 's4', 'u8', 's8', 'f4', 'f8'].flatMap((n) => [n, `${n}le`, `${n}be`].map((m) => [m, Number(n.slice(1))])),
+);
+
+/** The user type `x.as<name>` names, seen from spec specId (its types, or an imported spec's root or `spec::type`). */
+export function castTypeKey(specId: string, imports: readonly { id: string }[], has: (key: string) => boolean, name: string): string | undefined {
+  const parts = name.split('::');
+  if (parts.length === 1) {
+    if (has(`${specId}::${name}`)) return `${specId}::${name}`;
+    return imports.some((i) => i.id === name) && has(`${name}::${name}`) ? `${name}::${name}` : undefined;
+  }
+  if (parts.length === 2 && (parts[0] === specId || imports.some((i) => i.id === parts[0])) && has(name)) return name;
+  return undefined;
+}
 
 function resolveType(spec: WSpec, byId: Map<string, WSpec>, types: Map<string, WType>, name: string): string | undefined {
   const parts = name.split('::');
@@ -993,21 +1065,77 @@ function exprPass(order: WSpec[], byId: Map<string, WSpec>, types: Map<string, W
     }
   }
   problems.push(...rootClosure(order, types, parentUse));
-  // `_parent.x`: every user of the type must have an earlier integer field or param x
+  // `_parent.x`: every user of the type must have a field or param x, of the same shape in all of them
   for (const spec of order) for (const t of spec.types) {
     if (t.parentRefs.length === 0) continue;
-    const users = [...(parentUse.get(t.key) ?? [])];
+    const users = [...(parentUse.get(t.key) ?? [])].sort();
+    if (users.length > 0) t.parentType = users[0];
     for (const name of t.parentRefs) {
+      let shape: string | undefined;
       for (const u of users) {
         const ut = types.get(u)!;
-        const f = ut.fields.find((x) => x.id === name);
-        const p = ut.params.find((x) => x.id === name);
-        if (!p && !(f && f.type?.kind === 'uint' && f.type.width !== 8)) {
-          problems.push(prob(spec, t.path, `'_parent.${name}' in type '${t.id}': its parent '${ut.id}' has no integer field or param '${name}'`, `give '${ut.id}' an integer field '${name}', or pass the value as a param`));
+        const got = refShape(ut, name);
+        if (got === undefined) {
+          problems.push(prob(spec, t.path, `'_parent.${name}' in type '${t.id}': its parent '${ut.id}' has no field or param '${name}'`, `give '${ut.id}' a field '${name}' (value instances of the parent are not passed down), or pass the value as a param`));
+        } else if (shape !== undefined && got !== shape) {
+          problems.push(prob(spec, t.path, `'_parent.${name}' in type '${t.id}': its parents disagree on what '${name}' is (${users.map((x) => types.get(x)!.id).join(', ')})`, 'give the field the same type in every parent, or pass the value as a param'));
+        } else shape = got;
+      }
+    }
+  }
+  // parse instances without pos (read where the seq ends), and instances reading another field's stream
+  for (const spec of order) for (const t of spec.types) {
+    for (const pf of t.posFields) {
+      t.fields.forEach((f, i) => {
+        const exprs = [f.size, f.cond, f.repeat?.kind === 'expr' ? f.repeat.count : f.repeat?.kind === 'until' ? f.repeat.until : undefined, f.type?.kind === 'switch' ? f.type.on : undefined].filter((x): x is Expr => x !== undefined && x !== 'eos');
+        if (!exprs.some((e) => namesIn(e).has(pf.id))) return;
+        if (pf.atEnd) problems.push(prob(spec, `${f.specPath}`, `field '${f.id}' reads instance '${pf.id}', a parse instance without pos, during the seq`, 'Kaitai reads such an instance where the stream is when first used; give it a pos'));
+        else if (pf.io === 'field' && t.fields.findIndex((x) => x.id === pf.ioField) >= i) problems.push(prob(spec, `${f.specPath}`, `field '${f.id}' reads instance '${pf.id}' before '${pf.ioField}', whose stream it reads`, `move '${f.id}' after '${pf.ioField}'`));
+      });
+      if (!pf.atEnd) continue;
+      // Kaitai reads it where the type's stream is when first accessed: after parsing, where the seq ended, but only
+      // when the type has a stream of its own (a sized field); in a shared stream, where later fields left it
+      for (const u of parentUse.get(t.key) ?? []) {
+        const ut = types.get(u)!;
+        for (const f of [...ut.fields, ...ut.posFields]) {
+          const targets = f.type?.kind === 'struct' ? [f.type.ref.type] : f.type?.kind === 'switch' ? [...f.type.cases.map((c) => c.target), ...(f.type.fallback ? [f.type.fallback] : [])].flatMap((c) => (c.kind === 'struct' ? [c.ref.type] : [])) : [];
+          if (targets.includes(t.key) && f.size === undefined) problems.push(prob(spec, pf.specPath, `instance '${pf.id}' has no pos, and '${ut.id}.${f.id}' reads '${t.id}' without a size`, `Kaitai reads a parse instance without pos where the stream is when first accessed, which protosmith matches (the end of '${t.id}') only when '${t.id}' is read as a sized field; give the field '${ut.id}.${f.id}' a size, or the instance a pos`));
         }
       }
     }
   }
+  // `_parent.a.b...` and `_root.a.b...`: each step past the first names a field (or instance) of the struct before it
+  for (const c of chains) {
+    const starts = c.base === '_root'
+      ? [c.spec.root ? types.get(c.spec.root) : undefined].filter((x): x is WType => x !== undefined)
+      : [...(parentUse.get(c.type.key) ?? [])].map((k) => types.get(k)!);
+    for (const start of starts) {
+      const f0 = start.fields.find((x) => x.id === c.path[0]);
+      if (!f0) {
+        // a param is an integer: only a method may follow it (no field: reported above)
+        if (start.params.some((x) => x.id === c.path[0]) && !(c.path.length === 2 && CHAIN_METHODS.has(c.path[1]!))) problems.push(prob(c.spec, c.where, `'${c.base}.${c.path[0]}' is a param of '${start.id}', not a struct (in ${c.what} of '${c.field}')`, 'members apply to struct fields'));
+        continue;
+      }
+      let cur: WField = f0;
+      for (let i = 1; i < c.path.length; i++) {
+        const n = c.path[i]!;
+        const st = !cur.repeat && cur.type?.kind === 'struct' ? types.get(cur.type.ref.type) : undefined;
+        if (!st) {
+          const misfit = CHAIN_METHODS.has(n) && i === c.path.length - 1 ? methodMisfit(n, cur) : undefined;
+          if (misfit) problems.push(prob(c.spec, c.where, `'.${n}' does not apply here: ${misfit} (in ${c.what} of '${c.field}')`, METHOD_HINT));
+          else if (!CHAIN_METHODS.has(n) || i !== c.path.length - 1) problems.push(prob(c.spec, c.where, `'${c.base}.${c.path.slice(0, i).join('.')}' is not a struct (in ${c.what} of '${c.field}'), so '.${n}' does not apply`, 'members apply to struct fields; .length/.size/.to_i to their values'));
+          break;
+        }
+        const next = st.fields.find((x) => x.id === n && x.type?.kind !== 'contents') ?? st.posFields.find((x) => x.id === n);
+        if (next) { memberRefs.add(`${st.key}.${n}`); cur = next; continue; }
+        if (st.instances.some((x) => x.id === n) && i === c.path.length - 1) break;
+        if (CHAIN_METHODS.has(n) && i === c.path.length - 1) break;
+        problems.push(prob(c.spec, c.where, `type '${st.id}' has no field or instance '${n}' (in ${c.what} of '${c.field}', via ${c.base}.${c.path.slice(0, i).join('.')})`, `fields of ${st.id}: ${st.fields.map((y) => y.id).join(', ')}`));
+        break;
+      }
+    }
+  }
+  chains.length = 0;
   return problems;
 }
 
@@ -1021,7 +1149,7 @@ function rootClosure(order: WSpec[], types: Map<string, WType>, users: Map<strin
   const problems: Problem[] = [];
   const childrenOf = (t: WType): string[] => {
     const out: string[] = [];
-    for (const f of t.fields) {
+    for (const f of [...t.fields, ...t.posFields]) {
       if (f.type?.kind === 'struct') out.push(f.type.ref.type);
       if (f.type?.kind === 'switch') for (const c of [...f.type.cases.map((x) => x.target), ...(f.type.fallback ? [f.type.fallback] : [])]) if (c.kind === 'struct') out.push(c.ref.type);
     }
@@ -1039,9 +1167,8 @@ function rootClosure(order: WSpec[], types: Map<string, WType>, users: Map<strin
       continue;
     }
     for (const n of list) {
-      const f = root.fields.find((x) => x.id === n);
-      if (!root.params.some((p) => p.id === n) && !(f && f.type?.kind === 'uint' && f.type.width !== 8 && !f.repeat)) {
-        problems.push(prob(spec, firstUser.path, `'_root.${n}': the root type '${root.id}' has no integer field or param '${n}'`, `give '${root.id}' an integer field '${n}', or pass the value as a param`));
+      if (refShape(root, n) === undefined) {
+        problems.push(prob(spec, firstUser.path, `'_root.${n}': the root type '${root.id}' has no field or param '${n}'`, `give '${root.id}' a field '${n}' (its value instances are not passed down), or pass the value as a param`));
       }
     }
     // closure: types (other than the root) that read _root or read a type that does
@@ -1063,7 +1190,7 @@ function rootClosure(order: WSpec[], types: Map<string, WType>, users: Map<strin
       }
     }
     // in the root type, the names must be read before the first field whose type needs them
-    const firstNeeding = root.fields.findIndex((f) => childrenOf({ ...root, fields: [f] }).some((k) => needs.has(k)));
+    const firstNeeding = root.fields.findIndex((f) => childrenOf({ ...root, fields: [f], posFields: [] }).some((k) => needs.has(k)));
     if (firstNeeding >= 0) {
       for (const n of list) {
         const at = root.fields.findIndex((f) => f.id === n);
@@ -1074,19 +1201,74 @@ function rootClosure(order: WSpec[], types: Map<string, WType>, users: Map<strin
   return problems;
 }
 
-/** The struct type an expression denotes (a struct field of t, or a struct field of such a struct), if any. */
-function structOf(e: Expr, t: WType, types: Map<string, WType>): WType | undefined {
-  if (e.kind === 'name') {
-    const f = t.fields.find((x) => x.id === e.name);
-    return f && !f.repeat && f.type?.kind === 'struct' ? types.get(f.type.ref.type) : undefined;
-  }
+/** The field (or pos instance) an expression names: `x`, `a.b`, `a[i].b` with struct fields a of t. */
+function fieldOf(e: Expr, t: WType, types: Map<string, WType>): WField | undefined {
+  if (e.kind === 'name') return t.fields.find((x) => x.id === e.name) ?? t.posFields.find((x) => x.id === e.name);
   if (e.kind === 'member') {
     const o = structOf(e.object, t, types);
-    const f = o?.fields.find((x) => x.id === e.name);
-    return f && o && !f.repeat && f.type?.kind === 'struct' ? types.get(f.type.ref.type) : undefined;
+    return o?.fields.find((x) => x.id === e.name) ?? o?.posFields.find((x) => x.id === e.name);
   }
   return undefined;
 }
+
+/** The struct type an expression denotes (a struct field of t, an element of a repeated one, a field of such a struct), if any. */
+function structOf(e: Expr, t: WType, types: Map<string, WType>): WType | undefined {
+  if (e.kind === 'cast') {
+    const key = castTypeKey(t.specId, specImports.get(t.specId) ?? [], (k) => types.has(k), e.type);
+    return key === undefined ? undefined : types.get(key);
+  }
+  if (e.kind === 'index') {
+    const f = fieldOf(e.object, t, types);
+    return f && f.repeat && f.type?.kind === 'struct' ? types.get(f.type.ref.type) : undefined;
+  }
+  const f = fieldOf(e, t, types);
+  return f && !f.repeat && f.type?.kind === 'struct' ? types.get(f.type.ref.type) : undefined;
+}
+
+/** The shape of field or param `name` of t (equal shapes read the same way), or undefined when t has none. */
+function refShape(t: WType, name: string): string | undefined {
+  const p = t.params.find((x) => x.id === name);
+  if (p) return `param ${p.width}`;
+  const f = t.fields.find((x) => x.id === name);
+  if (!f || f.type === undefined || f.type.kind === 'contents') return undefined;
+  // (an integer's enum does not matter: `$parent.x` is typed as a plain number then)
+  return JSON.stringify({ type: f.type, repeat: f.repeat?.kind, cond: f.cond !== undefined }, (k, v: unknown) => (k === 'enumKey' ? undefined : typeof v === 'bigint' ? v.toString() : v));
+}
+
+/** Names that end a `_parent.`/`_root.` chain as methods of the value rather than fields. */
+const CHAIN_METHODS = new Set(['length', 'size', 'to_i', 'to_s', 'first', 'last', 'min', 'max', 'reverse']);
+/** Methods checked against the field they apply to (`.length`, `.size`, `.to_i` apply to anything that has them). */
+const NEW_METHODS = new Set(['to_s', 'first', 'last', 'min', 'max', 'reverse']);
+const METHOD_HINT = '.first/.last apply to arrays, .min/.max to arrays of integers, .to_s to integers, .reverse to strings';
+
+/** Why method m does not apply to field f's value, or undefined when it does. */
+function methodMisfit(m: string, f: WField): string | undefined {
+  const k = f.type?.kind;
+  const int = (k === 'uint' && !(f.type as { enumKey?: string }).enumKey) || (k === 'bits' && (f.type as { width: number }).width > 1);
+  const what = f.repeat ? 'an array' : k === 'bits' && (f.type as { width: number }).width === 1 ? 'a boolean' : k === 'uint' ? 'an integer' : k === 'str' ? 'a string' : k === 'bytes' ? 'bytes' : k ?? 'untyped';
+  switch (m) {
+    case 'first': case 'last': return f.repeat ? undefined : `'${f.id}' is ${what}, not an array`;
+    case 'min': case 'max': return f.repeat && int && !(k === 'uint' && (f.type as { width: number }).width === 8) ? undefined : `'${f.id}' is ${what}, not an array of integers (of at most 53 bits)`;
+    case 'to_s': return !f.repeat && (k === 'uint' || k === 'bits') ? undefined : `'${f.id}' is ${what}, not an integer`;
+    case 'reverse': return !f.repeat && k === 'str' ? undefined : `'${f.id}' is ${what}, not a string`;
+    default: return undefined;
+  }
+}
+
+/** `_parent.a.b...` / `_root.a.b...` found by checkShape; resolved once every type's parents are known. */
+const chains: { spec: WSpec; type: WType; base: '_parent' | '_root'; path: string[]; where: string; what: string; field: string }[] = [];
+
+/** `_parent.a.b.c` → base `_parent`, path [a, b, c]; undefined for anything else. */
+function chainOf(e: Expr): { base: '_parent' | '_root'; path: string[] } | undefined {
+  const path: string[] = [];
+  let x = e;
+  while (x.kind === 'member') { path.unshift(x.name); x = x.object; }
+  if (x.kind !== 'name' || (x.name !== '_parent' && x.name !== '_root') || path.length === 0) return undefined;
+  return { base: x.name, path };
+}
+
+/** Each spec's imports (by meta.id), for resolving the types casts name. */
+const specImports = new Map<string, readonly { id: string }[]>();
 
 /** Fields read from outside their type as `struct_field.x` (so never derived: the value must carry them). */
 const memberRefs = new Set<string>();
@@ -1103,6 +1285,11 @@ function checkShape(spec: WSpec, e: Expr, where: string, what: string, field: st
         if (x.name === '_parent' || x.name === '_io') problems.push(prob(spec, where, `'${x.name}' must be followed by a member (in ${what} of '${field}')`, x.name === '_io' ? 'use _io.size, _io.pos or _io.eof' : 'write _parent.field_name'));
         else if (x.name === '_root') problems.push(prob(spec, where, `'_root' must be followed by a member (in ${what} of '${field}')`, 'write _root.field_name'));
         else if (x.name === '_' && t?.fields.some((y) => y.id === '_')) return;
+        else if (x.name === '_index') {
+          // the element's index: in what is evaluated per element of a repeated field
+          const repeated = what === 'the repeat-until' || (t?.fields.find((y) => y.id === field) ?? t?.posFields.find((y) => y.id === field))?.repeat !== undefined;
+          if (!repeated || ['the if condition', 'the repeat-expr', 'the pos'].includes(what)) problems.push(prob(spec, where, `'_index' is the index of an element of a repeated field (in ${what} of '${field}')`, 'use _index in the size, type arguments, switch-on, valid or repeat-until of a repeated field'));
+        }
         else if (x.name.startsWith('_')) problems.push(prob(spec, where, `'${x.name}' is not supported (in ${what} of '${field}')`, 'supported: _parent.x, _root.x, _io.size, _io.pos, _io.eof'));
         return;
       case 'member':
@@ -1114,21 +1301,54 @@ function checkShape(spec: WSpec, e: Expr, where: string, what: string, field: st
           if (x.object.name !== '_parent' && x.object.name !== '_root') walk(x.object);
           return;
         }
-        if (x.object.kind === 'member' && x.object.object.kind === 'name' && x.object.object.name === '_parent' && (x.name === 'length' || x.name === 'size')) return;
+        {
+          const ch = chainOf(x);
+          if (ch && t) { chains.push({ spec, type: t, base: ch.base, path: ch.path, where, what, field }); return; }
+        }
         {
           const st = t && types ? structOf(x.object, t, types) : undefined;
           if (st) {
-            if (st.fields.some((y) => y.id === x.name && y.type?.kind !== 'contents') || st.instances.some((y) => y.id === x.name)) memberRefs.add(`${st.key}.${x.name}`);
-            else problems.push(prob(spec, where, `type '${st.id}' has no field or value instance '${x.name}' (in ${what} of '${field}')`, `fields of ${st.id}: ${st.fields.map((y) => y.id).join(', ')}`));
+            if (st.fields.some((y) => y.id === x.name && y.type?.kind !== 'contents') || st.instances.some((y) => y.id === x.name) || st.posFields.some((y) => y.id === x.name)) memberRefs.add(`${st.key}.${x.name}`);
+            else problems.push(prob(spec, where, `type '${st.id}' has no field or instance '${x.name}' (in ${what} of '${field}')`, `fields of ${st.id}: ${st.fields.map((y) => y.id).join(', ')}`));
             walk(x.object);
             return;
           }
         }
         if (x.name === 'to_i') { walk(x.object); return; }
-        if (x.name !== 'length' && x.name !== 'size') problems.push(prob(spec, where, `member '.${x.name}' is not supported (in ${what} of '${field}')`, 'supported members: fields and value instances of a struct field read earlier (a.b), .length/.size of bytes, strings and arrays, .to_i, _parent.x, _io.size/pos/eof'));
+        if (NEW_METHODS.has(x.name)) {
+          // typed by the field they apply to: resolvable fields only
+          const f = t && types ? fieldOf(x.object, t, types) : undefined;
+          const bad = f ? methodMisfit(x.name, f) : `'${show(x.object)}' is not a field`;
+          if (bad) problems.push(prob(spec, where, `'.${x.name}' does not apply here: ${bad} (in ${what} of '${field}')`, METHOD_HINT));
+          walk(x.object);
+          return;
+        }
+        if (x.name !== 'length' && x.name !== 'size') problems.push(prob(spec, where, `member '.${x.name}' is not supported (in ${what} of '${field}')`, 'supported members: fields and instances of a struct field (a.b, a[i].b, _parent.a.b, _root.a.b), .length/.size, .to_i, .to_s, .first/.last/.min/.max of arrays, .reverse of strings, _io.size/pos/eof'));
         walk(x.object);
         return;
       case 'index': walk(x.object); walk(x.index); return;
+      case 'sizeof': {
+        if (BUILTIN_SIZES[x.type] !== undefined) return;
+        const key = t && types ? castTypeKey(t.specId, specImports.get(t.specId) ?? [], (k) => types.has(k), x.type) : undefined;
+        if (key === undefined) problems.push(prob(spec, where, `unknown type '${x.type}' in 'sizeof<${x.type}>' (in ${what} of '${field}')`, 'sizeof<...> names a built-in number type or a user type'));
+        else if (fixedSizeOf(key, (k) => types!.get(k)) === undefined) problems.push(prob(spec, where, `'sizeof<${x.type}>': '${x.type}' has no fixed size (in ${what} of '${field}')`, 'sizeof applies to types whose fields all have fixed sizes (no if, switch, size-eos, terminator or open repeat)'));
+        return;
+      }
+      case 'cast': {
+        walk(x.object);
+        if (CAST_NUMBERS.has(x.type)) {
+          const f = t && types ? fieldOf(x.object, t, types) : undefined;
+          if (f && (f.repeat || !(f.type?.kind === 'uint' || f.type?.kind === 'bits'))) problems.push(prob(spec, where, `'${show(x)}': '${f.id}' is not an integer (in ${what} of '${field}')`, 'as<u4> and the like apply to integers'));
+          return;
+        }
+        // a user type: the field must be that type, or a switch with a case that reads it
+        const key = t && types ? castTypeKey(t.specId, specImports.get(t.specId) ?? [], (k) => types.has(k), x.type) : undefined;
+        const f = t && types ? fieldOf(x.object, t, types) : undefined;
+        const reads = (c: CaseTarget): boolean => c.kind === 'struct' && c.ref.type === key;
+        const ok = key !== undefined && f !== undefined && !f.repeat && ((f.type?.kind === 'struct' && f.type.ref.type === key) || (f.type?.kind === 'switch' && [...f.type.cases.map((c) => c.target), ...(f.type.fallback ? [f.type.fallback] : [])].some(reads)));
+        if (!ok) problems.push(prob(spec, where, key === undefined ? `unknown type '${x.type}' in '${show(x)}' (in ${what} of '${field}')` : `'${show(x)}': ${f ? `'${f.id}' never reads a '${x.type}'` : `'${show(x.object)}' is not a field of this type or of a struct field`} (in ${what} of '${field}')`, `cast a switch field to one of its case types, or an integer to ${[...CAST_NUMBERS].slice(0, 3).join('/')}...`));
+        return;
+      }
       case 'unary': walk(x.operand); return;
       case 'binary': walk(x.left); walk(x.right); return;
       case 'ternary': walk(x.cond); walk(x.then); walk(x.else); return;

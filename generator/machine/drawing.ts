@@ -82,7 +82,7 @@ export function drawingOf(ir: MachineIR): Drawing {
   return {
     name: ir.name,
     initial: ir.initial,
-    states: ir.states.map((s) => ({ id: stateId(s), name: s, absorbing: ir.absorbing.includes(s), description: ir.docs?.states[s] ?? '' })),
+    states: ir.states.map((s) => ({ id: stateId(s), name: s, absorbing: ir.absorbing.includes(s), description: withReadKeys(ir, s, ir.docs?.states[s] ?? '') })),
     edges: out,
   };
 }
@@ -136,4 +136,12 @@ export function heatColour(hits: number, max: number): string {
   const steps = ['#a9dfbf', '#52be80', '#27ae60', '#1e8449', '#145a32'];
   const i = Math.min(steps.length - 1, Math.floor((Math.log(hits + 1) / Math.log(max + 1)) * (steps.length - 1)));
   return steps[i]!;
+}
+
+/** A state's description with the protection of the peer's records there (spec meta.readKeys), if declared. */
+function withReadKeys(ir: MachineIR, state: string, description: string): string {
+  const level = ir.readKeys?.states[state];
+  if (level === undefined) return description;
+  const skip = ir.readKeys?.skip[state];
+  return `${description}${description ? ' ' : ''}[peer records: ${level}${skip !== undefined ? `; unreadable ones skipped while ${skip}` : ''}]`;
 }

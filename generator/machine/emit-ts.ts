@@ -79,6 +79,20 @@ export function emitTypeScript(ir: MachineIR, header: string, comment?: string, 
     L.push('  /** Received events whose message enters the handshake transcript. */');
     L.push(`  transcript: [${(ir.transcriptEvents ?? []).map(js).join(', ')}],`);
   }
+  const rk = ir.readKeys;
+  if (rk !== undefined) {
+    const levels = Object.keys(rk.levels);
+    L.push('  /** Record protection of what the peer sends, per state (spec meta.readKeys). */');
+    L.push('  readKeys: {');
+    L.push(`    levels: [${levels.map(js).join(', ')}],`);
+    L.push(`    protected: [${levels.filter((l) => rk.levels[l]?.protected === true).map(js).join(', ')}],`);
+    L.push(`    states: { ${ir.states.filter((s) => rk.states[s] !== undefined).map((s) => `${key(s)}: ${js(rk.states[s]!)}`).join(', ')} },`);
+    L.push(`    changes: { ${ir.actions.filter((a) => rk.changes[a] !== undefined).map((a) => `${key(a)}: ${js(rk.changes[a]!)}`).join(', ')} },`);
+    L.push(`    skip: { ${ir.states.filter((s) => rk.skip[s] !== undefined).map((s) => `${key(s)}: ${js(rk.skip[s]!)}`).join(', ')} },`);
+    L.push(`    alert: ${js(rk.alert)},`);
+    if (rk.rfc !== undefined) L.push(`    rfc: ${js(rk.rfc)},`);
+    L.push('  },');
+  }
   L.push('  transitions: {');
   for (const s of ir.states) {
     L.push(`    ${key(s)}: {`);

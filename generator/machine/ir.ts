@@ -65,4 +65,23 @@ export interface MachineIR {
   readonly description?: string;
   /** Where each state is declared in the spec. */
   readonly stateAt?: Readonly<Record<string, SpecLocation>>;
+  /** Record protection the peer's records must carry, per state (spec meta.readKeys and
+   *  states.<S>.meta.readKeys): a record under any other protection is rejected with `alert`. */
+  readonly readKeys?: ReadKeysIR;
+}
+
+/** Which keys protect what the peer sends, as spec data (a protocol without record protection omits it). */
+export interface ReadKeysIR {
+  /** The protection levels, in spec order: name -> whether records at that level are protected (encrypted). */
+  readonly levels: Readonly<Record<string, { readonly protected: boolean; readonly description: string }>>;
+  /** Actions that change the read keys, and the level they leave in force (e.g. installHandshakeReadKeys -> handshake). */
+  readonly changes: Readonly<Record<string, string>>;
+  /** Every non-absorbing state's level. */
+  readonly states: Readonly<Record<string, string>>;
+  /** States where a protected record the engine cannot read is skipped while the named guard holds
+   *  (e.g. rejected 0-RTT data, RFC 8446 §4.2.10) instead of being rejected. */
+  readonly skip: Readonly<Record<string, string>>;
+  /** Alert for a record under the wrong protection (and for a message straddling a key change). */
+  readonly alert: string;
+  readonly rfc?: string;
 }

@@ -192,6 +192,39 @@ function validate(spec: Obj, src: SpecSource, report: Report): MachineIR | undef
   const actionDocs = declared('actions');
   const events = Object.keys(eventSources);
 
+  // Record protection (meta.readKeys): the levels of protection the peer's records may carry, the
+  // actions that change the level, and the alert for a record under the wrong one. Each live state
+  // names its level (states.<S>.meta.readKeys); `prove` checks the names against the actions on every path.
+  const rkLevels: Record<string, { protected: boolean; description: string }> = Object.create(null) as Record<string, { protected: boolean; description: string }>;
+  const rkChanges: Record<string, string> = Object.create(null) as Record<string, string>;
+  let rkAlert: string | undefined;
+  let rkRfc: string | undefined;
+  const rk = meta.readKeys;
+  if (rk !== undefined) {
+    if (!isObj(rk)) report('error', 'meta.readKeys', 'meta.readKeys must be an object { "levels", "changes", "alert" }');
+    else {
+      for (const k of Object.keys(rk)) if (!['description', 'levels', 'changes', 'alert', 'rfc'].includes(k)) report('error', `meta.readKeys.${k}`, `unknown key '${k}' in meta.readKeys`, 'allowed: description, levels, changes, alert, rfc');
+      if (!isObj(rk.levels) || Object.keys(rk.levels).length === 0) report('error', 'meta.readKeys.levels', 'meta.readKeys.levels must map each protection level to { "protected": true|false, "description": "..." }');
+      else for (const [n, l] of Object.entries(rk.levels)) {
+        if (!/^[a-z][A-Za-z0-9]*$/.test(n)) report('error', `meta.readKeys.levels.${n}`, `level name '${n}' is not a lowerCamelCase identifier`);
+        if (!isObj(l) || typeof l.protected !== 'boolean') { report('error', `meta.readKeys.levels.${n}`, `level '${n}' must be { "protected": true|false, "description": "..." }`); continue; }
+        rkLevels[n] = { protected: l.protected, description: typeof l.description === 'string' ? l.description : '' };
+      }
+      if (!isObj(rk.changes)) report('error', 'meta.readKeys.changes', 'meta.readKeys.changes must map each action that changes the read keys to the level it leaves in force');
+      else for (const [a, l] of Object.entries(rk.changes)) {
+        if (actionDocs[a] === undefined) report('error', `meta.readKeys.changes.${a}`, `action '${a}' is not declared in meta.actions`, hintName(a, Object.keys(actionDocs)));
+        if (typeof l !== 'string' || rkLevels[l] === undefined) report('error', `meta.readKeys.changes.${a}`, `unknown level '${String(l)}'`, hintName(String(l), Object.keys(rkLevels)) ?? `declared: ${Object.keys(rkLevels).join(', ')}`);
+        else rkChanges[a] = l;
+      }
+      if (typeof rk.alert !== 'string' || !alertNames.includes(rk.alert)) report('error', 'meta.readKeys.alert', `unknown alert name '${String(rk.alert)}'`, 'the alert for a record under the wrong protection, e.g. unexpected_message');
+      else rkAlert = rk.alert;
+      if (rk.rfc !== undefined && typeof rk.rfc !== 'string') report('error', 'meta.readKeys.rfc', 'meta.readKeys.rfc must be a string');
+      else rkRfc = rk.rfc;
+    }
+  }
+  const rkStates: Record<string, string> = Object.create(null) as Record<string, string>;
+  const rkSkip: Record<string, string> = Object.create(null) as Record<string, string>;
+
   // ---- pass: states, targets, events, guards, actions, alerts, refusals
   const stateNames = Object.keys(states);
   const stateSet = new Set(stateNames);
@@ -221,6 +254,17 @@ function validate(spec: Obj, src: SpecSource, report: Report): MachineIR | undef
       absorbing.push(s);
       if (st.on !== undefined) report('error', `${sp}.on`, `absorbing state '${s}' must not have transitions`, 'a final state absorbs every event');
       continue;
+    }
+    const sm = isObj(st.meta) ? st.meta : {};
+    if (st.meta !== undefined && !isObj(st.meta)) report('error', `${sp}.meta`, 'state meta must be an object');
+    if (rk !== undefined) {
+      if (typeof sm.readKeys !== 'string' || rkLevels[sm.readKeys] === undefined) report('error', `${sp}.meta.readKeys`, `state '${s}' must name the protection of the peer's records here (meta.readKeys)`, hintName(String(sm.readKeys), Object.keys(rkLevels)) ?? `one of: ${Object.keys(rkLevels).join(', ')}`);
+      else rkStates[s] = sm.readKeys;
+    } else if (sm.readKeys !== undefined) report('error', `${sp}.meta.readKeys`, 'meta.readKeys in a state needs the levels declared in the top-level meta.readKeys');
+    if (sm.skipUndecryptable !== undefined) {
+      if (typeof sm.skipUndecryptable !== 'string' || guardDocs[sm.skipUndecryptable] === undefined) report('error', `${sp}.meta.skipUndecryptable`, `guard '${String(sm.skipUndecryptable)}' is not declared in meta.guards`, hintName(String(sm.skipUndecryptable), Object.keys(guardDocs)));
+      else { rkSkip[s] = sm.skipUndecryptable; usedGuards.add(sm.skipUndecryptable); }
+      if (rk === undefined) report('error', `${sp}.meta.skipUndecryptable`, 'skipping records needs the levels declared in the top-level meta.readKeys');
     }
     const on = st.on;
     const table = new Map<string, Candidate[]>();
@@ -366,6 +410,7 @@ function validate(spec: Obj, src: SpecSource, report: Report): MachineIR | undef
     docs: { states: stateDocs, events: eventDocs, guards: guardDocs, actions: actionDocs },
     ...(typeof spec.$comment === 'string' ? { description: spec.$comment } : typeof spec.description === 'string' ? { description: spec.description } : {}),
     stateAt,
+    ...(rk !== undefined && rkAlert !== undefined ? { readKeys: { levels: rkLevels, changes: rkChanges, states: rkStates, skip: rkSkip, alert: rkAlert, ...(rkRfc !== undefined ? { rfc: rkRfc } : {}) } } : {}),
   } satisfies MachineIR);
 }
 

@@ -108,7 +108,7 @@ export function emitPromela(client: MachineIR, server: MachineIR, factModel: Fac
     if (depth > 8) return '0';
     const rule = r.facts.rules[name];
     const kind = r.facts.kind(name);
-    const base = kind === 'seen' ? seenVar(r, rule?.seen as string) : kind === 'each' ? `${r.p}_e_${id(name)}` : `${r.p}_f_${id(name)}`;
+    const base = kind === 'seen' ? seenVar(r, rule?.seen as string) : kind === 'each' ? `${r.p}_e_${id(name)}` : kind === 'derived' ? '1' : `${r.p}_f_${id(name)}`;
     const req = (rule?.requires ?? []).map((lit) => (lit.startsWith('!') ? `!${factExpr(r, lit.slice(1), depth + 1)}` : factExpr(r, lit, depth + 1)));
     return req.length === 0 ? base : `(${[base, ...req].join(' && ')})`;
   };

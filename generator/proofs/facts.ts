@@ -11,6 +11,8 @@
 //                                      A list names several events (e.g. both ClientHello variants).
 //   { "run": true }                     chosen once, at the start (this side's own policy)
 //   { "each": true }                    chosen afresh at every evaluation (e.g. an empty Certificate)
+//   { "derived": true }                 no choice of its own: holds exactly when its `requires` hold
+//                                       (e.g. early data offered and not accepted)
 // plus "requires": ["fact", "!fact", ...]: the fact only holds when these hold too (a value breaking
 // them is a content error caught outside the table, e.g. early_data accepted after HRR is an
 // illegal_parameter). A guard missing from the model is treated as "each" and reported.
@@ -25,6 +27,8 @@ export interface FactRule {
   readonly decided?: string | readonly string[];
   readonly run?: boolean;
   readonly each?: boolean;
+  /** No choice of its own: the fact is its `requires` literals. */
+  readonly derived?: boolean;
   readonly requires?: readonly string[];
   /** The message that carries the fact on the wire (defaults to `carried`): its symbols are annotated. */
   readonly in?: string;
@@ -51,13 +55,14 @@ const firstOf = (x: string | readonly string[] | undefined): string | undefined 
 /** The events a `carried` or `decided` rule names, as a list. */
 export const eventsOf = (x: string | readonly string[] | undefined): readonly string[] => (x === undefined ? [] : typeof x === 'string' ? [x] : x);
 
-export type FactKind = 'seen' | 'carried' | 'run' | 'each';
+export type FactKind = 'seen' | 'carried' | 'run' | 'each' | 'derived';
 
 export function kindOf(rule: FactRule | undefined): FactKind {
   if (rule === undefined) return 'each';
   if (rule.seen !== undefined) return 'seen';
   if (rule.carried !== undefined || rule.decided !== undefined) return 'carried';
   if (rule.run === true) return 'run';
+  if (rule.derived === true) return 'derived';
   return 'each';
 }
 
@@ -103,7 +108,7 @@ export interface FactContext {
 export function evalFact(table: RoleFactTable, name: string, ctx: FactContext, depth = 0): boolean {
   if (depth > 8) return false; // a cycle in `requires`: treat as not holding
   const rule = table.rules[name];
-  const base = rule?.seen !== undefined ? ctx.seen(rule.seen) : ctx.raw(name);
+  const base = rule?.seen !== undefined ? ctx.seen(rule.seen) : rule?.derived === true ? true : ctx.raw(name);
   if (!base) return false;
   for (const lit of rule?.requires ?? []) {
     const neg = lit.startsWith('!');

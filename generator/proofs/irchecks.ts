@@ -154,6 +154,8 @@ interface Ghost {
   flags: Set<string>; // v_<Event>, acc_Certificate, certEmpty, sent_CertificateRequest, bad_recv, bad_send, undelivered
   rd: Epoch; // keys in force for reading (K_recv) and writing (K_send)
   wr: Epoch;
+  /** The read protection level in force, in the spec's own vocabulary (meta.readKeys.changes), '' without one. */
+  lv: string;
 }
 
 export type Epoch = 'none' | 'early' | 'hs' | 'app';
@@ -214,12 +216,35 @@ export function safetyChecks(ir: MachineIR, facts: Readonly<Record<string, FactR
   props.push({ name: `${role}_application_data_sent_only_with_keys`, claim: `the ${role} never sends application data before the write keys for it exist`, bad: (g) => g.flags.has('bad_send') });
   props.push({ name: `${role}_application_data_delivered_when_keys_exist`, claim: `application data arriving while the ${role}'s read keys are early or application keys is delivered, not rejected (until the peer's close_notify, after which it is ignored)`, bad: (g) => g.flags.has('undelivered') });
 
-  const key = (g: Ghost): string => `${g.state}|${g.rd}|${g.wr}|${[...g.raw].filter(([, v]) => v).map(([k]) => k).sort().join(',')}|${[...g.seen].sort().join(',')}|${[...g.flags].sort().join(',')}`;
+  // Record protection (spec meta.readKeys): each state's declared level must be the one the actions on
+  // every path into it left in force; the compat CCS at most once; skipping unreadable records only
+  // where early data was offered and not accepted.
+  const rk = ir.readKeys;
+  const startLevel = rk === undefined ? '' : Object.keys(rk.levels).find((l) => rk.levels[l]?.protected === false) ?? '(none unprotected)';
+  if (rk !== undefined) {
+    props.push({ name: `${role}_read_keys_match_the_table`, claim: `in every state the ${role} reaches, whatever the peer does, the record protection the table names for it (meta.readKeys, which the record layer enforces) is the one the key actions on the path left in force (${Object.keys(rk.changes).join(', ')}; RFC 8446 §5, §5.1)`,
+      bad: (g) => !ir.absorbing.includes(g.state) && rk.states[g.state] !== g.lv });
+    const skipping = Object.entries(rk.skip);
+    if (skipping.length > 0) {
+      props.push({ name: `${role}_skips_unreadable_records_only_for_rejected_early_data`, claim: `the ${role} skips a record it cannot read (${skipping.map(([s, g]) => `${s} while ${g}`).join(', ')}) only when early data was offered and not accepted, and never where it reads early or application data (RFC 8446 §4.2.10)`,
+        bad: (g, f) => {
+          const guard = rk.skip[g.state];
+          if (guard === undefined || ir.absorbing.includes(g.state) || !f(guard)) return false;
+          return g.lv === 'early' || g.lv === 'application' || !(table.names.includes('earlyDataOffered') && f('earlyDataOffered')) || (table.names.includes('earlyDataAccepted') && f('earlyDataAccepted'));
+        } });
+    }
+  }
+  if (ir.actions.includes('sendChangeCipherSpec')) {
+    props.push({ name: `${role}_change_cipher_spec_sent_at_most_once`, claim: `the ${role} sends the middlebox-compatibility change_cipher_spec at most once per connection, whatever the peer does (RFC 8446 Appendix D.4): no path names sendChangeCipherSpec twice, so the engine keeps no "already sent" flag`,
+      bad: (g) => g.flags.has('ccs_twice') });
+  }
+
+  const key = (g: Ghost): string => `${g.state}|${g.lv}|${g.rd}|${g.wr}|${[...g.raw].filter(([, v]) => v).map(([k]) => k).sort().join(',')}|${[...g.seen].sort().join(',')}|${[...g.flags].sort().join(',')}`;
   const violated = new Map<string, string>();
   const seenStates = new Map<string, string[]>(); // key -> trace
   const queue: Array<[Ghost, string[]]> = [];
   for (const run of assignments(table.of('run'))) {
-    const g: Ghost = { state: ir.initial, raw: new Map(run), seen: new Set(), flags: new Set(), rd: 'none', wr: 'none' };
+    const g: Ghost = { state: ir.initial, raw: new Map(run), seen: new Set(), flags: new Set(), rd: 'none', wr: 'none', lv: startLevel };
     if (!seenStates.has(key(g))) { seenStates.set(key(g), []); queue.push([g, []]); }
   }
   while (queue.length > 0) {
@@ -233,7 +258,7 @@ export function safetyChecks(ir: MachineIR, facts: Readonly<Record<string, FactR
       const cands = index.get(`${g.state}\u0000${event}`) ?? [];
       for (const carried of assignments(table.carriedBy(event))) {
         for (const each of assignments(eachFacts)) {
-          const n: Ghost = { state: g.state, raw: new Map(g.raw), seen: new Set(g.seen), flags: new Set(g.flags), rd: g.rd, wr: g.wr };
+          const n: Ghost = { state: g.state, raw: new Map(g.raw), seen: new Set(g.seen), flags: new Set(g.flags), rd: g.rd, wr: g.wr, lv: g.lv };
           for (const [k, v] of carried) n.raw.set(k, v);
           const ctx = ctxOf(each, n);
           const taken = cands.find((c) => c.guard === undefined || evalFact(table, c.guard.name, ctx) !== c.guard.negated);
@@ -245,6 +270,8 @@ export function safetyChecks(ir: MachineIR, facts: Readonly<Record<string, FactR
           if (taken === undefined) { n.state = ERROR; }
           else {
             for (const a of taken.actions) {
+              const level = rk?.changes[a];
+              if (level !== undefined) n.lv = level;
               const k = keyEffect(a, n.rd, n.wr);
               if (k) { n.rd = k.rd; n.wr = k.wr; continue; }
               const m = sentMessage(a);
@@ -254,6 +281,7 @@ export function safetyChecks(ir: MachineIR, facts: Readonly<Record<string, FactR
                 if (m === 'EarlyData' && n.wr !== 'early') n.flags.add('bad_send');
                 if (m === 'CertificateRequest') n.flags.add('sent_CertificateRequest');
                 if (m === 'CloseNotify') n.flags.add('sent_CloseNotify');
+                if (m === 'ChangeCipherSpec') n.flags.add(n.flags.has('sent_ChangeCipherSpec') ? 'ccs_twice' : 'sent_ChangeCipherSpec');
                 if (m === 'ServerHello' && table.names.includes('helloRetryRequired') && evalFact(table, 'helloRetryRequired', ctx)) n.flags.add('negotiated_on_retry');
                 if (seenSyms.has(`!${m}`)) n.seen.add(`!${m}`);
                 continue;

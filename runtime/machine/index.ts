@@ -51,6 +51,24 @@ export interface MachineTable<S extends string = string, E extends string = stri
   readonly transcript?: readonly E[];
   /** Dense: every state × every event has at least one candidate. */
   readonly transitions: Readonly<Record<S, Readonly<Record<E, readonly Candidate<S, G, A>[]>>>>;
+  /** Record protection as table data (spec meta.readKeys), for protocols whose records are protected. */
+  readonly readKeys?: ReadKeys<S, G, A>;
+}
+
+/** Which protection the peer's records carry in each state, and what changes it (spec meta.readKeys). */
+export interface ReadKeys<S extends string = string, G extends string = string, A extends string = string> {
+  /** Every level, in spec order (e.g. plaintext, early, handshake, application). */
+  readonly levels: readonly string[];
+  /** The levels whose records are protected (encrypted); the others are read in the clear. */
+  readonly protected: readonly string[];
+  /** Each live state's level: a record under any other protection is rejected with `alert`. */
+  readonly states: Readonly<Partial<Record<S, string>>>;
+  /** Actions that change the read keys, and the level they leave in force. */
+  readonly changes: Readonly<Partial<Record<A, string>>>;
+  /** States where a protected record that cannot be read is skipped while the guard holds (rejected 0-RTT). */
+  readonly skip: Readonly<Partial<Record<S, G>>>;
+  readonly alert: string;
+  readonly rfc?: string;
 }
 
 /** Base of every error this module produces: a stable code, who is to blame, and the alert (if any). */

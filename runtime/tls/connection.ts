@@ -9,6 +9,9 @@
 //    machine): an UnexpectedEventError is fatal with the table's alert, a RefusedEventError is a
 //    TlsUsageError (not fatal) for a local request made at the wrong time. Which received messages
 //    enter the transcript is table data (`transcript`); completion and closing are table actions.
+//  - Which protection the peer's records carry in each state (plaintext, early, handshake, application
+//    keys), which actions change it, and where rejected 0-RTT records are skipped are table data too
+//    (`readKeys`, spec meta.readKeys): a record under other protection gets the table's alert.
 //  - After a fatal error: exactly one alert record is queued, the state is the table's ERROR, and
 //    every later call fails with the same error. Nothing but ProtosmithError ever escapes.
 //  - Memory per connection is bounded by maxBufferedBytes + maxHandshakeMessageSize.
@@ -102,8 +105,12 @@ export abstract class Connection<S extends string, E extends string, G extends s
   protected readonly transcript: Transcript;
   protected schedule: KeySchedule | undefined;
   protected suite: CipherSuiteParams | undefined;
-  /** Byte budget for skipping undecryptable 0-RTT records after the server rejected early data (RFC 8446 §4.2.10). */
-  protected earlySkipBudget = 0;
+  /** Bytes of undecryptable (rejected 0-RTT) records that may be skipped where the table allows it
+   *  (RFC 8446 §4.2.10: up to max_early_data_size): a resource limit, not an ordering fact. */
+  protected earlySkipLimit = 16384;
+  private earlySkipped = 0;
+  /** Records opened (decrypted) so far; read by the server's earlyDataRejected guard (skipping ends at the first). */
+  protected recordsOpened = 0;
   /** Largest content we may send in one record (peer's record_size_limit, RFC 8449). */
   protected sendLimit = MAX_PLAINTEXT;
   /** Largest content we accept in one record (our record_size_limit once negotiated). */
@@ -124,6 +131,7 @@ export abstract class Connection<S extends string, E extends string, G extends s
     this.crypto = options.crypto;
     this.now = options.now;
     this.table = table;
+    if (!table.readKeys) throw new TlsConfigError('TLS_CONFIG_UNSUPPORTED', `the ${table.name} table declares no record protection (spec meta.readKeys): the TLS engine reads which keys protect each state's records from the table`);
     this.sinks = sinks;
     this.stateName = table.initial;
     const maxHs = options.maxHandshakeMessageSize ?? DEFAULT_MAX_HANDSHAKE;
@@ -282,6 +290,11 @@ export abstract class Connection<S extends string, E extends string, G extends s
       if (r.error instanceof AbsorbedEventError) return;
       throw new TlsConfigError('TLS_CONFIG_UNSUPPORTED', `the ${this.role} table has no usable entry for ${event} in ${from}: ${r.message}`);
     }
+    // A handshake message may not straddle a change of read keys (RFC 8446 §5.1): the table says which
+    // actions change them (readKeys.changes), so the rest of a record read under the old keys is refused.
+    if (this.reassembler.pending > 0 && r.actions.some((a) => this.table.readKeys?.changes[a] !== undefined)) {
+      throw this.wrongKeys(`a handshake message straddles the change of read keys on ${event} (${this.role} state ${from}; RFC 8446 §5.1)`);
+    }
     if (this.current && this.table.transcript?.some((e) => e === event)) {
       this.transcriptBefore = this.transcript.ready ? this.transcript.hash() : undefined;
       this.transcript.add(this.current.raw);
@@ -309,24 +322,29 @@ export abstract class Connection<S extends string, E extends string, G extends s
   private async processRecord(outerType: number, header: Uint8Array, fragment: Uint8Array): Promise<void> {
     let type = outerType;
     let content = fragment;
+    // Which protection the peer's records carry here is table data (spec meta.readKeys, per state).
+    const level = this.readLevel;
+    const protectedHere = this.table.readKeys!.protected.includes(level);
     if (outerType === ContentType.application_data) {
-      if (!this.readCipher) {
-        if (this.skipEarly(fragment.length)) return;
-        throw new TlsPeerError('TLS_UNEXPECTED_MESSAGE', 'unexpected_message', `${this.role} received a protected (application_data) record in state ${this.stateName}, before any keys to read it exist`);
+      if (!protectedHere) {
+        if (this.skipRejectedEarly(fragment.length)) return;
+        throw this.wrongKeys(`${this.role} received a protected (application_data) record in state ${this.stateName}, where the table reads ${level} records: no keys to read it exist`);
       }
+      const cipher = this.readCipher;
+      if (!cipher) throw new TlsConfigError('TLS_CONFIG_UNSUPPORTED', `the ${this.role} table reads ${level} records in ${this.stateName}, but the engine installed no read keys (table and engine out of sync)`);
       try {
-        ({ type, content } = await this.readCipher.open(header, fragment));
-        this.earlySkipBudget = 0;
+        ({ type, content } = await cipher.open(header, fragment));
+        this.recordsOpened++;
         if (content.length > this.recvLimit) throw new TlsPeerError('TLS_RECORD_OVERFLOW', 'record_overflow', `protected record carries ${content.length} bytes, over the negotiated record_size_limit (${this.recvLimit} + 1) (RFC 8449 §4)`);
       } catch (e) {
-        if (e instanceof TlsPeerError && e.code === 'TLS_BAD_RECORD_MAC' && this.skipEarly(fragment.length)) return;
+        if (e instanceof TlsPeerError && e.code === 'TLS_BAD_RECORD_MAC' && this.skipRejectedEarly(fragment.length)) return;
         throw e;
       }
       if (type === ContentType.change_cipher_spec) throw new TlsPeerError('TLS_UNEXPECTED_MESSAGE', 'unexpected_message', 'received a protected change_cipher_spec record (RFC 8446 §5 requires it in the clear)');
     } else {
       if (fragment.length > MAX_PLAINTEXT) throw new TlsPeerError('TLS_RECORD_OVERFLOW', 'record_overflow', `plaintext record of ${fragment.length} bytes exceeds 2^14 (RFC 8446 §5.1)`);
-      if (this.readCipher && outerType !== ContentType.change_cipher_spec) {
-        throw new TlsPeerError('TLS_UNEXPECTED_MESSAGE', 'unexpected_message', `received an unprotected ${outerType === ContentType.alert ? 'alert' : 'handshake'} record after encryption started (${this.role} state ${this.stateName})`);
+      if (protectedHere && outerType !== ContentType.change_cipher_spec) {
+        throw this.wrongKeys(`received an unprotected ${outerType === ContentType.alert ? 'alert' : 'handshake'} record in ${this.role} state ${this.stateName}, where the table reads ${level} records (encryption started)`);
       }
     }
     if (type !== ContentType.handshake && this.reassembler.pending > 0) {
@@ -372,12 +390,31 @@ export abstract class Connection<S extends string, E extends string, G extends s
     throw new TlsPeerError('TLS_NO_PROGRESS', 'unexpected_message', `${this.role} received more than ${MAX_RECORDS_WITHOUT_PROGRESS} records in a row that carry neither data nor handshake progress (the last: ${what}, in state ${this.stateName}); a peer that loops like this is closed`);
   }
 
-  private skipEarly(n: number): boolean {
-    if (this.earlySkipBudget <= 0) return false;
-    if (n > this.earlySkipBudget + 256) {
+  /** The protection level the table says the peer's records carry in the current state (spec meta.readKeys). */
+  private get readLevel(): string {
+    const level = this.table.readKeys!.states[this.stateName];
+    if (level === undefined) throw new TlsConfigError('TLS_CONFIG_UNSUPPORTED', `the ${this.role} table names no read keys for state ${this.stateName} (table and engine out of sync)`);
+    return level;
+  }
+
+  /** A record under the wrong protection: the table's alert for it (spec meta.readKeys.alert). */
+  private wrongKeys(message: string): TlsPeerError {
+    const rk = this.table.readKeys!;
+    const alert = toAlert(rk.alert);
+    return new TlsPeerError(TABLE_ALERT_CODES[alert] ?? 'TLS_UNEXPECTED_MESSAGE', alert, `${message}${rk.rfc ? ` (${rk.rfc})` : ''}`);
+  }
+
+  /** A protected record the current keys cannot read is skipped where the table allows it
+   *  (readKeys.skip names the state's guard: rejected 0-RTT data, RFC 8446 §4.2.10), within the byte limit. */
+  private skipRejectedEarly(n: number): boolean {
+    const guard = this.table.readKeys!.skip[this.stateName];
+    if (guard === undefined || !this.guard(guard)) return false;
+    const left = this.earlySkipLimit - this.earlySkipped;
+    if (left <= 0) return false;
+    if (n > left + 256) {
       throw new TlsPeerError('TLS_EARLY_DATA_LIMIT', 'unexpected_message', `rejected 0-RTT data exceeds max_early_data_size (RFC 8446 §4.2.10)`);
     }
-    this.earlySkipBudget -= Math.max(0, n - 17);
+    this.earlySkipped += Math.max(0, n - 17);
     return true;
   }
 
@@ -431,6 +468,7 @@ export abstract class Connection<S extends string, E extends string, G extends s
 
   /** Emit queued handshake messages under the current write keys (coalesced into records). */
   protected async flushHandshake(): Promise<void> {
+    if (this.pendingCcs) { this.output.push(this.pendingCcs); this.pendingCcs = undefined; }
     if (this.pendingHandshake.length === 0) return;
     const data = concat(...this.pendingHandshake);
     this.pendingHandshake = [];
@@ -480,14 +518,16 @@ export abstract class Connection<S extends string, E extends string, G extends s
     return Math.min(pad, this.sendLimit + 1 - inner);
   }
 
-  private ccsSent = false;
-  /** Middlebox compatibility CCS (RFC 8446 §D.4): at most one per connection. */
+  /** Middlebox compatibility CCS (RFC 8446 §D.4). The table names sendChangeCipherSpec at most once on
+   *  every path (prove: <role>_change_cipher_spec_sent_at_most_once), so this action keeps no flag. */
   protected async sendCcs(): Promise<void> {
-    if (this.ccsSent || !this.middleboxCompat) return;
-    this.ccsSent = true;
+    if (!this.middleboxCompat) return;
     await this.flushHandshake();
-    this.output.push(plaintextRecord(ContentType.change_cipher_spec, Uint8Array.of(1)));
+    // Queued like a handshake message: it leaves with the next flight (or at the end of this call), and a
+    // fatal error before then sends only the alert.
+    this.pendingCcs = plaintextRecord(ContentType.change_cipher_spec, Uint8Array.of(1));
   }
+  private pendingCcs: Uint8Array | undefined;
   protected abstract readonly middleboxCompat: boolean;
 
   // ---- application traffic secrets and KeyUpdate (RFC 8446 §7.1, §4.6.3): the same for both roles ----
@@ -552,8 +592,9 @@ export abstract class Connection<S extends string, E extends string, G extends s
     this.writeCipher = c;
   }
 
+  /** Installs read keys (the install*ReadKeys / updateReadKeys actions). That a handshake message does not
+   *  straddle the change is checked in dispatch, from the table's readKeys.changes. */
   protected setReadCipher(c: RecordCipher | undefined): void {
-    if (this.reassembler.pending > 0) throw new TlsPeerError('TLS_UNEXPECTED_MESSAGE', 'unexpected_message', 'a handshake message straddles a key change (RFC 8446 §5.1)');
     this.readCipher = c;
   }
 
@@ -599,6 +640,7 @@ export abstract class Connection<S extends string, E extends string, G extends s
     const err = asProtosmithError(e, `${this.role} in state ${this.stateName}`);
     this.failure = err;
     this.pendingHandshake = [];
+    this.pendingCcs = undefined;
     if (!(err instanceof TlsAlertReceivedError)) {
       const alert: AlertName = err.alert && isAlertName(err.alert) ? err.alert : 'internal_error';
       const body = Uint8Array.of(2, AlertDescription[alert]);

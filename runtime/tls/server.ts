@@ -79,6 +79,7 @@ export class TlsServer extends Connection<ServerState, ServerEvent, ServerGuard,
     this.groups = checked.groups;
     this.schemes = checked.schemes;
     this.middleboxCompat = config.middleboxCompat !== false;
+    this.earlySkipLimit = Math.max(config.maxEarlyData ?? 0, 16384);
     this.chain = checked.chain;
     this.verifier = checked.verifier;
     this.ticketCodec = config.ticketCodec ?? (config.ticketKey ? keyedTicketCodec(config.crypto, config.ticketKey) : undefined);
@@ -101,6 +102,7 @@ export class TlsServer extends Connection<ServerState, ServerEvent, ServerGuard,
       certificateEmpty: () => this.certificateEmpty,
       requiredCertificateMissing: () => this.certificateEmpty && this.config.clientAuth === 'require',
       ticketsIssued: () => this.ticketCodec !== undefined && (this.config.ticketCount ?? 1) > 0,
+      earlyDataRejected: () => this.neg !== undefined && this.neg.earlyOffered && !this.neg.earlyAccepted && !this.neg.retry && this.recordsOpened === 0,
     },
     actions: {
       processClientHello: () => this.processClientHello(),
@@ -315,10 +317,6 @@ export class TlsServer extends Connection<ServerState, ServerEvent, ServerGuard,
     const n = this.neg!;
     this.suite = n.suite;
     if (!this.clientRandom) this.clientRandom = n.ch.random;
-    if (n.earlyOffered && !n.earlyAccepted) this.earlySkipBudget = Math.max(this.config.maxEarlyData ?? 0, 16384);
-    // The second ClientHello ends the client's 0-RTT records (it sent them before it saw the HelloRetryRequest):
-    // from here a record that does not decrypt is bad_record_mac, not skipped (RFC 8446 §4.2.10, §5.2).
-    else if (n.retry) this.earlySkipBudget = 0;
     if (n.peerRecordLimit !== undefined) this.sendLimit = Math.min(16384, n.peerRecordLimit - 1);
     if (n.peerRecordLimit !== undefined && this.config.recordSizeLimit !== undefined) this.recvLimit = Math.min(16384, this.config.recordSizeLimit - 1);
   }

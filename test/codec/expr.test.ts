@@ -81,4 +81,18 @@ test('no eval or new Function anywhere in the generator or the codec runtime', (
   }
 });
 
+test('casts parse as x.as<type> (spec::type too), bind like members, and leave the value as is', () => {
+  assert.equal(parseExpr('body.as<pair>.second'), { kind: 'member', object: { kind: 'cast', object: { kind: 'name', name: 'body' }, type: 'pair' }, name: 'second' });
+  assert.is(show(parseExpr('a.as<common::pair>.x + 1')), 'a.as<common::pair>.x + 1');
+  assert.is(ev('n.as<u4> * 2', { n: 21 }), 42n);
+  assert.throws(() => parseExpr('a.as<>'), (e: unknown) => e instanceof ExprSyntaxError);
+  assert.throws(() => parseExpr('a.as<u4'), (e: unknown) => e instanceof ExprSyntaxError);
+});
+
+test('sizeof<type> parses as a primary (sizeof<a::b> too); a field named sizeof stays a name', () => {
+  assert.equal(parseExpr('sizeof<pair> + 1'), { kind: 'binary', op: '+', left: { kind: 'sizeof', type: 'pair' }, right: { kind: 'int', value: 1n } });
+  assert.is(show(parseExpr('16 - sizeof<common::hdr>')), '16 - sizeof<common::hdr>');
+  assert.equal(parseExpr('sizeof + 1'), { kind: 'binary', op: '+', left: { kind: 'name', name: 'sizeof' }, right: { kind: 'int', value: 1n } });
+});
+
 test.run();

@@ -55,6 +55,49 @@ async function expectFatal(conn: TlsClient | TlsServer, bytes: Uint8Array, alert
 const ALERTS: Record<string, number> = { unexpected_message: 10, bad_record_mac: 20, record_overflow: 22, handshake_failure: 40, illegal_parameter: 47, decode_error: 50, decrypt_error: 51, protocol_version: 70, missing_extension: 109 };
 function AlertDescriptionOf(name: string): number { return ALERTS[name] ?? -1; }
 
+/** A client that has read the server's plaintext ServerHello record (state WAIT_ENCRYPTED_EXTENSIONS), and that record. */
+async function clientAfterServerHello(): Promise<{ c: TlsClient; serverHello: Uint8Array }> {
+  const c = new TlsClient(clientConfig());
+  const s = new TlsServer(serverConfig());
+  await c.start();
+  await s.receive(c.takeOutput());
+  const flight = s.takeOutput();
+  const serverHello = flight.slice(0, 5 + ((flight[3]! << 8) | flight[4]!));
+  return { c, serverHello };
+}
+
+test('a_protected_record_where_the_table_reads_plaintext_gets_the_tables_read_keys_alert', async () => {
+  const c = await startedClient();
+  const err = await expectFatal(c, record(23, new Uint8Array(40).fill(7)), 'unexpected_message', 'TLS_UNEXPECTED_MESSAGE');
+  assert.match(err.message, /where the table reads plaintext records/);
+});
+
+test('an_unprotected_handshake_record_after_encryption_started_gets_the_tables_read_keys_alert', async () => {
+  const { c, serverHello } = await clientAfterServerHello();
+  await c.receive(serverHello);
+  assert.is(c.state, 'WAIT_ENCRYPTED_EXTENSIONS');
+  c.takeOutput(); // the compat CCS, queued on the ServerHello edge
+  const err = await expectFatal(c, record(22, handshake(8, [0, 0])), 'unexpected_message', 'TLS_UNEXPECTED_MESSAGE');
+  assert.match(err.message, /unprotected handshake record .* where the table reads handshake records/);
+});
+
+test('an_unprotected_alert_after_encryption_started_is_refused_not_obeyed', async () => {
+  const { c, serverHello } = await clientAfterServerHello();
+  await c.receive(serverHello);
+  c.takeOutput();
+  const err = await expectFatal(c, record(21, [1, 0]), 'unexpected_message', 'TLS_UNEXPECTED_MESSAGE');
+  assert.match(err.message, /unprotected alert record/);
+});
+
+test('a_handshake_message_straddling_a_change_of_read_keys_is_unexpected_message', async () => {
+  // ServerHello and the start of EncryptedExtensions in one plaintext record: the ServerHello edge installs
+  // handshake read keys (readKeys.changes), so the rest of the record was read under the wrong keys
+  const { c, serverHello } = await clientAfterServerHello();
+  const both = record(22, Uint8Array.from([...serverHello.subarray(5), ...handshake(8, [0, 0])]));
+  const err = await expectFatal(c, both, 'unexpected_message', 'TLS_UNEXPECTED_MESSAGE');
+  assert.match(err.message, /straddles the change of read keys on ServerHello/);
+});
+
 test('rejects_record_longer_than_2^14+256_with_record_overflow', async () => {
   const c = await startedClient();
   const hdr = Uint8Array.from([22, 3, 3, 0x41, 0x01]); // 16641 = 2^14 + 257

@@ -417,6 +417,29 @@ test('middlebox_compatibility_sends_a_session_id_and_one_ccs_each_way', async ()
   assert.is(q.client.state, 'CONNECTED');
 });
 
+test('one_compat_ccs_each_way_on_every_path_though_the_engine_keeps_no_ccs_sent_flag', async () => {
+  // The tables name sendChangeCipherSpec at most once on every path (prove: <role>_change_cipher_spec_sent_at_most_once):
+  // with HelloRetryRequest, with 0-RTT offered (accepted, rejected, and cut short by a HelloRetryRequest).
+  const session = await ticketFrom({ maxEarlyData: 1024 });
+  const paths: Array<[string, Pair]> = [
+    ['full', await connect(clientConfig(), serverConfig())],
+    ['hello retry', await connect(clientConfig({ groups: [0x001d, 0x0017] }), serverConfig('p256', { groups: [0x0017] }))],
+    ['0-RTT accepted', await connect(clientConfig({ session, earlyData: text('a') }), serverConfig('p256', { ticketKey, maxEarlyData: 1024 }))],
+    ['0-RTT rejected', await connect(clientConfig({ session, earlyData: text('r') }), serverConfig('p256', { ticketKey, maxEarlyData: 0 }))],
+    ['0-RTT and hello retry', await connect(clientConfig({ session, earlyData: text('h') }), serverConfig('p256', { ticketKey, maxEarlyData: 1024, requireCookie: true }))],
+  ];
+  for (const [name, p] of paths) {
+    assert.is(p.client.state, 'CONNECTED', name);
+    assert.is(p.server.state, 'CONNECTED', name);
+    assert.is(wireRecords(p.clientWire).filter((r) => r.type === 20).length, 1, `${name}: CCS records from the client`);
+    assert.is(wireRecords(p.serverWire).filter((r) => r.type === 20).length, 1, `${name}: CCS records from the server`);
+  }
+  // the client's CCS comes right before its second flight: the last plaintext record before its first protected one
+  // (or before the second ClientHello)
+  const full = wireRecords(paths[0]![1].clientWire).map((r) => r.type);
+  assert.equal(full.slice(0, 3), [22, 20, 23], `client records: ${full.join(',')}`);
+});
+
 test('server_sends_half_rtt_data_before_the_client_finishes', async () => {
   const client = new TlsClient(clientConfig());
   const server = new TlsServer(serverConfig());

@@ -210,20 +210,28 @@ export interface TlsRun {
   readonly peerReader: StreamReader;
 }
 
-const EPOCHS: Record<Role, Record<string, string>> = {
-  // the engine under test is a client: what it reads, by state
-  client: { WAIT_ENCRYPTED_EXTENSIONS: 'SERVER_HANDSHAKE_TRAFFIC_SECRET', WAIT_CERT_CR: 'SERVER_HANDSHAKE_TRAFFIC_SECRET', WAIT_CERT: 'SERVER_HANDSHAKE_TRAFFIC_SECRET', WAIT_CERT_VERIFY: 'SERVER_HANDSHAKE_TRAFFIC_SECRET', WAIT_FINISHED: 'SERVER_HANDSHAKE_TRAFFIC_SECRET', CONNECTED: 'SERVER_TRAFFIC_SECRET_0' },
-  server: { WAIT_EOED: 'CLIENT_EARLY_TRAFFIC_SECRET', WAIT_CERT: 'CLIENT_HANDSHAKE_TRAFFIC_SECRET', WAIT_CERT_VERIFY: 'CLIENT_HANDSHAKE_TRAFFIC_SECRET', WAIT_FINISHED: 'CLIENT_HANDSHAKE_TRAFFIC_SECRET', CONNECTED: 'CLIENT_TRAFFIC_SECRET_0' },
+/** The peer's write secret (its NSS key log label) for each protected read level of the spec
+ *  (meta.readKeys.levels): the engine under test is a client, it reads the server's; and the reverse. */
+const SECRETS: Record<Role, Readonly<Record<string, string>>> = {
+  client: { handshake: 'SERVER_HANDSHAKE_TRAFFIC_SECRET', application: 'SERVER_TRAFFIC_SECRET_0' },
+  server: { early: 'CLIENT_EARLY_TRAFFIC_SECRET', handshake: 'CLIENT_HANDSHAKE_TRAFFIC_SECRET', application: 'CLIENT_TRAFFIC_SECRET_0' },
 };
 
-/** States in which the engine under test still reads unprotected records. */
-const PLAINTEXT: Record<Role, readonly string[]> = { client: ['START', 'WAIT_SERVER_HELLO', 'WAIT_SECOND_SERVER_HELLO', 'ERROR', 'CLOSED'], server: ['START', 'WAIT_SECOND_CLIENT_HELLO', 'WAIT_RETRIED_CLIENT_HELLO', 'ERROR', 'CLOSED'] };
+/** The protection level the table names for `state` (states.<S>.meta.readKeys); undefined in absorbing states. */
+function levelOf(role: Role, state: string): string | undefined {
+  const rk = (role === 'client' ? generatedClient : generatedServer).readKeys;
+  return (rk?.states as Readonly<Record<string, string | undefined>> | undefined)?.[state];
+}
 
-/** The peer's write secret the engine under test reads in `state`; any state not listed (e.g. one added
- *  after the handshake) is taken to read application traffic. */
+/** The peer's write secret the engine under test reads in `state`, from the table's read level
+ *  (undefined where the table reads plaintext, and in the absorbing states). */
 function epochOf(role: Role, state: string): string | undefined {
-  if (PLAINTEXT[role].includes(state)) return undefined;
-  return EPOCHS[role][state] ?? (role === 'client' ? 'SERVER_TRAFFIC_SECRET_0' : 'CLIENT_TRAFFIC_SECRET_0');
+  const rk = (role === 'client' ? generatedClient : generatedServer).readKeys;
+  const level = levelOf(role, state);
+  if (level === undefined || !rk?.protected.includes(level)) return undefined;
+  const label = SECRETS[role][level];
+  if (label === undefined) throw new TypeError(`explore: the ${role} table reads level '${level}' in ${state}, and the driver knows no secret for it (runtime/explore/tls13/driver.ts SECRETS)`);
+  return label;
 }
 
 export function tlsDriver(role: Role, options: TlsDriverOptions = {}): Driver<TlsRun> & { randomScenarios(): Scenario[] } {
@@ -589,11 +597,20 @@ export function tlsDriver(role: Role, options: TlsDriverOptions = {}): Driver<Tl
     'duplicate-extension': (b) => withExtensions(b, (items) => (items.length > 0 ? [items[0]!, ...items] : items)),
   };
 
+  // Records under the wrong protection, from the table's read levels (spec meta.readKeys): the alert for
+  // a record whose protection differs from the state's level is the table's (readKeys.alert).
   const readsProtected = (state: string): boolean => epochOf(role, state) !== undefined;
   const toError = (alert: string): Expected => ({ kind: 'alert', alert, target: 'ERROR' });
+  const wrongKeys = (): Expected => toError(table.readKeys?.alert ?? 'unexpected_message');
+  const otherLevel = (st: string): string | undefined => {
+    const level = levelOf(role, st);
+    return level === undefined ? undefined : table.readKeys?.protected.find((l) => l !== level && SECRETS[role][l] !== undefined);
+  };
   const PROBES = [
-    { name: 'record-under-wrong-keys', rule: 'RFC 8446 §5.2: a record that fails deprotection is bad_record_mac; before any read keys exist, a protected record is unexpected', expect: (st: string): Expected => toError(readsProtected(st) ? 'bad_record_mac' : 'unexpected_message') },
-    { name: 'plaintext-handshake-after-keys', rule: 'RFC 8446 §5: once protected records are read, an unprotected handshake record is unexpected_message', expect: (st: string): Expected | undefined => (readsProtected(st) ? toError('unexpected_message') : undefined) },
+    { name: 'record-under-wrong-keys', rule: 'RFC 8446 §5.2: a record that fails deprotection is bad_record_mac; where the table reads plaintext, a protected record gets the table\'s readKeys alert', expect: (st: string): Expected => (readsProtected(st) ? toError('bad_record_mac') : wrongKeys()) },
+    { name: 'record-under-another-level', rule: 'RFC 8446 §5.2: a record protected at another level than the table names for the state (e.g. handshake keys once application keys are read) fails deprotection: bad_record_mac', expect: (st: string): Expected | undefined => (readsProtected(st) && otherLevel(st) !== undefined ? toError('bad_record_mac') : undefined) },
+    { name: 'plaintext-handshake-after-keys', rule: 'RFC 8446 §5: where the table reads a protected level, an unprotected handshake record gets the table\'s readKeys alert', expect: (st: string): Expected | undefined => (readsProtected(st) ? wrongKeys() : undefined) },
+    { name: 'plaintext-alert-after-keys', rule: 'RFC 8446 §5: where the table reads a protected level, an unprotected alert record gets the table\'s readKeys alert', expect: (st: string): Expected | undefined => (readsProtected(st) ? wrongKeys() : undefined) },
     { name: 'unknown-inner-content-type', rule: 'RFC 8446 §5.4: a protected record with an unknown inner content type is unexpected_message', expect: (st: string): Expected | undefined => (readsProtected(st) ? toError('unexpected_message') : undefined) },
     { name: 'alert-at-warning-level', rule: 'RFC 8446 §6.2: an error alert at warning level is still fatal: the table\'s Alert answer', expect: (st: string): Expected => {
       const c = table.transitions[st]!.Alert![0]!;
@@ -613,7 +630,17 @@ export function tlsDriver(role: Role, options: TlsDriverOptions = {}): Driver<Tl
         bytes = await w.seal(CT.handshake, fin, 0);
         break;
       }
+      case 'record-under-another-level': {
+        const other = otherLevel(state);
+        const label = other === undefined ? undefined : SECRETS[role][other];
+        const secret = label === undefined ? undefined : run.secrets.get(label);
+        if (!secret || !run.suite) return { infeasible: `no other protected level with a known secret in ${state}` };
+        const w = await RecordProtection.fromSecret(crypto, run.suite, secret);
+        bytes = await w.seal(CT.handshake, fin, 0);
+        break;
+      }
       case 'plaintext-handshake-after-keys': bytes = record(CT.handshake, fin); break;
+      case 'plaintext-alert-after-keys': bytes = record(CT.alert, Uint8Array.of(2, AlertDescription.handshake_failure)); break;
       case 'unknown-inner-content-type': try { bytes = await seal(run, state, 99, Uint8Array.of(1, 2, 3)); } catch (e) { return { infeasible: String(e) }; } break;
       case 'alert-at-warning-level': try { bytes = await seal(run, state, CT.alert, Uint8Array.of(1, AlertDescription.handshake_failure)); } catch (e) { return { infeasible: String(e) }; } break;
       case 'ccs-with-wrong-body': bytes = record(CT.ccs, Uint8Array.of(2)); break;

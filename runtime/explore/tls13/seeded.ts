@@ -22,6 +22,11 @@ function answerAs(e: EngineSeams, state: string, event: string, asState: string,
   overrideMember(e as unknown as Record<string, MachineTable>, 'table', (t) => withCell(t, state, event, t.transitions[asState]![asEvent]!.map((c) => (c.target === asState ? { ...c, target: state } : c))));
 }
 
+/** The engine's table (only the engine's) with its record protection (spec meta.readKeys) changed. */
+function readKeysAs(e: EngineSeams, change: (rk: NonNullable<MachineTable['readKeys']>) => NonNullable<MachineTable['readKeys']>): void {
+  overrideMember(e as unknown as Record<string, MachineTable>, 'table', (t) => ({ ...t, readKeys: change(t.readKeys!) }));
+}
+
 export const TLS_SEEDED_BUGS: readonly TlsSeededBug[] = [
   {
     name: 'certificate-verify-before-certificate', role: 'client',
@@ -60,5 +65,15 @@ export const TLS_SEEDED_BUGS: readonly TlsSeededBug[] = [
     name: 'hello-retry-guard-off', role: 'server',
     description: 'the server\'s helloRetryRequired guard never holds (no HelloRetryRequest without a usable key share)',
     patch: (e) => overrideMember(e.implementations.guards, 'helloRetryRequired', () => () => false),
+  },
+  {
+    name: 'plaintext-after-keys', role: 'client',
+    description: 'the client\'s record layer reads WAIT_CERT_CR as plaintext: it takes an unprotected handshake record after encryption started (and refuses the protected one)',
+    patch: (e) => readKeysAs(e, (rk) => ({ ...rk, states: { ...rk.states, WAIT_CERT_CR: 'plaintext' } })),
+  },
+  {
+    name: 'wrong-keys-alert', role: 'server',
+    description: 'the server answers a record under the wrong protection with decode_error instead of the table\'s readKeys alert',
+    patch: (e) => readKeysAs(e, (rk) => ({ ...rk, alert: 'decode_error' })),
   },
 ];
