@@ -12,13 +12,14 @@ import { pathToFileURL } from 'node:url';
 import { compileSpecs } from '../../generator/codec/compile.ts';
 import { GENERATOR_VERSION } from '../../generator/generate.ts';
 import type { Program, TypeDef } from '../../generator/codec/ir.ts';
-import { DecodeError } from '../../runtime/codec/index.ts';
+import { DecodeError, EncodeError, Reader } from '../../runtime/codec/index.ts';
 import { arbitraryBounded } from '../codec/arbitrary.ts';
 import { loadKaitaiSpecs, projectRoot, type KaitaiModules, type KaitaiObject } from './kaitai.ts';
 
 const GALLERY = join(projectRoot, 'test', 'differential', 'gallery');
 const SPECS = ['msgpack', 'bson', 'ruby_marshal', 'php_serialized_value', 'python_pickle', 'asn1_der', 'google_protobuf'];
-const paths = SPECS.map((s) => join(GALLERY, 'serialization', `${s}.ksy`));
+// microsoft_cfb is decode-only (pos instances) and reads past its seq: tested on its own below
+const paths = [...SPECS, 'microsoft_cfb'].map((s) => join(GALLERY, 'serialization', `${s}.ksy`));
 
 fc.configureGlobal({ endOnFailure: process.env.FC_SHRINK === undefined });
 
@@ -36,10 +37,12 @@ const compiled = compileSpecs(paths, {
 const program: Program = compiled.program!;
 for (const f of compiled.files) writeFileSync(f.absPath, f.content);
 const ours = new Map<string, { decode: Decode; encode: Encode; type: TypeDef }>();
+let cfbModule: { readMicrosoftCfb: (r: Reader) => unknown; encodeMicrosoftCfb: (v: unknown) => Uint8Array } | undefined;
 for (const spec of program.specs) {
   const mod = (await import(pathToFileURL(join(outDir, `${spec.id}.ts`)).href)) as Record<string, unknown>;
   const type = program.types.get(spec.root!)!;
   ours.set(spec.id, { decode: mod[`decode${type.tsName}`] as Decode, encode: mod[`encode${type.tsName}`] as Encode, type });
+  if (spec.id === 'microsoft_cfb') cfbModule = mod as unknown as typeof cfbModule;
 }
 
 let kaitai: KaitaiModules;
@@ -216,7 +219,7 @@ const samples: [string, string, string][] = [
 
 test('the serialization specs compile with protosmith, without warnings', () => {
   assert.equal(compiled.problems, []);
-  assert.equal(program.specs.map((s) => s.id).sort(), [...SPECS, 'vlq_base128_le'].sort()); // google_protobuf imports it
+  assert.equal(program.specs.map((s) => s.id).sort(), [...SPECS, 'microsoft_cfb', 'vlq_base128_le'].sort()); // google_protobuf imports it
 });
 
 for (const [id, what, h] of samples) {
@@ -248,6 +251,52 @@ test('spot checks against values read off the bytes by hand', () => {
   type Rb = { records: { code: number; body?: { elements: { body?: { value: number } }[] } } };
   const rb = ours.get('ruby_marshal')!.decode(Uint8Array.from(Buffer.from(b(ruby[3]![1]), 'hex'))) as Rb;
   assert.equal(rb.records.body!.elements.map((e) => e.body!.value), [200, 0x1234, 0x123456, 0x12345678, -200, -256, -0x1000000, 0x40000000]); // 0xfc: the spec gives `encoded` unsigned
+});
+
+// A compound file (CFB 3, 512-byte sectors): header, one FAT sector, one directory sector holding the root
+// entry, a stream 'a' (its child) and a stream 'b' (the right sibling of 'a'). The root reads `fat` and `dir`
+// at positions given by its value instance sector_size; entries read siblings through `_root.sector_size` and
+// `_root.header.ofs_dir`.
+function cfbFile(): Uint8Array {
+  const f = Buffer.alloc(1536);
+  Buffer.from('d0cf11e0a1b11ae1', 'hex').copy(f, 0);
+  f.writeUInt16LE(0x3e, 24); f.writeUInt16LE(3, 26); f.writeUInt16LE(0xfffe, 28); f.writeUInt16LE(9, 30); f.writeUInt16LE(6, 32);
+  f.writeInt32LE(1, 44); f.writeInt32LE(1, 48); f.writeInt32LE(4096, 56); f.writeInt32LE(-2, 60); f.writeInt32LE(-2, 68);
+  for (let i = 0; i < 109; i++) f.writeInt32LE(i === 0 ? 0 : -1, 76 + 4 * i);
+  for (let i = 0; i < 128; i++) f.writeInt32LE(i < 2 ? -3 : -1, 512 + 4 * i);
+  const entry = (at: number, name: string, type: number, right: number, child: number, size: number): void => {
+    f.write(name, at, 'utf16le');
+    f.writeUInt16LE(2 * name.length + 2, at + 64);
+    f[at + 66] = type;
+    f[at + 67] = 1;
+    f.writeInt32LE(-1, at + 68);
+    f.writeInt32LE(right, at + 72);
+    f.writeInt32LE(child, at + 76);
+    f.writeBigUInt64LE(BigInt(size), at + 120);
+  };
+  entry(1024, 'Root Entry', 5, -1, 1, 4);
+  entry(1152, 'a', 2, 2, -1, 3);
+  entry(1280, 'b', 2, -1, -1, 0);
+  return Uint8Array.from(f);
+}
+test('microsoft_cfb (decode-only): a hand-built compound file reads alike in ours and Kaitai; encoding is refused', () => {
+  const bytes = cfbFile();
+  const mod = cfbModule!;
+  const o = mod.readMicrosoftCfb(new Reader(bytes, 'MicrosoftCfb')) as Record<string, unknown>;
+  const k = new kaitai.classes.microsoft_cfb!(kaitai.stream(bytes), null, null);
+  assert.ok(agree(o, k, 'microsoft_cfb') > 300);
+  type Dir = { name: string; mini_stream?: Uint8Array; child?: Dir; right_sibling?: Dir };
+  const dir = o.dir as Dir;
+  const name = (d: Dir | undefined): string | undefined => d?.name.replace(/\0+$/, '');
+  assert.equal([name(dir), name(dir.child), name(dir.child?.right_sibling), dir.mini_stream?.length], ['Root Entry', 'a', 'b', 4]);
+  assert.is(o.sector_size, 512);
+  try {
+    mod.encodeMicrosoftCfb(o);
+    assert.unreachable('encoded');
+  } catch (e) {
+    assert.instance(e, EncodeError);
+    assert.is((e as EncodeError).code, 'decode_only');
+  }
 });
 
 // ---- fast-check
