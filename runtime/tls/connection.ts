@@ -177,7 +177,9 @@ export abstract class Connection<S extends string, E extends string, G extends s
             if (this.ended) return;
             const rec = this.records.next();
             if (!rec) break;
-            await this.processRecord(rec.type, rec.header, rec.fragment);
+            // Application data under a synchronous provider is handled without a promise per record.
+            const pending = this.processRecord(rec.type, rec.header, rec.fragment);
+            if (pending !== undefined) await pending;
           }
         } while (off < bytes.length);
       } finally {
@@ -262,16 +264,22 @@ export abstract class Connection<S extends string, E extends string, G extends s
       if (r.error instanceof AbsorbedEventError) throw new TlsUsageError('TLS_CLOSED', `${event} after the connection was closed (${this.role} state ${from})`);
       throw new TlsConfigError('TLS_CONFIG_UNSUPPORTED', `the ${this.role} table has no usable entry for the local request ${event} in ${from}: ${r.message}`);
     }
-    await this.take(r);
+    const pending = this.take(r);
+    if (pending !== undefined) await pending;
   }
 
   /** A received event. The table is asked first; only when its answer depends on guards (negotiated
    *  facts) is the message parsed and negotiated (`prepare`) before the guards are read. An error edge
    *  is fatal with the table's alert; the table's edge to ERROR without an alert is the peer's own
    *  fatal alert (nothing is sent back). */
-  protected async dispatch(event: E): Promise<void> {
+  protected dispatch(event: E): Promise<void> | undefined {
     const from = this.stateName;
-    if (needsGuards(this.table, from, event)) await this.prepare(event);
+    if (needsGuards(this.table, from, event)) return this.prepare(event).then(() => this.dispatchStep(event, from));
+    return this.dispatchStep(event, from);
+  }
+
+  /** dispatch() once the guards can be read. Synchronous (undefined) when every action of the transition is. */
+  private dispatchStep(event: E, from: S): Promise<void> | undefined {
     const r = step(this.table, from, event, (g) => this.guard(g));
     if (r.kind === 'rejection') {
       if (r.error instanceof UnexpectedEventError) {
@@ -279,19 +287,32 @@ export abstract class Connection<S extends string, E extends string, G extends s
         throw new TlsPeerError(TABLE_ALERT_CODES[alert] ?? 'TLS_UNEXPECTED_MESSAGE', alert,
           `${this.role} received ${event} in state ${from}, which the handshake table does not allow${r.rfc ? ` (${r.rfc})` : ''}; sending ${alert}`);
       }
-      if (r.error instanceof AbsorbedEventError) return;
+      if (r.error instanceof AbsorbedEventError) return undefined;
       throw new TlsConfigError('TLS_CONFIG_UNSUPPORTED', `the ${this.role} table has no usable entry for ${event} in ${from}: ${r.message}`);
     }
     if (this.current && this.table.transcript?.some((e) => e === event)) {
       this.transcriptBefore = this.transcript.ready ? this.transcript.hash() : undefined;
       this.transcript.add(this.current.raw);
     }
-    await this.take(r);
+    return this.take(r);
   }
 
-  /** Runs the transition's actions, then enters its target. */
-  private async take(r: StepResult<S, A> & { kind: 'transition' }): Promise<void> {
-    for (const a of r.actions) await this.implementations.actions[a](undefined, this.current);
+  /** Runs the transition's actions in order, then enters its target. Synchronous (undefined) while the
+   *  actions are (delivering application data is); from the first action that returns a promise on,
+   *  the rest wait for it. */
+  private take(r: StepResult<S, A> & { kind: 'transition' }): Promise<void> | undefined {
+    const actions = r.actions;
+    for (let i = 0; i < actions.length; i++) {
+      const pending = this.implementations.actions[actions[i]!](undefined, this.current);
+      if (pending !== undefined) return this.takeRest(r, i + 1, pending);
+    }
+    this.stateName = r.target;
+    return undefined;
+  }
+
+  private async takeRest(r: StepResult<S, A> & { kind: 'transition' }, next: number, pending: Promise<void>): Promise<void> {
+    await pending;
+    for (let i = next; i < r.actions.length; i++) await this.implementations.actions[r.actions[i]!](undefined, this.current);
     this.stateName = r.target;
   }
 
@@ -306,29 +327,60 @@ export abstract class Connection<S extends string, E extends string, G extends s
 
   // ---- records in ------------------------------------------------------------------------------
 
-  private async processRecord(outerType: number, header: Uint8Array, fragment: Uint8Array): Promise<void> {
-    let type = outerType;
-    let content = fragment;
-    if (outerType === ContentType.application_data) {
-      if (!this.readCipher) {
-        if (this.skipEarly(fragment.length)) return;
-        throw new TlsPeerError('TLS_UNEXPECTED_MESSAGE', 'unexpected_message', `${this.role} received a protected (application_data) record in state ${this.stateName}, before any keys to read it exist`);
-      }
-      try {
-        ({ type, content } = await this.readCipher.open(header, fragment));
-        this.earlySkipBudget = 0;
-        if (content.length > this.recvLimit) throw new TlsPeerError('TLS_RECORD_OVERFLOW', 'record_overflow', `protected record carries ${content.length} bytes, over the negotiated record_size_limit (${this.recvLimit} + 1) (RFC 8449 §4)`);
-      } catch (e) {
-        if (e instanceof TlsPeerError && e.code === 'TLS_BAD_RECORD_MAC' && this.skipEarly(fragment.length)) return;
-        throw e;
-      }
-      if (type === ContentType.change_cipher_spec) throw new TlsPeerError('TLS_UNEXPECTED_MESSAGE', 'unexpected_message', 'received a protected change_cipher_spec record (RFC 8446 §5 requires it in the clear)');
-    } else {
+  /** One record. Synchronous (undefined) for application data opened by a synchronous provider and
+   *  delivered by synchronous actions: the bulk path takes no promise per record. */
+  private processRecord(outerType: number, header: Uint8Array, fragment: Uint8Array): Promise<void> | undefined {
+    if (outerType !== ContentType.application_data) {
       if (fragment.length > MAX_PLAINTEXT) throw new TlsPeerError('TLS_RECORD_OVERFLOW', 'record_overflow', `plaintext record of ${fragment.length} bytes exceeds 2^14 (RFC 8446 §5.1)`);
       if (this.readCipher && outerType !== ContentType.change_cipher_spec) {
         throw new TlsPeerError('TLS_UNEXPECTED_MESSAGE', 'unexpected_message', `received an unprotected ${outerType === ContentType.alert ? 'alert' : 'handshake'} record after encryption started (${this.role} state ${this.stateName})`);
       }
+      return this.processContent(outerType, fragment);
     }
+    const cipher = this.readCipher;
+    if (!cipher) {
+      if (this.skipEarly(fragment.length)) return undefined;
+      throw new TlsPeerError('TLS_UNEXPECTED_MESSAGE', 'unexpected_message', `${this.role} received a protected (application_data) record in state ${this.stateName}, before any keys to read it exist`);
+    }
+    if (cipher.synchronous === true && cipher.openSync) {
+      let opened: { type: number; content: Uint8Array };
+      try {
+        opened = cipher.openSync(header, fragment);
+      } catch (e) {
+        if (this.skipUnreadable(e, fragment)) return undefined;
+        throw e;
+      }
+      return this.processOpened(opened.type, opened.content);
+    }
+    return this.openAndProcess(cipher, header, fragment);
+  }
+
+  private async openAndProcess(cipher: RecordCipher, header: Uint8Array, fragment: Uint8Array): Promise<void> {
+    let opened: { type: number; content: Uint8Array };
+    try {
+      opened = await cipher.open(header, fragment);
+    } catch (e) {
+      if (this.skipUnreadable(e, fragment)) return;
+      throw e;
+    }
+    const pending = this.processOpened(opened.type, opened.content);
+    if (pending !== undefined) await pending;
+  }
+
+  /** A record that does not open is skipped only as rejected 0-RTT data (RFC 8446 §4.2.10). */
+  private skipUnreadable(e: unknown, fragment: Uint8Array): boolean {
+    return e instanceof TlsPeerError && e.code === 'TLS_BAD_RECORD_MAC' && this.skipEarly(fragment.length);
+  }
+
+  /** The inner content of a record that opened. */
+  private processOpened(type: number, content: Uint8Array): Promise<void> | undefined {
+    this.earlySkipBudget = 0;
+    if (content.length > this.recvLimit) throw new TlsPeerError('TLS_RECORD_OVERFLOW', 'record_overflow', `protected record carries ${content.length} bytes, over the negotiated record_size_limit (${this.recvLimit} + 1) (RFC 8449 §4)`);
+    if (type === ContentType.change_cipher_spec) throw new TlsPeerError('TLS_UNEXPECTED_MESSAGE', 'unexpected_message', 'received a protected change_cipher_spec record (RFC 8446 §5 requires it in the clear)');
+    return this.processContent(type, content);
+  }
+
+  private processContent(type: number, content: Uint8Array): Promise<void> | undefined {
     if (type !== ContentType.handshake && this.reassembler.pending > 0) {
       throw new TlsPeerError('TLS_UNEXPECTED_MESSAGE', 'unexpected_message', `a record of content type ${type} arrived in the middle of a fragmented handshake message (RFC 8446 §5.1)`);
     }
@@ -336,32 +388,36 @@ export abstract class Connection<S extends string, E extends string, G extends s
       case ContentType.change_cipher_spec:
         if (content.length !== 1 || content[0] !== 1) throw new TlsPeerError('TLS_UNEXPECTED_MESSAGE', 'unexpected_message', 'change_cipher_spec record must hold the single byte 0x01 (RFC 8446 §5)');
         this.noProgress('change_cipher_spec record');
-        await this.dispatch(this.ev('ChangeCipherSpec'));
-        return;
+        return this.dispatch(this.ev('ChangeCipherSpec'));
       case ContentType.alert: return this.processAlert(content);
-      case ContentType.handshake:
-        if (content.length === 0) throw new TlsPeerError('TLS_UNEXPECTED_MESSAGE', 'unexpected_message', 'empty handshake record (RFC 8446 §5.1)');
-        this.reassembler.push(content);
-        for (;;) {
-          const msg = this.reassembler.next();
-          if (!msg) return;
-          const isHrr = msg.type === 2 && msg.body.length >= 34 && bytesEqual(msg.body.subarray(2, 34), HRR_RANDOM);
-          const event = eventForHandshake(msg.type, isHrr, msg.type === 1 && carriesCookie(msg.body));
-          if (!event) throw new TlsPeerError('TLS_UNEXPECTED_MESSAGE', 'unexpected_message', `handshake message of unknown type ${msg.type} (${this.role} state ${this.stateName})`);
-          if (event === 'KeyUpdate') this.noProgress('KeyUpdate'); else this.recordsWithoutProgress = 0;
-          this.current = msg;
-          await this.dispatch(this.ev(event));
-          this.current = undefined;
-          if (this.ended) return;
-        }
-      case ContentType.application_data:
+      case ContentType.handshake: return this.processHandshake(content);
+      case ContentType.application_data: {
         if (content.length === 0) this.noProgress('empty application_data record'); else this.recordsWithoutProgress = 0;
         this.currentData = content;
-        await this.dispatch(this.ev('ApplicationData'));
+        const pending = this.dispatch(this.ev('ApplicationData'));
+        if (pending !== undefined) return pending.then(() => { this.currentData = undefined; });
         this.currentData = undefined;
-        return;
+        return undefined;
+      }
       default:
         throw new TlsPeerError('TLS_UNEXPECTED_MESSAGE', 'unexpected_message', `protected record has unknown inner content type ${type}`);
+    }
+  }
+
+  private async processHandshake(content: Uint8Array): Promise<void> {
+    if (content.length === 0) throw new TlsPeerError('TLS_UNEXPECTED_MESSAGE', 'unexpected_message', 'empty handshake record (RFC 8446 §5.1)');
+    this.reassembler.push(content);
+    for (;;) {
+      const msg = this.reassembler.next();
+      if (!msg) return;
+      const isHrr = msg.type === 2 && msg.body.length >= 34 && bytesEqual(msg.body.subarray(2, 34), HRR_RANDOM);
+      const event = eventForHandshake(msg.type, isHrr, msg.type === 1 && carriesCookie(msg.body));
+      if (!event) throw new TlsPeerError('TLS_UNEXPECTED_MESSAGE', 'unexpected_message', `handshake message of unknown type ${msg.type} (${this.role} state ${this.stateName})`);
+      if (event === 'KeyUpdate') this.noProgress('KeyUpdate'); else this.recordsWithoutProgress = 0;
+      this.current = msg;
+      await this.dispatch(this.ev(event));
+      this.current = undefined;
+      if (this.ended) return;
     }
   }
 
@@ -453,9 +509,10 @@ export abstract class Connection<S extends string, E extends string, G extends s
       }
       const out = new Uint8Array(total);
       let at = 0;
+      const sync = cipher.synchronous === true && cipher.sealIntoSync !== undefined;
       for (let i = 0; i < count; i++) {
         const chunk = data.subarray(i * limit, Math.min(data.length, (i + 1) * limit));
-        at += await cipher.sealInto(type, chunk, this.recordPad(chunk.length), out, at);
+        at += sync ? cipher.sealIntoSync!(type, chunk, this.recordPad(chunk.length), out, at) : await cipher.sealInto(type, chunk, this.recordPad(chunk.length), out, at);
       }
       this.output.push(out);
       return;

@@ -209,4 +209,72 @@ test('sealInto writes the same record as seal() at an offset of a shared buffer 
   }
 });
 
+test('sealIntoSync/openSync (synchronous provider) make the same records as sealInto/open and share one sequence number with them', async () => {
+  await fc.assert(fc.asyncProperty(fc.constantFrom(...suites), fc.uint8Array({ maxLength: 400 }), fc.integer({ min: 1, max: 255 }), fc.integer({ min: 0, max: 40 }), async (suite, content, type, padding) => {
+    const secret = new Uint8Array(suite.hashLength).fill(4);
+    const a = await RecordProtection.fromSecret(p, suite, secret, { initialSequence: 0xfffffffen });
+    const b = await RecordProtection.fromSecret(p, suite, secret, { initialSequence: 0xfffffffen });
+    assert.ok(b.synchronous);
+    const n = b.recordLength(content.length, padding);
+    const out = new Uint8Array(3 + 2 * n).fill(0xee); // stale bytes where the padding goes must not leak
+    for (let i = 0; i < 2; i++) {
+      const want = await a.seal(type, content, padding);
+      assert.is(b.sealIntoSync(type, content, padding, out, 3 + i * n), n);
+      assert.equal(Buffer.from(out.subarray(3 + i * n, 3 + (i + 1) * n)).toString('hex'), Buffer.from(want).toString('hex'), `record ${i}`);
+    }
+    const r = await RecordProtection.fromSecret(p, suite, secret, { initialSequence: 0xfffffffen });
+    const first = r.openSync(out.subarray(3, 8), out.subarray(8, 3 + n));
+    const second = await r.open(out.subarray(3 + n, 8 + n), out.subarray(8 + n, 3 + 2 * n));
+    for (const o of [first, second]) {
+      assert.is(o.type, type);
+      assert.equal(Array.from(o.content), Array.from(content));
+    }
+    assert.is(r.sequence, 0x100000000n);
+  }), { numRuns: 60 });
+});
+
+test('openSync refuses what open() refuses, with the same typed errors, and a refused record consumes no sequence number', async () => {
+  const suite = suites[2]!;
+  const secret = new Uint8Array(suite.hashLength).fill(5);
+  const a = await RecordProtection.fromSecret(p, suite, secret);
+  const rec = await a.seal(23, new Uint8Array(10), 0);
+  const tampered = rec.slice();
+  tampered[9]! ^= 0x80;
+  const cases: [Uint8Array, Uint8Array, string][] = [
+    [tampered.subarray(0, 5), tampered.subarray(5), 'TLS_BAD_RECORD_MAC'],
+    [rec.subarray(0, 5), rec.subarray(5, 15), 'TLS_BAD_RECORD_MAC'],
+    [header(rec.length - 5, 22), rec.subarray(5), 'TLS_UNEXPECTED_MESSAGE'],
+    [header(20000), new Uint8Array(20000), 'TLS_RECORD_OVERFLOW'],
+  ];
+  for (const [h, f, want] of cases) {
+    const r = await RecordProtection.fromSecret(p, suite, secret);
+    let sync: string | undefined;
+    try { r.openSync(h, f); } catch (e) { sync = (e as { code?: string }).code; }
+    assert.is(sync, want);
+    assert.is((await code(() => r.open(h, f)))?.code, want);
+    assert.is(r.sequence, 0n);
+  }
+});
+
+test('a provider AEAD without synchronous forms is not synchronous: sealIntoSync/openSync are refused as misuse, the async path serves', async () => {
+  const asyncOnly: CryptoProvider = {
+    ...p,
+    async importAeadKey(alg, key) {
+      const k = await p.importAeadKey(alg, key);
+      return { algorithm: k.algorithm, seal: (n, a, t) => k.seal(n, a, t), open: (n, a, c) => k.open(n, a, c), sealInto: (n, a, parts, o, off) => k.sealInto!(n, a, parts, o, off) };
+    },
+  };
+  const suite = suites[0]!;
+  const r = await RecordProtection.fromSecret(asyncOnly, suite, new Uint8Array(32));
+  assert.not.ok(r.synchronous);
+  const out = new Uint8Array(r.recordLength(3, 0));
+  for (const f of [() => r.sealIntoSync(23, new Uint8Array(3), 0, out, 0), () => r.openSync(header(20), new Uint8Array(20))]) {
+    let c: string | undefined;
+    try { f(); } catch (e) { c = (e as { code?: string }).code; }
+    assert.is(c, 'TLS_BAD_ARGUMENT');
+  }
+  assert.is(r.sequence, 0n);
+  assert.is(await r.sealInto(23, new Uint8Array(3), 0, out, 0), out.length);
+});
+
 test.run();
