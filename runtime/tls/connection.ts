@@ -190,9 +190,23 @@ export abstract class Connection<S extends string, E extends string, G extends s
 
   /** Bytes to send to the peer (empty when none). */
   takeOutput(): Uint8Array {
-    const out = this.output.length === 1 ? this.output[0]! : concat(...this.output);
+    const parts = this.output;
     this.output = [];
+    if (parts.length === 1) return parts[0]!;
+    let n = 0;
+    for (const p of parts) n += p.length;
+    const out = new Uint8Array(n);
+    n = 0;
+    for (const p of parts) { out.set(p, n); n += p.length; }
     return out;
+  }
+
+  /** The same bytes as takeOutput(), as the pieces they were made in (in order, none shared with the
+   *  engine), for a vectored write (e.g. writev) that need not join them; empty when none. */
+  takeOutputChunks(): Uint8Array[] {
+    const parts = this.output;
+    this.output = [];
+    return parts;
   }
 
   /** Queue application data (split into records). Fails with TlsUsageError before the handshake completes or after close. */
@@ -499,6 +513,17 @@ export abstract class Connection<S extends string, E extends string, G extends s
     }
     const cipher = this.writeCipher;
     const limit = cipher ? this.sendLimit : MAX_PLAINTEXT;
+    if (cipher?.synchronous === true && cipher.sealSync) {
+      // Each record as the pieces the provider made (header, ciphertext, tag): nothing joined or copied
+      // here; takeOutput() joins them once, takeOutputChunks() hands them over as they are.
+      let off = 0;
+      do {
+        const chunk = data.subarray(off, off + limit);
+        off += chunk.length;
+        for (const piece of cipher.sealSync(type, chunk, this.recordPad(chunk.length))) this.output.push(piece);
+      } while (off < data.length);
+      return;
+    }
     if (cipher?.sealInto && cipher.recordLength) {
       // All records of this call sealed into one buffer: one allocation, no joining in takeOutput.
       const count = Math.max(1, Math.ceil(data.length / limit));
@@ -509,10 +534,9 @@ export abstract class Connection<S extends string, E extends string, G extends s
       }
       const out = new Uint8Array(total);
       let at = 0;
-      const sync = cipher.synchronous === true && cipher.sealIntoSync !== undefined;
       for (let i = 0; i < count; i++) {
         const chunk = data.subarray(i * limit, Math.min(data.length, (i + 1) * limit));
-        at += sync ? cipher.sealIntoSync!(type, chunk, this.recordPad(chunk.length), out, at) : await cipher.sealInto(type, chunk, this.recordPad(chunk.length), out, at);
+        at += await cipher.sealInto(type, chunk, this.recordPad(chunk.length), out, at);
       }
       this.output.push(out);
       return;

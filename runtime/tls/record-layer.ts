@@ -26,10 +26,10 @@ export interface RecordCipher {
   recordLength?(contentLength: number, padding: number): number;
   /** Optional: seal() into `out` at `offset` (sized with recordLength), so records can share one buffer; returns the length. */
   sealInto?(type: number, content: Uint8Array, padding: number, out: Uint8Array, offset: number): Promise<number>;
-  /** Optional: true when sealIntoSync() and openSync() may be used instead (the provider's AEAD is synchronous). */
+  /** Optional: true when sealSync() and openSync() may be used instead (the provider's AEAD is synchronous). */
   readonly synchronous?: boolean;
-  /** sealInto() without a promise; only when `synchronous`. */
-  sealIntoSync?(type: number, content: Uint8Array, padding: number, out: Uint8Array, offset: number): number;
+  /** seal() without a promise, as consecutive pieces of the record (joined: seal()'s bytes); only when `synchronous`. */
+  sealSync?(type: number, content: Uint8Array, padding: number): Uint8Array[];
   /** open() without a promise; only when `synchronous`. */
   openSync?(header: Uint8Array, fragment: Uint8Array): { type: number; content: Uint8Array };
 }

@@ -3,7 +3,7 @@
 // Implements the record layer's `RecordCipher` contract: seal() returns a whole TLSCiphertext record,
 // open() takes the 5-byte header (the AAD) and the encrypted_record and returns the inner content type
 // and content with padding stripped. With a synchronous provider AEAD (node:crypto, @noble) the
-// record layer uses sealIntoSync()/openSync(): same bytes, no promise per record.
+// record layer uses sealSync()/openSync(): same bytes, no promise per record.
 import type { AeadKey, CipherSuiteParams, CryptoProvider } from '../crypto/provider.ts';
 import { ProtosmithError, TlsPeerError, TlsUsageError } from './errors.ts';
 import { trafficKeys } from './keyschedule.ts';
@@ -15,6 +15,9 @@ const MAX_PLAINTEXT = 1 << 14;
 const MAX_INNER = MAX_PLAINTEXT + 1;
 const MAX_CIPHERTEXT = MAX_PLAINTEXT + 256;
 const SEQUENCE_LIMIT = 1n << 64n;
+/** Where sealSync() lays out a record's inner plaintext: one buffer for the process, used only inside a
+ *  synchronous call (so never by two records at once). */
+let innerScratch: Uint8Array | undefined;
 
 export interface RecordProtectionOptions {
   /** Starting sequence number (tests use it to exercise the wrap guard). Default 0. */
@@ -31,8 +34,8 @@ export class RecordProtection implements RecordCipher {
   #lo: number;
   /** Set once 2^64-1 has been used: no further record may be sealed or opened. */
   #exhausted = false;
-  /** The provider's synchronous AEAD forms, when it has both (see sealIntoSync/openSync). */
-  readonly #sealSync: NonNullable<AeadKey['sealIntoSync']> | undefined;
+  /** The provider's synchronous AEAD forms, when it has both (see sealSync/openSync). */
+  readonly #sealSync: NonNullable<AeadKey['sealSync']> | undefined;
   readonly #openSync: NonNullable<AeadKey['openSync']> | undefined;
   #scratch: Uint8Array | undefined;
 
@@ -43,12 +46,12 @@ export class RecordProtection implements RecordCipher {
     this.#tagLength = suite.tagLength;
     this.#hi = Number(seq >> 32n);
     this.#lo = Number(seq & 0xffffffffn);
-    const sync = aead.sealIntoSync !== undefined && aead.openSync !== undefined;
-    this.#sealSync = sync ? aead.sealIntoSync : undefined;
+    const sync = aead.sealSync !== undefined && aead.openSync !== undefined;
+    this.#sealSync = sync ? aead.sealSync : undefined;
     this.#openSync = sync ? aead.openSync : undefined;
   }
 
-  /** Whether sealIntoSync() and openSync() can be used (the provider's AEAD is synchronous). */
+  /** Whether sealSync() and openSync() can be used (the provider's AEAD is synchronous). */
   get synchronous(): boolean { return this.#sealSync !== undefined; }
 
   /** Protection for one direction from its traffic secret (keys per RFC 8446 §7.3). */
@@ -122,33 +125,36 @@ export class RecordProtection implements RecordCipher {
   }
 
   /**
-   * sealInto() without a promise, for a synchronous provider (`synchronous`): the inner plaintext
-   * (content, type, zero padding) is laid out in `out` and sealed there, so nothing per record is
-   * allocated here. Same bytes and errors as sealInto().
+   * seal() without a promise, for a synchronous provider (`synchronous`): returns the record as
+   * consecutive pieces (the 5-byte header, then the provider's ciphertext and tag, uncopied), so it can
+   * go to a vectored write as it is; joined, they are seal()'s bytes. Same errors as seal().
    */
-  sealIntoSync(type: number, content: Uint8Array, padding: number, out: Uint8Array, offset: number): number {
+  sealSync(type: number, content: Uint8Array, padding: number): Uint8Array[] {
     const seal = this.#sealSync;
-    if (seal === undefined) throw new TlsUsageError('TLS_BAD_ARGUMENT', `sealIntoSync: the ${this.#aead.algorithm} key of this provider has no synchronous form; use sealInto().`);
+    if (seal === undefined) throw new TlsUsageError('TLS_BAD_ARGUMENT', `sealSync: the ${this.#aead.algorithm} key of this provider has no synchronous form; use seal().`);
     this.#check(content, padding);
-    const n = this.recordLength(content.length, padding);
-    if (!Number.isSafeInteger(offset) || offset < 0 || offset + n > out.length) {
-      throw new TlsUsageError('TLS_BAD_ARGUMENT', `a ${n}-byte record does not fit in ${out.length} bytes at offset ${offset}.`);
-    }
     const nonce = this.#syncNonce();
     const innerLength = content.length + 1 + padding;
     const length = innerLength + this.#tagLength;
-    out[offset] = APPLICATION_DATA;
-    out[offset + 1] = 0x03;
-    out[offset + 2] = 0x03;
-    out[offset + 3] = length >> 8;
-    out[offset + 4] = length & 0xff;
-    const at = offset + 5;
-    out.set(content, at);
-    out[at + content.length] = type;
-    if (padding > 0) out.fill(0, at + content.length + 1, at + innerLength);
-    seal.call(this.#aead, nonce, out.subarray(offset, at), [out.subarray(at, at + innerLength)], out, at);
+    const header = new Uint8Array(5);
+    header[0] = APPLICATION_DATA;
+    header[1] = 0x03;
+    header[2] = 0x03;
+    header[3] = length >> 8;
+    header[4] = length & 0xff;
+    // The inner plaintext (content, type, zero padding) is laid out in one scratch buffer shared by every
+    // connection: the provider reads it only during this synchronous call.
+    const inner = (innerScratch ??= new Uint8Array(MAX_INNER)).subarray(0, innerLength);
+    inner.set(content, 0);
+    inner[content.length] = type;
+    if (padding > 0) inner.fill(0, content.length + 1);
+    const sealed = seal.call(this.#aead, nonce, header, inner);
+    const pieces: Uint8Array[] = [header];
+    let n = 0;
+    for (const piece of sealed) { pieces.push(piece); n += piece.length; }
+    if (n !== length) throw new ProtosmithError('TLS_PROVIDER_FAILURE', 'provider', `AEAD seal returned ${n} bytes, expected ${length}.`, { alert: 'internal_error' });
     this.#advance();
-    return n;
+    return pieces;
   }
 
   #check(content: Uint8Array, padding: number): void {

@@ -125,10 +125,10 @@ const AEAD_OPTIONS = { authTagLength: TAG_LENGTH } as const;
 
 /**
  * node:crypto cannot re-key a cipher context with a new nonce, so every seal/open makes one context;
- * the rest is kept to the minimum node allows: one update() per record (its output is the only
- * allocation besides the tag), no options object per call (GCM and ChaCha20-Poly1305 need no
- * plaintextLength), and synchronous forms (sealIntoSync, openSync) so the record layer needs no
- * promise per record.
+ * the rest is kept to the minimum node allows: one update() per record (its output is the only large
+ * allocation), no options object per call (GCM and ChaCha20-Poly1305 need no plaintextLength), and
+ * synchronous forms (sealSync, openSync) so the record layer needs no promise per record; sealSync
+ * hands back node's own output buffers as the pieces of the record, uncopied.
  */
 class NodeAeadKey implements AeadKey {
   readonly algorithm: AeadAlgorithm;
@@ -143,42 +143,47 @@ class NodeAeadKey implements AeadKey {
       throw new CryptoError('CRYPTO_INVALID_ARGUMENT', 'local', `AEAD nonce must be ${NONCE_LENGTH} bytes, got ${nonce.length}.`);
     }
   }
+  #cipher(nonce: Uint8Array, aad: Uint8Array): CipherGCM {
+    this.#checkNonce(nonce);
+    const c = createCipheriv(this.algorithm, this.#key, nonce, AEAD_OPTIONS as never) as unknown as CipherGCM;
+    c.setAAD(aad);
+    return c;
+  }
   async seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Promise<Uint8Array> {
     const out = new Uint8Array(plaintext.length + TAG_LENGTH);
-    this.sealIntoSync(nonce, aad, [plaintext], out, 0);
+    this.#sealTo(nonce, aad, [plaintext], plaintext.length, out, 0);
     return out;
   }
   async sealInto(nonce: Uint8Array, aad: Uint8Array, parts: readonly Uint8Array[], out: Uint8Array, offset: number): Promise<void> {
-    this.sealIntoSync(nonce, aad, parts, out, offset);
-  }
-  sealIntoSync(nonce: Uint8Array, aad: Uint8Array, parts: readonly Uint8Array[], out: Uint8Array, offset: number): void {
-    this.#checkNonce(nonce);
     let total = 0;
-    let aliased = false;
-    for (const part of parts) { total += part.length; aliased ||= part.buffer === out.buffer; }
+    for (const part of parts) total += part.length;
     if (!Number.isSafeInteger(offset) || offset < 0 || offset + total + TAG_LENGTH > out.length) {
       throw new CryptoError('CRYPTO_INVALID_ARGUMENT', 'local', `sealInto: ${total} plaintext bytes and a ${TAG_LENGTH}-byte tag do not fit in ${out.length} bytes at offset ${offset}.`);
     }
-    const c = createCipheriv(this.algorithm, this.#key, nonce, AEAD_OPTIONS as never) as unknown as CipherGCM;
-    c.setAAD(aad);
-    // node:crypto has no update-into-buffer: update() returns fresh ciphertext, copied once into `out`.
-    // Several parts are first laid out in `out` (a memcpy) so that one update() serves the record:
-    // each update() is a native call and an allocation. Parts inside `out` itself are taken one by one.
+    this.#sealTo(nonce, aad, parts, total, out, offset);
+  }
+  #sealTo(nonce: Uint8Array, aad: Uint8Array, parts: readonly Uint8Array[], total: number, out: Uint8Array, offset: number): void {
+    const c = this.#cipher(nonce, aad);
+    // node:crypto has no update-into-buffer: each update() returns fresh ciphertext, copied once into `out`.
     let end = offset;
-    if (parts.length === 1 || aliased) {
-      for (const part of parts) {
-        if (part.length === 0) continue;
-        const x = c.update(part);
-        out.set(x, end);
-        end += x.length;
-      }
-    } else {
-      for (const part of parts) { out.set(part, end); end += part.length; }
-      if (total > 0) out.set(c.update(out.subarray(offset, end)), offset);
+    for (const part of parts) {
+      if (part.length === 0) continue;
+      const x = c.update(part);
+      out.set(x, end);
+      end += x.length;
     }
     const f = c.final();
     if (f.length > 0) { out.set(f, end); end += f.length; }
+    if (end - offset !== total) throw new CryptoError('CRYPTO_PROVIDER_FAILURE', 'provider', `node:crypto returned ${end - offset} ciphertext bytes for ${total} plaintext bytes.`);
     out.set(c.getAuthTag(), end);
+  }
+  sealSync(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array[] {
+    const c = this.#cipher(nonce, aad);
+    const x = c.update(plaintext);
+    const f = c.final();
+    const tag = u8(c.getAuthTag());
+    if (f.length > 0) return [u8(x), u8(f), tag];
+    return x.length > 0 ? [u8(x), tag] : [tag];
   }
   async open(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Promise<Uint8Array> {
     return this.openSync(nonce, aad, ciphertextAndTag);
