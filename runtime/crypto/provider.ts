@@ -2,7 +2,9 @@
 //
 // Rules of this file:
 // - Anything that WebCrypto or PKCS#11 can only do asynchronously is async here (HKDF, HMAC, AEAD,
-//   key exchange, signing, verification). Randomness and transcript hashing are synchronous.
+//   key exchange, signing, verification). Randomness and transcript hashing are synchronous. An AEAD
+//   key may add optional synchronous forms (sealSync/openSync) beside its async methods, for the
+//   record layer's bulk path; nothing requires them.
 // - Algorithms are named by their IANA TLS code points (cipher suites, named groups, signature
 //   schemes) so negotiation can offer exactly what `capabilities()` lists.
 // - Private keys never cross this interface: key shares keep their scalar inside `agree`, signing
@@ -110,6 +112,16 @@ export interface AeadKey {
    * copy the result. Same output as seal(). Providers without it are served by seal().
    */
   sealInto?(nonce: Uint8Array, aad: Uint8Array, parts: readonly Uint8Array[], out: Uint8Array, offset: number): Promise<void>;
+  /**
+   * Optional synchronous forms, for providers whose library works synchronously (node:crypto, @noble):
+   * the record layer's bulk path then takes no promise per record. sealSync() returns ciphertext || tag
+   * as consecutive pieces (their concatenation is what seal() returns; the caller owns them), so that a
+   * record can be handed to a vectored write without being copied; it reads `plaintext` only during the
+   * call. openSync() is open(). Same results and errors as the async forms. Asynchronous backends
+   * (WebCrypto, PKCS#11) leave them out; offer both or neither.
+   */
+  sealSync?(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): readonly Uint8Array[];
+  openSync?(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Uint8Array;
 }
 
 /** An ephemeral (EC)DHE key pair for one key_share entry. */

@@ -46,6 +46,7 @@ class LazyServerEngine implements SansIoEngine {
   get isClosed(): boolean { return this.#engine?.isClosed ?? false; }
   receive(bytes: Uint8Array): Promise<TlsEvent[]> { return this.#e.receive(bytes); }
   takeOutput(): Uint8Array { return this.#engine ? this.#engine.takeOutput() : new Uint8Array(0); }
+  takeOutputChunks(): Uint8Array[] { return this.#engine ? this.#engine.takeOutputChunks() : []; }
   write(data: Uint8Array): Promise<TlsEvent[]> { return this.#e.write(data); }
   requestKeyUpdate(updatePeer: boolean): Promise<TlsEvent[]> { return this.#e.requestKeyUpdate(updatePeer); }
   close(): Promise<TlsEvent[]> { return this.#e.close(); }

@@ -40,6 +40,8 @@ import { TlsTransportError } from './errors.ts';
 export interface SansIoEngine {
   receive(bytes: Uint8Array): Promise<TlsEvent[]>;
   takeOutput(): Uint8Array;
+  /** Optional: takeOutput()'s bytes as the pieces they were made in, written with one vectored write. */
+  takeOutputChunks?(): Uint8Array[];
   write(data: Uint8Array): Promise<TlsEvent[]>;
   requestKeyUpdate(updatePeer: boolean): Promise<TlsEvent[]>;
   close(): Promise<TlsEvent[]>;
@@ -221,9 +223,23 @@ export class TlsSocket extends Duplex {
   }
 
   #flush(): void {
+    const t = this.transport;
+    if (this.engine.takeOutputChunks) {
+      // Records as the provider made them (header, ciphertext, tag): one writev, nothing joined.
+      const chunks = this.engine.takeOutputChunks();
+      if (chunks.length === 0 || t.destroyed || !t.writable) return;
+      if (chunks.length === 1) t.write(chunks[0]);
+      else {
+        t.cork();
+        for (const c of chunks) t.write(c);
+        t.uncork();
+      }
+      this.#touch();
+      return;
+    }
     const out = this.engine.takeOutput();
-    if (out.length > 0 && !this.transport.destroyed && this.transport.writable) {
-      this.transport.write(out);
+    if (out.length > 0 && !t.destroyed && t.writable) {
+      t.write(out);
       this.#touch();
     }
   }

@@ -185,7 +185,9 @@ export abstract class Connection<S extends string, E extends string, G extends s
             if (this.ended) return;
             const rec = this.records.next();
             if (!rec) break;
-            await this.processRecord(rec.type, rec.header, rec.fragment);
+            // Application data under a synchronous provider is handled without a promise per record.
+            const pending = this.processRecord(rec.type, rec.header, rec.fragment);
+            if (pending !== undefined) await pending;
           }
         } while (off < bytes.length);
       } finally {
@@ -196,9 +198,23 @@ export abstract class Connection<S extends string, E extends string, G extends s
 
   /** Bytes to send to the peer (empty when none). */
   takeOutput(): Uint8Array {
-    const out = this.output.length === 1 ? this.output[0]! : concat(...this.output);
+    const parts = this.output;
     this.output = [];
+    if (parts.length === 1) return parts[0]!;
+    let n = 0;
+    for (const p of parts) n += p.length;
+    const out = new Uint8Array(n);
+    n = 0;
+    for (const p of parts) { out.set(p, n); n += p.length; }
     return out;
+  }
+
+  /** The same bytes as takeOutput(), as the pieces they were made in (in order, none shared with the
+   *  engine), for a vectored write (e.g. writev) that need not join them; empty when none. */
+  takeOutputChunks(): Uint8Array[] {
+    const parts = this.output;
+    this.output = [];
+    return parts;
   }
 
   /** Queue application data (split into records). Fails with TlsUsageError before the handshake completes or after close. */
@@ -270,16 +286,22 @@ export abstract class Connection<S extends string, E extends string, G extends s
       if (r.error instanceof AbsorbedEventError) throw new TlsUsageError('TLS_CLOSED', `${event} after the connection was closed (${this.role} state ${from})`);
       throw new TlsConfigError('TLS_CONFIG_UNSUPPORTED', `the ${this.role} table has no usable entry for the local request ${event} in ${from}: ${r.message}`);
     }
-    await this.take(r);
+    const pending = this.take(r);
+    if (pending !== undefined) await pending;
   }
 
   /** A received event. The table is asked first; only when its answer depends on guards (negotiated
    *  facts) is the message parsed and negotiated (`prepare`) before the guards are read. An error edge
    *  is fatal with the table's alert; the table's edge to ERROR without an alert is the peer's own
    *  fatal alert (nothing is sent back). */
-  protected async dispatch(event: E): Promise<void> {
+  protected dispatch(event: E): Promise<void> | undefined {
     const from = this.stateName;
-    if (needsGuards(this.table, from, event)) await this.prepare(event);
+    if (needsGuards(this.table, from, event)) return this.prepare(event).then(() => this.dispatchStep(event, from));
+    return this.dispatchStep(event, from);
+  }
+
+  /** dispatch() once the guards can be read. Synchronous (undefined) when every action of the transition is. */
+  private dispatchStep(event: E, from: S): Promise<void> | undefined {
     const r = step(this.table, from, event, (g) => this.guard(g));
     if (r.kind === 'rejection') {
       if (r.error instanceof UnexpectedEventError) {
@@ -287,7 +309,7 @@ export abstract class Connection<S extends string, E extends string, G extends s
         throw new TlsPeerError(TABLE_ALERT_CODES[alert] ?? 'TLS_UNEXPECTED_MESSAGE', alert,
           `${this.role} received ${event} in state ${from}, which the handshake table does not allow${r.rfc ? ` (${r.rfc})` : ''}; sending ${alert}`);
       }
-      if (r.error instanceof AbsorbedEventError) return;
+      if (r.error instanceof AbsorbedEventError) return undefined;
       throw new TlsConfigError('TLS_CONFIG_UNSUPPORTED', `the ${this.role} table has no usable entry for ${event} in ${from}: ${r.message}`);
     }
     // A handshake message may not straddle a change of read keys (RFC 8446 §5.1): the table says which
@@ -299,12 +321,25 @@ export abstract class Connection<S extends string, E extends string, G extends s
       this.transcriptBefore = this.transcript.ready ? this.transcript.hash() : undefined;
       this.transcript.add(this.current.raw);
     }
-    await this.take(r);
+    return this.take(r);
   }
 
-  /** Runs the transition's actions, then enters its target. */
-  private async take(r: StepResult<S, A> & { kind: 'transition' }): Promise<void> {
-    for (const a of r.actions) await this.implementations.actions[a](undefined, this.current);
+  /** Runs the transition's actions in order, then enters its target. Synchronous (undefined) while the
+   *  actions are (delivering application data is); from the first action that returns a promise on,
+   *  the rest wait for it. */
+  private take(r: StepResult<S, A> & { kind: 'transition' }): Promise<void> | undefined {
+    const actions = r.actions;
+    for (let i = 0; i < actions.length; i++) {
+      const pending = this.implementations.actions[actions[i]!](undefined, this.current);
+      if (pending !== undefined) return this.takeRest(r, i + 1, pending);
+    }
+    this.stateName = r.target;
+    return undefined;
+  }
+
+  private async takeRest(r: StepResult<S, A> & { kind: 'transition' }, next: number, pending: Promise<void>): Promise<void> {
+    await pending;
+    for (let i = next; i < r.actions.length; i++) await this.implementations.actions[r.actions[i]!](undefined, this.current);
     this.stateName = r.target;
   }
 
@@ -319,34 +354,64 @@ export abstract class Connection<S extends string, E extends string, G extends s
 
   // ---- records in ------------------------------------------------------------------------------
 
-  private async processRecord(outerType: number, header: Uint8Array, fragment: Uint8Array): Promise<void> {
-    let type = outerType;
-    let content = fragment;
-    // Which protection the peer's records carry here is table data (spec meta.readKeys, per state).
+  /** One record. Synchronous (undefined) for application data opened by a synchronous provider and
+   *  delivered by synchronous actions: the bulk path takes no promise per record. Which protection the
+   *  peer's records carry here is table data (spec meta.readKeys, per state). */
+  private processRecord(outerType: number, header: Uint8Array, fragment: Uint8Array): Promise<void> | undefined {
     const level = this.readLevel;
     const protectedHere = this.table.readKeys!.protected.includes(level);
-    if (outerType === ContentType.application_data) {
-      if (!protectedHere) {
-        if (this.skipRejectedEarly(fragment.length)) return;
-        throw this.wrongKeys(`${this.role} received a protected (application_data) record in state ${this.stateName}, where the table reads ${level} records: no keys to read it exist`);
-      }
-      const cipher = this.readCipher;
-      if (!cipher) throw new TlsConfigError('TLS_CONFIG_UNSUPPORTED', `the ${this.role} table reads ${level} records in ${this.stateName}, but the engine installed no read keys (table and engine out of sync)`);
-      try {
-        ({ type, content } = await cipher.open(header, fragment));
-        this.recordsOpened++;
-        if (content.length > this.recvLimit) throw new TlsPeerError('TLS_RECORD_OVERFLOW', 'record_overflow', `protected record carries ${content.length} bytes, over the negotiated record_size_limit (${this.recvLimit} + 1) (RFC 8449 §4)`);
-      } catch (e) {
-        if (e instanceof TlsPeerError && e.code === 'TLS_BAD_RECORD_MAC' && this.skipRejectedEarly(fragment.length)) return;
-        throw e;
-      }
-      if (type === ContentType.change_cipher_spec) throw new TlsPeerError('TLS_UNEXPECTED_MESSAGE', 'unexpected_message', 'received a protected change_cipher_spec record (RFC 8446 §5 requires it in the clear)');
-    } else {
+    if (outerType !== ContentType.application_data) {
       if (fragment.length > MAX_PLAINTEXT) throw new TlsPeerError('TLS_RECORD_OVERFLOW', 'record_overflow', `plaintext record of ${fragment.length} bytes exceeds 2^14 (RFC 8446 §5.1)`);
       if (protectedHere && outerType !== ContentType.change_cipher_spec) {
         throw this.wrongKeys(`received an unprotected ${outerType === ContentType.alert ? 'alert' : 'handshake'} record in ${this.role} state ${this.stateName}, where the table reads ${level} records (encryption started)`);
       }
+      return this.processContent(outerType, fragment);
     }
+    if (!protectedHere) {
+      if (this.skipRejectedEarly(fragment.length)) return undefined;
+      throw this.wrongKeys(`${this.role} received a protected (application_data) record in state ${this.stateName}, where the table reads ${level} records: no keys to read it exist`);
+    }
+    const cipher = this.readCipher;
+    if (!cipher) throw new TlsConfigError('TLS_CONFIG_UNSUPPORTED', `the ${this.role} table reads ${level} records in ${this.stateName}, but the engine installed no read keys (table and engine out of sync)`);
+    if (cipher.synchronous === true && cipher.openSync) {
+      let opened: { type: number; content: Uint8Array };
+      try {
+        opened = cipher.openSync(header, fragment);
+      } catch (e) {
+        if (this.skipUnreadable(e, fragment)) return undefined;
+        throw e;
+      }
+      return this.processOpened(opened.type, opened.content);
+    }
+    return this.openAndProcess(cipher, header, fragment);
+  }
+
+  private async openAndProcess(cipher: RecordCipher, header: Uint8Array, fragment: Uint8Array): Promise<void> {
+    let opened: { type: number; content: Uint8Array };
+    try {
+      opened = await cipher.open(header, fragment);
+    } catch (e) {
+      if (this.skipUnreadable(e, fragment)) return;
+      throw e;
+    }
+    const pending = this.processOpened(opened.type, opened.content);
+    if (pending !== undefined) await pending;
+  }
+
+  /** A record that does not open is skipped only as rejected 0-RTT data (RFC 8446 §4.2.10). */
+  private skipUnreadable(e: unknown, fragment: Uint8Array): boolean {
+    return e instanceof TlsPeerError && e.code === 'TLS_BAD_RECORD_MAC' && this.skipRejectedEarly(fragment.length);
+  }
+
+  /** The inner content of a record that opened. */
+  private processOpened(type: number, content: Uint8Array): Promise<void> | undefined {
+    this.recordsOpened++;
+    if (content.length > this.recvLimit) throw new TlsPeerError('TLS_RECORD_OVERFLOW', 'record_overflow', `protected record carries ${content.length} bytes, over the negotiated record_size_limit (${this.recvLimit} + 1) (RFC 8449 §4)`);
+    if (type === ContentType.change_cipher_spec) throw new TlsPeerError('TLS_UNEXPECTED_MESSAGE', 'unexpected_message', 'received a protected change_cipher_spec record (RFC 8446 §5 requires it in the clear)');
+    return this.processContent(type, content);
+  }
+
+  private processContent(type: number, content: Uint8Array): Promise<void> | undefined {
     if (type !== ContentType.handshake && this.reassembler.pending > 0) {
       throw new TlsPeerError('TLS_UNEXPECTED_MESSAGE', 'unexpected_message', `a record of content type ${type} arrived in the middle of a fragmented handshake message (RFC 8446 §5.1)`);
     }
@@ -354,32 +419,36 @@ export abstract class Connection<S extends string, E extends string, G extends s
       case ContentType.change_cipher_spec:
         if (content.length !== 1 || content[0] !== 1) throw new TlsPeerError('TLS_UNEXPECTED_MESSAGE', 'unexpected_message', 'change_cipher_spec record must hold the single byte 0x01 (RFC 8446 §5)');
         this.noProgress('change_cipher_spec record');
-        await this.dispatch(this.ev('ChangeCipherSpec'));
-        return;
+        return this.dispatch(this.ev('ChangeCipherSpec'));
       case ContentType.alert: return this.processAlert(content);
-      case ContentType.handshake:
-        if (content.length === 0) throw new TlsPeerError('TLS_UNEXPECTED_MESSAGE', 'unexpected_message', 'empty handshake record (RFC 8446 §5.1)');
-        this.reassembler.push(content);
-        for (;;) {
-          const msg = this.reassembler.next();
-          if (!msg) return;
-          const isHrr = msg.type === 2 && msg.body.length >= 34 && bytesEqual(msg.body.subarray(2, 34), HRR_RANDOM);
-          const event = eventForHandshake(msg.type, isHrr, msg.type === 1 && carriesCookie(msg.body));
-          if (!event) throw new TlsPeerError('TLS_UNEXPECTED_MESSAGE', 'unexpected_message', `handshake message of unknown type ${msg.type} (${this.role} state ${this.stateName})`);
-          if (event === 'KeyUpdate') this.noProgress('KeyUpdate'); else this.recordsWithoutProgress = 0;
-          this.current = msg;
-          await this.dispatch(this.ev(event));
-          this.current = undefined;
-          if (this.ended) return;
-        }
-      case ContentType.application_data:
+      case ContentType.handshake: return this.processHandshake(content);
+      case ContentType.application_data: {
         if (content.length === 0) this.noProgress('empty application_data record'); else this.recordsWithoutProgress = 0;
         this.currentData = content;
-        await this.dispatch(this.ev('ApplicationData'));
+        const pending = this.dispatch(this.ev('ApplicationData'));
+        if (pending !== undefined) return pending.then(() => { this.currentData = undefined; });
         this.currentData = undefined;
-        return;
+        return undefined;
+      }
       default:
         throw new TlsPeerError('TLS_UNEXPECTED_MESSAGE', 'unexpected_message', `protected record has unknown inner content type ${type}`);
+    }
+  }
+
+  private async processHandshake(content: Uint8Array): Promise<void> {
+    if (content.length === 0) throw new TlsPeerError('TLS_UNEXPECTED_MESSAGE', 'unexpected_message', 'empty handshake record (RFC 8446 §5.1)');
+    this.reassembler.push(content);
+    for (;;) {
+      const msg = this.reassembler.next();
+      if (!msg) return;
+      const isHrr = msg.type === 2 && msg.body.length >= 34 && bytesEqual(msg.body.subarray(2, 34), HRR_RANDOM);
+      const event = eventForHandshake(msg.type, isHrr, msg.type === 1 && carriesCookie(msg.body));
+      if (!event) throw new TlsPeerError('TLS_UNEXPECTED_MESSAGE', 'unexpected_message', `handshake message of unknown type ${msg.type} (${this.role} state ${this.stateName})`);
+      if (event === 'KeyUpdate') this.noProgress('KeyUpdate'); else this.recordsWithoutProgress = 0;
+      this.current = msg;
+      await this.dispatch(this.ev(event));
+      this.current = undefined;
+      if (this.ended) return;
     }
   }
 
@@ -481,6 +550,17 @@ export abstract class Connection<S extends string, E extends string, G extends s
     }
     const cipher = this.writeCipher;
     const limit = cipher ? this.sendLimit : MAX_PLAINTEXT;
+    if (cipher?.synchronous === true && cipher.sealSync) {
+      // Each record as the pieces the provider made (header, ciphertext, tag): nothing joined or copied
+      // here; takeOutput() joins them once, takeOutputChunks() hands them over as they are.
+      let off = 0;
+      do {
+        const chunk = data.subarray(off, off + limit);
+        off += chunk.length;
+        for (const piece of cipher.sealSync(type, chunk, this.recordPad(chunk.length))) this.output.push(piece);
+      } while (off < data.length);
+      return;
+    }
     if (cipher?.sealInto && cipher.recordLength) {
       // All records of this call sealed into one buffer: one allocation, no joining in takeOutput.
       const count = Math.max(1, Math.ceil(data.length / limit));

@@ -26,6 +26,12 @@ export interface RecordCipher {
   recordLength?(contentLength: number, padding: number): number;
   /** Optional: seal() into `out` at `offset` (sized with recordLength), so records can share one buffer; returns the length. */
   sealInto?(type: number, content: Uint8Array, padding: number, out: Uint8Array, offset: number): Promise<number>;
+  /** Optional: true when sealSync() and openSync() may be used instead (the provider's AEAD is synchronous). */
+  readonly synchronous?: boolean;
+  /** seal() without a promise, as consecutive pieces of the record (joined: seal()'s bytes); only when `synchronous`. */
+  sealSync?(type: number, content: Uint8Array, padding: number): Uint8Array[];
+  /** open() without a promise; only when `synchronous`. */
+  openSync?(header: Uint8Array, fragment: Uint8Array): { type: number; content: Uint8Array };
 }
 
 const EMPTY = new Uint8Array(0);
@@ -57,7 +63,10 @@ export class RecordReader {
     }
     if (bytes.length === 0) return;
     if (this.buf.length === 0) { this.buf = bytes; this.borrowed = true; }
-    else { this.buf = concat(this.buf, bytes); this.borrowed = false; }
+    else if (this.borrowed && bytes.buffer === this.buf.buffer && bytes.byteOffset === this.buf.byteOffset + this.buf.length) {
+      // The next slice of the same input (receive() feeds a large input a slice at a time): widen the view.
+      this.buf = new Uint8Array(this.buf.buffer, this.buf.byteOffset, this.buf.length + bytes.length);
+    } else { this.buf = concat(this.buf, bytes); this.borrowed = false; }
   }
 
   /** Stop viewing the caller's bytes: copy the unconsumed tail (less than one record) if it is theirs,

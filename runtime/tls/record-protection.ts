@@ -2,7 +2,8 @@
 // sequence number; per-record nonce = IV XOR (sequence number, left-padded to the IV length).
 // Implements the record layer's `RecordCipher` contract: seal() returns a whole TLSCiphertext record,
 // open() takes the 5-byte header (the AAD) and the encrypted_record and returns the inner content type
-// and content with padding stripped.
+// and content with padding stripped. With a synchronous provider AEAD (node:crypto, @noble) the
+// record layer uses sealSync()/openSync(): same bytes, no promise per record.
 import type { AeadKey, CipherSuiteParams, CryptoProvider } from '../crypto/provider.ts';
 import { ProtosmithError, TlsPeerError, TlsUsageError } from './errors.ts';
 import { trafficKeys } from './keyschedule.ts';
@@ -14,6 +15,9 @@ const MAX_PLAINTEXT = 1 << 14;
 const MAX_INNER = MAX_PLAINTEXT + 1;
 const MAX_CIPHERTEXT = MAX_PLAINTEXT + 256;
 const SEQUENCE_LIMIT = 1n << 64n;
+/** Where sealSync() lays out a record's inner plaintext: one buffer for the process, used only inside a
+ *  synchronous call (so never by two records at once). */
+let innerScratch: Uint8Array | undefined;
 
 export interface RecordProtectionOptions {
   /** Starting sequence number (tests use it to exercise the wrap guard). Default 0. */
@@ -30,6 +34,10 @@ export class RecordProtection implements RecordCipher {
   #lo: number;
   /** Set once 2^64-1 has been used: no further record may be sealed or opened. */
   #exhausted = false;
+  /** The provider's synchronous AEAD forms, when it has both (see sealSync/openSync). */
+  readonly #sealSync: NonNullable<AeadKey['sealSync']> | undefined;
+  readonly #openSync: NonNullable<AeadKey['openSync']> | undefined;
+  #scratch: Uint8Array | undefined;
 
   private constructor(suite: CipherSuiteParams, aead: AeadKey, iv: Uint8Array, seq: bigint) {
     this.suite = suite;
@@ -38,7 +46,13 @@ export class RecordProtection implements RecordCipher {
     this.#tagLength = suite.tagLength;
     this.#hi = Number(seq >> 32n);
     this.#lo = Number(seq & 0xffffffffn);
+    const sync = aead.sealSync !== undefined && aead.openSync !== undefined;
+    this.#sealSync = sync ? aead.sealSync : undefined;
+    this.#openSync = sync ? aead.openSync : undefined;
   }
+
+  /** Whether sealSync() and openSync() can be used (the provider's AEAD is synchronous). */
+  get synchronous(): boolean { return this.#sealSync !== undefined; }
 
   /** Protection for one direction from its traffic secret (keys per RFC 8446 §7.3). */
   static async fromSecret(p: CryptoProvider, suite: CipherSuiteParams, trafficSecret: Uint8Array, options: RecordProtectionOptions = {}): Promise<RecordProtection> {
@@ -56,18 +70,26 @@ export class RecordProtection implements RecordCipher {
   /** Sequence number of the next record this direction will seal/open. */
   get sequence(): bigint { return this.#exhausted ? SEQUENCE_LIMIT : (BigInt(this.#hi) << 32n) | BigInt(this.#lo); }
 
-  #nonce(): Uint8Array {
+  /** This record's nonce, written into `nonce` (ivLength bytes). */
+  #nonceInto(nonce: Uint8Array): Uint8Array {
     if (this.#exhausted) {
       throw new ProtosmithError('TLS_SEQUENCE_OVERFLOW', 'local', 'record sequence number would wrap past 2^64-1 (RFC 8446 §5.3); the connection must be rekeyed (KeyUpdate) or closed before this point.', { alert: 'internal_error' });
     }
-    const nonce = this.#iv.slice();
-    const n = nonce.length;
+    const iv = this.#iv;
+    const n = iv.length;
     const hi = this.#hi;
     const lo = this.#lo;
-    nonce[n - 8]! ^= hi >>> 24; nonce[n - 7]! ^= (hi >>> 16) & 0xff; nonce[n - 6]! ^= (hi >>> 8) & 0xff; nonce[n - 5]! ^= hi & 0xff;
-    nonce[n - 4]! ^= lo >>> 24; nonce[n - 3]! ^= (lo >>> 16) & 0xff; nonce[n - 2]! ^= (lo >>> 8) & 0xff; nonce[n - 1]! ^= lo & 0xff;
+    for (let i = 0; i < n - 8; i++) nonce[i] = iv[i]!;
+    nonce[n - 8] = iv[n - 8]! ^ (hi >>> 24); nonce[n - 7] = iv[n - 7]! ^ ((hi >>> 16) & 0xff); nonce[n - 6] = iv[n - 6]! ^ ((hi >>> 8) & 0xff); nonce[n - 5] = iv[n - 5]! ^ (hi & 0xff);
+    nonce[n - 4] = iv[n - 4]! ^ (lo >>> 24); nonce[n - 3] = iv[n - 3]! ^ ((lo >>> 16) & 0xff); nonce[n - 2] = iv[n - 2]! ^ ((lo >>> 8) & 0xff); nonce[n - 1] = iv[n - 1]! ^ (lo & 0xff);
     return nonce;
   }
+
+  /** A fresh nonce for the asynchronous path (the provider may read it after we return). */
+  #nonce(): Uint8Array { return this.#nonceInto(new Uint8Array(this.#iv.length)); }
+
+  /** The synchronous path's nonce: one buffer per direction, rewritten per record (the provider is done with it on return). */
+  #syncNonce(): Uint8Array { return this.#nonceInto(this.#scratch ??= new Uint8Array(this.#iv.length)); }
 
   #advance(): void {
     if (this.#lo !== 0xffffffff) { this.#lo++; return; }
@@ -100,6 +122,39 @@ export class RecordProtection implements RecordCipher {
     }
     await this.#sealAt(type, content, padding, out, offset);
     return n;
+  }
+
+  /**
+   * seal() without a promise, for a synchronous provider (`synchronous`): returns the record as
+   * consecutive pieces (the 5-byte header, then the provider's ciphertext and tag, uncopied), so it can
+   * go to a vectored write as it is; joined, they are seal()'s bytes. Same errors as seal().
+   */
+  sealSync(type: number, content: Uint8Array, padding: number): Uint8Array[] {
+    const seal = this.#sealSync;
+    if (seal === undefined) throw new TlsUsageError('TLS_BAD_ARGUMENT', `sealSync: the ${this.#aead.algorithm} key of this provider has no synchronous form; use seal().`);
+    this.#check(content, padding);
+    const nonce = this.#syncNonce();
+    const innerLength = content.length + 1 + padding;
+    const length = innerLength + this.#tagLength;
+    const header = new Uint8Array(5);
+    header[0] = APPLICATION_DATA;
+    header[1] = 0x03;
+    header[2] = 0x03;
+    header[3] = length >> 8;
+    header[4] = length & 0xff;
+    // The inner plaintext (content, type, zero padding) is laid out in one scratch buffer shared by every
+    // connection: the provider reads it only during this synchronous call.
+    const inner = (innerScratch ??= new Uint8Array(MAX_INNER)).subarray(0, innerLength);
+    inner.set(content, 0);
+    inner[content.length] = type;
+    if (padding > 0) inner.fill(0, content.length + 1);
+    const sealed = seal.call(this.#aead, nonce, header, inner);
+    const pieces: Uint8Array[] = [header];
+    let n = 0;
+    for (const piece of sealed) { pieces.push(piece); n += piece.length; }
+    if (n !== length) throw new ProtosmithError('TLS_PROVIDER_FAILURE', 'provider', `AEAD seal returned ${n} bytes, expected ${length}.`, { alert: 'internal_error' });
+    this.#advance();
+    return pieces;
   }
 
   #check(content: Uint8Array, padding: number): void {
@@ -138,19 +193,47 @@ export class RecordProtection implements RecordCipher {
   }
 
   async open(header: Uint8Array, fragment: Uint8Array): Promise<{ type: number; content: Uint8Array }> {
+    this.#checkRecord(header, fragment);
+    const nonce = this.#nonce();
+    let inner: Uint8Array;
+    try {
+      inner = await this.#aead.open(nonce, header, fragment);
+    } catch (cause) {
+      throw this.#badMac(fragment, cause);
+    }
+    return this.#inner(inner);
+  }
+
+  /** open() without a promise, for a synchronous provider (`synchronous`). Same results and errors. */
+  openSync(header: Uint8Array, fragment: Uint8Array): { type: number; content: Uint8Array } {
+    const open = this.#openSync;
+    if (open === undefined) throw new TlsUsageError('TLS_BAD_ARGUMENT', `openSync: the ${this.#aead.algorithm} key of this provider has no synchronous form; use open().`);
+    this.#checkRecord(header, fragment);
+    const nonce = this.#syncNonce();
+    let inner: Uint8Array;
+    try {
+      inner = open.call(this.#aead, nonce, header, fragment);
+    } catch (cause) {
+      throw this.#badMac(fragment, cause);
+    }
+    return this.#inner(inner);
+  }
+
+  #checkRecord(header: Uint8Array, fragment: Uint8Array): void {
     if (header.length !== 5 || header[0] !== APPLICATION_DATA) {
       throw new TlsPeerError('TLS_UNEXPECTED_MESSAGE', 'unexpected_message', `protected record has outer content type ${header[0] ?? 'none'}; after keys are in use every record except change_cipher_spec must be application_data (23) (RFC 8446 §5.2).`);
     }
     if (fragment.length > MAX_CIPHERTEXT) {
       throw new TlsPeerError('TLS_RECORD_OVERFLOW', 'record_overflow', `protected record of ${fragment.length} bytes exceeds 2^14+256 (RFC 8446 §5.2).`);
     }
-    const nonce = this.#nonce();
-    let inner: Uint8Array;
-    try {
-      inner = await this.#aead.open(nonce, header, fragment);
-    } catch (cause) {
-      throw new TlsPeerError('TLS_BAD_RECORD_MAC', 'bad_record_mac', `protected record (sequence ${this.sequence}, ${fragment.length} bytes) failed AEAD authentication (${this.suite.name}): it was altered, truncated, or protected under different keys.`, { cause });
-    }
+  }
+
+  #badMac(fragment: Uint8Array, cause: unknown): TlsPeerError {
+    return new TlsPeerError('TLS_BAD_RECORD_MAC', 'bad_record_mac', `protected record (sequence ${this.sequence}, ${fragment.length} bytes) failed AEAD authentication (${this.suite.name}): it was altered, truncated, or protected under different keys.`, { cause });
+  }
+
+  /** The content type and content of a decrypted TLSInnerPlaintext (padding stripped); advances the sequence. */
+  #inner(inner: Uint8Array): { type: number; content: Uint8Array } {
     if (inner.length > MAX_INNER) {
       throw new TlsPeerError('TLS_RECORD_OVERFLOW', 'record_overflow', `decrypted TLSInnerPlaintext is ${inner.length} bytes, over 2^14+1 (RFC 8446 §5.4).`);
     }

@@ -201,6 +201,37 @@ test('AEAD sealInto (record-layer fast path) writes exactly what seal() returns,
   }
 });
 
+test('AEAD sealSync/openSync (synchronous bulk path) give the bytes of seal()/open(); sealSync keeps nothing of the plaintext; tampering and short input are bad_record_mac', async () => {
+  for (const suite of [0x1301, 0x1302, 0x1303]) {
+    const params = cipherSuiteParams(suite)!;
+    const key = await p.importAeadKey(params.aead, new Uint8Array(params.keyLength).fill(suite & 0x7f));
+    assert.type(key.sealSync, 'function');
+    assert.type(key.openSync, 'function');
+    const nonce = new Uint8Array(12).fill(3);
+    const aad = Uint8Array.of(23, 3, 3, 0x40, 0x11);
+    for (const length of [0, 1, 16385]) {
+      const plaintext = new Uint8Array(length).map((_, i) => i & 0xff);
+      const want = Buffer.from(await key.seal(nonce, aad, plaintext)).toString('hex');
+      const pieces = key.sealSync!(nonce, aad, plaintext);
+      plaintext.fill(0xee); // the caller reuses its buffer at once
+      assert.is(Buffer.concat(pieces).toString('hex'), want, `${params.aead}, ${length} bytes`);
+      const opened = key.openSync!(nonce, aad, Buffer.concat(pieces));
+      assert.is(opened.length, length);
+      if (length > 0) assert.is(opened[length - 1], (length - 1) & 0xff);
+    }
+    const sealed = await key.seal(nonce, aad, new Uint8Array(100).fill(9));
+    const tampered = sealed.slice();
+    tampered[50]! ^= 1;
+    for (const bad of [tampered, sealed.subarray(0, 15)]) {
+      const e = await err(() => key.openSync!(nonce, aad, bad));
+      assert.is(e.code, 'CRYPTO_AEAD_OPEN_FAILED');
+      assert.is(e.alert, 'bad_record_mac');
+    }
+    assert.is((await err(() => key.openSync!(nonce, Uint8Array.of(23, 3, 3, 0x40, 0x12), sealed))).code, 'CRYPTO_AEAD_OPEN_FAILED', 'the AAD is authenticated');
+    assert.is((await err(() => key.sealSync!(new Uint8Array(8), aad, sealed))).code, 'CRYPTO_INVALID_ARGUMENT');
+  }
+});
+
 test('the default random source never hands out the same bytes twice, across its 4 KiB refills, and serves large requests', () => {
   const q = createNodeProvider();
   const seen = new Set<string>();

@@ -209,4 +209,74 @@ test('sealInto writes the same record as seal() at an offset of a shared buffer 
   }
 });
 
+test('sealSync/openSync (synchronous provider) make the same records as seal/open and share one sequence number with them', async () => {
+  await fc.assert(fc.asyncProperty(fc.constantFrom(...suites), fc.uint8Array({ minLength: 1, maxLength: 400 }), fc.uint8Array({ maxLength: 400 }), fc.integer({ min: 1, max: 255 }), fc.integer({ min: 0, max: 40 }), async (suite, first, content, type, padding) => {
+    const secret = new Uint8Array(suite.hashLength).fill(4);
+    const a = await RecordProtection.fromSecret(p, suite, secret, { initialSequence: 0xfffffffen });
+    const b = await RecordProtection.fromSecret(p, suite, secret, { initialSequence: 0xfffffffen });
+    assert.ok(b.synchronous);
+    // A longer record first, so that where the second one's padding goes held other bytes before.
+    const records: Uint8Array[] = [];
+    for (const [c, pad] of [[new Uint8Array(first.length + 500).fill(0xff), 0], [content, padding]] as const) {
+      const want = await a.seal(type, c, pad);
+      const pieces = b.sealSync(type, c, pad);
+      assert.is(pieces[0]!.length, 5, 'the header comes first, on its own');
+      const got = Buffer.concat(pieces);
+      assert.is(got.toString('hex'), Buffer.from(want).toString('hex'));
+      records.push(got);
+    }
+    const r = await RecordProtection.fromSecret(p, suite, secret, { initialSequence: 0xfffffffen });
+    const one = r.openSync(records[0]!.subarray(0, 5), records[0]!.subarray(5));
+    const two = await r.open(records[1]!.subarray(0, 5), records[1]!.subarray(5));
+    assert.is(one.content.length, first.length + 500);
+    assert.is(two.type, type);
+    assert.equal(Array.from(two.content), Array.from(content));
+    assert.is(r.sequence, 0x100000000n);
+  }), { numRuns: 60 });
+});
+
+test('openSync refuses what open() refuses, with the same typed errors, and a refused record consumes no sequence number', async () => {
+  const suite = suites[2]!;
+  const secret = new Uint8Array(suite.hashLength).fill(5);
+  const a = await RecordProtection.fromSecret(p, suite, secret);
+  const rec = await a.seal(23, new Uint8Array(10), 0);
+  const tampered = rec.slice();
+  tampered[9]! ^= 0x80;
+  const cases: [Uint8Array, Uint8Array, string][] = [
+    [tampered.subarray(0, 5), tampered.subarray(5), 'TLS_BAD_RECORD_MAC'],
+    [rec.subarray(0, 5), rec.subarray(5, 15), 'TLS_BAD_RECORD_MAC'],
+    [header(rec.length - 5, 22), rec.subarray(5), 'TLS_UNEXPECTED_MESSAGE'],
+    [header(20000), new Uint8Array(20000), 'TLS_RECORD_OVERFLOW'],
+  ];
+  for (const [h, f, want] of cases) {
+    const r = await RecordProtection.fromSecret(p, suite, secret);
+    let sync: string | undefined;
+    try { r.openSync(h, f); } catch (e) { sync = (e as { code?: string }).code; }
+    assert.is(sync, want);
+    assert.is((await code(() => r.open(h, f)))?.code, want);
+    assert.is(r.sequence, 0n);
+  }
+});
+
+test('a provider AEAD without synchronous forms is not synchronous: sealSync/openSync are refused as misuse, the async path serves', async () => {
+  const asyncOnly: CryptoProvider = {
+    ...p,
+    async importAeadKey(alg, key) {
+      const k = await p.importAeadKey(alg, key);
+      return { algorithm: k.algorithm, seal: (n, a, t) => k.seal(n, a, t), open: (n, a, c) => k.open(n, a, c), sealInto: (n, a, parts, o, off) => k.sealInto!(n, a, parts, o, off) };
+    },
+  };
+  const suite = suites[0]!;
+  const r = await RecordProtection.fromSecret(asyncOnly, suite, new Uint8Array(32));
+  assert.not.ok(r.synchronous);
+  const out = new Uint8Array(r.recordLength(3, 0));
+  for (const f of [() => r.sealSync(23, new Uint8Array(3), 0), () => r.openSync(header(20), new Uint8Array(20))]) {
+    let c: string | undefined;
+    try { f(); } catch (e) { c = (e as { code?: string }).code; }
+    assert.is(c, 'TLS_BAD_ARGUMENT');
+  }
+  assert.is(r.sequence, 0n);
+  assert.is(await r.sealInto(23, new Uint8Array(3), 0, out, 0), out.length);
+});
+
 test.run();

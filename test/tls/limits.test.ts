@@ -109,6 +109,29 @@ test('RecordReader keeps only its unread bytes alive once a receive() ends (deta
   assert.is(r2.retained, 0, 'an emptied reader keeps nothing');
 });
 
+test('RecordReader reads one input fed in slices in place: a record across two slices is a view of the input, not a copy', () => {
+  // Connection.receive() feeds a large input a slice at a time (at most maxBufferedBytes); a record that
+  // straddles two slices of the same input is read where it lies. Bytes of another input are copied.
+  const rec = plaintextRecord(22, new Uint8Array(16000).fill(2));
+  const input = repeat(rec, 3);
+  const r = new RecordReader(1 << 17);
+  r.push(input.subarray(0, rec.length + 100));
+  assert.ok(r.next());
+  assert.is(r.next(), undefined);
+  r.push(input.subarray(rec.length + 100, input.length));
+  for (let i = 0; i < 2; i++) {
+    const got = r.next()!;
+    assert.is(got.fragment.buffer, input.buffer, `record ${i + 2} is read in place`);
+    assert.is(got.fragment.byteOffset, input.byteOffset + (i + 1) * rec.length + 5);
+  }
+  const other = new RecordReader(1 << 17);
+  other.push(input.subarray(0, 100));
+  other.push(input.slice(100, rec.length));
+  const copied = other.next()!;
+  assert.is.not(copied.fragment.buffer, input.buffer, 'bytes of two different inputs are joined in a buffer of its own');
+  assert.equal(Array.from(copied.fragment.subarray(0, 4)), [2, 2, 2, 2]);
+});
+
 test('HandshakeReassembler keeps only its unread bytes alive after taking messages out', () => {
   const h = new HandshakeReassembler(1 << 16);
   const msg = new Uint8Array(4 + 30000);

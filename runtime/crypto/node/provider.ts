@@ -120,6 +120,16 @@ const AEAD_KEY_LENGTH: Record<AeadAlgorithm, number> = { 'aes-128-gcm': 16, 'aes
 const TAG_LENGTH = 16;
 const NONCE_LENGTH = 12;
 
+/** One options object for every cipher context (createCipheriv reads it; nothing keeps it). */
+const AEAD_OPTIONS = { authTagLength: TAG_LENGTH } as const;
+
+/**
+ * node:crypto cannot re-key a cipher context with a new nonce, so every seal/open makes one context;
+ * the rest is kept to the minimum node allows: one update() per record (its output is the only large
+ * allocation), no options object per call (GCM and ChaCha20-Poly1305 need no plaintextLength), and
+ * synchronous forms (sealSync, openSync) so the record layer needs no promise per record; sealSync
+ * hands back node's own output buffers as the pieces of the record, uncopied.
+ */
 class NodeAeadKey implements AeadKey {
   readonly algorithm: AeadAlgorithm;
   /** A secret KeyObject made once: createCipheriv with a KeyObject skips re-validating raw key bytes per record. */
@@ -133,55 +143,68 @@ class NodeAeadKey implements AeadKey {
       throw new CryptoError('CRYPTO_INVALID_ARGUMENT', 'local', `AEAD nonce must be ${NONCE_LENGTH} bytes, got ${nonce.length}.`);
     }
   }
-  #cipher(nonce: Uint8Array, aad: Uint8Array, plaintextLength: number): CipherGCM {
+  #cipher(nonce: Uint8Array, aad: Uint8Array): CipherGCM {
     this.#checkNonce(nonce);
-    const c = createCipheriv(this.algorithm, this.#key, nonce, { authTagLength: TAG_LENGTH } as never) as unknown as CipherGCM;
-    c.setAAD(aad, { plaintextLength });
+    const c = createCipheriv(this.algorithm, this.#key, nonce, AEAD_OPTIONS as never) as unknown as CipherGCM;
+    c.setAAD(aad);
     return c;
   }
   async seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Promise<Uint8Array> {
     const out = new Uint8Array(plaintext.length + TAG_LENGTH);
-    this.#sealParts(nonce, aad, [plaintext], plaintext.length, out, 0);
+    this.#sealTo(nonce, aad, [plaintext], plaintext.length, out, 0);
     return out;
   }
   async sealInto(nonce: Uint8Array, aad: Uint8Array, parts: readonly Uint8Array[], out: Uint8Array, offset: number): Promise<void> {
     let total = 0;
     for (const part of parts) total += part.length;
-    if (offset < 0 || offset + total + TAG_LENGTH > out.length) {
+    if (!Number.isSafeInteger(offset) || offset < 0 || offset + total + TAG_LENGTH > out.length) {
       throw new CryptoError('CRYPTO_INVALID_ARGUMENT', 'local', `sealInto: ${total} plaintext bytes and a ${TAG_LENGTH}-byte tag do not fit in ${out.length} bytes at offset ${offset}.`);
     }
-    this.#sealParts(nonce, aad, parts, total, out, offset);
+    this.#sealTo(nonce, aad, parts, total, out, offset);
   }
-  #sealParts(nonce: Uint8Array, aad: Uint8Array, parts: readonly Uint8Array[], total: number, out: Uint8Array, offset: number): void {
-    const c = this.#cipher(nonce, aad, total);
-    let off = offset;
-    // node:crypto has no update-into-buffer: each update returns fresh ciphertext, copied once into `out`.
+  #sealTo(nonce: Uint8Array, aad: Uint8Array, parts: readonly Uint8Array[], total: number, out: Uint8Array, offset: number): void {
+    const c = this.#cipher(nonce, aad);
+    // node:crypto has no update-into-buffer: each update() returns fresh ciphertext, copied once into `out`.
+    let end = offset;
     for (const part of parts) {
       if (part.length === 0) continue;
       const x = c.update(part);
-      out.set(x, off);
-      off += x.length;
+      out.set(x, end);
+      end += x.length;
     }
     const f = c.final();
-    if (f.length > 0) { out.set(f, off); off += f.length; }
-    out.set(c.getAuthTag(), off);
+    if (f.length > 0) { out.set(f, end); end += f.length; }
+    if (end - offset !== total) throw new CryptoError('CRYPTO_PROVIDER_FAILURE', 'provider', `node:crypto returned ${end - offset} ciphertext bytes for ${total} plaintext bytes.`);
+    out.set(c.getAuthTag(), end);
+  }
+  sealSync(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array[] {
+    const c = this.#cipher(nonce, aad);
+    const x = c.update(plaintext);
+    const f = c.final();
+    const tag = u8(c.getAuthTag());
+    if (f.length > 0) return [u8(x), u8(f), tag];
+    return x.length > 0 ? [u8(x), tag] : [tag];
   }
   async open(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Promise<Uint8Array> {
+    return this.openSync(nonce, aad, ciphertextAndTag);
+  }
+  openSync(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Uint8Array {
     this.#checkNonce(nonce);
     if (ciphertextAndTag.length < TAG_LENGTH) {
       throw new CryptoError('CRYPTO_AEAD_OPEN_FAILED', 'peer', `AEAD input of ${ciphertextAndTag.length} bytes is shorter than the ${TAG_LENGTH}-byte tag.`, { alert: 'bad_record_mac' });
     }
     const ctLen = ciphertextAndTag.length - TAG_LENGTH;
-    const d = createDecipheriv(this.algorithm, this.#key, nonce, { authTagLength: TAG_LENGTH } as never) as unknown as DecipherGCM;
+    const d = createDecipheriv(this.algorithm, this.#key, nonce, AEAD_OPTIONS as never) as unknown as DecipherGCM;
     d.setAuthTag(ciphertextAndTag.subarray(ctLen));
-    d.setAAD(aad, { plaintextLength: ctLen });
+    d.setAAD(aad);
     const a = d.update(ciphertextAndTag.subarray(0, ctLen));
+    let b: Buffer;
     try {
-      const b = d.final();
-      return u8(b.length === 0 ? a : Buffer.concat([a, b]));
+      b = d.final();
     } catch (cause) {
       throw new CryptoError('CRYPTO_AEAD_OPEN_FAILED', 'peer', `AEAD (${this.algorithm}) authentication tag did not verify: the data was altered or protected under another key.`, { alert: 'bad_record_mac', cause });
     }
+    return u8(b.length === 0 ? a : Buffer.concat([a, b]));
   }
 }
 
