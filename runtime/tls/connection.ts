@@ -53,10 +53,11 @@ export const DEFAULT_MAX_HANDSHAKE = 131_396;
 export const MAX_RECORDS_WITHOUT_PROGRESS = 32;
 
 /** What an engine implements for a generated table: the shape of the generated
- *  `<Role>Implementations` (generated/tls13/machines/*.ts), one member per guard and per action. */
-export interface Implementations<G extends string, A extends string> {
-  readonly guards: { readonly [K in G]: (ctx: void, msg: unknown) => boolean };
-  readonly actions: { readonly [K in A]: (ctx: void, msg: unknown) => void | Promise<void> };
+ *  `<Role>Implementations<Ctx>` (generated/tls13/machines/*.ts), one member per guard and per action,
+ *  each called with the connection as its context `C` (so one object serves every connection). */
+export interface Implementations<G extends string, A extends string, C> {
+  readonly guards: { readonly [K in G]: (ctx: C, msg: unknown) => boolean };
+  readonly actions: { readonly [K in A]: (ctx: C, msg: unknown) => void | Promise<void> };
 }
 
 /** The table's sink states, named by the generated state constants. */
@@ -113,8 +114,9 @@ export abstract class Connection<S extends string, E extends string, G extends s
   protected readonly keyLogEnabled: boolean;
   private handshakeDone = false;
 
-  /** The generated `<Role>Implementations` of the table (no casts: a missing guard or action does not compile). */
-  protected abstract readonly implementations: Implementations<G, A>;
+  /** The generated `<Role>Implementations` of the table (no casts: a missing guard or action does not
+   *  compile), called with this connection as the context: one frozen object per engine class. */
+  protected abstract readonly implementations: Implementations<G, A, this>;
   abstract readonly role: 'client' | 'server';
 
   constructor(options: CommonOptions, table: MachineTable<S, E, G, A>, sinks: Sinks<S>) {
@@ -291,7 +293,7 @@ export abstract class Connection<S extends string, E extends string, G extends s
 
   /** Runs the transition's actions, then enters its target. */
   private async take(r: StepResult<S, A> & { kind: 'transition' }): Promise<void> {
-    for (const a of r.actions) await this.implementations.actions[a](undefined, this.current);
+    for (const a of r.actions) await this.implementations.actions[a](this, this.current);
     this.stateName = r.target;
   }
 
@@ -301,7 +303,7 @@ export abstract class Connection<S extends string, E extends string, G extends s
   protected abstract handshakeCompleteEvent(): TlsEvent;
 
   private guard(name: G): boolean {
-    return this.implementations.guards[name](undefined, this.current);
+    return this.implementations.guards[name](this, this.current);
   }
 
   // ---- records in ------------------------------------------------------------------------------

@@ -52,8 +52,8 @@ export class TlsServer extends Connection<ServerState, ServerEvent, ServerGuard,
   private readonly schemes: number[];
   private readonly chain: Uint8Array[];
   private readonly verifier: CertificateVerifier | undefined;
-  private readonly ticketCodec: SessionTicketCodec | undefined;
-  private cookieCodec_: HelloRetryCookieCodec | undefined;
+  /** The cookie codec under a random key of this connection's own (no cookie key or codec configured). */
+  private ownCookieCodec: HelloRetryCookieCodec | undefined;
 
   private neg: Negotiated | undefined;
   /** The ClientHello in force is a second one (it carried our cookie): shapes the extensions hook. */
@@ -81,64 +81,76 @@ export class TlsServer extends Connection<ServerState, ServerEvent, ServerGuard,
     this.middleboxCompat = config.middleboxCompat !== false;
     this.chain = checked.chain;
     this.verifier = checked.verifier;
-    this.ticketCodec = config.ticketCodec ?? (config.ticketKey ? keyedTicketCodec(config.crypto, config.ticketKey) : undefined);
-    const cookieKey = config.cookieKey ?? config.ticketKey;
-    this.cookieCodec_ = config.cookieCodec ?? (cookieKey ? keyedCookieCodec(config.crypto, cookieKey) : undefined);
   }
 
-  /** The cookie codec; without a cookieKey, ticketKey or cookieCodec, a per-connection random key,
-   *  drawn only when a cookie is first needed. */
+  /** The session ticket codec: config.ticketCodec, or the built-in one under config.ticketKey; undefined
+   *  when no tickets are issued. Made when used (a connection holds no codec of its own). */
+  private get ticketCodec(): SessionTicketCodec | undefined {
+    const { ticketCodec, ticketKey } = this.config;
+    return ticketCodec ?? (ticketKey ? keyedTicketCodec(this.crypto, ticketKey) : undefined);
+  }
+
+  /** The cookie codec: config.cookieCodec, or the built-in one under cookieKey (else ticketKey); without
+   *  any of them, one under a per-connection random key, drawn only when a cookie is first needed. */
   private get cookieCodec(): HelloRetryCookieCodec {
-    return this.cookieCodec_ ??= keyedCookieCodec(this.config.crypto, this.config.crypto.randomBytes(32));
+    const { cookieCodec, cookieKey, ticketKey } = this.config;
+    const key = cookieKey ?? ticketKey;
+    return cookieCodec ?? (key ? keyedCookieCodec(this.crypto, key) : (this.ownCookieCodec ??= keyedCookieCodec(this.crypto, this.crypto.randomBytes(32))));
   }
 
-  protected readonly implementations: ServerImplementations = {
-    guards: {
-      helloRetryRequired: () => this.neg !== undefined && (this.neg.peerShare === undefined || this.neg.cookieNeeded),
-      earlyDataAccepted: () => this.neg?.earlyAccepted === true,
-      pskAccepted: () => this.neg?.psk !== undefined,
-      clientAuthRequested: () => (this.config.clientAuth ?? 'none') !== 'none' && this.neg?.psk === undefined,
-      certificateEmpty: () => this.certificateEmpty,
-      requiredCertificateMissing: () => this.certificateEmpty && this.config.clientAuth === 'require',
-      ticketsIssued: () => this.ticketCodec !== undefined && (this.config.ticketCount ?? 1) > 0,
-    },
-    actions: {
-      processClientHello: () => this.processClientHello(),
-      sendHelloRetryRequest: () => this.sendHelloRetryRequest(),
-      sendChangeCipherSpec: () => this.sendCcs(),
-      sendServerHello: () => this.sendServerHello(),
-      installHandshakeWriteKeys: () => this.installHandshakeWriteKeys(),
-      sendEncryptedExtensions: () => this.sendEncryptedExtensions(),
-      sendCertificateRequest: () => this.sendCertificateRequest(),
-      sendCertificate: () => {
-        this.queueHandshake(11, encode('Certificate', () => encodeCertificate({
-          certificate_request_context: new Uint8Array(0), certificate_list: { items: this.chain.map((c) => ({ cert_data: c, extensions: { items: [] } })) },
-        })));
-      },
-      sendCertificateVerify: () => this.sendCertificateVerify(),
-      sendFinished: () => this.sendFinished(),
-      installApplicationWriteKeys: async () => this.setWriteCipher(await RecordProtection.fromSecret(this.crypto, this.suite!, this.sAp!)),
-      installEarlyReadKeys: () => this.installEarlyReadKeys(),
-      installHandshakeReadKeys: async () => this.setReadCipher(await RecordProtection.fromSecret(this.crypto, this.suite!, this.cHs!)),
-      deliverEarlyData: () => this.deliverEarlyData(),
-      verifyClientCertificate: () => this.verifyClientCertificate(),
-      verifyClientCertificateVerify: () => this.verifyClientCertificateVerify(),
-      verifyClientFinished: () => this.verifyClientFinished(),
-      installApplicationReadKeys: async () => this.setReadCipher(await RecordProtection.fromSecret(this.crypto, this.suite!, this.cAp!)),
-      sendNewSessionTicket: () => this.sendNewSessionTickets(),
-      deliverApplicationData: () => this.deliverApplicationData(),
-      updateReadKeys: () => this.updateReadKeys(),
-      answerKeyUpdateIfRequested: () => this.answerKeyUpdate(),
-      sendApplicationData: () => this.sendApplicationData(),
-      sendKeyUpdate: () => this.sendKeyUpdate(this.keyUpdateRequestPeer),
-      updateWriteKeys: () => this.updateWriteKeys(),
-      sendCloseNotify: () => this.sendCloseNotify(),
-      reportHandshakeComplete: () => this.reportHandshakeComplete(),
-      reportPeerClosed: () => this.reportPeerClosed(),
-      reportClosed: () => this.reportClosed(),
-      reportUserCanceled: () => this.reportUserCanceled(),
-    },
-  };
+  /** The generated ServerImplementations with the connection as its context: built once for the class
+   *  and shared (frozen) by every connection, so a connection costs no guard or action closures. */
+  static readonly #implementations: ServerImplementations<TlsServer> = Object.freeze({
+    guards: Object.freeze({
+      helloRetryRequired: (s: TlsServer) => s.neg !== undefined && (s.neg.peerShare === undefined || s.neg.cookieNeeded),
+      earlyDataAccepted: (s: TlsServer) => s.neg?.earlyAccepted === true,
+      pskAccepted: (s: TlsServer) => s.neg?.psk !== undefined,
+      clientAuthRequested: (s: TlsServer) => (s.config.clientAuth ?? 'none') !== 'none' && s.neg?.psk === undefined,
+      certificateEmpty: (s: TlsServer) => s.certificateEmpty,
+      requiredCertificateMissing: (s: TlsServer) => s.certificateEmpty && s.config.clientAuth === 'require',
+      ticketsIssued: (s: TlsServer) => (s.config.ticketCodec !== undefined || s.config.ticketKey !== undefined) && (s.config.ticketCount ?? 1) > 0,
+    }),
+    actions: Object.freeze({
+      processClientHello: (s: TlsServer) => s.processClientHello(),
+      sendHelloRetryRequest: (s: TlsServer) => s.sendHelloRetryRequest(),
+      sendChangeCipherSpec: (s: TlsServer) => s.sendCcs(),
+      sendServerHello: (s: TlsServer) => s.sendServerHello(),
+      installHandshakeWriteKeys: (s: TlsServer) => s.installHandshakeWriteKeys(),
+      sendEncryptedExtensions: (s: TlsServer) => s.sendEncryptedExtensions(),
+      sendCertificateRequest: (s: TlsServer) => s.sendCertificateRequest(),
+      sendCertificate: (s: TlsServer) => s.sendCertificate(),
+      sendCertificateVerify: (s: TlsServer) => s.sendCertificateVerify(),
+      sendFinished: (s: TlsServer) => s.sendFinished(),
+      installApplicationWriteKeys: async (s: TlsServer) => s.setWriteCipher(await RecordProtection.fromSecret(s.crypto, s.suite!, s.sAp!)),
+      installEarlyReadKeys: (s: TlsServer) => s.installEarlyReadKeys(),
+      installHandshakeReadKeys: async (s: TlsServer) => s.setReadCipher(await RecordProtection.fromSecret(s.crypto, s.suite!, s.cHs!)),
+      deliverEarlyData: (s: TlsServer) => s.deliverEarlyData(),
+      verifyClientCertificate: (s: TlsServer) => s.verifyClientCertificate(),
+      verifyClientCertificateVerify: (s: TlsServer) => s.verifyClientCertificateVerify(),
+      verifyClientFinished: (s: TlsServer) => s.verifyClientFinished(),
+      installApplicationReadKeys: async (s: TlsServer) => s.setReadCipher(await RecordProtection.fromSecret(s.crypto, s.suite!, s.cAp!)),
+      sendNewSessionTicket: (s: TlsServer) => s.sendNewSessionTickets(),
+      deliverApplicationData: (s: TlsServer) => s.deliverApplicationData(),
+      updateReadKeys: (s: TlsServer) => s.updateReadKeys(),
+      answerKeyUpdateIfRequested: (s: TlsServer) => s.answerKeyUpdate(),
+      sendApplicationData: (s: TlsServer) => s.sendApplicationData(),
+      sendKeyUpdate: (s: TlsServer) => s.sendKeyUpdate(s.keyUpdateRequestPeer),
+      updateWriteKeys: (s: TlsServer) => s.updateWriteKeys(),
+      sendCloseNotify: (s: TlsServer) => s.sendCloseNotify(),
+      reportHandshakeComplete: (s: TlsServer) => s.reportHandshakeComplete(),
+      reportPeerClosed: (s: TlsServer) => s.reportPeerClosed(),
+      reportClosed: (s: TlsServer) => s.reportClosed(),
+      reportUserCanceled: (s: TlsServer) => s.reportUserCanceled(),
+    }),
+  });
+
+  protected readonly implementations: ServerImplementations<TlsServer> = TlsServer.#implementations;
+
+  private sendCertificate(): void {
+    this.queueHandshake(11, encode('Certificate', () => encodeCertificate({
+      certificate_request_context: new Uint8Array(0), certificate_list: { items: this.chain.map((c) => ({ cert_data: c, extensions: { items: [] } })) },
+    })));
+  }
 
   // ---- ClientHello negotiation (runs before the guards are read) ---------------------------------
 
@@ -259,7 +271,8 @@ export class TlsServer extends Connection<ServerState, ServerEvent, ServerGuard,
     const earlyOffered = findExt(exts, ExtensionType.early_data) !== undefined;
     let psk: Negotiated['psk'];
     let earlyAccepted = false;
-    if (offered && this.ticketCodec && !cookieNeeded && peerShare) {
+    const ticketCodec = this.ticketCodec;
+    if (offered && ticketCodec && !cookieNeeded && peerShare) {
       const modes = findExt(exts, ExtensionType.psk_key_exchange_modes)?.ke_modes.items;
       if (!modes) throw new TlsPeerError('TLS_MISSING_EXTENSION', 'missing_extension', 'ClientHello offers pre_shared_key without psk_key_exchange_modes (RFC 8446 §4.2.9)');
       const identities = offered.identities.items;
@@ -268,7 +281,7 @@ export class TlsServer extends Connection<ServerState, ServerEvent, ServerGuard,
       const bindersLen = 2 + binders.reduce((n, b) => n + 1 + b.binder.length, 0);
       if (modes.includes(1)) {
         for (let i = 0; i < identities.length && i < 8; i++) {
-          const codec = this.ticketCodec;
+          const codec = ticketCodec;
           const identity = identities[i]!.identity;
           const t = await this.providerCall(async () => codec.open(identity), 'opening a session ticket (ticketCodec.open)');
           if (!t) continue;

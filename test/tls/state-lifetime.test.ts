@@ -46,4 +46,36 @@ test('a connected server keeps no negotiation state yet serves data both ways, K
   assert.is(ofType(p.serverEvents, 'peerClosed').length, 1, 'the server saw close_notify (and may still write: half-close)');
 });
 
+/** Every function reachable from the engine's own fields, and from the plain objects and arrays they
+ *  hold (two levels: e.g. `implementations.actions.*`, a codec's `seal`/`open`). */
+function functionsHeld(engine: object): Set<unknown> {
+  const found = new Set<unknown>();
+  const walk = (v: unknown, depth: number): void => {
+    if (typeof v === 'function') { found.add(v); return; }
+    if (depth === 0 || v === null || typeof v !== 'object' || ArrayBuffer.isView(v)) return;
+    const proto = Object.getPrototypeOf(v);
+    if (depth < 3 && proto !== Object.prototype && proto !== Array.prototype && proto !== null) return;
+    for (const x of Object.values(v)) walk(x, depth - 1);
+  };
+  walk(engine, 3);
+  return found;
+}
+
+test('connections hold no guard, action or codec closures of their own: every function two connected engines reach is shared', async () => {
+  const cc = clientConfig();
+  const sc = serverConfig('p256', { ticketKey: new Uint8Array(32).fill(4) });
+  const p = await connect(cc, sc);
+  const q = await connect(cc, sc);
+  assert.ok(p.server.isConnected && q.server.isConnected && p.client.isConnected && q.client.isConnected);
+  for (const [a, b] of [[p.server, q.server], [p.client, q.client]] as const) {
+    const mine = functionsHeld(a);
+    const theirs = functionsHeld(b);
+    assert.ok(mine.size >= 30, `the walk reaches the ${a.role}'s guards and actions (${mine.size} functions)`);
+    const own = [...mine].filter((f) => !theirs.has(f)).map((f) => (f as { name?: string }).name || '(anonymous)');
+    assert.equal(own, [], `${a.role} functions not shared with another connection`);
+  }
+  const impl = (x: object): { guards: object; actions: object } => (x as unknown as { implementations: { guards: object; actions: object } }).implementations;
+  assert.ok(Object.isFrozen(impl(p.server).actions) && Object.isFrozen(impl(p.client).guards), 'the shared implementations cannot be changed through one connection');
+});
+
 test.run();
