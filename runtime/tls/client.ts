@@ -4,7 +4,7 @@
 import type { CertificateVerifier } from '../x509/index.ts';
 import type { CipherSuiteParams, KeyShare } from '../crypto/provider.ts';
 import { checkClientConfig, type ClientSession, type TlsClientConfig } from './config.ts';
-import { Connection } from './connection.ts';
+import { Connection, sharedImplementations } from './connection.ts';
 import { AlertDescription, TlsConfigError, TlsPeerError, TlsUsageError } from './errors.ts';
 import type { TlsEvent } from './events.ts';
 import { finishedVerifyData, KeyLogLabel, KeySchedule, resumptionPsk } from './keyschedule.ts';
@@ -93,51 +93,51 @@ export class TlsClient extends Connection<ClientState, ClientEvent, ClientGuard,
 
   /** The generated ClientImplementations with the connection as its context: built once for the class
    *  and shared (frozen) by every connection, so a connection costs no guard or action closures. */
-  static readonly #implementations: ClientImplementations<TlsClient> = Object.freeze({
-    guards: Object.freeze({
-      earlyDataOffered: (c: TlsClient) => c.helloOffersEarly,
-      pskAccepted: (c: TlsClient) => c.pskAccepted,
-      certificateEmpty: (c: TlsClient) => c.certificateEmpty,
-      earlyDataAccepted: (c: TlsClient) => c.earlyAccepted,
-      clientCertificateSelected: (c: TlsClient) => c.certRequest?.scheme !== undefined,
-      clientAuthRequested: (c: TlsClient) => c.certRequest !== undefined,
-    }),
-    actions: Object.freeze({
-      sendClientHello: (c: TlsClient) => c.sendClientHello(true),
-      sendSecondClientHello: (c: TlsClient) => c.sendClientHello(false),
-      sendChangeCipherSpec: (c: TlsClient) => c.sendCcs(),
-      installEarlyWriteKeys: (c: TlsClient) => c.installEarlyWriteKeys(),
-      discardEarlyWriteKeys: (c: TlsClient) => c.setWriteCipher(undefined),
-      sendEarlyData: (c: TlsClient) => c.sendEarlyData(),
-      processHelloRetryRequest: (c: TlsClient) => c.processHelloRetryRequest(),
-      checkServerHelloMatchesRetry: (c: TlsClient) => c.checkServerHelloMatchesRetry(),
-      processServerHello: (c: TlsClient) => c.processServerHello(),
-      installHandshakeReadKeys: (c: TlsClient) => c.installHandshakeReadKeys(),
-      processEncryptedExtensions: (c: TlsClient) => c.processEncryptedExtensions(),
-      processCertificateRequest: (c: TlsClient) => c.processCertificateRequest(),
-      verifyServerCertificate: (c: TlsClient) => c.verifyServerCertificate(),
-      verifyServerCertificateVerify: (c: TlsClient) => c.verifyServerCertificateVerify(),
-      verifyServerFinished: (c: TlsClient) => c.verifyServerFinished(),
-      sendEndOfEarlyData: (c: TlsClient) => { c.queueHandshake(5, encode('EndOfEarlyData', () => encodeEndOfEarlyData({}))); },
-      installHandshakeWriteKeys: async (c: TlsClient) => c.setWriteCipher(await RecordProtection.fromSecret(c.crypto, c.suite!, c.cHs!)),
-      sendCertificate: (c: TlsClient) => c.sendCertificate(),
-      sendCertificateVerify: (c: TlsClient) => c.sendCertificateVerify(),
-      sendFinished: (c: TlsClient) => c.sendFinished(),
-      installApplicationWriteKeys: (c: TlsClient) => c.installApplicationWriteKeys(),
-      installApplicationReadKeys: async (c: TlsClient) => c.setReadCipher(await RecordProtection.fromSecret(c.crypto, c.suite!, c.sAp!)),
-      deliverApplicationData: (c: TlsClient) => c.deliverApplicationData(),
-      storeTicket: (c: TlsClient) => c.storeTicket(),
-      updateReadKeys: (c: TlsClient) => c.updateReadKeys(),
-      answerKeyUpdateIfRequested: (c: TlsClient) => c.answerKeyUpdate(),
-      sendApplicationData: (c: TlsClient) => c.sendApplicationData(),
-      sendKeyUpdate: (c: TlsClient) => c.sendKeyUpdate(c.keyUpdateRequestPeer),
-      updateWriteKeys: (c: TlsClient) => c.updateWriteKeys(),
-      sendCloseNotify: (c: TlsClient) => c.sendCloseNotify(),
-      reportHandshakeComplete: (c: TlsClient) => c.reportHandshakeComplete(),
-      reportPeerClosed: (c: TlsClient) => c.reportPeerClosed(),
-      reportClosed: (c: TlsClient) => c.reportClosed(),
-      reportUserCanceled: (c: TlsClient) => c.reportUserCanceled(),
-    }),
+  static readonly #implementations = sharedImplementations<ClientImplementations<TlsClient>>({
+    guards: {
+      earlyDataOffered: (c) => c.helloOffersEarly,
+      pskAccepted: (c) => c.pskAccepted,
+      certificateEmpty: (c) => c.certificateEmpty,
+      earlyDataAccepted: (c) => c.earlyAccepted,
+      clientCertificateSelected: (c) => c.certRequest?.scheme !== undefined,
+      clientAuthRequested: (c) => c.certRequest !== undefined,
+    },
+    actions: {
+      sendClientHello: (c) => c.sendClientHello(true),
+      sendSecondClientHello: (c) => c.sendClientHello(false),
+      sendChangeCipherSpec: (c) => c.sendCcs(),
+      installEarlyWriteKeys: (c) => c.installEarlyWriteKeys(),
+      discardEarlyWriteKeys: (c) => c.setWriteCipher(undefined),
+      sendEarlyData: (c) => c.sendEarlyData(),
+      processHelloRetryRequest: (c) => c.processHelloRetryRequest(),
+      checkServerHelloMatchesRetry: (c) => c.checkServerHelloMatchesRetry(),
+      processServerHello: (c) => c.processServerHello(),
+      installHandshakeReadKeys: (c) => c.installHandshakeReadKeys(),
+      processEncryptedExtensions: (c) => c.processEncryptedExtensions(),
+      processCertificateRequest: (c) => c.processCertificateRequest(),
+      verifyServerCertificate: (c) => c.verifyServerCertificate(),
+      verifyServerCertificateVerify: (c) => c.verifyServerCertificateVerify(),
+      verifyServerFinished: (c) => c.verifyServerFinished(),
+      sendEndOfEarlyData: (c) => { c.queueHandshake(5, encode('EndOfEarlyData', () => encodeEndOfEarlyData({}))); },
+      installHandshakeWriteKeys: async (c) => c.setWriteCipher(await RecordProtection.fromSecret(c.crypto, c.suite!, c.cHs!)),
+      sendCertificate: (c) => c.sendCertificate(),
+      sendCertificateVerify: (c) => c.sendCertificateVerify(),
+      sendFinished: (c) => c.sendFinished(),
+      installApplicationWriteKeys: (c) => c.installApplicationWriteKeys(),
+      installApplicationReadKeys: async (c) => c.setReadCipher(await RecordProtection.fromSecret(c.crypto, c.suite!, c.sAp!)),
+      deliverApplicationData: (c) => c.deliverApplicationData(),
+      storeTicket: (c) => c.storeTicket(),
+      updateReadKeys: (c) => c.updateReadKeys(),
+      answerKeyUpdateIfRequested: (c) => c.answerKeyUpdate(),
+      sendApplicationData: (c) => c.sendApplicationData(),
+      sendKeyUpdate: (c) => c.sendKeyUpdate(c.keyUpdateRequestPeer),
+      updateWriteKeys: (c) => c.updateWriteKeys(),
+      sendCloseNotify: (c) => c.sendCloseNotify(),
+      reportHandshakeComplete: (c) => c.reportHandshakeComplete(),
+      reportPeerClosed: (c) => c.reportPeerClosed(),
+      reportClosed: (c) => c.reportClosed(),
+      reportUserCanceled: (c) => c.reportUserCanceled(),
+    },
   });
 
   protected readonly implementations: ClientImplementations<TlsClient> = TlsClient.#implementations;

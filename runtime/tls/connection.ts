@@ -60,6 +60,15 @@ export interface Implementations<G extends string, A extends string, C> {
   readonly actions: { readonly [K in A]: (ctx: C, msg: unknown) => void | Promise<void> };
 }
 
+/** Freezes an engine class's implementations (and its guards and actions): one object serves every
+ *  connection of the class, so none may change it. Call it with the generated interface as the type
+ *  argument, so that the literal is checked against it (a missing or an excess member does not compile). */
+export function sharedImplementations<T extends { readonly guards: object; readonly actions: object }>(impl: T): T {
+  Object.freeze(impl.guards);
+  Object.freeze(impl.actions);
+  return Object.freeze(impl);
+}
+
 /** The table's sink states, named by the generated state constants. */
 export interface Sinks<S extends string> { readonly error: S; readonly closed: S }
 

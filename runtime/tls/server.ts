@@ -4,7 +4,7 @@
 import { cipherSuiteParams, type CipherSuiteParams } from '../crypto/provider.ts';
 import type { CertificateVerifier } from '../x509/index.ts';
 import { checkServerConfig, type HelloRetryCookieCodec, type SessionTicketCodec, type ShapedMessage, type TlsServerConfig } from './config.ts';
-import { Connection } from './connection.ts';
+import { Connection, sharedImplementations } from './connection.ts';
 import { TlsConfigError, TlsPeerError } from './errors.ts';
 import { finishedVerifyData, KeyLogLabel, KeySchedule, resumptionPsk } from './keyschedule.ts';
 import {
@@ -100,48 +100,48 @@ export class TlsServer extends Connection<ServerState, ServerEvent, ServerGuard,
 
   /** The generated ServerImplementations with the connection as its context: built once for the class
    *  and shared (frozen) by every connection, so a connection costs no guard or action closures. */
-  static readonly #implementations: ServerImplementations<TlsServer> = Object.freeze({
-    guards: Object.freeze({
-      helloRetryRequired: (s: TlsServer) => s.neg !== undefined && (s.neg.peerShare === undefined || s.neg.cookieNeeded),
-      earlyDataAccepted: (s: TlsServer) => s.neg?.earlyAccepted === true,
-      pskAccepted: (s: TlsServer) => s.neg?.psk !== undefined,
-      clientAuthRequested: (s: TlsServer) => (s.config.clientAuth ?? 'none') !== 'none' && s.neg?.psk === undefined,
-      certificateEmpty: (s: TlsServer) => s.certificateEmpty,
-      requiredCertificateMissing: (s: TlsServer) => s.certificateEmpty && s.config.clientAuth === 'require',
-      ticketsIssued: (s: TlsServer) => (s.config.ticketCodec !== undefined || s.config.ticketKey !== undefined) && (s.config.ticketCount ?? 1) > 0,
-    }),
-    actions: Object.freeze({
-      processClientHello: (s: TlsServer) => s.processClientHello(),
-      sendHelloRetryRequest: (s: TlsServer) => s.sendHelloRetryRequest(),
-      sendChangeCipherSpec: (s: TlsServer) => s.sendCcs(),
-      sendServerHello: (s: TlsServer) => s.sendServerHello(),
-      installHandshakeWriteKeys: (s: TlsServer) => s.installHandshakeWriteKeys(),
-      sendEncryptedExtensions: (s: TlsServer) => s.sendEncryptedExtensions(),
-      sendCertificateRequest: (s: TlsServer) => s.sendCertificateRequest(),
-      sendCertificate: (s: TlsServer) => s.sendCertificate(),
-      sendCertificateVerify: (s: TlsServer) => s.sendCertificateVerify(),
-      sendFinished: (s: TlsServer) => s.sendFinished(),
-      installApplicationWriteKeys: async (s: TlsServer) => s.setWriteCipher(await RecordProtection.fromSecret(s.crypto, s.suite!, s.sAp!)),
-      installEarlyReadKeys: (s: TlsServer) => s.installEarlyReadKeys(),
-      installHandshakeReadKeys: async (s: TlsServer) => s.setReadCipher(await RecordProtection.fromSecret(s.crypto, s.suite!, s.cHs!)),
-      deliverEarlyData: (s: TlsServer) => s.deliverEarlyData(),
-      verifyClientCertificate: (s: TlsServer) => s.verifyClientCertificate(),
-      verifyClientCertificateVerify: (s: TlsServer) => s.verifyClientCertificateVerify(),
-      verifyClientFinished: (s: TlsServer) => s.verifyClientFinished(),
-      installApplicationReadKeys: async (s: TlsServer) => s.setReadCipher(await RecordProtection.fromSecret(s.crypto, s.suite!, s.cAp!)),
-      sendNewSessionTicket: (s: TlsServer) => s.sendNewSessionTickets(),
-      deliverApplicationData: (s: TlsServer) => s.deliverApplicationData(),
-      updateReadKeys: (s: TlsServer) => s.updateReadKeys(),
-      answerKeyUpdateIfRequested: (s: TlsServer) => s.answerKeyUpdate(),
-      sendApplicationData: (s: TlsServer) => s.sendApplicationData(),
-      sendKeyUpdate: (s: TlsServer) => s.sendKeyUpdate(s.keyUpdateRequestPeer),
-      updateWriteKeys: (s: TlsServer) => s.updateWriteKeys(),
-      sendCloseNotify: (s: TlsServer) => s.sendCloseNotify(),
-      reportHandshakeComplete: (s: TlsServer) => s.reportHandshakeComplete(),
-      reportPeerClosed: (s: TlsServer) => s.reportPeerClosed(),
-      reportClosed: (s: TlsServer) => s.reportClosed(),
-      reportUserCanceled: (s: TlsServer) => s.reportUserCanceled(),
-    }),
+  static readonly #implementations = sharedImplementations<ServerImplementations<TlsServer>>({
+    guards: {
+      helloRetryRequired: (s) => s.neg !== undefined && (s.neg.peerShare === undefined || s.neg.cookieNeeded),
+      earlyDataAccepted: (s) => s.neg?.earlyAccepted === true,
+      pskAccepted: (s) => s.neg?.psk !== undefined,
+      clientAuthRequested: (s) => (s.config.clientAuth ?? 'none') !== 'none' && s.neg?.psk === undefined,
+      certificateEmpty: (s) => s.certificateEmpty,
+      requiredCertificateMissing: (s) => s.certificateEmpty && s.config.clientAuth === 'require',
+      ticketsIssued: (s) => (s.config.ticketCodec !== undefined || s.config.ticketKey !== undefined) && (s.config.ticketCount ?? 1) > 0,
+    },
+    actions: {
+      processClientHello: (s) => s.processClientHello(),
+      sendHelloRetryRequest: (s) => s.sendHelloRetryRequest(),
+      sendChangeCipherSpec: (s) => s.sendCcs(),
+      sendServerHello: (s) => s.sendServerHello(),
+      installHandshakeWriteKeys: (s) => s.installHandshakeWriteKeys(),
+      sendEncryptedExtensions: (s) => s.sendEncryptedExtensions(),
+      sendCertificateRequest: (s) => s.sendCertificateRequest(),
+      sendCertificate: (s) => s.sendCertificate(),
+      sendCertificateVerify: (s) => s.sendCertificateVerify(),
+      sendFinished: (s) => s.sendFinished(),
+      installApplicationWriteKeys: async (s) => s.setWriteCipher(await RecordProtection.fromSecret(s.crypto, s.suite!, s.sAp!)),
+      installEarlyReadKeys: (s) => s.installEarlyReadKeys(),
+      installHandshakeReadKeys: async (s) => s.setReadCipher(await RecordProtection.fromSecret(s.crypto, s.suite!, s.cHs!)),
+      deliverEarlyData: (s) => s.deliverEarlyData(),
+      verifyClientCertificate: (s) => s.verifyClientCertificate(),
+      verifyClientCertificateVerify: (s) => s.verifyClientCertificateVerify(),
+      verifyClientFinished: (s) => s.verifyClientFinished(),
+      installApplicationReadKeys: async (s) => s.setReadCipher(await RecordProtection.fromSecret(s.crypto, s.suite!, s.cAp!)),
+      sendNewSessionTicket: (s) => s.sendNewSessionTickets(),
+      deliverApplicationData: (s) => s.deliverApplicationData(),
+      updateReadKeys: (s) => s.updateReadKeys(),
+      answerKeyUpdateIfRequested: (s) => s.answerKeyUpdate(),
+      sendApplicationData: (s) => s.sendApplicationData(),
+      sendKeyUpdate: (s) => s.sendKeyUpdate(s.keyUpdateRequestPeer),
+      updateWriteKeys: (s) => s.updateWriteKeys(),
+      sendCloseNotify: (s) => s.sendCloseNotify(),
+      reportHandshakeComplete: (s) => s.reportHandshakeComplete(),
+      reportPeerClosed: (s) => s.reportPeerClosed(),
+      reportClosed: (s) => s.reportClosed(),
+      reportUserCanceled: (s) => s.reportUserCanceled(),
+    },
   });
 
   protected readonly implementations: ServerImplementations<TlsServer> = TlsServer.#implementations;
