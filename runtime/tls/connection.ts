@@ -257,7 +257,8 @@ export abstract class Connection<S extends string, E extends string, G extends s
       return ev;
     };
     const p = this.queue.then(run, run);
-    this.queue = p.catch(() => undefined);
+    // The queue settles with nothing: it must not hold the last call's events (or their data) while idle.
+    this.queue = p.then(settled, settled);
     return p;
   }
 
@@ -635,6 +636,9 @@ function carriesCookie(body: Uint8Array): boolean {
   const ch = decode('ClientHello', () => decodeClientHello(body));
   return ch.extensions !== undefined && findExt(ch.extensions, ExtensionType.cookie) !== undefined;
 }
+
+/** The tail of a connection's call queue: settles once the call before it has, holding no result. */
+function settled(): void { /* nothing */ }
 
 function toAlert(s: string): AlertName {
   return isAlertName(s) ? s : 'unexpected_message';
