@@ -347,7 +347,6 @@ export class TlsClient extends Connection<ClientState, ClientEvent, ClientGuard,
     this.cHs = await schedule.clientHandshakeTrafficSecret(h);
     this.sHs = await schedule.serverHandshakeTrafficSecret(h);
     this.hsSchedule = schedule;
-    this.schedule = schedule;
     this.keyLog(KeyLogLabel.clientHandshakeTraffic, this.cHs);
     this.keyLog(KeyLogLabel.serverHandshakeTraffic, this.sHs);
     this.setReadCipher(await RecordProtection.fromSecret(this.crypto, suite, this.sHs));
@@ -465,6 +464,26 @@ export class TlsClient extends Connection<ClientState, ClientEvent, ClientGuard,
       signatureScheme: this.serverScheme, alpn: this.alpn, serverName: this.config.serverName,
       resumed: this.pskAccepted, earlyDataAccepted: this.earlyAccepted, peerCertificates: this.peerCertificates,
     });
+  }
+
+  protected override releaseHandshakeState(): void {
+    super.releaseHandshakeState();
+    // Handshake-only (nothing after CONNECTED reads them; tickets need only resumptionMaster, suite and
+    // alpn): the key shares' private keys, the offered session, handshake secrets and schedule, the
+    // server's certificates (the handshakeComplete event carries them) and the CertificateRequest.
+    this.random = undefined;
+    this.shares.clear();
+    this.offeredExtensions.clear();
+    this.cookie = undefined;
+    this.offeredPsk = undefined;
+    this.sharedSecret = undefined;
+    this.hsSchedule = undefined;
+    this.cHs = undefined;
+    this.sHs = undefined;
+    this.earlyTrafficSecret = undefined;
+    this.peerCertificates = [];
+    this.leafSpki = undefined;
+    this.certRequest = undefined;
   }
 
   // ---- post-handshake ----------------------------------------------------------------------------

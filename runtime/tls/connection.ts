@@ -109,8 +109,8 @@ export abstract class Connection<S extends string, E extends string, G extends s
   protected transcriptBefore: Uint8Array | undefined;
   /** Application data being delivered (received) or sent (local AppWrite) by the current transition. */
   protected currentData: Uint8Array | undefined;
-  protected readonly transcript: Transcript;
-  protected schedule: KeySchedule | undefined;
+  /** The transcript while the handshake runs; dropped once connected (see releaseHandshakeState). */
+  private handshakeTranscript: Transcript | undefined;
   protected suite: CipherSuiteParams | undefined;
   /** Byte budget for skipping undecryptable 0-RTT records after the server rejected early data (RFC 8446 §4.2.10). */
   protected earlySkipBudget = 0;
@@ -149,8 +149,14 @@ export abstract class Connection<S extends string, E extends string, G extends s
     this.padding = pad;
     this.records = new RecordReader(maxBuf);
     this.reassembler = new HandshakeReassembler(maxHs);
-    this.transcript = new Transcript(this.crypto);
+    this.handshakeTranscript = new Transcript(this.crypto);
     this.keyLogEnabled = options.keyLog === true;
+  }
+
+  /** The handshake transcript (RFC 8446 §4.4.1). Nothing reads it after the handshake, when it is gone. */
+  protected get transcript(): Transcript {
+    if (!this.handshakeTranscript) throw new TlsProviderError(`the ${this.role} read its handshake transcript after the handshake completed (an engine bug: please report it)`);
+    return this.handshakeTranscript;
   }
 
   // ---- public surface ------------------------------------------------------------------------
@@ -231,15 +237,15 @@ export abstract class Connection<S extends string, E extends string, G extends s
   /** RFC 8446 §7.5 exporter (RFC 5705 semantics). Available once connected. */
   async exportKeyingMaterial(label: string, context: Uint8Array | undefined, length: number): Promise<Uint8Array> {
     if (this.failure) throw this.failure;
-    if (!this.exporterSecret || !this.schedule) throw new TlsUsageError('TLS_NOT_CONNECTED', 'exportKeyingMaterial() needs a completed handshake; wait for the handshakeComplete event');
+    const exporterSecret = this.exporterSecret;
+    if (!exporterSecret || !this.suite) throw new TlsUsageError('TLS_NOT_CONNECTED', 'exportKeyingMaterial() needs a completed handshake; wait for the handshakeComplete event');
     if (typeof label !== 'string' || label.length === 0 || label.length > 200) throw new TlsUsageError('TLS_BAD_ARGUMENT', 'exporter label must be a non-empty string of at most 200 characters');
-    if (!Number.isInteger(length) || length < 1 || length > 255 * this.schedule.hashLength) throw new TlsUsageError('TLS_BAD_ARGUMENT', `exporter length ${length} must be in 1..${255 * this.schedule.hashLength}`);
-    return exportKeyingMaterial(this.crypto, this.schedule.hash, this.exporterSecret, label, context ?? new Uint8Array(0), length);
+    if (!Number.isInteger(length) || length < 1 || length > 255 * this.suite.hashLength) throw new TlsUsageError('TLS_BAD_ARGUMENT', `exporter length ${length} must be in 1..${255 * this.suite.hashLength}`);
+    return exportKeyingMaterial(this.crypto, this.suite.hash, exporterSecret, label, context ?? new Uint8Array(0), length);
   }
 
   // ---- dispatch --------------------------------------------------------------------------------
 
-  protected exporterSecret: Uint8Array | undefined;
   protected keyUpdateRequestPeer = false;
 
   protected serial(fn: () => Promise<void>): Promise<TlsEvent[]> {
@@ -294,9 +300,12 @@ export abstract class Connection<S extends string, E extends string, G extends s
       if (r.error instanceof AbsorbedEventError) return;
       throw new TlsConfigError('TLS_CONFIG_UNSUPPORTED', `the ${this.role} table has no usable entry for ${event} in ${from}: ${r.message}`);
     }
-    if (this.current && this.table.transcript?.some((e) => e === event)) {
-      this.transcriptBefore = this.transcript.ready ? this.transcript.hash() : undefined;
-      this.transcript.add(this.current.raw);
+    // After the handshake there is no transcript: a handshake message the table then ignores (e.g. in
+    // PEER_CLOSED) has nothing to join.
+    const transcript = this.handshakeTranscript;
+    if (transcript && this.current && this.table.transcript?.some((e) => e === event)) {
+      this.transcriptBefore = transcript.ready ? transcript.hash() : undefined;
+      transcript.add(this.current.raw);
     }
     await this.take(r);
   }
@@ -479,7 +488,7 @@ export abstract class Connection<S extends string, E extends string, G extends s
       if (cipher) {
         this.output.push(await cipher.seal(type, chunk, this.recordPad(chunk.length)));
       } else {
-        this.output.push(plaintextRecord(type, chunk, this.role === 'client' && type === ContentType.handshake && !this.transcript.ready ? 0x0301 : 0x0303));
+        this.output.push(plaintextRecord(type, chunk, this.role === 'client' && type === ContentType.handshake && this.handshakeTranscript?.ready === false ? 0x0301 : 0x0303));
       }
     } while (off < data.length);
   }
@@ -504,9 +513,18 @@ export abstract class Connection<S extends string, E extends string, G extends s
 
   // ---- application traffic secrets and KeyUpdate (RFC 8446 §7.1, §4.6.3): the same for both roles ----
 
-  /** client/server_application_traffic_secret_0, set by deriveApplicationSecrets. */
-  protected cAp: Uint8Array | undefined;
-  protected sAp: Uint8Array | undefined;
+  /** client_application_traffic_secret_0, server_application_traffic_secret_0 and exporter_master_secret
+   *  (RFC 8446 §7.1) in one buffer, set by deriveApplicationSecrets: one allocation per connection, not three. */
+  private appSecrets: Uint8Array | undefined;
+  private appSecret(i: number): Uint8Array | undefined {
+    const all = this.appSecrets;
+    if (!all) return undefined;
+    const n = all.length / 3;
+    return all.subarray(i * n, (i + 1) * n);
+  }
+  protected get cAp(): Uint8Array | undefined { return this.appSecret(0); }
+  protected get sAp(): Uint8Array | undefined { return this.appSecret(1); }
+  protected get exporterSecret(): Uint8Array | undefined { return this.appSecret(2); }
   /** The current application traffic secrets after KeyUpdates (undefined until the first update). */
   private updatedReadSecret: Uint8Array | undefined;
   private updatedWriteSecret: Uint8Array | undefined;
@@ -516,12 +534,17 @@ export abstract class Connection<S extends string, E extends string, G extends s
   protected async deriveApplicationSecrets(schedule: KeySchedule): Promise<void> {
     await schedule.enterMaster();
     const h = this.transcript.hash();
-    this.cAp = await schedule.clientApplicationTrafficSecret0(h);
-    this.sAp = await schedule.serverApplicationTrafficSecret0(h);
-    this.exporterSecret = await schedule.exporterMasterSecret(h);
-    this.keyLog(KeyLogLabel.clientTraffic0, this.cAp);
-    this.keyLog(KeyLogLabel.serverTraffic0, this.sAp);
-    this.keyLog(KeyLogLabel.exporter, this.exporterSecret);
+    const c = await schedule.clientApplicationTrafficSecret0(h);
+    const s = await schedule.serverApplicationTrafficSecret0(h);
+    const e = await schedule.exporterMasterSecret(h);
+    const all = new Uint8Array(3 * schedule.hashLength);
+    all.set(c, 0);
+    all.set(s, schedule.hashLength);
+    all.set(e, 2 * schedule.hashLength);
+    this.appSecrets = all;
+    this.keyLog(KeyLogLabel.clientTraffic0, c);
+    this.keyLog(KeyLogLabel.serverTraffic0, s);
+    this.keyLog(KeyLogLabel.exporter, e);
   }
 
   private get peerAppSecret(): Uint8Array { return (this.role === 'client' ? this.sAp : this.cAp)!; }
@@ -593,6 +616,17 @@ export abstract class Connection<S extends string, E extends string, G extends s
   protected reportHandshakeComplete(): void {
     this.handshakeDone = true;
     this.emit(this.handshakeCompleteEvent());
+    this.releaseHandshakeState();
+  }
+
+  /** Once connected (reportHandshakeComplete is the last action of the edges into CONNECTED), nothing
+   *  reads the transcript, the last message's transcript hash or the client random (key log lines):
+   *  they are dropped, so that an idle connection keeps only what its records, KeyUpdates and the
+   *  exporter need. Subclasses drop their own handshake state too. */
+  protected releaseHandshakeState(): void {
+    this.handshakeTranscript = undefined;
+    this.transcriptBefore = undefined;
+    this.clientRandom = undefined;
   }
   protected reportPeerClosed(): void { this.emit({ type: 'peerClosed' }); }
   protected reportClosed(): void { this.emit({ type: 'closed' }); }

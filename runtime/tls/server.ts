@@ -65,7 +65,7 @@ export class TlsServer extends Connection<ServerState, ServerEvent, ServerGuard,
   private sHs: Uint8Array | undefined;
   private resumptionMaster: Uint8Array | undefined;
   private earlyReceived = 0;
-  private peerCertificates: Uint8Array[] = [];
+  private peerCertificates: Uint8Array[] | undefined;
   private clientSpki: Uint8Array | undefined;
   private clientScheme: number | undefined;
   private certificateEmpty = false;
@@ -375,7 +375,6 @@ export class TlsServer extends Connection<ServerState, ServerEvent, ServerGuard,
     this.cHs = await schedule.clientHandshakeTrafficSecret(h);
     this.sHs = await schedule.serverHandshakeTrafficSecret(h);
     this.schedule_ = schedule;
-    this.schedule = schedule;
     this.keyLog(KeyLogLabel.clientHandshakeTraffic, this.cHs);
     this.keyLog(KeyLogLabel.serverHandshakeTraffic, this.sHs);
     await this.setWriteCipher(await RecordProtection.fromSecret(this.crypto, n.suite, this.sHs));
@@ -472,24 +471,25 @@ export class TlsServer extends Connection<ServerState, ServerEvent, ServerGuard,
     return ({
       type: 'handshakeComplete', version: 'TLSv1.3', cipherSuite: n.suite.id, group: n.group,
       signatureScheme: n.psk ? undefined : n.scheme, alpn: n.alpn, serverName: n.serverName,
-      resumed: n.psk !== undefined, earlyDataAccepted: n.earlyAccepted, peerCertificates: this.peerCertificates,
+      resumed: n.psk !== undefined, earlyDataAccepted: n.earlyAccepted, peerCertificates: this.peerCertificates ?? [],
     });
   }
 
-  protected override reportHandshakeComplete(): void {
-    super.reportHandshakeComplete();
-    // Negotiation state is handshake-only (no transition after CONNECTED reads it): drop it so an idle
-    // connection keeps no decoded ClientHello (and the message bytes its fields view), handshake
-    // secrets or peer certificates for its whole life.
+  protected override releaseHandshakeState(): void {
+    super.releaseHandshakeState();
+    // Negotiation state is handshake-only (no transition after CONNECTED reads it; the tickets are sent
+    // before): drop it so an idle connection keeps no decoded ClientHello (and the message bytes its
+    // fields view), key schedule, handshake secrets or peer certificates for its whole life.
     this.neg = undefined;
     this.shared = undefined;
+    this.schedule_ = undefined;
     this.earlySecret = undefined;
     this.cHs = undefined;
     this.sHs = undefined;
     this.resumptionMaster = undefined;
-    this.peerCertificates = [];
+    this.peerCertificates = undefined;
     this.clientSpki = undefined;
-    this.transcriptBefore = undefined;
+    this.ownCookieCodec = undefined;
   }
 
   // ---- post-handshake ----------------------------------------------------------------------------
