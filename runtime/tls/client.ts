@@ -27,6 +27,9 @@ const MAX_TICKET_LIFETIME = 604800;
 /** What a client tells the application when the server does not speak TLS 1.3 (RFC 8446 App. D.1). */
 export const TLS12_SERVER = 'the server only speaks TLS 1.2 (or lower); protosmith requires TLS 1.3: enable TLS 1.3 on the server, or use node:tls for this peer';
 
+/** The table's sink states (one object for every connection). */
+const CLIENT_SINKS = { error: ClientState.ERROR, closed: ClientState.CLOSED } as const;
+
 export class TlsClient extends Connection<ClientState, ClientEvent, ClientGuard, ClientAction> {
   readonly role = 'client' as const;
   protected readonly middleboxCompat: boolean;
@@ -67,7 +70,7 @@ export class TlsClient extends Connection<ClientState, ClientEvent, ClientGuard,
 
   constructor(config: TlsClientConfig) {
     const checked = checkClientConfig(config);
-    super(config, clientTable, { error: ClientState.ERROR, closed: ClientState.CLOSED });
+    super(config, clientTable, CLIENT_SINKS);
     this.config = config;
     this.suites = checked.suites;
     this.groups = checked.groups;

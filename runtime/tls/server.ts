@@ -43,6 +43,9 @@ interface Negotiated {
   readonly peerRecordLimit: number | undefined;
 }
 
+/** The table's sink states (one object for every connection). */
+const SERVER_SINKS = { error: ServerState.ERROR, closed: ServerState.CLOSED } as const;
+
 export class TlsServer extends Connection<ServerState, ServerEvent, ServerGuard, ServerAction> {
   readonly role = 'server' as const;
   protected readonly middleboxCompat: boolean;
@@ -73,7 +76,7 @@ export class TlsServer extends Connection<ServerState, ServerEvent, ServerGuard,
 
   constructor(config: TlsServerConfig) {
     const checked = checkServerConfig(config);
-    super(config, serverTable, { error: ServerState.ERROR, closed: ServerState.CLOSED });
+    super(config, serverTable, SERVER_SINKS);
     this.config = config;
     this.suites = checked.suites;
     this.groups = checked.groups;
