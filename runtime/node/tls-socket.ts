@@ -32,7 +32,7 @@
 import { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
 import type { HandshakeCompleteEvent, TlsEvent, ClientSession } from '../tls/index.ts';
-import { ProtosmithError, TlsConfigError } from '../tls/index.ts';
+import { ProtosmithError, TlsConfigError, TlsUsageError } from '../tls/index.ts';
 import { asProtosmithError } from '../tls/errors.ts';
 import { TlsTransportError } from './errors.ts';
 
@@ -146,6 +146,9 @@ export class TlsSocket extends Duplex {
         this.#fail(new TlsTransportError('TLS_HANDSHAKE_TIMEOUT', `the TLS handshake did not complete within ${handshakeTimeout} ms (handshakeTimeout): the peer is silent, too slow, or does not speak TLS`));
       }, handshakeTimeout).unref();
     }
+    // The listeners below are shared and find their socket through `owners`: a second TlsSocket on the
+    // same transport would take the first one's events (and get each of them twice).
+    if (owners.has(transport)) throw new TlsUsageError('TLS_BAD_ARGUMENT', 'this transport already carries a TlsSocket: wrap each transport (e.g. a net.Socket) once');
     owners.set(transport, this);
     transport.on('data', TlsSocket.#transportData);
     transport.on('end', TlsSocket.#transportEnd);

@@ -6,7 +6,9 @@ import { type AddressInfo } from 'node:net';
 import * as tls from 'node:tls';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createServer, type TlsSocket } from '../../runtime/node/index.ts';
+import { PassThrough } from 'node:stream';
+import { createServer, TlsSocket, type SansIoEngine } from '../../runtime/node/index.ts';
+import { TlsUsageError } from '../../runtime/tls/index.ts';
 import { testPki } from '../support/pki.ts';
 
 const pki = testPki();
@@ -38,6 +40,22 @@ test('two connected server sockets share their transport listeners and their err
     for (const c of clients) c.destroy();
     server.close();
   }
+});
+
+test('a transport carries one TlsSocket: wrapping it a second time is refused (the shared listeners would feed both its events to the second)', () => {
+  const engine: SansIoEngine = {
+    receive: async () => [], takeOutput: () => new Uint8Array(0), write: async () => [], requestKeyUpdate: async () => [],
+    close: async () => [], exportKeyingMaterial: async () => new Uint8Array(0), isClosed: false,
+  };
+  const transport = new PassThrough();
+  const first = new TlsSocket(engine, transport, { handshakeTimeout: 0 });
+  let err: unknown;
+  try { new TlsSocket(engine, transport, { handshakeTimeout: 0 }); } catch (e) { err = e; }
+  assert.instance(err, TlsUsageError);
+  assert.is((err as TlsUsageError).code, 'TLS_BAD_ARGUMENT');
+  assert.is(transport.listeners('data').length, 1, 'the refused socket added no listener');
+  first.destroy();
+  transport.destroy();
 });
 
 test.run();
