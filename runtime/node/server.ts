@@ -55,6 +55,9 @@ class LazyServerEngine implements SansIoEngine {
   }
 }
 
+/** The 'error' listener of every server socket: errors are reported through tlsClientError (onError). */
+function reportedElsewhere(): void { /* see createServer */ }
+
 /** Wraps one accepted transport (a net.Socket or any Duplex) as the server side of a TLS 1.3 connection. */
 export function acceptTls(transport: Duplex, options: ServerOptions): TlsSocket {
   return new TlsSocket(new TlsServer(serverConfig(options)), transport, socketOptions(options));
@@ -74,18 +77,20 @@ export function createServer(options: ServerOptions, handler?: (socket: TlsSocke
   const perSocket = socketOptions(options);
   checkTimeouts(perSocket);
   checkServerConfig(config); // every configuration error surfaces here, not per connection
+  // tlsClientError reports every failure once, whether the handler awaited secureConnect() or not. One
+  // function for the server's sockets (it is told which socket failed), not a closure per connection.
+  const connectionOptions: TlsSocketOptions = { ...perSocket, onError: (e, socket) => { server.emit('tlsClientError', e, socket); } };
   const server = netCreateServer({ allowHalfOpen: true, noDelay: true }, (tcp: Socket) => {
     let socket: TlsSocket;
     try {
-      // tlsClientError reports every failure once, whether the handler awaited secureConnect() or not.
-      socket = new TlsSocket(new LazyServerEngine(config), tcp, { ...perSocket, onError: (e) => { server.emit('tlsClientError', e, socket); } });
+      socket = new TlsSocket(new LazyServerEngine(config), tcp, connectionOptions);
     } catch (e) {
       tcp.destroy();
       server.emit('tlsClientError', e);
       return;
     }
     // One misbehaving client never crashes the server, with or without the handler's own 'error' listener.
-    socket.on('error', () => { /* reported through tlsClientError (onError above) */ });
+    socket.on('error', reportedElsewhere);
     // Like node:tls: 'secureConnection' once the handshake is complete; the handler gets the socket at once.
     socket.once('secure', () => server.emit('secureConnection', socket));
     handler?.(socket);

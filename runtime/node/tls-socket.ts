@@ -32,7 +32,7 @@
 import { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
 import type { HandshakeCompleteEvent, TlsEvent, ClientSession } from '../tls/index.ts';
-import { ProtosmithError, TlsConfigError } from '../tls/index.ts';
+import { ProtosmithError, TlsConfigError, TlsUsageError } from '../tls/index.ts';
 import { asProtosmithError } from '../tls/errors.ts';
 import { TlsTransportError } from './errors.ts';
 
@@ -72,8 +72,9 @@ export interface TlsSocketOptions {
   readonly idleTimeout?: number | undefined;
   /** ms that end() (or a peer's close) waits for the other side to finish before the transport is destroyed. Default 30 000. */
   readonly closeTimeout?: number | undefined;
-  /** Called once with the error that ended the connection, whichever of secureConnect() and 'error' reports it. */
-  readonly onError?: ((err: Error) => void) | undefined;
+  /** Called once with the error that ended the connection (and the socket), whichever of secureConnect() and
+   *  'error' reports it. One function can serve every socket of a server. */
+  readonly onError?: ((err: Error, socket: TlsSocket) => void) | undefined;
 }
 
 type Waiter = { user: boolean; resolve: () => void; reject: (e: Error) => void };
@@ -93,6 +94,10 @@ function timeoutOption(name: string, v: number | undefined, dflt: number): numbe
   return v;
 }
 
+/** The TlsSocket reading each transport: the transport's listeners are functions shared by every socket
+ *  (see TlsSocket's constructor), so that a connection does not carry four closures of its own. */
+const owners = new WeakMap<Duplex, TlsSocket>();
+
 function view(chunk: Buffer | Uint8Array): Uint8Array {
   return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
 }
@@ -102,8 +107,7 @@ export class TlsSocket extends Duplex {
   readonly transport: Duplex;
   /** The handshakeComplete event, once the handshake is done. */
   handshake: HandshakeCompleteEvent | undefined;
-  /** Sessions received so far (client side). */
-  readonly sessions: ClientSession[] = [];
+  #sessions: ClientSession[] | undefined;
   #chain: Promise<void> = Promise.resolve();
   #waiting: Waiter[] = [];
   /** The peer's close_notify arrived (the readable side has ended). */
@@ -114,7 +118,7 @@ export class TlsSocket extends Duplex {
   #readEnded = false;
   #failed: Error | undefined;
   #onKeyLog: ((line: string) => void) | undefined;
-  #onError: ((err: Error) => void) | undefined;
+  #onError: ((err: Error, socket: TlsSocket) => void) | undefined;
   /** The readable side is full: stop reading the transport until _read is called. */
   #readPaused = false;
   /** Nothing more goes to the engine: transport bytes are read and dropped (so the kernel never
@@ -144,55 +148,78 @@ export class TlsSocket extends Duplex {
         this.#fail(new TlsTransportError('TLS_HANDSHAKE_TIMEOUT', `the TLS handshake did not complete within ${handshakeTimeout} ms (handshakeTimeout): the peer is silent, too slow, or does not speak TLS`));
       }, handshakeTimeout).unref();
     }
-    transport.on('data', (chunk: Buffer) => {
-      this.#touch();
-      if (this.#discard) return;
-      transport.pause();
-      this.#enqueue(async () => {
-        // Bytes that arrived before the transport closed are still processed in order (data, then
-        // the peer's close_notify) — except during a handshake that can no longer complete.
-        if (this.#discard || (this.#transportClosed && !this.handshake)) return;
-        const events = await this.engine.receive(view(chunk));
-        this.#handle(events);
-        if (this.engine.isClosed) this.#discard = true;
-      }, () => this.#resumeTransport());
+    // The listeners below are shared and find their socket through `owners`: a second TlsSocket on the
+    // same transport would take the first one's events (and get each of them twice).
+    if (owners.has(transport)) throw new TlsUsageError('TLS_BAD_ARGUMENT', 'this transport already carries a TlsSocket: wrap each transport (e.g. a net.Socket) once');
+    owners.set(transport, this);
+    transport.on('data', TlsSocket.#transportData);
+    transport.on('end', TlsSocket.#transportEnd);
+    transport.on('error', TlsSocket.#transportError);
+    transport.on('close', TlsSocket.#transportClose);
+  }
+
+  /** Sessions received so far (client side). */
+  get sessions(): ClientSession[] { return (this.#sessions ??= []); }
+
+  // ---- transport events (shared listeners: `this` is the transport) ---------------------------------
+
+  static #transportData(this: Duplex, chunk: Buffer): void { const s = owners.get(this); if (s) s.#onTransportData(chunk); }
+  static #transportEnd(this: Duplex): void { const s = owners.get(this); if (s) s.#onTransportEnd(); }
+  static #transportError(this: Duplex, e: Error): void { const s = owners.get(this); if (s) s.#onTransportError(e); }
+  static #transportClose(this: Duplex): void { const s = owners.get(this); if (s) s.#onTransportClose(); }
+
+  #onTransportData(chunk: Buffer): void {
+    const transport = this.transport;
+    this.#touch();
+    if (this.#discard) return;
+    transport.pause();
+    this.#enqueue(async () => {
+      // Bytes that arrived before the transport closed are still processed in order (data, then
+      // the peer's close_notify) — except during a handshake that can no longer complete.
+      if (this.#discard || (this.#transportClosed && !this.handshake)) return;
+      const events = await this.engine.receive(view(chunk));
+      this.#handle(events);
+      if (this.engine.isClosed) this.#discard = true;
+    }, () => this.#resumeTransport());
+  }
+
+  #onTransportEnd(): void {
+    this.#enqueue(async () => {
+      if (this.#failed || this.#peerClosed) return;
+      if (this.#localClosed) {
+        // We already said goodbye; a peer that hangs up without its own close_notify (browsers and
+        // many HTTP clients do) just ends the readable side. Before our end() it is truncation.
+        if (!this.#readEnded) { this.#readEnded = true; this.push(null); }
+        return;
+      }
+      throw new TlsTransportError('TLS_TRUNCATED', this.handshake
+        ? 'the peer closed the TCP connection without sending close_notify; data it sent may be truncated'
+        : 'the peer closed the TCP connection during the handshake (it probably rejected our parameters or certificate; check its log)');
     });
-    transport.on('end', () => {
-      this.#enqueue(async () => {
-        if (this.#failed || this.#peerClosed) return;
-        if (this.#localClosed) {
-          // We already said goodbye; a peer that hangs up without its own close_notify (browsers and
-          // many HTTP clients do) just ends the readable side. Before our end() it is truncation.
-          if (!this.#readEnded) { this.#readEnded = true; this.push(null); }
-          return;
-        }
-        throw new TlsTransportError('TLS_TRUNCATED', this.handshake
-          ? 'the peer closed the TCP connection without sending close_notify; data it sent may be truncated'
-          : 'the peer closed the TCP connection during the handshake (it probably rejected our parameters or certificate; check its log)');
-      });
-    });
-    transport.on('error', (e: Error) => {
-      // After our end() (close_notify and FIN sent) a peer that hangs up with a reset is hanging up, as with a
-      // plain FIN: browsers reset a socket they close with our close_notify still unread. 'close' follows and
-      // ends the readable side. Before our end() a reset is an error.
-      const code = (e as NodeJS.ErrnoException).code;
-      if (this.#localClosed && (code === 'ECONNRESET' || code === 'EPIPE')) return;
-      this.#fail(new TlsTransportError('TLS_TRANSPORT_ERROR', `transport error: ${e.message}`, { cause: e }));
-    });
-    transport.on('close', () => {
-      this.#transportClosed = true;
-      if (this.#lingerTimer) clearTimeout(this.#lingerTimer);
-      this.#enqueue(async () => {
-        this.#discard = true;
-        this.#clearTimers();
-        if (this.#failed || this.destroyed) return;
-        if (this.#peerClosed || this.#localClosed || this.#idleClosing) {
-          // Nothing more can arrive. Finish what the stream machinery would otherwise wait for.
-          if (!this.#readEnded) { this.#readEnded = true; this.push(null); }
-          return;
-        }
-        throw new TlsTransportError('TLS_TRUNCATED', 'the transport closed before the peer sent close_notify; data it sent may be truncated');
-      });
+  }
+
+  #onTransportError(e: Error): void {
+    // After our end() (close_notify and FIN sent) a peer that hangs up with a reset is hanging up, as with a
+    // plain FIN: browsers reset a socket they close with our close_notify still unread. 'close' follows and
+    // ends the readable side. Before our end() a reset is an error.
+    const code = (e as NodeJS.ErrnoException).code;
+    if (this.#localClosed && (code === 'ECONNRESET' || code === 'EPIPE')) return;
+    this.#fail(new TlsTransportError('TLS_TRANSPORT_ERROR', `transport error: ${e.message}`, { cause: e }));
+  }
+
+  #onTransportClose(): void {
+    this.#transportClosed = true;
+    if (this.#lingerTimer) clearTimeout(this.#lingerTimer);
+    this.#enqueue(async () => {
+      this.#discard = true;
+      this.#clearTimers();
+      if (this.#failed || this.destroyed) return;
+      if (this.#peerClosed || this.#localClosed || this.#idleClosing) {
+        // Nothing more can arrive. Finish what the stream machinery would otherwise wait for.
+        if (!this.#readEnded) { this.#readEnded = true; this.push(null); }
+        return;
+      }
+      throw new TlsTransportError('TLS_TRUNCATED', 'the transport closed before the peer sent close_notify; data it sent may be truncated');
     });
   }
 
@@ -308,7 +335,7 @@ export class TlsSocket extends Duplex {
     this.#clearTimers();
     const awaited = this.#waiting.some((w) => w.user);
     for (const w of this.#waiting.splice(0)) w.reject(err);
-    this.#onError?.(err);
+    this.#onError?.(err, this);
     if (this.destroyed) return;
     // Exactly one report: a pending secureConnect() promise, else the 'error' event.
     this.destroy(awaited ? undefined : err);
@@ -343,18 +370,23 @@ export class TlsSocket extends Duplex {
 
   #armIdle(): void {
     if (this.#idleTimeout <= 0 || this.#idleTimer) return;
+    // A shared function with the socket as its argument: an idle connection holds no closure for its timer.
+    this.#idleTimer = setTimeout(TlsSocket.#idleFired, this.#idleTimeout, this).unref();
+  }
+
+  static #idleFired(socket: TlsSocket): void { socket.#onIdle(); }
+
+  #onIdle(): void {
     const ms = this.#idleTimeout;
-    this.#idleTimer = setTimeout(() => {
-      this.#idleTimer = undefined;
-      if (this.#failed || this.destroyed) return;
-      if (this.writableLength > 0 || this.transport.writableLength > 0) {
-        this.#fail(new TlsTransportError('TLS_IDLE_TIMEOUT', `no byte moved for ${ms} ms (idleTimeout) while ${this.writableLength + this.transport.writableLength} bytes wait to be sent: the peer stopped reading`));
-        return;
-      }
-      this.#idleClosing = true;
-      this.end();
-      this.#startLinger(Math.min(this.#closeTimeout, ms));
-    }, ms).unref();
+    this.#idleTimer = undefined;
+    if (this.#failed || this.destroyed) return;
+    if (this.writableLength > 0 || this.transport.writableLength > 0) {
+      this.#fail(new TlsTransportError('TLS_IDLE_TIMEOUT', `no byte moved for ${ms} ms (idleTimeout) while ${this.writableLength + this.transport.writableLength} bytes wait to be sent: the peer stopped reading`));
+      return;
+    }
+    this.#idleClosing = true;
+    this.end();
+    this.#startLinger(Math.min(this.#closeTimeout, ms));
   }
 
   #startLinger(ms: number): void {

@@ -4,7 +4,7 @@
 import type { CertificateVerifier } from '../x509/index.ts';
 import type { CipherSuiteParams, KeyShare } from '../crypto/provider.ts';
 import { checkClientConfig, type ClientSession, type TlsClientConfig } from './config.ts';
-import { Connection } from './connection.ts';
+import { Connection, sharedImplementations } from './connection.ts';
 import { AlertDescription, TlsConfigError, TlsPeerError, TlsUsageError } from './errors.ts';
 import type { TlsEvent } from './events.ts';
 import { finishedVerifyData, KeyLogLabel, KeySchedule, resumptionPsk } from './keyschedule.ts';
@@ -26,6 +26,9 @@ import { bytesEqual, ContentType, enc } from './bytes.ts';
 const MAX_TICKET_LIFETIME = 604800;
 /** What a client tells the application when the server does not speak TLS 1.3 (RFC 8446 App. D.1). */
 export const TLS12_SERVER = 'the server only speaks TLS 1.2 (or lower); protosmith requires TLS 1.3: enable TLS 1.3 on the server, or use node:tls for this peer';
+
+/** The table's sink states (one object for every connection). */
+const CLIENT_SINKS = { error: ClientState.ERROR, closed: ClientState.CLOSED } as const;
 
 export class TlsClient extends Connection<ClientState, ClientEvent, ClientGuard, ClientAction> {
   readonly role = 'client' as const;
@@ -67,7 +70,7 @@ export class TlsClient extends Connection<ClientState, ClientEvent, ClientGuard,
 
   constructor(config: TlsClientConfig) {
     const checked = checkClientConfig(config);
-    super(config, clientTable, { error: ClientState.ERROR, closed: ClientState.CLOSED });
+    super(config, clientTable, CLIENT_SINKS);
     this.config = config;
     this.suites = checked.suites;
     this.groups = checked.groups;
@@ -91,52 +94,56 @@ export class TlsClient extends Connection<ClientState, ClientEvent, ClientGuard,
   /** True once the server accepted 0-RTT data (known after EncryptedExtensions). */
   get earlyDataAccepted(): boolean { return this.earlyAccepted; }
 
-  protected readonly implementations: ClientImplementations = {
+  /** The generated ClientImplementations with the connection as its context: built once for the class
+   *  and shared (frozen) by every connection, so a connection costs no guard or action closures. */
+  static readonly #implementations = sharedImplementations<ClientImplementations<TlsClient>>({
     guards: {
-      earlyDataOffered: () => this.helloOffersEarly,
-      pskAccepted: () => this.pskAccepted,
-      certificateEmpty: () => this.certificateEmpty,
-      earlyDataAccepted: () => this.earlyAccepted,
-      clientCertificateSelected: () => this.certRequest?.scheme !== undefined,
-      clientAuthRequested: () => this.certRequest !== undefined,
+      earlyDataOffered: (c) => c.helloOffersEarly,
+      pskAccepted: (c) => c.pskAccepted,
+      certificateEmpty: (c) => c.certificateEmpty,
+      earlyDataAccepted: (c) => c.earlyAccepted,
+      clientCertificateSelected: (c) => c.certRequest?.scheme !== undefined,
+      clientAuthRequested: (c) => c.certRequest !== undefined,
     },
     actions: {
-      sendClientHello: () => this.sendClientHello(true),
-      sendSecondClientHello: () => this.sendClientHello(false),
-      sendChangeCipherSpec: () => this.sendCcs(),
-      installEarlyWriteKeys: () => this.installEarlyWriteKeys(),
-      discardEarlyWriteKeys: () => this.setWriteCipher(undefined),
-      sendEarlyData: () => this.sendEarlyData(),
-      processHelloRetryRequest: () => this.processHelloRetryRequest(),
-      checkServerHelloMatchesRetry: () => this.checkServerHelloMatchesRetry(),
-      processServerHello: () => this.processServerHello(),
-      installHandshakeReadKeys: () => this.installHandshakeReadKeys(),
-      processEncryptedExtensions: () => this.processEncryptedExtensions(),
-      processCertificateRequest: () => this.processCertificateRequest(),
-      verifyServerCertificate: () => this.verifyServerCertificate(),
-      verifyServerCertificateVerify: () => this.verifyServerCertificateVerify(),
-      verifyServerFinished: () => this.verifyServerFinished(),
-      sendEndOfEarlyData: () => { this.queueHandshake(5, encode('EndOfEarlyData', () => encodeEndOfEarlyData({}))); },
-      installHandshakeWriteKeys: async () => this.setWriteCipher(await RecordProtection.fromSecret(this.crypto, this.suite!, this.cHs!)),
-      sendCertificate: () => this.sendCertificate(),
-      sendCertificateVerify: () => this.sendCertificateVerify(),
-      sendFinished: () => this.sendFinished(),
-      installApplicationWriteKeys: () => this.installApplicationWriteKeys(),
-      installApplicationReadKeys: async () => this.setReadCipher(await RecordProtection.fromSecret(this.crypto, this.suite!, this.sAp!)),
-      deliverApplicationData: () => this.deliverApplicationData(),
-      storeTicket: () => this.storeTicket(),
-      updateReadKeys: () => this.updateReadKeys(),
-      answerKeyUpdateIfRequested: () => this.answerKeyUpdate(),
-      sendApplicationData: () => this.sendApplicationData(),
-      sendKeyUpdate: () => this.sendKeyUpdate(this.keyUpdateRequestPeer),
-      updateWriteKeys: () => this.updateWriteKeys(),
-      sendCloseNotify: () => this.sendCloseNotify(),
-      reportHandshakeComplete: () => this.reportHandshakeComplete(),
-      reportPeerClosed: () => this.reportPeerClosed(),
-      reportClosed: () => this.reportClosed(),
-      reportUserCanceled: () => this.reportUserCanceled(),
+      sendClientHello: (c) => c.sendClientHello(true),
+      sendSecondClientHello: (c) => c.sendClientHello(false),
+      sendChangeCipherSpec: (c) => c.sendCcs(),
+      installEarlyWriteKeys: (c) => c.installEarlyWriteKeys(),
+      discardEarlyWriteKeys: (c) => c.setWriteCipher(undefined),
+      sendEarlyData: (c) => c.sendEarlyData(),
+      processHelloRetryRequest: (c) => c.processHelloRetryRequest(),
+      checkServerHelloMatchesRetry: (c) => c.checkServerHelloMatchesRetry(),
+      processServerHello: (c) => c.processServerHello(),
+      installHandshakeReadKeys: (c) => c.installHandshakeReadKeys(),
+      processEncryptedExtensions: (c) => c.processEncryptedExtensions(),
+      processCertificateRequest: (c) => c.processCertificateRequest(),
+      verifyServerCertificate: (c) => c.verifyServerCertificate(),
+      verifyServerCertificateVerify: (c) => c.verifyServerCertificateVerify(),
+      verifyServerFinished: (c) => c.verifyServerFinished(),
+      sendEndOfEarlyData: (c) => { c.queueHandshake(5, encode('EndOfEarlyData', () => encodeEndOfEarlyData({}))); },
+      installHandshakeWriteKeys: async (c) => c.setWriteCipher(await RecordProtection.fromSecret(c.crypto, c.suite!, c.cHs!)),
+      sendCertificate: (c) => c.sendCertificate(),
+      sendCertificateVerify: (c) => c.sendCertificateVerify(),
+      sendFinished: (c) => c.sendFinished(),
+      installApplicationWriteKeys: (c) => c.installApplicationWriteKeys(),
+      installApplicationReadKeys: async (c) => c.setReadCipher(await RecordProtection.fromSecret(c.crypto, c.suite!, c.sAp!)),
+      deliverApplicationData: (c) => c.deliverApplicationData(),
+      storeTicket: (c) => c.storeTicket(),
+      updateReadKeys: (c) => c.updateReadKeys(),
+      answerKeyUpdateIfRequested: (c) => c.answerKeyUpdate(),
+      sendApplicationData: (c) => c.sendApplicationData(),
+      sendKeyUpdate: (c) => c.sendKeyUpdate(c.keyUpdateRequestPeer),
+      updateWriteKeys: (c) => c.updateWriteKeys(),
+      sendCloseNotify: (c) => c.sendCloseNotify(),
+      reportHandshakeComplete: (c) => c.reportHandshakeComplete(),
+      reportPeerClosed: (c) => c.reportPeerClosed(),
+      reportClosed: (c) => c.reportClosed(),
+      reportUserCanceled: (c) => c.reportUserCanceled(),
     },
-  };
+  });
+
+  protected readonly implementations: ClientImplementations<TlsClient> = TlsClient.#implementations;
 
   // ---- ClientHello -------------------------------------------------------------------------------
 
@@ -343,7 +350,6 @@ export class TlsClient extends Connection<ClientState, ClientEvent, ClientGuard,
     this.cHs = await schedule.clientHandshakeTrafficSecret(h);
     this.sHs = await schedule.serverHandshakeTrafficSecret(h);
     this.hsSchedule = schedule;
-    this.schedule = schedule;
     this.keyLog(KeyLogLabel.clientHandshakeTraffic, this.cHs);
     this.keyLog(KeyLogLabel.serverHandshakeTraffic, this.sHs);
     this.setReadCipher(await RecordProtection.fromSecret(this.crypto, suite, this.sHs));
@@ -461,6 +467,26 @@ export class TlsClient extends Connection<ClientState, ClientEvent, ClientGuard,
       signatureScheme: this.serverScheme, alpn: this.alpn, serverName: this.config.serverName,
       resumed: this.pskAccepted, earlyDataAccepted: this.earlyAccepted, peerCertificates: this.peerCertificates,
     });
+  }
+
+  protected override releaseHandshakeState(): void {
+    super.releaseHandshakeState();
+    // Handshake-only (nothing after CONNECTED reads them; tickets need only resumptionMaster, suite and
+    // alpn): the key shares' private keys, the offered session, handshake secrets and schedule, the
+    // server's certificates (the handshakeComplete event carries them) and the CertificateRequest.
+    this.random = undefined;
+    this.shares.clear();
+    this.offeredExtensions.clear();
+    this.cookie = undefined;
+    this.offeredPsk = undefined;
+    this.sharedSecret = undefined;
+    this.hsSchedule = undefined;
+    this.cHs = undefined;
+    this.sHs = undefined;
+    this.earlyTrafficSecret = undefined;
+    this.peerCertificates = [];
+    this.leafSpki = undefined;
+    this.certRequest = undefined;
   }
 
   // ---- post-handshake ----------------------------------------------------------------------------

@@ -56,10 +56,20 @@ export const DEFAULT_MAX_HANDSHAKE = 131_396;
 export const MAX_RECORDS_WITHOUT_PROGRESS = 32;
 
 /** What an engine implements for a generated table: the shape of the generated
- *  `<Role>Implementations` (generated/tls13/machines/*.ts), one member per guard and per action. */
-export interface Implementations<G extends string, A extends string> {
-  readonly guards: { readonly [K in G]: (ctx: void, msg: unknown) => boolean };
-  readonly actions: { readonly [K in A]: (ctx: void, msg: unknown) => void | Promise<void> };
+ *  `<Role>Implementations<Ctx>` (generated/tls13/machines/*.ts), one member per guard and per action,
+ *  each called with the connection as its context `C` (so one object serves every connection). */
+export interface Implementations<G extends string, A extends string, C> {
+  readonly guards: { readonly [K in G]: (ctx: C, msg: unknown) => boolean };
+  readonly actions: { readonly [K in A]: (ctx: C, msg: unknown) => void | Promise<void> };
+}
+
+/** Freezes an engine class's implementations (and its guards and actions): one object serves every
+ *  connection of the class, so none may change it. Call it with the generated interface as the type
+ *  argument, so that the literal is checked against it (a missing or an excess member does not compile). */
+export function sharedImplementations<T extends { readonly guards: object; readonly actions: object }>(impl: T): T {
+  Object.freeze(impl.guards);
+  Object.freeze(impl.actions);
+  return Object.freeze(impl);
 }
 
 /** The table's sink states, named by the generated state constants. */
@@ -102,8 +112,8 @@ export abstract class Connection<S extends string, E extends string, G extends s
   protected transcriptBefore: Uint8Array | undefined;
   /** Application data being delivered (received) or sent (local AppWrite) by the current transition. */
   protected currentData: Uint8Array | undefined;
-  protected readonly transcript: Transcript;
-  protected schedule: KeySchedule | undefined;
+  /** The transcript while the handshake runs; dropped once connected (see releaseHandshakeState). */
+  private handshakeTranscript: Transcript | undefined;
   protected suite: CipherSuiteParams | undefined;
   /** Bytes of undecryptable (rejected 0-RTT) records that may be skipped where the table allows it
    *  (RFC 8446 §4.2.10: up to max_early_data_size): a resource limit, not an ordering fact. */
@@ -120,8 +130,9 @@ export abstract class Connection<S extends string, E extends string, G extends s
   protected readonly keyLogEnabled: boolean;
   private handshakeDone = false;
 
-  /** The generated `<Role>Implementations` of the table (no casts: a missing guard or action does not compile). */
-  protected abstract readonly implementations: Implementations<G, A>;
+  /** The generated `<Role>Implementations` of the table (no casts: a missing guard or action does not
+   *  compile), called with this connection as the context: one frozen object per engine class. */
+  protected abstract readonly implementations: Implementations<G, A, this>;
   abstract readonly role: 'client' | 'server';
 
   constructor(options: CommonOptions, table: MachineTable<S, E, G, A>, sinks: Sinks<S>) {
@@ -146,8 +157,14 @@ export abstract class Connection<S extends string, E extends string, G extends s
     this.padding = pad;
     this.records = new RecordReader(maxBuf);
     this.reassembler = new HandshakeReassembler(maxHs);
-    this.transcript = new Transcript(this.crypto);
+    this.handshakeTranscript = new Transcript(this.crypto);
     this.keyLogEnabled = options.keyLog === true;
+  }
+
+  /** The handshake transcript (RFC 8446 §4.4.1). Nothing reads it after the handshake, when it is gone. */
+  protected get transcript(): Transcript {
+    if (!this.handshakeTranscript) throw new TlsProviderError(`the ${this.role} read its handshake transcript after the handshake completed (an engine bug: please report it)`);
+    return this.handshakeTranscript;
   }
 
   // ---- public surface ------------------------------------------------------------------------
@@ -244,15 +261,15 @@ export abstract class Connection<S extends string, E extends string, G extends s
   /** RFC 8446 §7.5 exporter (RFC 5705 semantics). Available once connected. */
   async exportKeyingMaterial(label: string, context: Uint8Array | undefined, length: number): Promise<Uint8Array> {
     if (this.failure) throw this.failure;
-    if (!this.exporterSecret || !this.schedule) throw new TlsUsageError('TLS_NOT_CONNECTED', 'exportKeyingMaterial() needs a completed handshake; wait for the handshakeComplete event');
+    const exporterSecret = this.exporterSecret;
+    if (!exporterSecret || !this.suite) throw new TlsUsageError('TLS_NOT_CONNECTED', 'exportKeyingMaterial() needs a completed handshake; wait for the handshakeComplete event');
     if (typeof label !== 'string' || label.length === 0 || label.length > 200) throw new TlsUsageError('TLS_BAD_ARGUMENT', 'exporter label must be a non-empty string of at most 200 characters');
-    if (!Number.isInteger(length) || length < 1 || length > 255 * this.schedule.hashLength) throw new TlsUsageError('TLS_BAD_ARGUMENT', `exporter length ${length} must be in 1..${255 * this.schedule.hashLength}`);
-    return exportKeyingMaterial(this.crypto, this.schedule.hash, this.exporterSecret, label, context ?? new Uint8Array(0), length);
+    if (!Number.isInteger(length) || length < 1 || length > 255 * this.suite.hashLength) throw new TlsUsageError('TLS_BAD_ARGUMENT', `exporter length ${length} must be in 1..${255 * this.suite.hashLength}`);
+    return exportKeyingMaterial(this.crypto, this.suite.hash, exporterSecret, label, context ?? new Uint8Array(0), length);
   }
 
   // ---- dispatch --------------------------------------------------------------------------------
 
-  protected exporterSecret: Uint8Array | undefined;
   protected keyUpdateRequestPeer = false;
 
   protected serial(fn: () => Promise<void>): Promise<TlsEvent[]> {
@@ -270,7 +287,8 @@ export abstract class Connection<S extends string, E extends string, G extends s
       return ev;
     };
     const p = this.queue.then(run, run);
-    this.queue = p.catch(() => undefined);
+    // The queue settles with nothing: it must not hold the last call's events (or their data) while idle.
+    this.queue = p.then(settled, settled);
     return p;
   }
 
@@ -317,9 +335,12 @@ export abstract class Connection<S extends string, E extends string, G extends s
     if (this.reassembler.pending > 0 && r.actions.some((a) => this.table.readKeys?.changes[a] !== undefined)) {
       throw this.wrongKeys(`a handshake message straddles the change of read keys on ${event} (${this.role} state ${from}; RFC 8446 §5.1)`);
     }
-    if (this.current && this.table.transcript?.some((e) => e === event)) {
-      this.transcriptBefore = this.transcript.ready ? this.transcript.hash() : undefined;
-      this.transcript.add(this.current.raw);
+    // After the handshake there is no transcript: a handshake message the table then ignores (e.g. in
+    // PEER_CLOSED) has nothing to join.
+    const transcript = this.handshakeTranscript;
+    if (transcript && this.current && this.table.transcript?.some((e) => e === event)) {
+      this.transcriptBefore = transcript.ready ? transcript.hash() : undefined;
+      transcript.add(this.current.raw);
     }
     return this.take(r);
   }
@@ -330,7 +351,7 @@ export abstract class Connection<S extends string, E extends string, G extends s
   private take(r: StepResult<S, A> & { kind: 'transition' }): Promise<void> | undefined {
     const actions = r.actions;
     for (let i = 0; i < actions.length; i++) {
-      const pending = this.implementations.actions[actions[i]!](undefined, this.current);
+      const pending = this.implementations.actions[actions[i]!](this, this.current);
       if (pending !== undefined) return this.takeRest(r, i + 1, pending);
     }
     this.stateName = r.target;
@@ -339,7 +360,7 @@ export abstract class Connection<S extends string, E extends string, G extends s
 
   private async takeRest(r: StepResult<S, A> & { kind: 'transition' }, next: number, pending: Promise<void>): Promise<void> {
     await pending;
-    for (let i = next; i < r.actions.length; i++) await this.implementations.actions[r.actions[i]!](undefined, this.current);
+    for (let i = next; i < r.actions.length; i++) await this.implementations.actions[r.actions[i]!](this, this.current);
     this.stateName = r.target;
   }
 
@@ -349,7 +370,7 @@ export abstract class Connection<S extends string, E extends string, G extends s
   protected abstract handshakeCompleteEvent(): TlsEvent;
 
   private guard(name: G): boolean {
-    return this.implementations.guards[name](undefined, this.current);
+    return this.implementations.guards[name](this, this.current);
   }
 
   // ---- records in ------------------------------------------------------------------------------
@@ -585,7 +606,7 @@ export abstract class Connection<S extends string, E extends string, G extends s
       if (cipher) {
         this.output.push(await cipher.seal(type, chunk, this.recordPad(chunk.length)));
       } else {
-        this.output.push(plaintextRecord(type, chunk, this.role === 'client' && type === ContentType.handshake && !this.transcript.ready ? 0x0301 : 0x0303));
+        this.output.push(plaintextRecord(type, chunk, this.role === 'client' && type === ContentType.handshake && this.handshakeTranscript?.ready === false ? 0x0301 : 0x0303));
       }
     } while (off < data.length);
   }
@@ -612,9 +633,18 @@ export abstract class Connection<S extends string, E extends string, G extends s
 
   // ---- application traffic secrets and KeyUpdate (RFC 8446 §7.1, §4.6.3): the same for both roles ----
 
-  /** client/server_application_traffic_secret_0, set by deriveApplicationSecrets. */
-  protected cAp: Uint8Array | undefined;
-  protected sAp: Uint8Array | undefined;
+  /** client_application_traffic_secret_0, server_application_traffic_secret_0 and exporter_master_secret
+   *  (RFC 8446 §7.1) in one buffer, set by deriveApplicationSecrets: one allocation per connection, not three. */
+  private appSecrets: Uint8Array | undefined;
+  private appSecret(i: number): Uint8Array | undefined {
+    const all = this.appSecrets;
+    if (!all) return undefined;
+    const n = all.length / 3;
+    return all.subarray(i * n, (i + 1) * n);
+  }
+  protected get cAp(): Uint8Array | undefined { return this.appSecret(0); }
+  protected get sAp(): Uint8Array | undefined { return this.appSecret(1); }
+  protected get exporterSecret(): Uint8Array | undefined { return this.appSecret(2); }
   /** The current application traffic secrets after KeyUpdates (undefined until the first update). */
   private updatedReadSecret: Uint8Array | undefined;
   private updatedWriteSecret: Uint8Array | undefined;
@@ -624,12 +654,17 @@ export abstract class Connection<S extends string, E extends string, G extends s
   protected async deriveApplicationSecrets(schedule: KeySchedule): Promise<void> {
     await schedule.enterMaster();
     const h = this.transcript.hash();
-    this.cAp = await schedule.clientApplicationTrafficSecret0(h);
-    this.sAp = await schedule.serverApplicationTrafficSecret0(h);
-    this.exporterSecret = await schedule.exporterMasterSecret(h);
-    this.keyLog(KeyLogLabel.clientTraffic0, this.cAp);
-    this.keyLog(KeyLogLabel.serverTraffic0, this.sAp);
-    this.keyLog(KeyLogLabel.exporter, this.exporterSecret);
+    const c = await schedule.clientApplicationTrafficSecret0(h);
+    const s = await schedule.serverApplicationTrafficSecret0(h);
+    const e = await schedule.exporterMasterSecret(h);
+    const all = new Uint8Array(3 * schedule.hashLength);
+    all.set(c, 0);
+    all.set(s, schedule.hashLength);
+    all.set(e, 2 * schedule.hashLength);
+    this.appSecrets = all;
+    this.keyLog(KeyLogLabel.clientTraffic0, c);
+    this.keyLog(KeyLogLabel.serverTraffic0, s);
+    this.keyLog(KeyLogLabel.exporter, e);
   }
 
   private get peerAppSecret(): Uint8Array { return (this.role === 'client' ? this.sAp : this.cAp)!; }
@@ -702,6 +737,17 @@ export abstract class Connection<S extends string, E extends string, G extends s
   protected reportHandshakeComplete(): void {
     this.handshakeDone = true;
     this.emit(this.handshakeCompleteEvent());
+    this.releaseHandshakeState();
+  }
+
+  /** Once connected (reportHandshakeComplete is the last action of the edges into CONNECTED), nothing
+   *  reads the transcript, the last message's transcript hash or the client random (key log lines):
+   *  they are dropped, so that an idle connection keeps only what its records, KeyUpdates and the
+   *  exporter need. Subclasses drop their own handshake state too. */
+  protected releaseHandshakeState(): void {
+    this.handshakeTranscript = undefined;
+    this.transcriptBefore = undefined;
+    this.clientRandom = undefined;
   }
   protected reportPeerClosed(): void { this.emit({ type: 'peerClosed' }); }
   protected reportClosed(): void { this.emit({ type: 'closed' }); }
@@ -746,6 +792,9 @@ function carriesCookie(body: Uint8Array): boolean {
   const ch = decode('ClientHello', () => decodeClientHello(body));
   return ch.extensions !== undefined && findExt(ch.extensions, ExtensionType.cookie) !== undefined;
 }
+
+/** The tail of a connection's call queue: settles once the call before it has, holding no result. */
+function settled(): void { /* nothing */ }
 
 function toAlert(s: string): AlertName {
   return isAlertName(s) ? s : 'unexpected_message';

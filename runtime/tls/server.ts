@@ -4,7 +4,7 @@
 import { cipherSuiteParams, type CipherSuiteParams } from '../crypto/provider.ts';
 import type { CertificateVerifier } from '../x509/index.ts';
 import { checkServerConfig, type HelloRetryCookieCodec, type SessionTicketCodec, type ShapedMessage, type TlsServerConfig } from './config.ts';
-import { Connection } from './connection.ts';
+import { Connection, sharedImplementations } from './connection.ts';
 import { TlsConfigError, TlsPeerError } from './errors.ts';
 import { finishedVerifyData, KeyLogLabel, KeySchedule, resumptionPsk } from './keyschedule.ts';
 import {
@@ -43,6 +43,9 @@ interface Negotiated {
   readonly peerRecordLimit: number | undefined;
 }
 
+/** The table's sink states (one object for every connection). */
+const SERVER_SINKS = { error: ServerState.ERROR, closed: ServerState.CLOSED } as const;
+
 export class TlsServer extends Connection<ServerState, ServerEvent, ServerGuard, ServerAction> {
   readonly role = 'server' as const;
   protected readonly middleboxCompat: boolean;
@@ -52,8 +55,8 @@ export class TlsServer extends Connection<ServerState, ServerEvent, ServerGuard,
   private readonly schemes: number[];
   private readonly chain: Uint8Array[];
   private readonly verifier: CertificateVerifier | undefined;
-  private readonly ticketCodec: SessionTicketCodec | undefined;
-  private cookieCodec_: HelloRetryCookieCodec | undefined;
+  /** The cookie codec under a random key of this connection's own (no cookie key or codec configured). */
+  private ownCookieCodec: HelloRetryCookieCodec | undefined;
 
   private neg: Negotiated | undefined;
   /** The ClientHello in force is a second one (it carried our cookie): shapes the extensions hook. */
@@ -65,7 +68,7 @@ export class TlsServer extends Connection<ServerState, ServerEvent, ServerGuard,
   private sHs: Uint8Array | undefined;
   private resumptionMaster: Uint8Array | undefined;
   private earlyReceived = 0;
-  private peerCertificates: Uint8Array[] = [];
+  private peerCertificates: Uint8Array[] | undefined;
   private clientSpki: Uint8Array | undefined;
   private clientScheme: number | undefined;
   private certificateEmpty = false;
@@ -73,7 +76,7 @@ export class TlsServer extends Connection<ServerState, ServerEvent, ServerGuard,
 
   constructor(config: TlsServerConfig) {
     const checked = checkServerConfig(config);
-    super(config, serverTable, { error: ServerState.ERROR, closed: ServerState.CLOSED });
+    super(config, serverTable, SERVER_SINKS);
     this.config = config;
     this.suites = checked.suites;
     this.groups = checked.groups;
@@ -82,65 +85,77 @@ export class TlsServer extends Connection<ServerState, ServerEvent, ServerGuard,
     this.earlySkipLimit = Math.max(config.maxEarlyData ?? 0, 16384);
     this.chain = checked.chain;
     this.verifier = checked.verifier;
-    this.ticketCodec = config.ticketCodec ?? (config.ticketKey ? keyedTicketCodec(config.crypto, config.ticketKey) : undefined);
-    const cookieKey = config.cookieKey ?? config.ticketKey;
-    this.cookieCodec_ = config.cookieCodec ?? (cookieKey ? keyedCookieCodec(config.crypto, cookieKey) : undefined);
   }
 
-  /** The cookie codec; without a cookieKey, ticketKey or cookieCodec, a per-connection random key,
-   *  drawn only when a cookie is first needed. */
+  /** The session ticket codec: config.ticketCodec, or the built-in one under config.ticketKey; undefined
+   *  when no tickets are issued. Made when used (a connection holds no codec of its own). */
+  private get ticketCodec(): SessionTicketCodec | undefined {
+    const { ticketCodec, ticketKey } = this.config;
+    return ticketCodec ?? (ticketKey ? keyedTicketCodec(this.crypto, ticketKey) : undefined);
+  }
+
+  /** The cookie codec: config.cookieCodec, or the built-in one under cookieKey (else ticketKey); without
+   *  any of them, one under a per-connection random key, drawn only when a cookie is first needed. */
   private get cookieCodec(): HelloRetryCookieCodec {
-    return this.cookieCodec_ ??= keyedCookieCodec(this.config.crypto, this.config.crypto.randomBytes(32));
+    const { cookieCodec, cookieKey, ticketKey } = this.config;
+    const key = cookieKey ?? ticketKey;
+    return cookieCodec ?? (key ? keyedCookieCodec(this.crypto, key) : (this.ownCookieCodec ??= keyedCookieCodec(this.crypto, this.crypto.randomBytes(32))));
   }
 
-  protected readonly implementations: ServerImplementations = {
+  /** The generated ServerImplementations with the connection as its context: built once for the class
+   *  and shared (frozen) by every connection, so a connection costs no guard or action closures. */
+  static readonly #implementations = sharedImplementations<ServerImplementations<TlsServer>>({
     guards: {
-      helloRetryRequired: () => this.neg !== undefined && (this.neg.peerShare === undefined || this.neg.cookieNeeded),
-      earlyDataAccepted: () => this.neg?.earlyAccepted === true,
-      pskAccepted: () => this.neg?.psk !== undefined,
-      clientAuthRequested: () => (this.config.clientAuth ?? 'none') !== 'none' && this.neg?.psk === undefined,
-      certificateEmpty: () => this.certificateEmpty,
-      requiredCertificateMissing: () => this.certificateEmpty && this.config.clientAuth === 'require',
-      ticketsIssued: () => this.ticketCodec !== undefined && (this.config.ticketCount ?? 1) > 0,
-      earlyDataRejected: () => this.neg !== undefined && this.neg.earlyOffered && !this.neg.earlyAccepted && !this.neg.retry && this.recordsOpened === 0,
+      helloRetryRequired: (s) => s.neg !== undefined && (s.neg.peerShare === undefined || s.neg.cookieNeeded),
+      earlyDataAccepted: (s) => s.neg?.earlyAccepted === true,
+      pskAccepted: (s) => s.neg?.psk !== undefined,
+      clientAuthRequested: (s) => (s.config.clientAuth ?? 'none') !== 'none' && s.neg?.psk === undefined,
+      certificateEmpty: (s) => s.certificateEmpty,
+      requiredCertificateMissing: (s) => s.certificateEmpty && s.config.clientAuth === 'require',
+      ticketsIssued: (s) => (s.config.ticketCodec !== undefined || s.config.ticketKey !== undefined) && (s.config.ticketCount ?? 1) > 0,
+      earlyDataRejected: (s) => s.neg !== undefined && s.neg.earlyOffered && !s.neg.earlyAccepted && !s.neg.retry && s.recordsOpened === 0,
     },
     actions: {
-      processClientHello: () => this.processClientHello(),
-      sendHelloRetryRequest: () => this.sendHelloRetryRequest(),
-      sendChangeCipherSpec: () => this.sendCcs(),
-      sendServerHello: () => this.sendServerHello(),
-      installHandshakeWriteKeys: () => this.installHandshakeWriteKeys(),
-      sendEncryptedExtensions: () => this.sendEncryptedExtensions(),
-      sendCertificateRequest: () => this.sendCertificateRequest(),
-      sendCertificate: () => {
-        this.queueHandshake(11, encode('Certificate', () => encodeCertificate({
-          certificate_request_context: new Uint8Array(0), certificate_list: { items: this.chain.map((c) => ({ cert_data: c, extensions: { items: [] } })) },
-        })));
-      },
-      sendCertificateVerify: () => this.sendCertificateVerify(),
-      sendFinished: () => this.sendFinished(),
-      installApplicationWriteKeys: async () => this.setWriteCipher(await RecordProtection.fromSecret(this.crypto, this.suite!, this.sAp!)),
-      installEarlyReadKeys: () => this.installEarlyReadKeys(),
-      installHandshakeReadKeys: async () => this.setReadCipher(await RecordProtection.fromSecret(this.crypto, this.suite!, this.cHs!)),
-      deliverEarlyData: () => this.deliverEarlyData(),
-      verifyClientCertificate: () => this.verifyClientCertificate(),
-      verifyClientCertificateVerify: () => this.verifyClientCertificateVerify(),
-      verifyClientFinished: () => this.verifyClientFinished(),
-      installApplicationReadKeys: async () => this.setReadCipher(await RecordProtection.fromSecret(this.crypto, this.suite!, this.cAp!)),
-      sendNewSessionTicket: () => this.sendNewSessionTickets(),
-      deliverApplicationData: () => this.deliverApplicationData(),
-      updateReadKeys: () => this.updateReadKeys(),
-      answerKeyUpdateIfRequested: () => this.answerKeyUpdate(),
-      sendApplicationData: () => this.sendApplicationData(),
-      sendKeyUpdate: () => this.sendKeyUpdate(this.keyUpdateRequestPeer),
-      updateWriteKeys: () => this.updateWriteKeys(),
-      sendCloseNotify: () => this.sendCloseNotify(),
-      reportHandshakeComplete: () => this.reportHandshakeComplete(),
-      reportPeerClosed: () => this.reportPeerClosed(),
-      reportClosed: () => this.reportClosed(),
-      reportUserCanceled: () => this.reportUserCanceled(),
+      processClientHello: (s) => s.processClientHello(),
+      sendHelloRetryRequest: (s) => s.sendHelloRetryRequest(),
+      sendChangeCipherSpec: (s) => s.sendCcs(),
+      sendServerHello: (s) => s.sendServerHello(),
+      installHandshakeWriteKeys: (s) => s.installHandshakeWriteKeys(),
+      sendEncryptedExtensions: (s) => s.sendEncryptedExtensions(),
+      sendCertificateRequest: (s) => s.sendCertificateRequest(),
+      sendCertificate: (s) => s.sendCertificate(),
+      sendCertificateVerify: (s) => s.sendCertificateVerify(),
+      sendFinished: (s) => s.sendFinished(),
+      installApplicationWriteKeys: async (s) => s.setWriteCipher(await RecordProtection.fromSecret(s.crypto, s.suite!, s.sAp!)),
+      installEarlyReadKeys: (s) => s.installEarlyReadKeys(),
+      installHandshakeReadKeys: async (s) => s.setReadCipher(await RecordProtection.fromSecret(s.crypto, s.suite!, s.cHs!)),
+      deliverEarlyData: (s) => s.deliverEarlyData(),
+      verifyClientCertificate: (s) => s.verifyClientCertificate(),
+      verifyClientCertificateVerify: (s) => s.verifyClientCertificateVerify(),
+      verifyClientFinished: (s) => s.verifyClientFinished(),
+      installApplicationReadKeys: async (s) => s.setReadCipher(await RecordProtection.fromSecret(s.crypto, s.suite!, s.cAp!)),
+      sendNewSessionTicket: (s) => s.sendNewSessionTickets(),
+      deliverApplicationData: (s) => s.deliverApplicationData(),
+      updateReadKeys: (s) => s.updateReadKeys(),
+      answerKeyUpdateIfRequested: (s) => s.answerKeyUpdate(),
+      sendApplicationData: (s) => s.sendApplicationData(),
+      sendKeyUpdate: (s) => s.sendKeyUpdate(s.keyUpdateRequestPeer),
+      updateWriteKeys: (s) => s.updateWriteKeys(),
+      sendCloseNotify: (s) => s.sendCloseNotify(),
+      reportHandshakeComplete: (s) => s.reportHandshakeComplete(),
+      reportPeerClosed: (s) => s.reportPeerClosed(),
+      reportClosed: (s) => s.reportClosed(),
+      reportUserCanceled: (s) => s.reportUserCanceled(),
     },
-  };
+  });
+
+  protected readonly implementations: ServerImplementations<TlsServer> = TlsServer.#implementations;
+
+  private sendCertificate(): void {
+    this.queueHandshake(11, encode('Certificate', () => encodeCertificate({
+      certificate_request_context: new Uint8Array(0), certificate_list: { items: this.chain.map((c) => ({ cert_data: c, extensions: { items: [] } })) },
+    })));
+  }
 
   // ---- ClientHello negotiation (runs before the guards are read) ---------------------------------
 
@@ -261,7 +276,8 @@ export class TlsServer extends Connection<ServerState, ServerEvent, ServerGuard,
     const earlyOffered = findExt(exts, ExtensionType.early_data) !== undefined;
     let psk: Negotiated['psk'];
     let earlyAccepted = false;
-    if (offered && this.ticketCodec && !cookieNeeded && peerShare) {
+    const ticketCodec = this.ticketCodec;
+    if (offered && ticketCodec && !cookieNeeded && peerShare) {
       const modes = findExt(exts, ExtensionType.psk_key_exchange_modes)?.ke_modes.items;
       if (!modes) throw new TlsPeerError('TLS_MISSING_EXTENSION', 'missing_extension', 'ClientHello offers pre_shared_key without psk_key_exchange_modes (RFC 8446 §4.2.9)');
       const identities = offered.identities.items;
@@ -270,7 +286,7 @@ export class TlsServer extends Connection<ServerState, ServerEvent, ServerGuard,
       const bindersLen = 2 + binders.reduce((n, b) => n + 1 + b.binder.length, 0);
       if (modes.includes(1)) {
         for (let i = 0; i < identities.length && i < 8; i++) {
-          const codec = this.ticketCodec;
+          const codec = ticketCodec;
           const identity = identities[i]!.identity;
           const t = await this.providerCall(async () => codec.open(identity), 'opening a session ticket (ticketCodec.open)');
           if (!t) continue;
@@ -360,7 +376,6 @@ export class TlsServer extends Connection<ServerState, ServerEvent, ServerGuard,
     this.cHs = await schedule.clientHandshakeTrafficSecret(h);
     this.sHs = await schedule.serverHandshakeTrafficSecret(h);
     this.schedule_ = schedule;
-    this.schedule = schedule;
     this.keyLog(KeyLogLabel.clientHandshakeTraffic, this.cHs);
     this.keyLog(KeyLogLabel.serverHandshakeTraffic, this.sHs);
     await this.setWriteCipher(await RecordProtection.fromSecret(this.crypto, n.suite, this.sHs));
@@ -457,24 +472,25 @@ export class TlsServer extends Connection<ServerState, ServerEvent, ServerGuard,
     return ({
       type: 'handshakeComplete', version: 'TLSv1.3', cipherSuite: n.suite.id, group: n.group,
       signatureScheme: n.psk ? undefined : n.scheme, alpn: n.alpn, serverName: n.serverName,
-      resumed: n.psk !== undefined, earlyDataAccepted: n.earlyAccepted, peerCertificates: this.peerCertificates,
+      resumed: n.psk !== undefined, earlyDataAccepted: n.earlyAccepted, peerCertificates: this.peerCertificates ?? [],
     });
   }
 
-  protected override reportHandshakeComplete(): void {
-    super.reportHandshakeComplete();
-    // Negotiation state is handshake-only (no transition after CONNECTED reads it): drop it so an idle
-    // connection keeps no decoded ClientHello (and the message bytes its fields view), handshake
-    // secrets or peer certificates for its whole life.
+  protected override releaseHandshakeState(): void {
+    super.releaseHandshakeState();
+    // Negotiation state is handshake-only (no transition after CONNECTED reads it; the tickets are sent
+    // before): drop it so an idle connection keeps no decoded ClientHello (and the message bytes its
+    // fields view), key schedule, handshake secrets or peer certificates for its whole life.
     this.neg = undefined;
     this.shared = undefined;
+    this.schedule_ = undefined;
     this.earlySecret = undefined;
     this.cHs = undefined;
     this.sHs = undefined;
     this.resumptionMaster = undefined;
-    this.peerCertificates = [];
+    this.peerCertificates = undefined;
     this.clientSpki = undefined;
-    this.transcriptBefore = undefined;
+    this.ownCookieCodec = undefined;
   }
 
   // ---- post-handshake ----------------------------------------------------------------------------

@@ -5,6 +5,7 @@
 //   'd' the server sends `bulkBytes` bytes;  'u' the server reads `bulkBytes` bytes, then answers 'k';
 //   nothing: the connection stays idle (handshake and memory benches).
 import type { Server } from 'node:net';
+import { getHeapSpaceStatistics } from 'node:v8';
 import type { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
 import { createServer } from '../../runtime/node/index.ts';
@@ -15,11 +16,11 @@ import { NODE_TICKET_KEYS, TICKET_KEY, type BenchPki } from './support.ts';
 export type ServerKind = 'protosmith' | 'node';
 export type ToChild =
   | { op: 'listen'; kind: ServerKind; pki: BenchPki; bulkBytes: number }
-  | { op: 'cpu' } | { op: 'mem' } | { op: 'exit' };
+  | { op: 'cpu' } | { op: 'mem'; settle?: boolean } | { op: 'exit' };
 export type FromChild =
   | { op: 'listening'; port: number }
   | { op: 'cpu'; user: number; system: number }
-  | { op: 'mem'; rss: number; heapUsed: number; external: number; arrayBuffers: number; connections: number }
+  | { op: 'mem'; rss: number; heapUsed: number; external: number; arrayBuffers: number; connections: number; youngBytes: number; settledMs?: number }
   | { op: 'exit'; profile?: { top: ProfileRow[]; totalMs: number } };
 
 const send = (m: FromChild): void => { process.send!(m); };
@@ -68,6 +69,23 @@ function listen(kind: ServerKind, pki: BenchPki, bulkBytes: number): Server {
   return server;
 }
 
+/** V8's young generation (new space), committed bytes. */
+function youngBytes(): number {
+  return getHeapSpaceStatistics().find((x) => x.space_name === 'new_space')?.space_size ?? 0;
+}
+
+/** Waits (up to SETTLE_MAX_MS) until V8 has shrunk the young generation of this now idle process, as its
+ *  memory reducer does a few seconds after a burst of allocation (here: the handshakes) ends: the young
+ *  generation grows with the allocation rate of the burst and is given back once idle, so it is not a cost
+ *  of the idle connections. Resolves with how long it waited. */
+async function settle(): Promise<number> {
+  const start = Date.now();
+  while (youngBytes() > SETTLED_YOUNG_BYTES && Date.now() - start < SETTLE_MAX_MS) await new Promise((r) => setTimeout(r, 250));
+  return Date.now() - start;
+}
+const SETTLED_YOUNG_BYTES = 4 << 20;
+const SETTLE_MAX_MS = 40_000;
+
 let server: Server | undefined;
 let finished: (() => void) | undefined;
 const profileTop = Number(process.env.PROTOSMITH_BENCH_PROFILE ?? 0);
@@ -89,13 +107,15 @@ process.on('message', (m: ToChild) => {
       send({ op: 'cpu', user: u.user, system: u.system });
       return;
     }
-    case 'mem': {
-      const gc = (globalThis as { gc?: () => void }).gc;
-      gc?.(); gc?.();
-      const u = process.memoryUsage();
-      send({ op: 'mem', rss: u.rss, heapUsed: u.heapUsed, external: u.external, arrayBuffers: u.arrayBuffers, connections: open });
+    case 'mem':
+      void (async () => {
+        const settledMs = m.settle ? await settle() : undefined;
+        const gc = (globalThis as { gc?: () => void }).gc;
+        gc?.(); gc?.();
+        const u = process.memoryUsage();
+        send({ op: 'mem', rss: u.rss, heapUsed: u.heapUsed, external: u.external, arrayBuffers: u.arrayBuffers, connections: open, youngBytes: youngBytes(), ...(settledMs === undefined ? {} : { settledMs }) });
+      })();
       return;
-    }
     case 'exit':
       finished?.();
       void (async () => {

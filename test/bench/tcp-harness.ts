@@ -13,7 +13,8 @@ export interface ServerChild {
   readonly port: number;
   /** Server process CPU time (user + system), ms. */
   cpuMs(): Promise<number>;
-  mem(): Promise<Extract<FromChild, { op: 'mem' }>>;
+  /** Memory after forced GC; with settle, first waits until V8 has given back the young generation (server-child.ts). */
+  mem(settle?: boolean): Promise<Extract<FromChild, { op: 'mem' }>>;
   exit(): Promise<{ top: ProfileRow[]; totalMs: number } | undefined>;
 }
 
@@ -36,7 +37,7 @@ export async function startServer(kind: ServerKind, pki: BenchPki, bulkBytes = 0
   return {
     kind, port,
     async cpuMs() { const c = await ask({ op: 'cpu' }, 'cpu'); return (c.user + c.system) / 1000; },
-    mem: () => ask({ op: 'mem' }, 'mem'),
+    mem: (settle = false) => ask({ op: 'mem', settle }, 'mem'),
     async exit() {
       const r = await ask({ op: 'exit' }, 'exit');
       if (child.exitCode === null) await once(child, 'exit');

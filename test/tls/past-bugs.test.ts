@@ -8,8 +8,13 @@ import { ProtosmithError, TlsClient, TlsServer } from '../../runtime/tls/index.t
 import { clientConfig, connect, ofType, pki, pump, serverConfig, type Pair } from './harness.ts';
 
 type Hooks = { actions: Record<string, () => unknown>; guards: Record<string, () => boolean> };
-// The engine's generated <Role>Implementations (protected `implementations`): replacing one entry seeds a bug.
-const hooks = (x: TlsClient | TlsServer): Hooks => (x as unknown as { implementations: Hooks }).implementations;
+// The engine's generated <Role>Implementations (protected `implementations`, one frozen object shared by
+// every engine of its class): the engine is given its own copy, in which replacing one entry seeds a bug.
+const hooks = (x: TlsClient | TlsServer): Hooks => {
+  const engine = x as unknown as { implementations: Hooks };
+  engine.implementations = { actions: { ...engine.implementations.actions }, guards: { ...engine.implementations.guards } };
+  return engine.implementations;
+};
 
 async function run(client: TlsClient, server: TlsServer): Promise<Pair> {
   const p: Pair = { client, server, clientEvents: [], serverEvents: [], serverWire: [], clientWire: [] };

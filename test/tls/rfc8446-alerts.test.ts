@@ -49,9 +49,14 @@ function expectAlert(err: ProtosmithError | undefined, alert: string, code?: str
 
 // ---- Finished (RFC 8446 §4.4.4: verify_data[Hash.length]) ---------------------------------------
 
-type Action = (ctx: void, msg: unknown) => unknown;
+type Action = (ctx: unknown, msg: unknown) => unknown;
 type Internals = { implementations: { actions: Record<string, Action> }; queueHandshake(type: number, body: Uint8Array, o?: object): Uint8Array };
-const internals = (x: TlsClient | TlsServer): Internals => x as unknown as Internals;
+/** The engine's internals, with its own copy of the (class-wide, frozen) implementations to patch. */
+const internals = (x: TlsClient | TlsServer): Internals => {
+  const inner = x as unknown as Internals;
+  inner.implementations = { ...inner.implementations, actions: { ...inner.implementations.actions } };
+  return inner;
+};
 
 /** Makes `x` send its Finished with one byte of verify_data missing (correctly encrypted otherwise). */
 function shortFinished(x: TlsClient | TlsServer): void {

@@ -1,6 +1,8 @@
 // What an engine keeps and for how long: a config shared by many connections is decoded once but read
-// afresh when the application changes it; a connected server drops its negotiation state and still
-// serves everything a connection does after the handshake (data both ways, KeyUpdate, exporter, close).
+// afresh when the application changes it; a connected engine drops its negotiation state (ClientHello,
+// key shares, transcript, handshake secrets and schedule) and still serves everything a connection does
+// after the handshake (data both ways, tickets, KeyUpdate, exporter, close); its guards, actions and
+// codecs are shared by every connection, not closures of its own.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { nodeSigningKey } from '../../runtime/crypto/node/index.ts';
@@ -28,7 +30,11 @@ test('a connected server keeps no negotiation state yet serves data both ways, K
   const p = await connect(clientConfig(), serverConfig('p256', { ticketKey: new Uint8Array(32).fill(4) }));
   assert.ok(p.server.isConnected && p.client.isConnected);
   const held = p.server as unknown as Record<string, unknown>;
-  for (const field of ['neg', 'cHs', 'sHs', 'earlySecret', 'shared', 'resumptionMaster']) assert.is(held[field], undefined, `${field} dropped once connected`);
+  for (const field of ['neg', 'cHs', 'sHs', 'earlySecret', 'shared', 'resumptionMaster', 'schedule_', 'handshakeTranscript', 'transcriptBefore', 'clientRandom', 'peerCertificates', 'clientSpki']) {
+    assert.ok(field in held, `the server has a field ${field}`);
+    assert.is(held[field], undefined, `${field} dropped once connected`);
+  }
+  assert.is(await held.queue, undefined, 'the call queue holds no result of the last call');
   assert.ok(ofType(p.clientEvents, 'newSessionTicket').length >= 1, 'the ticket was sent before the state was dropped');
   const a = await p.client.exportKeyingMaterial('EXPORTER-test', undefined, 32);
   const b = await p.server.exportKeyingMaterial('EXPORTER-test', undefined, 32);
@@ -44,6 +50,56 @@ test('a connected server keeps no negotiation state yet serves data both ways, K
   await p.client.close();
   await pump(p);
   assert.is(ofType(p.serverEvents, 'peerClosed').length, 1, 'the server saw close_notify (and may still write: half-close)');
+});
+
+test('a connected client keeps no key shares, handshake secrets, schedule or transcript yet stores tickets, updates keys and exports', async () => {
+  const p = await connect(clientConfig(), serverConfig('p256', { ticketKey: new Uint8Array(32).fill(4), ticketCount: 2 }));
+  assert.ok(p.client.isConnected);
+  const held = p.client as unknown as Record<string, unknown>;
+  for (const field of ['random', 'cookie', 'offeredPsk', 'sharedSecret', 'hsSchedule', 'cHs', 'sHs', 'earlyTrafficSecret', 'leafSpki', 'certRequest', 'handshakeTranscript', 'transcriptBefore', 'clientRandom']) {
+    assert.ok(field in held, `the client has a field ${field}`);
+    assert.is(held[field], undefined, `${field} dropped once connected`);
+  }
+  assert.is((held.shares as Map<number, unknown>).size, 0, 'no key share (private key) kept');
+  assert.is(ofType(p.clientEvents, 'newSessionTicket').length, 2, 'tickets that arrive after the handshake are still turned into sessions');
+  assert.equal(Array.from(await p.client.exportKeyingMaterial('EXPORTER-x', undefined, 16)), Array.from(await p.server.exportKeyingMaterial('EXPORTER-x', undefined, 16)));
+  p.serverEvents.length = 0;
+  await p.client.requestKeyUpdate(true);
+  await p.client.write(text('after'));
+  await pump(p);
+  assert.is(dataOf(p.serverEvents), 'after');
+});
+
+/** Every function reachable from the engine's own fields, and from the plain objects and arrays they
+ *  hold (two levels: e.g. `implementations.actions.*`, a codec's `seal`/`open`). */
+function functionsHeld(engine: object): Set<unknown> {
+  const found = new Set<unknown>();
+  const walk = (v: unknown, depth: number): void => {
+    if (typeof v === 'function') { found.add(v); return; }
+    if (depth === 0 || v === null || typeof v !== 'object' || ArrayBuffer.isView(v)) return;
+    const proto = Object.getPrototypeOf(v);
+    if (depth < 3 && proto !== Object.prototype && proto !== Array.prototype && proto !== null) return;
+    for (const x of Object.values(v)) walk(x, depth - 1);
+  };
+  walk(engine, 3);
+  return found;
+}
+
+test('connections hold no guard, action or codec closures of their own: every function two connected engines reach is shared', async () => {
+  const cc = clientConfig();
+  const sc = serverConfig('p256', { ticketKey: new Uint8Array(32).fill(4) });
+  const p = await connect(cc, sc);
+  const q = await connect(cc, sc);
+  assert.ok(p.server.isConnected && q.server.isConnected && p.client.isConnected && q.client.isConnected);
+  for (const [a, b] of [[p.server, q.server], [p.client, q.client]] as const) {
+    const mine = functionsHeld(a);
+    const theirs = functionsHeld(b);
+    assert.ok(mine.size >= 30, `the walk reaches the ${a.role}'s guards and actions (${mine.size} functions)`);
+    const own = [...mine].filter((f) => !theirs.has(f)).map((f) => (f as { name?: string }).name || '(anonymous)');
+    assert.equal(own, [], `${a.role} functions not shared with another connection`);
+  }
+  const impl = (x: object): { guards: object; actions: object } => (x as unknown as { implementations: { guards: object; actions: object } }).implementations;
+  assert.ok(Object.isFrozen(impl(p.server).actions) && Object.isFrozen(impl(p.client).guards), 'the shared implementations cannot be changed through one connection');
 });
 
 test.run();

@@ -55,13 +55,22 @@ export interface Scenario {
 type Engine = TlsClient | TlsServer;
 
 /** Where the engine under test keeps what a seeded bug changes (runtime/tls/connection.ts members: the
- *  generated table it steps, and its implementation of the generated <Role>Implementations). */
+ *  generated table it steps, and its implementation of the generated <Role>Implementations, whose members
+ *  take the engine as their context). */
 export interface EngineSeams {
   table: MachineTable;
   implementations: {
-    guards: Record<string, (ctx: void, msg: unknown) => boolean>;
-    actions: Record<string, (ctx: void, msg: unknown) => Promise<void> | void>;
+    guards: Record<string, (ctx: unknown, msg: unknown) => boolean>;
+    actions: Record<string, (ctx: unknown, msg: unknown) => Promise<void> | void>;
   };
+}
+
+/** The engine's implementations are one frozen object shared by every engine of its class: a seeded bug
+ *  patches a copy that belongs to the engine under test alone. */
+function ownSeams(engine: Engine): EngineSeams {
+  const seams = engine as unknown as EngineSeams;
+  seams.implementations = { guards: { ...seams.implementations.guards }, actions: { ...seams.implementations.actions } };
+  return seams;
 }
 
 export interface TlsDriverOptions {
@@ -553,7 +562,7 @@ export function tlsDriver(role: Role, options: TlsDriverOptions = {}): Driver<Tl
     let sut: Engine; let peer: Engine;
     if (role === 'client') { sut = new TlsClient(await clientConfig(p, sc, false)); peer = new TlsServer(serverConfig(p, sc, true)); }
     else { sut = new TlsServer(serverConfig(p, sc, false)); peer = new TlsClient(await clientConfig(p, sc, true)); }
-    if (options.patch) options.patch(sut as unknown as EngineSeams);
+    if (options.patch) options.patch(ownSeams(sut));
     const secrets = new Map<string, Uint8Array>();
     const run: TlsRun = {
       role, scenario: sc, sut, peer, secrets, suite: undefined, queue: [], firstClientHello: undefined, writers: new Map(), peerKeyUpdates: 0,

@@ -1,0 +1,61 @@
+// What a TlsSocket (runtime/node) keeps per connection: its transport listeners are functions shared by
+// every socket, and a server's sockets share their error listener, so an idle connection carries no
+// closures of its own for them (each closure is an object, with a context, per connection).
+import { once } from 'node:events';
+import { type AddressInfo } from 'node:net';
+import * as tls from 'node:tls';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { PassThrough } from 'node:stream';
+import { createServer, TlsSocket, type SansIoEngine } from '../../runtime/node/index.ts';
+import { TlsUsageError } from '../../runtime/tls/index.ts';
+import { testPki } from '../support/pki.ts';
+
+const pki = testPki();
+
+test('two connected server sockets share their transport listeners and their error listener', async () => {
+  const sockets: TlsSocket[] = [];
+  const server = createServer({ certificateChain: [pki.servers.p256.chainPem], signingKey: pki.servers.p256.keyPem }, (s) => { sockets.push(s); });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  const clients: tls.TLSSocket[] = [];
+  try {
+    for (let i = 0; i < 2; i++) {
+      const c = tls.connect({ host: '127.0.0.1', port, servername: 'localhost', ca: pki.root.certPem, minVersion: 'TLSv1.3' });
+      c.on('error', () => { /* torn down at the end */ });
+      clients.push(c);
+      await once(c, 'secureConnect');
+    }
+    await Promise.all(sockets.map((s) => s.secureConnect()));
+    const [a, b] = sockets as [TlsSocket, TlsSocket];
+    for (const event of ['data', 'end', 'error', 'close']) {
+      const theirs = b.transport.listeners(event);
+      assert.ok(a.transport.listeners(event).length >= 1, `the TCP socket has '${event}' listeners`);
+      const own = a.transport.listeners(event).filter((f) => !theirs.includes(f)).map((f) => f.name || '(anonymous)');
+      assert.equal(own, [], `'${event}' listeners of one connection's TCP socket that another connection's lacks`);
+    }
+    assert.equal(a.listeners('error'), b.listeners('error'), 'the server\'s error listener on its sockets is one function');
+  } finally {
+    for (const c of clients) c.destroy();
+    server.close();
+  }
+});
+
+test('a transport carries one TlsSocket: wrapping it a second time is refused (the shared listeners would feed both its events to the second)', () => {
+  const engine: SansIoEngine = {
+    receive: async () => [], takeOutput: () => new Uint8Array(0), write: async () => [], requestKeyUpdate: async () => [],
+    close: async () => [], exportKeyingMaterial: async () => new Uint8Array(0), isClosed: false,
+  };
+  const transport = new PassThrough();
+  const first = new TlsSocket(engine, transport, { handshakeTimeout: 0 });
+  let err: unknown;
+  try { new TlsSocket(engine, transport, { handshakeTimeout: 0 }); } catch (e) { err = e; }
+  assert.instance(err, TlsUsageError);
+  assert.is((err as TlsUsageError).code, 'TLS_BAD_ARGUMENT');
+  assert.is(transport.listeners('data').length, 1, 'the refused socket added no listener');
+  first.destroy();
+  transport.destroy();
+});
+
+test.run();
