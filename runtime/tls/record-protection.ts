@@ -18,6 +18,11 @@ const SEQUENCE_LIMIT = 1n << 64n;
 /** Where sealSync() lays out a record's inner plaintext: one buffer for the process, used only inside a
  *  synchronous call (so never by two records at once). */
 let innerScratch: Uint8Array | undefined;
+/** The synchronous path's nonce: one buffer for the process, rewritten per record (the provider is done
+ *  with it when its synchronous call returns). */
+let nonceScratch: Uint8Array | undefined;
+/** Every TLS 1.3 AEAD has N_MIN = 12, so iv_length is 12 (RFC 8446 §5.3). */
+const IV_LENGTH = 12;
 
 export interface RecordProtectionOptions {
   /** Starting sequence number (tests use it to exercise the wrap guard). Default 0. */
@@ -25,34 +30,34 @@ export interface RecordProtectionOptions {
 }
 
 export class RecordProtection implements RecordCipher {
+  // An idle connection holds two of these for its whole life, so the object is kept small: the static IV
+  // as three 32-bit words in the object itself (no typed array), the nonce written into a shared buffer
+  // (synchronous path) or a fresh one (asynchronous path), nothing cached that the suite or key has.
   readonly suite: CipherSuiteParams;
   readonly #aead: AeadKey;
-  readonly #iv: Uint8Array;
-  readonly #tagLength: number;
+  /** The static IV, big-endian 32-bit words (signed, so they stay small integers). */
+  readonly #iv0: number;
+  readonly #iv1: number;
+  readonly #iv2: number;
   /** The 64-bit sequence number as two unsigned 32-bit halves (no bigint arithmetic per record). */
   #hi: number;
   #lo: number;
   /** Set once 2^64-1 has been used: no further record may be sealed or opened. */
   #exhausted = false;
-  /** The provider's synchronous AEAD forms, when it has both (see sealSync/openSync). */
-  readonly #sealSync: NonNullable<AeadKey['sealSync']> | undefined;
-  readonly #openSync: NonNullable<AeadKey['openSync']> | undefined;
-  #scratch: Uint8Array | undefined;
 
   private constructor(suite: CipherSuiteParams, aead: AeadKey, iv: Uint8Array, seq: bigint) {
     this.suite = suite;
     this.#aead = aead;
-    this.#iv = iv;
-    this.#tagLength = suite.tagLength;
+    const v = new DataView(iv.buffer, iv.byteOffset, IV_LENGTH);
+    this.#iv0 = v.getInt32(0);
+    this.#iv1 = v.getInt32(4);
+    this.#iv2 = v.getInt32(8);
     this.#hi = Number(seq >> 32n);
     this.#lo = Number(seq & 0xffffffffn);
-    const sync = aead.sealSync !== undefined && aead.openSync !== undefined;
-    this.#sealSync = sync ? aead.sealSync : undefined;
-    this.#openSync = sync ? aead.openSync : undefined;
   }
 
-  /** Whether sealSync() and openSync() can be used (the provider's AEAD is synchronous). */
-  get synchronous(): boolean { return this.#sealSync !== undefined; }
+  /** Whether sealSync() and openSync() can be used (the provider's AEAD has both synchronous forms). */
+  get synchronous(): boolean { return this.#aead.sealSync !== undefined && this.#aead.openSync !== undefined; }
 
   /** Protection for one direction from its traffic secret (keys per RFC 8446 §7.3). */
   static async fromSecret(p: CryptoProvider, suite: CipherSuiteParams, trafficSecret: Uint8Array, options: RecordProtectionOptions = {}): Promise<RecordProtection> {
@@ -63,33 +68,32 @@ export class RecordProtection implements RecordCipher {
   static async fromKeys(p: CryptoProvider, suite: CipherSuiteParams, key: Uint8Array, iv: Uint8Array, options: RecordProtectionOptions = {}): Promise<RecordProtection> {
     const seq = options.initialSequence ?? 0n;
     if (seq < 0n || seq >= SEQUENCE_LIMIT) throw new TlsUsageError('TLS_BAD_ARGUMENT', `initial sequence number ${seq} is outside 0..2^64-1.`);
-    if (iv.length !== suite.ivLength) throw new TlsUsageError('TLS_BAD_ARGUMENT', `record IV must be ${suite.ivLength} bytes for ${suite.name}, got ${iv.length}.`);
-    return new RecordProtection(suite, await p.importAeadKey(suite.aead, key), iv.slice(), seq);
+    if (iv.length !== suite.ivLength || iv.length !== IV_LENGTH) throw new TlsUsageError('TLS_BAD_ARGUMENT', `record IV must be ${IV_LENGTH} bytes for ${suite.name} (RFC 8446 §5.3), got ${iv.length}.`);
+    return new RecordProtection(suite, await p.importAeadKey(suite.aead, key), iv, seq);
   }
 
   /** Sequence number of the next record this direction will seal/open. */
   get sequence(): bigint { return this.#exhausted ? SEQUENCE_LIMIT : (BigInt(this.#hi) << 32n) | BigInt(this.#lo); }
 
-  /** This record's nonce, written into `nonce` (ivLength bytes). */
+  /** This record's nonce, written into `nonce` (12 bytes): IV XOR the sequence number. */
   #nonceInto(nonce: Uint8Array): Uint8Array {
     if (this.#exhausted) {
       throw new ProtosmithError('TLS_SEQUENCE_OVERFLOW', 'local', 'record sequence number would wrap past 2^64-1 (RFC 8446 §5.3); the connection must be rekeyed (KeyUpdate) or closed before this point.', { alert: 'internal_error' });
     }
-    const iv = this.#iv;
-    const n = iv.length;
-    const hi = this.#hi;
-    const lo = this.#lo;
-    for (let i = 0; i < n - 8; i++) nonce[i] = iv[i]!;
-    nonce[n - 8] = iv[n - 8]! ^ (hi >>> 24); nonce[n - 7] = iv[n - 7]! ^ ((hi >>> 16) & 0xff); nonce[n - 6] = iv[n - 6]! ^ ((hi >>> 8) & 0xff); nonce[n - 5] = iv[n - 5]! ^ (hi & 0xff);
-    nonce[n - 4] = iv[n - 4]! ^ (lo >>> 24); nonce[n - 3] = iv[n - 3]! ^ ((lo >>> 16) & 0xff); nonce[n - 2] = iv[n - 2]! ^ ((lo >>> 8) & 0xff); nonce[n - 1] = iv[n - 1]! ^ (lo & 0xff);
+    const a = this.#iv0;
+    const b = this.#iv1 ^ this.#hi;
+    const c = this.#iv2 ^ this.#lo;
+    nonce[0] = a >>> 24; nonce[1] = a >>> 16; nonce[2] = a >>> 8; nonce[3] = a;
+    nonce[4] = b >>> 24; nonce[5] = b >>> 16; nonce[6] = b >>> 8; nonce[7] = b;
+    nonce[8] = c >>> 24; nonce[9] = c >>> 16; nonce[10] = c >>> 8; nonce[11] = c;
     return nonce;
   }
 
   /** A fresh nonce for the asynchronous path (the provider may read it after we return). */
-  #nonce(): Uint8Array { return this.#nonceInto(new Uint8Array(this.#iv.length)); }
+  #nonce(): Uint8Array { return this.#nonceInto(new Uint8Array(IV_LENGTH)); }
 
-  /** The synchronous path's nonce: one buffer per direction, rewritten per record (the provider is done with it on return). */
-  #syncNonce(): Uint8Array { return this.#nonceInto(this.#scratch ??= new Uint8Array(this.#iv.length)); }
+  /** The synchronous path's nonce, in the shared buffer (the provider is done with it on return). */
+  #syncNonce(): Uint8Array { return this.#nonceInto(nonceScratch ??= new Uint8Array(IV_LENGTH)); }
 
   #advance(): void {
     if (this.#lo !== 0xffffffff) { this.#lo++; return; }
@@ -100,7 +104,7 @@ export class RecordProtection implements RecordCipher {
 
   /** Bytes of the whole record that seal() makes for `contentLength` bytes of content and `padding`. */
   recordLength(contentLength: number, padding: number): number {
-    return 5 + contentLength + 1 + padding + this.#tagLength;
+    return 5 + contentLength + 1 + padding + this.suite.tagLength;
   }
 
   async seal(type: number, content: Uint8Array, padding: number): Promise<Uint8Array> {
@@ -130,12 +134,12 @@ export class RecordProtection implements RecordCipher {
    * go to a vectored write as it is; joined, they are seal()'s bytes. Same errors as seal().
    */
   sealSync(type: number, content: Uint8Array, padding: number): Uint8Array[] {
-    const seal = this.#sealSync;
-    if (seal === undefined) throw new TlsUsageError('TLS_BAD_ARGUMENT', `sealSync: the ${this.#aead.algorithm} key of this provider has no synchronous form; use seal().`);
+    const aead = this.#aead;
+    if (aead.sealSync === undefined || aead.openSync === undefined) throw new TlsUsageError('TLS_BAD_ARGUMENT', `sealSync: the ${this.#aead.algorithm} key of this provider has no synchronous form; use seal().`);
     this.#check(content, padding);
     const nonce = this.#syncNonce();
     const innerLength = content.length + 1 + padding;
-    const length = innerLength + this.#tagLength;
+    const length = innerLength + this.suite.tagLength;
     const header = new Uint8Array(5);
     header[0] = APPLICATION_DATA;
     header[1] = 0x03;
@@ -148,7 +152,7 @@ export class RecordProtection implements RecordCipher {
     inner.set(content, 0);
     inner[content.length] = type;
     if (padding > 0) inner.fill(0, content.length + 1);
-    const sealed = seal.call(this.#aead, nonce, header, inner);
+    const sealed = aead.sealSync(nonce, header, inner);
     const pieces: Uint8Array[] = [header];
     let n = 0;
     for (const piece of sealed) { pieces.push(piece); n += piece.length; }
@@ -168,7 +172,7 @@ export class RecordProtection implements RecordCipher {
   async #sealAt(type: number, content: Uint8Array, padding: number, record: Uint8Array, at: number): Promise<void> {
     const nonce = this.#nonce();
     const innerLength = content.length + 1 + padding;
-    const length = innerLength + this.#tagLength;
+    const length = innerLength + this.suite.tagLength;
     // Header, then ciphertext || tag written in place by the provider when it can (sealInto);
     // otherwise the inner plaintext is joined and seal()'s output copied in.
     record[at] = APPLICATION_DATA;
@@ -206,13 +210,13 @@ export class RecordProtection implements RecordCipher {
 
   /** open() without a promise, for a synchronous provider (`synchronous`). Same results and errors. */
   openSync(header: Uint8Array, fragment: Uint8Array): { type: number; content: Uint8Array } {
-    const open = this.#openSync;
-    if (open === undefined) throw new TlsUsageError('TLS_BAD_ARGUMENT', `openSync: the ${this.#aead.algorithm} key of this provider has no synchronous form; use open().`);
+    const aead = this.#aead;
+    if (aead.sealSync === undefined || aead.openSync === undefined) throw new TlsUsageError('TLS_BAD_ARGUMENT', `openSync: the ${this.#aead.algorithm} key of this provider has no synchronous form; use open().`);
     this.#checkRecord(header, fragment);
     const nonce = this.#syncNonce();
     let inner: Uint8Array;
     try {
-      inner = open.call(this.#aead, nonce, header, fragment);
+      inner = aead.openSync(nonce, header, fragment);
     } catch (cause) {
       throw this.#badMac(fragment, cause);
     }

@@ -3,6 +3,7 @@
 // key shares, transcript, handshake secrets and schedule) and still serves everything a connection does
 // after the handshake (data both ways, tickets, KeyUpdate, exporter, close); its guards, actions and
 // codecs are shared by every connection, not closures of its own.
+import { getHeapSnapshot } from 'node:v8';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { nodeSigningKey } from '../../runtime/crypto/node/index.ts';
@@ -100,6 +101,56 @@ test('connections hold no guard, action or codec closures of their own: every fu
   }
   const impl = (x: object): { guards: object; actions: object } => (x as unknown as { implementations: { guards: object; actions: object } }).implementations;
   assert.ok(Object.isFrozen(impl(p.server).actions) && Object.isFrozen(impl(p.client).guards), 'the shared implementations cannot be changed through one connection');
+});
+
+/** What the heap holds right now: for every object of each class in `classes`, the class names of the
+ *  objects its own fields (private ones included) point to. From a V8 heap snapshot, so nothing is timed. */
+async function fieldsOfClasses(classes: readonly string[]): Promise<Map<string, Map<string, string[]>>> {
+  const chunks: Buffer[] = [];
+  for await (const c of getHeapSnapshot()) chunks.push(c as Buffer);
+  const snap = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+    snapshot: { meta: { node_fields: string[]; edge_fields: string[]; node_types: [string[]]; edge_types: [string[]] } };
+    nodes: number[]; edges: number[]; strings: string[];
+  };
+  const { node_fields: nfs, edge_fields: efs, node_types: [nodeTypes], edge_types: [edgeTypes] } = snap.snapshot.meta;
+  const nf = nfs.length, ef = efs.length, ti = nfs.indexOf('type'), ni = nfs.indexOf('name'), ci = nfs.indexOf('edge_count');
+  const name = (at: number): string => snap.strings[snap.nodes[at + ni]!]!;
+  const found = new Map<string, Map<string, string[]>>(classes.map((c) => [c, new Map()]));
+  let e = 0;
+  for (let at = 0; at < snap.nodes.length; at += nf) {
+    const count = snap.nodes[at + ci]!;
+    const mine = nodeTypes[snap.nodes[at + ti]!] === 'object' ? found.get(name(at)) : undefined;
+    for (let j = 0; j < count; j++, e += ef) {
+      if (!mine || edgeTypes[snap.edges[e]!] !== 'property') continue;
+      const field = snap.strings[snap.edges[e + 1]!]!;
+      const to = snap.edges[e + 2]!;
+      if (field === '__proto__' || field === 'constructor') continue;
+      const list = mine.get(field) ?? [];
+      list.push(nodeTypes[snap.nodes[to + ti]!] === 'object' ? name(to) : nodeTypes[snap.nodes[to + ti]!]!);
+      mine.set(field, list);
+    }
+  }
+  return found;
+}
+
+test('an idle connection\'s record protection is a few numbers per direction: no typed array, ArrayBuffer or KeyObject for its IV, nonce or AEAD key', async () => {
+  const p = await connect(clientConfig(), serverConfig('p256'));
+  assert.ok(p.server.isConnected && p.client.isConnected);
+  await p.client.write(text('ping'));
+  await pump(p);
+  assert.is(dataOf(p.serverEvents), 'ping', 'the record protection in force works');
+  const held = await fieldsOfClasses(['RecordProtection', 'NodeAeadKey']);
+  const boxes = new Set(['Uint8Array', 'Buffer', 'ArrayBuffer', 'DataView', 'SecretKeyObject', 'KeyObject']);
+  for (const [cls, fields] of held) {
+    assert.ok(fields.size > 0, `the snapshot shows the fields of ${cls}`);
+    for (const [field, targets] of fields) {
+      const boxed = targets.filter((t) => boxes.has(t));
+      assert.equal(boxed, [], `${cls}.${field} holds ${boxed.length} typed arrays or key objects`);
+    }
+  }
+  await p.server.write(text('pong'));
+  await pump(p);
+  assert.is(dataOf(p.clientEvents), 'pong');
 });
 
 test.run();
