@@ -97,6 +97,7 @@ function timeoutOption(name: string, v: number | undefined, dflt: number): numbe
 /** The TlsSocket reading each transport: the transport's listeners are functions shared by every socket
  *  (see TlsSocket's constructor), so that a connection does not carry four closures of its own. */
 const owners = new WeakMap<Duplex, TlsSocket>();
+const NO_WAITERS: readonly Waiter[] = Object.freeze([]);
 
 function view(chunk: Buffer | Uint8Array): Uint8Array {
   return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
@@ -109,7 +110,8 @@ export class TlsSocket extends Duplex {
   handshake: HandshakeCompleteEvent | undefined;
   #sessions: ClientSession[] | undefined;
   #chain: Promise<void> = Promise.resolve();
-  #waiting: Waiter[] = [];
+  /** Who waits for the handshake; made by the first waiter (an idle connection holds no array for it). */
+  #waiting: Waiter[] | undefined;
   /** The peer's close_notify arrived (the readable side has ended). */
   #peerClosed = false;
   /** We sent close_notify (end() ran). */
@@ -285,7 +287,7 @@ export class TlsSocket extends Duplex {
           if (this.#handshakeTimer) { clearTimeout(this.#handshakeTimer); this.#handshakeTimer = undefined; }
           this.#armIdle();
           this.emit('secure', ev);
-          for (const w of this.#waiting.splice(0)) w.resolve();
+          for (const w of this.#takeWaiting()) w.resolve();
           break;
         case 'data':
           if (!this.#readEnded && !this.push(Buffer.from(ev.data.buffer, ev.data.byteOffset, ev.data.byteLength))) this.#readPaused = true;
@@ -333,8 +335,8 @@ export class TlsSocket extends Duplex {
     this.#failed = err;
     this.#discard = true;
     this.#clearTimers();
-    const awaited = this.#waiting.some((w) => w.user);
-    for (const w of this.#waiting.splice(0)) w.reject(err);
+    const awaited = this.#waiting?.some((w) => w.user) === true;
+    for (const w of this.#takeWaiting()) w.reject(err);
     this.#onError?.(err, this);
     if (this.destroyed) return;
     // Exactly one report: a pending secureConnect() promise, else the 'error' event.
@@ -344,20 +346,27 @@ export class TlsSocket extends Duplex {
   /** The error that ended the connection (also when it was reported through secureConnect() only). */
   get error(): Error | undefined { return this.#failed; }
 
+  /** The handshake's waiters, removed (each is settled once). */
+  #takeWaiting(): readonly Waiter[] {
+    const w = this.#waiting;
+    this.#waiting = undefined;
+    return w ?? NO_WAITERS;
+  }
+
   /** Resolves once the handshake is complete. Before then, a failure rejects this promise instead of
    *  emitting 'error' (see the lifecycle rules at the top of this file). */
   secureConnect(): Promise<HandshakeCompleteEvent> {
     if (this.handshake) return Promise.resolve(this.handshake);
     if (this.#failed) return Promise.reject(this.#failed);
     if (this.destroyed) return Promise.reject(new TlsTransportError('TLS_SOCKET_DESTROYED', 'the socket was destroyed before the handshake completed'));
-    return new Promise((resolve, reject) => this.#waiting.push({ user: true, resolve: () => resolve(this.handshake!), reject }));
+    return new Promise((resolve, reject) => (this.#waiting ??= []).push({ user: true, resolve: () => resolve(this.handshake!), reject }));
   }
 
   /** Internal wait for the handshake: does not count as the user awaiting it. */
   #whenSecure(): Promise<void> {
     if (this.handshake) return Promise.resolve();
     if (this.#failed) return Promise.reject(this.#failed);
-    return new Promise((resolve, reject) => this.#waiting.push({ user: false, resolve, reject }));
+    return new Promise((resolve, reject) => (this.#waiting ??= []).push({ user: false, resolve, reject }));
   }
 
   // ---- timers -----------------------------------------------------------------------------------
@@ -499,7 +508,7 @@ export class TlsSocket extends Duplex {
     this.#clearTimers();
     this.#discard = true;
     const gone = err ?? new TlsTransportError('TLS_SOCKET_DESTROYED', 'the socket was destroyed');
-    for (const w of this.#waiting.splice(0)) w.reject(gone);
+    for (const w of this.#takeWaiting()) w.reject(gone);
     const t = this.transport;
     if (!t.destroyed) {
       if (this.#localClosed || this.#failed) {

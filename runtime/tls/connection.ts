@@ -76,6 +76,10 @@ export function sharedImplementations<T extends { readonly guards: object; reado
 export interface Sinks<S extends string> { readonly error: S; readonly closed: S }
 
 /** Stable usage-error codes for the table's refusal reasons (spec meta.refuse). */
+/** The empty array shared by every connection for "no events/output/handshake messages queued"; frozen, so
+ *  a push into it (instead of into a real array) fails loudly. */
+const NONE: never[] = Object.freeze([]) as unknown as never[];
+
 const REFUSAL_CODES: Readonly<Record<string, 'TLS_NOT_CONNECTED' | 'TLS_ALREADY_STARTED' | 'TLS_CLOSED'>> = {
   handshake_not_complete: 'TLS_NOT_CONNECTED',
   already_started: 'TLS_ALREADY_STARTED',
@@ -99,9 +103,11 @@ export abstract class Connection<S extends string, E extends string, G extends s
   private stateName: S;
   private failure: ProtosmithError | undefined;
   private queue: Promise<unknown> = Promise.resolve();
-  private events: TlsEvent[] = [];
-  private output: Uint8Array[] = [];
-  private pendingHandshake: Uint8Array[] = [];
+  // events, output and pendingHandshake are NONE while empty (an idle connection holds no arrays of its
+  // own for them); the first push puts a real array in place.
+  private events: TlsEvent[] = NONE;
+  private output: Uint8Array[] = NONE;
+  private pendingHandshake: Uint8Array[] = NONE;
   private readonly records: RecordReader;
   private readonly reassembler: HandshakeReassembler;
   protected readCipher: RecordCipher | undefined;
@@ -216,7 +222,7 @@ export abstract class Connection<S extends string, E extends string, G extends s
   /** Bytes to send to the peer (empty when none). */
   takeOutput(): Uint8Array {
     const parts = this.output;
-    this.output = [];
+    this.output = NONE;
     if (parts.length === 1) return parts[0]!;
     let n = 0;
     for (const p of parts) n += p.length;
@@ -230,8 +236,8 @@ export abstract class Connection<S extends string, E extends string, G extends s
    *  engine), for a vectored write (e.g. writev) that need not join them; empty when none. */
   takeOutputChunks(): Uint8Array[] {
     const parts = this.output;
-    this.output = [];
-    return parts;
+    this.output = NONE;
+    return parts === NONE ? [] : parts;
   }
 
   /** Queue application data (split into records). Fails with TlsUsageError before the handshake completes or after close. */
@@ -279,12 +285,12 @@ export abstract class Connection<S extends string, E extends string, G extends s
         await fn();
         await this.flushHandshake();
       } catch (e) {
-        if (e instanceof TlsUsageError) { this.events = []; throw e; }
+        if (e instanceof TlsUsageError) { this.events = NONE; throw e; }
         await this.fatal(e);
       }
       const ev = this.events;
-      this.events = [];
-      return ev;
+      this.events = NONE;
+      return ev === NONE ? [] : ev;
     };
     const p = this.queue.then(run, run);
     // The queue settles with nothing: it must not hold the last call's events (or their data) while idle.
@@ -546,22 +552,24 @@ export abstract class Connection<S extends string, E extends string, G extends s
 
   // ---- records out ---------------------------------------------------------------------------
 
-  protected emit(e: TlsEvent): void { this.events.push(e); }
+  protected emit(e: TlsEvent): void { (this.events === NONE ? (this.events = []) : this.events).push(e); }
+  /** The output array, made when the first piece is queued. */
+  private out(): Uint8Array[] { return this.output === NONE ? (this.output = []) : this.output; }
 
   /** Queue a handshake message (added to the transcript unless post-handshake). Returns the framed bytes. */
   protected queueHandshake(type: number, body: Uint8Array, options: { transcript?: boolean } = {}): Uint8Array {
     const framed = frameHandshake(type, body);
     if (options.transcript !== false) this.transcript.add(framed);
-    this.pendingHandshake.push(framed);
+    (this.pendingHandshake === NONE ? (this.pendingHandshake = []) : this.pendingHandshake).push(framed);
     return framed;
   }
 
   /** Emit queued handshake messages under the current write keys (coalesced into records). */
   protected async flushHandshake(): Promise<void> {
-    if (this.pendingCcs) { this.output.push(this.pendingCcs); this.pendingCcs = undefined; }
+    if (this.pendingCcs) { this.out().push(this.pendingCcs); this.pendingCcs = undefined; }
     if (this.pendingHandshake.length === 0) return;
     const data = concat(...this.pendingHandshake);
-    this.pendingHandshake = [];
+    this.pendingHandshake = NONE;
     await this.sendContent(ContentType.handshake, data);
   }
 
@@ -578,7 +586,7 @@ export abstract class Connection<S extends string, E extends string, G extends s
       do {
         const chunk = data.subarray(off, off + limit);
         off += chunk.length;
-        for (const piece of cipher.sealSync(type, chunk, this.recordPad(chunk.length))) this.output.push(piece);
+        for (const piece of cipher.sealSync(type, chunk, this.recordPad(chunk.length))) this.out().push(piece);
       } while (off < data.length);
       return;
     }
@@ -596,7 +604,7 @@ export abstract class Connection<S extends string, E extends string, G extends s
         const chunk = data.subarray(i * limit, Math.min(data.length, (i + 1) * limit));
         at += await cipher.sealInto(type, chunk, this.recordPad(chunk.length), out, at);
       }
-      this.output.push(out);
+      this.out().push(out);
       return;
     }
     let off = 0;
@@ -604,9 +612,9 @@ export abstract class Connection<S extends string, E extends string, G extends s
       const chunk = data.subarray(off, off + limit);
       off += chunk.length;
       if (cipher) {
-        this.output.push(await cipher.seal(type, chunk, this.recordPad(chunk.length)));
+        this.out().push(await cipher.seal(type, chunk, this.recordPad(chunk.length)));
       } else {
-        this.output.push(plaintextRecord(type, chunk, this.role === 'client' && type === ContentType.handshake && this.handshakeTranscript?.ready === false ? 0x0301 : 0x0303));
+        this.out().push(plaintextRecord(type, chunk, this.role === 'client' && type === ContentType.handshake && this.handshakeTranscript?.ready === false ? 0x0301 : 0x0303));
       }
     } while (off < data.length);
   }
@@ -765,17 +773,17 @@ export abstract class Connection<S extends string, E extends string, G extends s
   private async fatal(e: unknown): Promise<void> {
     const err = asProtosmithError(e, `${this.role} in state ${this.stateName}`);
     this.failure = err;
-    this.pendingHandshake = [];
+    this.pendingHandshake = NONE;
     this.pendingCcs = undefined;
     if (!(err instanceof TlsAlertReceivedError)) {
       const alert: AlertName = err.alert && isAlertName(err.alert) ? err.alert : 'internal_error';
       const body = Uint8Array.of(2, AlertDescription[alert]);
       try {
         const cipher = this.writeCipher ?? await this.alertCipher();
-        if (cipher) this.output.push(await cipher.seal(ContentType.alert, body, 0));
-        else this.output.push(plaintextRecord(ContentType.alert, body));
+        if (cipher) this.out().push(await cipher.seal(ContentType.alert, body, 0));
+        else this.out().push(plaintextRecord(ContentType.alert, body));
       } catch {
-        this.output.push(plaintextRecord(ContentType.alert, body));
+        this.out().push(plaintextRecord(ContentType.alert, body));
       }
     }
     this.stateName = this.sinks.error;

@@ -25,6 +25,9 @@ import {
 import { bytesEqual, HRR_RANDOM } from './bytes.ts';
 
 const AGE_TOLERANCE_MS = 10_000;
+/** handshakeComplete's peerCertificates when the client sent none: one frozen array for every connection
+ *  (a TlsSocket keeps its handshake event for the connection's life). */
+const NO_CERTIFICATES: readonly Uint8Array[] = Object.freeze([]);
 
 interface Negotiated {
   readonly ch: ClientHello;
@@ -472,7 +475,7 @@ export class TlsServer extends Connection<ServerState, ServerEvent, ServerGuard,
     return ({
       type: 'handshakeComplete', version: 'TLSv1.3', cipherSuite: n.suite.id, group: n.group,
       signatureScheme: n.psk ? undefined : n.scheme, alpn: n.alpn, serverName: n.serverName,
-      resumed: n.psk !== undefined, earlyDataAccepted: n.earlyAccepted, peerCertificates: this.peerCertificates ?? [],
+      resumed: n.psk !== undefined, earlyDataAccepted: n.earlyAccepted, peerCertificates: this.peerCertificates ?? NO_CERTIFICATES,
     });
   }
 

@@ -153,4 +153,27 @@ test('an idle connection\'s record protection is a few numbers per direction: no
   assert.is(dataOf(p.clientEvents), 'pong');
 });
 
+test('idle connections hold no empty arrays of their own: their event, output and handshake queues and an empty peerCertificates are one shared frozen array', async () => {
+  const cc = clientConfig();
+  const sc = serverConfig('p256');
+  const p = await connect(cc, sc);
+  const q = await connect(cc, sc);
+  const fields = (x: object): Record<string, unknown> => x as unknown as Record<string, unknown>;
+  for (const name of ['events', 'output', 'pendingHandshake']) {
+    const a = fields(p.server)[name] as unknown[];
+    assert.ok(Array.isArray(a) && a.length === 0, `${name} is empty once idle`);
+    assert.ok(a === fields(q.server)[name] && a === fields(p.client)[name], `${name} is shared by idle connections`);
+    assert.ok(Object.isFrozen(a), `the shared ${name} cannot be filled by mistake`);
+  }
+  const certs = (x: typeof p): readonly Uint8Array[] => ofType(x.serverEvents, 'handshakeComplete')[0]!.peerCertificates;
+  assert.is(certs(p).length, 0);
+  assert.ok(certs(p) === certs(q), 'no client certificate: one shared empty list');
+  await p.client.write(text('still works'));
+  await pump(p);
+  assert.is(dataOf(p.serverEvents), 'still works');
+  const taken = await p.server.write(text('x'));
+  assert.ok(Array.isArray(taken) && !Object.isFrozen(taken), 'callers get an array of their own');
+  assert.ok(p.server.takeOutputChunks().length > 0 && !Object.isFrozen(p.server.takeOutputChunks()), 'output chunks handed out are the caller\'s');
+});
+
 test.run();
