@@ -117,7 +117,8 @@ export interface AeadKey {
    * the record layer's bulk path then takes no promise per record. sealSync() returns ciphertext || tag
    * as consecutive pieces (their concatenation is what seal() returns; the caller owns them), so that a
    * record can be handed to a vectored write without being copied; it reads `plaintext` only during the
-   * call. openSync() is open(). Same results and errors as the async forms. Asynchronous backends
+   * call (and `nonce`, which the record layer rewrites for the next record, likewise). openSync() is
+   * open(). Same results and errors as the async forms. Asynchronous backends
    * (WebCrypto, PKCS#11) leave them out; offer both or neither.
    */
   sealSync?(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): readonly Uint8Array[];
