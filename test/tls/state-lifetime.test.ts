@@ -165,6 +165,11 @@ test('idle connections hold no empty arrays of their own: their event, output an
     assert.ok(a === fields(q.server)[name] && a === fields(p.client)[name], `${name} is shared by idle connections`);
     assert.ok(Object.isFrozen(a), `the shared ${name} cannot be filled by mistake`);
   }
+  const server = fields(p.server);
+  for (const name of ['neg', 'retried', 'shared', 'schedule_', 'earlySecret', 'cHs', 'sHs', 'resumptionMaster', 'earlyReceived', 'peerCertificates', 'clientSpki', 'clientScheme', 'certificateEmpty', 'ownCookieCodec']) {
+    assert.not.ok(Object.hasOwn(server, name), `the handshake-only ${name} is no field of the connected server object`);
+  }
+  assert.is(server.hs, undefined, 'the handshake-state object was dropped at CONNECTED');
   const certs = (x: typeof p): readonly Uint8Array[] => ofType(x.serverEvents, 'handshakeComplete')[0]!.peerCertificates;
   assert.is(certs(p).length, 0);
   assert.ok(certs(p) === certs(q), 'no client certificate: one shared empty list');
