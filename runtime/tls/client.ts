@@ -47,6 +47,8 @@ export class TlsClient extends Connection<ClientState, ClientEvent, ClientGuard,
   /** Whether the ClientHello in force (the last one sent) offers early_data: the earlyDataOffered guard. */
   private helloOffersEarly = false;
   private offeredPsk: { session: ClientSession; psk: Uint8Array; suite: CipherSuiteParams } | undefined;
+  /** The early key schedule of the offered PSK (from the binder of the last ClientHello); the handshake goes on from it when the PSK is accepted. */
+  private pskSchedule: KeySchedule | undefined;
   private earlyOffered = false;
   private earlyAccepted = false;
   private earlySent = 0;
@@ -194,6 +196,7 @@ export class TlsClient extends Connection<ClientState, ClientEvent, ClientGuard,
       const truncated = framed.subarray(0, framed.length - (2 + 1 + hl));
       const th = this.transcript.ready ? this.transcript.hashWith(truncated) : this.crypto.hash(psk.suite.hash, truncated);
       const early = await KeySchedule.start(this.crypto, psk.suite.hash, psk.psk);
+      this.pskSchedule = early;
       const binder = await finishedVerifyData(this.crypto, psk.suite.hash, await early.binderKey('resumption'), th);
       body.set(binder, body.length - hl);
       if (this.helloOffersEarly) {
@@ -337,7 +340,8 @@ export class TlsClient extends Connection<ClientState, ClientEvent, ClientGuard,
 
   private async installHandshakeReadKeys(): Promise<void> {
     const suite = this.suite!;
-    const schedule = await KeySchedule.start(this.crypto, suite.hash, this.pskAccepted ? this.offeredPsk!.psk : undefined);
+    const schedule = this.pskAccepted ? this.pskSchedule! : await KeySchedule.start(this.crypto, suite.hash);
+    this.pskSchedule = undefined;
     await schedule.enterHandshake(this.sharedSecret);
     const h = this.transcript.hash();
     this.cHs = await schedule.clientHandshakeTrafficSecret(h);

@@ -27,7 +27,7 @@ import { RecordProtection } from './record-protection.ts';
 import { Transcript } from './transcript.ts';
 import { eventForHandshake } from './table.ts';
 import { bytesEqual, concat, ContentType, HRR_RANDOM } from './bytes.ts';
-import { decode, decodeClientHello, decodeKeyUpdate, encode, encodeKeyUpdate, ExtensionType, findExt, frameHandshake } from './messages.ts';
+import { decode, decodeClientHello, decodeKeyUpdate, encode, encodeKeyUpdate, ExtensionType, findExt, frameHandshake, type ClientHello } from './messages.ts';
 import {
   AbsorbedEventError, needsGuards, RefusedEventError, step, UnexpectedEventError, type MachineTable, type StepResult,
 } from '../machine/index.ts';
@@ -95,6 +95,8 @@ export abstract class Connection<S extends string, E extends string, G extends s
   protected writeCipher: RecordCipher | undefined;
   /** The handshake message being processed by the current transition's actions. */
   protected current: HandshakeMessage | undefined;
+  /** `current` decoded, when it is a ClientHello (decoded once, to pick its event; negotiation reuses it). */
+  protected currentClientHello: ClientHello | undefined;
   /** Transcript hash before `current` was added (for CertificateVerify and Finished checks). */
   protected transcriptBefore: Uint8Array | undefined;
   /** Application data being delivered (received) or sent (local AppWrite) by the current transition. */
@@ -291,7 +293,11 @@ export abstract class Connection<S extends string, E extends string, G extends s
 
   /** Runs the transition's actions, then enters its target. */
   private async take(r: StepResult<S, A> & { kind: 'transition' }): Promise<void> {
-    for (const a of r.actions) await this.implementations.actions[a](undefined, this.current);
+    // Synchronous actions are not awaited: an await per action costs microtask turns for nothing.
+    for (const a of r.actions) {
+      const done = this.implementations.actions[a](undefined, this.current);
+      if (done !== undefined) await done;
+    }
     this.stateName = r.target;
   }
 
@@ -346,12 +352,16 @@ export abstract class Connection<S extends string, E extends string, G extends s
           const msg = this.reassembler.next();
           if (!msg) return;
           const isHrr = msg.type === 2 && msg.body.length >= 34 && bytesEqual(msg.body.subarray(2, 34), HRR_RANDOM);
-          const event = eventForHandshake(msg.type, isHrr, msg.type === 1 && carriesCookie(msg.body));
+          // A ClientHello is decoded here, once: its cookie picks the event, and negotiation reads the same decode.
+          const ch = msg.type === 1 ? decode('ClientHello', () => decodeClientHello(msg.body)) : undefined;
+          const event = eventForHandshake(msg.type, isHrr, ch !== undefined && carriesCookie(ch));
           if (!event) throw new TlsPeerError('TLS_UNEXPECTED_MESSAGE', 'unexpected_message', `handshake message of unknown type ${msg.type} (${this.role} state ${this.stateName})`);
           if (event === 'KeyUpdate') this.noProgress('KeyUpdate'); else this.recordsWithoutProgress = 0;
           this.current = msg;
+          this.currentClientHello = ch;
           await this.dispatch(this.ev(event));
           this.current = undefined;
+          this.currentClientHello = undefined;
           if (this.ended) return;
         }
       case ContentType.application_data:
@@ -615,13 +625,10 @@ export abstract class Connection<S extends string, E extends string, G extends s
   }
 }
 
-/** Whether a ClientHello body carries a cookie extension (a second ClientHello, RFC 8446 §4.2.2). A body
- *  that does not decode is a plain ClientHello here; its parse error surfaces when it is negotiated. */
 /** Whether a ClientHello answers a HelloRetryRequest (it carries a cookie), which picks its table event.
- *  A ClientHello that does not decode is refused here with decode_error (RFC 8446 §6.2): guessing an
- *  event for malformed bytes would let the table answer for a message nobody could read. */
-function carriesCookie(body: Uint8Array): boolean {
-  const ch = decode('ClientHello', () => decodeClientHello(body));
+ *  A ClientHello that does not decode is refused before this with decode_error (RFC 8446 §6.2): guessing
+ *  an event for malformed bytes would let the table answer for a message nobody could read. */
+function carriesCookie(ch: ClientHello): boolean {
   return ch.extensions !== undefined && findExt(ch.extensions, ExtensionType.cookie) !== undefined;
 }
 

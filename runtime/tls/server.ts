@@ -34,7 +34,8 @@ interface Negotiated {
   readonly scheme: number | undefined;
   readonly alpn: string | undefined;
   readonly serverName: string | undefined;
-  readonly psk: { psk: Uint8Array; ageAdd: number; maxEarly: number } | undefined;
+  /** The accepted PSK; `schedule` is the early key schedule its binder was checked with (reused for the handshake). */
+  readonly psk: { psk: Uint8Array; ageAdd: number; maxEarly: number; schedule: KeySchedule } | undefined;
   readonly earlyAccepted: boolean;
   readonly earlyOffered: boolean;
   readonly cookieNeeded: boolean;
@@ -100,7 +101,7 @@ export class TlsServer extends Connection<ServerState, ServerEvent, ServerGuard,
       clientAuthRequested: () => (this.config.clientAuth ?? 'none') !== 'none' && this.neg?.psk === undefined,
       certificateEmpty: () => this.certificateEmpty,
       requiredCertificateMissing: () => this.certificateEmpty && this.config.clientAuth === 'require',
-      ticketsIssued: () => this.ticketCodec !== undefined && (this.config.ticketCount ?? 1) > 0,
+      ticketsIssued: () => this.ticketCodec !== undefined && this.ticketsToIssue() > 0,
     },
     actions: {
       processClientHello: () => this.processClientHello(),
@@ -151,7 +152,7 @@ export class TlsServer extends Connection<ServerState, ServerEvent, ServerGuard,
   /** Parses and negotiates a ClientHello; `retry`: it is a SecondClientHello (it carries a cookie). */
   private async negotiate(retry: boolean): Promise<Negotiated> {
     const raw = this.current!.raw;
-    const ch = decode('ClientHello', () => decodeClientHello(this.current!.body));
+    const ch = this.currentClientHello ?? decode('ClientHello', () => decodeClientHello(this.current!.body));
     // A pre-TLS 1.3 ClientHello may omit the extensions block; it offers no TLS 1.3 either way (RFC 8446 §4.2.1).
     if (ch.extensions === undefined) throw new TlsPeerError('TLS_PROTOCOL_VERSION', 'protocol_version', 'ClientHello has no extensions, so no supported_versions: the client does not offer TLS 1.3 (protosmith supports TLS 1.3 only)');
     const exts = ch.extensions;
@@ -282,7 +283,7 @@ export class TlsServer extends Connection<ServerState, ServerEvent, ServerGuard,
           const early = await KeySchedule.start(this.crypto, tSuite.hash, t.psk);
           const expect = await finishedVerifyData(this.crypto, tSuite.hash, await early.binderKey('resumption'), th);
           if (!bytesEqual(expect, binders[i]!.binder)) throw new TlsPeerError('TLS_UNKNOWN_PSK', 'decrypt_error', `PSK binder ${i} does not verify (RFC 8446 §4.2.11): the ClientHello was altered or the client holds a different secret`);
-          psk = { psk: t.psk, ageAdd: t.ageAdd, maxEarly: t.maxEarlyData };
+          psk = { psk: t.psk, ageAdd: t.ageAdd, maxEarly: t.maxEarlyData, schedule: early };
           this.pskIndex = i;
           const clientAge = (identities[i]!.obfuscated_ticket_age - t.ageAdd) >>> 0;
           earlyAccepted = i === 0 && earlyOffered && !retry && (this.config.maxEarlyData ?? 0) > 0 && t.maxEarlyData > 0
@@ -356,7 +357,8 @@ export class TlsServer extends Connection<ServerState, ServerEvent, ServerGuard,
 
   private async installHandshakeWriteKeys(): Promise<void> {
     const n = this.neg!;
-    const schedule = await KeySchedule.start(this.crypto, n.suite.hash, n.psk?.psk);
+    // With a PSK, the early schedule that checked its binder goes on (its early secret is the same).
+    const schedule = n.psk ? n.psk.schedule : await KeySchedule.start(this.crypto, n.suite.hash);
     await schedule.enterHandshake(this.shared);
     const h = this.transcript.hash();
     this.cHs = await schedule.clientHandshakeTrafficSecret(h);
@@ -433,9 +435,15 @@ export class TlsServer extends Connection<ServerState, ServerEvent, ServerGuard,
     this.resumptionMaster = await this.schedule_!.resumptionMasterSecret(this.transcript.hash());
   }
 
+  /** How many tickets this handshake gets: ticketCount after a full handshake, resumptionTicketCount
+   *  (default 0, as OpenSSL) after a resumed one. */
+  private ticketsToIssue(): number {
+    return this.neg?.psk !== undefined ? this.config.resumptionTicketCount ?? 0 : this.config.ticketCount ?? 1;
+  }
+
   private async sendNewSessionTickets(): Promise<void> {
     const codec = this.ticketCodec!;
-    const count = this.config.ticketCount ?? 1;
+    const count = this.ticketsToIssue();
     const lifetime = this.config.ticketLifetimeSeconds ?? 7200;
     const n = this.neg!;
     for (let i = 0; i < count; i++) {

@@ -96,7 +96,7 @@ export const ServerGuard = {
   certificateEmpty: 'certificateEmpty',
   /** the client Certificate is empty and the configuration requires one (clientAuth: 'require'): refused with certificate_required */
   requiredCertificateMissing: 'requiredCertificateMissing',
-  /** the configuration issues session tickets (a ticketKey or ticketCodec, and ticketCount > 0) */
+  /** the configuration issues session tickets for this handshake (a ticketKey or ticketCodec, and ticketCount > 0 after a full handshake, resumptionTicketCount > 0 after a resumed one) */
   ticketsIssued: 'ticketsIssued',
 } as const;
 export type ServerGuard = (typeof ServerGuard)[keyof typeof ServerGuard];
@@ -182,7 +182,7 @@ export interface ServerImplementations<Ctx = void, Msg = unknown> {
     readonly certificateEmpty: (ctx: Ctx, msg: Msg) => boolean;
     /** the client Certificate is empty and the configuration requires one (clientAuth: 'require'): refused with certificate_required */
     readonly requiredCertificateMissing: (ctx: Ctx, msg: Msg) => boolean;
-    /** the configuration issues session tickets (a ticketKey or ticketCodec, and ticketCount > 0) */
+    /** the configuration issues session tickets for this handshake (a ticketKey or ticketCodec, and ticketCount > 0 after a full handshake, resumptionTicketCount > 0 after a resumed one) */
     readonly ticketsIssued: (ctx: Ctx, msg: Msg) => boolean;
   };
   readonly actions: {
