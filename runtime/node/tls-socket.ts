@@ -1,7 +1,8 @@
 // A node Duplex around a sans-IO engine (TlsClient or TlsServer) and a byte transport (a
 // net.Socket, or any Duplex: a stream pair in tests). Bytes from the transport go to
 // engine.receive(); engine events become stream data and socket events; whatever the engine
-// queues for the peer is written to the transport after every call.
+// queues for the peer is written to the transport after every call (outputs under 16 KiB made in one
+// event-loop turn are corked and leave together: one write, one TCP segment with setNoDelay).
 //
 // Events (besides the Duplex ones):
 //   'secure'   (info: HandshakeCompleteEvent)  handshake done; writes queued before it are sent now
@@ -56,6 +57,9 @@ export const DEFAULT_CLOSE_TIMEOUT = 30_000;
 const ERROR_LINGER = 1_000;
 /** _writev hands the engine at most this much at once (records are cut at 16 KiB anyway). */
 const WRITE_BATCH = 64 * 1024;
+/** Engine output smaller than this is held (corked) until the end of the event-loop turn, so that what
+ *  one turn produces is written together; larger output is written at once. */
+const COALESCE_BELOW = 16 * 1024;
 
 export interface TlsSocketOptions {
   /** Called with every NSS key log line (SSLKEYLOGFILE format). The engine must have keyLog enabled. */
@@ -220,12 +224,34 @@ export class TlsSocket extends Duplex {
     });
   }
 
+  /** The transport is corked until the end of this event-loop turn (see #flush). */
+  #corked = false;
+
   #flush(): void {
     const out = this.engine.takeOutput();
-    if (out.length > 0 && !this.transport.destroyed && this.transport.writable) {
-      this.transport.write(out);
-      this.#touch();
+    const t = this.transport;
+    if (out.length === 0 || t.destroyed || !t.writable) return;
+    if (out.length < COALESCE_BELOW) {
+      // Small outputs made in one turn of the event loop leave in one write: e.g. the session ticket
+      // that answers the client's Finished and our close_notify answering its close_notify (one
+      // segment, one syscall instead of two). Uncorked at setImmediate (after this turn's callbacks
+      // and microtasks), or earlier by the transport's own end().
+      if (!this.#corked) {
+        this.#corked = true;
+        t.cork();
+        setImmediate(() => this.#uncork());
+      }
+    } else {
+      this.#uncork(); // bulk data goes at once, after what was held (a corked stream keeps the order)
     }
+    t.write(out);
+    this.#touch();
+  }
+
+  #uncork(): void {
+    if (!this.#corked) return;
+    this.#corked = false;
+    this.transport.uncork();
   }
 
   #resumeTransport(): void {
@@ -450,8 +476,11 @@ export class TlsSocket extends Duplex {
   override _destroy(err: Error | null, cb: (e?: Error | null) => void): void {
     this.#clearTimers();
     this.#discard = true;
-    const gone = err ?? new TlsTransportError('TLS_SOCKET_DESTROYED', 'the socket was destroyed');
-    for (const w of this.#waiting.splice(0)) w.reject(gone);
+    if (this.#waiting.length > 0) {
+      // The error object is made only when someone waits for it (a stack trace costs more than the close).
+      const gone = err ?? new TlsTransportError('TLS_SOCKET_DESTROYED', 'the socket was destroyed');
+      for (const w of this.#waiting.splice(0)) w.reject(gone);
+    }
     const t = this.transport;
     if (!t.destroyed) {
       if (this.#localClosed || this.#failed) {

@@ -24,6 +24,7 @@ import {
 import { bytesEqual, ContentType, enc } from './bytes.ts';
 
 const MAX_TICKET_LIFETIME = 604800;
+const utf8 = new TextDecoder();
 /** What a client tells the application when the server does not speak TLS 1.3 (RFC 8446 App. D.1). */
 export const TLS12_SERVER = 'the server only speaks TLS 1.2 (or lower); protosmith requires TLS 1.3: enable TLS 1.3 on the server, or use node:tls for this peer';
 
@@ -367,7 +368,7 @@ export class TlsClient extends Connection<ClientState, ClientEvent, ClientGuard,
     }
     const alpn = findExt(exts, ExtensionType.application_layer_protocol_negotiation);
     if (alpn) {
-      const list = alpn.protocol_name_list.items.map((p) => new TextDecoder().decode(p.name));
+      const list = alpn.protocol_name_list.items.map((p) => utf8.decode(p.name));
       if (list.length !== 1 || !(this.config.alpn ?? []).includes(list[0]!)) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', `EncryptedExtensions selects ALPN ${JSON.stringify(list)}; exactly one of the offered protocols is required (RFC 7301 §3.1)`);
       this.alpn = list[0];
     }

@@ -97,7 +97,7 @@ export abstract class Connection<S extends string, E extends string, G extends s
   protected current: HandshakeMessage | undefined;
   /** `current` decoded, when it is a ClientHello (decoded once, to pick its event; negotiation reuses it). */
   protected currentClientHello: ClientHello | undefined;
-  /** Transcript hash before `current` was added (for CertificateVerify and Finished checks). */
+  /** Transcript hash before `current` was added, when `current` is a CertificateVerify or Finished (for their checks). */
   protected transcriptBefore: Uint8Array | undefined;
   /** Application data being delivered (received) or sent (local AppWrite) by the current transition. */
   protected currentData: Uint8Array | undefined;
@@ -285,7 +285,9 @@ export abstract class Connection<S extends string, E extends string, G extends s
       throw new TlsConfigError('TLS_CONFIG_UNSUPPORTED', `the ${this.role} table has no usable entry for ${event} in ${from}: ${r.message}`);
     }
     if (this.current && this.table.transcript?.some((e) => e === event)) {
-      this.transcriptBefore = this.transcript.ready ? this.transcript.hash() : undefined;
+      // Only CertificateVerify and Finished are checked against the transcript before them (RFC 8446
+      // §4.4.3, §4.4.4); a digest for every other message would be computed for nothing.
+      this.transcriptBefore = this.transcript.ready && (event === 'CertificateVerify' || event === 'Finished') ? this.transcript.hash() : undefined;
       this.transcript.add(this.current.raw);
     }
     await this.take(r);

@@ -22,9 +22,12 @@ import {
   encodeNewSessionTicket, encodeServerHello, ExtensionType, findExt, frameHandshake,
   type ClientHello, type Extension,
 } from './messages.ts';
-import { bytesEqual, HRR_RANDOM } from './bytes.ts';
+import { bytesEqual, enc, HRR_RANDOM } from './bytes.ts';
 
 const AGE_TOLERANCE_MS = 10_000;
+/** Made once: a TextDecoder costs more to make than to use on a short name. */
+const utf8Strict = new TextDecoder('utf-8', { fatal: true });
+const utf8Lenient = new TextDecoder();
 
 interface Negotiated {
   readonly ch: ClientHello;
@@ -243,7 +246,7 @@ export class TlsServer extends Connection<ServerState, ServerEvent, ServerGuard,
     let alpn: string | undefined;
     const alpnExt = findExt(exts, ExtensionType.application_layer_protocol_negotiation);
     if (alpnExt && this.config.alpn && this.config.alpn.length > 0) {
-      const offeredNames = alpnExt.protocol_name_list.items.map((p) => new TextDecoder().decode(p.name));
+      const offeredNames = alpnExt.protocol_name_list.items.map((p) => utf8Lenient.decode(p.name));
       alpn = this.config.alpn.find((p) => offeredNames.includes(p));
       if (alpn === undefined) throw new TlsPeerError('TLS_NO_APPLICATION_PROTOCOL', 'no_application_protocol', `no common ALPN protocol: client offers ${JSON.stringify(offeredNames)}, server supports ${JSON.stringify(this.config.alpn)} (RFC 7301 §3.2)`);
     }
@@ -374,7 +377,7 @@ export class TlsServer extends Connection<ServerState, ServerEvent, ServerGuard,
     const n = this.neg!;
     const exts: Extension[] = [];
     if (n.serverName !== undefined) exts.push({ extension_type: ExtensionType.server_name, body: {} });
-    if (n.alpn !== undefined) exts.push({ extension_type: ExtensionType.application_layer_protocol_negotiation, body: { protocol_name_list: { items: [{ name: new TextEncoder().encode(n.alpn) }] } } });
+    if (n.alpn !== undefined) exts.push({ extension_type: ExtensionType.application_layer_protocol_negotiation, body: { protocol_name_list: { items: [{ name: enc(n.alpn) }] } } });
     if (n.earlyAccepted) exts.push({ extension_type: ExtensionType.early_data, body: {} });
     if (n.peerRecordLimit !== undefined && this.config.recordSizeLimit !== undefined) exts.push({ extension_type: ExtensionType.record_size_limit, body: { record_size_limit: this.config.recordSizeLimit } });
     this.queueHandshake(8, encode('EncryptedExtensions', () => encodeEncryptedExtensions({ extensions: { items: this.shape('encrypted_extensions', exts) } })));
@@ -498,7 +501,7 @@ function hostName(entries: readonly { name_type: number; host_name: Uint8Array }
   if (hosts.length > 1) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', 'ClientHello.server_name has two host_name entries (RFC 6066 §3)');
   if (hosts.length === 0) return undefined;
   let name: string;
-  try { name = new TextDecoder('utf-8', { fatal: true }).decode(hosts[0]!.host_name); } catch { throw new TlsPeerError('TLS_DECODE_ERROR', 'decode_error', 'ClientHello.server_name host name is not valid text'); }
+  try { name = utf8Strict.decode(hosts[0]!.host_name); } catch { throw new TlsPeerError('TLS_DECODE_ERROR', 'decode_error', 'ClientHello.server_name host name is not valid text'); }
   if (!/^[A-Za-z0-9._-]+$/.test(name)) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', 'ClientHello.server_name host name has characters outside letters, digits, hyphen and dot');
   return name.toLowerCase();
 }

@@ -9,6 +9,7 @@ import { bytesEqual, concat, enc } from './bytes.ts';
 
 const TICKET_AAD = enc('protosmith ticket v1');
 const COOKIE_AAD = enc('protosmith hrr cookie v1');
+const dec = new TextDecoder();
 
 /** Imported AEAD keys by the application's key bytes (one per ticketKey/cookieKey object and provider), so
  *  that a connection does not re-import the key for every ticket or cookie. The bytes are compared on each
@@ -59,7 +60,6 @@ export async function openTicket(crypto: CryptoProvider, key: Uint8Array, sealed
     const createdAt = Number(r.u8('created_at'));
     const ageAdd = r.u4('age_add');
     const maxEarlyData = r.u4('max_early_data');
-    const dec = new TextDecoder();
     const alpn = dec.decode(readVec1(r, 'alpn'));
     const serverName = dec.decode(readVec1(r, 'server_name'));
     const psk = readVec1(r, 'psk').slice();
