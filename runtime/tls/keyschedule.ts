@@ -9,12 +9,17 @@ import { hashLength } from '../crypto/provider.ts';
 import { ProtosmithError, TlsUsageError } from './errors.ts';
 
 const encoder = new TextEncoder();
+/** "tls13 " + label as bytes for the schedule's own labels, encoded once (exporter labels are encoded per call). */
+const LABELS = new Map<string, Uint8Array>(
+  ['derived', 'ext binder', 'res binder', 'c e traffic', 'e exp master', 'c hs traffic', 's hs traffic', 'c ap traffic', 's ap traffic',
+    'exp master', 'res master', 'finished', 'key', 'iv', 'traffic upd', 'resumption', 'exporter'].map((l) => [l, encoder.encode(`tls13 ${l}`)]),
+);
 
 /** HKDF-Expand-Label(Secret, Label, Context, Length) (RFC 8446 §7.1): label gets the "tls13 " prefix. */
 export async function hkdfExpandLabel(
   p: CryptoProvider, hash: HashAlgorithm, secret: Uint8Array, label: string, context: Uint8Array, length: number,
 ): Promise<Uint8Array> {
-  const fullLabel = encoder.encode(`tls13 ${label}`);
+  const fullLabel = LABELS.get(label) ?? encoder.encode(`tls13 ${label}`);
   if (fullLabel.length > 255) throw new TlsUsageError('TLS_BAD_ARGUMENT', `HKDF-Expand-Label label "${label}" is ${fullLabel.length - 6} bytes; at most 249 bytes fit (RFC 8446 §7.1).`);
   if (context.length > 255) throw new TlsUsageError('TLS_BAD_ARGUMENT', `HKDF-Expand-Label context is ${context.length} bytes; at most 255 fit (RFC 8446 §7.1).`);
   if (!Number.isSafeInteger(length) || length < 0 || length > 0xffff) throw new TlsUsageError('TLS_BAD_ARGUMENT', `HKDF-Expand-Label length ${length} does not fit in uint16.`);

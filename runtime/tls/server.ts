@@ -435,7 +435,6 @@ export class TlsServer extends Connection<ServerState, ServerEvent, ServerGuard,
     const expected = await finishedVerifyData(this.crypto, this.suite!.hash, this.cHs!, this.transcriptBefore!);
     const fin = decode('Finished', () => decodeFinished(this.current!.body));
     checkFinished(fin.verify_data, expected, 'client');
-    this.resumptionMaster = await this.schedule_!.resumptionMasterSecret(this.transcript.hash());
   }
 
   /** How many tickets this handshake gets: ticketCount after a full handshake, resumptionTicketCount
@@ -449,6 +448,9 @@ export class TlsServer extends Connection<ServerState, ServerEvent, ServerGuard,
     const count = this.ticketsToIssue();
     const lifetime = this.config.ticketLifetimeSeconds ?? 7200;
     const n = this.neg!;
+    // Derived here, only when tickets are issued: the transcript ends with the client's Finished (this
+    // transition's message; nothing after it enters the transcript).
+    if (count > 0) this.resumptionMaster ??= await this.schedule_!.resumptionMasterSecret(this.transcript.hash());
     for (let i = 0; i < count; i++) {
       // ticket_nonce: a 2-byte counter, unique per connection (RFC 8446 §4.6.1), numbered as Botan does.
       const nonce = Uint8Array.of((this.ticketCounter >> 8) & 0xff, this.ticketCounter & 0xff);
