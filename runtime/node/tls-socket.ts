@@ -119,6 +119,8 @@ export class TlsSocket extends Duplex {
   #onError: ((err: Error) => void) | undefined;
   /** The readable side is full: stop reading the transport until _read is called. */
   #readPaused = false;
+  /** Transport chunks handed to the engine and not yet processed. */
+  #receiving = 0;
   /** Nothing more goes to the engine: transport bytes are read and dropped (so the kernel never
    *  holds unread data when the transport is closed, which would turn our FIN into a reset). */
   #discard = false;
@@ -149,7 +151,12 @@ export class TlsSocket extends Duplex {
     transport.on('data', (chunk: Buffer) => {
       this.#touch();
       if (this.#discard) return;
-      transport.pause();
+      // Backpressure where it is needed: the transport stops while an earlier chunk is still being
+      // processed (a provider that is really asynchronous) or while our reader is paused. With a
+      // synchronous provider each chunk is done before the next I/O callback, and the transport keeps
+      // flowing without a pause()/resume() round per chunk.
+      if (this.#receiving > 0 || this.#readPaused) transport.pause();
+      this.#receiving++;
       this.#enqueue(async () => {
         // Bytes that arrived before the transport closed are still processed in order (data, then
         // the peer's close_notify) — except during a handshake that can no longer complete.
@@ -157,7 +164,7 @@ export class TlsSocket extends Duplex {
         const events = await this.engine.receive(view(chunk));
         this.#handle(events);
         if (this.engine.isClosed) this.#discard = true;
-      }, () => this.#resumeTransport());
+      }, () => { this.#receiving--; this.#resumeTransport(); }, () => { this.#receiving--; });
     });
     transport.on('end', () => {
       this.#enqueue(async () => {
@@ -258,6 +265,7 @@ export class TlsSocket extends Duplex {
     if (this.transport.destroyed) return;
     // Once nothing more is pushed to the reader, its pace no longer matters: keep draining.
     if (this.#discard || this.#readEnded || !this.#readPaused) this.transport.resume();
+    else this.transport.pause(); // the reader is full: read no more until _read
   }
 
   #handle(events: readonly TlsEvent[]): void {
