@@ -326,11 +326,31 @@ function checkCommon(config: CommonConfig, what: string): Pick<CheckedConfig, 's
   return { suites, groups, schemes };
 }
 
+/** The last client configuration checked, per provider. A client per connection is often given a new
+ *  object that differs from the last only in `session` (`{ ...config, session }`, connect()): when every
+ *  other option is the same value, the last result serves and only the session-dependent rule is checked. */
+const lastClient = new WeakMap<object, { config: TlsClientConfig; out: CheckedConfig }>();
+
+function sameApartFromSession(a: TlsClientConfig, b: TlsClientConfig): boolean {
+  const x = a as unknown as Record<string, unknown>;
+  const y = b as unknown as Record<string, unknown>;
+  for (const k of Object.keys(x)) if (k !== 'session' && x[k] !== y[k]) return false;
+  for (const k of Object.keys(y)) if (k !== 'session' && x[k] !== y[k]) return false;
+  return true;
+}
+
 /** Validates a client configuration (once per object); throws TlsConfigError. */
 export function checkClientConfig(config: TlsClientConfig): CheckedConfig {
   const have = checkedClients.get(config);
   if (have) return have;
   requireObject(config, 'client');
+  const crypto: unknown = config.crypto;
+  const last = typeof crypto === 'object' && crypto !== null ? lastClient.get(crypto) : undefined;
+  if (last && sameApartFromSession(last.config, config)) {
+    if (config.earlyData && !config.session) throw new TlsConfigError('TLS_CONFIG_INVALID', 'earlyData needs a session (0-RTT is only possible when resuming)');
+    checkedClients.set(config, last.out);
+    return last.out;
+  }
   checkOptionNames(config, CLIENT_CONFIG_KEYS, 'TlsClient config');
   const common = checkCommon(config, 'client');
   const expert = config.expert?.dangerouslyVerifyPeer !== undefined;
@@ -349,6 +369,7 @@ export function checkClientConfig(config: TlsClientConfig): CheckedConfig {
   if (config.keyShareCount !== undefined && (!Number.isInteger(config.keyShareCount) || config.keyShareCount < 0)) throw new TlsConfigError('TLS_CONFIG_INVALID', 'keyShareCount must be a non-negative integer');
   const out: CheckedConfig = { ...common, chain, verifier };
   checkedClients.set(config, out);
+  lastClient.set(config.crypto, { config, out });
   return out;
 }
 
