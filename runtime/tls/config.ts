@@ -369,7 +369,9 @@ export function checkClientConfig(config: TlsClientConfig): CheckedConfig {
   if (config.keyShareCount !== undefined && (!Number.isInteger(config.keyShareCount) || config.keyShareCount < 0)) throw new TlsConfigError('TLS_CONFIG_INVALID', 'keyShareCount must be a non-negative integer');
   const out: CheckedConfig = { ...common, chain, verifier };
   checkedClients.set(config, out);
-  lastClient.set(config.crypto, { config, out });
+  // Kept without the session and early data, so that no ticket secret or 0-RTT payload outlives its connection
+  // here (a config with earlyData is then always checked in full).
+  lastClient.set(config.crypto, { config: { ...config, session: undefined, earlyData: undefined }, out });
   return out;
 }
 
