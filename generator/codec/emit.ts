@@ -272,7 +272,10 @@ class Emitter {
         const big = a.ty === 'bigint' || b.ty === 'bigint';
         const ty: Ty = ['<', '<=', '>', '>=', '==', '!='].includes(e.op) ? 'bool' : big ? 'bigint' : 'int';
         if (e.op === '/' && !big) return { code: `Math.floor(${x} / ${y})`, ty };
-        const op = e.op === '==' ? '===' : e.op === '!=' ? '!==' : e.op;
+        // Kaitai's `%` is non-negative for a positive divisor (KaitaiStream.mod): -5 % 4 is 3, not JS's -1
+        if (e.op === '%') return { code: `(((${x} % ${y}) + ${y}) % ${y})`, ty };
+        // `>>` on numbers is `>>>`, as in Kaitai's JavaScript: a u4 with its top bit set shifts as unsigned
+        const op = e.op === '==' ? '===' : e.op === '!=' ? '!==' : e.op === '>>' && !big ? '>>>' : e.op;
         return { code: `(${x} ${op} ${y})`, ty };
       }
       case 'ternary': {
