@@ -409,7 +409,7 @@ for (const id of SPECS) {
 }
 // (ipv4_packet and the formats that carry it size their parts by expressions over header bits, which values
 // drawn field by field rarely satisfy: they are covered by the samples and their mutations above.)
-for (const id of ['udp_datagram', 'tcp_segment', 'icmp_packet', 'some_ip_sd_entries']) {
+for (const id of ['udp_datagram', 'tcp_segment', 'icmp_packet', 'some_ip_sd_entries', 'dime_message']) {
   test(`${id}: IR-drawn values round-trip through our codec and Kaitai reads their encodings the same way`, () => {
     const c = ours.get(id)!;
     fc.assert(fc.property(arbitraryFor(program, c.type.key), (v) => {
