@@ -18,14 +18,15 @@ import { loadKaitaiSpecs, projectRoot, type KaitaiModules, type KaitaiObject } f
 
 const GALLERY = join(projectRoot, 'test', 'differential', 'gallery');
 const SPECS = ['udp_datagram', 'tcp_segment', 'icmp_packet', 'ipv4_packet', 'ethernet_frame', 'pcap_lite', 'pcap', 'websocket', 'some_ip_sd_options', 'dns_packet',
-  'hccap', 'rtcp_payload', 'some_ip_sd_entries', 'some_ip_sd', 'some_ip', 'some_ip_container', 'microsoft_network_monitor_v2', 'dime_message'];
+  'hccap', 'rtcp_payload', 'some_ip_sd_entries', 'some_ip_sd', 'some_ip', 'some_ip_container', 'microsoft_network_monitor_v2', 'dime_message',
+  'rtp_packet', 'rtpdump', 'tls_client_hello'];
 /** Specs imported by the ones above without samples of their own. */
 const IMPORTED_ONLY = ['windows_systemtime'];
 /**
  * Specs with pos or parse instances: decode-only, encoding refused with decode_only for the samples whose
  * description says "pos instance" or "parse instance" (values that hold one); their other samples encode.
  */
-const DECODE_ONLY = new Set(['dns_packet', 'hccap', 'rtcp_payload', 'some_ip', 'some_ip_container', 'microsoft_network_monitor_v2']);
+const DECODE_ONLY = new Set(['dns_packet', 'hccap', 'rtcp_payload', 'some_ip', 'some_ip_container', 'microsoft_network_monitor_v2', 'rtp_packet', 'rtpdump']);
 /** Specs whose instances read past their seq: decoded with read<Type> on a Reader over the whole input. */
 const READS_PAST_SEQ = new Set(['microsoft_network_monitor_v2']);
 const paths = SPECS.map((s) => join(GALLERY, 'network', `${s}.ksy`));
@@ -274,6 +275,40 @@ samples.push(['dime_message', 'a SOAP message (first record, URI type) and a PNG
   ${dime('0c', 2, '', 'uuid:714C6C40-4531-442E-A498-3AC614200295', 'http://schemas.xmlsoap.org/soap/envelope/', soap)}
   ${dime('0a', 1, '0001 0003 616263', 'cid:img1', 'image/png', '89504e470d0a1a0a0000000d49484452')}`)]);
 
+// ---- RTP (RFC 3550): V=2, P, X, CC / M, PT / sequence / timestamp / SSRC; the payload runs to the padding,
+// whose length is the last byte (read by a pos instance at `_io.size - 1` when P is set: the type is decode-only)
+const pcmu = b(`80 00 1a2b 0001f400 5d931534 ${'ff'.repeat(160)}`); // G.711 µ-law, 20 ms of silence
+// marker, dynamic PT 96, with a header extension (profile 0xbede, 1 word; this spec leaves the word in data)
+const withExtension = b('90 e0 1a2c 0001f4a0 5d931534 bede 0001 10 0a 0000 65 88 84 00 2f');
+const padded = b('a0 08 1a2d 0001f540 5d931534 d5d5d5d5d5 000003'); // G.711 A-law, P set: 3 bytes of padding
+samples.push(
+  ['rtp_packet', 'a PCMU packet of 160 samples (decode-only: the padding length is a pos instance)', pcmu],
+  ['rtp_packet', 'a marked dynamic-type packet with a header extension (pos instance type)', withExtension],
+  ['rtp_packet', 'a padded packet: the padding length is a pos instance at the last byte', padded],
+);
+// rtpdump: "#!rtpplay1.0 address/port\n", start time, source address and port, then records (length
+// with its 8-byte header, RTP length, ms offset, packet)
+function rtpdump(packets: string[]): string {
+  const recs = packets.map((p, i) => { const n = p.length / 2; return `${u16(8 + n)} ${u16(n)} ${u32(20 * i)} ${p}`; }).join(' ');
+  return b(`${ascii('#!rtpplay1.0 192.168.0.100/5004\n')} 65f1a2b3 0007a120 c0a80064 138c 0000 ${recs}`);
+}
+samples.push(
+  ['rtpdump', 'two RTP packets (pos instance type)', rtpdump([pcmu, withExtension])],
+  ['rtpdump', 'a padded packet (pos instance) after a plain one', rtpdump([pcmu, padded])],
+);
+
+// ---- a TLS 1.3 ClientHello body (RFC 8446 §4.1.2): legacy version, random, 32-byte session ID, three
+// suites, null compression; SNI "example.com", ALPN h2 + http/1.1, supported_versions (no case: bytes)
+const ext = (type: string, body: string): string => `${type} ${u16(b(body).length / 2)} ${body}`;
+const sni = ext('0000', `${u16(3 + 11)} 00 000b ${ascii('example.com')}`);
+const alpn = ext('0010', `000c 02 ${ascii('h2')} 08 ${ascii('http/1.1')}`);
+const versions = ext('002b', '02 0304');
+const exts = b(`${sni} ${alpn} ${versions}`);
+samples.push(
+  ['tls_client_hello', 'TLS 1.3 with SNI, ALPN and supported_versions', b(`0303 ${fill(0x5a, 32)} 20 ${fill(0xe1, 32)} 0006 1301 1302 1303 01 00 ${u16(exts.length / 2)} ${exts}`)],
+  ['tls_client_hello', 'no extensions (_io.eof after the compression methods)', b(`0301 ${fill(0x11, 32)} 00 0002 002f 01 00`)],
+);
+
 test('every gallery-style spec compiles with protosmith, without warnings', () => {
   assert.equal(compiled.problems, []);
   assert.equal(program.specs.map((s) => s.id).sort(), [...SPECS, ...IMPORTED_ONLY].sort());
@@ -379,6 +414,24 @@ test('spot checks on the newer samples against values read off the bytes by hand
   // id and type of 41 bytes each: 3 bytes of padding each; "cid:img1" (8): none, "image/png" (9): 3
   assert.equal(dm.records.map((r) => [r.id_padding.boundary_padding.length, r.type_padding.boundary_padding.length]), [[3, 3], [0, 3]]);
   assert.equal(dm.records[1]!.options.option_elements.map((o) => [o.element_format, hex(o.element_data)]), [[1, '616263']]);
+  // RTP: the padded packet's last byte (3) sizes the padding; the extension's word stays in data
+  type Rtp = { marker: boolean; payload_type: number; has_padding: boolean; header_extension?: { id: number; length: number }; data: Uint8Array; padding: Uint8Array; len_padding: number };
+  const rp = both('rtp_packet', find('rtp_packet', 'a padded')).o as Rtp;
+  assert.equal([rp.has_padding, rp.payload_type, rp.len_padding, hex(rp.data), hex(rp.padding)], [true, 8, 3, 'd5d5d5d5d5', '000003']);
+  const rx = both('rtp_packet', find('rtp_packet', 'a marked')).o as Rtp;
+  assert.equal([rx.marker, rx.payload_type, rx.header_extension, rx.data.length, rx.len_padding], [true, 96, { id: 0xbede, length: 1 }, 9, 0]);
+  const dump = both('rtpdump', find('rtpdump', 'two')).o as { file_header: { ip: string; port: string; ip2: number; port2: number }; packets: { packet_usec: number; body: Rtp }[] };
+  assert.equal([dump.file_header.ip, dump.file_header.port, dump.file_header.port2], ['192.168.0.100', '5004', 5004]);
+  assert.equal(dump.packets.map((p) => [p.packet_usec, p.body.payload_type, p.body.data.length]), [[0, 0, 160], [20, 96, 9]]);
+  // TLS ClientHello: suites, SNI host name, ALPN protocol names; the other one without extensions
+  type Hello = { version: { minor: number }; cipher_suites: { cipher_suites: number[] }; extensions?: { extensions: { type: number; body: unknown }[] } };
+  const hello = both('tls_client_hello', find('tls_client_hello', 'TLS 1.3')).o as Hello;
+  assert.equal(hello.cipher_suites.cipher_suites, [0x1301, 0x1302, 0x1303]);
+  const [sniExt, alpnExt, verExt] = hello.extensions!.extensions;
+  assert.is(Buffer.from((sniExt!.body as { server_names: { host_name: Uint8Array }[] }).server_names[0]!.host_name).toString('latin1'), 'example.com');
+  assert.equal((alpnExt!.body as { alpn_protocols: { name: Uint8Array }[] }).alpn_protocols.map((p) => Buffer.from(p.name).toString('latin1')), ['h2', 'http/1.1']);
+  assert.is(hex(verExt!.body as Uint8Array), '020304');
+  assert.is((both('tls_client_hello', find('tls_client_hello', 'no extensions')).o as Hello).extensions, undefined);
 });
 
 // ---- fast-check: values drawn from the IR, encoded by ours, decoded by both
@@ -409,7 +462,7 @@ for (const id of SPECS) {
 }
 // (ipv4_packet and the formats that carry it size their parts by expressions over header bits, which values
 // drawn field by field rarely satisfy: they are covered by the samples and their mutations above.)
-for (const id of ['udp_datagram', 'tcp_segment', 'icmp_packet', 'some_ip_sd_entries', 'dime_message']) {
+for (const id of ['udp_datagram', 'tcp_segment', 'icmp_packet', 'some_ip_sd_entries', 'dime_message', 'tls_client_hello']) {
   test(`${id}: IR-drawn values round-trip through our codec and Kaitai reads their encodings the same way`, () => {
     const c = ours.get(id)!;
     fc.assert(fc.property(arbitraryFor(program, c.type.key), (v) => {
