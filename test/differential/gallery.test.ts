@@ -19,7 +19,7 @@ import { loadKaitaiSpecs, projectRoot, type KaitaiModules, type KaitaiObject } f
 const GALLERY = join(projectRoot, 'test', 'differential', 'gallery');
 const SPECS = ['udp_datagram', 'tcp_segment', 'icmp_packet', 'ipv4_packet', 'ethernet_frame', 'pcap_lite', 'pcap', 'websocket', 'some_ip_sd_options', 'dns_packet',
   'hccap', 'rtcp_payload', 'some_ip_sd_entries', 'some_ip_sd', 'some_ip', 'some_ip_container', 'microsoft_network_monitor_v2', 'dime_message',
-  'rtp_packet', 'rtpdump', 'tls_client_hello'];
+  'rtp_packet', 'rtpdump', 'tls_client_hello', 'bitcoin_transaction'];
 /** Specs imported by the ones above without samples of their own. */
 const IMPORTED_ONLY = ['windows_systemtime'];
 /**
@@ -309,6 +309,16 @@ samples.push(
   ['tls_client_hello', 'no extensions (_io.eof after the compression methods)', b(`0301 ${fill(0x11, 32)} 00 0002 002f 01 00`)],
 );
 
+// ---- a legacy Bitcoin transaction: version 1, one input spending output 0 of a previous transaction with a
+// P2PKH scriptSig (push 72: DER signature + SIGHASH_ALL, push 65: uncompressed key), sequence ffffffff; two
+// P2PKH outputs (0.5 and 0.4899 BTC); locktime 0
+const le64h = (n: bigint): string => { const x = Buffer.alloc(8); x.writeBigUInt64LE(n); return x.toString('hex'); };
+const der = `30 45 02 21 00${fill(0x8c, 32)} 02 20 ${fill(0x3e, 32)}`; // r with a leading zero (high bit set), s
+const scriptSig = b(`48 ${der} 01 41 04 ${fill(0x79, 32)} ${fill(0x48, 32)}`);
+const p2pkh = (h: number): string => `19 76a914${fill(h, 20)}88ac`;
+samples.push(['bitcoin_transaction', 'one P2PKH input, two P2PKH outputs', b(`01000000 01 ${fill(0x7b, 32)} 00000000 ${(scriptSig.length / 2).toString(16)} ${scriptSig} ffffffff
+  02 ${le64h(50_000_000n)} ${p2pkh(0x1a)} ${le64h(48_990_000n)} ${p2pkh(0x2b)} 00000000`)]);
+
 test('every gallery-style spec compiles with protosmith, without warnings', () => {
   assert.equal(compiled.problems, []);
   assert.equal(program.specs.map((s) => s.id).sort(), [...SPECS, ...IMPORTED_ONLY].sort());
@@ -432,6 +442,12 @@ test('spot checks on the newer samples against values read off the bytes by hand
   assert.equal((alpnExt!.body as { alpn_protocols: { name: Uint8Array }[] }).alpn_protocols.map((p) => Buffer.from(p.name).toString('latin1')), ['h2', 'http/1.1']);
   assert.is(hex(verExt!.body as Uint8Array), '020304');
   assert.is((both('tls_client_hello', find('tls_client_hello', 'no extensions')).o as Hello).extensions, undefined);
+  // Bitcoin: the scriptSig's DER signature (r of 33 bytes, s of 32), SIGHASH_ALL, key type 4; amounts in satoshi
+  type Tx = { vins: { output_id: number; script_sig: { der_sig: { len_sig: number; sig_r: Uint8Array; sig_s: Uint8Array }; sig_type: number; pubkey: { type: number } } }[]; vouts: { amount: bigint; script_pub_key: Uint8Array }[] };
+  const tx = both('bitcoin_transaction', find('bitcoin_transaction', 'one')).o as Tx;
+  const sig = tx.vins[0]!.script_sig;
+  assert.equal([sig.der_sig.len_sig, sig.der_sig.sig_r.length, sig.der_sig.sig_s.length, sig.sig_type, sig.pubkey.type], [0x45, 33, 32, 1, 4]);
+  assert.equal(tx.vouts.map((o) => [o.amount, o.script_pub_key.length]), [[50_000_000n, 25], [48_990_000n, 25]]);
 });
 
 // ---- fast-check: values drawn from the IR, encoded by ours, decoded by both
