@@ -19,7 +19,7 @@ import { loadKaitaiSpecs, projectRoot, type KaitaiModules, type KaitaiObject } f
 const GALLERY = join(projectRoot, 'test', 'differential', 'gallery');
 const SPECS = ['udp_datagram', 'tcp_segment', 'icmp_packet', 'ipv4_packet', 'ethernet_frame', 'pcap_lite', 'pcap', 'websocket', 'some_ip_sd_options', 'dns_packet',
   'hccap', 'rtcp_payload', 'some_ip_sd_entries', 'some_ip_sd', 'some_ip', 'some_ip_container', 'microsoft_network_monitor_v2', 'dime_message',
-  'rtp_packet', 'rtpdump', 'tls_client_hello', 'bitcoin_transaction'];
+  'rtp_packet', 'rtpdump', 'tls_client_hello', 'bitcoin_transaction', 'packet_ppi'];
 /** Specs imported by the ones above without samples of their own. */
 const IMPORTED_ONLY = ['windows_systemtime'];
 /**
@@ -319,6 +319,28 @@ const p2pkh = (h: number): string => `19 76a914${fill(h, 20)}88ac`;
 samples.push(['bitcoin_transaction', 'one P2PKH input, two P2PKH outputs', b(`01000000 01 ${fill(0x7b, 32)} 00000000 ${(scriptSig.length / 2).toString(16)} ${scriptSig} ffffffff
   02 ${le64h(50_000_000n)} ${p2pkh(0x1a)} ${le64h(48_990_000n)} ${p2pkh(0x2b)} 00000000`)]);
 
+// ---- PPI (CACE Per-Packet Information, little-endian): version 0, flags 0, header length, DLT; then fields
+// (type, length, body) and the frame by DLT (1: Ethernet)
+const le16h = (n: number): string => Buffer.from(Uint16Array.of(n).buffer).toString('hex');
+function ppi(fields: string[], dlt: number, frame: string): string {
+  const fs = b(fields.map((f) => b(f)).join(''));
+  return b(`00 00 ${le16h(8 + fs.length / 2)} ${le32h(dlt)} ${fs} ${frame}`);
+}
+const ppiField = (type: number, body: string): string => `${le16h(type)} ${le16h(b(body).length / 2)} ${body}`;
+// 802.11-Common: TSF timer, flags (FCS present), rate 108 (54 Mbit/s in 500 kbit/s), 2412 MHz, channel flags
+// (2 GHz, OFDM), FHSS 0/0, signal -45 dBm, noise -95 dBm
+const common = ppiField(2, `${le64h(123456789n)} 0100 6c00 ${le16h(2412)} c000 00 00 d3 a1`);
+// 802.11n MAC extension: flags 0x48 (the spec reads them most significant bit first: aggregate_delimiter and
+// dup_rx), A-MPDU 7, 2 delimiters
+const macExt = ppiField(3, `48000000 07000000 02 000000`);
+// 802.11n MAC+PHY extension: flags, A-MPDU 7, 0 delimiters, MCS 15, 2 streams, RSSI 40 combined, per-antenna
+// RSSI (control, extension), extension channel 2432 MHz with its flags, signal/noise per chain, EVM per chain
+const macPhy = ppiField(4, `48000000 07000000 00 0f 02 28 26241f00 1c1a0000 ${le16h(2432)} c000 d3a1 d1a1 8080 8080 ${'1e000000'.repeat(2)} ${'00000000'.repeat(2)}`);
+samples.push(
+  ['packet_ppi', 'an 802.11 common field, then an Ethernet frame (DLT 1)', ppi([common], 1, eth('0800', ipv4(17, udp(dnsQuery))))],
+  ['packet_ppi', '802.11n MAC and MAC+PHY fields, a raw-IP body (DLT 101: no case, bytes)', ppi([common, macExt, macPhy], 101, ipv4(1, icmpEcho))],
+);
+
 test('every gallery-style spec compiles with protosmith, without warnings', () => {
   assert.equal(compiled.problems, []);
   assert.equal(program.specs.map((s) => s.id).sort(), [...SPECS, ...IMPORTED_ONLY].sort());
@@ -448,6 +470,16 @@ test('spot checks on the newer samples against values read off the bytes by hand
   const sig = tx.vins[0]!.script_sig;
   assert.equal([sig.der_sig.len_sig, sig.der_sig.sig_r.length, sig.der_sig.sig_s.length, sig.sig_type, sig.pubkey.type], [0x45, 33, 32, 1, 4]);
   assert.equal(tx.vouts.map((o) => [o.amount, o.script_pub_key.length]), [[50_000_000n, 25], [48_990_000n, 25]]);
+  // PPI: signal and noise are s1; the MAC+PHY field's MCS, streams and extension channel
+  type Ppi = { header: { pph_len: number; pph_dlt: number }; fields: { entries: { pfh_type: number; body: Record<string, unknown> }[] }; body: unknown };
+  const p1 = both('packet_ppi', find('packet_ppi', 'an 802.11')).o as Ppi;
+  assert.equal([p1.header.pph_len, p1.header.pph_dlt, (p1.body as { ether_type: number }).ether_type], [32, 1, 0x0800]);
+  assert.equal([p1.fields.entries[0]!.body.channel_freq, p1.fields.entries[0]!.body.dbm_antsignal, p1.fields.entries[0]!.body.dbm_antnoise], [2412, -45, -95]);
+  const p2 = both('packet_ppi', find('packet_ppi', '802.11n')).o as Ppi;
+  const [, mac, phy] = p2.fields.entries;
+  assert.equal([(mac!.body.flags as Record<string, boolean>).aggregate_delimiter, (mac!.body.flags as Record<string, boolean>).dup_rx, mac!.body.num_delimiters], [true, true, 2]);
+  assert.equal([phy!.body.mcs, phy!.body.num_streams, phy!.body.ext_channel_freq, (phy!.body.rf_signal_noise as { signal: number }[])[1]!.signal], [15, 2, 2432, -47]);
+  assert.ok(p2.body instanceof Uint8Array);
 });
 
 // ---- fast-check: values drawn from the IR, encoded by ours, decoded by both
