@@ -19,9 +19,9 @@ import { loadKaitaiSpecs, projectRoot, type KaitaiModules, type KaitaiObject } f
 const GALLERY = join(projectRoot, 'test', 'differential', 'gallery');
 const SPECS = ['udp_datagram', 'tcp_segment', 'icmp_packet', 'ipv4_packet', 'ethernet_frame', 'pcap_lite', 'pcap', 'websocket', 'some_ip_sd_options', 'dns_packet',
   'hccap', 'rtcp_payload', 'some_ip_sd_entries', 'some_ip_sd', 'some_ip', 'some_ip_container', 'microsoft_network_monitor_v2', 'dime_message',
-  'rtp_packet', 'rtpdump', 'tls_client_hello', 'bitcoin_transaction', 'packet_ppi'];
+  'rtp_packet', 'rtpdump', 'tls_client_hello', 'bitcoin_transaction', 'packet_ppi', 'ipv6_packet'];
 /** Specs imported by the ones above without samples of their own. */
-const IMPORTED_ONLY = ['windows_systemtime'];
+const IMPORTED_ONLY = ['windows_systemtime', 'protocol_body'];
 /**
  * Specs with pos or parse instances: decode-only, encoding refused with decode_only for the samples whose
  * description says "pos instance" or "parse instance" (values that hold one); their other samples encode.
@@ -65,8 +65,11 @@ test.after(() => kaitai.dispose());
 
 const camel = (id: string): string => id.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.length).toString('hex');
-/** Fields absent from our values but present in Kaitai's: lengths our encoder derives, and `contents` magic. */
-const derived = new Set([...program.types.values()].flatMap((t) => t.fields.filter((f) => f.derived || f.type.kind === 'contents').map((f) => camel(f.id))));
+/**
+ * Fields absent from our values but present in Kaitai's: lengths our encoder derives, `contents` magic, and
+ * params (Kaitai keeps them on the object; ours are given by the parent: protocol_body's protocol_num).
+ */
+const derived = new Set([...program.types.values()].flatMap((t) => [...t.fields.filter((f) => f.derived || f.type.kind === 'contents').map((f) => camel(f.id)), ...t.params.map((p) => camel(p.id))]));
 
 /** Every field and instance we expose equals Kaitai's; every Kaitai field is ours or one we derive. Returns leaves compared. */
 function agree(o: unknown, k: unknown, path: string): number {
@@ -341,6 +344,20 @@ samples.push(
   ['packet_ppi', '802.11n MAC and MAC+PHY fields, a raw-IP body (DLT 101: no case, bytes)', ppi([common, macExt, macPhy], 101, ipv4(1, icmpEcho))],
 );
 
+// ---- IPv6 (RFC 8200): version 6, traffic class, flow label, payload length, next header, hop limit, source
+// fe80::21f:29ff:fe00:1, destination 2001:db8::53; the next header by protocol_body(next_header_type)
+function ipv6(next: number, payload: string, tc = '00', flow = '00000'): string {
+  return b(`6${tc}${flow} ${u16(b(payload).length / 2)} ${next.toString(16).padStart(2, '0')} 40
+    fe80000000000000021f29fffe000001 20010db8000000000000000000000053 ${payload}`);
+}
+samples.push(
+  ['ipv6_packet', 'UDP/DNS in IPv6 (traffic class 0xb8, flow label 0x12345)', ipv6(17, udp(dnsQuery), 'b8', '12345')],
+  ['ipv6_packet', 'a hop-by-hop header (this spec sizes its body hdr_ext_len - 1) before TCP', ipv6(0, `06 03 0502 ${tcpSyn}`)],
+  ['ipv6_packet', 'no next header (59), trailing bytes kept as rest', ipv6(59, 'deadbeef')],
+  ['ipv6_packet', 'IPv4 in IPv6 (41 would be IPv6; 4: an ICMP echo in IPv4)', ipv6(4, ipv4(1, icmpEcho))],
+  ['ipv6_packet', 'ICMPv6 (58): no case, the body stays unread and the bytes are rest', ipv6(58, '8000 7b2a 0001 0001')],
+);
+
 test('every gallery-style spec compiles with protosmith, without warnings', () => {
   assert.equal(compiled.problems, []);
   assert.equal(program.specs.map((s) => s.id).sort(), [...SPECS, ...IMPORTED_ONLY].sort());
@@ -480,6 +497,15 @@ test('spot checks on the newer samples against values read off the bytes by hand
   assert.equal([(mac!.body.flags as Record<string, boolean>).aggregate_delimiter, (mac!.body.flags as Record<string, boolean>).dup_rx, mac!.body.num_delimiters], [true, true, 2]);
   assert.equal([phy!.body.mcs, phy!.body.num_streams, phy!.body.ext_channel_freq, (phy!.body.rf_signal_noise as { signal: number }[])[1]!.signal], [15, 2, 2432, -47]);
   assert.ok(p2.body instanceof Uint8Array);
+  // IPv6: the 4/8/20-bit split, the next header through protocol_body, hop-by-hop chaining to TCP
+  type V6 = { version: number; traffic_class: number; flow_label: number; payload_length: number; next_header: { protocol: number; body?: Record<string, unknown> }; rest: Uint8Array };
+  const v6 = both('ipv6_packet', find('ipv6_packet', 'UDP/DNS')).o as V6;
+  assert.equal([v6.version, v6.traffic_class, v6.flow_label, v6.next_header.protocol, v6.next_header.body!.dst_port, v6.rest.length], [6, 0xb8, 0x12345, 17, 53, 0]);
+  const hop = both('ipv6_packet', find('ipv6_packet', 'a hop-by-hop')).o as V6;
+  const hopBody = hop.next_header.body as { next_header_type: number; body: Uint8Array; next_header: { protocol: number; body: { src_port: number } } };
+  assert.equal([hop.next_header.protocol, hopBody.next_header_type, hex(hopBody.body), hopBody.next_header.protocol, hopBody.next_header.body.src_port], [0, 6, '0502', 6, 50000]);
+  const icmp6 = both('ipv6_packet', find('ipv6_packet', 'ICMPv6')).o as V6;
+  assert.equal([icmp6.next_header.protocol, icmp6.next_header.body, hex(icmp6.rest)], [58, undefined, '80007b2a00010001']);
 });
 
 // ---- fast-check: values drawn from the IR, encoded by ours, decoded by both
