@@ -19,7 +19,7 @@ import { loadKaitaiSpecs, projectRoot, type KaitaiModules, type KaitaiObject } f
 const GALLERY = join(projectRoot, 'test', 'differential', 'gallery');
 const SPECS = ['udp_datagram', 'tcp_segment', 'icmp_packet', 'ipv4_packet', 'ethernet_frame', 'pcap_lite', 'pcap', 'websocket', 'some_ip_sd_options', 'dns_packet',
   'hccap', 'rtcp_payload', 'some_ip_sd_entries', 'some_ip_sd', 'some_ip', 'some_ip_container', 'microsoft_network_monitor_v2', 'dime_message',
-  'rtp_packet', 'rtpdump', 'tls_client_hello', 'bitcoin_transaction', 'packet_ppi', 'ipv6_packet'];
+  'rtp_packet', 'rtpdump', 'tls_client_hello', 'bitcoin_transaction', 'packet_ppi', 'ipv6_packet', 'hccapx'];
 /** Specs imported by the ones above without samples of their own. */
 const IMPORTED_ONLY = ['windows_systemtime', 'protocol_body'];
 /**
@@ -358,6 +358,18 @@ samples.push(
   ['ipv6_packet', 'ICMPv6 (58): no case, the body stays unread and the bytes are rest', ipv6(58, '8000 7b2a 0001 0001')],
 );
 
+// ---- hccapx: "HCPX", version 4, message pair 2 (M2+M3... as hashcat numbers them) without the replay-counter
+// flag, ESSID and 32-byte zero padding, key version, MIC, AP MAC and nonce, station MAC and nonce, EAPOL frame
+// and its padding to 256 bytes
+function hccapxRecord(essid: string, pair: number, eapol: string): string {
+  const e = ascii(essid);
+  const n = b(eapol).length / 2;
+  return b(`${ascii('HCPX')} 04000000 ${pair.toString(16).padStart(2, '0')} ${(e.length / 2).toString(16).padStart(2, '0')} ${padTo(e, 32)} 02
+    9f3bd1a4c0e2517788aa55cc0f1e2d3c 001a70f1e2d3 ${fill(0xa7, 32)} 5c514f3a2b1c ${fill(0x3c, 32)} ${le16h(n)} ${padTo(eapol, 256)}`);
+}
+samples.push(['hccapx', 'two records (message pairs 2 and 0x80 | 0: replay counter ignored)', b(`
+  ${hccapxRecord('linksys', 2, eapolKey('010a', fill(0x3c, 32), rsnIe))} ${hccapxRecord('HomeNet-5G', 0x80, eapolKey('0109', fill(0x3c, 32), ''))}`)]);
+
 test('every gallery-style spec compiles with protosmith, without warnings', () => {
   assert.equal(compiled.problems, []);
   assert.equal(program.specs.map((s) => s.id).sort(), [...SPECS, ...IMPORTED_ONLY].sort());
@@ -506,6 +518,11 @@ test('spot checks on the newer samples against values read off the bytes by hand
   assert.equal([hop.next_header.protocol, hopBody.next_header_type, hex(hopBody.body), hopBody.next_header.protocol, hopBody.next_header.body.src_port], [0, 6, '0502', 6, 50000]);
   const icmp6 = both('ipv6_packet', find('ipv6_packet', 'ICMPv6')).o as V6;
   assert.equal([icmp6.next_header.protocol, icmp6.next_header.body, hex(icmp6.rest)], [58, undefined, '80007b2a00010001']);
+  // hccapx: each ESSID's padding is 32 minus its length; the flag is the top bit of the pair byte
+  type Hx = { records: { ignore_replay_counter: boolean; message_pair: number; essid: Uint8Array; padding1: Uint8Array; eapol: Uint8Array; padding2: Uint8Array }[] };
+  const hx = both('hccapx', find('hccapx', 'two')).o as Hx;
+  assert.equal(hx.records.map((r) => [r.ignore_replay_counter, r.message_pair, r.essid.length, r.padding1.length, r.eapol.length, r.padding2.length]),
+    [[false, 2, 7, 25, 121, 135], [true, 0, 10, 22, 99, 157]]);
 });
 
 // ---- fast-check: values drawn from the IR, encoded by ours, decoded by both
@@ -536,7 +553,7 @@ for (const id of SPECS) {
 }
 // (ipv4_packet and the formats that carry it size their parts by expressions over header bits, which values
 // drawn field by field rarely satisfy: they are covered by the samples and their mutations above.)
-for (const id of ['udp_datagram', 'tcp_segment', 'icmp_packet', 'some_ip_sd_entries', 'dime_message', 'tls_client_hello']) {
+for (const id of ['udp_datagram', 'tcp_segment', 'icmp_packet', 'some_ip_sd_entries', 'dime_message', 'tls_client_hello', 'bitcoin_transaction', 'hccapx']) {
   test(`${id}: IR-drawn values round-trip through our codec and Kaitai reads their encodings the same way`, () => {
     const c = ours.get(id)!;
     fc.assert(fc.property(arbitraryFor(program, c.type.key), (v) => {
