@@ -2,7 +2,7 @@
 // Generated code is straight-line: one read*/write* function per type, integer reads inlined as Reader
 // calls, no closures or interpretation at run time. Output is deterministic for the same IR.
 import { IndentationText, NewLineKind, Project, QuoteKind, StructureKind, VariableDeclarationKind, type StatementStructures } from 'ts-morph';
-import { show, substitute, usesIo, type Expr } from './expr.ts';
+import { show, substitute, usesIo, usesIoBeyondPos, type Expr } from './expr.ts';
 import { BUILTIN_SIZES, CAST_NUMBERS, castTypeKey, fixedSizeOf, resolveEnumName } from './passes.ts';
 import type { CaseTarget, EnumDef, Field, Instance, Program, Spec, TypeDef, TypeRef } from './ir.ts';
 
@@ -211,7 +211,7 @@ class Emitter {
         }
         if (e.object.kind === 'name' && e.object.name === '_io') {
           if (e.name === 'size') return { code: `${ctx.io}.size`, ty: 'int' };
-          if (e.name === 'pos') return { code: `(${ctx.io}.pos - ${ctx.io}.start)`, ty: 'int' };
+          if (e.name === 'pos') return { code: ctx.side === 'write' ? `(${ctx.io}.pos - ${ctx.io}.ioStart)` : `(${ctx.io}.pos - ${ctx.io}.start)`, ty: 'int' };
           return { code: `${ctx.io}.eof`, ty: 'bool' };
         }
         const o = this.expr(e.object, ctx);
@@ -272,7 +272,10 @@ class Emitter {
         const big = a.ty === 'bigint' || b.ty === 'bigint';
         const ty: Ty = ['<', '<=', '>', '>=', '==', '!='].includes(e.op) ? 'bool' : big ? 'bigint' : 'int';
         if (e.op === '/' && !big) return { code: `Math.floor(${x} / ${y})`, ty };
-        const op = e.op === '==' ? '===' : e.op === '!=' ? '!==' : e.op;
+        // Kaitai's `%` is non-negative for a positive divisor (KaitaiStream.mod): -5 % 4 is 3, not JS's -1
+        if (e.op === '%') return { code: `(((${x} % ${y}) + ${y}) % ${y})`, ty };
+        // `>>` on numbers is `>>>`, as in Kaitai's JavaScript: a u4 with its top bit set shifts as unsigned
+        const op = e.op === '==' ? '===' : e.op === '!=' ? '!==' : e.op === '>>' && !big ? '>>>' : e.op;
         return { code: `(${x} ${op} ${y})`, ty };
       }
       case 'ternary': {
@@ -555,7 +558,8 @@ class Emitter {
       const c = this.validCond(f, x, ctx);
       if (c) out.push(`if (!(${c})) w.fail('invalid_value', ${key}, ${q(this.validText(f))}, ${x});`);
     };
-    const sizeExpr = f.size !== undefined && f.size !== 'eos' && !derivedSize && !usesIo(f.size) ? this.numCode(f.size, ctx) : undefined;
+    // (a size over `_io.pos` is checked too: the writer tracks where its window starts, see tracksIoPos)
+    const sizeExpr = f.size !== undefined && f.size !== 'eos' && !derivedSize && !usesIoBeyondPos(f.size) ? this.numCode(f.size, ctx) : undefined;
     if (ty.kind === 'bits') {
       out.push(ty.width === 1 ? `w.bit(${x}, ${key});` : `w.${ty.width > 53 ? 'bitsBeBig' : 'bitsBe'}(${x}, ${ty.width}, ${key});`);
       return;
@@ -593,6 +597,9 @@ class Emitter {
     }
     const start = sizeExpr !== undefined ? this.t() : undefined;
     if (start) out.push(`const ${start} = w.pos;`);
+    // a sized field is a window of its own, where `_io.pos` counts from its start (as limit() on the read side)
+    const outer = f.size !== undefined && this.tracksIoPos() ? this.t() : undefined;
+    if (outer) out.push(`const ${outer} = w.ioStart;`, 'w.ioStart = w.pos;');
     out.push(`$t.push(${key});`);
     if (ty.kind === 'struct') {
       out.push(`${this.fn('write', ty.ref.type)}(w, ${x}${this.callArgs(ty.ref, ctx)});`);
@@ -609,10 +616,17 @@ class Emitter {
       else out.push(`    w.fail('invalid_value', undefined, ${q(`a switch-on value with a case (${ty.cases.map((c) => c.label).join(', ')})`)}, ${on});`);
       out.push('}');
     }
+    if (outer) out.push(`w.ioStart = ${outer};`);
     out.push('$t.pop();');
     if (start) out.push(`if (w.pos - ${start} !== ${operand(sizeExpr!)}) w.fail('size_mismatch', ${key}, \`\${${sizeExpr}} bytes\`, \`\${w.pos - ${start}} bytes\`);`);
   }
-  private writeTarget(c: CaseTarget, x: string, ctx: Ctx, key: string): string {
+  private tracksIoPosMemo: boolean | undefined;
+  /** Whether some size in the program uses `_io.pos`: then encoders track where each sized window starts. */
+  private tracksIoPos(): boolean {
+    this.tracksIoPosMemo ??= [...this.program.types.values()].some((t) => t.fields.some((f) => f.size !== undefined && f.size !== 'eos' && usesIo(f.size) && !usesIoBeyondPos(f.size)));
+    return this.tracksIoPosMemo;
+  }
+    private writeTarget(c: CaseTarget, x: string, ctx: Ctx, key: string): string {
     if (c.kind === 'bytes') return `w.bytes(${x} as Uint8Array, ${key});`;
     if (c.kind === 'num') return `w.${numberMethod(c.num)}(${x} as ${this.targetTs(c)}, ${key});`;
     if (c.kind === 'str') return c.zeroTerminated ? `w.terminated(w.encodeStr(${x} as string, ${q(c.encoding)}, ${key}), 0, ${key});` : `w.bytes(w.encodeStr(${x} as string, ${q(c.encoding)}, ${key}), ${key});`;

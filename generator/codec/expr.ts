@@ -291,6 +291,20 @@ export function usesIo(e: Expr): boolean {
   }
 }
 
+/** Whether e uses `_io` other than as `_io.pos` (which an encoder knows: the writer's place in its window). */
+export function usesIoBeyondPos(e: Expr): boolean {
+  switch (e.kind) {
+    case 'name': return e.name === '_io';
+    case 'member': return e.object.kind === 'name' && e.object.name === '_io' ? e.name !== 'pos' : usesIoBeyondPos(e.object);
+    case 'index': return usesIoBeyondPos(e.object) || usesIoBeyondPos(e.index);
+    case 'cast': return usesIoBeyondPos(e.object);
+    case 'unary': return usesIoBeyondPos(e.operand);
+    case 'binary': return usesIoBeyondPos(e.left) || usesIoBeyondPos(e.right);
+    case 'ternary': return usesIoBeyondPos(e.cond) || usesIoBeyondPos(e.then) || usesIoBeyondPos(e.else);
+    default: return false;
+  }
+}
+
 /** Renders an expression back to Kaitai syntax (for comments and messages). */
 export function show(e: Expr): string {
   switch (e.kind) {

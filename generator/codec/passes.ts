@@ -920,9 +920,10 @@ function namesPass(order: WSpec[], byId: Map<string, WSpec>, types: Map<string, 
   }
   // Recursive types (a type that contains itself through others) are read and written by recursive
   // functions, under a nesting limit. A cycle made only of unconditional fields could never end: refused.
+  // (with all: through pos instances too, which decoding follows as well: DNS's name pointers)
   const edges = (t: WType, all = false): string[] => {
     const out: string[] = [];
-    for (const f of t.fields) {
+    for (const f of all ? [...t.fields, ...t.posFields] : t.fields) {
       if (f.type?.kind === 'struct' && (all || (!f.cond && !f.repeat))) out.push(f.type.ref.type);
       if (f.type?.kind === 'switch' && all) for (const c of [...f.type.cases.map((x) => x.target), ...(f.type.fallback ? [f.type.fallback] : [])]) if (c.kind === 'struct') out.push(c.ref.type);
     }

@@ -21,6 +21,8 @@ const EMPTY = new Uint8Array(0);
 export class Writer {
   private buf: Uint8Array;
   pos = 0;
+  /** Where the current sized window started (`_io.pos` in a size is `pos - ioStart`; set by generated code). */
+  ioStart = 0;
   /** Whether buf is the free end of the shared slab (starting at slab offset `start`). */
   private onSlab = false;
   private start = 0;

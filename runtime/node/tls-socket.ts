@@ -1,7 +1,8 @@
 // A node Duplex around a sans-IO engine (TlsClient or TlsServer) and a byte transport (a
 // net.Socket, or any Duplex: a stream pair in tests). Bytes from the transport go to
 // engine.receive(); engine events become stream data and socket events; whatever the engine
-// queues for the peer is written to the transport after every call.
+// queues for the peer is written to the transport after every call (outputs under 16 KiB made in one
+// event-loop turn are corked and leave together: one write, one TCP segment with setNoDelay).
 //
 // Events (besides the Duplex ones):
 //   'secure'   (info: HandshakeCompleteEvent)  handshake done; writes queued before it are sent now
@@ -58,6 +59,9 @@ export const DEFAULT_CLOSE_TIMEOUT = 30_000;
 const ERROR_LINGER = 1_000;
 /** _writev hands the engine at most this much at once (records are cut at 16 KiB anyway). */
 const WRITE_BATCH = 64 * 1024;
+/** Engine output smaller than this is held (corked) until the end of the event-loop turn, so that what
+ *  one turn produces is written together; larger output is written at once. */
+const COALESCE_BELOW = 16 * 1024;
 
 export interface TlsSocketOptions {
   /** Called with every NSS key log line (SSLKEYLOGFILE format). The engine must have keyLog enabled. */
@@ -123,6 +127,8 @@ export class TlsSocket extends Duplex {
   #onError: ((err: Error, socket: TlsSocket) => void) | undefined;
   /** The readable side is full: stop reading the transport until _read is called. */
   #readPaused = false;
+  /** Transport chunks handed to the engine and not yet processed. */
+  #receiving = 0;
   /** Nothing more goes to the engine: transport bytes are read and dropped (so the kernel never
    *  holds unread data when the transport is closed, which would turn our FIN into a reset). */
   #discard = false;
@@ -174,7 +180,12 @@ export class TlsSocket extends Duplex {
     const transport = this.transport;
     this.#touch();
     if (this.#discard) return;
-    transport.pause();
+    // Backpressure where it is needed: the transport stops while an earlier chunk is still being
+    // processed (a provider that is really asynchronous) or while our reader is paused. With a
+    // synchronous provider each chunk is done before the next I/O callback, and the transport keeps
+    // flowing without a pause()/resume() round per chunk.
+    if (this.#receiving > 0 || this.#readPaused) transport.pause();
+    this.#receiving++;
     this.#enqueue(async () => {
       // Bytes that arrived before the transport closed are still processed in order (data, then
       // the peer's close_notify) — except during a handshake that can no longer complete.
@@ -182,7 +193,7 @@ export class TlsSocket extends Duplex {
       const events = await this.engine.receive(view(chunk));
       this.#handle(events);
       if (this.engine.isClosed) this.#discard = true;
-    }, () => this.#resumeTransport());
+    }, () => { this.#receiving--; this.#resumeTransport(); }, () => { this.#receiving--; });
   }
 
   #onTransportEnd(): void {
@@ -251,32 +262,51 @@ export class TlsSocket extends Duplex {
     });
   }
 
+  /** The transport is corked until the end of this event-loop turn (see #flush). */
+  #corked = false;
+
   #flush(): void {
     const t = this.transport;
-    if (this.engine.takeOutputChunks) {
-      // Records as the provider made them (header, ciphertext, tag): one writev, nothing joined.
-      const chunks = this.engine.takeOutputChunks();
-      if (chunks.length === 0 || t.destroyed || !t.writable) return;
+    // Records as the provider made them (header, ciphertext, tag) where the engine offers them: written
+    // corked, in one writev, nothing joined.
+    const chunks = this.engine.takeOutputChunks ? this.engine.takeOutputChunks() : [this.engine.takeOutput()];
+    let size = 0;
+    for (const c of chunks) size += c.length;
+    if (size === 0 || t.destroyed || !t.writable) return;
+    if (size < COALESCE_BELOW) {
+      // Small outputs made in one turn of the event loop leave in one write: e.g. the session ticket
+      // that answers the client's Finished and our close_notify answering its close_notify (one
+      // segment, one syscall instead of two). Uncorked at setImmediate (after this turn's callbacks
+      // and microtasks), or earlier by the transport's own end().
+      if (!this.#corked) {
+        this.#corked = true;
+        t.cork();
+        setImmediate(() => this.#uncork());
+      }
+      for (const c of chunks) t.write(c);
+    } else {
+      this.#uncork(); // bulk data goes at once, after what was held (a corked stream keeps the order)
       if (chunks.length === 1) t.write(chunks[0]);
       else {
         t.cork();
         for (const c of chunks) t.write(c);
         t.uncork();
       }
-      this.#touch();
-      return;
     }
-    const out = this.engine.takeOutput();
-    if (out.length > 0 && !t.destroyed && t.writable) {
-      t.write(out);
-      this.#touch();
-    }
+    this.#touch();
+  }
+
+  #uncork(): void {
+    if (!this.#corked) return;
+    this.#corked = false;
+    this.transport.uncork();
   }
 
   #resumeTransport(): void {
     if (this.transport.destroyed) return;
     // Once nothing more is pushed to the reader, its pace no longer matters: keep draining.
     if (this.#discard || this.#readEnded || !this.#readPaused) this.transport.resume();
+    else this.transport.pause(); // the reader is full: read no more until _read
   }
 
   #handle(events: readonly TlsEvent[]): void {
@@ -507,8 +537,12 @@ export class TlsSocket extends Duplex {
   override _destroy(err: Error | null, cb: (e?: Error | null) => void): void {
     this.#clearTimers();
     this.#discard = true;
-    const gone = err ?? new TlsTransportError('TLS_SOCKET_DESTROYED', 'the socket was destroyed');
-    for (const w of this.#takeWaiting()) w.reject(gone);
+    const waiting = this.#takeWaiting();
+    if (waiting.length > 0) {
+      // The error object is made only when someone waits for it (a stack trace costs more than the close).
+      const gone = err ?? new TlsTransportError('TLS_SOCKET_DESTROYED', 'the socket was destroyed');
+      for (const w of waiting) w.reject(gone);
+    }
     const t = this.transport;
     if (!t.destroyed) {
       if (this.#localClosed || this.#failed) {

@@ -24,6 +24,7 @@ import {
 import { bytesEqual, ContentType, enc } from './bytes.ts';
 
 const MAX_TICKET_LIFETIME = 604800;
+const utf8 = new TextDecoder();
 /** What a client tells the application when the server does not speak TLS 1.3 (RFC 8446 App. D.1). */
 export const TLS12_SERVER = 'the server only speaks TLS 1.2 (or lower); protosmith requires TLS 1.3: enable TLS 1.3 on the server, or use node:tls for this peer';
 
@@ -50,6 +51,8 @@ export class TlsClient extends Connection<ClientState, ClientEvent, ClientGuard,
   /** Whether the ClientHello in force (the last one sent) offers early_data: the earlyDataOffered guard. */
   private helloOffersEarly = false;
   private offeredPsk: { session: ClientSession; psk: Uint8Array; suite: CipherSuiteParams } | undefined;
+  /** The early key schedule of the offered PSK (from the binder of the last ClientHello); the handshake goes on from it when the PSK is accepted. */
+  private pskSchedule: KeySchedule | undefined;
   private earlyOffered = false;
   private earlyAccepted = false;
   private earlySent = 0;
@@ -201,6 +204,7 @@ export class TlsClient extends Connection<ClientState, ClientEvent, ClientGuard,
       const truncated = framed.subarray(0, framed.length - (2 + 1 + hl));
       const th = this.transcript.ready ? this.transcript.hashWith(truncated) : this.crypto.hash(psk.suite.hash, truncated);
       const early = await KeySchedule.start(this.crypto, psk.suite.hash, psk.psk);
+      this.pskSchedule = early;
       const binder = await finishedVerifyData(this.crypto, psk.suite.hash, await early.binderKey('resumption'), th);
       body.set(binder, body.length - hl);
       if (this.helloOffersEarly) {
@@ -344,7 +348,8 @@ export class TlsClient extends Connection<ClientState, ClientEvent, ClientGuard,
 
   private async installHandshakeReadKeys(): Promise<void> {
     const suite = this.suite!;
-    const schedule = await KeySchedule.start(this.crypto, suite.hash, this.pskAccepted ? this.offeredPsk!.psk : undefined);
+    const schedule = this.pskAccepted ? this.pskSchedule! : await KeySchedule.start(this.crypto, suite.hash);
+    this.pskSchedule = undefined;
     await schedule.enterHandshake(this.sharedSecret);
     const h = this.transcript.hash();
     this.cHs = await schedule.clientHandshakeTrafficSecret(h);
@@ -369,7 +374,7 @@ export class TlsClient extends Connection<ClientState, ClientEvent, ClientGuard,
     }
     const alpn = findExt(exts, ExtensionType.application_layer_protocol_negotiation);
     if (alpn) {
-      const list = alpn.protocol_name_list.items.map((p) => new TextDecoder().decode(p.name));
+      const list = alpn.protocol_name_list.items.map((p) => utf8.decode(p.name));
       if (list.length !== 1 || !(this.config.alpn ?? []).includes(list[0]!)) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', `EncryptedExtensions selects ALPN ${JSON.stringify(list)}; exactly one of the offered protocols is required (RFC 7301 §3.1)`);
       this.alpn = list[0];
     }

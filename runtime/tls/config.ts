@@ -189,9 +189,14 @@ export interface TlsServerConfig extends CommonConfig {
   readonly ticketCodec?: SessionTicketCodec;
   /** Ticket lifetime in seconds (max 604800, default 7200). */
   readonly ticketLifetimeSeconds?: number;
-  /** Number of NewSessionTickets sent after the handshake (default 1 when tickets are enabled; at
+  /** Number of NewSessionTickets sent after a full handshake (default 1 when tickets are enabled; at
    *  most 65536: ticket_nonce is a 2-byte counter, 0, 1, …, as Botan numbers its tickets). */
   readonly ticketCount?: number;
+  /** Number of NewSessionTickets sent after a resumed handshake (0..65536, default 0, as OpenSSL: the
+   *  client resumes again with the ticket it has until that expires). 1 or more gives the client a fresh
+   *  ticket per connection, for clients that use each ticket once (RFC 8446 §C.4), at the cost of sealing
+   *  a ticket on every resumption. */
+  readonly resumptionTicketCount?: number;
   /** Accept up to this many bytes of 0-RTT data per connection (0: reject early data). Replay risk: see docs. */
   readonly maxEarlyData?: number;
   readonly clientAuth?: 'none' | 'request' | 'require';
@@ -230,7 +235,7 @@ export const CLIENT_CONFIG_KEYS: readonly string[] = Object.keys({
 } satisfies Record<keyof TlsClientConfig, true>);
 export const SERVER_CONFIG_KEYS: readonly string[] = Object.keys({
   ...COMMON_KEYS, certificateChain: true, signingKey: true, ticketKey: true, ticketCodec: true, ticketLifetimeSeconds: true,
-  ticketCount: true, maxEarlyData: true, clientAuth: true, requireCookie: true, cookieKey: true, cookieCodec: true,
+  ticketCount: true, resumptionTicketCount: true, maxEarlyData: true, clientAuth: true, requireCookie: true, cookieKey: true, cookieCodec: true,
   groupSelection: true, serverNames: true,
 } satisfies Record<keyof TlsServerConfig, true>);
 
@@ -321,11 +326,31 @@ function checkCommon(config: CommonConfig, what: string): Pick<CheckedConfig, 's
   return { suites, groups, schemes };
 }
 
+/** The last client configuration checked, per provider. A client per connection is often given a new
+ *  object that differs from the last only in `session` (`{ ...config, session }`, connect()): when every
+ *  other option is the same value, the last result serves and only the session-dependent rule is checked. */
+const lastClient = new WeakMap<object, { config: TlsClientConfig; out: CheckedConfig }>();
+
+function sameApartFromSession(a: TlsClientConfig, b: TlsClientConfig): boolean {
+  const x = a as unknown as Record<string, unknown>;
+  const y = b as unknown as Record<string, unknown>;
+  for (const k of Object.keys(x)) if (k !== 'session' && x[k] !== y[k]) return false;
+  for (const k of Object.keys(y)) if (k !== 'session' && x[k] !== y[k]) return false;
+  return true;
+}
+
 /** Validates a client configuration (once per object); throws TlsConfigError. */
 export function checkClientConfig(config: TlsClientConfig): CheckedConfig {
   const have = checkedClients.get(config);
   if (have) return have;
   requireObject(config, 'client');
+  const crypto: unknown = config.crypto;
+  const last = typeof crypto === 'object' && crypto !== null ? lastClient.get(crypto) : undefined;
+  if (last && sameApartFromSession(last.config, config)) {
+    if (config.earlyData && !config.session) throw new TlsConfigError('TLS_CONFIG_INVALID', 'earlyData needs a session (0-RTT is only possible when resuming)');
+    checkedClients.set(config, last.out);
+    return last.out;
+  }
   checkOptionNames(config, CLIENT_CONFIG_KEYS, 'TlsClient config');
   const common = checkCommon(config, 'client');
   const expert = config.expert?.dangerouslyVerifyPeer !== undefined;
@@ -344,6 +369,9 @@ export function checkClientConfig(config: TlsClientConfig): CheckedConfig {
   if (config.keyShareCount !== undefined && (!Number.isInteger(config.keyShareCount) || config.keyShareCount < 0)) throw new TlsConfigError('TLS_CONFIG_INVALID', 'keyShareCount must be a non-negative integer');
   const out: CheckedConfig = { ...common, chain, verifier };
   checkedClients.set(config, out);
+  // Kept without the session and early data, so that no ticket secret or 0-RTT payload outlives its connection
+  // here (a config with earlyData is then always checked in full).
+  lastClient.set(config.crypto, { config: { ...config, session: undefined, earlyData: undefined }, out });
   return out;
 }
 
@@ -369,6 +397,8 @@ export function checkServerConfig(config: TlsServerConfig): CheckedConfig {
   if (gs !== 'client-shares-first' && gs !== 'server-preference') throw new TlsConfigError('TLS_CONFIG_INVALID', `groupSelection must be 'client-shares-first' or 'server-preference', not ${String(gs)}`);
   const tc = config.ticketCount ?? 1;
   if (!Number.isInteger(tc) || tc < 0 || tc > 65536) throw new TlsConfigError('TLS_CONFIG_INVALID', 'ticketCount must be an integer in 0..65536 (ticket_nonce is a 2-byte counter)');
+  const rtc = config.resumptionTicketCount ?? 0;
+  if (!Number.isInteger(rtc) || rtc < 0 || rtc > 65536) throw new TlsConfigError('TLS_CONFIG_INVALID', 'resumptionTicketCount must be an integer in 0..65536 (ticket_nonce is a 2-byte counter)');
   const auth = config.clientAuth ?? 'none';
   if (auth !== 'none' && auth !== 'request' && auth !== 'require') throw new TlsConfigError('TLS_CONFIG_INVALID', `clientAuth must be 'none', 'request' or 'require', not ${String(auth)}`);
   if (auth !== 'none' && !config.expert?.dangerouslyVerifyPeer && (!config.trustAnchors || config.trustAnchors.length === 0)) {

@@ -30,7 +30,7 @@ import { RecordProtection } from './record-protection.ts';
 import { Transcript } from './transcript.ts';
 import { eventForHandshake } from './table.ts';
 import { bytesEqual, concat, ContentType, HRR_RANDOM } from './bytes.ts';
-import { decode, decodeClientHello, decodeKeyUpdate, encode, encodeKeyUpdate, ExtensionType, findExt, frameHandshake } from './messages.ts';
+import { decode, decodeClientHello, decodeKeyUpdate, encode, encodeKeyUpdate, ExtensionType, findExt, frameHandshake, type ClientHello } from './messages.ts';
 import {
   AbsorbedEventError, needsGuards, RefusedEventError, step, UnexpectedEventError, type MachineTable, type StepResult,
 } from '../machine/index.ts';
@@ -114,7 +114,9 @@ export abstract class Connection<S extends string, E extends string, G extends s
   protected writeCipher: RecordCipher | undefined;
   /** The handshake message being processed by the current transition's actions. */
   protected current: HandshakeMessage | undefined;
-  /** Transcript hash before `current` was added (for CertificateVerify and Finished checks). */
+  /** `current` decoded, when it is a ClientHello (decoded once, to pick its event; negotiation reuses it). */
+  protected currentClientHello: ClientHello | undefined;
+  /** Transcript hash before `current` was added, when `current` is a CertificateVerify or Finished (for their checks). */
   protected transcriptBefore: Uint8Array | undefined;
   /** Application data being delivered (received) or sent (local AppWrite) by the current transition. */
   protected currentData: Uint8Array | undefined;
@@ -345,7 +347,9 @@ export abstract class Connection<S extends string, E extends string, G extends s
     // PEER_CLOSED) has nothing to join.
     const transcript = this.handshakeTranscript;
     if (transcript && this.current && this.table.transcript?.some((e) => e === event)) {
-      this.transcriptBefore = transcript.ready ? transcript.hash() : undefined;
+      // Only CertificateVerify and Finished are checked against the transcript before them (RFC 8446
+      // §4.4.3, §4.4.4); a digest for every other message would be computed for nothing.
+      this.transcriptBefore = transcript.ready && (event === 'CertificateVerify' || event === 'Finished') ? transcript.hash() : undefined;
       transcript.add(this.current.raw);
     }
     return this.take(r);
@@ -469,12 +473,16 @@ export abstract class Connection<S extends string, E extends string, G extends s
       const msg = this.reassembler.next();
       if (!msg) return;
       const isHrr = msg.type === 2 && msg.body.length >= 34 && bytesEqual(msg.body.subarray(2, 34), HRR_RANDOM);
-      const event = eventForHandshake(msg.type, isHrr, msg.type === 1 && carriesCookie(msg.body));
+      // A ClientHello is decoded here, once: its cookie picks the event, and negotiation reads the same decode.
+      const ch = msg.type === 1 ? decode('ClientHello', () => decodeClientHello(msg.body)) : undefined;
+      const event = eventForHandshake(msg.type, isHrr, ch !== undefined && carriesCookie(ch));
       if (!event) throw new TlsPeerError('TLS_UNEXPECTED_MESSAGE', 'unexpected_message', `handshake message of unknown type ${msg.type} (${this.role} state ${this.stateName})`);
       if (event === 'KeyUpdate') this.noProgress('KeyUpdate'); else this.recordsWithoutProgress = 0;
       this.current = msg;
+      this.currentClientHello = ch;
       await this.dispatch(this.ev(event));
       this.current = undefined;
+      this.currentClientHello = undefined;
       if (this.ended) return;
     }
   }
@@ -791,13 +799,10 @@ export abstract class Connection<S extends string, E extends string, G extends s
   }
 }
 
-/** Whether a ClientHello body carries a cookie extension (a second ClientHello, RFC 8446 §4.2.2). A body
- *  that does not decode is a plain ClientHello here; its parse error surfaces when it is negotiated. */
 /** Whether a ClientHello answers a HelloRetryRequest (it carries a cookie), which picks its table event.
- *  A ClientHello that does not decode is refused here with decode_error (RFC 8446 §6.2): guessing an
- *  event for malformed bytes would let the table answer for a message nobody could read. */
-function carriesCookie(body: Uint8Array): boolean {
-  const ch = decode('ClientHello', () => decodeClientHello(body));
+ *  A ClientHello that does not decode is refused before this with decode_error (RFC 8446 §6.2): guessing
+ *  an event for malformed bytes would let the table answer for a message nobody could read. */
+function carriesCookie(ch: ClientHello): boolean {
   return ch.extensions !== undefined && findExt(ch.extensions, ExtensionType.cookie) !== undefined;
 }
 

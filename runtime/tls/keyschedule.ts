@@ -9,12 +9,17 @@ import { hashLength } from '../crypto/provider.ts';
 import { ProtosmithError, TlsUsageError } from './errors.ts';
 
 const encoder = new TextEncoder();
+/** "tls13 " + label as bytes for the schedule's own labels, encoded once (exporter labels are encoded per call). */
+const LABELS = new Map<string, Uint8Array>(
+  ['derived', 'ext binder', 'res binder', 'c e traffic', 'e exp master', 'c hs traffic', 's hs traffic', 'c ap traffic', 's ap traffic',
+    'exp master', 'res master', 'finished', 'key', 'iv', 'traffic upd', 'resumption', 'exporter'].map((l) => [l, encoder.encode(`tls13 ${l}`)]),
+);
 
 /** HKDF-Expand-Label(Secret, Label, Context, Length) (RFC 8446 §7.1): label gets the "tls13 " prefix. */
 export async function hkdfExpandLabel(
   p: CryptoProvider, hash: HashAlgorithm, secret: Uint8Array, label: string, context: Uint8Array, length: number,
 ): Promise<Uint8Array> {
-  const fullLabel = encoder.encode(`tls13 ${label}`);
+  const fullLabel = LABELS.get(label) ?? encoder.encode(`tls13 ${label}`);
   if (fullLabel.length > 255) throw new TlsUsageError('TLS_BAD_ARGUMENT', `HKDF-Expand-Label label "${label}" is ${fullLabel.length - 6} bytes; at most 249 bytes fit (RFC 8446 §7.1).`);
   if (context.length > 255) throw new TlsUsageError('TLS_BAD_ARGUMENT', `HKDF-Expand-Label context is ${context.length} bytes; at most 255 fit (RFC 8446 §7.1).`);
   if (!Number.isSafeInteger(length) || length < 0 || length > 0xffff) throw new TlsUsageError('TLS_BAD_ARGUMENT', `HKDF-Expand-Label length ${length} does not fit in uint16.`);
@@ -36,6 +41,20 @@ export function deriveSecret(p: CryptoProvider, hash: HashAlgorithm, secret: Uin
 /** Transcript-Hash of no messages: Hash(""). */
 export function emptyHash(p: CryptoProvider, hash: HashAlgorithm): Uint8Array {
   return p.hash(hash, new Uint8Array(0));
+}
+
+/**
+ * Values of the schedule that depend only on the provider and the hash, computed once per provider:
+ * Hash(""), and for a handshake without a PSK the early secret (HKDF-Extract(0, 0)) and the "derived"
+ * secret made from it. Each full handshake would otherwise redo these (one hash, two HMACs per side).
+ * Kept per provider object (a WeakMap: no global state outlives the provider); read-only.
+ */
+interface HashConstants { readonly empty: Uint8Array; noPskEarly?: Uint8Array; noPskDerived?: Uint8Array }
+const constants = new WeakMap<CryptoProvider, Partial<Record<HashAlgorithm, HashConstants>>>();
+function constantsFor(p: CryptoProvider, hash: HashAlgorithm): HashConstants {
+  let perHash = constants.get(p);
+  if (perHash === undefined) constants.set(p, perHash = {});
+  return perHash[hash] ??= { empty: emptyHash(p, hash) };
 }
 
 /** finished_key = HKDF-Expand-Label(BaseKey, "finished", "", Hash.length) (RFC 8446 §4.4.4). */
@@ -79,7 +98,7 @@ export async function exportKeyingMaterial(
   if (!Number.isSafeInteger(length) || length < 0 || length > 255 * hashLength(hash)) {
     throw new TlsUsageError('TLS_BAD_ARGUMENT', `exporter length ${length} is out of range 0..${255 * hashLength(hash)} for ${hash}.`);
   }
-  const secret = await deriveSecret(p, hash, exporterSecret, label, emptyHash(p, hash));
+  const secret = await deriveSecret(p, hash, exporterSecret, label, constantsFor(p, hash).empty);
   return hkdfExpandLabel(p, hash, secret, 'exporter', p.hash(hash, context), length);
 }
 
@@ -118,20 +137,27 @@ export class KeySchedule {
   readonly hash: HashAlgorithm;
   readonly hashLength: number;
   readonly #p: CryptoProvider;
+  readonly #constants: HashConstants;
+  /** Started without a PSK: the early secret and its "derived" secret are the per-provider constants. */
+  readonly #noPsk: boolean;
   #stage: Stage = 'early';
   #secret: Uint8Array;
 
-  private constructor(p: CryptoProvider, hash: HashAlgorithm, earlySecret: Uint8Array) {
+  private constructor(p: CryptoProvider, hash: HashAlgorithm, earlySecret: Uint8Array, constants: HashConstants, noPsk: boolean) {
     this.#p = p;
     this.hash = hash;
     this.hashLength = hashLength(hash);
     this.#secret = earlySecret;
+    this.#constants = constants;
+    this.#noPsk = noPsk;
   }
 
   /** Start with a PSK (resumption or external) or, for a full handshake, without one (PSK = zeros). */
   static async start(p: CryptoProvider, hash: HashAlgorithm, psk?: Uint8Array): Promise<KeySchedule> {
+    const c = constantsFor(p, hash);
     const zeros = new Uint8Array(hashLength(hash));
-    return new KeySchedule(p, hash, await p.hkdfExtract(hash, zeros, psk ?? zeros));
+    if (psk === undefined) return new KeySchedule(p, hash, c.noPskEarly ??= await p.hkdfExtract(hash, zeros, zeros), c, true);
+    return new KeySchedule(p, hash, await p.hkdfExtract(hash, zeros, psk), c, false);
   }
 
   get stage(): Stage { return this.#stage; }
@@ -148,14 +174,18 @@ export class KeySchedule {
   // ---- early secret
   /** binder_key: "ext binder" for external PSKs, "res binder" for resumption (RFC 8446 §7.1). */
   binderKey(kind: 'external' | 'resumption'): Promise<Uint8Array> {
-    return this.#derive('early', kind === 'external' ? 'ext binder' : 'res binder', emptyHash(this.#p, this.hash));
+    return this.#derive('early', kind === 'external' ? 'ext binder' : 'res binder', this.#constants.empty);
   }
   clientEarlyTrafficSecret(clientHelloHash: Uint8Array): Promise<Uint8Array> { return this.#derive('early', 'c e traffic', clientHelloHash); }
   earlyExporterMasterSecret(clientHelloHash: Uint8Array): Promise<Uint8Array> { return this.#derive('early', 'e exp master', clientHelloHash); }
 
   /** Mix in the (EC)DHE shared secret (or nothing, for psk_ke): early → handshake. */
   async enterHandshake(sharedSecret?: Uint8Array): Promise<void> {
-    const derived = await this.#derive('early', 'derived', emptyHash(this.#p, this.hash));
+    this.#at('early');
+    const c = this.#constants;
+    const derived = this.#noPsk
+      ? (c.noPskDerived ??= await this.#derive('early', 'derived', c.empty))
+      : await this.#derive('early', 'derived', c.empty);
     this.#secret = await this.#p.hkdfExtract(this.hash, derived, sharedSecret ?? new Uint8Array(this.hashLength));
     this.#stage = 'handshake';
   }
@@ -166,7 +196,7 @@ export class KeySchedule {
 
   /** handshake → master. */
   async enterMaster(): Promise<void> {
-    const derived = await this.#derive('handshake', 'derived', emptyHash(this.#p, this.hash));
+    const derived = await this.#derive('handshake', 'derived', this.#constants.empty);
     this.#secret = await this.#p.hkdfExtract(this.hash, derived, new Uint8Array(this.hashLength));
     this.#stage = 'master';
   }

@@ -22,12 +22,15 @@ import {
   encodeNewSessionTicket, encodeServerHello, ExtensionType, findExt, frameHandshake,
   type ClientHello, type Extension,
 } from './messages.ts';
-import { bytesEqual, HRR_RANDOM } from './bytes.ts';
+import { bytesEqual, enc, HRR_RANDOM } from './bytes.ts';
 
 const AGE_TOLERANCE_MS = 10_000;
 /** handshakeComplete's peerCertificates when the client sent none: one frozen array for every connection
  *  (a TlsSocket keeps its handshake event for the connection's life). */
 const NO_CERTIFICATES: readonly Uint8Array[] = Object.freeze([]);
+/** Made once: a TextDecoder costs more to make than to use on a short name. */
+const utf8Strict = new TextDecoder('utf-8', { fatal: true });
+const utf8Lenient = new TextDecoder();
 
 interface Negotiated {
   readonly ch: ClientHello;
@@ -37,7 +40,8 @@ interface Negotiated {
   readonly scheme: number | undefined;
   readonly alpn: string | undefined;
   readonly serverName: string | undefined;
-  readonly psk: { psk: Uint8Array; ageAdd: number; maxEarly: number } | undefined;
+  /** The accepted PSK; `schedule` is the early key schedule its binder was checked with (reused for the handshake). */
+  readonly psk: { psk: Uint8Array; ageAdd: number; maxEarly: number; schedule: KeySchedule } | undefined;
   readonly earlyAccepted: boolean;
   readonly earlyOffered: boolean;
   readonly cookieNeeded: boolean;
@@ -160,7 +164,7 @@ export class TlsServer extends Connection<ServerState, ServerEvent, ServerGuard,
       clientAuthRequested: (s) => (s.config.clientAuth ?? 'none') !== 'none' && s.neg?.psk === undefined,
       certificateEmpty: (s) => s.certificateEmpty,
       requiredCertificateMissing: (s) => s.certificateEmpty && s.config.clientAuth === 'require',
-      ticketsIssued: (s) => (s.config.ticketCodec !== undefined || s.config.ticketKey !== undefined) && (s.config.ticketCount ?? 1) > 0,
+      ticketsIssued: (s) => (s.config.ticketCodec !== undefined || s.config.ticketKey !== undefined) && s.ticketsToIssue() > 0,
       earlyDataRejected: (s) => s.neg !== undefined && s.neg.earlyOffered && !s.neg.earlyAccepted && !s.neg.retry && s.recordsOpened === 0,
     },
     actions: {
@@ -216,7 +220,7 @@ export class TlsServer extends Connection<ServerState, ServerEvent, ServerGuard,
   /** Parses and negotiates a ClientHello; `retry`: it is a SecondClientHello (it carries a cookie). */
   private async negotiate(retry: boolean): Promise<Negotiated> {
     const raw = this.current!.raw;
-    const ch = decode('ClientHello', () => decodeClientHello(this.current!.body));
+    const ch = this.currentClientHello ?? decode('ClientHello', () => decodeClientHello(this.current!.body));
     // A pre-TLS 1.3 ClientHello may omit the extensions block; it offers no TLS 1.3 either way (RFC 8446 §4.2.1).
     if (ch.extensions === undefined) throw new TlsPeerError('TLS_PROTOCOL_VERSION', 'protocol_version', 'ClientHello has no extensions, so no supported_versions: the client does not offer TLS 1.3 (protosmith supports TLS 1.3 only)');
     const exts = ch.extensions;
@@ -307,7 +311,7 @@ export class TlsServer extends Connection<ServerState, ServerEvent, ServerGuard,
     let alpn: string | undefined;
     const alpnExt = findExt(exts, ExtensionType.application_layer_protocol_negotiation);
     if (alpnExt && this.config.alpn && this.config.alpn.length > 0) {
-      const offeredNames = alpnExt.protocol_name_list.items.map((p) => new TextDecoder().decode(p.name));
+      const offeredNames = alpnExt.protocol_name_list.items.map((p) => utf8Lenient.decode(p.name));
       alpn = this.config.alpn.find((p) => offeredNames.includes(p));
       if (alpn === undefined) throw new TlsPeerError('TLS_NO_APPLICATION_PROTOCOL', 'no_application_protocol', `no common ALPN protocol: client offers ${JSON.stringify(offeredNames)}, server supports ${JSON.stringify(this.config.alpn)} (RFC 7301 §3.2)`);
     }
@@ -348,7 +352,7 @@ export class TlsServer extends Connection<ServerState, ServerEvent, ServerGuard,
           const early = await KeySchedule.start(this.crypto, tSuite.hash, t.psk);
           const expect = await finishedVerifyData(this.crypto, tSuite.hash, await early.binderKey('resumption'), th);
           if (!bytesEqual(expect, binders[i]!.binder)) throw new TlsPeerError('TLS_UNKNOWN_PSK', 'decrypt_error', `PSK binder ${i} does not verify (RFC 8446 §4.2.11): the ClientHello was altered or the client holds a different secret`);
-          psk = { psk: t.psk, ageAdd: t.ageAdd, maxEarly: t.maxEarlyData };
+          psk = { psk: t.psk, ageAdd: t.ageAdd, maxEarly: t.maxEarlyData, schedule: early };
           this.pskIndex = i;
           const clientAge = (identities[i]!.obfuscated_ticket_age - t.ageAdd) >>> 0;
           earlyAccepted = i === 0 && earlyOffered && !retry && (this.config.maxEarlyData ?? 0) > 0 && t.maxEarlyData > 0
@@ -418,7 +422,8 @@ export class TlsServer extends Connection<ServerState, ServerEvent, ServerGuard,
 
   private async installHandshakeWriteKeys(): Promise<void> {
     const n = this.neg!;
-    const schedule = await KeySchedule.start(this.crypto, n.suite.hash, n.psk?.psk);
+    // With a PSK, the early schedule that checked its binder goes on (its early secret is the same).
+    const schedule = n.psk ? n.psk.schedule : await KeySchedule.start(this.crypto, n.suite.hash);
     await schedule.enterHandshake(this.shared);
     const h = this.transcript.hash();
     this.cHs = await schedule.clientHandshakeTrafficSecret(h);
@@ -433,7 +438,7 @@ export class TlsServer extends Connection<ServerState, ServerEvent, ServerGuard,
     const n = this.neg!;
     const exts: Extension[] = [];
     if (n.serverName !== undefined) exts.push({ extension_type: ExtensionType.server_name, body: {} });
-    if (n.alpn !== undefined) exts.push({ extension_type: ExtensionType.application_layer_protocol_negotiation, body: { protocol_name_list: { items: [{ name: new TextEncoder().encode(n.alpn) }] } } });
+    if (n.alpn !== undefined) exts.push({ extension_type: ExtensionType.application_layer_protocol_negotiation, body: { protocol_name_list: { items: [{ name: enc(n.alpn) }] } } });
     if (n.earlyAccepted) exts.push({ extension_type: ExtensionType.early_data, body: {} });
     if (n.peerRecordLimit !== undefined && this.config.recordSizeLimit !== undefined) exts.push({ extension_type: ExtensionType.record_size_limit, body: { record_size_limit: this.config.recordSizeLimit } });
     this.queueHandshake(8, encode('EncryptedExtensions', () => encodeEncryptedExtensions({ extensions: { items: this.shape('encrypted_extensions', exts) } })));
@@ -491,14 +496,22 @@ export class TlsServer extends Connection<ServerState, ServerEvent, ServerGuard,
     const expected = await finishedVerifyData(this.crypto, this.suite!.hash, this.cHs!, this.transcriptBefore!);
     const fin = decode('Finished', () => decodeFinished(this.current!.body));
     checkFinished(fin.verify_data, expected, 'client');
-    this.resumptionMaster = await this.schedule_!.resumptionMasterSecret(this.transcript.hash());
+  }
+
+  /** How many tickets this handshake gets: ticketCount after a full handshake, resumptionTicketCount
+   *  (default 0, as OpenSSL) after a resumed one. */
+  private ticketsToIssue(): number {
+    return this.neg?.psk !== undefined ? this.config.resumptionTicketCount ?? 0 : this.config.ticketCount ?? 1;
   }
 
   private async sendNewSessionTickets(): Promise<void> {
     const codec = this.ticketCodec!;
-    const count = this.config.ticketCount ?? 1;
+    const count = this.ticketsToIssue();
     const lifetime = this.config.ticketLifetimeSeconds ?? 7200;
     const n = this.neg!;
+    // Derived here, only when tickets are issued: the transcript ends with the client's Finished (this
+    // transition's message; nothing after it enters the transcript).
+    if (count > 0) this.resumptionMaster ??= await this.schedule_!.resumptionMasterSecret(this.transcript.hash());
     for (let i = 0; i < count; i++) {
       // ticket_nonce: a 2-byte counter, unique per connection (RFC 8446 §4.6.1), numbered as Botan does.
       const nonce = Uint8Array.of((this.ticketCounter >> 8) & 0xff, this.ticketCounter & 0xff);
@@ -543,7 +556,7 @@ function hostName(entries: readonly { name_type: number; host_name: Uint8Array }
   if (hosts.length > 1) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', 'ClientHello.server_name has two host_name entries (RFC 6066 §3)');
   if (hosts.length === 0) return undefined;
   let name: string;
-  try { name = new TextDecoder('utf-8', { fatal: true }).decode(hosts[0]!.host_name); } catch { throw new TlsPeerError('TLS_DECODE_ERROR', 'decode_error', 'ClientHello.server_name host name is not valid text'); }
+  try { name = utf8Strict.decode(hosts[0]!.host_name); } catch { throw new TlsPeerError('TLS_DECODE_ERROR', 'decode_error', 'ClientHello.server_name host name is not valid text'); }
   if (!/^[A-Za-z0-9._-]+$/.test(name)) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', 'ClientHello.server_name host name has characters outside letters, digits, hyphen and dot');
   return name.toLowerCase();
 }

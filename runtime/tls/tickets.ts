@@ -2,23 +2,37 @@
 // fleet of servers sharing the key accepts each other's tickets and cookies. Contents are never
 // trusted before the AEAD tag verifies; a ticket that does not open is simply ignored (full handshake).
 // These are the built-in codecs; an application may bring its own (config.ticketCodec, config.cookieCodec).
-import type { CryptoProvider } from '../crypto/provider.ts';
+import type { AeadKey, CryptoProvider } from '../crypto/provider.ts';
 import type { HelloRetryCookieCodec, HelloRetryCookieState, ServerSessionState, SessionTicketCodec } from './config.ts';
 import { Reader, Writer } from '../codec/index.ts';
-import { concat, enc } from './bytes.ts';
+import { bytesEqual, concat, enc } from './bytes.ts';
 
 const TICKET_AAD = enc('protosmith ticket v1');
 const COOKIE_AAD = enc('protosmith hrr cookie v1');
+const dec = new TextDecoder();
+
+/** Imported AEAD keys by the application's key bytes (one per ticketKey/cookieKey object and provider), so
+ *  that a connection does not re-import the key for every ticket or cookie. The bytes are compared on each
+ *  use: a key overwritten in place is imported afresh. A failed import is not kept. */
+const imported = new WeakMap<Uint8Array, { crypto: CryptoProvider; bytes: Uint8Array; key: Promise<AeadKey> }>();
+function aeadKey(crypto: CryptoProvider, key: Uint8Array): Promise<AeadKey> {
+  const have = imported.get(key);
+  if (have && have.crypto === crypto && bytesEqual(have.bytes, key)) return have.key;
+  const entry = { crypto, bytes: key.slice(), key: crypto.importAeadKey('aes-256-gcm', key) };
+  imported.set(key, entry);
+  entry.key.catch(() => { if (imported.get(key) === entry) imported.delete(key); });
+  return entry.key;
+}
 
 async function seal(crypto: CryptoProvider, key: Uint8Array, aad: Uint8Array, plain: Uint8Array): Promise<Uint8Array> {
-  const k = await crypto.importAeadKey('aes-256-gcm', key);
+  const k = await aeadKey(crypto, key);
   const nonce = crypto.randomBytes(12);
   return concat(nonce, await k.seal(nonce, aad, plain));
 }
 
 async function open(crypto: CryptoProvider, key: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Promise<Uint8Array | undefined> {
   if (sealed.length < 12 + 16) return undefined;
-  const k = await crypto.importAeadKey('aes-256-gcm', key);
+  const k = await aeadKey(crypto, key);
   try { return await k.open(sealed.subarray(0, 12), aad, sealed.subarray(12)); } catch { return undefined; }
 }
 
@@ -46,7 +60,6 @@ export async function openTicket(crypto: CryptoProvider, key: Uint8Array, sealed
     const createdAt = Number(r.u8('created_at'));
     const ageAdd = r.u4('age_add');
     const maxEarlyData = r.u4('max_early_data');
-    const dec = new TextDecoder();
     const alpn = dec.decode(readVec1(r, 'alpn'));
     const serverName = dec.decode(readVec1(r, 'server_name'));
     const psk = readVec1(r, 'psk').slice();

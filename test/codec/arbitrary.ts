@@ -186,6 +186,8 @@ class Gen {
     if (lengthField) return this.bounds(lengthField, env);
     const n = Number(this.int(f.size, env));
     if (n > this.maxStructs * 64) throw new DrawTooLarge(`arbitraryFor: ${t.tsName}.${f.id} of ${n} bytes`);
+    // a negative size (hccapx's `32 - len_essid` after a longer ESSID): an empty field, which the encoder refuses
+    if (n < 0) return { exact: 0, min: 0, max: 0 };
     return { exact: n, min: n, max: n };
   }
   private bounds(l: Field, env: ReturnType<Gen['env']>): { min: number; max: number } {

@@ -7,7 +7,9 @@ import { createServer as netServer, connect as netConnect, type AddressInfo, typ
 import { randomBytes, createHash } from 'node:crypto';
 import { ourClient, ourServer, handshake, watch, duplexPair } from './ours.ts';
 import { connect, acceptTls, TlsTransportError } from '../../runtime/node/index.ts';
-import { ProtosmithError } from '../../runtime/tls/index.ts';
+import { Duplex } from 'node:stream';
+import { ProtosmithError, TlsClient } from '../../runtime/tls/index.ts';
+import { createNodeProvider } from '../../runtime/crypto/node/index.ts';
 import { testPki } from '../support/pki.ts';
 
 const pki = testPki();
@@ -63,6 +65,39 @@ test('in memory: connect({socket}) and acceptTls(duplex) talk over a Duplex pair
   await server.until(() => server.socket.readableEnded, 'the server to read our close_notify');
   assert.equal(client.errors, []);
   assert.equal(server.errors, []);
+});
+
+test('in memory: the ticket and the close_notify that answer one read leave in one transport write', async () => {
+  // A transport that records each write operation the stream machinery makes (writev when coalesced).
+  const ops: Uint8Array[][] = [];
+  const transport = new Duplex({
+    read() { /* fed below */ },
+    write(chunk: Buffer, _e, cb) { ops.push([chunk]); cb(); },
+    writev(chunks: { chunk: Buffer }[], cb) { ops.push(chunks.map((c) => c.chunk)); cb(); },
+    final(cb) { cb(); },
+  });
+  const c = pki.servers.p256;
+  const server = watch(acceptTls(transport, { certificateChain: [c.chainPem], signingKey: c.keyPem, ticketKey: new Uint8Array(32).fill(7) }));
+  server.socket.resume();
+  const client = new TlsClient({ crypto: createNodeProvider(), now: Date.now, serverName: 'localhost', trustAnchors: [pki.root.certPem] });
+  await client.start();
+  transport.push(client.takeOutput());
+  await server.until(() => ops.length > 0, 'the server flight');
+  await client.receive(Buffer.concat(ops.splice(0).flat()));
+  await client.close();
+  transport.push(client.takeOutput()); // CCS + Finished + close_notify in one read
+  await server.until(() => server.socket.writableFinished, 'the server to close');
+  assert.is(ops.length, 1, 'one write operation after the client finished');
+  // The write may carry each record in the pieces the provider made (header, ciphertext, tag): count records.
+  const written = Buffer.concat(ops[0]!);
+  let records = 0;
+  for (let at = 0; at + 5 <= written.length; at += 5 + written.readUInt16BE(at + 3)) records++;
+  assert.is(records, 2, 'holding the ticket and the close_notify');
+  const events = await client.receive(written);
+  assert.ok(events.some((e) => e.type === 'newSessionTicket'));
+  assert.ok(events.some((e) => e.type === 'closed'));
+  assert.equal(server.errors, []);
+  transport.push(null);
 });
 
 test('writes made before the handshake completes are sent once it does', async () => {

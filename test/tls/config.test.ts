@@ -94,6 +94,19 @@ test('a_chain_in_the_wrong_order_is_refused', () => {
 
 // ---- option names -------------------------------------------------------------------------------------
 
+test('a_copy_of_a_checked_client_config_with_one_option_changed_is_checked_again', () => {
+  const base = clientConfig();
+  new TlsClient(base);
+  new TlsClient({ ...base, session: undefined }); // same options apart from the session: accepted
+  configError(() => new TlsClient({ ...base, cipherSuites: [0x1399] }), 'TLS_CONFIG_UNSUPPORTED', /cipher suite/);
+  configError(() => new TlsClient({ ...base, earlyData: new Uint8Array(1) }), 'TLS_CONFIG_INVALID', /earlyData needs a session/);
+  const resuming = { ...base, earlyData: new Uint8Array(1), session: {} as NonNullable<TlsClientConfig['session']> };
+  new TlsClient(resuming);
+  configError(() => new TlsClient({ ...resuming, session: undefined }), 'TLS_CONFIG_INVALID', /earlyData needs a session/);
+  configError(() => new TlsClient({ ...base, serverName: '' }), 'TLS_CONFIG_MISSING', /serverName/);
+  configError(() => new TlsClient({ ...base, cipherSute: [0x1301] } as TlsClientConfig), 'TLS_CONFIG_UNKNOWN_OPTION', /cipherSuites/);
+});
+
 test('an_unknown_option_name_is_refused_with_the_nearest_correct_one', () => {
   configError(server({ ticketkey: new Uint8Array(32) } as never), 'TLS_CONFIG_UNKNOWN_OPTION', /unknown option "ticketkey"; did you mean "ticketKey"\?/);
   configError(client({ alpnProtocols: ['h2'] } as never), 'TLS_CONFIG_UNKNOWN_OPTION', /unknown option "alpnProtocols"/);

@@ -142,6 +142,33 @@ test('resumption_with_a_ticket_skips_certificates', async () => {
   assert.is(c.signatureScheme, undefined);
 });
 
+test('resumed_handshake_issues_no_new_ticket_by_default_as_openssl_does', async () => {
+  const session = await ticketFrom({ ticketCount: 2 });
+  const p = await connect(clientConfig({ session }), serverConfig('p256', { ticketKey, ticketCount: 2 }));
+  assert.is(ofType(p.serverEvents, 'handshakeComplete')[0]?.resumed, true);
+  assert.is(ofType(p.clientEvents, 'newSessionTicket').length, 0, 'ticketCount applies to full handshakes only');
+  // the session it resumed with still resumes
+  const again = await connect(clientConfig({ session }), serverConfig('p256', { ticketKey }));
+  assert.is(ofType(again.serverEvents, 'handshakeComplete')[0]?.resumed, true);
+});
+
+test('resumption_ticket_count_gives_a_fresh_ticket_after_each_resumed_handshake', async () => {
+  const session = await ticketFrom();
+  const p = await connect(clientConfig({ session }), serverConfig('p256', { ticketKey, resumptionTicketCount: 2 }));
+  assert.is(ofType(p.serverEvents, 'handshakeComplete')[0]?.resumed, true);
+  const fresh = ofType(p.clientEvents, 'newSessionTicket').map((e) => e.ticket);
+  assert.is(fresh.length, 2);
+  assert.is.not(Buffer.from(fresh[0]!.ticket).toString('hex'), Buffer.from(session.ticket).toString('hex'));
+  const next = await connect(clientConfig({ session: fresh[1]! }), serverConfig('p256', { ticketKey }));
+  assert.is(ofType(next.serverEvents, 'handshakeComplete')[0]?.resumed, true);
+});
+
+test('resumption_ticket_count_out_of_range_is_a_config_error', () => {
+  for (const bad of [-1, 1.5, 65537]) {
+    assert.throws(() => new TlsServer(serverConfig('p256', { ticketKey, resumptionTicketCount: bad })), (e: unknown) => e instanceof TlsConfigError && e.code === 'TLS_CONFIG_INVALID' && /resumptionTicketCount/.test(e.message));
+  }
+});
+
 test('ticket_sealed_by_one_server_is_accepted_by_another_with_the_same_key', async () => {
   const session = await ticketFrom();
   const p = await connect(clientConfig({ session }), serverConfig('ed25519', { ticketKey: ticketKey.slice() }));

@@ -96,7 +96,7 @@ export const ServerGuard = {
   certificateEmpty: 'certificateEmpty',
   /** the client Certificate is empty and the configuration requires one (clientAuth: 'require'): refused with certificate_required */
   requiredCertificateMissing: 'requiredCertificateMissing',
-  /** the configuration issues session tickets (a ticketKey or ticketCodec, and ticketCount > 0) */
+  /** the configuration issues session tickets for this handshake (a ticketKey or ticketCodec, and ticketCount > 0 after a full handshake, resumptionTicketCount > 0 after a resumed one) */
   ticketsIssued: 'ticketsIssued',
   /** the ClientHello in force offered early_data and the server did not accept it (a second ClientHello never offers it): protected records that do not decrypt are skipped, up to max(maxEarlyData, 16 KiB) bytes, until one decrypts (RFC 8446 §4.2.10) */
   earlyDataRejected: 'earlyDataRejected',
@@ -184,7 +184,7 @@ export interface ServerImplementations<Ctx = void, Msg = unknown> {
     readonly certificateEmpty: (ctx: Ctx, msg: Msg) => boolean;
     /** the client Certificate is empty and the configuration requires one (clientAuth: 'require'): refused with certificate_required */
     readonly requiredCertificateMissing: (ctx: Ctx, msg: Msg) => boolean;
-    /** the configuration issues session tickets (a ticketKey or ticketCodec, and ticketCount > 0) */
+    /** the configuration issues session tickets for this handshake (a ticketKey or ticketCodec, and ticketCount > 0 after a full handshake, resumptionTicketCount > 0 after a resumed one) */
     readonly ticketsIssued: (ctx: Ctx, msg: Msg) => boolean;
     /** the ClientHello in force offered early_data and the server did not accept it (a second ClientHello never offers it): protected records that do not decrypt are skipped, up to max(maxEarlyData, 16 KiB) bytes, until one decrypts (RFC 8446 §4.2.10) */
     readonly earlyDataRejected: (ctx: Ctx, msg: Msg) => boolean;

@@ -425,6 +425,14 @@ export function createNodeProvider(options: NodeProviderOptions = {}): CryptoPro
     if (!Number.isSafeInteger(length) || length < 0 || length > 255 * hl) {
       throw new CryptoError('CRYPTO_INVALID_ARGUMENT', 'local', `HKDF-Expand length ${length} is out of range 0..${255 * hl} for ${algorithm} (RFC 5869 §2.3).`);
     }
+    if (length <= hl) {
+      // One block, as every TLS 1.3 key schedule step: T(1) = HMAC(PRK, info || 0x01), in one update.
+      const input = new Uint8Array(info.length + 1);
+      input.set(info, 0);
+      input[info.length] = 1;
+      const t1 = createHmac(algorithm, prk).update(input).digest();
+      return u8(length === hl ? t1 : t1.subarray(0, length));
+    }
     const out = new Uint8Array(length);
     let t: Uint8Array = new Uint8Array(0);
     for (let i = 1, off = 0; off < length; i++) {

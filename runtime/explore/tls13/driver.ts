@@ -256,7 +256,8 @@ export function tlsDriver(role: Role, options: TlsDriverOptions = {}): Driver<Tl
     crypto, now, certificateChain: [p.serverChain], signingKey: nodeSigningKey(p.serverKey), trustAnchors: [p.caPem],
     ticketKey: sc.session === 'rejected' ? K2 : K1, maxEarlyData: sc.serverEarly ? 16384 : 0, cookieKey: KC,
     clientAuth: sc.clientAuth ? (sc.requireAuth ? 'require' : 'request') : 'none', keyLog, ...(sc.hrr || sc.stateless ? { groups: [P256] } : {}),
-    ...(sc.noTickets ? { ticketCount: 0 } : {}),
+    // Tickets after every handshake, resumed ones too (resumptionTicketCount), unless the scenario has none.
+    ...(sc.noTickets ? { ticketCount: 0 } : { resumptionTicketCount: 1 }),
   });
   const clientConfig = async (p: Pki, sc: Scenario, keyLog: boolean): Promise<TlsClientConfig> => ({
     crypto, now, serverName: 'localhost', trustAnchors: [p.caPem], keyLog,
