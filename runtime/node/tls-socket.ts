@@ -107,6 +107,77 @@ function view(chunk: Buffer | Uint8Array): Uint8Array {
   return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
 }
 
+/** The sockets with one idleTimeout value, oldest activity first, and one unref'd timer for the first
+ *  of them (a Timeout per idle connection costs ~200 bytes). A byte moved moves its socket to the tail
+ *  (a Set keeps insertion order), so the head is always the next to expire: the timer fires when it
+ *  expires, closes every socket that has, and is set again for the new head. Precision is a timer's. */
+class IdleQueue {
+  static readonly #queues = new Map<number, IdleQueue>();
+  static for(ms: number): IdleQueue {
+    let q = IdleQueue.#queues.get(ms);
+    if (!q) IdleQueue.#queues.set(ms, (q = new IdleQueue(ms)));
+    return q;
+  }
+
+  readonly #ms: number;
+  readonly #sockets = new Set<TlsSocket>();
+  #timer: NodeJS.Timeout | undefined;
+  /** performance.now() at which #timer fires. */
+  #at = Infinity;
+
+  private constructor(ms: number) { this.#ms = ms; }
+
+  /** Sockets in the queue (tests). */
+  static size(ms: number): number { const q = IdleQueue.#queues.get(ms); return q ? q.#sockets.size : 0; }
+
+  add(socket: TlsSocket): void {
+    this.#sockets.add(socket);
+    this.#schedule(TlsSocket.idleSince(socket) + this.#ms);
+  }
+
+  moveToTail(socket: TlsSocket): void {
+    this.#sockets.delete(socket);
+    this.#sockets.add(socket);
+  }
+
+  remove(socket: TlsSocket): void {
+    this.#sockets.delete(socket);
+    if (this.#sockets.size === 0 && this.#timer) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+      this.#at = Infinity;
+    }
+  }
+
+  #schedule(at: number): void {
+    if (this.#timer && this.#at <= at) return;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#at = at;
+    this.#timer = setTimeout(IdleQueue.#fire, Math.max(1, Math.ceil(at - performance.now())), this).unref();
+  }
+
+  static #fire(q: IdleQueue): void { q.#sweep(); }
+
+  #sweep(): void {
+    this.#timer = undefined;
+    this.#at = Infinity;
+    // A timer may fire up to a millisecond before performance.now() says it is due (libuv's clock is
+    // cached per loop turn, in whole milliseconds): that counts as due.
+    const now = performance.now() + 1;
+    const due: TlsSocket[] = [];
+    for (const s of this.#sockets) {
+      const at = TlsSocket.idleSince(s) + this.#ms;
+      if (at > now) { this.#schedule(at); break; }
+      due.push(s);
+    }
+    for (const s of due) this.#sockets.delete(s);
+    for (const s of due) TlsSocket.idleFired(s);
+  }
+}
+
+/** Sockets waiting in the shared idle queue for `idleTimeout` ms (see IdleQueue; for tests). */
+export function idleQueueSize(idleTimeout: number): number { return IdleQueue.size(idleTimeout); }
+
 export class TlsSocket extends Duplex {
   readonly engine: SansIoEngine;
   readonly transport: Duplex;
@@ -136,7 +207,9 @@ export class TlsSocket extends Duplex {
   #closeTimeout: number;
   #idleTimeout: number;
   #handshakeTimer: NodeJS.Timeout | undefined;
-  #idleTimer: NodeJS.Timeout | undefined;
+  /** When a byte last moved (performance.now()), while the socket is in its idle queue (see IdleQueue). */
+  #idleSince = 0;
+  #idleQueue: IdleQueue | undefined;
   #userTimer: NodeJS.Timeout | undefined;
   #lingerTimer: NodeJS.Timeout | undefined;
   /** The connection is being closed because it was idle: a peer that never answers is not an error. */
@@ -403,21 +476,34 @@ export class TlsSocket extends Duplex {
 
   /** Bytes moved: restart the idle and user timers. */
   #touch(): void {
-    this.#idleTimer?.refresh();
+    if (this.#idleQueue) {
+      this.#idleSince = performance.now();
+      this.#idleQueue.moveToTail(this);
+    }
     this.#userTimer?.refresh();
   }
 
   #armIdle(): void {
-    if (this.#idleTimeout <= 0 || this.#idleTimer) return;
-    // A shared function with the socket as its argument: an idle connection holds no closure for its timer.
-    this.#idleTimer = setTimeout(TlsSocket.#idleFired, this.#idleTimeout, this).unref();
+    if (this.#idleTimeout <= 0 || this.#idleQueue) return;
+    // No timer per connection: one queue (and one timer) per idleTimeout value, shared by every socket.
+    this.#idleSince = performance.now();
+    this.#idleQueue = IdleQueue.for(this.#idleTimeout);
+    this.#idleQueue.add(this);
   }
 
-  static #idleFired(socket: TlsSocket): void { socket.#onIdle(); }
+  #disarmIdle(): void {
+    this.#idleQueue?.remove(this);
+    this.#idleQueue = undefined;
+  }
+
+  /** For IdleQueue: when a byte last moved. */
+  static idleSince(socket: TlsSocket): number { return socket.#idleSince; }
+
+  /** For IdleQueue: the socket's idleTimeout passed without a byte moving. */
+  static idleFired(socket: TlsSocket): void { socket.#idleQueue = undefined; socket.#onIdle(); }
 
   #onIdle(): void {
     const ms = this.#idleTimeout;
-    this.#idleTimer = undefined;
     if (this.#failed || this.destroyed) return;
     if (this.writableLength > 0 || this.transport.writableLength > 0) {
       this.#fail(new TlsTransportError('TLS_IDLE_TIMEOUT', `no byte moved for ${ms} ms (idleTimeout) while ${this.writableLength + this.transport.writableLength} bytes wait to be sent: the peer stopped reading`));
@@ -436,8 +522,9 @@ export class TlsSocket extends Duplex {
   }
 
   #clearTimers(): void {
-    for (const t of [this.#handshakeTimer, this.#idleTimer, this.#userTimer]) if (t) clearTimeout(t);
-    this.#handshakeTimer = this.#idleTimer = this.#userTimer = undefined;
+    for (const t of [this.#handshakeTimer, this.#userTimer]) if (t) clearTimeout(t);
+    this.#handshakeTimer = this.#userTimer = undefined;
+    this.#disarmIdle();
   }
 
   /** Like net.Socket#setTimeout: emit 'timeout' after `ms` without a byte received or sent (0 turns it

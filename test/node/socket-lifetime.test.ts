@@ -7,7 +7,10 @@ import * as tls from 'node:tls';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { PassThrough } from 'node:stream';
+import { createHook } from 'node:async_hooks';
 import { createServer, TlsSocket, type SansIoEngine } from '../../runtime/node/index.ts';
+import { idleQueueSize } from '../../runtime/node/tls-socket.ts';
+import type { HandshakeCompleteEvent, TlsEvent } from '../../runtime/tls/index.ts';
 import { TlsUsageError } from '../../runtime/tls/index.ts';
 import { testPki } from '../support/pki.ts';
 
@@ -56,6 +59,56 @@ test('a transport carries one TlsSocket: wrapping it a second time is refused (t
   assert.is(transport.listeners('data').length, 1, 'the refused socket added no listener');
   first.destroy();
   transport.destroy();
+});
+
+/** An engine whose handshake completes on the first bytes received; it echoes nothing. */
+function instantEngine(): SansIoEngine {
+  let done = false;
+  const complete: HandshakeCompleteEvent = {
+    type: 'handshakeComplete', version: 'TLSv1.3', cipherSuite: 0x1301, group: 0x1d, signatureScheme: 0x0403,
+    alpn: undefined, serverName: undefined, resumed: false, earlyDataAccepted: false, peerCertificates: [],
+  };
+  return {
+    receive: async (): Promise<TlsEvent[]> => (done ? [] : (done = true, [complete])),
+    takeOutput: () => new Uint8Array(0), write: async () => [], requestKeyUpdate: async () => [],
+    close: async () => [], exportKeyingMaterial: async () => new Uint8Array(0), isClosed: false,
+  };
+}
+
+test('idle sockets share one idle timer (no Timeout per connection), it still closes each of them, and closed sockets leave its queue', async () => {
+  const ms = 700; // a value no other test uses: its queue holds only these sockets
+  let timeouts = 0;
+  const hook = createHook({ init: (_id, type) => { if (type === 'Timeout') timeouts++; } }).enable();
+  const pairs: Array<{ socket: TlsSocket; transport: PassThrough }> = [];
+  try {
+    for (let i = 0; i < 20; i++) {
+      const transport = new PassThrough();
+      const socket = new TlsSocket(instantEngine(), transport, { handshakeTimeout: 0, idleTimeout: ms, closeTimeout: 50 });
+      socket.on('error', () => { /* none expected; asserted below through .error */ });
+      transport.write(Buffer.from([22]));
+      pairs.push({ socket, transport });
+    }
+    await Promise.all(pairs.map((p) => p.socket.secureConnect()));
+    assert.ok(timeouts <= 1, `idle timers made for 20 idle connections: ${timeouts} (expected one shared)`);
+  } finally { hook.disable(); }
+  assert.is(idleQueueSize(ms), 20);
+  // The shared timer closes every one of them politely (end(): 'finish' on the writable side). It is
+  // unref'd, like a server socket's timers: something else keeps the process alive meanwhile.
+  const keepAlive = setInterval(() => undefined, 1000);
+  try {
+    await Promise.all(pairs.map((p) => (p.socket.writableFinished ? undefined : once(p.socket, 'finish'))));
+  } finally { clearInterval(keepAlive); }
+  for (const p of pairs) assert.is(p.socket.error, undefined);
+  assert.is(idleQueueSize(ms), 0, 'the queue keeps no closed socket');
+  // A socket destroyed before it idles out leaves the queue at once.
+  const transport = new PassThrough();
+  const socket = new TlsSocket(instantEngine(), transport, { handshakeTimeout: 0, idleTimeout: ms });
+  transport.write(Buffer.from([22]));
+  await socket.secureConnect();
+  assert.is(idleQueueSize(ms), 1);
+  socket.destroy();
+  assert.is(idleQueueSize(ms), 0, 'a destroyed socket leaves the idle queue');
+  for (const p of [...pairs, { socket, transport }]) { p.socket.destroy(); p.transport.destroy(); }
 });
 
 test.run();
