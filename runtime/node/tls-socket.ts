@@ -181,8 +181,15 @@ export function idleQueueSize(idleTimeout: number): number { return IdleQueue.si
 export class TlsSocket extends Duplex {
   readonly engine: SansIoEngine;
   readonly transport: Duplex;
-  /** The handshakeComplete event, once the handshake is done. */
-  handshake: HandshakeCompleteEvent | undefined;
+  /** The handshakeComplete facts, kept as a few fields rather than the event object (see `handshake`):
+   *  cipher suite | resumed << 16 | earlyDataAccepted << 17, or -1 before the handshake completes. */
+  #hsSuite = -1;
+  /** Group and signature scheme; -1 for undefined. */
+  #hsGroup = -1;
+  #hsScheme = -1;
+  #hsAlpn: string | undefined;
+  #hsServerName: string | undefined;
+  #hsPeerCertificates: readonly Uint8Array[] | undefined;
   #sessions: ClientSession[] | undefined;
   #chain: Promise<void> = Promise.resolve();
   /** Who waits for the handshake; made by the first waiter (an idle connection holds no array for it). */
@@ -262,7 +269,7 @@ export class TlsSocket extends Duplex {
     this.#enqueue(async () => {
       // Bytes that arrived before the transport closed are still processed in order (data, then
       // the peer's close_notify) — except during a handshake that can no longer complete.
-      if (this.#discard || (this.#transportClosed && !this.handshake)) return;
+      if (this.#discard || (this.#transportClosed && this.#hsSuite < 0)) return;
       const events = await this.engine.receive(view(chunk));
       this.#handle(events);
       if (this.engine.isClosed) this.#discard = true;
@@ -278,7 +285,7 @@ export class TlsSocket extends Duplex {
         if (!this.#readEnded) { this.#readEnded = true; this.push(null); }
         return;
       }
-      throw new TlsTransportError('TLS_TRUNCATED', this.handshake
+      throw new TlsTransportError('TLS_TRUNCATED', this.#hsSuite >= 0
         ? 'the peer closed the TCP connection without sending close_notify; data it sent may be truncated'
         : 'the peer closed the TCP connection during the handshake (it probably rejected our parameters or certificate; check its log)');
     });
@@ -386,7 +393,12 @@ export class TlsSocket extends Duplex {
     for (const ev of events) {
       switch (ev.type) {
         case 'handshakeComplete':
-          this.handshake = ev;
+          this.#hsSuite = ev.cipherSuite | (ev.resumed ? 1 << 16 : 0) | (ev.earlyDataAccepted ? 1 << 17 : 0);
+          this.#hsGroup = ev.group ?? -1;
+          this.#hsScheme = ev.signatureScheme ?? -1;
+          this.#hsAlpn = ev.alpn;
+          this.#hsServerName = ev.serverName;
+          this.#hsPeerCertificates = ev.peerCertificates;
           if (this.#handshakeTimer) { clearTimeout(this.#handshakeTimer); this.#handshakeTimer = undefined; }
           this.#armIdle();
           this.emit('secure', ev);
@@ -459,7 +471,7 @@ export class TlsSocket extends Duplex {
   /** Resolves once the handshake is complete. Before then, a failure rejects this promise instead of
    *  emitting 'error' (see the lifecycle rules at the top of this file). */
   secureConnect(): Promise<HandshakeCompleteEvent> {
-    if (this.handshake) return Promise.resolve(this.handshake);
+    if (this.#hsSuite >= 0) return Promise.resolve(this.handshake!);
     if (this.#failed) return Promise.reject(this.#failed);
     if (this.destroyed) return Promise.reject(new TlsTransportError('TLS_SOCKET_DESTROYED', 'the socket was destroyed before the handshake completed'));
     return new Promise((resolve, reject) => (this.#waiting ??= []).push({ user: true, resolve: () => resolve(this.handshake!), reject }));
@@ -467,7 +479,7 @@ export class TlsSocket extends Duplex {
 
   /** Internal wait for the handshake: does not count as the user awaiting it. */
   #whenSecure(): Promise<void> {
-    if (this.handshake) return Promise.resolve();
+    if (this.#hsSuite >= 0) return Promise.resolve();
     if (this.#failed) return Promise.reject(this.#failed);
     return new Promise((resolve, reject) => (this.#waiting ??= []).push({ user: false, resolve, reject }));
   }
@@ -657,7 +669,20 @@ export class TlsSocket extends Duplex {
     return this.engine.exportKeyingMaterial(label, context, length);
   }
 
-  get alpnProtocol(): string | undefined { return this.handshake?.alpn; }
+  get alpnProtocol(): string | undefined { return this.#hsAlpn; }
+
+  /** The handshakeComplete facts once the handshake is done (undefined before). Rebuilt on each read
+   *  from a few fields: an idle connection keeps no event object. */
+  get handshake(): HandshakeCompleteEvent | undefined {
+    const suite = this.#hsSuite;
+    if (suite < 0) return undefined;
+    return {
+      type: 'handshakeComplete', version: 'TLSv1.3', cipherSuite: suite & 0xffff,
+      group: this.#hsGroup < 0 ? undefined : this.#hsGroup, signatureScheme: this.#hsScheme < 0 ? undefined : this.#hsScheme,
+      alpn: this.#hsAlpn, serverName: this.#hsServerName, resumed: (suite & (1 << 16)) !== 0,
+      earlyDataAccepted: (suite & (1 << 17)) !== 0, peerCertificates: this.#hsPeerCertificates!,
+    };
+  }
 }
 
 export function isProtosmithError(e: unknown): e is ProtosmithError {

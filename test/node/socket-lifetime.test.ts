@@ -111,4 +111,22 @@ test('idle sockets share one idle timer (no Timeout per connection), it still cl
   for (const p of [...pairs, { socket, transport }]) { p.socket.destroy(); p.transport.destroy(); }
 });
 
+test('a connected socket keeps the handshake facts as fields, not the event object: socket.handshake is rebuilt from them and equals the event', async () => {
+  const transport = new PassThrough();
+  const engine = instantEngine();
+  const socket = new TlsSocket(engine, transport, { handshakeTimeout: 0 });
+  let delivered: HandshakeCompleteEvent | undefined;
+  socket.on('secure', (ev: HandshakeCompleteEvent) => { delivered = ev; });
+  transport.write(Buffer.from([22]));
+  const got = await socket.secureConnect();
+  assert.ok(delivered !== undefined, "'secure' delivered the event");
+  assert.equal(got, delivered, 'secureConnect() resolves with the same facts');
+  assert.equal(socket.handshake, delivered, 'socket.handshake has the same facts');
+  assert.ok(socket.handshake !== delivered, 'the delivered event object itself is not kept by the socket');
+  assert.not.ok(Object.hasOwn(socket, 'handshake'), 'handshake is a getter, not an own field holding an object');
+  assert.is(socket.alpnProtocol, undefined);
+  socket.destroy();
+  transport.destroy();
+});
+
 test.run();
