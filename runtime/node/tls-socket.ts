@@ -178,6 +178,24 @@ class IdleQueue {
 /** Sockets waiting in the shared idle queue for `idleTimeout` ms (see IdleQueue; for tests). */
 export function idleQueueSize(idleTimeout: number): number { return IdleQueue.size(idleTimeout); }
 
+// TlsSocket#flags bits.
+/** The peer's close_notify arrived (the readable side has ended). */
+const F_PEER_CLOSED = 1;
+/** We sent close_notify (end() ran). */
+const F_LOCAL_CLOSED = 2;
+/** The readable side was ended (push(null)). */
+const F_READ_ENDED = 4;
+/** The readable side is full: stop reading the transport until _read is called. */
+const F_READ_PAUSED = 8;
+/** Nothing more goes to the engine: transport bytes are read and dropped (so the kernel never
+ *  holds unread data when the transport is closed, which would turn our FIN into a reset). */
+const F_DISCARD = 16;
+const F_TRANSPORT_CLOSED = 32;
+/** The connection is being closed because it was idle: a peer that never answers is not an error. */
+const F_IDLE_CLOSING = 64;
+/** The transport is corked until the end of this event-loop turn (see #flush). */
+const F_CORKED = 128;
+
 export class TlsSocket extends Duplex {
   readonly engine: SansIoEngine;
   readonly transport: Duplex;
@@ -194,23 +212,13 @@ export class TlsSocket extends Duplex {
   #chain: Promise<void> = Promise.resolve();
   /** Who waits for the handshake; made by the first waiter (an idle connection holds no array for it). */
   #waiting: Waiter[] | undefined;
-  /** The peer's close_notify arrived (the readable side has ended). */
-  #peerClosed = false;
-  /** We sent close_notify (end() ran). */
-  #localClosed = false;
-  /** The readable side was ended (push(null)). */
-  #readEnded = false;
+  /** The socket's yes/no state, one bit each (F_* above): one small integer instead of eight fields. */
+  #flags = 0;
   #failed: Error | undefined;
   #onKeyLog: ((line: string) => void) | undefined;
   #onError: ((err: Error, socket: TlsSocket) => void) | undefined;
-  /** The readable side is full: stop reading the transport until _read is called. */
-  #readPaused = false;
   /** Transport chunks handed to the engine and not yet processed. */
   #receiving = 0;
-  /** Nothing more goes to the engine: transport bytes are read and dropped (so the kernel never
-   *  holds unread data when the transport is closed, which would turn our FIN into a reset). */
-  #discard = false;
-  #transportClosed = false;
   #closeTimeout: number;
   #idleTimeout: number;
   #handshakeTimer: NodeJS.Timeout | undefined;
@@ -219,8 +227,10 @@ export class TlsSocket extends Duplex {
   #idleQueue: IdleQueue | undefined;
   #userTimer: NodeJS.Timeout | undefined;
   #lingerTimer: NodeJS.Timeout | undefined;
-  /** The connection is being closed because it was idle: a peer that never answers is not an error. */
-  #idleClosing = false;
+
+  #has(flag: number): boolean { return (this.#flags & flag) !== 0; }
+  #set(flag: number): void { this.#flags |= flag; }
+  #clear(flag: number): void { this.#flags &= ~flag; }
 
   constructor(engine: SansIoEngine, transport: Duplex, options: TlsSocketOptions = {}) {
     super({ allowHalfOpen: options.allowHalfOpen ?? false });
@@ -259,30 +269,30 @@ export class TlsSocket extends Duplex {
   #onTransportData(chunk: Buffer): void {
     const transport = this.transport;
     this.#touch();
-    if (this.#discard) return;
+    if (this.#has(F_DISCARD)) return;
     // Backpressure where it is needed: the transport stops while an earlier chunk is still being
     // processed (a provider that is really asynchronous) or while our reader is paused. With a
     // synchronous provider each chunk is done before the next I/O callback, and the transport keeps
     // flowing without a pause()/resume() round per chunk.
-    if (this.#receiving > 0 || this.#readPaused) transport.pause();
+    if (this.#receiving > 0 || this.#has(F_READ_PAUSED)) transport.pause();
     this.#receiving++;
     this.#enqueue(async () => {
       // Bytes that arrived before the transport closed are still processed in order (data, then
       // the peer's close_notify) — except during a handshake that can no longer complete.
-      if (this.#discard || (this.#transportClosed && this.#hsSuite < 0)) return;
+      if (this.#has(F_DISCARD) || (this.#has(F_TRANSPORT_CLOSED) && this.#hsSuite < 0)) return;
       const events = await this.engine.receive(view(chunk));
       this.#handle(events);
-      if (this.engine.isClosed) this.#discard = true;
+      if (this.engine.isClosed) this.#set(F_DISCARD);
     }, () => { this.#receiving--; this.#resumeTransport(); }, () => { this.#receiving--; });
   }
 
   #onTransportEnd(): void {
     this.#enqueue(async () => {
-      if (this.#failed || this.#peerClosed) return;
-      if (this.#localClosed) {
+      if (this.#failed || this.#has(F_PEER_CLOSED)) return;
+      if (this.#has(F_LOCAL_CLOSED)) {
         // We already said goodbye; a peer that hangs up without its own close_notify (browsers and
         // many HTTP clients do) just ends the readable side. Before our end() it is truncation.
-        if (!this.#readEnded) { this.#readEnded = true; this.push(null); }
+        if (!this.#has(F_READ_ENDED)) { this.#set(F_READ_ENDED); this.push(null); }
         return;
       }
       throw new TlsTransportError('TLS_TRUNCATED', this.#hsSuite >= 0
@@ -296,20 +306,20 @@ export class TlsSocket extends Duplex {
     // plain FIN: browsers reset a socket they close with our close_notify still unread. 'close' follows and
     // ends the readable side. Before our end() a reset is an error.
     const code = (e as NodeJS.ErrnoException).code;
-    if (this.#localClosed && (code === 'ECONNRESET' || code === 'EPIPE')) return;
+    if (this.#has(F_LOCAL_CLOSED) && (code === 'ECONNRESET' || code === 'EPIPE')) return;
     this.#fail(new TlsTransportError('TLS_TRANSPORT_ERROR', `transport error: ${e.message}`, { cause: e }));
   }
 
   #onTransportClose(): void {
-    this.#transportClosed = true;
+    this.#set(F_TRANSPORT_CLOSED);
     if (this.#lingerTimer) clearTimeout(this.#lingerTimer);
     this.#enqueue(async () => {
-      this.#discard = true;
+      this.#set(F_DISCARD);
       this.#clearTimers();
       if (this.#failed || this.destroyed) return;
-      if (this.#peerClosed || this.#localClosed || this.#idleClosing) {
+      if (this.#has(F_PEER_CLOSED) || this.#has(F_LOCAL_CLOSED) || this.#has(F_IDLE_CLOSING)) {
         // Nothing more can arrive. Finish what the stream machinery would otherwise wait for.
-        if (!this.#readEnded) { this.#readEnded = true; this.push(null); }
+        if (!this.#has(F_READ_ENDED)) { this.#set(F_READ_ENDED); this.push(null); }
         return;
       }
       throw new TlsTransportError('TLS_TRUNCATED', 'the transport closed before the peer sent close_notify; data it sent may be truncated');
@@ -342,8 +352,6 @@ export class TlsSocket extends Duplex {
     });
   }
 
-  /** The transport is corked until the end of this event-loop turn (see #flush). */
-  #corked = false;
 
   #flush(): void {
     const t = this.transport;
@@ -358,8 +366,8 @@ export class TlsSocket extends Duplex {
       // that answers the client's Finished and our close_notify answering its close_notify (one
       // segment, one syscall instead of two). Uncorked at setImmediate (after this turn's callbacks
       // and microtasks), or earlier by the transport's own end().
-      if (!this.#corked) {
-        this.#corked = true;
+      if (!this.#has(F_CORKED)) {
+        this.#set(F_CORKED);
         t.cork();
         setImmediate(() => this.#uncork());
       }
@@ -377,15 +385,15 @@ export class TlsSocket extends Duplex {
   }
 
   #uncork(): void {
-    if (!this.#corked) return;
-    this.#corked = false;
+    if (!this.#has(F_CORKED)) return;
+    this.#clear(F_CORKED);
     this.transport.uncork();
   }
 
   #resumeTransport(): void {
     if (this.transport.destroyed) return;
     // Once nothing more is pushed to the reader, its pace no longer matters: keep draining.
-    if (this.#discard || this.#readEnded || !this.#readPaused) this.transport.resume();
+    if (this.#has(F_DISCARD) || this.#has(F_READ_ENDED) || !this.#has(F_READ_PAUSED)) this.transport.resume();
     else this.transport.pause(); // the reader is full: read no more until _read
   }
 
@@ -405,11 +413,11 @@ export class TlsSocket extends Duplex {
           for (const w of this.#takeWaiting()) w.resolve();
           break;
         case 'data':
-          if (!this.#readEnded && !this.push(Buffer.from(ev.data.buffer, ev.data.byteOffset, ev.data.byteLength))) this.#readPaused = true;
+          if (!this.#has(F_READ_ENDED) && !this.push(Buffer.from(ev.data.buffer, ev.data.byteOffset, ev.data.byteLength))) this.#set(F_READ_PAUSED);
           break;
         case 'earlyData':
           this.emit('earlyData', ev.data);
-          if (!this.#readEnded && !this.push(Buffer.from(ev.data.buffer, ev.data.byteOffset, ev.data.byteLength))) this.#readPaused = true;
+          if (!this.#has(F_READ_ENDED) && !this.push(Buffer.from(ev.data.buffer, ev.data.byteOffset, ev.data.byteLength))) this.#set(F_READ_PAUSED);
           break;
         case 'newSessionTicket':
           this.sessions.push(ev.ticket);
@@ -439,16 +447,16 @@ export class TlsSocket extends Duplex {
 
   /** The peer's close_notify (or the engine closing both ways): nothing more will be read. */
   #onPeerClose(): void {
-    this.#peerClosed = true;
-    if (!this.#readEnded) { this.#readEnded = true; this.push(null); }
+    this.#set(F_PEER_CLOSED);
+    if (!this.#has(F_READ_ENDED)) { this.#set(F_READ_ENDED); this.push(null); }
     // The peer is done; once we are too, the transport must go away even if the peer never hangs up.
-    if (this.#localClosed) this.#startLinger(this.#closeTimeout);
+    if (this.#has(F_LOCAL_CLOSED)) this.#startLinger(this.#closeTimeout);
   }
 
   #fail(err: Error): void {
     if (this.#failed) return;
     this.#failed = err;
-    this.#discard = true;
+    this.#set(F_DISCARD);
     this.#clearTimers();
     const awaited = this.#waiting?.some((w) => w.user) === true;
     for (const w of this.#takeWaiting()) w.reject(err);
@@ -521,13 +529,13 @@ export class TlsSocket extends Duplex {
       this.#fail(new TlsTransportError('TLS_IDLE_TIMEOUT', `no byte moved for ${ms} ms (idleTimeout) while ${this.writableLength + this.transport.writableLength} bytes wait to be sent: the peer stopped reading`));
       return;
     }
-    this.#idleClosing = true;
+    this.#set(F_IDLE_CLOSING);
     this.end();
     this.#startLinger(Math.min(this.#closeTimeout, ms));
   }
 
   #startLinger(ms: number): void {
-    if (this.#lingerTimer || this.#transportClosed) return;
+    if (this.#lingerTimer || this.#has(F_TRANSPORT_CLOSED)) return;
     this.#lingerTimer = setTimeout(() => {
       if (!this.transport.destroyed) this.transport.destroy();
     }, ms).unref();
@@ -567,7 +575,7 @@ export class TlsSocket extends Duplex {
   // ---- Duplex -----------------------------------------------------------------------------------
 
   override _read(): void {
-    this.#readPaused = false;
+    this.#clear(F_READ_PAUSED);
     if (!this.destroyed) this.#resumeTransport();
   }
 
@@ -598,7 +606,7 @@ export class TlsSocket extends Duplex {
   #send(batches: Uint8Array[], cb: (e?: Error | null) => void): void {
     this.#whenSecure().then(async () => {
       for (const data of batches) {
-        if (this.#transportClosed) throw new TlsTransportError('TLS_SOCKET_DESTROYED', 'write after the transport closed');
+        if (this.#has(F_TRANSPORT_CLOSED)) throw new TlsTransportError('TLS_SOCKET_DESTROYED', 'write after the transport closed');
         await this.run(() => this.engine.write(data));
       }
       await this.#drained();
@@ -619,11 +627,11 @@ export class TlsSocket extends Duplex {
   override _final(cb: (e?: Error | null) => void): void {
     if (this.#failed) { cb(this.#failed); return; }
     this.run(() => (this.engine.isClosed ? undefined : this.engine.close())).then(() => {
-      this.#localClosed = true;
+      this.#set(F_LOCAL_CLOSED);
       if (this.engine.isClosed) {
         // The engine reads nothing more after its close_notify: the readable side ends here too.
-        this.#discard = true;
-        if (!this.#readEnded) { this.#readEnded = true; this.push(null); }
+        this.#set(F_DISCARD);
+        if (!this.#has(F_READ_ENDED)) { this.#set(F_READ_ENDED); this.push(null); }
       }
       // FIN after every byte we wrote; then keep reading until the peer closes (bounded).
       if (!this.transport.destroyed && !this.transport.writableEnded) this.transport.end();
@@ -635,7 +643,7 @@ export class TlsSocket extends Duplex {
 
   override _destroy(err: Error | null, cb: (e?: Error | null) => void): void {
     this.#clearTimers();
-    this.#discard = true;
+    this.#set(F_DISCARD);
     const waiting = this.#takeWaiting();
     if (waiting.length > 0) {
       // The error object is made only when someone waits for it (a stack trace costs more than the close).
@@ -644,12 +652,12 @@ export class TlsSocket extends Duplex {
     }
     const t = this.transport;
     if (!t.destroyed) {
-      if (this.#localClosed || this.#failed) {
+      if (this.#has(F_LOCAL_CLOSED) || this.#failed) {
         // Graceful close or fatal alert: both are queued on the transport. Keep reading (and
         // dropping) until the peer hangs up, bounded, so the close is a FIN and not a reset.
         if (!t.writableEnded) t.end();
         t.resume();
-        this.#startLinger(this.#localClosed && !this.#failed ? this.#closeTimeout : ERROR_LINGER);
+        this.#startLinger(this.#has(F_LOCAL_CLOSED) && !this.#failed ? this.#closeTimeout : ERROR_LINGER);
       } else {
         // destroy() by the application: give queued bytes a moment, then tear down.
         t.end(() => t.destroy());

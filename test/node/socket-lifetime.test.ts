@@ -8,6 +8,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { PassThrough } from 'node:stream';
 import { createHook } from 'node:async_hooks';
+import { getHeapSnapshot } from 'node:v8';
 import { createServer, TlsSocket, type SansIoEngine } from '../../runtime/node/index.ts';
 import { idleQueueSize } from '../../runtime/node/tls-socket.ts';
 import type { HandshakeCompleteEvent, TlsEvent } from '../../runtime/tls/index.ts';
@@ -125,6 +126,52 @@ test('a connected socket keeps the handshake facts as fields, not the event obje
   assert.ok(socket.handshake !== delivered, 'the delivered event object itself is not kept by the socket');
   assert.not.ok(Object.hasOwn(socket, 'handshake'), 'handshake is a getter, not an own field holding an object');
   assert.is(socket.alpnProtocol, undefined);
+  socket.destroy();
+  transport.destroy();
+});
+
+/** A reference object for the heap snapshot below: its fields point to the heap's `true` and `false`. */
+class BooleanProbe { yes = true; no = false; }
+
+/** The private fields of every `className` object in the heap that hold true or false,
+ *  read from a V8 heap snapshot (booleans are two shared heap objects; small integers are no edges). */
+async function booleanFields(className: string): Promise<string[][]> {
+  const probe = new BooleanProbe();
+  const chunks: Buffer[] = [];
+  for await (const c of getHeapSnapshot()) chunks.push(c as Buffer);
+  void probe;
+  const snap = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+    snapshot: { meta: { node_fields: string[]; edge_fields: string[]; node_types: [string[]]; edge_types: [string[]] } };
+    nodes: number[]; edges: number[]; strings: string[];
+  };
+  const { node_fields: nfs, edge_fields: efs, node_types: [nodeTypes], edge_types: [edgeTypes] } = snap.snapshot.meta;
+  const nf = nfs.length, ef = efs.length, ti = nfs.indexOf('type'), ni = nfs.indexOf('name'), ci = nfs.indexOf('edge_count');
+  const fieldsOf = new Map<number, Map<string, number>>();
+  const wanted = new Set([className, 'BooleanProbe']);
+  let e = 0;
+  for (let at = 0; at < snap.nodes.length; at += nf) {
+    const count = snap.nodes[at + ci]!;
+    const name = snap.strings[snap.nodes[at + ni]!]!;
+    const mine = nodeTypes[snap.nodes[at + ti]!] === 'object' && wanted.has(name) ? new Map<string, number>() : undefined;
+    if (mine) fieldsOf.set(at, mine);
+    for (let j = 0; j < count; j++, e += ef) {
+      if (mine && edgeTypes[snap.edges[e]!] === 'property') mine.set(snap.strings[snap.edges[e + 1]!]!, snap.edges[e + 2]!);
+    }
+  }
+  const objects = [...fieldsOf].map(([at, fields]) => ({ name: snap.strings[snap.nodes[at + ni]!]!, fields }));
+  const probeFields = objects.find((o) => o.name === 'BooleanProbe')!.fields;
+  const booleans = new Set([probeFields.get('yes'), probeFields.get('no')]);
+  return objects.filter((o) => o.name === className).map((o) => [...o.fields].filter(([f, to]) => f.startsWith('#') && booleans.has(to)).map(([f]) => f));
+}
+
+test('a connected socket keeps its yes/no state in one integer: no private field of TlsSocket holds true or false', async () => {
+  const transport = new PassThrough();
+  const socket = new TlsSocket(instantEngine(), transport, { handshakeTimeout: 0 });
+  transport.write(Buffer.from([22]));
+  await socket.secureConnect();
+  const fields = await booleanFields('TlsSocket');
+  assert.ok(fields.length >= 1, 'the snapshot shows the socket');
+  for (const f of fields) assert.equal(f, [], 'TlsSocket private fields holding a boolean (Duplex has its own)');
   socket.destroy();
   transport.destroy();
 });
