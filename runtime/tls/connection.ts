@@ -102,7 +102,8 @@ export abstract class Connection<S extends string, E extends string, G extends s
   private readonly sinks: Sinks<S>;
   private stateName: S;
   private failure: ProtosmithError | undefined;
-  private queue: Promise<unknown> = Promise.resolve();
+  /** The tail of the call queue; undefined while no call is pending (see serial). */
+  private queue: Promise<void> | undefined;
   // events, output and pendingHandshake are NONE while empty (an idle connection holds no arrays of its
   // own for them); the first push puts a real array in place.
   private events: TlsEvent[] = NONE;
@@ -280,6 +281,8 @@ export abstract class Connection<S extends string, E extends string, G extends s
 
   protected keyUpdateRequestPeer = false;
 
+  private queueSettled(tail: Promise<void>): void { if (this.queue === tail) this.queue = undefined; }
+
   protected serial(fn: () => Promise<void>): Promise<TlsEvent[]> {
     const run = async (): Promise<TlsEvent[]> => {
       if (this.failure) throw this.failure;
@@ -294,9 +297,11 @@ export abstract class Connection<S extends string, E extends string, G extends s
       this.events = NONE;
       return ev === NONE ? [] : ev;
     };
-    const p = this.queue.then(run, run);
+    const p = (this.queue ?? IDLE).then(run, run);
     // The queue settles with nothing: it must not hold the last call's events (or their data) while idle.
-    this.queue = p.then(settled, settled);
+    // Once the last call has settled, an idle connection holds no promise at all.
+    const tail: Promise<void> = p.then(() => this.queueSettled(tail), () => this.queueSettled(tail));
+    this.queue = tail;
     return p;
   }
 
@@ -650,13 +655,18 @@ export abstract class Connection<S extends string, E extends string, G extends s
   // ---- application traffic secrets and KeyUpdate (RFC 8446 §7.1, §4.6.3): the same for both roles ----
 
   /** client_application_traffic_secret_0, server_application_traffic_secret_0 and exporter_master_secret
-   *  (RFC 8446 §7.1) in one buffer, set by deriveApplicationSecrets: one allocation per connection, not three. */
-  private appSecrets: Uint8Array | undefined;
+   *  (RFC 8446 §7.1) in one string, set by deriveApplicationSecrets: one allocation per connection, not three. */
+  private appSecrets: string | undefined;
+  /** The secrets are kept as one byte-per-character string (a 96-byte string costs ~110 bytes of heap; a
+   *  Uint8Array with its ArrayBuffer and backing store ~280) and read back only at the handshake's end,
+   *  for a KeyUpdate or an exporter. */
   private appSecret(i: number): Uint8Array | undefined {
     const all = this.appSecrets;
-    if (!all) return undefined;
+    if (all === undefined) return undefined;
     const n = all.length / 3;
-    return all.subarray(i * n, (i + 1) * n);
+    const out = new Uint8Array(n);
+    for (let j = 0; j < n; j++) out[j] = all.charCodeAt(i * n + j);
+    return out;
   }
   protected get cAp(): Uint8Array | undefined { return this.appSecret(0); }
   protected get sAp(): Uint8Array | undefined { return this.appSecret(1); }
@@ -673,11 +683,8 @@ export abstract class Connection<S extends string, E extends string, G extends s
     const c = await schedule.clientApplicationTrafficSecret0(h);
     const s = await schedule.serverApplicationTrafficSecret0(h);
     const e = await schedule.exporterMasterSecret(h);
-    const all = new Uint8Array(3 * schedule.hashLength);
-    all.set(c, 0);
-    all.set(s, schedule.hashLength);
-    all.set(e, 2 * schedule.hashLength);
-    this.appSecrets = all;
+    // One flat string made at once (concatenating strings would keep a rope of the pieces).
+    this.appSecrets = String.fromCharCode(...c, ...s, ...e);
     this.keyLog(KeyLogLabel.clientTraffic0, c);
     this.keyLog(KeyLogLabel.serverTraffic0, s);
     this.keyLog(KeyLogLabel.exporter, e);
@@ -806,8 +813,8 @@ function carriesCookie(ch: ClientHello): boolean {
   return ch.extensions !== undefined && findExt(ch.extensions, ExtensionType.cookie) !== undefined;
 }
 
-/** The tail of a connection's call queue: settles once the call before it has, holding no result. */
-function settled(): void { /* nothing */ }
+/** Where the call queue of an idle connection starts: one settled promise for every connection. */
+const IDLE: Promise<void> = Promise.resolve();
 
 function toAlert(s: string): AlertName {
   return isAlertName(s) ? s : 'unexpected_message';
