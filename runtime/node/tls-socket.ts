@@ -102,6 +102,8 @@ function timeoutOption(name: string, v: number | undefined, dflt: number): numbe
  *  (see TlsSocket's constructor), so that a connection does not carry four closures of its own. */
 const owners = new WeakMap<Duplex, TlsSocket>();
 const NO_WAITERS: readonly Waiter[] = Object.freeze([]);
+/** Where an idle socket's operation queue starts: one settled promise for every socket. */
+const IDLE: Promise<void> = Promise.resolve();
 
 function view(chunk: Buffer | Uint8Array): Uint8Array {
   return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
@@ -209,7 +211,8 @@ export class TlsSocket extends Duplex {
   #hsServerName: string | undefined;
   #hsPeerCertificates: readonly Uint8Array[] | undefined;
   #sessions: ClientSession[] | undefined;
-  #chain: Promise<void> = Promise.resolve();
+  /** The tail of the operation queue; undefined while nothing is queued (an idle socket holds no promise). */
+  #chain: Promise<void> | undefined;
   /** Who waits for the handshake; made by the first waiter (an idle connection holds no array for it). */
   #waiting: Waiter[] | undefined;
   /** The socket's yes/no state, one bit each (F_* above): one small integer instead of eight fields. */
@@ -337,19 +340,24 @@ export class TlsSocket extends Duplex {
   }
 
   #enqueue(op: () => Promise<void>, after?: () => void, onError?: (e: Error) => void): void {
-    this.#chain = this.#chain.then(async () => {
-      if (this.#failed) { onError?.(this.#failed); return; }
+    const tail: Promise<void> = (this.#chain ?? IDLE).then(async () => {
       try {
-        await op();
-        this.#flush();
-        after?.();
-      } catch (e) {
-        const err = e instanceof Error ? e : asProtosmithError(e, 'TLS socket');
-        this.#flush(); // the engine queued one alert record for a fatal error
-        this.#fail(err);
-        onError?.(err);
+        if (this.#failed) { onError?.(this.#failed); return; }
+        try {
+          await op();
+          this.#flush();
+          after?.();
+        } catch (e) {
+          const err = e instanceof Error ? e : asProtosmithError(e, 'TLS socket');
+          this.#flush(); // the engine queued one alert record for a fatal error
+          this.#fail(err);
+          onError?.(err);
+        }
+      } finally {
+        if (this.#chain === tail) this.#chain = undefined;
       }
     });
+    this.#chain = tail;
   }
 
 

@@ -133,9 +133,10 @@ test('a connected socket keeps the handshake facts as fields, not the event obje
 /** A reference object for the heap snapshot below: its fields point to the heap's `true` and `false`. */
 class BooleanProbe { yes = true; no = false; }
 
-/** The private fields of every `className` object in the heap that hold true or false,
- *  read from a V8 heap snapshot (booleans are two shared heap objects; small integers are no edges). */
-async function booleanFields(className: string): Promise<string[][]> {
+/** The private fields of every `className` object in the heap, each with the heap node it points to (its
+ *  class name, or 'boolean' for true and false), read from a V8 heap snapshot (booleans are two shared
+ *  heap objects; small integers are no edges). */
+async function privateFields(className: string): Promise<Array<Map<string, string>>> {
   const probe = new BooleanProbe();
   const chunks: Buffer[] = [];
   for await (const c of getHeapSnapshot()) chunks.push(c as Buffer);
@@ -146,22 +147,23 @@ async function booleanFields(className: string): Promise<string[][]> {
   };
   const { node_fields: nfs, edge_fields: efs, node_types: [nodeTypes], edge_types: [edgeTypes] } = snap.snapshot.meta;
   const nf = nfs.length, ef = efs.length, ti = nfs.indexOf('type'), ni = nfs.indexOf('name'), ci = nfs.indexOf('edge_count');
-  const fieldsOf = new Map<number, Map<string, number>>();
+  const objects: Array<{ name: string; fields: Map<string, number> }> = [];
   const wanted = new Set([className, 'BooleanProbe']);
   let e = 0;
   for (let at = 0; at < snap.nodes.length; at += nf) {
     const count = snap.nodes[at + ci]!;
     const name = snap.strings[snap.nodes[at + ni]!]!;
     const mine = nodeTypes[snap.nodes[at + ti]!] === 'object' && wanted.has(name) ? new Map<string, number>() : undefined;
-    if (mine) fieldsOf.set(at, mine);
+    if (mine) objects.push({ name, fields: mine });
     for (let j = 0; j < count; j++, e += ef) {
       if (mine && edgeTypes[snap.edges[e]!] === 'property') mine.set(snap.strings[snap.edges[e + 1]!]!, snap.edges[e + 2]!);
     }
   }
-  const objects = [...fieldsOf].map(([at, fields]) => ({ name: snap.strings[snap.nodes[at + ni]!]!, fields }));
   const probeFields = objects.find((o) => o.name === 'BooleanProbe')!.fields;
   const booleans = new Set([probeFields.get('yes'), probeFields.get('no')]);
-  return objects.filter((o) => o.name === className).map((o) => [...o.fields].filter(([f, to]) => f.startsWith('#') && booleans.has(to)).map(([f]) => f));
+  return objects.filter((o) => o.name === className).map((o) => new Map([...o.fields]
+    .filter(([f]) => f.startsWith('#'))
+    .map(([f, to]) => [f, booleans.has(to) ? 'boolean' : snap.strings[snap.nodes[to + ni]!]!])));
 }
 
 test('a connected socket keeps its yes/no state in one integer: no private field of TlsSocket holds true or false', async () => {
@@ -169,9 +171,22 @@ test('a connected socket keeps its yes/no state in one integer: no private field
   const socket = new TlsSocket(instantEngine(), transport, { handshakeTimeout: 0 });
   transport.write(Buffer.from([22]));
   await socket.secureConnect();
-  const fields = await booleanFields('TlsSocket');
-  assert.ok(fields.length >= 1, 'the snapshot shows the socket');
-  for (const f of fields) assert.equal(f, [], 'TlsSocket private fields holding a boolean (Duplex has its own)');
+  const sockets = await privateFields('TlsSocket');
+  assert.ok(sockets.length >= 1, 'the snapshot shows the socket');
+  for (const f of sockets) assert.equal([...f].filter(([, to]) => to === 'boolean').map(([name]) => name), [], 'TlsSocket private fields holding a boolean (Duplex has its own)');
+  socket.destroy();
+  transport.destroy();
+});
+
+test('an idle socket holds no promise for its operation queue once every operation has settled', async () => {
+  const transport = new PassThrough();
+  const socket = new TlsSocket(instantEngine(), transport, { handshakeTimeout: 0 });
+  transport.write(Buffer.from([22]));
+  await socket.secureConnect();
+  await new Promise((r) => setImmediate(r));
+  const sockets = await privateFields('TlsSocket');
+  assert.ok(sockets.length >= 1, 'the snapshot shows the socket');
+  for (const f of sockets) assert.ok(f.get('#chain') !== 'Promise', 'TlsSocket#chain holds a settled promise while idle');
   socket.destroy();
   transport.destroy();
 });
