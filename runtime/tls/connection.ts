@@ -655,18 +655,14 @@ export abstract class Connection<S extends string, E extends string, G extends s
   // ---- application traffic secrets and KeyUpdate (RFC 8446 §7.1, §4.6.3): the same for both roles ----
 
   /** client_application_traffic_secret_0, server_application_traffic_secret_0 and exporter_master_secret
-   *  (RFC 8446 §7.1) in one string, set by deriveApplicationSecrets: one allocation per connection, not three. */
-  private appSecrets: string | undefined;
-  /** The secrets are kept as one byte-per-character string (a 96-byte string costs ~110 bytes of heap; a
-   *  Uint8Array with its ArrayBuffer and backing store ~280) and read back only at the handshake's end,
-   *  for a KeyUpdate or an exporter. */
+   *  (RFC 8446 §7.1) in one buffer, set by deriveApplicationSecrets: one allocation per connection, not three.
+   *  Kept as bytes, not as a (smaller) string: a string cannot be wiped and V8 may copy it. */
+  private appSecrets: Uint8Array | undefined;
   private appSecret(i: number): Uint8Array | undefined {
     const all = this.appSecrets;
-    if (all === undefined) return undefined;
+    if (!all) return undefined;
     const n = all.length / 3;
-    const out = new Uint8Array(n);
-    for (let j = 0; j < n; j++) out[j] = all.charCodeAt(i * n + j);
-    return out;
+    return all.subarray(i * n, (i + 1) * n);
   }
   protected get cAp(): Uint8Array | undefined { return this.appSecret(0); }
   protected get sAp(): Uint8Array | undefined { return this.appSecret(1); }
@@ -683,8 +679,11 @@ export abstract class Connection<S extends string, E extends string, G extends s
     const c = await schedule.clientApplicationTrafficSecret0(h);
     const s = await schedule.serverApplicationTrafficSecret0(h);
     const e = await schedule.exporterMasterSecret(h);
-    // One flat string made at once (concatenating strings would keep a rope of the pieces).
-    this.appSecrets = String.fromCharCode(...c, ...s, ...e);
+    const all = new Uint8Array(3 * schedule.hashLength);
+    all.set(c, 0);
+    all.set(s, schedule.hashLength);
+    all.set(e, 2 * schedule.hashLength);
+    this.appSecrets = all;
     this.keyLog(KeyLogLabel.clientTraffic0, c);
     this.keyLog(KeyLogLabel.serverTraffic0, s);
     this.keyLog(KeyLogLabel.exporter, e);
