@@ -656,23 +656,7 @@ function structureInstances(spec: WSpec, t: WType, raw: unknown, path: string, p
     if (inst.cond) (inst as { cond: Expr }).cond = substitute(inst.cond, resolve);
   }
   const sub = (e: Expr): Expr => substitute(e, resolve);
-  for (const f of [...t.fields, ...t.posFields]) {
-    if (f.pos) f.pos = sub(f.pos);
-    if (f.size !== undefined && f.size !== 'eos') f.size = sub(f.size);
-    if (f.cond) f.cond = sub(f.cond);
-    if (f.repeat?.kind === 'expr') f.repeat = { kind: 'expr', count: sub(f.repeat.count) };
-    if (f.repeat?.kind === 'until') f.repeat = { kind: 'until', until: sub(f.repeat.until) };
-    if (f.switchOn) f.switchOn = sub(f.switchOn);
-    if (f.typeArgs) f.typeArgs = f.typeArgs.map(sub);
-    if (f.switchCases) for (const c of f.switchCases) c.args = c.args.map(sub);
-    if (f.valid) {
-      const v = f.valid as { -readonly [K in keyof Valid]: Valid[K] };
-      if (v.eq) v.eq = sub(v.eq);
-      if (v.min) v.min = sub(v.min);
-      if (v.max) v.max = sub(v.max);
-      if (v.anyOf) v.anyOf = v.anyOf.map(sub);
-    }
-  }
+  rewriteFieldExprs(t, sub);
 }
 
 /**
@@ -716,26 +700,32 @@ function inlineRootInstances(spec: WSpec, t: WType): void {
       default: return e;
     }
   };
-  for (const f of [...t.fields, ...t.posFields]) {
-    if (f.pos) f.pos = walk(f.pos);
-    if (f.size !== undefined && f.size !== 'eos') f.size = walk(f.size);
-    if (f.cond) f.cond = walk(f.cond);
-    if (f.repeat?.kind === 'expr') f.repeat = { kind: 'expr', count: walk(f.repeat.count) };
-    if (f.repeat?.kind === 'until') f.repeat = { kind: 'until', until: walk(f.repeat.until) };
-    if (f.switchOn) f.switchOn = walk(f.switchOn);
-    if (f.typeArgs) f.typeArgs = f.typeArgs.map(walk);
-    if (f.switchCases) for (const c of f.switchCases) c.args = c.args.map(walk);
-    if (f.valid) {
-      const v = f.valid as { -readonly [K in keyof Valid]: Valid[K] };
-      if (v.eq) v.eq = walk(v.eq);
-      if (v.min) v.min = walk(v.min);
-      if (v.max) v.max = walk(v.max);
-      if (v.anyOf) v.anyOf = v.anyOf.map(walk);
-    }
-  }
+  rewriteFieldExprs(t, walk);
   for (const inst of t.instances) {
     (inst as { expr: Expr }).expr = walk(inst.expr);
     if (inst.cond) (inst as { cond: Expr }).cond = walk(inst.cond);
+  }
+}
+
+/** Replaces every expression of t's fields and pos fields (pos, size, if, repeat, switch-on, type arguments,
+ *  valid) with rewrite(expression). */
+function rewriteFieldExprs(t: WType, rewrite: (e: Expr) => Expr): void {
+  for (const f of [...t.fields, ...t.posFields]) {
+    if (f.pos) f.pos = rewrite(f.pos);
+    if (f.size !== undefined && f.size !== 'eos') f.size = rewrite(f.size);
+    if (f.cond) f.cond = rewrite(f.cond);
+    if (f.repeat?.kind === 'expr') f.repeat = { kind: 'expr', count: rewrite(f.repeat.count) };
+    if (f.repeat?.kind === 'until') f.repeat = { kind: 'until', until: rewrite(f.repeat.until) };
+    if (f.switchOn) f.switchOn = rewrite(f.switchOn);
+    if (f.typeArgs) f.typeArgs = f.typeArgs.map(rewrite);
+    if (f.switchCases) for (const c of f.switchCases) c.args = c.args.map(rewrite);
+    if (f.valid) {
+      const v = f.valid as { -readonly [K in keyof Valid]: Valid[K] };
+      if (v.eq) v.eq = rewrite(v.eq);
+      if (v.min) v.min = rewrite(v.min);
+      if (v.max) v.max = rewrite(v.max);
+      if (v.anyOf) v.anyOf = v.anyOf.map(rewrite);
+    }
   }
 }
 
