@@ -6,40 +6,24 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { compileSpecs } from '../../generator/codec/compile.ts';
-import { GENERATOR_VERSION } from '../../generator/generate.ts';
-import type { Program, TypeDef } from '../../generator/codec/ir.ts';
+import type { TypeDef } from '../../generator/codec/ir.ts';
 import { DecodeError, EncodeError, Reader } from '../../runtime/codec/index.ts';
 import { arbitraryBounded } from '../codec/arbitrary.ts';
-import { loadKaitaiSpecs, projectRoot, type KaitaiModules, type KaitaiObject } from './kaitai.ts';
+import { loadKaitaiSpecs, type KaitaiModules, type KaitaiObject } from './kaitai.ts';
+import { compileGallery, derivedFields, GALLERY, hex, makeAgree, type Decode, type Encode } from './gallery-support.ts';
 
-const GALLERY = join(projectRoot, 'test', 'differential', 'gallery');
 const SPECS = ['msgpack', 'bson', 'ruby_marshal', 'php_serialized_value', 'python_pickle', 'asn1_der', 'google_protobuf'];
 // microsoft_cfb is decode-only (pos instances) and reads past its seq: tested on its own below
 const paths = [...SPECS, 'microsoft_cfb'].map((s) => join(GALLERY, 'serialization', `${s}.ksy`));
 
 fc.configureGlobal({ endOnFailure: process.env.FC_SHRINK === undefined });
 
-type Decode = (bytes: Uint8Array) => Record<string, unknown>;
-type Encode = (value: unknown) => Uint8Array;
-
-mkdirSync(join(projectRoot, 'test', 'codec', '.out'), { recursive: true });
-const outDir = mkdtempSync(join(projectRoot, 'test', 'codec', '.out', 'gallery-ser-'));
-const compiled = compileSpecs(paths, {
-  shown: (abs) => abs.slice(projectRoot.length + 1),
-  outPath: (spec) => join(outDir, `${spec.id}.ts`),
-  version: GENERATOR_VERSION,
-  importPaths: [GALLERY],
-});
-const program: Program = compiled.program!;
-for (const f of compiled.files) writeFileSync(f.absPath, f.content);
+const { program, problems, modules } = await compileGallery(paths, 'gallery-ser-');
 const ours = new Map<string, { decode: Decode; encode: Encode; type: TypeDef }>();
 let cfbModule: { readMicrosoftCfb: (r: Reader) => unknown; encodeMicrosoftCfb: (v: unknown) => Uint8Array } | undefined;
 for (const spec of program.specs) {
-  const mod = (await import(pathToFileURL(join(outDir, `${spec.id}.ts`)).href)) as Record<string, unknown>;
+  const mod = modules.get(spec.id)!;
   const type = program.types.get(spec.root!)!;
   ours.set(spec.id, { decode: mod[`decode${type.tsName}`] as Decode, encode: mod[`encode${type.tsName}`] as Encode, type });
   if (spec.id === 'microsoft_cfb') cfbModule = mod as unknown as typeof cfbModule;
@@ -50,10 +34,6 @@ test.before(async () => {
   kaitai = await loadKaitaiSpecs(paths, GALLERY);
 });
 test.after(() => kaitai.dispose());
-
-const camel = (id: string): string => id.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
-const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.length).toString('hex');
-const derived = new Set([...program.types.values()].flatMap((t) => t.fields.filter((f) => f.derived || f.type.kind === 'contents').map((f) => camel(f.id))));
 
 /**
  * What Kaitai's JavaScript runtime returns for a u8/s8 we read as the exact bigint x: a number, from its own
@@ -67,45 +47,8 @@ function kaitaiInt64(x: bigint): number {
   return x < 0n ? -(0x100000000 * (hi ^ 0xffffffff) + (lo ^ 0xffffffff)) - 1 : 0x100000000 * hi + lo;
 }
 
-/** Every field and instance we expose equals Kaitai's; every Kaitai field is ours or one we derive. Returns leaves compared. */
-function agree(o: unknown, k: unknown, path: string): number {
-  if (o instanceof Uint8Array) {
-    assert.ok(k instanceof Uint8Array, `${path}: Kaitai has ${typeof k}, ours bytes`);
-    assert.is(hex(o), hex(k as Uint8Array), path);
-    return 1;
-  }
-  if (typeof o === 'bigint') {
-    assert.is(kaitaiInt64(o), k, `${path} (${o} in ours)`);
-    return 1;
-  }
-  if (typeof o === 'number' || typeof o === 'boolean' || typeof o === 'string') {
-    // (NaN: PHP's `i:y2;` gives NaN in both, from the same parseInt)
-    if (!(typeof o === 'number' && Number.isNaN(o) && Number.isNaN(k))) assert.is(o, k, path);
-    return 1;
-  }
-  if (o === undefined) {
-    assert.ok(k === undefined || k === null, `${path}: absent in ours, ${String(k)} in Kaitai`);
-    return 1;
-  }
-  if (Array.isArray(o)) {
-    assert.ok(Array.isArray(k), `${path}: Kaitai has no list`);
-    assert.is(o.length, (k as unknown[]).length, `${path}.length`);
-    return o.reduce<number>((n, x, i) => n + agree(x, (k as unknown[])[i], `${path}[${i}]`), 0);
-  }
-  assert.ok(typeof o === 'object' && o !== null && typeof k === 'object' && k !== null, `${path}: Kaitai has ${String(k)}`);
-  const t = k as KaitaiObject;
-  let n = 0;
-  const seen = new Set<string>();
-  for (const [key, v] of Object.entries(o as object)) {
-    seen.add(camel(key));
-    n += agree(v, t[camel(key)], `${path}.${key}`); // value instances are getters on Kaitai's objects
-  }
-  for (const key of Object.keys(t)) {
-    if (key.startsWith('_') || seen.has(key) || t[key] === undefined || t[key] === null) continue;
-    assert.ok(derived.has(key), `${path}: Kaitai field ${key} has no counterpart in ours`);
-  }
-  return n;
-}
+// (NaN: PHP's `i:y2;` gives NaN in both, from the same parseInt)
+const agree = makeAgree({ derived: derivedFields(program, { params: false }), bigint: kaitaiInt64, nanEqual: true });
 
 function both(id: string, bytes: Uint8Array): { o: Record<string, unknown>; k: KaitaiObject } {
   const cls = kaitai.classes[id]!;
@@ -218,7 +161,7 @@ const samples: [string, string, string][] = [
 ];
 
 test('the serialization specs compile with protosmith, without warnings', () => {
-  assert.equal(compiled.problems, []);
+  assert.equal(problems, []);
   assert.equal(program.specs.map((s) => s.id).sort(), [...SPECS, 'microsoft_cfb', 'vlq_base128_le'].sort()); // google_protobuf imports it
 });
 

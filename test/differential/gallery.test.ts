@@ -6,17 +6,13 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { compileSpecs } from '../../generator/codec/compile.ts';
-import { GENERATOR_VERSION } from '../../generator/generate.ts';
-import type { Program, TypeDef } from '../../generator/codec/ir.ts';
+import type { TypeDef } from '../../generator/codec/ir.ts';
 import { DecodeError, EncodeError, Reader } from '../../runtime/codec/index.ts';
 import { arbitraryFor } from '../codec/arbitrary.ts';
-import { loadKaitaiSpecs, projectRoot, type KaitaiModules, type KaitaiObject } from './kaitai.ts';
+import { loadKaitaiSpecs, type KaitaiModules, type KaitaiObject } from './kaitai.ts';
+import { compileGallery, derivedFields, GALLERY, hex, makeAgree, type Decode, type Encode } from './gallery-support.ts';
 
-const GALLERY = join(projectRoot, 'test', 'differential', 'gallery');
 const SPECS = ['udp_datagram', 'tcp_segment', 'icmp_packet', 'ipv4_packet', 'ethernet_frame', 'pcap_lite', 'pcap', 'websocket', 'some_ip_sd_options', 'dns_packet',
   'hccap', 'rtcp_payload', 'some_ip_sd_entries', 'some_ip_sd', 'some_ip', 'some_ip_container', 'microsoft_network_monitor_v2', 'dime_message',
   'rtp_packet', 'rtpdump', 'tls_client_hello', 'bitcoin_transaction', 'packet_ppi', 'ipv6_packet', 'hccapx'];
@@ -34,23 +30,10 @@ const paths = SPECS.map((s) => join(GALLERY, 'network', `${s}.ksy`));
 // No shrinking by default (a failing case prints at once); FC_SHRINK=1 shrinks the counterexample.
 fc.configureGlobal({ endOnFailure: process.env.FC_SHRINK === undefined });
 
-type Decode = (bytes: Uint8Array) => Record<string, unknown>;
-type Encode = (value: unknown) => Uint8Array;
-
-// ours: compiled into the project (ignored by git) so the modules load like generated/ does
-mkdirSync(join(projectRoot, 'test', 'codec', '.out'), { recursive: true });
-const outDir = mkdtempSync(join(projectRoot, 'test', 'codec', '.out', 'gallery-'));
-const compiled = compileSpecs(paths, {
-  shown: (abs) => abs.slice(projectRoot.length + 1),
-  outPath: (spec) => join(outDir, `${spec.id}.ts`),
-  version: GENERATOR_VERSION,
-  importPaths: [GALLERY],
-});
-const program: Program = compiled.program!;
-for (const f of compiled.files) writeFileSync(f.absPath, f.content);
+const { program, problems, modules } = await compileGallery(paths, 'gallery-');
 const ours = new Map<string, { decode: Decode; encode: Encode; type: TypeDef }>();
 for (const spec of program.specs) {
-  const mod = (await import(pathToFileURL(join(outDir, `${spec.id}.ts`)).href)) as Record<string, unknown>;
+  const mod = modules.get(spec.id)!;
   const type = program.types.get(spec.root!)!;
   const read = mod[`read${type.tsName}`] as (r: Reader) => Record<string, unknown>;
   const decode = READS_PAST_SEQ.has(spec.id) ? (bytes: Uint8Array) => read(new Reader(bytes, type.tsName)) : mod[`decode${type.tsName}`] as Decode;
@@ -63,48 +46,8 @@ test.before(async () => {
 });
 test.after(() => kaitai.dispose());
 
-const camel = (id: string): string => id.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
-const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.length).toString('hex');
-/**
- * Fields absent from our values but present in Kaitai's: lengths our encoder derives, `contents` magic, and
- * params (Kaitai keeps them on the object; ours are given by the parent: protocol_body's protocol_num).
- */
-const derived = new Set([...program.types.values()].flatMap((t) => [...t.fields.filter((f) => f.derived || f.type.kind === 'contents').map((f) => camel(f.id)), ...t.params.map((p) => camel(p.id))]));
-
-/** Every field and instance we expose equals Kaitai's; every Kaitai field is ours or one we derive. Returns leaves compared. */
-function agree(o: unknown, k: unknown, path: string): number {
-  if (o instanceof Uint8Array) {
-    assert.ok(k instanceof Uint8Array, `${path}: Kaitai has ${typeof k}, ours bytes`);
-    assert.is(hex(o), hex(k as Uint8Array), path);
-    return 1;
-  }
-  if (typeof o === 'number' || typeof o === 'boolean' || typeof o === 'bigint' || typeof o === 'string') {
-    assert.is(typeof o === 'bigint' ? Number(o) : o, k, path);
-    return 1;
-  }
-  if (o === undefined) {
-    assert.ok(k === undefined || k === null, `${path}: absent in ours, ${String(k)} in Kaitai`);
-    return 1;
-  }
-  if (Array.isArray(o)) {
-    assert.ok(Array.isArray(k), `${path}: Kaitai has no list`);
-    assert.is(o.length, (k as unknown[]).length, `${path}.length`);
-    return o.reduce<number>((n, x, i) => n + agree(x, (k as unknown[])[i], `${path}[${i}]`), 0);
-  }
-  assert.ok(typeof o === 'object' && o !== null && typeof k === 'object' && k !== null, `${path}: Kaitai has ${String(k)}`);
-  const t = k as KaitaiObject;
-  let n = 0;
-  const seen = new Set<string>();
-  for (const [key, v] of Object.entries(o as object)) {
-    seen.add(camel(key));
-    n += agree(v, t[camel(key)], `${path}.${key}`); // value instances are getters on Kaitai's objects
-  }
-  for (const key of Object.keys(t)) {
-    if (key.startsWith('_') || seen.has(key) || t[key] === undefined || t[key] === null) continue;
-    assert.ok(derived.has(key), `${path}: Kaitai field ${key} has no counterpart in ours`);
-  }
-  return n;
-}
+/** Params count as derived: Kaitai keeps them on the object; ours are given by the parent (protocol_body's protocol_num). */
+const agree = makeAgree({ derived: derivedFields(program, { params: true }) });
 
 function both(id: string, bytes: Uint8Array): { o: Record<string, unknown>; k: KaitaiObject } {
   const cls = kaitai.classes[id]!;
@@ -371,7 +314,7 @@ samples.push(['hccapx', 'two records (message pairs 2 and 0x80 | 0: replay count
   ${hccapxRecord('linksys', 2, eapolKey('010a', fill(0x3c, 32), rsnIe))} ${hccapxRecord('HomeNet-5G', 0x80, eapolKey('0109', fill(0x3c, 32), ''))}`)]);
 
 test('every gallery-style spec compiles with protosmith, without warnings', () => {
-  assert.equal(compiled.problems, []);
+  assert.equal(problems, []);
   assert.equal(program.specs.map((s) => s.id).sort(), [...SPECS, ...IMPORTED_ONLY].sort());
 });
 
