@@ -126,6 +126,8 @@ const AEAD_OPTIONS = { authTagLength: TAG_LENGTH } as const;
 const KEY_32 = Buffer.alloc(32);
 const KEY_16 = KEY_32.subarray(0, 16);
 const KEY_VIEW = new DataView(KEY_32.buffer, KEY_32.byteOffset, 32);
+/** KEY_32 as a plain Uint8Array, wiped with the built-in fill (Buffer's own fill goes through more JS per call). */
+const KEY_WIPE = new Uint8Array(KEY_32.buffer, KEY_32.byteOffset, 32);
 
 /**
  * node:crypto cannot re-key a cipher context with a new nonce, so every seal/open makes one context;
@@ -170,7 +172,7 @@ class NodeAeadKey implements AeadKey {
     try {
       c = createCipheriv(this.algorithm, this.#keyBytes(), nonce, AEAD_OPTIONS as never) as unknown as CipherGCM;
     } finally {
-      KEY_32.fill(0);
+      KEY_WIPE.fill(0);
     }
     c.setAAD(aad);
     return c;
@@ -203,6 +205,22 @@ class NodeAeadKey implements AeadKey {
     if (end - offset !== total) throw new CryptoError('CRYPTO_PROVIDER_FAILURE', 'provider', `node:crypto returned ${end - offset} ciphertext bytes for ${total} plaintext bytes.`);
     out.set(c.getAuthTag(), end);
   }
+  sealIntoSync(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, out: Uint8Array, offset: number): void {
+    const total = plaintext.length;
+    if (!Number.isSafeInteger(offset) || offset < 0 || offset + total + TAG_LENGTH > out.length) {
+      throw new CryptoError('CRYPTO_INVALID_ARGUMENT', 'local', `sealIntoSync: ${total} plaintext bytes and a ${TAG_LENGTH}-byte tag do not fit in ${out.length} bytes at offset ${offset}.`);
+    }
+    const c = this.#cipher(nonce, aad);
+    // node:crypto has no update-into-buffer: update() returns fresh ciphertext, copied once into `out` while
+    // it is still in cache (and garbage at once, for the young generation).
+    const x = c.update(plaintext);
+    out.set(x, offset);
+    let end = offset + x.length;
+    const f = c.final();
+    if (f.length > 0) { out.set(f, end); end += f.length; }
+    if (end - offset !== total) throw new CryptoError('CRYPTO_PROVIDER_FAILURE', 'provider', `node:crypto returned ${end - offset} ciphertext bytes for ${total} plaintext bytes.`);
+    out.set(c.getAuthTag(), end);
+  }
   sealSync(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array[] {
     const c = this.#cipher(nonce, aad);
     const x = c.update(plaintext);
@@ -224,7 +242,7 @@ class NodeAeadKey implements AeadKey {
     try {
       d = createDecipheriv(this.algorithm, this.#keyBytes(), nonce, AEAD_OPTIONS as never) as unknown as DecipherGCM;
     } finally {
-      KEY_32.fill(0);
+      KEY_WIPE.fill(0);
     }
     d.setAuthTag(ciphertextAndTag.subarray(ctLen));
     d.setAAD(aad);
