@@ -1,10 +1,21 @@
-// `npm run bench -- bulk [--rounds N] [--mib N]`: application-data throughput per TLS 1.3 cipher suite,
+// `npm run bench -- bulk [--rounds N] [--mib N] [--warm N]`: application-data throughput per TLS 1.3 cipher suite,
 // protosmith beside node:tls in the same run:
 //   in memory: client writes `--mib` (64) MiB in 1 MiB writes, the server reads them (both sides in this process;
 //              protosmith engines passing bytes directly, node:tls sockets over an in-memory stream pair);
 //   over TCP:  the server (child process: protosmith runtime/node server or node:tls) sends `--mib` MiB to the
 //              same node:tls client in this process over loopback.
-// MiB/s of the whole transfer (seal + open); rounds interleaved, medians reported.
+//              Beside it, the server child's CPU time per MiB sent (process.cpuUsage, V8's threads included).
+//   floor:     bare node:crypto for the same bytes, no engine: per 16 KiB record (16,384 content bytes and the
+//              content type) createCipheriv + setAAD + update + final + getAuthTag, then the same to open
+//              (createDecipheriv + setAuthTag + setAAD + update + final), MiB/s, beside each in-memory row; the
+//              sealing half alone, CPU ms per MiB in this process, beside each server CPU row. protosmith vs
+//              floor is the engine's own overhead, floor vs node:tls what node:crypto's API (a new context per
+//              nonce, a new output buffer per update) allows at best.
+// MiB/s of the whole transfer (seal + open); rounds interleaved (`--rounds`, 5), medians reported. Before the TCP
+// rounds each server makes `--warm` (1) unmeasured transfers of `--mib` MiB per suite to the same client, so that the figures are a
+// running server's steady state (protosmith's server is JavaScript that V8 compiles over its first transfers;
+// node:tls's record path is native code).
+import { createCipheriv, createDecipheriv, randomBytes, type CipherGCM, type DecipherGCM } from 'node:crypto';
 import * as tls from 'node:tls';
 import { protosmithHandshake, nodeHandshake } from './handshake.ts';
 import { benchPki, figure, interleave, median, nodeContexts, numberOption, protosmithConfigs, SUITES, type Figure } from './support.ts';
@@ -25,6 +36,41 @@ async function inMemoryProtosmith(cfg: ReturnType<typeof protosmithConfigs>, sui
   return mib / secs;
 }
 
+const NODE_AEAD = { 0x1301: 'aes-128-gcm', 0x1302: 'aes-256-gcm', 0x1303: 'chacha20-poly1305' } as const;
+const RECORD = 1 << 14;
+
+/** The floor: node:crypto's AEAD alone sealing and opening `mib` MiB as 16 KiB records (MiB/s). */
+function floorNodeCrypto(suite: keyof typeof NODE_AEAD, mib: number): number {
+  const alg = NODE_AEAD[suite];
+  const key = randomBytes(alg === 'aes-128-gcm' ? 16 : 32);
+  const nonce = new Uint8Array(randomBytes(12));
+  const nonceTail = new DataView(nonce.buffer).getUint32(8);
+  const options = { authTagLength: 16 } as never;
+  const header = Uint8Array.of(23, 3, 3, (RECORD + 17) >> 8, (RECORD + 17) & 0xff);
+  const inner = new Uint8Array(RECORD + 1);
+  let seq = 0;
+  const t = performance.now();
+  for (let i = 0; i < mib; i++) {
+    for (let off = 0; off < CHUNK.length; off += RECORD) {
+      inner.set(CHUNK.subarray(off, off + RECORD), 0);
+      inner[RECORD] = 23;
+      new DataView(nonce.buffer).setUint32(8, (nonceTail ^ seq++) >>> 0); // a distinct nonce per record, as the engine's
+      const c = createCipheriv(alg, key, nonce, options) as unknown as CipherGCM;
+      c.setAAD(header);
+      const ct = c.update(inner);
+      c.final();
+      const tag = c.getAuthTag();
+      const d = createDecipheriv(alg, key, nonce, options) as unknown as DecipherGCM;
+      d.setAuthTag(tag);
+      d.setAAD(header);
+      const pt = d.update(ct);
+      d.final();
+      if (pt.length !== RECORD + 1) throw new Error(`floor: opened ${pt.length} bytes, expected ${RECORD + 1}`);
+    }
+  }
+  return mib / ((performance.now() - t) / 1000);
+}
+
 async function inMemoryNode(ctx: ReturnType<typeof nodeContexts>, suite: string, mib: number): Promise<number> {
   const { client, server } = await nodeHandshake(ctx, undefined, suite);
   const total = mib << 20;
@@ -38,7 +84,37 @@ async function inMemoryNode(ctx: ReturnType<typeof nodeContexts>, suite: string,
   return mib / secs;
 }
 
-async function overTcp(server: ServerChild, ctx: tls.SecureContext, suite: string, mib: number): Promise<number> {
+/** The sending side's floor: node:crypto sealing `mib` MiB as 16 KiB records, no engine, no I/O; CPU ms per MiB
+ *  of this process (process.cpuUsage, which counts V8's background threads, as the server child's figure does). */
+function sealFloorCpu(suite: keyof typeof NODE_AEAD, mib: number): number {
+  const alg = NODE_AEAD[suite];
+  const key = randomBytes(alg === 'aes-128-gcm' ? 16 : 32);
+  const nonce = new Uint8Array(randomBytes(12));
+  const nonceTail = new DataView(nonce.buffer).getUint32(8);
+  const options = { authTagLength: 16 } as never;
+  const header = Uint8Array.of(23, 3, 3, (RECORD + 17) >> 8, (RECORD + 17) & 0xff);
+  const inner = new Uint8Array(RECORD + 1);
+  let seq = 0;
+  const c0 = process.cpuUsage();
+  for (let i = 0; i < mib; i++) {
+    for (let off = 0; off < CHUNK.length; off += RECORD) {
+      inner.set(CHUNK.subarray(off, off + RECORD), 0);
+      inner[RECORD] = 23;
+      new DataView(nonce.buffer).setUint32(8, (nonceTail ^ seq++) >>> 0);
+      const c = createCipheriv(alg, key, nonce, options) as unknown as CipherGCM;
+      c.setAAD(header);
+      c.update(inner);
+      c.final();
+      c.getAuthTag();
+    }
+  }
+  const c = process.cpuUsage(c0);
+  return (c.user + c.system) / 1000 / mib;
+}
+
+/** One download over TCP: MiB/s at the client, and the server child's CPU ms per MiB sent. */
+async function overTcp(server: ServerChild, ctx: tls.SecureContext, suite: string, mib: number): Promise<{ mibs: number; cpuPerMib: number }> {
+  const cpu0 = await server.cpuMs();
   const { socket } = await connectClient(server.port, ctx, { ciphersuites: suite });
   const total = mib << 20;
   let got = 0;
@@ -51,27 +127,45 @@ async function overTcp(server: ServerChild, ctx: tls.SecureContext, suite: strin
   await done;
   const secs = (performance.now() - t) / 1000;
   socket.destroy();
-  return mib / secs;
+  return { mibs: mib / secs, cpuPerMib: ((await server.cpuMs()) - cpu0) / mib };
 }
 
 export async function run(args: string[]): Promise<Figure[]> {
-  const rounds = numberOption(args, '--rounds', 3);
+  const rounds = numberOption(args, '--rounds', 5);
   const mib = numberOption(args, '--mib', 64);
+  const warm = numberOption(args, '--warm', 1);
   const pki = benchPki();
   const ours = protosmithConfigs(pki);
   const theirs = nodeContexts(pki);
   const figs: Figure[] = [];
   for (const suite of SUITES) {
-    await inMemoryProtosmith(ours, suite.id, 4); await inMemoryNode(theirs, suite.node, 4); // warm-up
-    const [o, n] = await interleave(rounds, [() => inMemoryProtosmith(ours, suite.id, mib), () => inMemoryNode(theirs, suite.node, mib)]);
-    figs.push(figure({ bench: 'bulk', row: `bulk ${mib} MiB in memory, ${suite.name}`, unit: 'MiB/s', protosmith: median(o!), baseline: median(n!), against: 'node:tls', better: 'higher', target: 0.8 }));
+    await inMemoryProtosmith(ours, suite.id, 8); await inMemoryNode(theirs, suite.node, 8); floorNodeCrypto(suite.id, 8); // warm-up
+    const [o, n, f] = await interleave(rounds, [
+      () => inMemoryProtosmith(ours, suite.id, mib), () => inMemoryNode(theirs, suite.node, mib), async () => floorNodeCrypto(suite.id, mib),
+    ]);
+    figs.push(figure({
+      bench: 'bulk', row: `bulk ${mib} MiB in memory, ${suite.name}`, unit: 'MiB/s', protosmith: median(o!), baseline: median(n!), against: 'node:tls', better: 'higher', target: 0.8,
+      floor: median(f!), floorWhat: 'node:crypto AEAD alone, no engine; in memory: seal + open, MiB/s; server CPU: seal only, no I/O, CPU ms per MiB',
+    }));
   }
   const oursTcp = await startServer('protosmith', pki, mib << 20);
   const theirsTcp = await startServer('node', pki, mib << 20);
   try {
+    // Warm-up, the same for both servers and every suite, with the client that is measured afterwards.
+    for (let i = 0; i < warm; i++) for (const suite of SUITES) for (const s of [oursTcp, theirsTcp]) await overTcp(s, theirs.client, suite.node, mib);
+    for (const suite of SUITES) sealFloorCpu(suite.id, 8);
     for (const suite of SUITES) {
-      const [o, n] = await interleave(rounds, [() => overTcp(oursTcp, theirs.client, suite.node, mib), () => overTcp(theirsTcp, theirs.client, suite.node, mib)]);
+      const cpu = { ours: [] as number[], theirs: [] as number[] };
+      const [o, n, f] = await interleave(rounds, [
+        async () => { const r = await overTcp(oursTcp, theirs.client, suite.node, mib); cpu.ours.push(r.cpuPerMib); return r.mibs; },
+        async () => { const r = await overTcp(theirsTcp, theirs.client, suite.node, mib); cpu.theirs.push(r.cpuPerMib); return r.mibs; },
+        async () => sealFloorCpu(suite.id, mib),
+      ]);
       figs.push(figure({ bench: 'bulk', row: `bulk ${mib} MiB over TCP (server sends), ${suite.name}`, unit: 'MiB/s', protosmith: median(o!), baseline: median(n!), against: 'node:tls', better: 'higher', target: 0.8 }));
+      figs.push(figure({
+        bench: 'bulk', row: `server CPU per MiB sent over TCP, ${suite.name}`, unit: 'ms', protosmith: median(cpu.ours), baseline: median(cpu.theirs), against: 'node:tls', better: 'lower',
+        floor: median(f!), floorWhat: 'node:crypto AEAD alone, no engine; in memory: seal + open, MiB/s; server CPU: seal only, no I/O, CPU ms per MiB',
+      }));
     }
   } finally {
     for (const s of [oursTcp, theirsTcp]) {

@@ -23,11 +23,21 @@ export interface Figure {
   readonly ratio: number;
   readonly target?: number;
   readonly note?: string;
+  /** What the primitives alone achieve for the same work (same unit), measured in the same run: e.g. bare
+   *  node:crypto AEAD calls for a bulk row. Printed beside the row with `floorWhat`. */
+  readonly floor?: number;
+  readonly floorWhat?: string;
+  /** protosmith relative to the floor, read like `ratio` (the engine's own overhead: 1 = none), with `floor`. */
+  readonly vsFloor?: number;
+  /** The floor relative to the baseline, read like `ratio` (what the primitives' API allows at best), with `floor`. */
+  readonly floorVsBaseline?: number;
 }
 
-export function figure(f: Omit<Figure, 'ratio'>): Figure {
-  const ratio = f.better === 'higher' ? f.protosmith / f.baseline : f.baseline / f.protosmith;
-  return { ...f, ratio };
+export function figure(f: Omit<Figure, 'ratio' | 'vsFloor' | 'floorVsBaseline'>): Figure {
+  const rel = (a: number, b: number): number => (f.better === 'higher' ? a / b : b / a);
+  const ratio = rel(f.protosmith, f.baseline);
+  if (f.floor === undefined) return { ...f, ratio };
+  return { ...f, ratio, vsFloor: rel(f.protosmith, f.floor), floorVsBaseline: rel(f.floor, f.baseline) };
 }
 
 export const SUITES = [
@@ -104,6 +114,15 @@ export function printFigures(title: string, figs: readonly Figure[]): void {
   const w = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   console.log(`\n${title}`);
   for (const r of rows) console.log('  ' + r.map((cell, c) => (c === 0 || c === 3 ? cell.padEnd(w[c]!) : cell.padStart(w[c]!))).join('  '));
+  const floors = figs.filter((f) => f.floor !== undefined);
+  if (floors.length) {
+    console.log(`  floors (${floors[0]!.floorWhat ?? 'the primitives alone'}), ratios read as above (>= 1: at least as good):`);
+    console.log(`  "protosmith vs floor" is the engine's own overhead (1 = none), "floor vs baseline" what the primitives allow at best`);
+    const fw = Math.max(...floors.map((f) => f.row.length));
+    for (const f of floors) {
+      console.log(`  ${f.row.padEnd(fw)}  floor ${fmt(f.floor!).padStart(6)} ${f.unit.padEnd(5)}  protosmith vs floor ${f.vsFloor!.toFixed(2)}x  floor vs ${f.against} ${f.floorVsBaseline!.toFixed(2)}x`);
+    }
+  }
   for (const f of figs) if (f.note) console.log(`  note (${f.row}): ${f.note}`);
 }
 
