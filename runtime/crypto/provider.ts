@@ -123,14 +123,6 @@ export interface AeadKey {
    */
   sealSync?(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): readonly Uint8Array[];
   openSync?(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Uint8Array;
-  /**
-   * Optional, beside sealSync: sealSync() that writes ciphertext || tag into `out` from `offset` (which
-   * must not overlap `plaintext`) instead of returning pieces, so that the record layer can seal all the
-   * records of one write into one buffer (one output buffer per write, nothing to join later). Same bytes
-   * as seal(); refuses (CRYPTO_INVALID_ARGUMENT) output that does not fit. Reads `nonce` and `plaintext`
-   * only during the call.
-   */
-  sealIntoSync?(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, out: Uint8Array, offset: number): void;
 }
 
 /** An ephemeral (EC)DHE key pair for one key_share entry. */

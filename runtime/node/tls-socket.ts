@@ -363,8 +363,8 @@ export class TlsSocket extends Duplex {
 
   #flush(): void {
     const t = this.transport;
-    // The output as the engine made it (with a synchronous provider, one piece per write() holding all its
-    // records), several pieces written corked, in one writev, nothing joined.
+    // Records as the provider made them (header, ciphertext, tag) where the engine offers them: written
+    // corked, in one writev, nothing joined.
     const chunks = this.engine.takeOutputChunks ? this.engine.takeOutputChunks() : [this.engine.takeOutput()];
     let size = 0;
     for (const c of chunks) size += c.length;

@@ -236,8 +236,7 @@ export abstract class Connection<S extends string, E extends string, G extends s
   }
 
   /** The same bytes as takeOutput(), as the pieces they were made in (in order, none shared with the
-   *  engine or with each other; with a synchronous provider, one piece per write() or flight), for a
-   *  vectored write (e.g. writev) that need not join them; empty when none. */
+   *  engine), for a vectored write (e.g. writev) that need not join them; empty when none. */
   takeOutputChunks(): Uint8Array[] {
     const parts = this.output;
     this.output = NONE;
@@ -593,27 +592,15 @@ export abstract class Connection<S extends string, E extends string, G extends s
     }
     const cipher = this.writeCipher;
     const limit = cipher ? this.sendLimit : MAX_PLAINTEXT;
-    if (cipher?.synchronous === true && cipher.sealSyncInto && cipher.recordLength) {
-      // Every record of this call sealed, without a promise, into one buffer of ours: the provider's
-      // ciphertext is copied once, while still in cache, and the output is one piece (takeOutput() hands it
-      // over as it is, a socket gets one write instead of a header, ciphertext and tag per record).
-      const pad = this.padding;
-      let total = 0;
+    if (cipher?.synchronous === true && cipher.sealSync) {
+      // Each record as the pieces the provider made (header, ciphertext, tag): nothing joined or copied
+      // here; takeOutput() joins them once, takeOutputChunks() hands them over as they are.
       let off = 0;
       do {
-        const len = Math.min(limit, data.length - off);
-        total += cipher.recordLength(len, pad > 0 ? this.recordPad(len) : 0);
-        off += len;
+        const chunk = data.subarray(off, off + limit);
+        off += chunk.length;
+        for (const piece of cipher.sealSync(type, chunk, this.recordPad(chunk.length))) this.out().push(piece);
       } while (off < data.length);
-      const out = new Uint8Array(total);
-      let at = 0;
-      off = 0;
-      do {
-        const len = Math.min(limit, data.length - off);
-        at += cipher.sealSyncInto(type, data.subarray(off, off + len), pad > 0 ? this.recordPad(len) : 0, out, at);
-        off += len;
-      } while (off < data.length);
-      this.out().push(out);
       return;
     }
     if (cipher?.sealInto && cipher.recordLength) {

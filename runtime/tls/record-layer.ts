@@ -30,8 +30,6 @@ export interface RecordCipher {
   readonly synchronous?: boolean;
   /** seal() without a promise, as consecutive pieces of the record (joined: seal()'s bytes); only when `synchronous`. */
   sealSync?(type: number, content: Uint8Array, padding: number): Uint8Array[];
-  /** sealSync() into `out` at `offset` (sized with recordLength); returns the record's length; only when `synchronous`. */
-  sealSyncInto?(type: number, content: Uint8Array, padding: number, out: Uint8Array, offset: number): number;
   /** open() without a promise; only when `synchronous`. */
   openSync?(header: Uint8Array, fragment: Uint8Array): { type: number; content: Uint8Array };
 }

@@ -3,8 +3,7 @@
 // Implements the record layer's `RecordCipher` contract: seal() returns a whole TLSCiphertext record,
 // open() takes the 5-byte header (the AAD) and the encrypted_record and returns the inner content type
 // and content with padding stripped. With a synchronous provider AEAD (node:crypto, @noble) the
-// record layer uses sealSyncInto()/openSync(): same bytes, no promise per record, and the records of one
-// write sealed into one buffer.
+// record layer uses sealSync()/openSync(): same bytes, no promise per record.
 import type { AeadKey, CipherSuiteParams, CryptoProvider } from '../crypto/provider.ts';
 import { ProtosmithError, TlsPeerError, TlsUsageError } from './errors.ts';
 import { trafficKeys } from './keyschedule.ts';
@@ -160,49 +159,6 @@ export class RecordProtection implements RecordCipher {
     if (n !== length) throw new ProtosmithError('TLS_PROVIDER_FAILURE', 'provider', `AEAD seal returned ${n} bytes, expected ${length}.`, { alert: 'internal_error' });
     this.#advance();
     return pieces;
-  }
-
-  /**
-   * sealSync() into `out` at `offset` (sized with recordLength), so that all the records of one write
-   * share one buffer: nothing to join in takeOutput(), one piece for a socket write. Returns the record's
-   * length. Same bytes, sequence numbers and errors as seal(); only when `synchronous`. With a provider
-   * that has sealIntoSync the ciphertext goes straight into `out`, otherwise sealSync()'s pieces are
-   * copied in.
-   */
-  sealSyncInto(type: number, content: Uint8Array, padding: number, out: Uint8Array, offset: number): number {
-    const aead = this.#aead;
-    if (aead.sealSync === undefined || aead.openSync === undefined) throw new TlsUsageError('TLS_BAD_ARGUMENT', `sealSyncInto: the ${this.#aead.algorithm} key of this provider has no synchronous form; use sealInto().`);
-    this.#check(content, padding);
-    const innerLength = content.length + 1 + padding;
-    const length = innerLength + this.suite.tagLength;
-    if (!Number.isSafeInteger(offset) || offset < 0 || offset + 5 + length > out.length) {
-      throw new TlsUsageError('TLS_BAD_ARGUMENT', `a ${5 + length}-byte record does not fit in ${out.length} bytes at offset ${offset}.`);
-    }
-    const nonce = this.#syncNonce();
-    out[offset] = APPLICATION_DATA;
-    out[offset + 1] = 0x03;
-    out[offset + 2] = 0x03;
-    out[offset + 3] = length >> 8;
-    out[offset + 4] = length & 0xff;
-    const header = out.subarray(offset, offset + 5);
-    // The inner plaintext in the process-wide scratch buffer, as in sealSync().
-    const inner = (innerScratch ??= new Uint8Array(MAX_INNER)).subarray(0, innerLength);
-    inner.set(content, 0);
-    inner[content.length] = type;
-    if (padding > 0) inner.fill(0, content.length + 1);
-    if (aead.sealIntoSync !== undefined) {
-      aead.sealIntoSync(nonce, header, inner, out, offset + 5);
-    } else {
-      let at = offset + 5;
-      for (const piece of aead.sealSync(nonce, header, inner)) {
-        if (at + piece.length > offset + 5 + length) break;
-        out.set(piece, at);
-        at += piece.length;
-      }
-      if (at !== offset + 5 + length) throw new ProtosmithError('TLS_PROVIDER_FAILURE', 'provider', `AEAD seal returned other than ${length} bytes.`, { alert: 'internal_error' });
-    }
-    this.#advance();
-    return 5 + length;
   }
 
   #check(content: Uint8Array, padding: number): void {

@@ -201,31 +201,6 @@ test('AEAD sealInto (record-layer fast path) writes exactly what seal() returns,
   }
 });
 
-test('AEAD sealIntoSync (synchronous bulk path into one buffer) writes exactly what seal() returns at the offset, keeps nothing of the plaintext, and refuses output that does not fit', async () => {
-  for (const suite of [0x1301, 0x1302, 0x1303]) {
-    const params = cipherSuiteParams(suite)!;
-    const key = await p.importAeadKey(params.aead, new Uint8Array(params.keyLength).fill(suite & 0x3f));
-    assert.type(key.sealIntoSync, 'function');
-    const nonce = new Uint8Array(12).fill(5);
-    const aad = Uint8Array.of(23, 3, 3, 0x40, 0x11);
-    for (const length of [0, 1, 16385]) {
-      const plaintext = new Uint8Array(length).map((_, i) => (i * 3) & 0xff);
-      const want = await key.seal(nonce, aad, plaintext);
-      const out = new Uint8Array(want.length + 9).fill(0xaa);
-      key.sealIntoSync!(nonce, aad, plaintext, out, 7);
-      plaintext.fill(0xee); // the caller reuses its buffer at once
-      assert.is(Buffer.from(out.subarray(7, 7 + want.length)).toString('hex'), Buffer.from(want).toString('hex'), `${params.aead}, ${length} bytes`);
-      assert.equal([...out.subarray(0, 7), out[out.length - 2], out[out.length - 1]], new Array(9).fill(0xaa), 'bytes outside the span are untouched');
-    }
-    const out = new Uint8Array(40).fill(0xaa);
-    for (const [n, off] of [[25, 0], [10, 15], [1, -1]] as const) {
-      assert.is((await err(async () => key.sealIntoSync!(nonce, aad, new Uint8Array(n), out, off))).code, 'CRYPTO_INVALID_ARGUMENT');
-    }
-    assert.ok(out.every((x) => x === 0xaa), 'a refused seal writes nothing');
-    assert.is((await err(async () => key.sealIntoSync!(new Uint8Array(8), aad, new Uint8Array(3), out, 0))).code, 'CRYPTO_INVALID_ARGUMENT');
-  }
-});
-
 test('AEAD sealSync/openSync (synchronous bulk path) give the bytes of seal()/open(); sealSync keeps nothing of the plaintext; tampering and short input are bad_record_mac', async () => {
   for (const suite of [0x1301, 0x1302, 0x1303]) {
     const params = cipherSuiteParams(suite)!;

@@ -235,66 +235,6 @@ test('sealSync/openSync (synchronous provider) make the same records as seal/ope
   }), { numRuns: 60 });
 });
 
-test('sealSyncInto (the bulk path) writes the records seal() makes, back to back in one buffer, and shares the sequence number; with or without the provider\'s sealIntoSync', async () => {
-  // A provider whose AEAD has sealSync/openSync but no sealIntoSync: the record layer copies sealSync's pieces.
-  const piecesOnly: CryptoProvider = {
-    ...p,
-    async importAeadKey(alg, key) {
-      const k = await p.importAeadKey(alg, key);
-      return { algorithm: k.algorithm, seal: (n, a, t) => k.seal(n, a, t), open: (n, a, c) => k.open(n, a, c), sealSync: (n, a, t) => k.sealSync!(n, a, t), openSync: (n, a, c) => k.openSync!(n, a, c) };
-    },
-  };
-  await fc.assert(fc.asyncProperty(
-    fc.constantFrom(...suites), fc.constantFrom(p, piecesOnly), fc.array(fc.tuple(fc.uint8Array({ maxLength: 600 }), fc.integer({ min: 1, max: 255 }), fc.integer({ min: 0, max: 40 })), { minLength: 1, maxLength: 4 }),
-    fc.bigInt({ min: 0n, max: (1n << 64n) - 6n }),
-    async (suite, provider, records, seq) => {
-      const secret = new Uint8Array(suite.hashLength).fill(6);
-      const a = await RecordProtection.fromSecret(p, suite, secret, { initialSequence: seq });
-      const b = await RecordProtection.fromSecret(provider, suite, secret, { initialSequence: seq });
-      assert.ok(b.synchronous);
-      const total = records.reduce((n, [c, , pad]) => n + b.recordLength(c.length, pad), 0);
-      const out = new Uint8Array(total + 2).fill(0xaa);
-      const want: Uint8Array[] = [];
-      let at = 1;
-      for (const [c, type, pad] of records) {
-        want.push(await a.seal(type, c, pad));
-        at += b.sealSyncInto(type, c, pad, out, at);
-      }
-      assert.is(at, total + 1);
-      assert.is(Buffer.from(out.subarray(1, at)).toString('hex'), Buffer.concat(want).toString('hex'));
-      assert.equal([out[0], out[out.length - 1]], [0xaa, 0xaa], 'bytes outside the records are untouched');
-      assert.is(b.sequence, seq + BigInt(records.length), 'one sequence number per record');
-      // and the same reader opens them in order
-      const r = await RecordProtection.fromSecret(p, suite, secret, { initialSequence: seq });
-      let off = 1;
-      for (const [c, type] of records) {
-        const len = 5 + ((out[off + 3]! << 8) | out[off + 4]!);
-        const opened = r.openSync(out.subarray(off, off + 5), out.subarray(off + 5, off + len));
-        assert.is(opened.type, type);
-        assert.equal(Array.from(opened.content), Array.from(c));
-        off += len;
-      }
-    },
-  ), { numRuns: 60 });
-});
-
-test('sealSyncInto refuses a record that does not fit, or content over 2^14, without consuming a sequence number or touching the buffer', async () => {
-  const suite = suites[1]!;
-  const b = await RecordProtection.fromSecret(p, suite, new Uint8Array(suite.hashLength).fill(8));
-  const small = new Uint8Array(b.recordLength(10, 0) - 1).fill(0xaa);
-  for (const f of [
-    () => b.sealSyncInto(23, new Uint8Array(10), 0, small, 0),
-    () => b.sealSyncInto(23, new Uint8Array(1), 0, small, -1),
-    () => b.sealSyncInto(23, new Uint8Array((1 << 14) + 1), 0, new Uint8Array(1 << 15), 0),
-  ]) {
-    let c: string | undefined;
-    try { f(); } catch (e) { c = (e as { code?: string }).code; }
-    assert.is(c, 'TLS_BAD_ARGUMENT');
-  }
-  assert.ok(small.every((x) => x === 0xaa));
-  assert.is(b.sequence, 0n);
-});
-
 test('openSync refuses what open() refuses, with the same typed errors, and a refused record consumes no sequence number', async () => {
   const suite = suites[2]!;
   const secret = new Uint8Array(suite.hashLength).fill(5);
@@ -330,7 +270,7 @@ test('a provider AEAD without synchronous forms is not synchronous: sealSync/ope
   const r = await RecordProtection.fromSecret(asyncOnly, suite, new Uint8Array(32));
   assert.not.ok(r.synchronous);
   const out = new Uint8Array(r.recordLength(3, 0));
-  for (const f of [() => r.sealSync(23, new Uint8Array(3), 0), () => r.sealSyncInto(23, new Uint8Array(3), 0, out, 0), () => r.openSync(header(20), new Uint8Array(20))]) {
+  for (const f of [() => r.sealSync(23, new Uint8Array(3), 0), () => r.openSync(header(20), new Uint8Array(20))]) {
     let c: string | undefined;
     try { f(); } catch (e) { c = (e as { code?: string }).code; }
     assert.is(c, 'TLS_BAD_ARGUMENT');

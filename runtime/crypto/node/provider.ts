@@ -205,22 +205,6 @@ class NodeAeadKey implements AeadKey {
     if (end - offset !== total) throw new CryptoError('CRYPTO_PROVIDER_FAILURE', 'provider', `node:crypto returned ${end - offset} ciphertext bytes for ${total} plaintext bytes.`);
     out.set(c.getAuthTag(), end);
   }
-  sealIntoSync(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, out: Uint8Array, offset: number): void {
-    const total = plaintext.length;
-    if (!Number.isSafeInteger(offset) || offset < 0 || offset + total + TAG_LENGTH > out.length) {
-      throw new CryptoError('CRYPTO_INVALID_ARGUMENT', 'local', `sealIntoSync: ${total} plaintext bytes and a ${TAG_LENGTH}-byte tag do not fit in ${out.length} bytes at offset ${offset}.`);
-    }
-    const c = this.#cipher(nonce, aad);
-    // node:crypto has no update-into-buffer: update() returns fresh ciphertext, copied once into `out` while
-    // it is still in cache (and garbage at once, for the young generation).
-    const x = c.update(plaintext);
-    out.set(x, offset);
-    let end = offset + x.length;
-    const f = c.final();
-    if (f.length > 0) { out.set(f, end); end += f.length; }
-    if (end - offset !== total) throw new CryptoError('CRYPTO_PROVIDER_FAILURE', 'provider', `node:crypto returned ${end - offset} ciphertext bytes for ${total} plaintext bytes.`);
-    out.set(c.getAuthTag(), end);
-  }
   sealSync(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array[] {
     const c = this.#cipher(nonce, aad);
     const x = c.update(plaintext);
