@@ -24,7 +24,7 @@ const benches: Record<string, { what: string; load: () => Promise<Bench>; inAll?
     load: () => import('./tcp.ts'), inAll: true,
   },
   bulk: {
-    what: 'bulk 64 MiB per cipher suite, in memory (both sides) and over loopback TCP (server sends), protosmith vs node:tls',
+    what: 'bulk 64 MiB per cipher suite, in memory (both sides) and over loopback TCP (server sends, with its CPU per MiB), protosmith vs node:tls, beside node:crypto alone (floor)',
     load: () => import('./bulk.ts'), inAll: true,
   },
   memory: {
