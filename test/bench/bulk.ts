@@ -140,8 +140,8 @@ function sealFloorCpu(suite: keyof typeof NODE_AEAD, mib: number): number {
 
 /** One download over TCP: MiB/s at the client, and the server child's CPU ms per MiB sent. */
 async function overTcp(server: ServerChild, ctx: tls.SecureContext, suite: string, mib: number): Promise<{ mibs: number; cpuPerMib: number }> {
-  const cpu0 = await server.cpuMs();
   const { socket } = await connectClient(server.port, ctx, { ciphersuites: suite });
+  const cpu0 = await server.cpuMs();
   const total = mib << 20;
   let got = 0;
   const t = performance.now();
