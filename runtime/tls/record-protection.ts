@@ -147,12 +147,18 @@ export class RecordProtection implements RecordCipher {
     header[3] = length >> 8;
     header[4] = length & 0xff;
     // The inner plaintext (content, type, zero padding) is laid out in one scratch buffer shared by every
-    // connection: the provider reads it only during this synchronous call.
+    // connection: the provider reads it only during this synchronous call, and it is wiped before the
+    // call returns, so no connection's plaintext stays behind in it.
     const inner = (innerScratch ??= new Uint8Array(MAX_INNER)).subarray(0, innerLength);
     inner.set(content, 0);
     inner[content.length] = type;
     if (padding > 0) inner.fill(0, content.length + 1);
-    const sealed = aead.sealSync(nonce, header, inner);
+    let sealed: readonly Uint8Array[];
+    try {
+      sealed = aead.sealSync(nonce, header, inner);
+    } finally {
+      inner.fill(0);
+    }
     const pieces: Uint8Array[] = [header];
     let n = 0;
     for (const piece of sealed) { pieces.push(piece); n += piece.length; }

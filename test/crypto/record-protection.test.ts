@@ -235,6 +235,30 @@ test('sealSync/openSync (synchronous provider) make the same records as seal/ope
   }), { numRuns: 60 });
 });
 
+test('sealSync leaves no plaintext behind: the shared buffer the inner plaintext is laid out in is zero once the call returns, also when the provider fails', async () => {
+  const suite = suites[0]!;
+  let seen: Uint8Array | undefined;
+  let fail = false;
+  const watching: CryptoProvider = {
+    ...p,
+    async importAeadKey(alg, key) {
+      const k = await p.importAeadKey(alg, key);
+      return {
+        algorithm: k.algorithm, seal: (n, a, t) => k.seal(n, a, t), open: (n, a, c) => k.open(n, a, c), openSync: (n, a, c) => k.openSync!(n, a, c),
+        sealSync: (n, a, t) => { seen = t; if (fail) throw new TypeError('provider failed'); return k.sealSync!(n, a, t); },
+      };
+    },
+  };
+  const rp = await RecordProtection.fromSecret(watching, suite, new Uint8Array(suite.hashLength).fill(6));
+  const secretText = new Uint8Array(300).fill(0x41);
+  rp.sealSync(23, secretText, 7);
+  assert.ok(seen !== undefined && seen.length === 308);
+  assert.ok(seen.every((b) => b === 0), 'the plaintext was wiped from the shared buffer');
+  fail = true;
+  assert.throws(() => rp.sealSync(23, secretText, 0));
+  assert.ok(seen.every((b) => b === 0), 'wiped when the provider throws too');
+});
+
 test('openSync refuses what open() refuses, with the same typed errors, and a refused record consumes no sequence number', async () => {
   const suite = suites[2]!;
   const secret = new Uint8Array(suite.hashLength).fill(5);
