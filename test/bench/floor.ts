@@ -9,7 +9,7 @@
 //    algorithms and inputs, through the node provider and no engine;
 //  - the bytes the server's TCP socket received and wrote, in order: the plain net server of the floor
 //    (server-child.ts, kind 'net') and `netHandshake` (its client) exchange the same byte counts in the same
-//    order (client flight, server flight, client flight and FIN, server flight and FIN), with no TLS at all.
+//    order (client flight, server flight, client flight and FIN, server flight and FIN, close), with no TLS.
 // Recorded on a warmed-up server (the second handshake), so per-provider and per-config caches are warm, as
 // in the bench's measured rounds.
 import { connect as netConnect, type AddressInfo } from 'node:net';

@@ -6,7 +6,7 @@
 //   nothing: the connection stays idle (handshake and memory benches).
 // Kind 'net' is no TLS server: the socket-layer floor of the TCP bench (floor.ts), a plain node net server
 // (same options as protosmith's) that answers each recorded client flight with the recorded number of bytes
-// and ends its side when the client ends its own, as protosmith's server did.
+// and, after the last, ends its side and closes, as protosmith's server does.
 import { createServer as netCreateServer, type Server, type Socket } from 'node:net';
 import { getHeapSpaceStatistics } from 'node:v8';
 import type { Duplex } from 'node:stream';
@@ -83,6 +83,9 @@ function serveRecorded(socket: Socket, transport: readonly TransportStep[]): voi
       } else {
         socket.write(Buffer.alloc(s.bytes, 0x17));
         step++;
+        // After the last flight, as protosmith's server after both close_notify alerts: FIN, and the socket
+        // is destroyed once it has left (no read for the client's FIN).
+        if (step === transport.length) { socket.end(); socket.once('finish', () => socket.destroy()); }
       }
     }
   });
