@@ -19,7 +19,8 @@
 //    is emitted (the socket just closes). Otherwise (nobody awaiting, or after the handshake) the
 //    'error' event reports it. So `try { await connect(o).secureConnect() } catch {}` never crashes.
 //  - end() sends close_notify and a TCP FIN after every written byte, then keeps reading (and, once
-//    the engine reads no more, discarding) until the peer closes its side or closeTimeout passes.
+//    the engine reads no more, discarding) until the peer closes its side or closeTimeout passes. Once
+//    both close_notify alerts have crossed, the transport is destroyed as soon as our FIN has left.
 //    The transport is never destroyed while it may hold unread bytes: closing a TCP socket with
 //    unread data makes the kernel send a reset, which throws away our own unsent data.
 //  - allowHalfOpen (default false, like node:tls): when the peer's close_notify ends the readable
@@ -458,8 +459,22 @@ export class TlsSocket extends Duplex {
     this.#set(F_PEER_CLOSED);
     if (!this.#has(F_READ_ENDED)) { this.#set(F_READ_ENDED); this.push(null); }
     // The peer is done; once we are too, the transport must go away even if the peer never hangs up.
-    if (this.#has(F_LOCAL_CLOSED)) this.#startLinger(this.#closeTimeout);
+    if (this.#has(F_LOCAL_CLOSED)) { this.#startLinger(this.#closeTimeout); this.#closeWhenFlushed(); }
   }
+
+  /** Both close_notify alerts have crossed (RFC 8446 §6.1): the peer sends nothing more, so once our FIN
+   *  has left, the transport is destroyed instead of being read until the peer's FIN arrives (node:tls
+   *  does the same): one read, one event-loop turn and one epoll change fewer per connection. Nothing of
+   *  ours is lost: every byte we wrote was handed to the kernel before 'finish'. Only a peer that sends
+   *  bytes after its own close_notify (a protocol violation) meets a closed socket, and a reset. */
+  #closeWhenFlushed(): void {
+    const t = this.transport;
+    if (t.destroyed || this.#failed) return;
+    if (t.writableFinished) t.destroy();
+    else t.once('finish', TlsSocket.#destroyTransport);
+  }
+
+  static #destroyTransport(this: Duplex): void { if (!this.destroyed) this.destroy(); }
 
   #fail(err: Error): void {
     if (this.#failed) return;
@@ -641,10 +656,12 @@ export class TlsSocket extends Duplex {
         this.#set(F_DISCARD);
         if (!this.#has(F_READ_ENDED)) { this.#set(F_READ_ENDED); this.push(null); }
       }
-      // FIN after every byte we wrote; then keep reading until the peer closes (bounded).
+      // FIN after every byte we wrote; then keep reading until the peer closes (bounded), unless its
+      // close_notify is already in (#closeWhenFlushed).
       if (!this.transport.destroyed && !this.transport.writableEnded) this.transport.end();
       this.#resumeTransport();
       this.#startLinger(this.#closeTimeout);
+      if (this.#has(F_PEER_CLOSED)) this.#closeWhenFlushed();
       cb();
     }, (e: Error) => cb(e));
   }

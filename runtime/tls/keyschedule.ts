@@ -6,7 +6,7 @@
 // once. Transcript hashes are passed in already computed (TranscriptHash.snapshot()).
 import type { CipherSuiteParams, CryptoProvider, HashAlgorithm } from '../crypto/provider.ts';
 import { hashLength } from '../crypto/provider.ts';
-import { ProtosmithError, TlsUsageError } from './errors.ts';
+import { ProtosmithError, TlsProviderError, TlsUsageError } from './errors.ts';
 
 const encoder = new TextEncoder();
 /** "tls13 " + label as bytes for the schedule's own labels, encoded once (exporter labels are encoded per call). */
@@ -15,7 +15,13 @@ const LABELS = new Map<string, Uint8Array>(
     'exp master', 'res master', 'finished', 'key', 'iv', 'traffic upd', 'resumption', 'exporter'].map((l) => [l, encoder.encode(`tls13 ${l}`)]),
 );
 
-/** HKDF-Expand-Label(Secret, Label, Context, Length) (RFC 8446 §7.1): label gets the "tls13 " prefix. */
+/**
+ * HKDF-Expand-Label(Secret, Label, Context, Length) (RFC 8446 §7.1): label gets the "tls13 " prefix.
+ * Every output of the TLS 1.3 key schedule fits in one hash block (secrets, keys, IVs, finished keys): for
+ * Length <= Hash.length, HKDF-Expand (RFC 5869 §2.3) is T(1) = HMAC(Secret, HkdfLabel || 0x01) cut to
+ * Length, so that case is one provider HMAC over an info block built with its 0x01 already in place (no
+ * second copy of it in the provider). Longer outputs (exporters) go through the provider's hkdfExpand.
+ */
 export async function hkdfExpandLabel(
   p: CryptoProvider, hash: HashAlgorithm, secret: Uint8Array, label: string, context: Uint8Array, length: number,
 ): Promise<Uint8Array> {
@@ -23,14 +29,25 @@ export async function hkdfExpandLabel(
   if (fullLabel.length > 255) throw new TlsUsageError('TLS_BAD_ARGUMENT', `HKDF-Expand-Label label "${label}" is ${fullLabel.length - 6} bytes; at most 249 bytes fit (RFC 8446 §7.1).`);
   if (context.length > 255) throw new TlsUsageError('TLS_BAD_ARGUMENT', `HKDF-Expand-Label context is ${context.length} bytes; at most 255 fit (RFC 8446 §7.1).`);
   if (!Number.isSafeInteger(length) || length < 0 || length > 0xffff) throw new TlsUsageError('TLS_BAD_ARGUMENT', `HKDF-Expand-Label length ${length} does not fit in uint16.`);
-  const info = new Uint8Array(2 + 1 + fullLabel.length + 1 + context.length);
+  const hl = hashLength(hash);
+  const oneBlock = length > 0 && length <= hl;
+  const n = 2 + 1 + fullLabel.length + 1 + context.length;
+  const info = new Uint8Array(oneBlock ? n + 1 : n);
   info[0] = length >> 8;
   info[1] = length & 0xff;
   info[2] = fullLabel.length;
   info.set(fullLabel, 3);
   info[3 + fullLabel.length] = context.length;
   info.set(context, 4 + fullLabel.length);
-  return p.hkdfExpand(hash, secret, info, length);
+  if (!oneBlock) return p.hkdfExpand(hash, secret, info, length);
+  info[n] = 1;
+  const t1 = await p.hmac(hash, secret, info);
+  if (t1.length !== hl) throw new TlsProviderError(`crypto provider "${p.name}" returned a ${t1.length}-byte ${hash} HMAC, not ${hl} bytes (a provider bug)`);
+  if (length === hl) return t1;
+  // A key or IV: the rest of the block is secret material nobody needs; it is wiped, not left to the GC.
+  const out = t1.slice(0, length);
+  t1.fill(0);
+  return out;
 }
 
 /** Derive-Secret(Secret, Label, Messages) with Transcript-Hash(Messages) given as `transcriptHash`. */

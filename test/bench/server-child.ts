@@ -4,7 +4,10 @@
 // after the handshake the first byte from the client picks what the connection does:
 //   'd' the server sends `bulkBytes` bytes;  'u' the server reads `bulkBytes` bytes, then answers 'k';
 //   nothing: the connection stays idle (handshake and memory benches).
-import type { Server } from 'node:net';
+// Kind 'net' is no TLS server: the socket-layer floor of the TCP bench (floor.ts), a plain node net server
+// (same options as protosmith's) that answers each recorded client flight with the recorded number of bytes
+// and, after the last, ends its side and closes, as protosmith's server does.
+import { createServer as netCreateServer, type Server, type Socket } from 'node:net';
 import { getHeapSpaceStatistics } from 'node:v8';
 import type { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
@@ -12,10 +15,11 @@ import { createServer } from '../../runtime/node/index.ts';
 import { createNodeProvider, nodeSigningKey } from '../../runtime/crypto/node/index.ts';
 import { profiled, type ProfileRow } from './profile.ts';
 import { NODE_TICKET_KEYS, TICKET_KEY, type BenchPki } from './support.ts';
+import type { TransportStep } from './floor.ts';
 
-export type ServerKind = 'protosmith' | 'node';
+export type ServerKind = 'protosmith' | 'node' | 'net';
 export type ToChild =
-  | { op: 'listen'; kind: ServerKind; pki: BenchPki; bulkBytes: number }
+  | { op: 'listen'; kind: ServerKind; pki: BenchPki; bulkBytes: number; transport?: readonly TransportStep[] }
   | { op: 'cpu' } | { op: 'mem'; settle?: boolean } | { op: 'exit' };
 export type FromChild =
   | { op: 'listening'; port: number }
@@ -59,7 +63,36 @@ async function download(socket: Duplex, n: number): Promise<void> {
   }
 }
 
-function listen(kind: ServerKind, pki: BenchPki, bulkBytes: number): Server {
+/** The 'net' floor: after the client's bytes of each recorded 'in' step, the recorded 'out' bytes, in one write. */
+function serveRecorded(socket: Socket, transport: readonly TransportStep[]): void {
+  open++;
+  let received = 0;
+  let step = 0;
+  socket.on('error', () => { /* as serve() */ });
+  socket.on('close', () => { open--; });
+  socket.on('end', () => { socket.end(); });
+  socket.on('data', (chunk: Buffer) => {
+    received += chunk.length;
+    for (;;) {
+      const s = transport[step];
+      if (s === undefined) return;
+      if (s.dir === 'in') {
+        if (received < s.bytes) return;
+        received -= s.bytes;
+        step++;
+      } else {
+        socket.write(Buffer.alloc(s.bytes, 0x17));
+        step++;
+        // After the last flight, as protosmith's server after both close_notify alerts: FIN, and the socket
+        // is destroyed once it has left (no read for the client's FIN).
+        if (step === transport.length) { socket.end(); socket.once('finish', () => socket.destroy()); }
+      }
+    }
+  });
+}
+
+function listen(kind: ServerKind, pki: BenchPki, bulkBytes: number, transport: readonly TransportStep[] = []): Server {
+  if (kind === 'net') return netCreateServer({ allowHalfOpen: true, noDelay: true }, (s) => serveRecorded(s, transport));
   if (kind === 'protosmith') {
     const crypto = createNodeProvider();
     return createServer({ crypto, certificateChain: [pki.chainPem], signingKey: nodeSigningKey(pki.keyPem), ticketKey: TICKET_KEY }, (s) => serve(s, bulkBytes));
@@ -95,7 +128,7 @@ const profiling = profileTop > 0 ? profiled(() => life, profileTop) : undefined;
 process.on('message', (m: ToChild) => {
   switch (m.op) {
     case 'listen':
-      server = listen(m.kind, m.pki, m.bulkBytes);
+      server = listen(m.kind, m.pki, m.bulkBytes, m.transport);
       server.on('error', (e) => { console.error(`bench server: ${e.message}`); process.exit(1); });
       server.listen(0, '127.0.0.1', () => {
         const a = server!.address();

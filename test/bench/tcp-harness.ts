@@ -7,6 +7,7 @@ import * as tls from 'node:tls';
 import type { FromChild, ServerKind, ToChild } from './server-child.ts';
 import type { ProfileRow } from './profile.ts';
 import type { BenchPki } from './support.ts';
+import type { TransportStep } from './floor.ts';
 
 export interface ServerChild {
   readonly kind: ServerKind;
@@ -18,7 +19,7 @@ export interface ServerChild {
   exit(): Promise<{ top: ProfileRow[]; totalMs: number } | undefined>;
 }
 
-export async function startServer(kind: ServerKind, pki: BenchPki, bulkBytes = 0): Promise<ServerChild> {
+export async function startServer(kind: ServerKind, pki: BenchPki, bulkBytes = 0, transport?: readonly TransportStep[]): Promise<ServerChild> {
   const child: ChildProcess = fork(join(import.meta.dirname, 'server-child.ts'), [], {
     execArgv: [...process.execArgv.filter((a) => !a.startsWith('--cpu-prof')), '--expose-gc'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -33,7 +34,7 @@ export async function startServer(kind: ServerKind, pki: BenchPki, bulkBytes = 0
     child.send(m);
     return reply;
   };
-  const { port } = await ask({ op: 'listen', kind, pki, bulkBytes }, 'listening');
+  const { port } = await ask({ op: 'listen', kind, pki, bulkBytes, ...(transport ? { transport } : {}) }, 'listening');
   return {
     kind, port,
     async cpuMs() { const c = await ask({ op: 'cpu' }, 'cpu'); return (c.user + c.system) / 1000; },

@@ -3,17 +3,25 @@
 // the same node:tls client in this process: sequential handshakes per second, `--conc` (50) handshakes in
 // flight per second, and the server process's CPU time per handshake (process.cpuUsage in the child).
 // Rounds alternate between the two servers, after `--warm` (1500) handshakes on each; medians reported.
+// Two floor rows put the protosmith server's CPU per handshake in proportion (floor.ts), each measured in the
+// same rounds and set beside node:tls's server CPU per handshake:
+//  - node:crypto: the provider calls one protosmith server handshake makes (recorded from a real one over
+//    TCP), made again with the same algorithms and inputs through the node provider, no engine, in this process;
+//  - socket layer: a plain node net server (server-child kind 'net', no TLS) exchanging the same byte counts
+//    per connection in the same order with a plain net client, sequentially.
+import { cryptoFloorMs, netHandshake, recordServerHandshake } from './floor.ts';
 import { benchPki, figure, interleave, median, nodeContexts, numberOption, type Figure } from './support.ts';
 import { connectClient, startServer, type ServerChild } from './tcp-harness.ts';
 import type * as tls from 'node:tls';
 
-async function handshakes(server: ServerChild, ctx: tls.SecureContext, total: number, inFlight: number): Promise<{ perSecond: number; cpuMsPer: number }> {
+async function handshakes(server: ServerChild, ctx: tls.SecureContext | undefined, total: number, inFlight: number, transport: Parameters<typeof netHandshake>[1] = []): Promise<{ perSecond: number; cpuMsPer: number }> {
   const cpu0 = await server.cpuMs();
   const t0 = performance.now();
   let started = 0;
   const worker = async (): Promise<void> => {
     while (started < total) {
       started++;
+      if (ctx === undefined) { await netHandshake(server.port, transport); continue; }
       const { socket } = await connectClient(server.port, ctx);
       socket.end();
     }
@@ -32,8 +40,10 @@ export async function run(args: string[]): Promise<Figure[]> {
   const warm = numberOption(args, '--warm', 1500);
   const pki = benchPki();
   const ctx = nodeContexts(pki).client;
+  const recorded = await recordServerHandshake(pki, ctx);
   const ours = await startServer('protosmith', pki);
   const theirs = await startServer('node', pki);
+  const floor = await startServer('net', pki, 0, recorded.transport);
   try {
     // Warm-up, the same for both servers: the figures are a running server's steady state. protosmith's
     // server is JavaScript that V8 optimizes over its first several hundred handshakes (TurboFan
@@ -41,11 +51,17 @@ export async function run(args: string[]): Promise<Figure[]> {
     // one-time compilation is billed to the measured handshakes (~2.5 ms instead of ~1.6 ms per handshake
     // after 30 warm-up handshakes). node:tls's handshake is native code and needs no warm-up.
     for (const s of [ours, theirs]) await handshakes(s, ctx, warm, 10);
+    await handshakes(floor, undefined, warm, 10, recorded.transport);
+    await cryptoFloorMs(recorded, pki, warm);
+    const floors = { net: [] as number[], crypto: [] as number[] };
     const results = { ours: { seq: [] as number[], seqCpu: [] as number[], conc: [] as number[], concCpu: [] as number[] }, theirs: { seq: [] as number[], seqCpu: [] as number[], conc: [] as number[], concCpu: [] as number[] } };
     await interleave(rounds, [ours, theirs].flatMap((s) => {
       const r = s === ours ? results.ours : results.theirs;
       return [async () => { const x = await handshakes(s, ctx, seq, 1); r.seq.push(x.perSecond); r.seqCpu.push(x.cpuMsPer); return x.perSecond; }];
-    }));
+    }).concat([
+      async () => { const x = await handshakes(floor, undefined, seq, 1, recorded.transport); floors.net.push(x.cpuMsPer); return x.cpuMsPer; },
+      async () => { const ms = await cryptoFloorMs(recorded, pki, seq); floors.crypto.push(ms); return ms; },
+    ]));
     await interleave(rounds, [ours, theirs].flatMap((s) => {
       const r = s === ours ? results.ours : results.theirs;
       return [async () => { const x = await handshakes(s, ctx, total, conc); r.conc.push(x.perSecond); r.concCpu.push(x.cpuMsPer); return x.perSecond; }];
@@ -57,9 +73,17 @@ export async function run(args: string[]): Promise<Figure[]> {
       figure({ bench: 'tcp', row: 'server CPU per handshake (sequential)', unit: 'ms', protosmith: median(o.seqCpu), baseline: median(t.seqCpu), against: 'node:tls', better: 'lower', target: 1 }),
       figure({ bench: 'tcp', row: `${conc} concurrent handshakes over TCP`, unit: '/s', protosmith: median(o.conc), baseline: median(t.conc), against: 'node:tls', better: 'higher', target: 1 }),
       figure({ bench: 'tcp', row: `server CPU per handshake (${conc} concurrent)`, unit: 'ms', protosmith: median(o.concCpu), baseline: median(t.concCpu), against: 'node:tls', better: 'lower', target: 1 }),
+      figure({
+        bench: 'tcp', row: 'floor: node:crypto calls of one server handshake', unit: 'ms', protosmith: median(floors.crypto), baseline: median(t.seqCpu), against: 'node:tls', better: 'lower',
+        note: `the ${recorded.calls.length} provider and signing-key calls a protosmith server handshake makes (recorded over TCP), made again through the node provider without the engine; baseline: node:tls's whole server CPU per sequential handshake`,
+      }),
+      figure({
+        bench: 'tcp', row: 'floor: plain net server, same reads and writes', unit: 'ms', protosmith: median(floors.net), baseline: median(t.seqCpu), against: 'node:tls', better: 'lower',
+        note: `server CPU per connection of a node net server without TLS exchanging the same bytes (${recorded.transport.map((x) => `${x.dir} ${x.bytes}`).join(', ')}) with a plain client, sequentially; baseline: node:tls's whole server CPU per sequential handshake`,
+      }),
     ];
   } finally {
-    for (const s of [ours, theirs]) {
+    for (const s of [ours, theirs, floor]) {
       const p = await s.exit();
       if (p) {
         console.log(`\nCPU profile of the ${s.kind} server child (${p.totalMs.toFixed(0)} ms sampled): top self time`);
