@@ -41,8 +41,9 @@ class LazyServerEngine implements SansIoEngine {
   readonly #config: TlsServerConfig;
   constructor(config: TlsServerConfig) { this.#config = config; }
   get #e(): TlsServer { return (this.#engine ??= new TlsServer(this.#config)); }
-  /** The engine, once made (undefined while the client has sent nothing). */
-  get server(): TlsServer | undefined { return this.#engine; }
+  /** The engine, once made (undefined while the client has sent nothing). The socket calls it directly
+   *  once the handshake is complete, and drops this stand-in. */
+  get engine(): TlsServer | undefined { return this.#engine; }
   get isClosed(): boolean { return this.#engine?.isClosed ?? false; }
   receive(bytes: Uint8Array): Promise<TlsEvent[]> { return this.#e.receive(bytes); }
   takeOutput(): Uint8Array { return this.#engine ? this.#engine.takeOutput() : new Uint8Array(0); }

@@ -49,6 +49,10 @@ export interface SansIoEngine {
   exportKeyingMaterial(label: string, context: Uint8Array | undefined, length: number): Promise<Uint8Array>;
   /** True once the engine neither reads nor writes any more (its table's closed state). */
   readonly isClosed: boolean;
+  /** Optional, for an engine that stands in for another and forwards every call to it (createServer's,
+   *  made before the client's first byte): that engine once made. The socket then calls it directly and
+   *  drops the stand-in. */
+  readonly engine?: SansIoEngine | undefined;
 }
 
 /** Defaults (milliseconds). Documented in docs/tls.md "Timeouts and limits". */
@@ -82,6 +86,28 @@ export interface TlsSocketOptions {
 }
 
 type Waiter = { user: boolean; resolve: () => void; reject: (e: Error) => void };
+
+/** A socket's options, checked: one object for every socket made with the same options object (a server's
+ *  sockets all are), so that a socket holds one field for them rather than four. */
+interface SocketParams {
+  readonly options: TlsSocketOptions;
+  readonly onKeyLog: ((line: string) => void) | undefined;
+  readonly onError: ((err: Error, socket: TlsSocket) => void) | undefined;
+  readonly idleTimeout: number;
+  readonly closeTimeout: number;
+}
+
+/** The last params made per options object; a hit serves only while every value is the one just checked. */
+const paramsByOptions = new WeakMap<TlsSocketOptions, SocketParams>();
+
+function socketParams(fresh: SocketParams): SocketParams {
+  const had = paramsByOptions.get(fresh.options);
+  if (had && had.onKeyLog === fresh.onKeyLog && had.onError === fresh.onError && had.idleTimeout === fresh.idleTimeout
+    && had.closeTimeout === fresh.closeTimeout) return had;
+  const params = Object.freeze(fresh);
+  paramsByOptions.set(fresh.options, params);
+  return params;
+}
 
 /** Throws TlsConfigError for an unusable timeout option (createServer checks once, up front). */
 export function checkTimeouts(options: TlsSocketOptions): void {
@@ -218,14 +244,16 @@ export class TlsSocket extends Duplex {
   /** The socket's yes/no state, one bit each (F_* above): one small integer instead of eight fields. */
   #flags = 0;
   #failed: Error | undefined;
-  #onKeyLog: ((line: string) => void) | undefined;
-  #onError: ((err: Error, socket: TlsSocket) => void) | undefined;
+  readonly #params: SocketParams;
+  get #onKeyLog(): ((line: string) => void) | undefined { return this.#params.onKeyLog; }
+  get #onError(): ((err: Error, socket: TlsSocket) => void) | undefined { return this.#params.onError; }
   /** Transport chunks handed to the engine and not yet processed. */
   #receiving = 0;
-  #closeTimeout: number;
-  #idleTimeout: number;
+  get #closeTimeout(): number { return this.#params.closeTimeout; }
+  get #idleTimeout(): number { return this.#params.idleTimeout; }
   #handshakeTimer: NodeJS.Timeout | undefined;
-  /** When a byte last moved (performance.now()), while the socket is in its idle queue (see IdleQueue). */
+  /** When a byte last moved (performance.now(), whole milliseconds: a small integer, where a fraction would
+   *  be a heap number of its own), while the socket is in its idle queue (see IdleQueue). */
   #idleSince = 0;
   #idleQueue: IdleQueue | undefined;
   #userTimer: NodeJS.Timeout | undefined;
@@ -239,11 +267,11 @@ export class TlsSocket extends Duplex {
     super({ allowHalfOpen: options.allowHalfOpen ?? false });
     this.engine = engine;
     this.transport = transport;
-    this.#onKeyLog = options.onKeyLog;
-    this.#onError = options.onError;
     const handshakeTimeout = timeoutOption('handshakeTimeout', options.handshakeTimeout, DEFAULT_HANDSHAKE_TIMEOUT);
-    this.#idleTimeout = timeoutOption('idleTimeout', options.idleTimeout, 0);
-    this.#closeTimeout = timeoutOption('closeTimeout', options.closeTimeout, DEFAULT_CLOSE_TIMEOUT);
+    this.#params = socketParams({
+      options, onKeyLog: options.onKeyLog, onError: options.onError,
+      idleTimeout: timeoutOption('idleTimeout', options.idleTimeout, 0), closeTimeout: timeoutOption('closeTimeout', options.closeTimeout, DEFAULT_CLOSE_TIMEOUT),
+    });
     if (handshakeTimeout > 0) {
       this.#handshakeTimer = setTimeout(() => {
         this.#fail(new TlsTransportError('TLS_HANDSHAKE_TIMEOUT', `the TLS handshake did not complete within ${handshakeTimeout} ms (handshakeTimeout): the peer is silent, too slow, or does not speak TLS`));
@@ -416,6 +444,8 @@ export class TlsSocket extends Duplex {
           this.#hsServerName = ev.serverName;
           this.#hsPeerCertificates = ev.peerCertificates;
           if (this.#handshakeTimer) { clearTimeout(this.#handshakeTimer); this.#handshakeTimer = undefined; }
+          // A stand-in engine (createServer's, made before the first byte) is done standing in.
+          if (this.engine.engine) (this as { engine: SansIoEngine }).engine = this.engine.engine;
           this.#armIdle();
           this.emit('secure', ev);
           for (const w of this.#takeWaiting()) w.resolve();
@@ -505,7 +535,7 @@ export class TlsSocket extends Duplex {
   /** Bytes moved: restart the idle and user timers. */
   #touch(): void {
     if (this.#idleQueue) {
-      this.#idleSince = performance.now();
+      this.#idleSince = Math.floor(performance.now());
       this.#idleQueue.moveToTail(this);
     }
     this.#userTimer?.refresh();
@@ -514,7 +544,7 @@ export class TlsSocket extends Duplex {
   #armIdle(): void {
     if (this.#idleTimeout <= 0 || this.#idleQueue) return;
     // No timer per connection: one queue (and one timer) per idleTimeout value, shared by every socket.
-    this.#idleSince = performance.now();
+    this.#idleSince = Math.floor(performance.now());
     this.#idleQueue = IdleQueue.for(this.#idleTimeout);
     this.#idleQueue.add(this);
   }

@@ -4,7 +4,7 @@
 import { cipherSuiteParams, type CipherSuiteParams } from '../crypto/provider.ts';
 import type { CertificateVerifier } from '../x509/index.ts';
 import { checkServerConfig, type HelloRetryCookieCodec, type SessionTicketCodec, type ShapedMessage, type TlsServerConfig } from './config.ts';
-import { Connection, sharedImplementations } from './connection.ts';
+import { Connection, defineClassMembers, sharedImplementations } from './connection.ts';
 import { TlsConfigError, TlsPeerError } from './errors.ts';
 import { finishedVerifyData, KeyLogLabel, KeySchedule, resumptionPsk } from './keyschedule.ts';
 import {
@@ -67,13 +67,17 @@ interface ServerHandshakeState {
   clientSpki: Uint8Array | undefined;
   clientScheme: number | undefined;
   certificateEmpty: boolean;
+  /** Which offered PSK identity was accepted (pre_shared_key in the ServerHello). */
+  pskIndex: number;
+  /** ticket_nonce counter (a nonce is never repeated on the connection; tickets are sent only here). */
+  ticketCounter: number;
 }
 
 function newHandshakeState(): ServerHandshakeState {
   return {
     ownCookieCodec: undefined, neg: undefined, retried: false, shared: undefined, schedule: undefined, earlySecret: undefined,
     cHs: undefined, sHs: undefined, resumptionMaster: undefined, earlyReceived: 0, peerCertificates: undefined,
-    clientSpki: undefined, clientScheme: undefined, certificateEmpty: false,
+    clientSpki: undefined, clientScheme: undefined, certificateEmpty: false, pskIndex: 0, ticketCounter: 0,
   };
 }
 
@@ -81,14 +85,17 @@ function newHandshakeState(): ServerHandshakeState {
 const SERVER_SINKS = { error: ServerState.ERROR, closed: ServerState.CLOSED } as const;
 
 export class TlsServer extends Connection<ServerState, ServerEvent, ServerGuard, ServerAction> {
-  readonly role = 'server' as const;
-  protected readonly middleboxCompat: boolean;
-  private readonly config: TlsServerConfig;
-  private readonly suites: number[];
-  private readonly groups: number[];
-  private readonly schemes: number[];
-  private readonly chain: Uint8Array[];
-  private readonly verifier: CertificateVerifier | undefined;
+  declare readonly role: 'server';
+  // The configuration and what checkServerConfig derived from it (cached per configuration object) are
+  // read through the connection's options: an idle connection holds no field for any of them.
+  private get config(): TlsServerConfig { return this.options as TlsServerConfig; }
+  protected get middleboxCompat(): boolean { return this.config.middleboxCompat !== false; }
+  private get suites(): number[] { return checkServerConfig(this.config).suites; }
+  private get groups(): number[] { return checkServerConfig(this.config).groups; }
+  private get schemes(): number[] { return checkServerConfig(this.config).schemes; }
+  private get chain(): Uint8Array[] { return checkServerConfig(this.config).chain; }
+  private get verifier(): CertificateVerifier | undefined { return checkServerConfig(this.config).verifier; }
+  protected override get earlySkipLimit(): number { return Math.max(this.config.maxEarlyData ?? 0, 16384); }
   /** The handshake-only state below lives in one object, dropped at CONNECTED (releaseHandshakeState): an
    *  idle connection carries one field for it rather than fourteen (a field is 8 bytes of every object). */
   private hs: ServerHandshakeState | undefined;
@@ -123,20 +130,12 @@ export class TlsServer extends Connection<ServerState, ServerEvent, ServerGuard,
   private set clientScheme(v: number | undefined) { this.handshakeState.clientScheme = v; }
   private get certificateEmpty(): boolean { return this.hs?.certificateEmpty ?? false; }
   private set certificateEmpty(v: boolean) { this.handshakeState.certificateEmpty = v; }
-  /** ticket_nonce counter: stays with the connection (a nonce is never repeated on it). */
-  private ticketCounter = 0;
+  private get pskIndex(): number { return this.hs?.pskIndex ?? 0; }
+  private set pskIndex(v: number) { this.handshakeState.pskIndex = v; }
 
   constructor(config: TlsServerConfig) {
-    const checked = checkServerConfig(config);
-    super(config, serverTable, SERVER_SINKS);
-    this.config = config;
-    this.suites = checked.suites;
-    this.groups = checked.groups;
-    this.schemes = checked.schemes;
-    this.middleboxCompat = config.middleboxCompat !== false;
-    this.earlySkipLimit = Math.max(config.maxEarlyData ?? 0, 16384);
-    this.chain = checked.chain;
-    this.verifier = checked.verifier;
+    checkServerConfig(config);
+    super(config);
   }
 
   /** The session ticket codec: config.ticketCodec, or the built-in one under config.ticketKey; undefined
@@ -201,7 +200,9 @@ export class TlsServer extends Connection<ServerState, ServerEvent, ServerGuard,
     },
   });
 
-  protected readonly implementations: ServerImplementations<TlsServer> = TlsServer.#implementations;
+  static {
+    defineClassMembers(TlsServer, { role: 'server', table: serverTable, sinks: SERVER_SINKS, implementations: TlsServer.#implementations });
+  }
 
   private sendCertificate(): void {
     this.queueHandshake(11, encode('Certificate', () => encodeCertificate({
@@ -365,8 +366,6 @@ export class TlsServer extends Connection<ServerState, ServerEvent, ServerGuard,
     return { ch, suite, group, peerShare, scheme, alpn, serverName, psk, earlyAccepted, earlyOffered, cookieNeeded, retry, peerRecordLimit };
   }
 
-  private pskIndex = 0;
-
   /** HelloRetryRequest body; key_share only when the client must send a new share (group undefined otherwise). */
   private hrrBody(sessionId: Uint8Array, suite: number, group: number | undefined, cookie: Uint8Array | undefined): Uint8Array {
     const exts: Extension[] = [{ extension_type: ExtensionType.supported_versions, body: { selected_version: 0x0304 } }];
@@ -514,8 +513,9 @@ export class TlsServer extends Connection<ServerState, ServerEvent, ServerGuard,
     if (count > 0) this.resumptionMaster ??= await this.schedule_!.resumptionMasterSecret(this.transcript.hash());
     for (let i = 0; i < count; i++) {
       // ticket_nonce: a 2-byte counter, unique per connection (RFC 8446 §4.6.1), numbered as Botan does.
-      const nonce = Uint8Array.of((this.ticketCounter >> 8) & 0xff, this.ticketCounter & 0xff);
-      this.ticketCounter++;
+      const hs = this.handshakeState;
+      const nonce = Uint8Array.of((hs.ticketCounter >> 8) & 0xff, hs.ticketCounter & 0xff);
+      hs.ticketCounter++;
       const ageAddBytes = this.crypto.randomBytes(4);
       const ageAdd = ((ageAddBytes[0]! << 24) >>> 0) + ((ageAddBytes[1]! << 16) | (ageAddBytes[2]! << 8) | ageAddBytes[3]!);
       const psk = await resumptionPsk(this.crypto, n.suite.hash, this.resumptionMaster!, nonce);

@@ -82,7 +82,9 @@ function functionsHeld(engine: object): Set<unknown> {
     if (depth < 3 && proto !== Object.prototype && proto !== Array.prototype && proto !== null) return;
     for (const x of Object.values(v)) walk(x, depth - 1);
   };
-  walk(engine, 3);
+  // The implementations sit on the class's prototype (defineClassMembers), read through the engine as the
+  // table runner reads them; the rest is what the engine's own fields hold.
+  walk({ ...engine, implementations: (engine as { implementations?: unknown }).implementations }, 3);
   return found;
 }
 
