@@ -191,4 +191,35 @@ test('an idle socket holds no promise for its operation queue once every operati
   transport.destroy();
 });
 
+test('a server socket drops the stand-in engine it had before the first byte: once connected it calls its TlsServer, and data, KeyUpdate, the exporter and close go on', async () => {
+  let socket: TlsSocket | undefined;
+  const server = createServer({ certificateChain: [pki.servers.p256.chainPem], signingKey: pki.servers.p256.keyPem }, (s) => { socket = s; });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  const c = tls.connect({ host: '127.0.0.1', port, servername: 'localhost', ca: pki.root.certPem, minVersion: 'TLSv1.3' });
+  try {
+    await once(c, 'secureConnect');
+    const s = socket!;
+    assert.ok(s.engine.constructor.name !== 'TlsServer', 'before the handshake completes the socket holds a stand-in');
+    await s.secureConnect();
+    assert.is(s.engine.constructor.name, 'TlsServer', 'the socket calls the engine itself once connected');
+    assert.is(s.engine.engine, undefined);
+    s.write('from server');
+    const [got] = await once(c, 'data') as [Buffer];
+    assert.is(got.toString(), 'from server');
+    const ours = Buffer.from(await s.exportKeyingMaterial('EXPORTER-x', undefined, 16)).toString('hex');
+    assert.is(ours, c.exportKeyingMaterial(16, 'EXPORTER-x').toString('hex'), 'exporter agrees with node:tls');
+    await s.keyUpdate(true);
+    c.write('from client');
+    const [back] = await once(s, 'data') as [Buffer];
+    assert.is(back.toString(), 'from client', 'read under the client\'s updated keys');
+    s.end();
+    await once(c, 'end');
+  } finally {
+    c.destroy();
+    server.close();
+  }
+});
+
 test.run();
