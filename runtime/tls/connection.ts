@@ -120,6 +120,23 @@ function connectionParams(fresh: ConnectionParams): ConnectionParams {
   return params;
 }
 
+/** What both roles keep only while the handshake runs: one object, dropped once connected
+ *  (releaseHandshakeState), so that an idle connection holds one empty field for it rather than six. */
+interface HandshakeCommon {
+  /** The handshake transcript (RFC 8446 §4.4.1). */
+  readonly transcript: Transcript;
+  /** Transcript hash before `current` was added, when `current` is a CertificateVerify or Finished (for their checks). */
+  transcriptBefore: Uint8Array | undefined;
+  /** The ClientHello's random, for key log lines. */
+  clientRandom: Uint8Array | undefined;
+  /** `current` decoded, when it is a ClientHello (decoded once, to pick its event; negotiation reuses it). */
+  currentClientHello: ClientHello | undefined;
+  /** The middlebox compatibility CCS, queued to leave with the next flight (see sendCcs). */
+  pendingCcs: Uint8Array | undefined;
+  /** Bytes of rejected 0-RTT records skipped so far (see skipRejectedEarly). */
+  earlySkipped: number;
+}
+
 /** Connection.bits: yes/no state (and the last user_canceled alert's level) as one small integer. */
 const B_HANDSHAKE_DONE = 1;
 /** The pending RequestKeyUpdate asks the peer to update too. */
@@ -181,26 +198,20 @@ export abstract class Connection<S extends string, E extends string, G extends s
   protected writeCipher: RecordCipher | undefined;
   /** The handshake message being processed by the current transition's actions. */
   protected current: HandshakeMessage | undefined;
-  /** `current` decoded, when it is a ClientHello (decoded once, to pick its event; negotiation reuses it). */
-  protected currentClientHello: ClientHello | undefined;
-  /** Transcript hash before `current` was added, when `current` is a CertificateVerify or Finished (for their checks). */
-  protected transcriptBefore: Uint8Array | undefined;
   /** Application data being delivered (received) or sent (local AppWrite) by the current transition. */
   protected currentData: Uint8Array | undefined;
-  /** The transcript while the handshake runs; dropped once connected (see releaseHandshakeState). */
-  private handshakeTranscript: Transcript | undefined;
+  /** The handshake-only state; dropped once connected (see releaseHandshakeState). */
+  private handshake: HandshakeCommon | undefined;
   protected suite: CipherSuiteParams | undefined;
   /** Bytes of undecryptable (rejected 0-RTT) records that may be skipped where the table allows it
    *  (RFC 8446 §4.2.10: up to max_early_data_size): a resource limit, not an ordering fact. */
   protected get earlySkipLimit(): number { return 16384; }
-  private earlySkipped = 0;
   /** Records opened (decrypted) so far; read by the server's earlyDataRejected guard (skipping ends at the first). */
   protected recordsOpened = 0;
   /** Largest content we may send in one record (peer's record_size_limit, RFC 8449). */
   protected sendLimit = MAX_PLAINTEXT;
   /** Largest content we accept in one record (our record_size_limit once negotiated). */
   protected recvLimit = MAX_PLAINTEXT;
-  protected clientRandom: Uint8Array | undefined;
   /** B_* above. */
   private bits = 0;
 
@@ -211,6 +222,15 @@ export abstract class Connection<S extends string, E extends string, G extends s
   protected get padding(): number { return this.params.padding; }
   protected get keyLogEnabled(): boolean { return this.params.keyLog; }
   private setBit(bit: number, on: boolean): void { this.bits = on ? this.bits | bit : this.bits & ~bit; }
+  /** The transcript while the handshake runs (undefined once connected). */
+  private get handshakeTranscript(): Transcript | undefined { return this.handshake?.transcript; }
+  /** `current` decoded, when it is a ClientHello (decoded once, to pick its event; negotiation reuses it). */
+  protected get currentClientHello(): ClientHello | undefined { return this.handshake?.currentClientHello; }
+  /** Transcript hash before `current` was added, when `current` is a CertificateVerify or Finished (for their checks). */
+  protected get transcriptBefore(): Uint8Array | undefined { return this.handshake?.transcriptBefore; }
+  /** The ClientHello's random while the handshake runs (key log lines); set once by either role. */
+  protected get clientRandom(): Uint8Array | undefined { return this.handshake?.clientRandom; }
+  protected set clientRandom(random: Uint8Array | undefined) { if (this.handshake) this.handshake.clientRandom = random; }
 
   constructor(options: CommonOptions) {
     if (!options || typeof options !== 'object') throw new TlsConfigError('TLS_CONFIG_MISSING', 'a configuration object is required');
@@ -229,7 +249,10 @@ export abstract class Connection<S extends string, E extends string, G extends s
       throw new TlsConfigError('TLS_CONFIG_INVALID', `recordSizeLimit ${options.recordSizeLimit} must be an integer in 64..16385 (RFC 8449 §4)`);
     }
     this.params = connectionParams({ options, crypto: options.crypto, now: options.now, padding: pad, maxBuffered: maxBuf, maxHandshake: maxHs, keyLog: options.keyLog === true });
-    this.handshakeTranscript = new Transcript(this.crypto);
+    this.handshake = {
+      transcript: new Transcript(this.crypto), transcriptBefore: undefined, clientRandom: undefined, currentClientHello: undefined,
+      pendingCcs: undefined, earlySkipped: 0,
+    };
   }
 
   /** The handshake transcript (RFC 8446 §4.4.1). Nothing reads it after the handshake, when it is gone. */
@@ -417,11 +440,12 @@ export abstract class Connection<S extends string, E extends string, G extends s
     }
     // After the handshake there is no transcript: a handshake message the table then ignores (e.g. in
     // PEER_CLOSED) has nothing to join.
-    const transcript = this.handshakeTranscript;
-    if (transcript && this.current && this.table.transcript?.some((e) => e === event)) {
+    const hs = this.handshake;
+    if (hs && this.current && this.table.transcript?.some((e) => e === event)) {
+      const transcript = hs.transcript;
       // Only CertificateVerify and Finished are checked against the transcript before them (RFC 8446
       // §4.4.3, §4.4.4); a digest for every other message would be computed for nothing.
-      this.transcriptBefore = transcript.ready && (event === 'CertificateVerify' || event === 'Finished') ? transcript.hash() : undefined;
+      hs.transcriptBefore = transcript.ready && (event === 'CertificateVerify' || event === 'Finished') ? transcript.hash() : undefined;
       transcript.add(this.current.raw);
     }
     return this.take(r);
@@ -555,10 +579,11 @@ export abstract class Connection<S extends string, E extends string, G extends s
       if (!event) throw new TlsPeerError('TLS_UNEXPECTED_MESSAGE', 'unexpected_message', `handshake message of unknown type ${msg.type} (${this.role} state ${this.stateName})`);
       if (event === 'KeyUpdate') this.noProgress('KeyUpdate'); else this.recordsWithoutProgress = 0;
       this.current = msg;
-      this.currentClientHello = ch;
+      const hs = this.handshake;
+      if (hs) hs.currentClientHello = ch;
       await this.dispatch(this.ev(event));
       this.current = undefined;
-      this.currentClientHello = undefined;
+      if (hs) hs.currentClientHello = undefined;
       if (this.ended) return;
     }
   }
@@ -589,12 +614,14 @@ export abstract class Connection<S extends string, E extends string, G extends s
   private skipRejectedEarly(n: number): boolean {
     const guard = this.table.readKeys!.skip[this.stateName];
     if (guard === undefined || !this.guard(guard)) return false;
-    const left = this.earlySkipLimit - this.earlySkipped;
+    const hs = this.handshake;
+    if (!hs) return false; // only handshake states skip (0-RTT ends before the handshake does)
+    const left = this.earlySkipLimit - hs.earlySkipped;
     if (left <= 0) return false;
     if (n > left + 256) {
       throw new TlsPeerError('TLS_EARLY_DATA_LIMIT', 'unexpected_message', `rejected 0-RTT data exceeds max_early_data_size (RFC 8446 §4.2.10)`);
     }
-    this.earlySkipped += Math.max(0, n - 17);
+    hs.earlySkipped += Math.max(0, n - 17);
     return true;
   }
 
@@ -648,7 +675,8 @@ export abstract class Connection<S extends string, E extends string, G extends s
 
   /** Emit queued handshake messages under the current write keys (coalesced into records). */
   protected async flushHandshake(): Promise<void> {
-    if (this.pendingCcs) { this.out().push(this.pendingCcs); this.pendingCcs = undefined; }
+    const hs = this.handshake;
+    if (hs?.pendingCcs) { this.out().push(hs.pendingCcs); hs.pendingCcs = undefined; }
     if (this.pendingHandshake.length === 0) return;
     const data = concat(...this.pendingHandshake);
     this.pendingHandshake = NONE;
@@ -716,15 +744,16 @@ export abstract class Connection<S extends string, E extends string, G extends s
     await this.flushHandshake();
     // Queued like a handshake message: it leaves with the next flight (or at the end of this call), and a
     // fatal error before then sends only the alert.
-    this.pendingCcs = plaintextRecord(ContentType.change_cipher_spec, Uint8Array.of(1));
+    if (this.handshake) this.handshake.pendingCcs = plaintextRecord(ContentType.change_cipher_spec, Uint8Array.of(1));
   }
-  private pendingCcs: Uint8Array | undefined;
   protected abstract readonly middleboxCompat: boolean;
 
   // ---- application traffic secrets and KeyUpdate (RFC 8446 §7.1, §4.6.3): the same for both roles ----
 
-  /** client_application_traffic_secret_0, server_application_traffic_secret_0 and exporter_master_secret
+  /** client_application_traffic_secret_N, server_application_traffic_secret_N and exporter_master_secret
    *  (RFC 8446 §7.1) in one buffer, set by deriveApplicationSecrets: one allocation per connection, not three.
+   *  A KeyUpdate writes the next traffic secret over the one it replaces (RFC 8446 §7.2), so the buffer
+   *  always holds the current pair and no superseded secret is kept.
    *  Kept as bytes, not as a (smaller) string: a string cannot be wiped and V8 may copy it. */
   /** Only the ArrayBuffer is kept (a view on it would be one more object per connection); views are
    *  made when a secret is used (KeyUpdate, exporter). */
@@ -738,9 +767,6 @@ export abstract class Connection<S extends string, E extends string, G extends s
   protected get cAp(): Uint8Array | undefined { return this.appSecret(0); }
   protected get sAp(): Uint8Array | undefined { return this.appSecret(1); }
   protected get exporterSecret(): Uint8Array | undefined { return this.appSecret(2); }
-  /** The current application traffic secrets after KeyUpdates (undefined until the first update). */
-  private updatedReadSecret: Uint8Array | undefined;
-  private updatedWriteSecret: Uint8Array | undefined;
 
   /** Derives the application traffic and exporter secrets from the transcript through server Finished. */
   protected async deriveApplicationSecrets(schedule: KeySchedule): Promise<void> {
@@ -766,8 +792,11 @@ export abstract class Connection<S extends string, E extends string, G extends s
     const ku = decode('KeyUpdate', () => decodeKeyUpdate(this.current!.body));
     if (ku.request_update !== 0 && ku.request_update !== 1) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', `KeyUpdate.request_update is ${ku.request_update}; only 0 and 1 are defined (RFC 8446 §4.6.3)`);
     this.setBit(B_PEER_KEY_UPDATE_REQUESTED, ku.request_update === 1);
-    this.updatedReadSecret = await nextTrafficSecret(this.crypto, this.suite!.hash, this.updatedReadSecret ?? this.peerAppSecret);
-    this.setReadCipher(await RecordProtection.fromSecret(this.crypto, this.suite!, this.updatedReadSecret));
+    const secret = this.peerAppSecret;
+    const next = await nextTrafficSecret(this.crypto, this.suite!.hash, secret);
+    secret.set(next);
+    next.fill(0);
+    this.setReadCipher(await RecordProtection.fromSecret(this.crypto, this.suite!, secret));
     this.emit({ type: 'keyUpdate', direction: 'read' });
   }
 
@@ -784,8 +813,11 @@ export abstract class Connection<S extends string, E extends string, G extends s
   }
 
   protected async updateWriteKeys(): Promise<void> {
-    this.updatedWriteSecret = await nextTrafficSecret(this.crypto, this.suite!.hash, this.updatedWriteSecret ?? this.ownAppSecret);
-    await this.setWriteCipher(await RecordProtection.fromSecret(this.crypto, this.suite!, this.updatedWriteSecret));
+    const secret = this.ownAppSecret;
+    const next = await nextTrafficSecret(this.crypto, this.suite!.hash, secret);
+    secret.set(next);
+    next.fill(0);
+    await this.setWriteCipher(await RecordProtection.fromSecret(this.crypto, this.suite!, secret));
     this.emit({ type: 'keyUpdate', direction: 'write' });
   }
 
@@ -837,9 +869,7 @@ export abstract class Connection<S extends string, E extends string, G extends s
    *  they are dropped, so that an idle connection keeps only what its records, KeyUpdates and the
    *  exporter need. Subclasses drop their own handshake state too. */
   protected releaseHandshakeState(): void {
-    this.handshakeTranscript = undefined;
-    this.transcriptBefore = undefined;
-    this.clientRandom = undefined;
+    this.handshake = undefined;
   }
   protected reportPeerClosed(): void { this.emit({ type: 'peerClosed' }); }
   protected reportClosed(): void { this.emit({ type: 'closed' }); }
@@ -858,7 +888,7 @@ export abstract class Connection<S extends string, E extends string, G extends s
     const err = asProtosmithError(e, `${this.role} in state ${this.stateName}`);
     this.failure = err;
     this.pendingHandshake = NONE;
-    this.pendingCcs = undefined;
+    if (this.handshake) this.handshake.pendingCcs = undefined;
     if (!(err instanceof TlsAlertReceivedError)) {
       const alert: AlertName = err.alert && isAlertName(err.alert) ? err.alert : 'internal_error';
       const body = Uint8Array.of(2, AlertDescription[alert]);
