@@ -97,6 +97,25 @@ interface SocketParams {
   readonly closeTimeout: number;
 }
 
+/** What a socket holds only for a while or rarely: during the handshake (its timer, who waits for it),
+ *  at the end (the failure, the linger timer), on request (the user's setTimeout), on a client (sessions).
+ *  One object, made when first needed and dropped when the handshake completes with nothing else in it,
+ *  so that an idle connection holds one empty field rather than six. */
+interface Occasional {
+  sessions: ClientSession[] | undefined;
+  /** Who waits for the handshake; made by the first waiter. */
+  waiting: Waiter[] | undefined;
+  failed: Error | undefined;
+  handshakeTimer: NodeJS.Timeout | undefined;
+  userTimer: NodeJS.Timeout | undefined;
+  lingerTimer: NodeJS.Timeout | undefined;
+}
+
+function isEmpty(o: Occasional): boolean {
+  return o.sessions === undefined && o.waiting === undefined && o.failed === undefined && o.handshakeTimer === undefined
+    && o.userTimer === undefined && o.lingerTimer === undefined;
+}
+
 /** The last params made per options object; a hit serves only while every value is the one just checked. */
 const paramsByOptions = new WeakMap<TlsSocketOptions, SocketParams>();
 
@@ -236,14 +255,27 @@ export class TlsSocket extends Duplex {
   #hsAlpn: string | undefined;
   #hsServerName: string | undefined;
   #hsPeerCertificates: readonly Uint8Array[] | undefined;
-  #sessions: ClientSession[] | undefined;
+  /** See Occasional; the accessors below read and write its fields (undefined while it is not there). */
+  #occasional: Occasional | undefined;
+  #o(): Occasional {
+    return (this.#occasional ??= { sessions: undefined, waiting: undefined, failed: undefined, handshakeTimer: undefined, userTimer: undefined, lingerTimer: undefined });
+  }
+  get #sessions(): ClientSession[] | undefined { return this.#occasional?.sessions; }
+  set #sessions(v: ClientSession[] | undefined) { if (v !== undefined || this.#occasional) this.#o().sessions = v; }
+  get #waiting(): Waiter[] | undefined { return this.#occasional?.waiting; }
+  set #waiting(v: Waiter[] | undefined) { if (v !== undefined || this.#occasional) this.#o().waiting = v; }
+  get #failed(): Error | undefined { return this.#occasional?.failed; }
+  set #failed(v: Error | undefined) { if (v !== undefined || this.#occasional) this.#o().failed = v; }
+  get #handshakeTimer(): NodeJS.Timeout | undefined { return this.#occasional?.handshakeTimer; }
+  set #handshakeTimer(v: NodeJS.Timeout | undefined) { if (v !== undefined || this.#occasional) this.#o().handshakeTimer = v; }
+  get #userTimer(): NodeJS.Timeout | undefined { return this.#occasional?.userTimer; }
+  set #userTimer(v: NodeJS.Timeout | undefined) { if (v !== undefined || this.#occasional) this.#o().userTimer = v; }
+  get #lingerTimer(): NodeJS.Timeout | undefined { return this.#occasional?.lingerTimer; }
+  set #lingerTimer(v: NodeJS.Timeout | undefined) { if (v !== undefined || this.#occasional) this.#o().lingerTimer = v; }
   /** The tail of the operation queue; undefined while nothing is queued (an idle socket holds no promise). */
   #chain: Promise<void> | undefined;
-  /** Who waits for the handshake; made by the first waiter (an idle connection holds no array for it). */
-  #waiting: Waiter[] | undefined;
   /** The socket's yes/no state, one bit each (F_* above): one small integer instead of eight fields. */
   #flags = 0;
-  #failed: Error | undefined;
   readonly #params: SocketParams;
   get #onKeyLog(): ((line: string) => void) | undefined { return this.#params.onKeyLog; }
   get #onError(): ((err: Error, socket: TlsSocket) => void) | undefined { return this.#params.onError; }
@@ -251,13 +283,10 @@ export class TlsSocket extends Duplex {
   #receiving = 0;
   get #closeTimeout(): number { return this.#params.closeTimeout; }
   get #idleTimeout(): number { return this.#params.idleTimeout; }
-  #handshakeTimer: NodeJS.Timeout | undefined;
   /** When a byte last moved (performance.now(), whole milliseconds: a small integer, where a fraction would
    *  be a heap number of its own), while the socket is in its idle queue (see IdleQueue). */
   #idleSince = 0;
   #idleQueue: IdleQueue | undefined;
-  #userTimer: NodeJS.Timeout | undefined;
-  #lingerTimer: NodeJS.Timeout | undefined;
 
   #has(flag: number): boolean { return (this.#flags & flag) !== 0; }
   #set(flag: number): void { this.#flags |= flag; }
@@ -449,6 +478,7 @@ export class TlsSocket extends Duplex {
           this.#armIdle();
           this.emit('secure', ev);
           for (const w of this.#takeWaiting()) w.resolve();
+          if (this.#occasional && isEmpty(this.#occasional)) this.#occasional = undefined;
           break;
         case 'data':
           if (!this.#has(F_READ_ENDED) && !this.push(Buffer.from(ev.data.buffer, ev.data.byteOffset, ev.data.byteLength))) this.#set(F_READ_PAUSED);
