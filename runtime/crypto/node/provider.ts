@@ -139,24 +139,21 @@ const KEY_VIEW = new DataView(KEY_32.buffer, KEY_32.byteOffset, 32);
  * with raw key bytes costs the same as with a secret KeyObject (node 20, measured).
  */
 class NodeAeadKey implements AeadKey {
-  readonly algorithm: AeadAlgorithm;
-  /** The key, big-endian 32-bit words (signed, so they stay small integers); k4..k7 are 0 for 16-byte keys. */
+  // This class holds a 16-byte key (aes-128-gcm, the algorithm on its prototype): four fields and no
+  // more; NodeAeadKey32 adds the other half of a 32-byte key and its algorithm.
+  get algorithm(): AeadAlgorithm { return 'aes-128-gcm'; }
+  /** The key's first 16 bytes, big-endian 32-bit words (signed, so they stay small integers). */
   readonly #k0: number; readonly #k1: number; readonly #k2: number; readonly #k3: number;
-  readonly #k4: number; readonly #k5: number; readonly #k6: number; readonly #k7: number;
-  constructor(algorithm: AeadAlgorithm, key: Uint8Array) {
-    this.algorithm = algorithm;
+  constructor(key: Uint8Array) {
     const v = new DataView(key.buffer, key.byteOffset, key.byteLength);
-    const long = key.length === 32;
     this.#k0 = v.getInt32(0); this.#k1 = v.getInt32(4); this.#k2 = v.getInt32(8); this.#k3 = v.getInt32(12);
-    this.#k4 = long ? v.getInt32(16) : 0; this.#k5 = long ? v.getInt32(20) : 0;
-    this.#k6 = long ? v.getInt32(24) : 0; this.#k7 = long ? v.getInt32(28) : 0;
   }
-  /** The key bytes in the shared buffer, for one createCipheriv/createDecipheriv call; wipeKey() after. */
+  /** The key bytes in the shared buffer, for one createCipheriv/createDecipheriv call; wiped after. */
   #keyBytes(): Buffer {
     const v = KEY_VIEW;
     v.setInt32(0, this.#k0); v.setInt32(4, this.#k1); v.setInt32(8, this.#k2); v.setInt32(12, this.#k3);
-    if (this.algorithm === 'aes-128-gcm') return KEY_16;
-    v.setInt32(16, this.#k4); v.setInt32(20, this.#k5); v.setInt32(24, this.#k6); v.setInt32(28, this.#k7);
+    if (!(this instanceof NodeAeadKey32)) return KEY_16;
+    writeSecondHalf(this);
     return KEY_32;
   }
   #checkNonce(nonce: Uint8Array): void {
@@ -236,6 +233,29 @@ class NodeAeadKey implements AeadKey {
       throw new CryptoError('CRYPTO_AEAD_OPEN_FAILED', 'peer', `AEAD (${this.algorithm}) authentication tag did not verify: the data was altered or protected under another key.`, { alert: 'bad_record_mac', cause });
     }
     return u8(b.length === 0 ? a : Buffer.concat([a, b]));
+  }
+}
+
+/** Writes a 32-byte key's second half into the shared key buffer (set by NodeAeadKey32, the only class that
+ *  can read it: the key stays out of reach of anything outside this module). */
+let writeSecondHalf: (key: NodeAeadKey32) => void;
+
+/** A 32-byte key (aes-256-gcm, chacha20-poly1305): NodeAeadKey's first half, the second half here. */
+class NodeAeadKey32 extends NodeAeadKey {
+  readonly #algorithm: AeadAlgorithm;
+  readonly #k4: number; readonly #k5: number; readonly #k6: number; readonly #k7: number;
+  constructor(algorithm: AeadAlgorithm, key: Uint8Array) {
+    super(key);
+    this.#algorithm = algorithm;
+    const v = new DataView(key.buffer, key.byteOffset, key.byteLength);
+    this.#k4 = v.getInt32(16); this.#k5 = v.getInt32(20); this.#k6 = v.getInt32(24); this.#k7 = v.getInt32(28);
+  }
+  override get algorithm(): AeadAlgorithm { return this.#algorithm; }
+  static {
+    writeSecondHalf = (k) => {
+      const v = KEY_VIEW;
+      v.setInt32(16, k.#k4); v.setInt32(20, k.#k5); v.setInt32(24, k.#k6); v.setInt32(28, k.#k7);
+    };
   }
 }
 
@@ -487,7 +507,7 @@ export function createNodeProvider(options: NodeProviderOptions = {}): CryptoPro
       if (key.length !== want) {
         throw new CryptoError('CRYPTO_INVALID_ARGUMENT', 'local', `${algorithm} needs a ${want}-byte key, got ${key.length} bytes.`);
       }
-      return new NodeAeadKey(algorithm, key);
+      return want === 16 ? new NodeAeadKey(key) : new NodeAeadKey32(algorithm, key);
     },
     async generateKeyShare(group) {
       if (group === NamedGroup.x25519) return new X25519Share(randomBytes(32));
