@@ -39,11 +39,10 @@ export class RecordProtection implements RecordCipher {
   readonly #iv0: number;
   readonly #iv1: number;
   readonly #iv2: number;
-  /** The 64-bit sequence number as two unsigned 32-bit halves (no bigint arithmetic per record). */
+  /** The 64-bit sequence number as two unsigned 32-bit halves (no bigint arithmetic per record); #hi is
+   *  -1 once 2^64-1 has been used (exhausted: no further record may be sealed or opened). */
   #hi: number;
   #lo: number;
-  /** Set once 2^64-1 has been used: no further record may be sealed or opened. */
-  #exhausted = false;
 
   private constructor(suite: CipherSuiteParams, aead: AeadKey, iv: Uint8Array, seq: bigint) {
     this.suite = suite;
@@ -73,11 +72,11 @@ export class RecordProtection implements RecordCipher {
   }
 
   /** Sequence number of the next record this direction will seal/open. */
-  get sequence(): bigint { return this.#exhausted ? SEQUENCE_LIMIT : (BigInt(this.#hi) << 32n) | BigInt(this.#lo); }
+  get sequence(): bigint { return this.#hi < 0 ? SEQUENCE_LIMIT : (BigInt(this.#hi) << 32n) | BigInt(this.#lo); }
 
   /** This record's nonce, written into `nonce` (12 bytes): IV XOR the sequence number. */
   #nonceInto(nonce: Uint8Array): Uint8Array {
-    if (this.#exhausted) {
+    if (this.#hi < 0) {
       throw new ProtosmithError('TLS_SEQUENCE_OVERFLOW', 'local', 'record sequence number would wrap past 2^64-1 (RFC 8446 §5.3); the connection must be rekeyed (KeyUpdate) or closed before this point.', { alert: 'internal_error' });
     }
     const a = this.#iv0;
@@ -98,7 +97,7 @@ export class RecordProtection implements RecordCipher {
   #advance(): void {
     if (this.#lo !== 0xffffffff) { this.#lo++; return; }
     this.#lo = 0;
-    if (this.#hi === 0xffffffff) this.#exhausted = true;
+    if (this.#hi === 0xffffffff) this.#hi = -1;
     else this.#hi++;
   }
 
