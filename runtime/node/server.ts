@@ -56,9 +56,6 @@ class LazyServerEngine implements SansIoEngine {
   }
 }
 
-/** The 'error' listener of every server socket: errors are reported through tlsClientError (onError). */
-function reportedElsewhere(): void { /* see createServer */ }
-
 /** Wraps one accepted transport (a net.Socket or any Duplex) as the server side of a TLS 1.3 connection. */
 export function acceptTls(transport: Duplex, options: ServerOptions): TlsSocket {
   return new TlsSocket(new TlsServer(serverConfig(options)), transport, socketOptions(options));
@@ -90,8 +87,8 @@ export function createServer(options: ServerOptions, handler?: (socket: TlsSocke
       server.emit('tlsClientError', e);
       return;
     }
-    // One misbehaving client never crashes the server, with or without the handler's own 'error' listener.
-    socket.on('error', reportedElsewhere);
+    // One misbehaving client never crashes the server, with or without the handler's own 'error' listener:
+    // with onError set, the socket drops an 'error' event nobody listens to (TlsSocket._destroy).
     // Like node:tls: 'secureConnection' once the handshake is complete; the handler gets the socket at once.
     socket.once('secure', () => server.emit('secureConnection', socket));
     handler?.(socket);

@@ -81,7 +81,8 @@ export interface TlsSocketOptions {
   /** ms that end() (or a peer's close) waits for the other side to finish before the transport is destroyed. Default 30 000. */
   readonly closeTimeout?: number | undefined;
   /** Called once with the error that ended the connection (and the socket), whichever of secureConnect() and
-   *  'error' reports it. One function can serve every socket of a server. */
+   *  'error' reports it. One function can serve every socket of a server. With onError, an 'error' event
+   *  nobody listens to is dropped rather than thrown (the socket's owner hears of errors here). */
   readonly onError?: ((err: Error, socket: TlsSocket) => void) | undefined;
 }
 
@@ -115,6 +116,9 @@ function isEmpty(o: Occasional): boolean {
   return o.sessions === undefined && o.waiting === undefined && o.failed === undefined && o.handshakeTimer === undefined
     && o.userTimer === undefined && o.lingerTimer === undefined;
 }
+
+/** Listens to an 'error' event nobody else hears, on a socket with onError (see _destroy). */
+function heardByOnError(): void { /* onError has it */ }
 
 /** The last params made per options object; a hit serves only while every value is the one just checked. */
 const paramsByOptions = new WeakMap<TlsSocketOptions, SocketParams>();
@@ -710,6 +714,10 @@ export class TlsSocket extends Duplex {
   }
 
   override _destroy(err: Error | null, cb: (e?: Error | null) => void): void {
+    // The stream emits err as 'error' after this: a socket whose errors go to onError (a server's, which
+    // must never crash the server) gets a listener for it only now, when nobody else listens, rather
+    // than one for its whole life (a second listener makes the socket an array of them).
+    if (err && this.#onError && this.listenerCount('error') === 0) this.once('error', heardByOnError);
     this.#clearTimers();
     this.#set(F_DISCARD);
     const waiting = this.#takeWaiting();

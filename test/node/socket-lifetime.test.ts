@@ -2,6 +2,7 @@
 // every socket, and a server's sockets share their error listener, so an idle connection carries no
 // closures of its own for them (each closure is an object, with a context, per connection).
 import { once } from 'node:events';
+import * as net from 'node:net';
 import { type AddressInfo } from 'node:net';
 import * as tls from 'node:tls';
 import { test } from 'uvu';
@@ -17,7 +18,7 @@ import { testPki } from '../support/pki.ts';
 
 const pki = testPki();
 
-test('two connected server sockets share their transport listeners and their error listener', async () => {
+test('two connected server sockets share their transport listeners and carry no error listener of their own', async () => {
   const sockets: TlsSocket[] = [];
   const server = createServer({ certificateChain: [pki.servers.p256.chainPem], signingKey: pki.servers.p256.keyPem }, (s) => { sockets.push(s); });
   server.listen(0, '127.0.0.1');
@@ -39,7 +40,7 @@ test('two connected server sockets share their transport listeners and their err
       const own = a.transport.listeners(event).filter((f) => !theirs.includes(f)).map((f) => f.name || '(anonymous)');
       assert.equal(own, [], `'${event}' listeners of one connection's TCP socket that another connection's lacks`);
     }
-    assert.equal(a.listeners('error'), b.listeners('error'), 'the server\'s error listener on its sockets is one function');
+    assert.equal([a.listeners('error'), b.listeners('error')], [[], []], 'no error listener on a server socket (errors go to tlsClientError)');
   } finally {
     for (const c of clients) c.destroy();
     server.close();
@@ -216,6 +217,26 @@ test('a server socket drops the stand-in engine it had before the first byte: on
     assert.is(back.toString(), 'from client', 'read under the client\'s updated keys');
     s.end();
     await once(c, 'end');
+  } finally {
+    c.destroy();
+    server.close();
+  }
+});
+
+test('a server socket without any error listener never crashes the server: a peer that does not speak TLS is reported through tlsClientError', async () => {
+  const server = createServer({ certificateChain: [pki.servers.p256.chainPem], signingKey: pki.servers.p256.keyPem }, () => { /* no listeners at all */ });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  const reported = once(server, 'tlsClientError');
+  const c = net.connect(port, '127.0.0.1');
+  c.on('error', () => { /* the server hangs up */ });
+  try {
+    c.write('GET / HTTP/1.1\r\nHost: localhost\r\n\r\n');
+    const [err, socket] = await reported as [Error & { code?: string }, TlsSocket];
+    assert.is(err.code, 'TLS_UNEXPECTED_MESSAGE', err.message);
+    if (!socket.destroyed) await once(socket, 'close');
+    assert.ok(socket.destroyed, 'the socket was destroyed with the error, which nobody listened to, and the process lives on');
   } finally {
     c.destroy();
     server.close();
