@@ -145,6 +145,8 @@ const B_KEY_UPDATE_REQUEST_PEER = 2;
 const B_PEER_KEY_UPDATE_REQUESTED = 4;
 /** The last user_canceled alert came with level fatal (2) rather than warning (1). */
 const B_ALERT_FATAL = 8;
+/** A protected record has been opened (decrypted). */
+const B_RECORD_OPENED = 16;
 
 /** Stable usage-error codes for the table's refusal reasons (spec meta.refuse). */
 /** The empty array shared by every connection for "no events/output/handshake messages queued"; frozen, so
@@ -206,8 +208,8 @@ export abstract class Connection<S extends string, E extends string, G extends s
   /** Bytes of undecryptable (rejected 0-RTT) records that may be skipped where the table allows it
    *  (RFC 8446 §4.2.10: up to max_early_data_size): a resource limit, not an ordering fact. */
   protected get earlySkipLimit(): number { return 16384; }
-  /** Records opened (decrypted) so far; read by the server's earlyDataRejected guard (skipping ends at the first). */
-  protected recordsOpened = 0;
+  /** Whether a record has been opened (decrypted) yet; read by the server's earlyDataRejected guard (skipping ends at the first). */
+  protected get recordOpened(): boolean { return (this.bits & B_RECORD_OPENED) !== 0; }
   /** Largest content we may send in one record (peer's record_size_limit, RFC 8449). */
   protected sendLimit = MAX_PLAINTEXT;
   /** Largest content we accept in one record (our record_size_limit once negotiated). */
@@ -532,7 +534,7 @@ export abstract class Connection<S extends string, E extends string, G extends s
 
   /** The inner content of a record that opened. */
   private processOpened(type: number, content: Uint8Array): Promise<void> | undefined {
-    this.recordsOpened++;
+    this.bits |= B_RECORD_OPENED;
     if (content.length > this.recvLimit) throw new TlsPeerError('TLS_RECORD_OVERFLOW', 'record_overflow', `protected record carries ${content.length} bytes, over the negotiated record_size_limit (${this.recvLimit} + 1) (RFC 8449 §4)`);
     if (type === ContentType.change_cipher_spec) throw new TlsPeerError('TLS_UNEXPECTED_MESSAGE', 'unexpected_message', 'received a protected change_cipher_spec record (RFC 8446 §5 requires it in the clear)');
     return this.processContent(type, content);

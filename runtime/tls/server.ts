@@ -164,7 +164,7 @@ export class TlsServer extends Connection<ServerState, ServerEvent, ServerGuard,
       certificateEmpty: (s) => s.certificateEmpty,
       requiredCertificateMissing: (s) => s.certificateEmpty && s.config.clientAuth === 'require',
       ticketsIssued: (s) => (s.config.ticketCodec !== undefined || s.config.ticketKey !== undefined) && s.ticketsToIssue() > 0,
-      earlyDataRejected: (s) => s.neg !== undefined && s.neg.earlyOffered && !s.neg.earlyAccepted && !s.neg.retry && s.recordsOpened === 0,
+      earlyDataRejected: (s) => s.neg !== undefined && s.neg.earlyOffered && !s.neg.earlyAccepted && !s.neg.retry && !s.recordOpened,
     },
     actions: {
       processClientHello: (s) => s.processClientHello(),
