@@ -317,7 +317,7 @@ export class TlsServer extends Connection<ServerState, ServerEvent, ServerGuard,
       if (alpn === undefined) throw new TlsPeerError('TLS_NO_APPLICATION_PROTOCOL', 'no_application_protocol', `no common ALPN protocol: client offers ${JSON.stringify(offeredNames)}, server supports ${JSON.stringify(this.config.alpn)} (RFC 7301 §3.2)`);
     }
     // SNI
-    const serverName = hostName(findExt(exts, ExtensionType.server_name)?.server_name_list?.items);
+    const serverName = sameHostName(this.config, hostName(findExt(exts, ExtensionType.server_name)?.server_name_list?.items));
     if (serverName !== undefined && this.config.serverNames && this.config.serverNames.length > 0 && !this.config.serverNames.map((n) => n.toLowerCase()).includes(serverName)) {
       throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'unrecognized_name', `client asked for server name "${serverName}", which this server does not serve (serverNames)`);
     }
@@ -547,6 +547,20 @@ export class TlsServer extends Connection<ServerState, ServerEvent, ServerGuard,
 
   // ---- post-handshake ----------------------------------------------------------------------------
 
+}
+
+/** The host name the last ClientHello under each configuration named (server names travel in the clear). */
+const lastHostName = new WeakMap<TlsServerConfig, string>();
+
+/** `name`, as the string of an earlier connection under `config` when it names the same host: the
+ *  connection's handshakeComplete event (and whoever keeps its serverName for the connection's life, as
+ *  a TlsSocket does) then shares that string rather than holding a copy of its own. */
+function sameHostName(config: TlsServerConfig, name: string | undefined): string | undefined {
+  if (name === undefined) return undefined;
+  const last = lastHostName.get(config);
+  if (last === name) return last;
+  lastHostName.set(config, name);
+  return name;
 }
 
 /** The host_name entry of server_name (RFC 6066 §3), lower-cased; undefined when absent. */
