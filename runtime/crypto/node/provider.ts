@@ -140,7 +140,8 @@ const KEY_VIEW = new DataView(KEY_32.buffer, KEY_32.byteOffset, 32);
  */
 class NodeAeadKey implements AeadKey {
   // This class holds a 16-byte key (aes-128-gcm, the algorithm on its prototype): four fields and no
-  // more; NodeAeadKey32 adds the other half of a 32-byte key and its algorithm.
+  // more; NodeAeadKey32 adds the other half of a 32-byte key and its algorithm. The private helpers are
+  // static (called with the key): an instance private method would cost every key a brand slot.
   get algorithm(): AeadAlgorithm { return 'aes-128-gcm'; }
   /** The key's first 16 bytes, big-endian 32-bit words (signed, so they stay small integers). */
   readonly #k0: number; readonly #k1: number; readonly #k2: number; readonly #k3: number;
@@ -149,23 +150,23 @@ class NodeAeadKey implements AeadKey {
     this.#k0 = v.getInt32(0); this.#k1 = v.getInt32(4); this.#k2 = v.getInt32(8); this.#k3 = v.getInt32(12);
   }
   /** The key bytes in the shared buffer, for one createCipheriv/createDecipheriv call; wiped after. */
-  #keyBytes(): Buffer {
+  static #keyBytes(k: NodeAeadKey): Buffer {
     const v = KEY_VIEW;
-    v.setInt32(0, this.#k0); v.setInt32(4, this.#k1); v.setInt32(8, this.#k2); v.setInt32(12, this.#k3);
-    if (!(this instanceof NodeAeadKey32)) return KEY_16;
-    writeSecondHalf(this);
+    v.setInt32(0, k.#k0); v.setInt32(4, k.#k1); v.setInt32(8, k.#k2); v.setInt32(12, k.#k3);
+    if (!(k instanceof NodeAeadKey32)) return KEY_16;
+    writeSecondHalf(k);
     return KEY_32;
   }
-  #checkNonce(nonce: Uint8Array): void {
+  static #checkNonce(nonce: Uint8Array): void {
     if (nonce.length !== NONCE_LENGTH) {
       throw new CryptoError('CRYPTO_INVALID_ARGUMENT', 'local', `AEAD nonce must be ${NONCE_LENGTH} bytes, got ${nonce.length}.`);
     }
   }
-  #cipher(nonce: Uint8Array, aad: Uint8Array): CipherGCM {
-    this.#checkNonce(nonce);
+  static #cipher(k: NodeAeadKey, nonce: Uint8Array, aad: Uint8Array): CipherGCM {
+    NodeAeadKey.#checkNonce(nonce);
     let c: CipherGCM;
     try {
-      c = createCipheriv(this.algorithm, this.#keyBytes(), nonce, AEAD_OPTIONS as never) as unknown as CipherGCM;
+      c = createCipheriv(k.algorithm, NodeAeadKey.#keyBytes(k), nonce, AEAD_OPTIONS as never) as unknown as CipherGCM;
     } finally {
       KEY_32.fill(0);
     }
@@ -174,7 +175,7 @@ class NodeAeadKey implements AeadKey {
   }
   async seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Promise<Uint8Array> {
     const out = new Uint8Array(plaintext.length + TAG_LENGTH);
-    this.#sealTo(nonce, aad, [plaintext], plaintext.length, out, 0);
+    NodeAeadKey.#sealTo(this, nonce, aad, [plaintext], plaintext.length, out, 0);
     return out;
   }
   async sealInto(nonce: Uint8Array, aad: Uint8Array, parts: readonly Uint8Array[], out: Uint8Array, offset: number): Promise<void> {
@@ -183,10 +184,10 @@ class NodeAeadKey implements AeadKey {
     if (!Number.isSafeInteger(offset) || offset < 0 || offset + total + TAG_LENGTH > out.length) {
       throw new CryptoError('CRYPTO_INVALID_ARGUMENT', 'local', `sealInto: ${total} plaintext bytes and a ${TAG_LENGTH}-byte tag do not fit in ${out.length} bytes at offset ${offset}.`);
     }
-    this.#sealTo(nonce, aad, parts, total, out, offset);
+    NodeAeadKey.#sealTo(this, nonce, aad, parts, total, out, offset);
   }
-  #sealTo(nonce: Uint8Array, aad: Uint8Array, parts: readonly Uint8Array[], total: number, out: Uint8Array, offset: number): void {
-    const c = this.#cipher(nonce, aad);
+  static #sealTo(k: NodeAeadKey, nonce: Uint8Array, aad: Uint8Array, parts: readonly Uint8Array[], total: number, out: Uint8Array, offset: number): void {
+    const c = NodeAeadKey.#cipher(k, nonce, aad);
     // node:crypto has no update-into-buffer: each update() returns fresh ciphertext, copied once into `out`.
     let end = offset;
     for (const part of parts) {
@@ -201,7 +202,7 @@ class NodeAeadKey implements AeadKey {
     out.set(c.getAuthTag(), end);
   }
   sealSync(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array[] {
-    const c = this.#cipher(nonce, aad);
+    const c = NodeAeadKey.#cipher(this, nonce, aad);
     const x = c.update(plaintext);
     const f = c.final();
     const tag = u8(c.getAuthTag());
@@ -212,14 +213,14 @@ class NodeAeadKey implements AeadKey {
     return this.openSync(nonce, aad, ciphertextAndTag);
   }
   openSync(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Uint8Array {
-    this.#checkNonce(nonce);
+    NodeAeadKey.#checkNonce(nonce);
     if (ciphertextAndTag.length < TAG_LENGTH) {
       throw new CryptoError('CRYPTO_AEAD_OPEN_FAILED', 'peer', `AEAD input of ${ciphertextAndTag.length} bytes is shorter than the ${TAG_LENGTH}-byte tag.`, { alert: 'bad_record_mac' });
     }
     const ctLen = ciphertextAndTag.length - TAG_LENGTH;
     let d: DecipherGCM;
     try {
-      d = createDecipheriv(this.algorithm, this.#keyBytes(), nonce, AEAD_OPTIONS as never) as unknown as DecipherGCM;
+      d = createDecipheriv(this.algorithm, NodeAeadKey.#keyBytes(this), nonce, AEAD_OPTIONS as never) as unknown as DecipherGCM;
     } finally {
       KEY_32.fill(0);
     }
