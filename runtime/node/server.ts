@@ -41,8 +41,9 @@ class LazyServerEngine implements SansIoEngine {
   readonly #config: TlsServerConfig;
   constructor(config: TlsServerConfig) { this.#config = config; }
   get #e(): TlsServer { return (this.#engine ??= new TlsServer(this.#config)); }
-  /** The engine, once made (undefined while the client has sent nothing). */
-  get server(): TlsServer | undefined { return this.#engine; }
+  /** The engine, once made (undefined while the client has sent nothing). The socket calls it directly
+   *  once the handshake is complete, and drops this stand-in. */
+  get engine(): TlsServer | undefined { return this.#engine; }
   get isClosed(): boolean { return this.#engine?.isClosed ?? false; }
   receive(bytes: Uint8Array): Promise<TlsEvent[]> { return this.#e.receive(bytes); }
   takeOutput(): Uint8Array { return this.#engine ? this.#engine.takeOutput() : new Uint8Array(0); }
@@ -54,9 +55,6 @@ class LazyServerEngine implements SansIoEngine {
     return this.#e.exportKeyingMaterial(label, context, length);
   }
 }
-
-/** The 'error' listener of every server socket: errors are reported through tlsClientError (onError). */
-function reportedElsewhere(): void { /* see createServer */ }
 
 /** Wraps one accepted transport (a net.Socket or any Duplex) as the server side of a TLS 1.3 connection. */
 export function acceptTls(transport: Duplex, options: ServerOptions): TlsSocket {
@@ -89,8 +87,8 @@ export function createServer(options: ServerOptions, handler?: (socket: TlsSocke
       server.emit('tlsClientError', e);
       return;
     }
-    // One misbehaving client never crashes the server, with or without the handler's own 'error' listener.
-    socket.on('error', reportedElsewhere);
+    // One misbehaving client never crashes the server, with or without the handler's own 'error' listener:
+    // with onError set, the socket drops an 'error' event nobody listens to (TlsSocket._destroy).
     // Like node:tls: 'secureConnection' once the handshake is complete; the handler gets the socket at once.
     socket.once('secure', () => server.emit('secureConnection', socket));
     handler?.(socket);

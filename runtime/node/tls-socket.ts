@@ -50,6 +50,10 @@ export interface SansIoEngine {
   exportKeyingMaterial(label: string, context: Uint8Array | undefined, length: number): Promise<Uint8Array>;
   /** True once the engine neither reads nor writes any more (its table's closed state). */
   readonly isClosed: boolean;
+  /** Optional, for an engine that stands in for another and forwards every call to it (createServer's,
+   *  made before the client's first byte): that engine once made. The socket then calls it directly and
+   *  drops the stand-in. */
+  readonly engine?: SansIoEngine | undefined;
 }
 
 /** Defaults (milliseconds). Documented in docs/tls.md "Timeouts and limits". */
@@ -78,11 +82,56 @@ export interface TlsSocketOptions {
   /** ms that end() (or a peer's close) waits for the other side to finish before the transport is destroyed. Default 30 000. */
   readonly closeTimeout?: number | undefined;
   /** Called once with the error that ended the connection (and the socket), whichever of secureConnect() and
-   *  'error' reports it. One function can serve every socket of a server. */
+   *  'error' reports it. One function can serve every socket of a server. With onError, an 'error' event
+   *  nobody listens to is dropped rather than thrown (the socket's owner hears of errors here). */
   readonly onError?: ((err: Error, socket: TlsSocket) => void) | undefined;
 }
 
 type Waiter = { user: boolean; resolve: () => void; reject: (e: Error) => void };
+
+/** A socket's options, checked: one object for every socket made with the same options object (a server's
+ *  sockets all are), so that a socket holds one field for them rather than four. */
+interface SocketParams {
+  readonly options: TlsSocketOptions;
+  readonly onKeyLog: ((line: string) => void) | undefined;
+  readonly onError: ((err: Error, socket: TlsSocket) => void) | undefined;
+  readonly idleTimeout: number;
+  readonly closeTimeout: number;
+}
+
+/** What a socket holds only for a while or rarely: during the handshake (its timer, who waits for it),
+ *  at the end (the failure, the linger timer), on request (the user's setTimeout), on a client (sessions).
+ *  One object, made when first needed and dropped when the handshake completes with nothing else in it,
+ *  so that an idle connection holds one empty field rather than six. */
+interface Occasional {
+  sessions: ClientSession[] | undefined;
+  /** Who waits for the handshake; made by the first waiter. */
+  waiting: Waiter[] | undefined;
+  failed: Error | undefined;
+  handshakeTimer: NodeJS.Timeout | undefined;
+  userTimer: NodeJS.Timeout | undefined;
+  lingerTimer: NodeJS.Timeout | undefined;
+}
+
+function isEmpty(o: Occasional): boolean {
+  return o.sessions === undefined && o.waiting === undefined && o.failed === undefined && o.handshakeTimer === undefined
+    && o.userTimer === undefined && o.lingerTimer === undefined;
+}
+
+/** Listens to an 'error' event nobody else hears, on a socket with onError (see _destroy). */
+function heardByOnError(): void { /* onError has it */ }
+
+/** The last params made per options object; a hit serves only while every value is the one just checked. */
+const paramsByOptions = new WeakMap<TlsSocketOptions, SocketParams>();
+
+function socketParams(fresh: SocketParams): SocketParams {
+  const had = paramsByOptions.get(fresh.options);
+  if (had && had.onKeyLog === fresh.onKeyLog && had.onError === fresh.onError && had.idleTimeout === fresh.idleTimeout
+    && had.closeTimeout === fresh.closeTimeout) return had;
+  const params = Object.freeze(fresh);
+  paramsByOptions.set(fresh.options, params);
+  return params;
+}
 
 /** Throws TlsConfigError for an unusable timeout option (createServer checks once, up front). */
 export function checkTimeouts(options: TlsSocketOptions): void {
@@ -211,26 +260,38 @@ export class TlsSocket extends Duplex {
   #hsAlpn: string | undefined;
   #hsServerName: string | undefined;
   #hsPeerCertificates: readonly Uint8Array[] | undefined;
-  #sessions: ClientSession[] | undefined;
+  /** See Occasional; the accessors below read and write its fields (undefined while it is not there). */
+  #occasional: Occasional | undefined;
+  #o(): Occasional {
+    return (this.#occasional ??= { sessions: undefined, waiting: undefined, failed: undefined, handshakeTimer: undefined, userTimer: undefined, lingerTimer: undefined });
+  }
+  get #sessions(): ClientSession[] | undefined { return this.#occasional?.sessions; }
+  set #sessions(v: ClientSession[] | undefined) { if (v !== undefined || this.#occasional) this.#o().sessions = v; }
+  get #waiting(): Waiter[] | undefined { return this.#occasional?.waiting; }
+  set #waiting(v: Waiter[] | undefined) { if (v !== undefined || this.#occasional) this.#o().waiting = v; }
+  get #failed(): Error | undefined { return this.#occasional?.failed; }
+  set #failed(v: Error | undefined) { if (v !== undefined || this.#occasional) this.#o().failed = v; }
+  get #handshakeTimer(): NodeJS.Timeout | undefined { return this.#occasional?.handshakeTimer; }
+  set #handshakeTimer(v: NodeJS.Timeout | undefined) { if (v !== undefined || this.#occasional) this.#o().handshakeTimer = v; }
+  get #userTimer(): NodeJS.Timeout | undefined { return this.#occasional?.userTimer; }
+  set #userTimer(v: NodeJS.Timeout | undefined) { if (v !== undefined || this.#occasional) this.#o().userTimer = v; }
+  get #lingerTimer(): NodeJS.Timeout | undefined { return this.#occasional?.lingerTimer; }
+  set #lingerTimer(v: NodeJS.Timeout | undefined) { if (v !== undefined || this.#occasional) this.#o().lingerTimer = v; }
   /** The tail of the operation queue; undefined while nothing is queued (an idle socket holds no promise). */
   #chain: Promise<void> | undefined;
-  /** Who waits for the handshake; made by the first waiter (an idle connection holds no array for it). */
-  #waiting: Waiter[] | undefined;
   /** The socket's yes/no state, one bit each (F_* above): one small integer instead of eight fields. */
   #flags = 0;
-  #failed: Error | undefined;
-  #onKeyLog: ((line: string) => void) | undefined;
-  #onError: ((err: Error, socket: TlsSocket) => void) | undefined;
+  readonly #params: SocketParams;
+  get #onKeyLog(): ((line: string) => void) | undefined { return this.#params.onKeyLog; }
+  get #onError(): ((err: Error, socket: TlsSocket) => void) | undefined { return this.#params.onError; }
   /** Transport chunks handed to the engine and not yet processed. */
   #receiving = 0;
-  #closeTimeout: number;
-  #idleTimeout: number;
-  #handshakeTimer: NodeJS.Timeout | undefined;
-  /** When a byte last moved (performance.now()), while the socket is in its idle queue (see IdleQueue). */
+  get #closeTimeout(): number { return this.#params.closeTimeout; }
+  get #idleTimeout(): number { return this.#params.idleTimeout; }
+  /** When a byte last moved (performance.now(), whole milliseconds: a small integer, where a fraction would
+   *  be a heap number of its own), while the socket is in its idle queue (see IdleQueue). */
   #idleSince = 0;
   #idleQueue: IdleQueue | undefined;
-  #userTimer: NodeJS.Timeout | undefined;
-  #lingerTimer: NodeJS.Timeout | undefined;
 
   #has(flag: number): boolean { return (this.#flags & flag) !== 0; }
   #set(flag: number): void { this.#flags |= flag; }
@@ -240,11 +301,11 @@ export class TlsSocket extends Duplex {
     super({ allowHalfOpen: options.allowHalfOpen ?? false });
     this.engine = engine;
     this.transport = transport;
-    this.#onKeyLog = options.onKeyLog;
-    this.#onError = options.onError;
     const handshakeTimeout = timeoutOption('handshakeTimeout', options.handshakeTimeout, DEFAULT_HANDSHAKE_TIMEOUT);
-    this.#idleTimeout = timeoutOption('idleTimeout', options.idleTimeout, 0);
-    this.#closeTimeout = timeoutOption('closeTimeout', options.closeTimeout, DEFAULT_CLOSE_TIMEOUT);
+    this.#params = socketParams({
+      options, onKeyLog: options.onKeyLog, onError: options.onError,
+      idleTimeout: timeoutOption('idleTimeout', options.idleTimeout, 0), closeTimeout: timeoutOption('closeTimeout', options.closeTimeout, DEFAULT_CLOSE_TIMEOUT),
+    });
     if (handshakeTimeout > 0) {
       this.#handshakeTimer = setTimeout(() => {
         this.#fail(new TlsTransportError('TLS_HANDSHAKE_TIMEOUT', `the TLS handshake did not complete within ${handshakeTimeout} ms (handshakeTimeout): the peer is silent, too slow, or does not speak TLS`));
@@ -417,9 +478,12 @@ export class TlsSocket extends Duplex {
           this.#hsServerName = ev.serverName;
           this.#hsPeerCertificates = ev.peerCertificates;
           if (this.#handshakeTimer) { clearTimeout(this.#handshakeTimer); this.#handshakeTimer = undefined; }
+          // A stand-in engine (createServer's, made before the first byte) is done standing in.
+          if (this.engine.engine) (this as { engine: SansIoEngine }).engine = this.engine.engine;
           this.#armIdle();
           this.emit('secure', ev);
           for (const w of this.#takeWaiting()) w.resolve();
+          if (this.#occasional && isEmpty(this.#occasional)) this.#occasional = undefined;
           break;
         case 'data':
           if (!this.#has(F_READ_ENDED) && !this.push(Buffer.from(ev.data.buffer, ev.data.byteOffset, ev.data.byteLength))) this.#set(F_READ_PAUSED);
@@ -520,7 +584,7 @@ export class TlsSocket extends Duplex {
   /** Bytes moved: restart the idle and user timers. */
   #touch(): void {
     if (this.#idleQueue) {
-      this.#idleSince = performance.now();
+      this.#idleSince = Math.floor(performance.now());
       this.#idleQueue.moveToTail(this);
     }
     this.#userTimer?.refresh();
@@ -529,7 +593,7 @@ export class TlsSocket extends Duplex {
   #armIdle(): void {
     if (this.#idleTimeout <= 0 || this.#idleQueue) return;
     // No timer per connection: one queue (and one timer) per idleTimeout value, shared by every socket.
-    this.#idleSince = performance.now();
+    this.#idleSince = Math.floor(performance.now());
     this.#idleQueue = IdleQueue.for(this.#idleTimeout);
     this.#idleQueue.add(this);
   }
@@ -667,6 +731,10 @@ export class TlsSocket extends Duplex {
   }
 
   override _destroy(err: Error | null, cb: (e?: Error | null) => void): void {
+    // The stream emits err as 'error' after this: a socket whose errors go to onError (a server's, which
+    // must never crash the server) gets a listener for it only now, when nobody else listens, rather
+    // than one for its whole life (a second listener makes the socket an array of them).
+    if (err && this.#onError && this.listenerCount('error') === 0) this.once('error', heardByOnError);
     this.#clearTimers();
     this.#set(F_DISCARD);
     const waiting = this.#takeWaiting();

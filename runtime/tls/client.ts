@@ -4,7 +4,7 @@
 import type { CertificateVerifier } from '../x509/index.ts';
 import type { CipherSuiteParams, KeyShare } from '../crypto/provider.ts';
 import { checkClientConfig, type ClientSession, type TlsClientConfig } from './config.ts';
-import { Connection, sharedImplementations } from './connection.ts';
+import { Connection, defineClassMembers, sharedImplementations } from './connection.ts';
 import { AlertDescription, TlsConfigError, TlsPeerError, TlsUsageError } from './errors.ts';
 import type { TlsEvent } from './events.ts';
 import { finishedVerifyData, KeyLogLabel, KeySchedule, resumptionPsk } from './keyschedule.ts';
@@ -32,8 +32,7 @@ export const TLS12_SERVER = 'the server only speaks TLS 1.2 (or lower); protosmi
 const CLIENT_SINKS = { error: ClientState.ERROR, closed: ClientState.CLOSED } as const;
 
 export class TlsClient extends Connection<ClientState, ClientEvent, ClientGuard, ClientAction> {
-  readonly role = 'client' as const;
-  protected readonly middleboxCompat: boolean;
+  declare readonly role: 'client';
   private readonly config: TlsClientConfig;
   private readonly suites: number[];
   private readonly groups: number[];
@@ -73,12 +72,11 @@ export class TlsClient extends Connection<ClientState, ClientEvent, ClientGuard,
 
   constructor(config: TlsClientConfig) {
     const checked = checkClientConfig(config);
-    super(config, clientTable, CLIENT_SINKS);
+    super(config);
     this.config = config;
     this.suites = checked.suites;
     this.groups = checked.groups;
     this.schemes = checked.schemes;
-    this.middleboxCompat = config.middleboxCompat !== false;
     this.verifier = checked.verifier;
     this.clientChain = checked.chain;
   }
@@ -146,7 +144,11 @@ export class TlsClient extends Connection<ClientState, ClientEvent, ClientGuard,
     },
   });
 
-  protected readonly implementations: ClientImplementations<TlsClient> = TlsClient.#implementations;
+  static {
+    defineClassMembers(TlsClient, { role: 'client', table: clientTable, sinks: CLIENT_SINKS, implementations: TlsClient.#implementations });
+  }
+
+  protected get middleboxCompat(): boolean { return this.config.middleboxCompat !== false; }
 
   // ---- ClientHello -------------------------------------------------------------------------------
 

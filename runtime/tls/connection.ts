@@ -75,6 +75,79 @@ export function sharedImplementations<T extends { readonly guards: object; reado
 /** The table's sink states, named by the generated state constants. */
 export interface Sinks<S extends string> { readonly error: S; readonly closed: S }
 
+/** What every connection of an engine class shares: its generated table, the table's sink states, its
+ *  implementations of the table's guards and actions, and its role. */
+export interface ClassMembers<S extends string, E extends string, G extends string, A extends string, C> {
+  readonly role: 'client' | 'server';
+  readonly table: MachineTable<S, E, G, A>;
+  readonly sinks: Sinks<S>;
+  readonly implementations: Implementations<G, A, C>;
+}
+
+/** Puts an engine class's shared members (ClassMembers) on its prototype, so that no connection carries
+ *  a field for any of them. One engine may still be given its own table or implementations: an own
+ *  property shadows the prototype's (seeded bugs and tests patch one engine so). */
+export function defineClassMembers<S extends string, E extends string, G extends string, A extends string, C>(
+  cls: { readonly prototype: object }, members: ClassMembers<S, E, G, A, C>,
+): void {
+  for (const [name, value] of Object.entries(members)) {
+    Object.defineProperty(cls.prototype, name, { value, writable: true, configurable: true, enumerable: false });
+  }
+}
+
+/** What a connection reads from its options, validated: one object for every connection made with the
+ *  same options object (see connectionParams), so that a connection holds one field for them, not six. */
+interface ConnectionParams {
+  readonly options: CommonOptions;
+  readonly crypto: CryptoProvider;
+  readonly now: () => number;
+  readonly padding: number;
+  readonly maxBuffered: number;
+  readonly maxHandshake: number;
+  readonly keyLog: boolean;
+}
+
+/** The last params made per options object. A hit serves only while every value is still the one just
+ *  validated (an options object changed between two connections gets new params, as before). */
+const paramsByOptions = new WeakMap<CommonOptions, ConnectionParams>();
+
+function connectionParams(fresh: ConnectionParams): ConnectionParams {
+  const had = paramsByOptions.get(fresh.options);
+  if (had && had.crypto === fresh.crypto && had.now === fresh.now && had.padding === fresh.padding && had.maxBuffered === fresh.maxBuffered
+    && had.maxHandshake === fresh.maxHandshake && had.keyLog === fresh.keyLog) return had;
+  const params = Object.freeze(fresh);
+  paramsByOptions.set(fresh.options, params);
+  return params;
+}
+
+/** What both roles keep only while the handshake runs: one object, dropped once connected
+ *  (releaseHandshakeState), so that an idle connection holds one empty field for it rather than six. */
+interface HandshakeCommon {
+  /** The handshake transcript (RFC 8446 §4.4.1). */
+  readonly transcript: Transcript;
+  /** Transcript hash before `current` was added, when `current` is a CertificateVerify or Finished (for their checks). */
+  transcriptBefore: Uint8Array | undefined;
+  /** The ClientHello's random, for key log lines. */
+  clientRandom: Uint8Array | undefined;
+  /** `current` decoded, when it is a ClientHello (decoded once, to pick its event; negotiation reuses it). */
+  currentClientHello: ClientHello | undefined;
+  /** The middlebox compatibility CCS, queued to leave with the next flight (see sendCcs). */
+  pendingCcs: Uint8Array | undefined;
+  /** Bytes of rejected 0-RTT records skipped so far (see skipRejectedEarly). */
+  earlySkipped: number;
+}
+
+/** Connection.bits: yes/no state (and the last user_canceled alert's level) as one small integer. */
+const B_HANDSHAKE_DONE = 1;
+/** The pending RequestKeyUpdate asks the peer to update too. */
+const B_KEY_UPDATE_REQUEST_PEER = 2;
+/** The peer's last KeyUpdate asked us to update our sending keys. */
+const B_PEER_KEY_UPDATE_REQUESTED = 4;
+/** The last user_canceled alert came with level fatal (2) rather than warning (1). */
+const B_ALERT_FATAL = 8;
+/** A protected record has been opened (decrypted). */
+const B_RECORD_OPENED = 16;
+
 /** Stable usage-error codes for the table's refusal reasons (spec meta.refuse). */
 /** The empty array shared by every connection for "no events/output/handshake messages queued"; frozen, so
  *  a push into it (instead of into a real array) fails loudly. */
@@ -96,10 +169,20 @@ const TABLE_ALERT_CODES: Readonly<Partial<Record<AlertName, 'TLS_HANDSHAKE_FAILU
 };
 
 export abstract class Connection<S extends string, E extends string, G extends string, A extends string> {
-  protected readonly crypto: CryptoProvider;
-  protected readonly now: () => number;
-  protected readonly table: MachineTable<S, E, G, A>;
-  private readonly sinks: Sinks<S>;
+  // Memory: an idle connection lives as long as its socket, so every field here costs 8 bytes per
+  // connection. What all connections of a class share is on the prototype (defineClassMembers), what all
+  // connections of one options object share is in `params`, and state that is empty most of the time
+  // (a partial record, a fragmented handshake message) is made when needed and dropped when emptied.
+  /** The generated table (on the prototype: defineClassMembers). */
+  declare protected readonly table: MachineTable<S, E, G, A>;
+  /** The table's sink states (on the prototype: defineClassMembers). */
+  declare private readonly sinks: Sinks<S>;
+  /** The generated `<Role>Implementations` of the table (no casts: a missing guard or action does not
+   *  compile), called with this connection as the context: one frozen object per engine class, on the
+   *  prototype (defineClassMembers). */
+  declare protected readonly implementations: Implementations<G, A, this>;
+  declare readonly role: 'client' | 'server';
+  private readonly params: ConnectionParams;
   private stateName: S;
   private failure: ProtosmithError | undefined;
   /** The tail of the call queue; undefined while no call is pending (see serial). */
@@ -109,50 +192,54 @@ export abstract class Connection<S extends string, E extends string, G extends s
   private events: TlsEvent[] = NONE;
   private output: Uint8Array[] = NONE;
   private pendingHandshake: Uint8Array[] = NONE;
-  private readonly records: RecordReader;
-  private readonly reassembler: HandshakeReassembler;
+  /** The partial record held between receive() calls; undefined when none (see receive). */
+  private records: RecordReader | undefined;
+  /** The fragmented handshake message held between records; undefined when none (see processHandshake). */
+  private reassembler: HandshakeReassembler | undefined;
   protected readCipher: RecordCipher | undefined;
   protected writeCipher: RecordCipher | undefined;
   /** The handshake message being processed by the current transition's actions. */
   protected current: HandshakeMessage | undefined;
-  /** `current` decoded, when it is a ClientHello (decoded once, to pick its event; negotiation reuses it). */
-  protected currentClientHello: ClientHello | undefined;
-  /** Transcript hash before `current` was added, when `current` is a CertificateVerify or Finished (for their checks). */
-  protected transcriptBefore: Uint8Array | undefined;
   /** Application data being delivered (received) or sent (local AppWrite) by the current transition. */
   protected currentData: Uint8Array | undefined;
-  /** The transcript while the handshake runs; dropped once connected (see releaseHandshakeState). */
-  private handshakeTranscript: Transcript | undefined;
+  /** The handshake-only state; dropped once connected (see releaseHandshakeState). */
+  private handshake: HandshakeCommon | undefined;
   protected suite: CipherSuiteParams | undefined;
   /** Bytes of undecryptable (rejected 0-RTT) records that may be skipped where the table allows it
    *  (RFC 8446 §4.2.10: up to max_early_data_size): a resource limit, not an ordering fact. */
-  protected earlySkipLimit = 16384;
-  private earlySkipped = 0;
-  /** Records opened (decrypted) so far; read by the server's earlyDataRejected guard (skipping ends at the first). */
-  protected recordsOpened = 0;
+  protected get earlySkipLimit(): number { return 16384; }
+  /** Whether a record has been opened (decrypted) yet; read by the server's earlyDataRejected guard (skipping ends at the first). */
+  protected get recordOpened(): boolean { return (this.bits & B_RECORD_OPENED) !== 0; }
   /** Largest content we may send in one record (peer's record_size_limit, RFC 8449). */
   protected sendLimit = MAX_PLAINTEXT;
   /** Largest content we accept in one record (our record_size_limit once negotiated). */
   protected recvLimit = MAX_PLAINTEXT;
-  protected readonly padding: number;
-  protected clientRandom: Uint8Array | undefined;
-  protected readonly keyLogEnabled: boolean;
-  private handshakeDone = false;
+  /** B_* above. */
+  private bits = 0;
 
-  /** The generated `<Role>Implementations` of the table (no casts: a missing guard or action does not
-   *  compile), called with this connection as the context: one frozen object per engine class. */
-  protected abstract readonly implementations: Implementations<G, A, this>;
-  abstract readonly role: 'client' | 'server';
+  protected get crypto(): CryptoProvider { return this.params.crypto; }
+  protected get now(): () => number { return this.params.now; }
+  /** The options this connection was made with (checked). */
+  protected get options(): CommonOptions { return this.params.options; }
+  protected get padding(): number { return this.params.padding; }
+  protected get keyLogEnabled(): boolean { return this.params.keyLog; }
+  private setBit(bit: number, on: boolean): void { this.bits = on ? this.bits | bit : this.bits & ~bit; }
+  /** The transcript while the handshake runs (undefined once connected). */
+  private get handshakeTranscript(): Transcript | undefined { return this.handshake?.transcript; }
+  /** `current` decoded, when it is a ClientHello (decoded once, to pick its event; negotiation reuses it). */
+  protected get currentClientHello(): ClientHello | undefined { return this.handshake?.currentClientHello; }
+  /** Transcript hash before `current` was added, when `current` is a CertificateVerify or Finished (for their checks). */
+  protected get transcriptBefore(): Uint8Array | undefined { return this.handshake?.transcriptBefore; }
+  /** The ClientHello's random while the handshake runs (key log lines); set once by either role. */
+  protected get clientRandom(): Uint8Array | undefined { return this.handshake?.clientRandom; }
+  protected set clientRandom(random: Uint8Array | undefined) { if (this.handshake) this.handshake.clientRandom = random; }
 
-  constructor(options: CommonOptions, table: MachineTable<S, E, G, A>, sinks: Sinks<S>) {
+  constructor(options: CommonOptions) {
     if (!options || typeof options !== 'object') throw new TlsConfigError('TLS_CONFIG_MISSING', 'a configuration object is required');
     if (!options.crypto) throw new TlsConfigError('TLS_CONFIG_MISSING', 'config.crypto (a CryptoProvider, e.g. createNodeProvider() from runtime/crypto/node) is required: the engine has no built-in cryptography');
     if (typeof options.now !== 'function') throw new TlsConfigError('TLS_CONFIG_MISSING', 'config.now (a clock returning milliseconds, e.g. Date.now) is required: the engine reads no clock of its own');
-    this.crypto = options.crypto;
-    this.now = options.now;
-    this.table = table;
+    const table = this.table;
     if (!table.readKeys) throw new TlsConfigError('TLS_CONFIG_UNSUPPORTED', `the ${table.name} table declares no record protection (spec meta.readKeys): the TLS engine reads which keys protect each state's records from the table`);
-    this.sinks = sinks;
     this.stateName = table.initial;
     const maxHs = options.maxHandshakeMessageSize ?? DEFAULT_MAX_HANDSHAKE;
     if (!Number.isInteger(maxHs) || maxHs < 256 || maxHs > (1 << 24) - 1) throw new TlsConfigError('TLS_CONFIG_INVALID', `maxHandshakeMessageSize ${maxHs} must be an integer in 256..2^24-1`);
@@ -163,11 +250,11 @@ export abstract class Connection<S extends string, E extends string, G extends s
     if (options.recordSizeLimit !== undefined && (!Number.isInteger(options.recordSizeLimit) || options.recordSizeLimit < 64 || options.recordSizeLimit > MAX_PLAINTEXT + 1)) {
       throw new TlsConfigError('TLS_CONFIG_INVALID', `recordSizeLimit ${options.recordSizeLimit} must be an integer in 64..16385 (RFC 8449 §4)`);
     }
-    this.padding = pad;
-    this.records = new RecordReader(maxBuf);
-    this.reassembler = new HandshakeReassembler(maxHs);
-    this.handshakeTranscript = new Transcript(this.crypto);
-    this.keyLogEnabled = options.keyLog === true;
+    this.params = connectionParams({ options, crypto: options.crypto, now: options.now, padding: pad, maxBuffered: maxBuf, maxHandshake: maxHs, keyLog: options.keyLog === true });
+    this.handshake = {
+      transcript: new Transcript(this.crypto), transcriptBefore: undefined, clientRandom: undefined, currentClientHello: undefined,
+      pendingCcs: undefined, earlySkipped: 0,
+    };
   }
 
   /** The handshake transcript (RFC 8446 §4.4.1). Nothing reads it after the handshake, when it is gone. */
@@ -181,7 +268,7 @@ export abstract class Connection<S extends string, E extends string, G extends s
   /** Current state name of the generated table (e.g. 'CONNECTED', 'PEER_CLOSED', 'ERROR'). */
   get state(): S { return this.stateName; }
   /** The handshake completed and the connection has not ended (it may be half-closed). */
-  get isConnected(): boolean { return this.handshakeDone && !this.ended; }
+  get isConnected(): boolean { return (this.bits & B_HANDSHAKE_DONE) !== 0 && !this.ended; }
   /** Closed in both directions (the table's CLOSED). */
   get isClosed(): boolean { return this.stateName === this.sinks.closed; }
   /** In an absorbing state of the table (CLOSED or ERROR): nothing more happens. */
@@ -199,17 +286,20 @@ export abstract class Connection<S extends string, E extends string, G extends s
       // Take the input a slice at a time so that at most maxBufferedBytes are held, however much
       // arrives in one call (a full record always fits, so progress is guaranteed).
       let off = 0;
+      // The reader lives while it holds a partial record: an idle connection has none.
+      const records = this.records ?? new RecordReader(this.params.maxBuffered);
+      this.records = records;
       try {
         do {
           // A partial record held from before is completed first (copying at most one record); what
           // follows is then viewed in place, not copied.
-          const needed = this.records.needed;
-          const n = Math.min(bytes.length - off, needed > 0 ? Math.min(needed, this.records.room) : this.records.room);
-          this.records.push(bytes.subarray(off, off + n));
+          const needed = records.needed;
+          const n = Math.min(bytes.length - off, needed > 0 ? Math.min(needed, records.room) : records.room);
+          records.push(bytes.subarray(off, off + n));
           off += n;
           for (;;) {
             if (this.ended) return;
-            const rec = this.records.next();
+            const rec = records.next();
             if (!rec) break;
             // Application data under a synchronous provider is handled without a promise per record.
             const pending = this.processRecord(rec.type, rec.header, rec.fragment);
@@ -217,7 +307,8 @@ export abstract class Connection<S extends string, E extends string, G extends s
           }
         } while (off < bytes.length);
       } finally {
-        this.records.detach();
+        records.detach();
+        if (records.buffered === 0) this.records = undefined;
       }
     });
   }
@@ -255,7 +346,7 @@ export abstract class Connection<S extends string, E extends string, G extends s
   /** Send a KeyUpdate; with updatePeer the peer is asked to update its keys too (RFC 8446 §4.6.3). */
   requestKeyUpdate(updatePeer: boolean): Promise<TlsEvent[]> {
     return this.serial(async () => {
-      this.keyUpdateRequestPeer = updatePeer;
+      this.setBit(B_KEY_UPDATE_REQUEST_PEER, updatePeer);
       await this.local(this.ev('RequestKeyUpdate'));
     });
   }
@@ -279,7 +370,8 @@ export abstract class Connection<S extends string, E extends string, G extends s
 
   // ---- dispatch --------------------------------------------------------------------------------
 
-  protected keyUpdateRequestPeer = false;
+  /** The RequestKeyUpdate being handled asks the peer to update its keys too. */
+  protected get keyUpdateRequestPeer(): boolean { return (this.bits & B_KEY_UPDATE_REQUEST_PEER) !== 0; }
 
   private queueSettled(tail: Promise<void>): void { if (this.queue === tail) this.queue = undefined; }
 
@@ -345,16 +437,17 @@ export abstract class Connection<S extends string, E extends string, G extends s
     }
     // A handshake message may not straddle a change of read keys (RFC 8446 §5.1): the table says which
     // actions change them (readKeys.changes), so the rest of a record read under the old keys is refused.
-    if (this.reassembler.pending > 0 && r.actions.some((a) => this.table.readKeys?.changes[a] !== undefined)) {
+    if (this.reassembler !== undefined && r.actions.some((a) => this.table.readKeys?.changes[a] !== undefined)) {
       throw this.wrongKeys(`a handshake message straddles the change of read keys on ${event} (${this.role} state ${from}; RFC 8446 §5.1)`);
     }
     // After the handshake there is no transcript: a handshake message the table then ignores (e.g. in
     // PEER_CLOSED) has nothing to join.
-    const transcript = this.handshakeTranscript;
-    if (transcript && this.current && this.table.transcript?.some((e) => e === event)) {
+    const hs = this.handshake;
+    if (hs && this.current && this.table.transcript?.some((e) => e === event)) {
+      const transcript = hs.transcript;
       // Only CertificateVerify and Finished are checked against the transcript before them (RFC 8446
       // §4.4.3, §4.4.4); a digest for every other message would be computed for nothing.
-      this.transcriptBefore = transcript.ready && (event === 'CertificateVerify' || event === 'Finished') ? transcript.hash() : undefined;
+      hs.transcriptBefore = transcript.ready && (event === 'CertificateVerify' || event === 'Finished') ? transcript.hash() : undefined;
       transcript.add(this.current.raw);
     }
     return this.take(r);
@@ -441,14 +534,14 @@ export abstract class Connection<S extends string, E extends string, G extends s
 
   /** The inner content of a record that opened. */
   private processOpened(type: number, content: Uint8Array): Promise<void> | undefined {
-    this.recordsOpened++;
+    this.bits |= B_RECORD_OPENED;
     if (content.length > this.recvLimit) throw new TlsPeerError('TLS_RECORD_OVERFLOW', 'record_overflow', `protected record carries ${content.length} bytes, over the negotiated record_size_limit (${this.recvLimit} + 1) (RFC 8449 §4)`);
     if (type === ContentType.change_cipher_spec) throw new TlsPeerError('TLS_UNEXPECTED_MESSAGE', 'unexpected_message', 'received a protected change_cipher_spec record (RFC 8446 §5 requires it in the clear)');
     return this.processContent(type, content);
   }
 
   private processContent(type: number, content: Uint8Array): Promise<void> | undefined {
-    if (type !== ContentType.handshake && this.reassembler.pending > 0) {
+    if (type !== ContentType.handshake && this.reassembler !== undefined) {
       throw new TlsPeerError('TLS_UNEXPECTED_MESSAGE', 'unexpected_message', `a record of content type ${type} arrived in the middle of a fragmented handshake message (RFC 8446 §5.1)`);
     }
     switch (type) {
@@ -473,9 +566,13 @@ export abstract class Connection<S extends string, E extends string, G extends s
 
   private async processHandshake(content: Uint8Array): Promise<void> {
     if (content.length === 0) throw new TlsPeerError('TLS_UNEXPECTED_MESSAGE', 'unexpected_message', 'empty handshake record (RFC 8446 §5.1)');
-    this.reassembler.push(content);
+    // The reassembler lives while it holds part of a message (undefined: none held).
+    const reassembler = this.reassembler ?? new HandshakeReassembler(this.params.maxHandshake);
+    this.reassembler = reassembler;
+    reassembler.push(content);
     for (;;) {
-      const msg = this.reassembler.next();
+      const msg = reassembler.next();
+      if (reassembler.pending === 0) this.reassembler = undefined;
       if (!msg) return;
       const isHrr = msg.type === 2 && msg.body.length >= 34 && bytesEqual(msg.body.subarray(2, 34), HRR_RANDOM);
       // A ClientHello is decoded here, once: its cookie picks the event, and negotiation reads the same decode.
@@ -484,10 +581,11 @@ export abstract class Connection<S extends string, E extends string, G extends s
       if (!event) throw new TlsPeerError('TLS_UNEXPECTED_MESSAGE', 'unexpected_message', `handshake message of unknown type ${msg.type} (${this.role} state ${this.stateName})`);
       if (event === 'KeyUpdate') this.noProgress('KeyUpdate'); else this.recordsWithoutProgress = 0;
       this.current = msg;
-      this.currentClientHello = ch;
+      const hs = this.handshake;
+      if (hs) hs.currentClientHello = ch;
       await this.dispatch(this.ev(event));
       this.current = undefined;
-      this.currentClientHello = undefined;
+      if (hs) hs.currentClientHello = undefined;
       if (this.ended) return;
     }
   }
@@ -518,12 +616,14 @@ export abstract class Connection<S extends string, E extends string, G extends s
   private skipRejectedEarly(n: number): boolean {
     const guard = this.table.readKeys!.skip[this.stateName];
     if (guard === undefined || !this.guard(guard)) return false;
-    const left = this.earlySkipLimit - this.earlySkipped;
+    const hs = this.handshake;
+    if (!hs) return false; // only handshake states skip (0-RTT ends before the handshake does)
+    const left = this.earlySkipLimit - hs.earlySkipped;
     if (left <= 0) return false;
     if (n > left + 256) {
       throw new TlsPeerError('TLS_EARLY_DATA_LIMIT', 'unexpected_message', `rejected 0-RTT data exceeds max_early_data_size (RFC 8446 §4.2.10)`);
     }
-    this.earlySkipped += Math.max(0, n - 17);
+    hs.earlySkipped += Math.max(0, n - 17);
     return true;
   }
 
@@ -540,7 +640,7 @@ export abstract class Connection<S extends string, E extends string, G extends s
     }
     if (description === AlertDescription.user_canceled) {
       this.noProgress('user_canceled alert');
-      this.alertLevel = level;
+      this.setBit(B_ALERT_FATAL, level === 2);
       await this.dispatch(this.ev('UserCanceled'));
       return;
     }
@@ -553,8 +653,6 @@ export abstract class Connection<S extends string, E extends string, G extends s
       throw new TlsAlertReceivedError(description, `the peer (${this.role === 'client' ? 'server' : 'client'}) aborted the connection with alert ${alertName(description)} (${description}) while this ${this.role} was in state ${from}${this.alertHint(description)}`);
     }
   }
-
-  private alertLevel = 1;
 
   /** A name the table knows as an event (checked: the table's own event list). */
   private ev(name: string): E {
@@ -579,7 +677,8 @@ export abstract class Connection<S extends string, E extends string, G extends s
 
   /** Emit queued handshake messages under the current write keys (coalesced into records). */
   protected async flushHandshake(): Promise<void> {
-    if (this.pendingCcs) { this.out().push(this.pendingCcs); this.pendingCcs = undefined; }
+    const hs = this.handshake;
+    if (hs?.pendingCcs) { this.out().push(hs.pendingCcs); hs.pendingCcs = undefined; }
     if (this.pendingHandshake.length === 0) return;
     const data = concat(...this.pendingHandshake);
     this.pendingHandshake = NONE;
@@ -647,30 +746,29 @@ export abstract class Connection<S extends string, E extends string, G extends s
     await this.flushHandshake();
     // Queued like a handshake message: it leaves with the next flight (or at the end of this call), and a
     // fatal error before then sends only the alert.
-    this.pendingCcs = plaintextRecord(ContentType.change_cipher_spec, Uint8Array.of(1));
+    if (this.handshake) this.handshake.pendingCcs = plaintextRecord(ContentType.change_cipher_spec, Uint8Array.of(1));
   }
-  private pendingCcs: Uint8Array | undefined;
   protected abstract readonly middleboxCompat: boolean;
 
   // ---- application traffic secrets and KeyUpdate (RFC 8446 §7.1, §4.6.3): the same for both roles ----
 
-  /** client_application_traffic_secret_0, server_application_traffic_secret_0 and exporter_master_secret
+  /** client_application_traffic_secret_N, server_application_traffic_secret_N and exporter_master_secret
    *  (RFC 8446 §7.1) in one buffer, set by deriveApplicationSecrets: one allocation per connection, not three.
+   *  A KeyUpdate writes the next traffic secret over the one it replaces (RFC 8446 §7.2), so the buffer
+   *  always holds the current pair and no superseded secret is kept.
    *  Kept as bytes, not as a (smaller) string: a string cannot be wiped and V8 may copy it. */
-  private appSecrets: Uint8Array | undefined;
+  /** Only the ArrayBuffer is kept (a view on it would be one more object per connection); views are
+   *  made when a secret is used (KeyUpdate, exporter). */
+  private appSecrets: ArrayBuffer | undefined;
   private appSecret(i: number): Uint8Array | undefined {
     const all = this.appSecrets;
     if (!all) return undefined;
-    const n = all.length / 3;
-    return all.subarray(i * n, (i + 1) * n);
+    const n = all.byteLength / 3;
+    return new Uint8Array(all, i * n, n);
   }
   protected get cAp(): Uint8Array | undefined { return this.appSecret(0); }
   protected get sAp(): Uint8Array | undefined { return this.appSecret(1); }
   protected get exporterSecret(): Uint8Array | undefined { return this.appSecret(2); }
-  /** The current application traffic secrets after KeyUpdates (undefined until the first update). */
-  private updatedReadSecret: Uint8Array | undefined;
-  private updatedWriteSecret: Uint8Array | undefined;
-  private peerKeyUpdateRequested = false;
 
   /** Derives the application traffic and exporter secrets from the transcript through server Finished. */
   protected async deriveApplicationSecrets(schedule: KeySchedule): Promise<void> {
@@ -683,7 +781,7 @@ export abstract class Connection<S extends string, E extends string, G extends s
     all.set(c, 0);
     all.set(s, schedule.hashLength);
     all.set(e, 2 * schedule.hashLength);
-    this.appSecrets = all;
+    this.appSecrets = all.buffer;
     this.keyLog(KeyLogLabel.clientTraffic0, c);
     this.keyLog(KeyLogLabel.serverTraffic0, s);
     this.keyLog(KeyLogLabel.exporter, e);
@@ -695,15 +793,18 @@ export abstract class Connection<S extends string, E extends string, G extends s
   protected async updateReadKeys(): Promise<void> {
     const ku = decode('KeyUpdate', () => decodeKeyUpdate(this.current!.body));
     if (ku.request_update !== 0 && ku.request_update !== 1) throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'illegal_parameter', `KeyUpdate.request_update is ${ku.request_update}; only 0 and 1 are defined (RFC 8446 §4.6.3)`);
-    this.peerKeyUpdateRequested = ku.request_update === 1;
-    this.updatedReadSecret = await nextTrafficSecret(this.crypto, this.suite!.hash, this.updatedReadSecret ?? this.peerAppSecret);
-    this.setReadCipher(await RecordProtection.fromSecret(this.crypto, this.suite!, this.updatedReadSecret));
+    this.setBit(B_PEER_KEY_UPDATE_REQUESTED, ku.request_update === 1);
+    const secret = this.peerAppSecret;
+    const next = await nextTrafficSecret(this.crypto, this.suite!.hash, secret);
+    secret.set(next);
+    next.fill(0);
+    this.setReadCipher(await RecordProtection.fromSecret(this.crypto, this.suite!, secret));
     this.emit({ type: 'keyUpdate', direction: 'read' });
   }
 
   protected async answerKeyUpdate(): Promise<void> {
-    if (!this.peerKeyUpdateRequested) return;
-    this.peerKeyUpdateRequested = false;
+    if ((this.bits & B_PEER_KEY_UPDATE_REQUESTED) === 0) return;
+    this.setBit(B_PEER_KEY_UPDATE_REQUESTED, false);
     await this.sendKeyUpdate(false);
     await this.updateWriteKeys();
   }
@@ -714,8 +815,11 @@ export abstract class Connection<S extends string, E extends string, G extends s
   }
 
   protected async updateWriteKeys(): Promise<void> {
-    this.updatedWriteSecret = await nextTrafficSecret(this.crypto, this.suite!.hash, this.updatedWriteSecret ?? this.ownAppSecret);
-    await this.setWriteCipher(await RecordProtection.fromSecret(this.crypto, this.suite!, this.updatedWriteSecret));
+    const secret = this.ownAppSecret;
+    const next = await nextTrafficSecret(this.crypto, this.suite!.hash, secret);
+    secret.set(next);
+    next.fill(0);
+    await this.setWriteCipher(await RecordProtection.fromSecret(this.crypto, this.suite!, secret));
     this.emit({ type: 'keyUpdate', direction: 'write' });
   }
 
@@ -757,7 +861,7 @@ export abstract class Connection<S extends string, E extends string, G extends s
     await this.sendContent(ContentType.alert, Uint8Array.of(1, 0));
   }
   protected reportHandshakeComplete(): void {
-    this.handshakeDone = true;
+    this.setBit(B_HANDSHAKE_DONE, true);
     this.emit(this.handshakeCompleteEvent());
     this.releaseHandshakeState();
   }
@@ -767,14 +871,12 @@ export abstract class Connection<S extends string, E extends string, G extends s
    *  they are dropped, so that an idle connection keeps only what its records, KeyUpdates and the
    *  exporter need. Subclasses drop their own handshake state too. */
   protected releaseHandshakeState(): void {
-    this.handshakeTranscript = undefined;
-    this.transcriptBefore = undefined;
-    this.clientRandom = undefined;
+    this.handshake = undefined;
   }
   protected reportPeerClosed(): void { this.emit({ type: 'peerClosed' }); }
   protected reportClosed(): void { this.emit({ type: 'closed' }); }
   protected reportUserCanceled(): void {
-    this.emit({ type: 'alert', level: this.alertLevel === 2 ? 'fatal' : 'warning', description: AlertDescription.user_canceled });
+    this.emit({ type: 'alert', level: (this.bits & B_ALERT_FATAL) !== 0 ? 'fatal' : 'warning', description: AlertDescription.user_canceled });
   }
 
   /** What a received fatal alert most likely means, appended to the error message ('' when nothing to add). */
@@ -788,7 +890,7 @@ export abstract class Connection<S extends string, E extends string, G extends s
     const err = asProtosmithError(e, `${this.role} in state ${this.stateName}`);
     this.failure = err;
     this.pendingHandshake = NONE;
-    this.pendingCcs = undefined;
+    if (this.handshake) this.handshake.pendingCcs = undefined;
     if (!(err instanceof TlsAlertReceivedError)) {
       const alert: AlertName = err.alert && isAlertName(err.alert) ? err.alert : 'internal_error';
       const body = Uint8Array.of(2, AlertDescription[alert]);

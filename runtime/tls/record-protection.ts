@@ -32,18 +32,19 @@ export interface RecordProtectionOptions {
 export class RecordProtection implements RecordCipher {
   // An idle connection holds two of these for its whole life, so the object is kept small: the static IV
   // as three 32-bit words in the object itself (no typed array), the nonce written into a shared buffer
-  // (synchronous path) or a fresh one (asynchronous path), nothing cached that the suite or key has.
+  // (synchronous path) or a fresh one (asynchronous path), nothing cached that the suite or key has. The
+  // private helpers are static (called with the object): an instance private method would cost every
+  // object a brand slot.
   readonly suite: CipherSuiteParams;
   readonly #aead: AeadKey;
   /** The static IV, big-endian 32-bit words (signed, so they stay small integers). */
   readonly #iv0: number;
   readonly #iv1: number;
   readonly #iv2: number;
-  /** The 64-bit sequence number as two unsigned 32-bit halves (no bigint arithmetic per record). */
+  /** The 64-bit sequence number as two unsigned 32-bit halves (no bigint arithmetic per record); #hi is
+   *  -1 once 2^64-1 has been used (exhausted: no further record may be sealed or opened). */
   #hi: number;
   #lo: number;
-  /** Set once 2^64-1 has been used: no further record may be sealed or opened. */
-  #exhausted = false;
 
   private constructor(suite: CipherSuiteParams, aead: AeadKey, iv: Uint8Array, seq: bigint) {
     this.suite = suite;
@@ -73,16 +74,16 @@ export class RecordProtection implements RecordCipher {
   }
 
   /** Sequence number of the next record this direction will seal/open. */
-  get sequence(): bigint { return this.#exhausted ? SEQUENCE_LIMIT : (BigInt(this.#hi) << 32n) | BigInt(this.#lo); }
+  get sequence(): bigint { return this.#hi < 0 ? SEQUENCE_LIMIT : (BigInt(this.#hi) << 32n) | BigInt(this.#lo); }
 
   /** This record's nonce, written into `nonce` (12 bytes): IV XOR the sequence number. */
-  #nonceInto(nonce: Uint8Array): Uint8Array {
-    if (this.#exhausted) {
+  static #nonceInto(rp: RecordProtection, nonce: Uint8Array): Uint8Array {
+    if (rp.#hi < 0) {
       throw new ProtosmithError('TLS_SEQUENCE_OVERFLOW', 'local', 'record sequence number would wrap past 2^64-1 (RFC 8446 §5.3); the connection must be rekeyed (KeyUpdate) or closed before this point.', { alert: 'internal_error' });
     }
-    const a = this.#iv0;
-    const b = this.#iv1 ^ this.#hi;
-    const c = this.#iv2 ^ this.#lo;
+    const a = rp.#iv0;
+    const b = rp.#iv1 ^ rp.#hi;
+    const c = rp.#iv2 ^ rp.#lo;
     nonce[0] = a >>> 24; nonce[1] = a >>> 16; nonce[2] = a >>> 8; nonce[3] = a;
     nonce[4] = b >>> 24; nonce[5] = b >>> 16; nonce[6] = b >>> 8; nonce[7] = b;
     nonce[8] = c >>> 24; nonce[9] = c >>> 16; nonce[10] = c >>> 8; nonce[11] = c;
@@ -90,16 +91,16 @@ export class RecordProtection implements RecordCipher {
   }
 
   /** A fresh nonce for the asynchronous path (the provider may read it after we return). */
-  #nonce(): Uint8Array { return this.#nonceInto(new Uint8Array(IV_LENGTH)); }
+  static #nonce(rp: RecordProtection): Uint8Array { return RecordProtection.#nonceInto(rp, new Uint8Array(IV_LENGTH)); }
 
   /** The synchronous path's nonce, in the shared buffer (the provider is done with it on return). */
-  #syncNonce(): Uint8Array { return this.#nonceInto(nonceScratch ??= new Uint8Array(IV_LENGTH)); }
+  static #syncNonce(rp: RecordProtection): Uint8Array { return RecordProtection.#nonceInto(rp, nonceScratch ??= new Uint8Array(IV_LENGTH)); }
 
-  #advance(): void {
-    if (this.#lo !== 0xffffffff) { this.#lo++; return; }
-    this.#lo = 0;
-    if (this.#hi === 0xffffffff) this.#exhausted = true;
-    else this.#hi++;
+  static #advance(rp: RecordProtection): void {
+    if (rp.#lo !== 0xffffffff) { rp.#lo++; return; }
+    rp.#lo = 0;
+    if (rp.#hi === 0xffffffff) rp.#hi = -1;
+    else rp.#hi++;
   }
 
   /** Bytes of the whole record that seal() makes for `contentLength` bytes of content and `padding`. */
@@ -108,9 +109,9 @@ export class RecordProtection implements RecordCipher {
   }
 
   async seal(type: number, content: Uint8Array, padding: number): Promise<Uint8Array> {
-    this.#check(content, padding);
+    RecordProtection.#check(content, padding);
     const record = new Uint8Array(this.recordLength(content.length, padding));
-    await this.#sealAt(type, content, padding, record, 0);
+    await RecordProtection.#sealAt(this, type, content, padding, record, 0);
     return record;
   }
 
@@ -119,12 +120,12 @@ export class RecordProtection implements RecordCipher {
    * records can share one buffer; returns the record's length. Same bytes as seal().
    */
   async sealInto(type: number, content: Uint8Array, padding: number, out: Uint8Array, offset: number): Promise<number> {
-    this.#check(content, padding);
+    RecordProtection.#check(content, padding);
     const n = this.recordLength(content.length, padding);
     if (!Number.isSafeInteger(offset) || offset < 0 || offset + n > out.length) {
       throw new TlsUsageError('TLS_BAD_ARGUMENT', `a ${n}-byte record does not fit in ${out.length} bytes at offset ${offset}.`);
     }
-    await this.#sealAt(type, content, padding, out, offset);
+    await RecordProtection.#sealAt(this, type, content, padding, out, offset);
     return n;
   }
 
@@ -136,8 +137,8 @@ export class RecordProtection implements RecordCipher {
   sealSync(type: number, content: Uint8Array, padding: number): Uint8Array[] {
     const aead = this.#aead;
     if (aead.sealSync === undefined || aead.openSync === undefined) throw new TlsUsageError('TLS_BAD_ARGUMENT', `sealSync: the ${this.#aead.algorithm} key of this provider has no synchronous form; use seal().`);
-    this.#check(content, padding);
-    const nonce = this.#syncNonce();
+    RecordProtection.#check(content, padding);
+    const nonce = RecordProtection.#syncNonce(this);
     const innerLength = content.length + 1 + padding;
     const length = innerLength + this.suite.tagLength;
     const header = new Uint8Array(5);
@@ -163,11 +164,11 @@ export class RecordProtection implements RecordCipher {
     let n = 0;
     for (const piece of sealed) { pieces.push(piece); n += piece.length; }
     if (n !== length) throw new ProtosmithError('TLS_PROVIDER_FAILURE', 'provider', `AEAD seal returned ${n} bytes, expected ${length}.`, { alert: 'internal_error' });
-    this.#advance();
+    RecordProtection.#advance(this);
     return pieces;
   }
 
-  #check(content: Uint8Array, padding: number): void {
+  static #check(content: Uint8Array, padding: number): void {
     if (!Number.isSafeInteger(padding) || padding < 0) throw new TlsUsageError('TLS_BAD_ARGUMENT', `record padding must be a non-negative integer, got ${padding}.`);
     const innerLength = content.length + 1 + padding;
     if (content.length > MAX_PLAINTEXT || innerLength > MAX_INNER) {
@@ -175,10 +176,10 @@ export class RecordProtection implements RecordCipher {
     }
   }
 
-  async #sealAt(type: number, content: Uint8Array, padding: number, record: Uint8Array, at: number): Promise<void> {
-    const nonce = this.#nonce();
+  static async #sealAt(rp: RecordProtection, type: number, content: Uint8Array, padding: number, record: Uint8Array, at: number): Promise<void> {
+    const nonce = RecordProtection.#nonce(rp);
     const innerLength = content.length + 1 + padding;
-    const length = innerLength + this.suite.tagLength;
+    const length = innerLength + rp.suite.tagLength;
     // Header, then ciphertext || tag written in place by the provider when it can (sealInto);
     // otherwise the inner plaintext is joined and seal()'s output copied in.
     record[at] = APPLICATION_DATA;
@@ -187,49 +188,49 @@ export class RecordProtection implements RecordCipher {
     record[at + 3] = length >> 8;
     record[at + 4] = length & 0xff;
     const aad = record.subarray(at, at + 5);
-    if (this.#aead.sealInto) {
+    if (rp.#aead.sealInto) {
       const trailer = new Uint8Array(1 + padding);
       trailer[0] = type;
-      await this.#aead.sealInto(nonce, aad, [content, trailer], record, at + 5);
+      await rp.#aead.sealInto(nonce, aad, [content, trailer], record, at + 5);
     } else {
       const inner = new Uint8Array(innerLength);
       inner.set(content, 0);
       inner[content.length] = type;
-      const sealed = await this.#aead.seal(nonce, aad.slice(), inner);
+      const sealed = await rp.#aead.seal(nonce, aad.slice(), inner);
       if (sealed.length !== length) throw new ProtosmithError('TLS_PROVIDER_FAILURE', 'provider', `AEAD seal returned ${sealed.length} bytes, expected ${length}.`, { alert: 'internal_error' });
       record.set(sealed, at + 5);
     }
-    this.#advance();
+    RecordProtection.#advance(rp);
   }
 
   async open(header: Uint8Array, fragment: Uint8Array): Promise<{ type: number; content: Uint8Array }> {
-    this.#checkRecord(header, fragment);
-    const nonce = this.#nonce();
+    RecordProtection.#checkRecord(header, fragment);
+    const nonce = RecordProtection.#nonce(this);
     let inner: Uint8Array;
     try {
       inner = await this.#aead.open(nonce, header, fragment);
     } catch (cause) {
-      throw this.#badMac(fragment, cause);
+      throw RecordProtection.#badMac(this, fragment, cause);
     }
-    return this.#inner(inner);
+    return RecordProtection.#inner(this, inner);
   }
 
   /** open() without a promise, for a synchronous provider (`synchronous`). Same results and errors. */
   openSync(header: Uint8Array, fragment: Uint8Array): { type: number; content: Uint8Array } {
     const aead = this.#aead;
     if (aead.sealSync === undefined || aead.openSync === undefined) throw new TlsUsageError('TLS_BAD_ARGUMENT', `openSync: the ${this.#aead.algorithm} key of this provider has no synchronous form; use open().`);
-    this.#checkRecord(header, fragment);
-    const nonce = this.#syncNonce();
+    RecordProtection.#checkRecord(header, fragment);
+    const nonce = RecordProtection.#syncNonce(this);
     let inner: Uint8Array;
     try {
       inner = aead.openSync(nonce, header, fragment);
     } catch (cause) {
-      throw this.#badMac(fragment, cause);
+      throw RecordProtection.#badMac(this, fragment, cause);
     }
-    return this.#inner(inner);
+    return RecordProtection.#inner(this, inner);
   }
 
-  #checkRecord(header: Uint8Array, fragment: Uint8Array): void {
+  static #checkRecord(header: Uint8Array, fragment: Uint8Array): void {
     if (header.length !== 5 || header[0] !== APPLICATION_DATA) {
       throw new TlsPeerError('TLS_UNEXPECTED_MESSAGE', 'unexpected_message', `protected record has outer content type ${header[0] ?? 'none'}; after keys are in use every record except change_cipher_spec must be application_data (23) (RFC 8446 §5.2).`);
     }
@@ -238,12 +239,12 @@ export class RecordProtection implements RecordCipher {
     }
   }
 
-  #badMac(fragment: Uint8Array, cause: unknown): TlsPeerError {
-    return new TlsPeerError('TLS_BAD_RECORD_MAC', 'bad_record_mac', `protected record (sequence ${this.sequence}, ${fragment.length} bytes) failed AEAD authentication (${this.suite.name}): it was altered, truncated, or protected under different keys.`, { cause });
+  static #badMac(rp: RecordProtection, fragment: Uint8Array, cause: unknown): TlsPeerError {
+    return new TlsPeerError('TLS_BAD_RECORD_MAC', 'bad_record_mac', `protected record (sequence ${rp.sequence}, ${fragment.length} bytes) failed AEAD authentication (${rp.suite.name}): it was altered, truncated, or protected under different keys.`, { cause });
   }
 
   /** The content type and content of a decrypted TLSInnerPlaintext (padding stripped); advances the sequence. */
-  #inner(inner: Uint8Array): { type: number; content: Uint8Array } {
+  static #inner(rp: RecordProtection, inner: Uint8Array): { type: number; content: Uint8Array } {
     if (inner.length > MAX_INNER) {
       throw new TlsPeerError('TLS_RECORD_OVERFLOW', 'record_overflow', `decrypted TLSInnerPlaintext is ${inner.length} bytes, over 2^14+1 (RFC 8446 §5.4).`);
     }
@@ -252,7 +253,7 @@ export class RecordProtection implements RecordCipher {
     if (i < 0) {
       throw new TlsPeerError('TLS_UNEXPECTED_MESSAGE', 'unexpected_message', 'decrypted record is all zero padding with no content type (RFC 8446 §5.4).');
     }
-    this.#advance();
+    RecordProtection.#advance(rp);
     return { type: inner[i]!, content: inner.subarray(0, i) };
   }
 }

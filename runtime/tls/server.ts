@@ -4,7 +4,7 @@
 import { cipherSuiteParams, type CipherSuiteParams } from '../crypto/provider.ts';
 import type { CertificateVerifier } from '../x509/index.ts';
 import { checkServerConfig, type HelloRetryCookieCodec, type SessionTicketCodec, type ShapedMessage, type TlsServerConfig } from './config.ts';
-import { Connection, sharedImplementations } from './connection.ts';
+import { Connection, defineClassMembers, sharedImplementations } from './connection.ts';
 import { TlsConfigError, TlsPeerError } from './errors.ts';
 import { finishedVerifyData, KeyLogLabel, KeySchedule, resumptionPsk } from './keyschedule.ts';
 import {
@@ -67,13 +67,17 @@ interface ServerHandshakeState {
   clientSpki: Uint8Array | undefined;
   clientScheme: number | undefined;
   certificateEmpty: boolean;
+  /** Which offered PSK identity was accepted (pre_shared_key in the ServerHello). */
+  pskIndex: number;
+  /** ticket_nonce counter (a nonce is never repeated on the connection; tickets are sent only here). */
+  ticketCounter: number;
 }
 
 function newHandshakeState(): ServerHandshakeState {
   return {
     ownCookieCodec: undefined, neg: undefined, retried: false, shared: undefined, schedule: undefined, earlySecret: undefined,
     cHs: undefined, sHs: undefined, resumptionMaster: undefined, earlyReceived: 0, peerCertificates: undefined,
-    clientSpki: undefined, clientScheme: undefined, certificateEmpty: false,
+    clientSpki: undefined, clientScheme: undefined, certificateEmpty: false, pskIndex: 0, ticketCounter: 0,
   };
 }
 
@@ -81,14 +85,17 @@ function newHandshakeState(): ServerHandshakeState {
 const SERVER_SINKS = { error: ServerState.ERROR, closed: ServerState.CLOSED } as const;
 
 export class TlsServer extends Connection<ServerState, ServerEvent, ServerGuard, ServerAction> {
-  readonly role = 'server' as const;
-  protected readonly middleboxCompat: boolean;
-  private readonly config: TlsServerConfig;
-  private readonly suites: number[];
-  private readonly groups: number[];
-  private readonly schemes: number[];
-  private readonly chain: Uint8Array[];
-  private readonly verifier: CertificateVerifier | undefined;
+  declare readonly role: 'server';
+  // The configuration and what checkServerConfig derived from it (cached per configuration object) are
+  // read through the connection's options: an idle connection holds no field for any of them.
+  private get config(): TlsServerConfig { return this.options as TlsServerConfig; }
+  protected get middleboxCompat(): boolean { return this.config.middleboxCompat !== false; }
+  private get suites(): number[] { return checkServerConfig(this.config).suites; }
+  private get groups(): number[] { return checkServerConfig(this.config).groups; }
+  private get schemes(): number[] { return checkServerConfig(this.config).schemes; }
+  private get chain(): Uint8Array[] { return checkServerConfig(this.config).chain; }
+  private get verifier(): CertificateVerifier | undefined { return checkServerConfig(this.config).verifier; }
+  protected override get earlySkipLimit(): number { return Math.max(this.config.maxEarlyData ?? 0, 16384); }
   /** The handshake-only state below lives in one object, dropped at CONNECTED (releaseHandshakeState): an
    *  idle connection carries one field for it rather than fourteen (a field is 8 bytes of every object). */
   private hs: ServerHandshakeState | undefined;
@@ -123,20 +130,12 @@ export class TlsServer extends Connection<ServerState, ServerEvent, ServerGuard,
   private set clientScheme(v: number | undefined) { this.handshakeState.clientScheme = v; }
   private get certificateEmpty(): boolean { return this.hs?.certificateEmpty ?? false; }
   private set certificateEmpty(v: boolean) { this.handshakeState.certificateEmpty = v; }
-  /** ticket_nonce counter: stays with the connection (a nonce is never repeated on it). */
-  private ticketCounter = 0;
+  private get pskIndex(): number { return this.hs?.pskIndex ?? 0; }
+  private set pskIndex(v: number) { this.handshakeState.pskIndex = v; }
 
   constructor(config: TlsServerConfig) {
-    const checked = checkServerConfig(config);
-    super(config, serverTable, SERVER_SINKS);
-    this.config = config;
-    this.suites = checked.suites;
-    this.groups = checked.groups;
-    this.schemes = checked.schemes;
-    this.middleboxCompat = config.middleboxCompat !== false;
-    this.earlySkipLimit = Math.max(config.maxEarlyData ?? 0, 16384);
-    this.chain = checked.chain;
-    this.verifier = checked.verifier;
+    checkServerConfig(config);
+    super(config);
   }
 
   /** The session ticket codec: config.ticketCodec, or the built-in one under config.ticketKey; undefined
@@ -165,7 +164,7 @@ export class TlsServer extends Connection<ServerState, ServerEvent, ServerGuard,
       certificateEmpty: (s) => s.certificateEmpty,
       requiredCertificateMissing: (s) => s.certificateEmpty && s.config.clientAuth === 'require',
       ticketsIssued: (s) => (s.config.ticketCodec !== undefined || s.config.ticketKey !== undefined) && s.ticketsToIssue() > 0,
-      earlyDataRejected: (s) => s.neg !== undefined && s.neg.earlyOffered && !s.neg.earlyAccepted && !s.neg.retry && s.recordsOpened === 0,
+      earlyDataRejected: (s) => s.neg !== undefined && s.neg.earlyOffered && !s.neg.earlyAccepted && !s.neg.retry && !s.recordOpened,
     },
     actions: {
       processClientHello: (s) => s.processClientHello(),
@@ -201,7 +200,9 @@ export class TlsServer extends Connection<ServerState, ServerEvent, ServerGuard,
     },
   });
 
-  protected readonly implementations: ServerImplementations<TlsServer> = TlsServer.#implementations;
+  static {
+    defineClassMembers(TlsServer, { role: 'server', table: serverTable, sinks: SERVER_SINKS, implementations: TlsServer.#implementations });
+  }
 
   private sendCertificate(): void {
     this.queueHandshake(11, encode('Certificate', () => encodeCertificate({
@@ -316,7 +317,7 @@ export class TlsServer extends Connection<ServerState, ServerEvent, ServerGuard,
       if (alpn === undefined) throw new TlsPeerError('TLS_NO_APPLICATION_PROTOCOL', 'no_application_protocol', `no common ALPN protocol: client offers ${JSON.stringify(offeredNames)}, server supports ${JSON.stringify(this.config.alpn)} (RFC 7301 §3.2)`);
     }
     // SNI
-    const serverName = hostName(findExt(exts, ExtensionType.server_name)?.server_name_list?.items);
+    const serverName = sameHostName(this.config, hostName(findExt(exts, ExtensionType.server_name)?.server_name_list?.items));
     if (serverName !== undefined && this.config.serverNames && this.config.serverNames.length > 0 && !this.config.serverNames.map((n) => n.toLowerCase()).includes(serverName)) {
       throw new TlsPeerError('TLS_ILLEGAL_PARAMETER', 'unrecognized_name', `client asked for server name "${serverName}", which this server does not serve (serverNames)`);
     }
@@ -364,8 +365,6 @@ export class TlsServer extends Connection<ServerState, ServerEvent, ServerGuard,
     }
     return { ch, suite, group, peerShare, scheme, alpn, serverName, psk, earlyAccepted, earlyOffered, cookieNeeded, retry, peerRecordLimit };
   }
-
-  private pskIndex = 0;
 
   /** HelloRetryRequest body; key_share only when the client must send a new share (group undefined otherwise). */
   private hrrBody(sessionId: Uint8Array, suite: number, group: number | undefined, cookie: Uint8Array | undefined): Uint8Array {
@@ -514,8 +513,9 @@ export class TlsServer extends Connection<ServerState, ServerEvent, ServerGuard,
     if (count > 0) this.resumptionMaster ??= await this.schedule_!.resumptionMasterSecret(this.transcript.hash());
     for (let i = 0; i < count; i++) {
       // ticket_nonce: a 2-byte counter, unique per connection (RFC 8446 §4.6.1), numbered as Botan does.
-      const nonce = Uint8Array.of((this.ticketCounter >> 8) & 0xff, this.ticketCounter & 0xff);
-      this.ticketCounter++;
+      const hs = this.handshakeState;
+      const nonce = Uint8Array.of((hs.ticketCounter >> 8) & 0xff, hs.ticketCounter & 0xff);
+      hs.ticketCounter++;
       const ageAddBytes = this.crypto.randomBytes(4);
       const ageAdd = ((ageAddBytes[0]! << 24) >>> 0) + ((ageAddBytes[1]! << 16) | (ageAddBytes[2]! << 8) | ageAddBytes[3]!);
       const psk = await resumptionPsk(this.crypto, n.suite.hash, this.resumptionMaster!, nonce);
@@ -547,6 +547,20 @@ export class TlsServer extends Connection<ServerState, ServerEvent, ServerGuard,
 
   // ---- post-handshake ----------------------------------------------------------------------------
 
+}
+
+/** The host name the last ClientHello under each configuration named (server names travel in the clear). */
+const lastHostName = new WeakMap<TlsServerConfig, string>();
+
+/** `name`, as the string of an earlier connection under `config` when it names the same host: the
+ *  connection's handshakeComplete event (and whoever keeps its serverName for the connection's life, as
+ *  a TlsSocket does) then shares that string rather than holding a copy of its own. */
+function sameHostName(config: TlsServerConfig, name: string | undefined): string | undefined {
+  if (name === undefined) return undefined;
+  const last = lastHostName.get(config);
+  if (last === name) return last;
+  lastHostName.set(config, name);
+  return name;
 }
 
 /** The host_name entry of server_name (RFC 6066 §3), lower-cased; undefined when absent. */

@@ -2,6 +2,7 @@
 // every socket, and a server's sockets share their error listener, so an idle connection carries no
 // closures of its own for them (each closure is an object, with a context, per connection).
 import { once } from 'node:events';
+import * as net from 'node:net';
 import { type AddressInfo } from 'node:net';
 import * as tls from 'node:tls';
 import { test } from 'uvu';
@@ -17,7 +18,7 @@ import { testPki } from '../support/pki.ts';
 
 const pki = testPki();
 
-test('two connected server sockets share their transport listeners and their error listener', async () => {
+test('two connected server sockets share their transport listeners and carry no error listener of their own', async () => {
   const sockets: TlsSocket[] = [];
   const server = createServer({ certificateChain: [pki.servers.p256.chainPem], signingKey: pki.servers.p256.keyPem }, (s) => { sockets.push(s); });
   server.listen(0, '127.0.0.1');
@@ -39,7 +40,7 @@ test('two connected server sockets share their transport listeners and their err
       const own = a.transport.listeners(event).filter((f) => !theirs.includes(f)).map((f) => f.name || '(anonymous)');
       assert.equal(own, [], `'${event}' listeners of one connection's TCP socket that another connection's lacks`);
     }
-    assert.equal(a.listeners('error'), b.listeners('error'), 'the server\'s error listener on its sockets is one function');
+    assert.equal([a.listeners('error'), b.listeners('error')], [[], []], 'no error listener on a server socket (errors go to tlsClientError)');
   } finally {
     for (const c of clients) c.destroy();
     server.close();
@@ -189,6 +190,57 @@ test('an idle socket holds no promise for its operation queue once every operati
   for (const f of sockets) assert.ok(f.get('#chain') !== 'Promise', 'TlsSocket#chain holds a settled promise while idle');
   socket.destroy();
   transport.destroy();
+});
+
+test('a server socket drops the stand-in engine it had before the first byte: once connected it calls its TlsServer, and data, KeyUpdate, the exporter and close go on', async () => {
+  let socket: TlsSocket | undefined;
+  const server = createServer({ certificateChain: [pki.servers.p256.chainPem], signingKey: pki.servers.p256.keyPem }, (s) => { socket = s; });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  const c = tls.connect({ host: '127.0.0.1', port, servername: 'localhost', ca: pki.root.certPem, minVersion: 'TLSv1.3' });
+  try {
+    await once(c, 'secureConnect');
+    const s = socket!;
+    assert.ok(s.engine.constructor.name !== 'TlsServer', 'before the handshake completes the socket holds a stand-in');
+    await s.secureConnect();
+    assert.is(s.engine.constructor.name, 'TlsServer', 'the socket calls the engine itself once connected');
+    assert.is(s.engine.engine, undefined);
+    s.write('from server');
+    const [got] = await once(c, 'data') as [Buffer];
+    assert.is(got.toString(), 'from server');
+    const ours = Buffer.from(await s.exportKeyingMaterial('EXPORTER-x', undefined, 16)).toString('hex');
+    assert.is(ours, c.exportKeyingMaterial(16, 'EXPORTER-x', undefined as unknown as Buffer).toString('hex'), 'exporter agrees with node:tls');
+    await s.keyUpdate(true);
+    c.write('from client');
+    const [back] = await once(s, 'data') as [Buffer];
+    assert.is(back.toString(), 'from client', 'read under the client\'s updated keys');
+    s.end();
+    await once(c, 'end');
+  } finally {
+    c.destroy();
+    server.close();
+  }
+});
+
+test('a server socket without any error listener never crashes the server: a peer that does not speak TLS is reported through tlsClientError', async () => {
+  const server = createServer({ certificateChain: [pki.servers.p256.chainPem], signingKey: pki.servers.p256.keyPem }, () => { /* no listeners at all */ });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  const reported = once(server, 'tlsClientError');
+  const c = net.connect(port, '127.0.0.1');
+  c.on('error', () => { /* the server hangs up */ });
+  try {
+    c.write('GET / HTTP/1.1\r\nHost: localhost\r\n\r\n');
+    const [err, socket] = await reported as [Error & { code?: string }, TlsSocket];
+    assert.is(err.code, 'TLS_UNEXPECTED_MESSAGE', err.message);
+    if (!socket.destroyed) await once(socket, 'close');
+    assert.ok(socket.destroyed, 'the socket was destroyed with the error, which nobody listened to, and the process lives on');
+  } finally {
+    c.destroy();
+    server.close();
+  }
 });
 
 test.run();

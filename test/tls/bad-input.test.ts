@@ -239,7 +239,7 @@ test('empty_server_certificate_is_rejected_by_the_table_with_decode_error', asyn
   // A misbehaving server: the same engine with its chain emptied behind the config checks.
   const c = new TlsClient(clientConfig());
   const s = new TlsServer(serverConfig());
-  (s as unknown as { chain: Uint8Array[] }).chain = [];
+  Object.defineProperty(s, 'chain', { value: [] }); // shadows the getter that reads the checked config
   await c.start();
   await s.receive(c.takeOutput());
   const err = await expectFatal(c, s.takeOutput(), 'decode_error', 'TLS_DECODE_ERROR');

@@ -141,36 +141,34 @@ const KEY_WIPE = new Uint8Array(KEY_32.buffer, KEY_32.byteOffset, 32);
  * with raw key bytes costs the same as with a secret KeyObject (node 20, measured).
  */
 class NodeAeadKey implements AeadKey {
-  readonly algorithm: AeadAlgorithm;
-  /** The key, big-endian 32-bit words (signed, so they stay small integers); k4..k7 are 0 for 16-byte keys. */
+  // This class holds a 16-byte key (aes-128-gcm, the algorithm on its prototype): four fields and no
+  // more; NodeAeadKey32 adds the other half of a 32-byte key and its algorithm. The private helpers are
+  // static (called with the key): an instance private method would cost every key a brand slot.
+  get algorithm(): AeadAlgorithm { return 'aes-128-gcm'; }
+  /** The key's first 16 bytes, big-endian 32-bit words (signed, so they stay small integers). */
   readonly #k0: number; readonly #k1: number; readonly #k2: number; readonly #k3: number;
-  readonly #k4: number; readonly #k5: number; readonly #k6: number; readonly #k7: number;
-  constructor(algorithm: AeadAlgorithm, key: Uint8Array) {
-    this.algorithm = algorithm;
+  constructor(key: Uint8Array) {
     const v = new DataView(key.buffer, key.byteOffset, key.byteLength);
-    const long = key.length === 32;
     this.#k0 = v.getInt32(0); this.#k1 = v.getInt32(4); this.#k2 = v.getInt32(8); this.#k3 = v.getInt32(12);
-    this.#k4 = long ? v.getInt32(16) : 0; this.#k5 = long ? v.getInt32(20) : 0;
-    this.#k6 = long ? v.getInt32(24) : 0; this.#k7 = long ? v.getInt32(28) : 0;
   }
-  /** The key bytes in the shared buffer, for one createCipheriv/createDecipheriv call; wipeKey() after. */
-  #keyBytes(): Buffer {
+  /** The key bytes in the shared buffer, for one createCipheriv/createDecipheriv call; wiped after. */
+  static #keyBytes(k: NodeAeadKey): Buffer {
     const v = KEY_VIEW;
-    v.setInt32(0, this.#k0); v.setInt32(4, this.#k1); v.setInt32(8, this.#k2); v.setInt32(12, this.#k3);
-    if (this.algorithm === 'aes-128-gcm') return KEY_16;
-    v.setInt32(16, this.#k4); v.setInt32(20, this.#k5); v.setInt32(24, this.#k6); v.setInt32(28, this.#k7);
+    v.setInt32(0, k.#k0); v.setInt32(4, k.#k1); v.setInt32(8, k.#k2); v.setInt32(12, k.#k3);
+    if (!(k instanceof NodeAeadKey32)) return KEY_16;
+    writeSecondHalf(k);
     return KEY_32;
   }
-  #checkNonce(nonce: Uint8Array): void {
+  static #checkNonce(nonce: Uint8Array): void {
     if (nonce.length !== NONCE_LENGTH) {
       throw new CryptoError('CRYPTO_INVALID_ARGUMENT', 'local', `AEAD nonce must be ${NONCE_LENGTH} bytes, got ${nonce.length}.`);
     }
   }
-  #cipher(nonce: Uint8Array, aad: Uint8Array): CipherGCM {
-    this.#checkNonce(nonce);
+  static #cipher(k: NodeAeadKey, nonce: Uint8Array, aad: Uint8Array): CipherGCM {
+    NodeAeadKey.#checkNonce(nonce);
     let c: CipherGCM;
     try {
-      c = createCipheriv(this.algorithm, this.#keyBytes(), nonce, AEAD_OPTIONS as never) as unknown as CipherGCM;
+      c = createCipheriv(k.algorithm, NodeAeadKey.#keyBytes(k), nonce, AEAD_OPTIONS as never) as unknown as CipherGCM;
     } finally {
       KEY_WIPE.fill(0);
     }
@@ -179,7 +177,7 @@ class NodeAeadKey implements AeadKey {
   }
   async seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Promise<Uint8Array> {
     const out = new Uint8Array(plaintext.length + TAG_LENGTH);
-    this.#sealTo(nonce, aad, [plaintext], plaintext.length, out, 0);
+    NodeAeadKey.#sealTo(this, nonce, aad, [plaintext], plaintext.length, out, 0);
     return out;
   }
   async sealInto(nonce: Uint8Array, aad: Uint8Array, parts: readonly Uint8Array[], out: Uint8Array, offset: number): Promise<void> {
@@ -188,10 +186,10 @@ class NodeAeadKey implements AeadKey {
     if (!Number.isSafeInteger(offset) || offset < 0 || offset + total + TAG_LENGTH > out.length) {
       throw new CryptoError('CRYPTO_INVALID_ARGUMENT', 'local', `sealInto: ${total} plaintext bytes and a ${TAG_LENGTH}-byte tag do not fit in ${out.length} bytes at offset ${offset}.`);
     }
-    this.#sealTo(nonce, aad, parts, total, out, offset);
+    NodeAeadKey.#sealTo(this, nonce, aad, parts, total, out, offset);
   }
-  #sealTo(nonce: Uint8Array, aad: Uint8Array, parts: readonly Uint8Array[], total: number, out: Uint8Array, offset: number): void {
-    const c = this.#cipher(nonce, aad);
+  static #sealTo(k: NodeAeadKey, nonce: Uint8Array, aad: Uint8Array, parts: readonly Uint8Array[], total: number, out: Uint8Array, offset: number): void {
+    const c = NodeAeadKey.#cipher(k, nonce, aad);
     // node:crypto has no update-into-buffer: each update() returns fresh ciphertext, copied once into `out`.
     let end = offset;
     for (const part of parts) {
@@ -206,7 +204,7 @@ class NodeAeadKey implements AeadKey {
     out.set(c.getAuthTag(), end);
   }
   sealSync(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array[] {
-    const c = this.#cipher(nonce, aad);
+    const c = NodeAeadKey.#cipher(this, nonce, aad);
     const x = c.update(plaintext);
     const f = c.final();
     const tag = u8(c.getAuthTag());
@@ -217,14 +215,14 @@ class NodeAeadKey implements AeadKey {
     return this.openSync(nonce, aad, ciphertextAndTag);
   }
   openSync(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Uint8Array {
-    this.#checkNonce(nonce);
+    NodeAeadKey.#checkNonce(nonce);
     if (ciphertextAndTag.length < TAG_LENGTH) {
       throw new CryptoError('CRYPTO_AEAD_OPEN_FAILED', 'peer', `AEAD input of ${ciphertextAndTag.length} bytes is shorter than the ${TAG_LENGTH}-byte tag.`, { alert: 'bad_record_mac' });
     }
     const ctLen = ciphertextAndTag.length - TAG_LENGTH;
     let d: DecipherGCM;
     try {
-      d = createDecipheriv(this.algorithm, this.#keyBytes(), nonce, AEAD_OPTIONS as never) as unknown as DecipherGCM;
+      d = createDecipheriv(this.algorithm, NodeAeadKey.#keyBytes(this), nonce, AEAD_OPTIONS as never) as unknown as DecipherGCM;
     } finally {
       KEY_WIPE.fill(0);
     }
@@ -238,6 +236,29 @@ class NodeAeadKey implements AeadKey {
       throw new CryptoError('CRYPTO_AEAD_OPEN_FAILED', 'peer', `AEAD (${this.algorithm}) authentication tag did not verify: the data was altered or protected under another key.`, { alert: 'bad_record_mac', cause });
     }
     return u8(b.length === 0 ? a : Buffer.concat([a, b]));
+  }
+}
+
+/** Writes a 32-byte key's second half into the shared key buffer (set by NodeAeadKey32, the only class that
+ *  can read it: the key stays out of reach of anything outside this module). */
+let writeSecondHalf: (key: NodeAeadKey32) => void;
+
+/** A 32-byte key (aes-256-gcm, chacha20-poly1305): NodeAeadKey's first half, the second half here. */
+class NodeAeadKey32 extends NodeAeadKey {
+  readonly #algorithm: AeadAlgorithm;
+  readonly #k4: number; readonly #k5: number; readonly #k6: number; readonly #k7: number;
+  constructor(algorithm: AeadAlgorithm, key: Uint8Array) {
+    super(key);
+    this.#algorithm = algorithm;
+    const v = new DataView(key.buffer, key.byteOffset, key.byteLength);
+    this.#k4 = v.getInt32(16); this.#k5 = v.getInt32(20); this.#k6 = v.getInt32(24); this.#k7 = v.getInt32(28);
+  }
+  override get algorithm(): AeadAlgorithm { return this.#algorithm; }
+  static {
+    writeSecondHalf = (k) => {
+      const v = KEY_VIEW;
+      v.setInt32(16, k.#k4); v.setInt32(20, k.#k5); v.setInt32(24, k.#k6); v.setInt32(28, k.#k7);
+    };
   }
 }
 
@@ -489,7 +510,7 @@ export function createNodeProvider(options: NodeProviderOptions = {}): CryptoPro
       if (key.length !== want) {
         throw new CryptoError('CRYPTO_INVALID_ARGUMENT', 'local', `${algorithm} needs a ${want}-byte key, got ${key.length} bytes.`);
       }
-      return new NodeAeadKey(algorithm, key);
+      return want === 16 ? new NodeAeadKey(key) : new NodeAeadKey32(algorithm, key);
     },
     async generateKeyShare(group) {
       if (group === NamedGroup.x25519) return new X25519Share(randomBytes(32));
