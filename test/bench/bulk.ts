@@ -10,7 +10,7 @@
 //              (createDecipheriv + setAuthTag + setAAD + update + final), MiB/s, beside each in-memory row (and,
 //              in its note, the same with the records of each 1 MiB copied into one fresh buffer and opened from
 //              there, which is what takeOutput() returning one buffer per write adds); the
-//              sealing half alone, CPU ms per MiB in this process, beside each server CPU row. protosmith vs
+//              sealing half alone, CPU ms per MiB in the (idle) protosmith server child, beside each server CPU row. protosmith vs
 //              floor is the engine's own overhead, floor vs node:tls what node:crypto's API (a new context per
 //              nonce, a new output buffer per update) allows at best.
 // MiB/s of the whole transfer (seal + open); rounds interleaved (`--rounds`, 5), medians reported. Before the TCP
@@ -22,6 +22,7 @@ import * as tls from 'node:tls';
 import { protosmithHandshake, nodeHandshake } from './handshake.ts';
 import { benchPki, figure, interleave, median, nodeContexts, numberOption, protosmithConfigs, SUITES, type Figure } from './support.ts';
 import { connectClient, startServer, type ServerChild } from './tcp-harness.ts';
+import { NODE_AEAD, RECORD } from './aead-floor.ts';
 
 const CHUNK = new Uint8Array(1 << 20).fill(0x5a);
 
@@ -38,8 +39,6 @@ async function inMemoryProtosmith(cfg: ReturnType<typeof protosmithConfigs>, sui
   return mib / secs;
 }
 
-const NODE_AEAD = { 0x1301: 'aes-128-gcm', 0x1302: 'aes-256-gcm', 0x1303: 'chacha20-poly1305' } as const;
-const RECORD = 1 << 14;
 
 /**
  * The floor: node:crypto's AEAD alone sealing and opening `mib` MiB as 16 KiB records (MiB/s). With `joined`, the
@@ -110,34 +109,6 @@ async function inMemoryNode(ctx: ReturnType<typeof nodeContexts>, suite: string,
   return mib / secs;
 }
 
-/** The sending side's floor: node:crypto sealing `mib` MiB as 16 KiB records, no engine, no I/O; CPU ms per MiB
- *  of this process (process.cpuUsage, which counts V8's background threads, as the server child's figure does). */
-function sealFloorCpu(suite: keyof typeof NODE_AEAD, mib: number): number {
-  const alg = NODE_AEAD[suite];
-  const key = randomBytes(alg === 'aes-128-gcm' ? 16 : 32);
-  const nonce = new Uint8Array(randomBytes(12));
-  const nonceTail = new DataView(nonce.buffer).getUint32(8);
-  const options = { authTagLength: 16 } as never;
-  const header = Uint8Array.of(23, 3, 3, (RECORD + 17) >> 8, (RECORD + 17) & 0xff);
-  const inner = new Uint8Array(RECORD + 1);
-  let seq = 0;
-  const c0 = process.cpuUsage();
-  for (let i = 0; i < mib; i++) {
-    for (let off = 0; off < CHUNK.length; off += RECORD) {
-      inner.set(CHUNK.subarray(off, off + RECORD), 0);
-      inner[RECORD] = 23;
-      new DataView(nonce.buffer).setUint32(8, (nonceTail ^ seq++) >>> 0);
-      const c = createCipheriv(alg, key, nonce, options) as unknown as CipherGCM;
-      c.setAAD(header);
-      c.update(inner);
-      c.final();
-      c.getAuthTag();
-    }
-  }
-  const c = process.cpuUsage(c0);
-  return (c.user + c.system) / 1000 / mib;
-}
-
 /** One download over TCP: MiB/s at the client, and the server child's CPU ms per MiB sent. */
 async function overTcp(server: ServerChild, ctx: tls.SecureContext, suite: string, mib: number): Promise<{ mibs: number; cpuPerMib: number }> {
   const { socket } = await connectClient(server.port, ctx, { ciphersuites: suite });
@@ -181,13 +152,13 @@ export async function run(args: string[]): Promise<Figure[]> {
   try {
     // Warm-up, the same for both servers and every suite, with the client that is measured afterwards.
     for (let i = 0; i < warm; i++) for (const suite of SUITES) for (const s of [oursTcp, theirsTcp]) await overTcp(s, theirs.client, suite.node, mib);
-    for (const suite of SUITES) sealFloorCpu(suite.id, 8);
+    for (const suite of SUITES) await oursTcp.sealFloorCpu(suite.id, 8);
     for (const suite of SUITES) {
       const cpu = { ours: [] as number[], theirs: [] as number[] };
       const [o, n, f] = await interleave(rounds, [
         async () => { const r = await overTcp(oursTcp, theirs.client, suite.node, mib); cpu.ours.push(r.cpuPerMib); return r.mibs; },
         async () => { const r = await overTcp(theirsTcp, theirs.client, suite.node, mib); cpu.theirs.push(r.cpuPerMib); return r.mibs; },
-        async () => sealFloorCpu(suite.id, mib),
+        async () => oursTcp.sealFloorCpu(suite.id, mib),
       ]);
       figs.push(figure({ bench: 'bulk', row: `bulk ${mib} MiB over TCP (server sends), ${suite.name}`, unit: 'MiB/s', protosmith: median(o!), baseline: median(n!), against: 'node:tls', better: 'higher', target: 0.8 }));
       figs.push(figure({

@@ -14,16 +14,18 @@ import * as tls from 'node:tls';
 import { createServer } from '../../runtime/node/index.ts';
 import { createNodeProvider, nodeSigningKey } from '../../runtime/crypto/node/index.ts';
 import { profiled, type ProfileRow } from './profile.ts';
+import { sealFloorCpu, type NODE_AEAD } from './aead-floor.ts';
 import { NODE_TICKET_KEYS, TICKET_KEY, type BenchPki } from './support.ts';
 import type { TransportStep } from './floor.ts';
 
 export type ServerKind = 'protosmith' | 'node' | 'net';
 export type ToChild =
   | { op: 'listen'; kind: ServerKind; pki: BenchPki; bulkBytes: number; transport?: readonly TransportStep[] }
-  | { op: 'cpu' } | { op: 'mem'; settle?: boolean } | { op: 'exit' };
+  | { op: 'cpu' } | { op: 'mem'; settle?: boolean } | { op: 'sealFloor'; suite: keyof typeof NODE_AEAD; mib: number } | { op: 'exit' };
 export type FromChild =
   | { op: 'listening'; port: number }
   | { op: 'cpu'; user: number; system: number }
+  | { op: 'sealFloor'; ms: number }
   | { op: 'mem'; rss: number; heapUsed: number; external: number; arrayBuffers: number; connections: number; youngBytes: number; settledMs?: number }
   | { op: 'exit'; profile?: { top: ProfileRow[]; totalMs: number } };
 
@@ -140,6 +142,9 @@ process.on('message', (m: ToChild) => {
       send({ op: 'cpu', user: u.user, system: u.system });
       return;
     }
+    case 'sealFloor':
+      send({ op: 'sealFloor', ms: sealFloorCpu(m.suite, m.mib) });
+      return;
     case 'mem':
       void (async () => {
         const settledMs = m.settle ? await settle() : undefined;

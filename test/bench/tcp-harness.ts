@@ -7,6 +7,7 @@ import * as tls from 'node:tls';
 import type { FromChild, ServerKind, ToChild } from './server-child.ts';
 import type { ProfileRow } from './profile.ts';
 import type { BenchPki } from './support.ts';
+import type { NODE_AEAD } from './aead-floor.ts';
 import type { TransportStep } from './floor.ts';
 
 export interface ServerChild {
@@ -16,6 +17,8 @@ export interface ServerChild {
   cpuMs(): Promise<number>;
   /** Memory after forced GC; with settle, first waits until V8 has given back the young generation (server-child.ts). */
   mem(settle?: boolean): Promise<Extract<FromChild, { op: 'mem' }>>;
+  /** CPU ms per MiB for node:crypto alone sealing `mib` MiB as 16 KiB records in this (idle) child (aead-floor.ts). */
+  sealFloorCpu(suite: keyof typeof NODE_AEAD, mib: number): Promise<number>;
   exit(): Promise<{ top: ProfileRow[]; totalMs: number } | undefined>;
 }
 
@@ -39,6 +42,7 @@ export async function startServer(kind: ServerKind, pki: BenchPki, bulkBytes = 0
     kind, port,
     async cpuMs() { const c = await ask({ op: 'cpu' }, 'cpu'); return (c.user + c.system) / 1000; },
     mem: (settle = false) => ask({ op: 'mem', settle }, 'mem'),
+    async sealFloorCpu(suite, mib) { return (await ask({ op: 'sealFloor', suite, mib }, 'sealFloor')).ms; },
     async exit() {
       const r = await ask({ op: 'exit' }, 'exit');
       if (child.exitCode === null) await once(child, 'exit');
