@@ -11,7 +11,7 @@ import type { TypeDef } from '../../generator/codec/ir.ts';
 import { DecodeError, EncodeError, Reader } from '../../runtime/codec/index.ts';
 import { arbitraryBounded } from '../codec/arbitrary.ts';
 import { loadKaitaiSpecs, type KaitaiModules, type KaitaiObject } from './kaitai.ts';
-import { compileGallery, derivedFields, GALLERY, hex, makeAgree, type Decode, type Encode } from './gallery-support.ts';
+import { compileGallery, derivedFields, GALLERY, hex, makeAgree, mutate, sameOn, type Decode, type Encode } from './gallery-support.ts';
 
 const SPECS = ['msgpack', 'bson', 'ruby_marshal', 'php_serialized_value', 'python_pickle', 'asn1_der', 'google_protobuf'];
 // microsoft_cfb is decode-only (pos instances) and reads past its seq: tested on its own below
@@ -243,16 +243,6 @@ test('microsoft_cfb (decode-only): a hand-built compound file reads alike in our
 });
 
 // ---- fast-check
-const sameOn = (v: unknown, d: unknown): boolean => {
-  if (v instanceof Uint8Array) return d instanceof Uint8Array && hex(v) === hex(d);
-  if (Array.isArray(v)) return Array.isArray(d) && v.length === d.length && v.every((x, i) => sameOn(x, d[i]));
-  if (v !== null && typeof v === 'object') return d !== null && typeof d === 'object' && Object.entries(v).every(([key, x]) => sameOn(x, (d as Record<string, unknown>)[key]));
-  return Object.is(v, d);
-};
-const mutate = (bytes: Uint8Array): fc.Arbitrary<Uint8Array> => fc.oneof(
-  fc.record({ at: fc.nat(), value: fc.integer({ min: 0, max: 255 }) }).map(({ at, value }) => { const c = Uint8Array.from(bytes); c[at % c.length] = value; return c; }),
-  fc.nat().map((n) => bytes.subarray(0, n % (bytes.length + 1))),
-);
 for (const id of SPECS) {
   const seeds = samples.filter(([s]) => s === id).map(([, , h]) => Uint8Array.from(Buffer.from(h, 'hex')));
   test(`${id}: mutated samples decode to a DecodeError, or to the fields Kaitai reads and the same bytes again`, () => {

@@ -1,6 +1,7 @@
 // What the gallery differential tests (gallery.test.ts, gallery-serialization.test.ts) share: compiling the
 // adapted specs with protosmith into the project, and the field-by-field comparison with Kaitai's objects.
 import * as assert from 'uvu/assert';
+import fc from 'fast-check';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -105,3 +106,17 @@ export function makeAgree(options: AgreeOptions): (o: unknown, k: unknown, path:
   };
   return agree;
 }
+
+/** Whether every field of v (deeply; byte arrays by content) is the same in d, which may have more fields. */
+export const sameOn = (v: unknown, d: unknown): boolean => {
+  if (v instanceof Uint8Array) return d instanceof Uint8Array && hex(v) === hex(d);
+  if (Array.isArray(v)) return Array.isArray(d) && v.length === d.length && v.every((x, i) => sameOn(x, d[i]));
+  if (v !== null && typeof v === 'object') return d !== null && typeof d === 'object' && Object.entries(v).every(([key, x]) => sameOn(x, (d as Record<string, unknown>)[key]));
+  return Object.is(v, d);
+};
+
+/** A sample with one byte changed, or cut short. */
+export const mutate = (bytes: Uint8Array): fc.Arbitrary<Uint8Array> => fc.oneof(
+  fc.record({ at: fc.nat(), value: fc.integer({ min: 0, max: 255 }) }).map(({ at, value }) => { const c = Uint8Array.from(bytes); c[at % c.length] = value; return c; }),
+  fc.nat().map((n) => bytes.subarray(0, n % (bytes.length + 1))),
+);
