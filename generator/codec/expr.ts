@@ -278,32 +278,24 @@ export function rootNamesIn(e: Expr, out: Set<string> = new Set()): Set<string> 
   return out;
 }
 
-export function usesIo(e: Expr): boolean {
+/** Whether e uses `_io` at all or, with exceptPos, other than as `_io.pos` (which an encoder knows: the
+ *  writer's place in its window). */
+export function usesIo(e: Expr, exceptPos = false): boolean {
+  const walk = (x: Expr): boolean => usesIo(x, exceptPos);
   switch (e.kind) {
     case 'name': return e.name === '_io';
-    case 'member': return usesIo(e.object);
-    case 'index': return usesIo(e.object) || usesIo(e.index);
-    case 'cast': return usesIo(e.object);
-    case 'unary': return usesIo(e.operand);
-    case 'binary': return usesIo(e.left) || usesIo(e.right);
-    case 'ternary': return usesIo(e.cond) || usesIo(e.then) || usesIo(e.else);
+    case 'member': return exceptPos && e.object.kind === 'name' && e.object.name === '_io' ? e.name !== 'pos' : walk(e.object);
+    case 'index': return walk(e.object) || walk(e.index);
+    case 'cast': return walk(e.object);
+    case 'unary': return walk(e.operand);
+    case 'binary': return walk(e.left) || walk(e.right);
+    case 'ternary': return walk(e.cond) || walk(e.then) || walk(e.else);
     default: return false;
   }
 }
 
-/** Whether e uses `_io` other than as `_io.pos` (which an encoder knows: the writer's place in its window). */
-export function usesIoBeyondPos(e: Expr): boolean {
-  switch (e.kind) {
-    case 'name': return e.name === '_io';
-    case 'member': return e.object.kind === 'name' && e.object.name === '_io' ? e.name !== 'pos' : usesIoBeyondPos(e.object);
-    case 'index': return usesIoBeyondPos(e.object) || usesIoBeyondPos(e.index);
-    case 'cast': return usesIoBeyondPos(e.object);
-    case 'unary': return usesIoBeyondPos(e.operand);
-    case 'binary': return usesIoBeyondPos(e.left) || usesIoBeyondPos(e.right);
-    case 'ternary': return usesIoBeyondPos(e.cond) || usesIoBeyondPos(e.then) || usesIoBeyondPos(e.else);
-    default: return false;
-  }
-}
+/** Whether e uses `_io` other than as `_io.pos` (see usesIo). */
+export function usesIoBeyondPos(e: Expr): boolean { return usesIo(e, true); }
 
 /** Renders an expression back to Kaitai syntax (for comments and messages). */
 export function show(e: Expr): string {
