@@ -374,3 +374,11 @@ export function sameValue(a: unknown, b: unknown): boolean {
   return Object.is(a, b);
 }
 
+/** Whether every field of a drawn value v (deeply; byte arrays by content) is the same in d, the value decoded
+ *  from its encoding, which may have more fields (value instances). */
+export const sameOn = (v: unknown, d: unknown): boolean => {
+  if (v instanceof Uint8Array) return d instanceof Uint8Array && Buffer.from(v).equals(Buffer.from(d));
+  if (Array.isArray(v)) return Array.isArray(d) && v.length === d.length && v.every((x, i) => sameOn(x, d[i]));
+  if (v !== null && typeof v === 'object') return d !== null && typeof d === 'object' && Object.entries(v).every(([key, x]) => sameOn(x, (d as Record<string, unknown>)[key]));
+  return Object.is(v, d);
+};

@@ -9,9 +9,9 @@ import fc from 'fast-check';
 import { join } from 'node:path';
 import type { TypeDef } from '../../generator/codec/ir.ts';
 import { DecodeError, EncodeError, Reader } from '../../runtime/codec/index.ts';
-import { arbitraryBounded } from '../codec/arbitrary.ts';
+import { arbitraryBounded, sameOn } from '../codec/arbitrary.ts';
 import { loadKaitaiSpecs, type KaitaiModules, type KaitaiObject } from './kaitai.ts';
-import { compileGallery, derivedFields, GALLERY, hex, makeAgree, mutate, sameOn, type Decode, type Encode } from './gallery-support.ts';
+import { compileGallery, derivedFields, GALLERY, hex, makeAgree, mutate, type Decode, type Encode } from './gallery-support.ts';
 
 const SPECS = ['msgpack', 'bson', 'ruby_marshal', 'php_serialized_value', 'python_pickle', 'asn1_der', 'google_protobuf'];
 // microsoft_cfb is decode-only (pos instances) and reads past its seq: tested on its own below

@@ -107,14 +107,6 @@ export function makeAgree(options: AgreeOptions): (o: unknown, k: unknown, path:
   return agree;
 }
 
-/** Whether every field of v (deeply; byte arrays by content) is the same in d, which may have more fields. */
-export const sameOn = (v: unknown, d: unknown): boolean => {
-  if (v instanceof Uint8Array) return d instanceof Uint8Array && hex(v) === hex(d);
-  if (Array.isArray(v)) return Array.isArray(d) && v.length === d.length && v.every((x, i) => sameOn(x, d[i]));
-  if (v !== null && typeof v === 'object') return d !== null && typeof d === 'object' && Object.entries(v).every(([key, x]) => sameOn(x, (d as Record<string, unknown>)[key]));
-  return Object.is(v, d);
-};
-
 /** A sample with one byte changed, or cut short. */
 export const mutate = (bytes: Uint8Array): fc.Arbitrary<Uint8Array> => fc.oneof(
   fc.record({ at: fc.nat(), value: fc.integer({ min: 0, max: 255 }) }).map(({ at, value }) => { const c = Uint8Array.from(bytes); c[at % c.length] = value; return c; }),

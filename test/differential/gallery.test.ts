@@ -9,9 +9,9 @@ import fc from 'fast-check';
 import { join } from 'node:path';
 import type { TypeDef } from '../../generator/codec/ir.ts';
 import { DecodeError, EncodeError, Reader } from '../../runtime/codec/index.ts';
-import { arbitraryFor } from '../codec/arbitrary.ts';
+import { arbitraryFor, sameOn } from '../codec/arbitrary.ts';
 import { loadKaitaiSpecs, type KaitaiModules, type KaitaiObject } from './kaitai.ts';
-import { compileGallery, derivedFields, GALLERY, hex, makeAgree, mutate, sameOn, type Decode, type Encode } from './gallery-support.ts';
+import { compileGallery, derivedFields, GALLERY, hex, makeAgree, mutate, type Decode, type Encode } from './gallery-support.ts';
 
 const SPECS = ['udp_datagram', 'tcp_segment', 'icmp_packet', 'ipv4_packet', 'ethernet_frame', 'pcap_lite', 'pcap', 'websocket', 'some_ip_sd_options', 'dns_packet',
   'hccap', 'rtcp_payload', 'some_ip_sd_entries', 'some_ip_sd', 'some_ip', 'some_ip_container', 'microsoft_network_monitor_v2', 'dime_message',
