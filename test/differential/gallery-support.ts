@@ -9,7 +9,8 @@ import { compileSpecs } from '../../generator/codec/compile.ts';
 type CompileResult = ReturnType<typeof compileSpecs>;
 import { GENERATOR_VERSION } from '../../generator/generate.ts';
 import type { Program } from '../../generator/codec/ir.ts';
-import { projectRoot, type KaitaiObject } from './kaitai.ts';
+import { projectRoot, type KaitaiModules, type KaitaiObject } from './kaitai.ts';
+import { DecodeError, EncodeError } from '../../runtime/codec/index.ts';
 
 export const GALLERY = join(projectRoot, 'test', 'differential', 'gallery');
 
@@ -108,7 +109,30 @@ export function makeAgree(options: AgreeOptions): (o: unknown, k: unknown, path:
 }
 
 /** A sample with one byte changed, or cut short. */
-export const mutate = (bytes: Uint8Array): fc.Arbitrary<Uint8Array> => fc.oneof(
+const mutate = (bytes: Uint8Array): fc.Arbitrary<Uint8Array> => fc.oneof(
   fc.record({ at: fc.nat(), value: fc.integer({ min: 0, max: 255 }) }).map(({ at, value }) => { const c = Uint8Array.from(bytes); c[at % c.length] = value; return c; }),
   fc.nat().map((n) => bytes.subarray(0, n % (bytes.length + 1))),
 );
+
+/**
+ * The mutation property both gallery tests run per spec: each sample with one byte changed or cut short either
+ * fails to decode with a DecodeError, or decodes to the fields Kaitai reads from the same bytes and encodes back
+ * to them. With decodeOnly, an encoder that refuses as decode_only (the spec cannot be written) is accepted.
+ */
+export function assertMutatedSamples(options: {
+  id: string; seeds: readonly Uint8Array[]; codec: { decode: Decode; encode: Encode }; kaitai: KaitaiModules;
+  agree: (o: unknown, k: unknown, path: string) => number; decodeOnly?: boolean; numRuns: number;
+}): void {
+  const { id, codec, kaitai, agree } = options;
+  fc.assert(fc.property(fc.constantFrom(...options.seeds).chain(mutate), (bytes) => {
+    let o: Record<string, unknown>;
+    try { o = codec.decode(bytes); } catch (e) { if (e instanceof DecodeError) return; throw e; }
+    const cls = kaitai.classes[id]!;
+    agree(o, new cls(kaitai.stream(bytes), null, null), id);
+    try {
+      assert.is(hex(codec.encode(o)), hex(bytes));
+    } catch (e) {
+      if (!(options.decodeOnly && e instanceof EncodeError && e.code === 'decode_only')) throw e;
+    }
+  }), { numRuns: options.numRuns });
+}
