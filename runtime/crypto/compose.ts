@@ -13,6 +13,9 @@ const OPERATIONS = [
   'importAeadKey', 'generateKeyShare', 'importPublicKey', 'verify',
 ] as const satisfies readonly (keyof CryptoProvider)[];
 
+/** The optional synchronous forms, each with the operation it is a form of. */
+const SYNC_FORMS = [['hmac', 'hmacSync'], ['hkdfExtract', 'hkdfExtractSync']] as const satisfies readonly (readonly [keyof CryptoProvider, keyof CryptoProvider])[];
+
 /**
  * A provider whose operations come from `overrides` where given and from `base` otherwise. The
  * name defaults to "<base>+custom"; give a name that says where the overridden parts come from.
@@ -29,6 +32,14 @@ export function compose(base: CryptoProvider, overrides: ProviderOverrides): Cry
   for (const k of OPERATIONS) {
     const own = overrides[k];
     out[k] = own !== undefined ? own : (base[k] as (...a: unknown[]) => unknown).bind(base);
+  }
+  // A synchronous form goes with its async operation: from the overrides when they give it, from the base
+  // only while the base's async operation is the one used (an overridden hmac must not be bypassed by the
+  // base's hmacSync).
+  for (const [op, sync] of SYNC_FORMS) {
+    const own = overrides[sync];
+    if (own !== undefined) out[sync] = own;
+    else if (overrides[op] === undefined && base[sync] !== undefined) out[sync] = base[sync].bind(base);
   }
   return out as unknown as CryptoProvider;
 }

@@ -4,7 +4,8 @@
 // - Anything that WebCrypto or PKCS#11 can only do asynchronously is async here (HKDF, HMAC, AEAD,
 //   key exchange, signing, verification). Randomness and transcript hashing are synchronous. An AEAD
 //   key may add optional synchronous forms (sealSync/openSync) beside its async methods, for the
-//   record layer's bulk path; nothing requires them.
+//   record layer's bulk path, and a provider may add hmacSync/hkdfExtractSync, for the key schedule;
+//   nothing requires them.
 // - Algorithms are named by their IANA TLS code points (cipher suites, named groups, signature
 //   schemes) so negotiation can offer exactly what `capabilities()` lists.
 // - Private keys never cross this interface: key shares keep their scalar inside `agree`, signing
@@ -190,6 +191,15 @@ export interface CryptoProvider {
   hmac(algorithm: HashAlgorithm, key: Uint8Array, data: Uint8Array): Promise<Uint8Array>;
   /** HKDF-Extract(salt, IKM) (RFC 5869 §2.2). An empty salt means HashLen zero bytes. */
   hkdfExtract(algorithm: HashAlgorithm, salt: Uint8Array, ikm: Uint8Array): Promise<Uint8Array>;
+  /**
+   * Optional synchronous forms of hmac() and hkdfExtract(), for providers whose library works
+   * synchronously (node:crypto, @noble): the key schedule (about twenty HMACs per handshake) then runs
+   * without a promise per step. Same results and errors as the async forms. Asynchronous backends
+   * (WebCrypto, PKCS#11) leave them out. A wrapper that replaces hmac or hkdfExtract must replace or
+   * drop the matching sync form, or the engine keeps calling the wrapped one (compose() does this).
+   */
+  hmacSync?(algorithm: HashAlgorithm, key: Uint8Array, data: Uint8Array): Uint8Array;
+  hkdfExtractSync?(algorithm: HashAlgorithm, salt: Uint8Array, ikm: Uint8Array): Uint8Array;
   /** HKDF-Expand(PRK, info, L) (RFC 5869 §2.3). L <= 255*HashLen. */
   hkdfExpand(algorithm: HashAlgorithm, prk: Uint8Array, info: Uint8Array, length: number): Promise<Uint8Array>;
 

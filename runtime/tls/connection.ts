@@ -468,7 +468,11 @@ export abstract class Connection<S extends string, E extends string, G extends s
 
   private async takeRest(r: StepResult<S, A> & { kind: 'transition' }, next: number, pending: Promise<void>): Promise<void> {
     await pending;
-    for (let i = next; i < r.actions.length; i++) await this.implementations.actions[r.actions[i]!](this, this.current);
+    for (let i = next; i < r.actions.length; i++) {
+      // A synchronous action (undefined) is not awaited: no promise or microtask for it.
+      const p = this.implementations.actions[r.actions[i]!](this, this.current);
+      if (p !== undefined) await p;
+    }
     this.stateName = r.target;
   }
 
@@ -675,17 +679,20 @@ export abstract class Connection<S extends string, E extends string, G extends s
     return framed;
   }
 
-  /** Emit queued handshake messages under the current write keys (coalesced into records). */
-  protected async flushHandshake(): Promise<void> {
+  /** Emit queued handshake messages under the current write keys (coalesced into records). Synchronous
+   *  (undefined) when the write keys seal synchronously, or there are none. */
+  protected flushHandshake(): Promise<void> | undefined {
     const hs = this.handshake;
     if (hs?.pendingCcs) { this.out().push(hs.pendingCcs); hs.pendingCcs = undefined; }
-    if (this.pendingHandshake.length === 0) return;
+    if (this.pendingHandshake.length === 0) return undefined;
     const data = concat(...this.pendingHandshake);
     this.pendingHandshake = NONE;
-    await this.sendContent(ContentType.handshake, data);
+    return this.sendContent(ContentType.handshake, data);
   }
 
-  protected async sendContent(type: number, data: Uint8Array): Promise<void> {
+  /** Queues `data` as records of `type`. Synchronous (undefined) without keys or with keys that seal
+   *  synchronously; a promise with an asynchronous provider's keys. */
+  protected sendContent(type: number, data: Uint8Array): Promise<void> | undefined {
     if (type === ContentType.application_data && !this.writeCipher) {
       throw new TlsProviderError(`refusing to send application data without record protection (${this.role} state ${this.stateName}); this is an engine bug`);
     }
@@ -700,9 +707,22 @@ export abstract class Connection<S extends string, E extends string, G extends s
         off += chunk.length;
         for (const piece of cipher.sealSync(type, chunk, this.recordPad(chunk.length))) this.out().push(piece);
       } while (off < data.length);
-      return;
+      return undefined;
     }
-    if (cipher?.sealInto && cipher.recordLength) {
+    if (cipher === undefined) {
+      let off = 0;
+      do {
+        const chunk = data.subarray(off, off + limit);
+        off += chunk.length;
+        this.out().push(plaintextRecord(type, chunk, this.role === 'client' && type === ContentType.handshake && this.handshakeTranscript?.ready === false ? 0x0301 : 0x0303));
+      } while (off < data.length);
+      return undefined;
+    }
+    return this.sendContentAsync(cipher, limit, type, data);
+  }
+
+  private async sendContentAsync(cipher: RecordCipher, limit: number, type: number, data: Uint8Array): Promise<void> {
+    if (cipher.sealInto && cipher.recordLength) {
       // All records of this call sealed into one buffer: one allocation, no joining in takeOutput.
       const count = Math.max(1, Math.ceil(data.length / limit));
       let total = 0;
@@ -723,11 +743,7 @@ export abstract class Connection<S extends string, E extends string, G extends s
     do {
       const chunk = data.subarray(off, off + limit);
       off += chunk.length;
-      if (cipher) {
-        this.out().push(await cipher.seal(type, chunk, this.recordPad(chunk.length)));
-      } else {
-        this.out().push(plaintextRecord(type, chunk, this.role === 'client' && type === ContentType.handshake && this.handshakeTranscript?.ready === false ? 0x0301 : 0x0303));
-      }
+      this.out().push(await cipher.seal(type, chunk, this.recordPad(chunk.length)));
     } while (off < data.length);
   }
 

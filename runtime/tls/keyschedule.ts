@@ -4,9 +4,30 @@
 // Everything here is a pure function of provider + inputs; the only state is which stage of the
 // schedule a `KeySchedule` has reached (early → handshake → master), and each stage can be entered
 // once. Transcript hashes are passed in already computed (TranscriptHash.snapshot()).
+//
+// Results are MaybePromise: plain values under a provider with the synchronous forms hmacSync and
+// hkdfExtractSync (node, @noble), promises under an asynchronous one (WebCrypto, PKCS#11). Callers
+// `await` either; a synchronous provider's key schedule then makes no promise per HMAC. Errors are
+// thrown where the value would be (synchronously, or as the promise's rejection).
 import type { CipherSuiteParams, CryptoProvider, HashAlgorithm } from '../crypto/provider.ts';
 import { hashLength } from '../crypto/provider.ts';
 import { ProtosmithError, TlsProviderError, TlsUsageError } from './errors.ts';
+
+/** A value, or the promise of one (see the top of this file). */
+export type MaybePromise<T> = T | Promise<T>;
+
+/** f(v), after v settles when it is a promise. */
+function then<T, U>(v: MaybePromise<T>, f: (t: T) => MaybePromise<U>): MaybePromise<U> {
+  return v instanceof Promise ? v.then(f) : f(v);
+}
+
+function hmacOf(p: CryptoProvider, hash: HashAlgorithm, key: Uint8Array, data: Uint8Array): MaybePromise<Uint8Array> {
+  return p.hmacSync !== undefined ? p.hmacSync(hash, key, data) : p.hmac(hash, key, data);
+}
+
+function extractOf(p: CryptoProvider, hash: HashAlgorithm, salt: Uint8Array, ikm: Uint8Array): MaybePromise<Uint8Array> {
+  return p.hkdfExtractSync !== undefined ? p.hkdfExtractSync(hash, salt, ikm) : p.hkdfExtract(hash, salt, ikm);
+}
 
 const encoder = new TextEncoder();
 /** "tls13 " + label as bytes for the schedule's own labels, encoded once (exporter labels are encoded per call). */
@@ -22,9 +43,9 @@ const LABELS = new Map<string, Uint8Array>(
  * Length, so that case is one provider HMAC over an info block built with its 0x01 already in place (no
  * second copy of it in the provider). Longer outputs (exporters) go through the provider's hkdfExpand.
  */
-export async function hkdfExpandLabel(
+export function hkdfExpandLabel(
   p: CryptoProvider, hash: HashAlgorithm, secret: Uint8Array, label: string, context: Uint8Array, length: number,
-): Promise<Uint8Array> {
+): MaybePromise<Uint8Array> {
   const fullLabel = LABELS.get(label) ?? encoder.encode(`tls13 ${label}`);
   if (fullLabel.length > 255) throw new TlsUsageError('TLS_BAD_ARGUMENT', `HKDF-Expand-Label label "${label}" is ${fullLabel.length - 6} bytes; at most 249 bytes fit (RFC 8446 §7.1).`);
   if (context.length > 255) throw new TlsUsageError('TLS_BAD_ARGUMENT', `HKDF-Expand-Label context is ${context.length} bytes; at most 255 fit (RFC 8446 §7.1).`);
@@ -41,7 +62,11 @@ export async function hkdfExpandLabel(
   info.set(context, 4 + fullLabel.length);
   if (!oneBlock) return p.hkdfExpand(hash, secret, info, length);
   info[n] = 1;
-  const t1 = await p.hmac(hash, secret, info);
+  return then(hmacOf(p, hash, secret, info), (t1) => firstBytes(p, hash, hl, t1, length));
+}
+
+/** The first `length` bytes of T(1), checked to be one whole hash block. */
+function firstBytes(p: CryptoProvider, hash: HashAlgorithm, hl: number, t1: Uint8Array, length: number): Uint8Array {
   if (t1.length !== hl) throw new TlsProviderError(`crypto provider "${p.name}" returned a ${t1.length}-byte ${hash} HMAC, not ${hl} bytes (a provider bug)`);
   if (length === hl) return t1;
   // A key or IV: the rest of the block is secret material nobody needs; it is wiped, not left to the GC.
@@ -51,7 +76,7 @@ export async function hkdfExpandLabel(
 }
 
 /** Derive-Secret(Secret, Label, Messages) with Transcript-Hash(Messages) given as `transcriptHash`. */
-export function deriveSecret(p: CryptoProvider, hash: HashAlgorithm, secret: Uint8Array, label: string, transcriptHash: Uint8Array): Promise<Uint8Array> {
+export function deriveSecret(p: CryptoProvider, hash: HashAlgorithm, secret: Uint8Array, label: string, transcriptHash: Uint8Array): MaybePromise<Uint8Array> {
   return hkdfExpandLabel(p, hash, secret, label, transcriptHash, hashLength(hash));
 }
 
@@ -75,33 +100,31 @@ function constantsFor(p: CryptoProvider, hash: HashAlgorithm): HashConstants {
 }
 
 /** finished_key = HKDF-Expand-Label(BaseKey, "finished", "", Hash.length) (RFC 8446 §4.4.4). */
-export function finishedKey(p: CryptoProvider, hash: HashAlgorithm, baseKey: Uint8Array): Promise<Uint8Array> {
+export function finishedKey(p: CryptoProvider, hash: HashAlgorithm, baseKey: Uint8Array): MaybePromise<Uint8Array> {
   return hkdfExpandLabel(p, hash, baseKey, 'finished', new Uint8Array(0), hashLength(hash));
 }
 
 /** verify_data = HMAC(finished_key, Transcript-Hash(...)) (RFC 8446 §4.4.4). Also the PSK binder value. */
-export async function finishedVerifyData(p: CryptoProvider, hash: HashAlgorithm, baseKey: Uint8Array, transcriptHash: Uint8Array): Promise<Uint8Array> {
-  return p.hmac(hash, await finishedKey(p, hash, baseKey), transcriptHash);
+export function finishedVerifyData(p: CryptoProvider, hash: HashAlgorithm, baseKey: Uint8Array, transcriptHash: Uint8Array): MaybePromise<Uint8Array> {
+  return then(finishedKey(p, hash, baseKey), (key) => hmacOf(p, hash, key, transcriptHash));
 }
 
 /** application_traffic_secret_N+1 = HKDF-Expand-Label(secret_N, "traffic upd", "", Hash.length) (RFC 8446 §7.2). */
-export function nextTrafficSecret(p: CryptoProvider, hash: HashAlgorithm, secret: Uint8Array): Promise<Uint8Array> {
+export function nextTrafficSecret(p: CryptoProvider, hash: HashAlgorithm, secret: Uint8Array): MaybePromise<Uint8Array> {
   return hkdfExpandLabel(p, hash, secret, 'traffic upd', new Uint8Array(0), hashLength(hash));
 }
 
 export interface TrafficKeys { readonly key: Uint8Array; readonly iv: Uint8Array }
 
 /** write_key / write_iv from a traffic secret (RFC 8446 §7.3). */
-export async function trafficKeys(p: CryptoProvider, suite: CipherSuiteParams, secret: Uint8Array): Promise<TrafficKeys> {
+export function trafficKeys(p: CryptoProvider, suite: CipherSuiteParams, secret: Uint8Array): MaybePromise<TrafficKeys> {
   const empty = new Uint8Array(0);
-  return {
-    key: await hkdfExpandLabel(p, suite.hash, secret, 'key', empty, suite.keyLength),
-    iv: await hkdfExpandLabel(p, suite.hash, secret, 'iv', empty, suite.ivLength),
-  };
+  return then(hkdfExpandLabel(p, suite.hash, secret, 'key', empty, suite.keyLength),
+    (key) => then(hkdfExpandLabel(p, suite.hash, secret, 'iv', empty, suite.ivLength), (iv) => ({ key, iv })));
 }
 
 /** PSK for a ticket: HKDF-Expand-Label(resumption_master_secret, "resumption", ticket_nonce, Hash.length) (RFC 8446 §4.6.1). */
-export function resumptionPsk(p: CryptoProvider, hash: HashAlgorithm, resumptionMasterSecret: Uint8Array, ticketNonce: Uint8Array): Promise<Uint8Array> {
+export function resumptionPsk(p: CryptoProvider, hash: HashAlgorithm, resumptionMasterSecret: Uint8Array, ticketNonce: Uint8Array): MaybePromise<Uint8Array> {
   return hkdfExpandLabel(p, hash, resumptionMasterSecret, 'resumption', ticketNonce, hashLength(hash));
 }
 
@@ -170,11 +193,12 @@ export class KeySchedule {
   }
 
   /** Start with a PSK (resumption or external) or, for a full handshake, without one (PSK = zeros). */
-  static async start(p: CryptoProvider, hash: HashAlgorithm, psk?: Uint8Array): Promise<KeySchedule> {
+  static start(p: CryptoProvider, hash: HashAlgorithm, psk?: Uint8Array): MaybePromise<KeySchedule> {
     const c = constantsFor(p, hash);
+    if (psk === undefined && c.noPskEarly !== undefined) return new KeySchedule(p, hash, c.noPskEarly, c, true);
     const zeros = new Uint8Array(hashLength(hash));
-    if (psk === undefined) return new KeySchedule(p, hash, c.noPskEarly ??= await p.hkdfExtract(hash, zeros, zeros), c, true);
-    return new KeySchedule(p, hash, await p.hkdfExtract(hash, zeros, psk), c, false);
+    if (psk === undefined) return then(extractOf(p, hash, zeros, zeros), (early) => new KeySchedule(p, hash, c.noPskEarly ??= early, c, true));
+    return then(extractOf(p, hash, zeros, psk), (early) => new KeySchedule(p, hash, early, c, false));
   }
 
   get stage(): Stage { return this.#stage; }
@@ -184,45 +208,47 @@ export class KeySchedule {
     return this.#secret;
   }
 
-  #derive(stage: Stage, label: string, transcriptHash: Uint8Array): Promise<Uint8Array> {
+  #derive(stage: Stage, label: string, transcriptHash: Uint8Array): MaybePromise<Uint8Array> {
     return deriveSecret(this.#p, this.hash, this.#at(stage), label, transcriptHash);
   }
 
   // ---- early secret
   /** binder_key: "ext binder" for external PSKs, "res binder" for resumption (RFC 8446 §7.1). */
-  binderKey(kind: 'external' | 'resumption'): Promise<Uint8Array> {
+  binderKey(kind: 'external' | 'resumption'): MaybePromise<Uint8Array> {
     return this.#derive('early', kind === 'external' ? 'ext binder' : 'res binder', this.#constants.empty);
   }
-  clientEarlyTrafficSecret(clientHelloHash: Uint8Array): Promise<Uint8Array> { return this.#derive('early', 'c e traffic', clientHelloHash); }
-  earlyExporterMasterSecret(clientHelloHash: Uint8Array): Promise<Uint8Array> { return this.#derive('early', 'e exp master', clientHelloHash); }
+  clientEarlyTrafficSecret(clientHelloHash: Uint8Array): MaybePromise<Uint8Array> { return this.#derive('early', 'c e traffic', clientHelloHash); }
+  earlyExporterMasterSecret(clientHelloHash: Uint8Array): MaybePromise<Uint8Array> { return this.#derive('early', 'e exp master', clientHelloHash); }
 
   /** Mix in the (EC)DHE shared secret (or nothing, for psk_ke): early → handshake. */
-  async enterHandshake(sharedSecret?: Uint8Array): Promise<void> {
+  enterHandshake(sharedSecret?: Uint8Array): MaybePromise<void> {
     this.#at('early');
     const c = this.#constants;
-    const derived = this.#noPsk
-      ? (c.noPskDerived ??= await this.#derive('early', 'derived', c.empty))
-      : await this.#derive('early', 'derived', c.empty);
-    this.#secret = await this.#p.hkdfExtract(this.hash, derived, sharedSecret ?? new Uint8Array(this.hashLength));
-    this.#stage = 'handshake';
+    const derived = this.#noPsk && c.noPskDerived !== undefined ? c.noPskDerived
+      : then(this.#derive('early', 'derived', c.empty), (d) => (this.#noPsk ? (c.noPskDerived ??= d) : d));
+    return then(derived, (d) => then(extractOf(this.#p, this.hash, d, sharedSecret ?? new Uint8Array(this.hashLength)), (hs) => {
+      this.#secret = hs;
+      this.#stage = 'handshake';
+    }));
   }
 
   // ---- handshake secret
-  clientHandshakeTrafficSecret(helloHash: Uint8Array): Promise<Uint8Array> { return this.#derive('handshake', 'c hs traffic', helloHash); }
-  serverHandshakeTrafficSecret(helloHash: Uint8Array): Promise<Uint8Array> { return this.#derive('handshake', 's hs traffic', helloHash); }
+  clientHandshakeTrafficSecret(helloHash: Uint8Array): MaybePromise<Uint8Array> { return this.#derive('handshake', 'c hs traffic', helloHash); }
+  serverHandshakeTrafficSecret(helloHash: Uint8Array): MaybePromise<Uint8Array> { return this.#derive('handshake', 's hs traffic', helloHash); }
 
   /** handshake → master. */
-  async enterMaster(): Promise<void> {
-    const derived = await this.#derive('handshake', 'derived', this.#constants.empty);
-    this.#secret = await this.#p.hkdfExtract(this.hash, derived, new Uint8Array(this.hashLength));
-    this.#stage = 'master';
+  enterMaster(): MaybePromise<void> {
+    return then(this.#derive('handshake', 'derived', this.#constants.empty), (d) => then(extractOf(this.#p, this.hash, d, new Uint8Array(this.hashLength)), (ms) => {
+      this.#secret = ms;
+      this.#stage = 'master';
+    }));
   }
 
   // ---- master secret
   /** Transcript through server Finished. */
-  clientApplicationTrafficSecret0(serverFinishedHash: Uint8Array): Promise<Uint8Array> { return this.#derive('master', 'c ap traffic', serverFinishedHash); }
-  serverApplicationTrafficSecret0(serverFinishedHash: Uint8Array): Promise<Uint8Array> { return this.#derive('master', 's ap traffic', serverFinishedHash); }
-  exporterMasterSecret(serverFinishedHash: Uint8Array): Promise<Uint8Array> { return this.#derive('master', 'exp master', serverFinishedHash); }
+  clientApplicationTrafficSecret0(serverFinishedHash: Uint8Array): MaybePromise<Uint8Array> { return this.#derive('master', 'c ap traffic', serverFinishedHash); }
+  serverApplicationTrafficSecret0(serverFinishedHash: Uint8Array): MaybePromise<Uint8Array> { return this.#derive('master', 's ap traffic', serverFinishedHash); }
+  exporterMasterSecret(serverFinishedHash: Uint8Array): MaybePromise<Uint8Array> { return this.#derive('master', 'exp master', serverFinishedHash); }
   /** Transcript through client Finished. */
-  resumptionMasterSecret(clientFinishedHash: Uint8Array): Promise<Uint8Array> { return this.#derive('master', 'res master', clientFinishedHash); }
+  resumptionMasterSecret(clientFinishedHash: Uint8Array): MaybePromise<Uint8Array> { return this.#derive('master', 'res master', clientFinishedHash); }
 }

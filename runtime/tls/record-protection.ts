@@ -61,9 +61,10 @@ export class RecordProtection implements RecordCipher {
   get synchronous(): boolean { return this.#aead.sealSync !== undefined && this.#aead.openSync !== undefined; }
 
   /** Protection for one direction from its traffic secret (keys per RFC 8446 §7.3). */
-  static async fromSecret(p: CryptoProvider, suite: CipherSuiteParams, trafficSecret: Uint8Array, options: RecordProtectionOptions = {}): Promise<RecordProtection> {
-    const { key, iv } = await trafficKeys(p, suite, trafficSecret);
-    return RecordProtection.fromKeys(p, suite, key, iv, options);
+  static fromSecret(p: CryptoProvider, suite: CipherSuiteParams, trafficSecret: Uint8Array, options: RecordProtectionOptions = {}): Promise<RecordProtection> {
+    const keys = trafficKeys(p, suite, trafficSecret);
+    if (keys instanceof Promise) return keys.then(({ key, iv }) => RecordProtection.fromKeys(p, suite, key, iv, options));
+    return RecordProtection.fromKeys(p, suite, keys.key, keys.iv, options);
   }
 
   static async fromKeys(p: CryptoProvider, suite: CipherSuiteParams, key: Uint8Array, iv: Uint8Array, options: RecordProtectionOptions = {}): Promise<RecordProtection> {

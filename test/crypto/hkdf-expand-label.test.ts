@@ -8,7 +8,7 @@ import { compose } from '../../runtime/crypto/compose.ts';
 import { createNobleProvider } from '../../runtime/crypto/noble/index.ts';
 import { createNodeProvider } from '../../runtime/crypto/node/index.ts';
 import { createWebCryptoProvider } from '../../runtime/crypto/webcrypto/index.ts';
-import type { CryptoProvider } from '../../runtime/crypto/provider.ts';
+import type { CryptoProvider, HashAlgorithm } from '../../runtime/crypto/provider.ts';
 import { deriveSecret, exportKeyingMaterial, hkdfExpandLabel, trafficKeys } from '../../runtime/tls/keyschedule.ts';
 import { cipherSuiteParams } from '../../runtime/crypto/provider.ts';
 
@@ -31,23 +31,31 @@ const providers: [string, () => CryptoProvider][] = [
   ['webcrypto', () => createWebCryptoProvider()],
 ];
 
-/** The provider, with a count of its hmac and hkdfExpand calls. */
-function counted(p: CryptoProvider): { p: CryptoProvider; calls: { hmac: number; hkdfExpand: number } } {
-  const calls = { hmac: 0, hkdfExpand: 0 };
+/** The provider, with a count of its hmac (async or, where it has one, sync form) and hkdfExpand calls. */
+function counted(p: CryptoProvider): { p: CryptoProvider; calls: { hmac: number; hmacSync: number; hkdfExpand: number } } {
+  const calls = { hmac: 0, hmacSync: 0, hkdfExpand: 0 };
+  const hmacSync = p.hmacSync?.bind(p);
   return {
     calls,
     p: compose(p, {
       name: p.name,
       hmac: (a, k, d) => { calls.hmac++; return p.hmac(a, k, d); },
+      ...(hmacSync ? { hmacSync: (a: HashAlgorithm, k: Uint8Array, d: Uint8Array) => { calls.hmacSync++; return hmacSync(a, k, d); } } : {}),
       hkdfExpand: (a, k, i, l) => { calls.hkdfExpand++; return p.hkdfExpand(a, k, i, l); },
     }),
   };
 }
 
+/** Whether `name`'s provider has the synchronous forms (the key schedule then makes no promise per step). */
+const synchronous = (name: string): boolean => name !== 'webcrypto';
+
 for (const [name, make] of providers) {
   test(`${name}: RFC 8448 §3 derived, handshake traffic secrets, and the server handshake key and IV, each one HMAC`, async () => {
     const { p, calls } = counted(make());
     const empty = createHash('sha256').digest();
+    // A synchronous provider's schedule returns values, an asynchronous one's promises; both are awaited alike.
+    assert.is(deriveSecret(p, 'sha256', EARLY_SECRET, 'derived', empty) instanceof Promise, !synchronous(name));
+    calls.hmac = calls.hmacSync = 0;
     assert.is(toHex(await deriveSecret(p, 'sha256', EARLY_SECRET, 'derived', empty)), DERIVED);
     assert.is(toHex(await deriveSecret(p, 'sha256', HANDSHAKE_SECRET, 'c hs traffic', HELLO_HASH)), C_HS_TRAFFIC);
     assert.is(toHex(await deriveSecret(p, 'sha256', HANDSHAKE_SECRET, 's hs traffic', HELLO_HASH)), S_HS_TRAFFIC);
@@ -56,7 +64,8 @@ for (const [name, make] of providers) {
     assert.is(toHex(keys.iv), S_HS_IV);
     assert.is(keys.key.length, 16);
     assert.is(keys.iv.length, 12);
-    assert.equal(calls, { hmac: 5, hkdfExpand: 0 }, 'each output of at most Hash.length bytes is one HMAC');
+    assert.equal(calls, synchronous(name) ? { hmac: 0, hmacSync: 5, hkdfExpand: 0 } : { hmac: 5, hmacSync: 0, hkdfExpand: 0 },
+      'each output of at most Hash.length bytes is one HMAC, in the synchronous form where the provider has it');
   });
 
   test(`${name}: outputs longer than one hash block go through hkdfExpand and equal RFC 5869's T(1) || T(2) || ...`, async () => {
@@ -75,7 +84,7 @@ for (const [name, make] of providers) {
       }
       assert.is(toHex(got), toHex(okm.subarray(0, length)), `${hash} L=${length}`);
     }
-    assert.equal(calls, { hmac: 0, hkdfExpand: 4 });
+    assert.equal(calls, { hmac: 0, hmacSync: 0, hkdfExpand: 4 });
   });
 
   test(`${name}: a one-block output shorter than the hash (key, IV) and an exporter of 1..Hash.length bytes match RFC 5869`, async () => {
@@ -98,15 +107,40 @@ for (const [name, make] of providers) {
   });
 }
 
+test('compose(): a synchronous form comes with its operation, never around an override of it', async () => {
+  const base = createNodeProvider();
+  const kept = compose(base, { name: 'kept' });
+  assert.type(kept.hmacSync, 'function');
+  assert.type(kept.hkdfExtractSync, 'function');
+  assert.is(toHex(await deriveSecret(kept, 'sha256', EARLY_SECRET, 'derived', createHash('sha256').digest())), DERIVED);
+  // An overridden hmac: the base's hmacSync would bypass it, so the composed provider has none.
+  let wrapped = 0;
+  const hmacOnly = compose(base, { name: 'hmac-only', hmac: (a, k, d) => { wrapped++; return base.hmac(a, k, d); } });
+  assert.is(hmacOnly.hmacSync, undefined);
+  assert.type(hmacOnly.hkdfExtractSync, 'function', 'hkdfExtract was not overridden');
+  assert.is(toHex(await deriveSecret(hmacOnly, 'sha256', EARLY_SECRET, 'derived', createHash('sha256').digest())), DERIVED);
+  assert.is(wrapped, 1, 'the override was used');
+  const extractOnly = compose(base, { name: 'extract-only', hkdfExtract: (a, s, i) => base.hkdfExtract(a, s, i) });
+  assert.is(extractOnly.hkdfExtractSync, undefined);
+  // Overrides that give the synchronous form too keep it.
+  const both = compose(base, { name: 'both', hmac: (a, k, d) => base.hmac(a, k, d), hmacSync: (a, k, d) => { wrapped++; return base.hmacSync!(a, k, d); } });
+  assert.is(toHex(await deriveSecret(both, 'sha256', EARLY_SECRET, 'derived', createHash('sha256').digest())), DERIVED);
+  assert.is(wrapped, 2);
+});
+
 test('a provider HMAC of the wrong length is a typed provider failure, not a short key', async () => {
   const base = createNodeProvider();
-  const broken = compose(base, { name: 'broken', hmac: async () => new Uint8Array(31) });
-  try {
-    await deriveSecret(broken, 'sha256', EARLY_SECRET, 'derived', new Uint8Array(32));
-    assert.unreachable('a 31-byte HMAC was accepted');
-  } catch (e) {
-    assert.is((e as { code?: string }).code, 'TLS_PROVIDER_FAILURE');
-    assert.is((e as { blame?: string }).blame, 'provider');
+  for (const broken of [
+    compose(base, { name: 'broken', hmac: async () => new Uint8Array(31) }),
+    compose(base, { name: 'broken-sync', hmacSync: () => new Uint8Array(31) }),
+  ]) {
+    try {
+      await deriveSecret(broken, 'sha256', EARLY_SECRET, 'derived', new Uint8Array(32));
+      assert.unreachable(`${broken.name}: a 31-byte HMAC was accepted`);
+    } catch (e) {
+      assert.is((e as { code?: string }).code, 'TLS_PROVIDER_FAILURE', broken.name);
+      assert.is((e as { blame?: string }).blame, 'provider', broken.name);
+    }
   }
 });
 

@@ -10,7 +10,7 @@ import { RecordProtection } from '../../runtime/tls/record-protection.ts';
 const p = createNodeProvider();
 const suites = [0x1301, 0x1302, 0x1303].map((s) => cipherSuiteParams(s)!);
 
-async function code(f: () => Promise<unknown>): Promise<{ code?: string; alert?: string; blame?: string } | undefined> {
+async function code(f: () => unknown): Promise<{ code?: string; alert?: string; blame?: string } | undefined> {
   try { await f(); return undefined; } catch (e) { return e as { code?: string; alert?: string; blame?: string }; }
 }
 

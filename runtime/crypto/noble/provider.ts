@@ -99,6 +99,11 @@ export function createNobleProvider(options: NobleProviderOptions = {}): CryptoP
     return source(n);
   };
 
+  const hmacSync = (algorithm: HashAlgorithm, key: Uint8Array, data: Uint8Array): Uint8Array =>
+    hmac(hashOf(algorithm) as unknown as typeof sha256, key, data);
+  const hkdfExtractSync = (algorithm: HashAlgorithm, salt: Uint8Array, ikm: Uint8Array): Uint8Array =>
+    extract(hashOf(algorithm) as unknown as typeof sha256, ikm, salt.length === 0 ? new Uint8Array(hashLength(algorithm)) : salt);
+
   const drawScalar = (c: Curve): Uint8Array => {
     for (let i = 0; i < 1000; i++) {
       const k = randomBytes(c.size);
@@ -114,11 +119,10 @@ export function createNobleProvider(options: NobleProviderOptions = {}): CryptoP
     randomBytes,
     createHash: (algorithm) => new NobleTranscriptHash(algorithm, hashOf(algorithm).create()),
     hash: (algorithm, data) => hashOf(algorithm)(data),
-    async hmac(algorithm, key, data) { return hmac(hashOf(algorithm) as unknown as typeof sha256, key, data); },
-    async hkdfExtract(algorithm, salt, ikm) {
-      const h = hashOf(algorithm) as unknown as typeof sha256;
-      return extract(h, ikm, salt.length === 0 ? new Uint8Array(hashLength(algorithm)) : salt);
-    },
+    async hmac(algorithm, key, data) { return hmacSync(algorithm, key, data); },
+    hmacSync,
+    async hkdfExtract(algorithm, salt, ikm) { return hkdfExtractSync(algorithm, salt, ikm); },
+    hkdfExtractSync,
     async hkdfExpand(algorithm, prk, info, length) {
       const h = hashOf(algorithm) as unknown as typeof sha256;
       const hl = hashLength(algorithm);

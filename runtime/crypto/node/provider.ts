@@ -442,6 +442,11 @@ export function createNodeProvider(options: NodeProviderOptions = {}): CryptoPro
     return u8(createHmac(algorithm, key).update(data).digest());
   };
 
+  const hkdfExtract = (algorithm: HashAlgorithm, salt: Uint8Array, ikm: Uint8Array): Uint8Array => {
+    checkHash(algorithm);
+    return hmac(algorithm, salt.length === 0 ? new Uint8Array(hashLength(algorithm)) : salt, ikm);
+  };
+
   const hkdfExpand = (algorithm: HashAlgorithm, prk: Uint8Array, info: Uint8Array, length: number): Uint8Array => {
     checkHash(algorithm);
     const hl = hashLength(algorithm);
@@ -495,10 +500,11 @@ export function createNodeProvider(options: NodeProviderOptions = {}): CryptoPro
     async hmac(algorithm, key, data) {
       return hmac(algorithm, key, data);
     },
+    hmacSync: hmac,
     async hkdfExtract(algorithm, salt, ikm) {
-      checkHash(algorithm);
-      return hmac(algorithm, salt.length === 0 ? new Uint8Array(hashLength(algorithm)) : salt, ikm);
+      return hkdfExtract(algorithm, salt, ikm);
     },
+    hkdfExtractSync: hkdfExtract,
     async hkdfExpand(algorithm, prk, info, length) {
       return hkdfExpand(algorithm, prk, info, length);
     },
