@@ -121,6 +121,60 @@ const KU_DIGITAL_SIGNATURE = 1;
 const KU_KEY_CERT_SIGN = 32;
 const KU_CRL_SIGN = 64;
 
+/**
+ * Certificate and CRL signatures that verified, remembered per crypto provider object, so that a chain seen
+ * again (a client reconnecting to the same server, a server seeing the same client certificate) does not pay
+ * for its signatures again: one ECDSA P-384 verification costs ~0.5 ms, more than the rest of a handshake's
+ * crypto. An entry answers only the byte-identical question (issuer SubjectPublicKeyInfo, scheme, signed
+ * bytes, signature: all four compared in full, no digest); only successes are kept, so a failure is always
+ * asked of the provider again. Every other check of a link (validity dates, profile, names, revocation, the
+ * path's signature budget) runs on every verification. Bounded: the least recently used entry goes first.
+ */
+class VerifiedSignatures {
+  static readonly #byProvider = new WeakMap<object, VerifiedSignatures>();
+  /** The cache of `provider` (a verification answer holds for the provider that gave it). */
+  static of(provider: object): VerifiedSignatures {
+    let c = VerifiedSignatures.#byProvider.get(provider);
+    if (c === undefined) VerifiedSignatures.#byProvider.set(provider, (c = new VerifiedSignatures()));
+    return c;
+  }
+
+  /** Entries by their signature's bytes (as a string); Map order is least recently used first. */
+  readonly #entries = new Map<string, { readonly spki: Uint8Array; readonly scheme: number; readonly data: Uint8Array }>();
+
+  has(spki: Uint8Array, scheme: number, data: Uint8Array, signature: Uint8Array): boolean {
+    const k = signatureKey(signature);
+    const e = this.#entries.get(k);
+    if (e === undefined || e.scheme !== scheme || !bytesEqual(e.spki, spki) || !bytesEqual(e.data, data)) return false;
+    this.#entries.delete(k);
+    this.#entries.set(k, e);
+    return true;
+  }
+
+  /** Remembers a signature that verified (copies: the inputs may be views into a connection's buffers). */
+  add(spki: Uint8Array, scheme: number, data: Uint8Array, signature: Uint8Array): void {
+    const k = signatureKey(signature);
+    this.#entries.delete(k);
+    this.#entries.set(k, { spki: spki.slice(), scheme, data: data.slice() });
+    if (this.#entries.size > VERIFIED_SIGNATURES_KEPT) this.#entries.delete(this.#entries.keys().next().value!);
+  }
+
+  /** Entries held (tests). */
+  get size(): number { return this.#entries.size; }
+}
+
+/** Signatures a provider's cache holds at most (~1-2 KB each: the signed bytes are most of it). */
+export const VERIFIED_SIGNATURES_KEPT = 256;
+
+function signatureKey(signature: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < signature.length; i++) s += String.fromCharCode(signature[i]!);
+  return s;
+}
+
+/** How many verified signatures `provider`'s cache holds (tests). */
+export function verifiedSignaturesHeld(provider: object): number { return VerifiedSignatures.of(provider).size; }
+
 /** A reusable verifier: trust anchors (and CRLs) are parsed once, by the TrustStore/CrlSet it holds. */
 export class CertificateVerifier {
   readonly store: TrustStore;
@@ -364,10 +418,14 @@ export class CertificateVerifier {
     return (this.#certSchemes ??= new Set(this.#crypto.capabilities().certificateSignatureSchemes));
   }
 
-  /** One signature verification through the provider; false when it does not verify. */
+  /** One signature verification through the provider (or its answer remembered by VerifiedSignatures); false when it does not verify. */
   async verifySignature(spki: Uint8Array, scheme: SignatureSchemeId, data: Uint8Array, signature: Uint8Array, what: () => string): Promise<boolean> {
+    const verified = VerifiedSignatures.of(this.#crypto);
+    if (verified.has(spki, scheme, data, signature)) return true;
     try {
-      return await this.#crypto.verify(spki, scheme, data, signature);
+      const ok = await this.#crypto.verify(spki, scheme, data, signature);
+      if (ok === true) verified.add(spki, scheme, data, signature);
+      return ok;
     } catch (e) {
       const code = (e as { code?: string }).code;
       if (code === 'CRYPTO_INVALID_PUBLIC_KEY' || code === 'CRYPTO_UNSUPPORTED_ALGORITHM' || code === 'crypto.invalid_public_key' || code === 'crypto.unsupported_algorithm') {
