@@ -16,7 +16,7 @@ import { connect as netConnect, type AddressInfo } from 'node:net';
 import type * as tls from 'node:tls';
 import { createServer } from '../../runtime/node/index.ts';
 import { createNodeProvider, nodeSigningKey } from '../../runtime/crypto/node/index.ts';
-import type { AeadKey, CryptoProvider, KeyShare, SigningKey, TranscriptHash } from '../../runtime/crypto/provider.ts';
+import type { AeadKey, CryptoProvider, HashAlgorithm, KeyShare, SigningKey, TranscriptHash } from '../../runtime/crypto/provider.ts';
 import { connectClient } from './tcp-harness.ts';
 import { TICKET_KEY, type BenchPki } from './support.ts';
 
@@ -77,6 +77,10 @@ function recorder(): { provider: (p: CryptoProvider) => CryptoProvider; signingK
       hash(alg, d) { log('p', 'hash', [alg, d]); return p.hash(alg, d); },
       hmac(alg, k, d) { log('p', 'hmac', [alg, k, d]); return p.hmac(alg, k, d); },
       hkdfExtract(alg, s, i) { log('p', 'hkdfExtract', [alg, s, i]); return p.hkdfExtract(alg, s, i); },
+      // The synchronous forms where the provider has them, so that the engine calls (and the replay makes)
+      // what it makes without the recorder.
+      ...(p.hmacSync ? { hmacSync(alg: HashAlgorithm, k: Uint8Array, d: Uint8Array) { log('p', 'hmacSync', [alg, k, d]); return p.hmacSync!(alg, k, d); } } : {}),
+      ...(p.hkdfExtractSync ? { hkdfExtractSync(alg: HashAlgorithm, s: Uint8Array, i: Uint8Array) { log('p', 'hkdfExtractSync', [alg, s, i]); return p.hkdfExtractSync!(alg, s, i); } } : {}),
       hkdfExpand(alg, k, i, l) { log('p', 'hkdfExpand', [alg, k, i, l]); return p.hkdfExpand(alg, k, i, l); },
       async importAeadKey(alg, k) { const r = `a${next++}`; log('p', 'importAeadKey', [alg, k], r); return wrapAead(await p.importAeadKey(alg, k), r); },
       async generateKeyShare(g) { const r = `s${next++}`; log('p', 'generateKeyShare', [g], r); return wrapShare(await p.generateKeyShare(g), r); },
