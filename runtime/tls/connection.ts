@@ -168,6 +168,12 @@ const TABLE_ALERT_CODES: Readonly<Partial<Record<AlertName, 'TLS_HANDSHAKE_FAILU
   illegal_parameter: 'TLS_ILLEGAL_PARAMETER',
 };
 
+/** `then()` once `pending` settles, or at once when nothing is pending (a synchronous step: no promise made). */
+function afterThat(pending: Promise<void> | undefined, then: () => Promise<void> | void): Promise<void> | undefined {
+  if (pending === undefined) return then() ?? undefined;
+  return pending.then(then);
+}
+
 export abstract class Connection<S extends string, E extends string, G extends string, A extends string> {
   // Memory: an idle connection lives as long as its socket, so every field here costs 8 bytes per
   // connection. What all connections of a class share is on the prototype (defineClassMembers), what all
@@ -757,12 +763,13 @@ export abstract class Connection<S extends string, E extends string, G extends s
 
   /** Middlebox compatibility CCS (RFC 8446 §D.4). The table names sendChangeCipherSpec at most once on
    *  every path (prove: <role>_change_cipher_spec_sent_at_most_once), so this action keeps no flag. */
-  protected async sendCcs(): Promise<void> {
-    if (!this.middleboxCompat) return;
-    await this.flushHandshake();
+  protected sendCcs(): Promise<void> | undefined {
+    if (!this.middleboxCompat) return undefined;
     // Queued like a handshake message: it leaves with the next flight (or at the end of this call), and a
     // fatal error before then sends only the alert.
-    if (this.handshake) this.handshake.pendingCcs = plaintextRecord(ContentType.change_cipher_spec, Uint8Array.of(1));
+    return afterThat(this.flushHandshake(), () => {
+      if (this.handshake) this.handshake.pendingCcs = plaintextRecord(ContentType.change_cipher_spec, Uint8Array.of(1));
+    });
   }
   protected abstract readonly middleboxCompat: boolean;
 
@@ -844,9 +851,9 @@ export abstract class Connection<S extends string, E extends string, G extends s
     try { return await f(); } catch (e) { throw asProtosmithError(e, what); }
   }
 
-  protected async setWriteCipher(c: RecordCipher | undefined): Promise<void> {
-    await this.flushHandshake();
-    this.writeCipher = c;
+  /** Installs write keys once what was queued under the old ones has been sealed with them. */
+  protected setWriteCipher(c: RecordCipher | undefined): Promise<void> | undefined {
+    return afterThat(this.flushHandshake(), () => { this.writeCipher = c; });
   }
 
   /** Installs read keys (the install*ReadKeys / updateReadKeys actions). That a handshake message does not
@@ -872,9 +879,8 @@ export abstract class Connection<S extends string, E extends string, G extends s
     const d = this.currentData;
     if (d && d.length > 0) this.emit({ type: 'data', data: d });
   }
-  protected async sendCloseNotify(): Promise<void> {
-    await this.flushHandshake();
-    await this.sendContent(ContentType.alert, Uint8Array.of(1, 0));
+  protected sendCloseNotify(): Promise<void> | undefined {
+    return afterThat(this.flushHandshake(), () => this.sendContent(ContentType.alert, Uint8Array.of(1, 0)));
   }
   protected reportHandshakeComplete(): void {
     this.setBit(B_HANDSHAKE_DONE, true);
