@@ -2,7 +2,11 @@
 // TCP against a protosmith server and a node:tls server (each in its own child process, same PKI), with
 // the same node:tls client in this process: sequential handshakes per second, `--conc` (50) handshakes in
 // flight per second, and the server process's CPU time per handshake (process.cpuUsage in the child).
-// Rounds alternate between the two servers, after `--warm` (1500) handshakes on each; medians reported.
+// Rounds (`--rounds`, 5; `--seq` 200 sequential and `--total` 300 concurrent handshakes each) alternate between the
+// two servers, after `--warm` (4000) handshakes on each; medians reported. The warm-up is that long because V8
+// keeps compiling the protosmith server's once-per-connection functions for its first few thousand handshakes
+// (TurboFan compilations per 1,000 handshakes, sequential: 232, 84, 36, 9, 7, 1), on background threads whose CPU
+// the server's figure includes.
 // Two floor rows put the protosmith server's CPU per handshake in proportion (floor.ts), each measured in the
 // same rounds and set beside node:tls's server CPU per handshake:
 //  - node:crypto: the provider calls one protosmith server handshake makes (recorded from a real one over
@@ -33,11 +37,11 @@ async function handshakes(server: ServerChild, ctx: tls.SecureContext | undefine
 }
 
 export async function run(args: string[]): Promise<Figure[]> {
-  const rounds = numberOption(args, '--rounds', 3);
-  const seq = numberOption(args, '--seq', 60);
+  const rounds = numberOption(args, '--rounds', 5);
+  const seq = numberOption(args, '--seq', 200);
   const conc = numberOption(args, '--conc', 50);
   const total = numberOption(args, '--total', 300);
-  const warm = numberOption(args, '--warm', 1500);
+  const warm = numberOption(args, '--warm', 4000);
   const pki = benchPki();
   const ctx = nodeContexts(pki).client;
   const recorded = await recordServerHandshake(pki, ctx);
