@@ -62,7 +62,8 @@ export class RecordProtection implements RecordCipher {
 
   /** Protection for one direction from its traffic secret (keys per RFC 8446 §7.3). */
   static fromSecret(p: CryptoProvider, suite: CipherSuiteParams, trafficSecret: Uint8Array, options: RecordProtectionOptions = {}): Promise<RecordProtection> {
-    const keys = trafficKeys(p, suite, trafficSecret);
+    let keys: ReturnType<typeof trafficKeys>;
+    try { keys = trafficKeys(p, suite, trafficSecret); } catch (e) { return Promise.reject(e); } // a promise, as declared
     if (keys instanceof Promise) return keys.then(({ key, iv }) => RecordProtection.fromKeys(p, suite, key, iv, options));
     return RecordProtection.fromKeys(p, suite, keys.key, keys.iv, options);
   }

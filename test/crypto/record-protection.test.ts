@@ -6,6 +6,8 @@ import { createNodeProvider } from '../../runtime/crypto/node/index.ts';
 import { cipherSuiteParams, type CryptoProvider } from '../../runtime/crypto/provider.ts';
 import { hkdfExpandLabel, KeySchedule, exportKeyingMaterial } from '../../runtime/tls/keyschedule.ts';
 import { RecordProtection } from '../../runtime/tls/record-protection.ts';
+import { compose } from '../../runtime/crypto/compose.ts';
+import { CryptoError } from '../../runtime/crypto/errors.ts';
 
 const p = createNodeProvider();
 const suites = [0x1301, 0x1302, 0x1303].map((s) => cipherSuiteParams(s)!);
@@ -301,6 +303,15 @@ test('a provider AEAD without synchronous forms is not synchronous: sealSync/ope
   }
   assert.is(r.sequence, 0n);
   assert.is(await r.sealInto(23, new Uint8Array(3), 0, out, 0), out.length);
+});
+
+test('fromSecret() reports a failing synchronous key schedule as a rejected promise, as its type says, not a throw', async () => {
+  const broken = compose(p, { name: 'broken', hmacSync: () => { throw new CryptoError('CRYPTO_PROVIDER_FAILURE', 'provider', 'HMAC failed'); } });
+  const suite = cipherSuiteParams(0x1301)!;
+  let r: Promise<RecordProtection> | undefined;
+  try { r = RecordProtection.fromSecret(broken, suite, new Uint8Array(32)); } catch { assert.unreachable('fromSecret threw instead of returning a promise'); }
+  assert.instance(r, Promise);
+  assert.is((await code(() => r))?.code, 'CRYPTO_PROVIDER_FAILURE');
 });
 
 test.run();
