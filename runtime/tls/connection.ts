@@ -28,6 +28,7 @@ import {
 import { exportKeyingMaterial, KeyLogLabel, keyLogLine, nextTrafficSecret, type KeyLogLabelName, type KeySchedule } from './keyschedule.ts';
 import { RecordProtection } from './record-protection.ts';
 import { Transcript } from './transcript.ts';
+import { andThen, type MaybePromise } from './maybe-promise.ts';
 import { eventForHandshake } from './table.ts';
 import { bytesEqual, concat, ContentType, HRR_RANDOM } from './bytes.ts';
 import { decode, decodeClientHello, decodeKeyUpdate, encode, encodeKeyUpdate, ExtensionType, findExt, frameHandshake, type ClientHello } from './messages.ts';
@@ -167,12 +168,6 @@ const TABLE_ALERT_CODES: Readonly<Partial<Record<AlertName, 'TLS_HANDSHAKE_FAILU
   certificate_required: 'TLS_CERTIFICATE_REQUIRED',
   illegal_parameter: 'TLS_ILLEGAL_PARAMETER',
 };
-
-/** `then()` once `pending` settles, or at once when nothing is pending (a synchronous step: no promise made). */
-function afterThat(pending: Promise<void> | undefined, then: () => Promise<void> | void): Promise<void> | undefined {
-  if (pending === undefined) return then() ?? undefined;
-  return pending.then(then);
-}
 
 export abstract class Connection<S extends string, E extends string, G extends string, A extends string> {
   // Memory: an idle connection lives as long as its socket, so every field here costs 8 bytes per
@@ -763,11 +758,11 @@ export abstract class Connection<S extends string, E extends string, G extends s
 
   /** Middlebox compatibility CCS (RFC 8446 §D.4). The table names sendChangeCipherSpec at most once on
    *  every path (prove: <role>_change_cipher_spec_sent_at_most_once), so this action keeps no flag. */
-  protected sendCcs(): Promise<void> | undefined {
+  protected sendCcs(): MaybePromise<void> {
     if (!this.middleboxCompat) return undefined;
     // Queued like a handshake message: it leaves with the next flight (or at the end of this call), and a
     // fatal error before then sends only the alert.
-    return afterThat(this.flushHandshake(), () => {
+    return andThen(this.flushHandshake(), () => {
       if (this.handshake) this.handshake.pendingCcs = plaintextRecord(ContentType.change_cipher_spec, Uint8Array.of(1));
     });
   }
@@ -852,8 +847,8 @@ export abstract class Connection<S extends string, E extends string, G extends s
   }
 
   /** Installs write keys once what was queued under the old ones has been sealed with them. */
-  protected setWriteCipher(c: RecordCipher | undefined): Promise<void> | undefined {
-    return afterThat(this.flushHandshake(), () => { this.writeCipher = c; });
+  protected setWriteCipher(c: RecordCipher | undefined): MaybePromise<void> {
+    return andThen(this.flushHandshake(), () => { this.writeCipher = c; });
   }
 
   /** Installs read keys (the install*ReadKeys / updateReadKeys actions). That a handshake message does not
@@ -879,8 +874,8 @@ export abstract class Connection<S extends string, E extends string, G extends s
     const d = this.currentData;
     if (d && d.length > 0) this.emit({ type: 'data', data: d });
   }
-  protected sendCloseNotify(): Promise<void> | undefined {
-    return afterThat(this.flushHandshake(), () => this.sendContent(ContentType.alert, Uint8Array.of(1, 0)));
+  protected sendCloseNotify(): MaybePromise<void> {
+    return andThen(this.flushHandshake(), () => this.sendContent(ContentType.alert, Uint8Array.of(1, 0)));
   }
   protected reportHandshakeComplete(): void {
     this.setBit(B_HANDSHAKE_DONE, true);

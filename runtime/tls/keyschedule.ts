@@ -12,14 +12,7 @@
 import type { CipherSuiteParams, CryptoProvider, HashAlgorithm } from '../crypto/provider.ts';
 import { hashLength } from '../crypto/provider.ts';
 import { ProtosmithError, TlsProviderError, TlsUsageError } from './errors.ts';
-
-/** A value, or the promise of one (see the top of this file). */
-export type MaybePromise<T> = T | Promise<T>;
-
-/** f(v), after v settles when it is a promise. */
-function then<T, U>(v: MaybePromise<T>, f: (t: T) => MaybePromise<U>): MaybePromise<U> {
-  return v instanceof Promise ? v.then(f) : f(v);
-}
+import { andThen, type MaybePromise } from './maybe-promise.ts';
 
 function hmacOf(p: CryptoProvider, hash: HashAlgorithm, key: Uint8Array, data: Uint8Array): MaybePromise<Uint8Array> {
   return p.hmacSync !== undefined ? p.hmacSync(hash, key, data) : p.hmac(hash, key, data);
@@ -62,7 +55,7 @@ export function hkdfExpandLabel(
   info.set(context, 4 + fullLabel.length);
   if (!oneBlock) return p.hkdfExpand(hash, secret, info, length);
   info[n] = 1;
-  return then(hmacOf(p, hash, secret, info), (t1) => firstBytes(p, hash, hl, t1, length));
+  return andThen(hmacOf(p, hash, secret, info), (t1) => firstBytes(p, hash, hl, t1, length));
 }
 
 /** The first `length` bytes of T(1), checked to be one whole hash block. */
@@ -106,7 +99,7 @@ export function finishedKey(p: CryptoProvider, hash: HashAlgorithm, baseKey: Uin
 
 /** verify_data = HMAC(finished_key, Transcript-Hash(...)) (RFC 8446 §4.4.4). Also the PSK binder value. */
 export function finishedVerifyData(p: CryptoProvider, hash: HashAlgorithm, baseKey: Uint8Array, transcriptHash: Uint8Array): MaybePromise<Uint8Array> {
-  return then(finishedKey(p, hash, baseKey), (key) => hmacOf(p, hash, key, transcriptHash));
+  return andThen(finishedKey(p, hash, baseKey), (key) => hmacOf(p, hash, key, transcriptHash));
 }
 
 /** application_traffic_secret_N+1 = HKDF-Expand-Label(secret_N, "traffic upd", "", Hash.length) (RFC 8446 §7.2). */
@@ -119,8 +112,8 @@ export interface TrafficKeys { readonly key: Uint8Array; readonly iv: Uint8Array
 /** write_key / write_iv from a traffic secret (RFC 8446 §7.3). */
 export function trafficKeys(p: CryptoProvider, suite: CipherSuiteParams, secret: Uint8Array): MaybePromise<TrafficKeys> {
   const empty = new Uint8Array(0);
-  return then(hkdfExpandLabel(p, suite.hash, secret, 'key', empty, suite.keyLength),
-    (key) => then(hkdfExpandLabel(p, suite.hash, secret, 'iv', empty, suite.ivLength), (iv) => ({ key, iv })));
+  return andThen(hkdfExpandLabel(p, suite.hash, secret, 'key', empty, suite.keyLength),
+    (key) => andThen(hkdfExpandLabel(p, suite.hash, secret, 'iv', empty, suite.ivLength), (iv) => ({ key, iv })));
 }
 
 /** PSK for a ticket: HKDF-Expand-Label(resumption_master_secret, "resumption", ticket_nonce, Hash.length) (RFC 8446 §4.6.1). */
@@ -197,8 +190,8 @@ export class KeySchedule {
     const c = constantsFor(p, hash);
     if (psk === undefined && c.noPskEarly !== undefined) return new KeySchedule(p, hash, c.noPskEarly, c, true);
     const zeros = new Uint8Array(hashLength(hash));
-    if (psk === undefined) return then(extractOf(p, hash, zeros, zeros), (early) => new KeySchedule(p, hash, c.noPskEarly ??= early, c, true));
-    return then(extractOf(p, hash, zeros, psk), (early) => new KeySchedule(p, hash, early, c, false));
+    if (psk === undefined) return andThen(extractOf(p, hash, zeros, zeros), (early) => new KeySchedule(p, hash, c.noPskEarly ??= early, c, true));
+    return andThen(extractOf(p, hash, zeros, psk), (early) => new KeySchedule(p, hash, early, c, false));
   }
 
   get stage(): Stage { return this.#stage; }
@@ -225,8 +218,8 @@ export class KeySchedule {
     this.#at('early');
     const c = this.#constants;
     const derived = this.#noPsk && c.noPskDerived !== undefined ? c.noPskDerived
-      : then(this.#derive('early', 'derived', c.empty), (d) => (this.#noPsk ? (c.noPskDerived ??= d) : d));
-    return then(derived, (d) => then(extractOf(this.#p, this.hash, d, sharedSecret ?? new Uint8Array(this.hashLength)), (hs) => {
+      : andThen(this.#derive('early', 'derived', c.empty), (d) => (this.#noPsk ? (c.noPskDerived ??= d) : d));
+    return andThen(derived, (d) => andThen(extractOf(this.#p, this.hash, d, sharedSecret ?? new Uint8Array(this.hashLength)), (hs) => {
       this.#secret = hs;
       this.#stage = 'handshake';
     }));
@@ -238,7 +231,7 @@ export class KeySchedule {
 
   /** handshake → master. */
   enterMaster(): MaybePromise<void> {
-    return then(this.#derive('handshake', 'derived', this.#constants.empty), (d) => then(extractOf(this.#p, this.hash, d, new Uint8Array(this.hashLength)), (ms) => {
+    return andThen(this.#derive('handshake', 'derived', this.#constants.empty), (d) => andThen(extractOf(this.#p, this.hash, d, new Uint8Array(this.hashLength)), (ms) => {
       this.#secret = ms;
       this.#stage = 'master';
     }));
