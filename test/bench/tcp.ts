@@ -5,7 +5,7 @@
 // Rounds (`--rounds`, 5; `--seq` 200 sequential and `--total` 300 concurrent handshakes each) alternate between the
 // two servers, after `--warm` (4000) handshakes on each; medians reported. The warm-up is that long because V8
 // keeps compiling the protosmith server's once-per-connection functions for its first few thousand handshakes
-// (TurboFan compilations per 1,000 handshakes, sequential: 232, 84, 36, 9, 7, 1), on background threads whose CPU
+// (TurboFan compilations per 1,000 handshakes, sequential, counted once with `node --trace-opt`: 232, 84, 36, 9, 7, 1), on background threads whose CPU
 // the server's figure includes.
 // Two floor rows put the protosmith server's CPU per handshake in proportion (floor.ts), each measured in the
 // same rounds and set beside node:tls's server CPU per handshake:
