@@ -124,6 +124,12 @@ export interface AeadKey {
    */
   sealSync?(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): readonly Uint8Array[];
   openSync?(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Uint8Array;
+  /**
+   * Optional, with sealSync/openSync: sealInto() without a promise, for a provider that writes into the
+   * caller's buffer itself (the native provider). The record layer then seals every record of a write into
+   * one buffer: no plaintext joined, no ciphertext copied. Reads `parts` and `nonce` only during the call.
+   */
+  sealIntoSync?(nonce: Uint8Array, aad: Uint8Array, parts: readonly Uint8Array[], out: Uint8Array, offset: number): void;
 }
 
 /** An ephemeral (EC)DHE key pair for one key_share entry. */

@@ -699,6 +699,24 @@ export abstract class Connection<S extends string, E extends string, G extends s
     }
     const cipher = this.writeCipher;
     const limit = cipher ? this.sendLimit : MAX_PLAINTEXT;
+    if (cipher?.synchronousInto === true && cipher.sealIntoSync && cipher.recordLength) {
+      // A provider that seals into our buffer: every record of this call in one buffer, the content sealed
+      // where it lies; takeOutput() hands it over as it is.
+      const count = Math.max(1, Math.ceil(data.length / limit));
+      let total = 0;
+      for (let i = 0; i < count; i++) {
+        const len = Math.min(limit, data.length - i * limit);
+        total += cipher.recordLength(len, this.recordPad(len));
+      }
+      const out = new Uint8Array(total);
+      let at = 0;
+      for (let i = 0; i < count; i++) {
+        const chunk = data.subarray(i * limit, Math.min(data.length, (i + 1) * limit));
+        at += cipher.sealIntoSync(type, chunk, this.recordPad(chunk.length), out, at);
+      }
+      this.out().push(out);
+      return undefined;
+    }
     if (cipher?.synchronous === true && cipher.sealSync) {
       // Each record as the pieces the provider made (header, ciphertext, tag): nothing joined or copied
       // here; takeOutput() joins them once, takeOutputChunks() hands them over as they are.

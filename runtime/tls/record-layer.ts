@@ -30,6 +30,10 @@ export interface RecordCipher {
   readonly synchronous?: boolean;
   /** seal() without a promise, as consecutive pieces of the record (joined: seal()'s bytes); only when `synchronous`. */
   sealSync?(type: number, content: Uint8Array, padding: number): Uint8Array[];
+  /** Optional: true when sealIntoSync() may be used (the provider's AEAD writes into the caller's buffer synchronously). */
+  readonly synchronousInto?: boolean;
+  /** Optional, only when `synchronousInto`: sealInto() without a promise (sized with recordLength); returns the length. */
+  sealIntoSync?(type: number, content: Uint8Array, padding: number, out: Uint8Array, offset: number): number;
   /** open() without a promise; only when `synchronous`. */
   openSync?(header: Uint8Array, fragment: Uint8Array): { type: number; content: Uint8Array };
 }

@@ -60,6 +60,9 @@ export class RecordProtection implements RecordCipher {
   /** Whether sealSync() and openSync() can be used (the provider's AEAD has both synchronous forms). */
   get synchronous(): boolean { return this.#aead.sealSync !== undefined && this.#aead.openSync !== undefined; }
 
+  /** Whether sealIntoSync() can be used (the provider's AEAD also seals into the caller's buffer synchronously). */
+  get synchronousInto(): boolean { return this.synchronous && this.#aead.sealIntoSync !== undefined; }
+
   /** Protection for one direction from its traffic secret (keys per RFC 8446 §7.3). */
   static fromSecret(p: CryptoProvider, suite: CipherSuiteParams, trafficSecret: Uint8Array, options: RecordProtectionOptions = {}): Promise<RecordProtection> {
     let keys: ReturnType<typeof trafficKeys>;
@@ -168,6 +171,37 @@ export class RecordProtection implements RecordCipher {
     if (n !== length) throw new ProtosmithError('TLS_PROVIDER_FAILURE', 'provider', `AEAD seal returned ${n} bytes, expected ${length}.`, { alert: 'internal_error' });
     RecordProtection.#advance(this);
     return pieces;
+  }
+
+  /**
+   * sealInto() without a promise, for a provider that seals into the caller's buffer synchronously
+   * (`synchronousInto`): the content is sealed where it lies (with the content type and padding as a second
+   * part, from a shared buffer wiped on return), nothing joined or copied. Same bytes and errors as sealInto().
+   */
+  sealIntoSync(type: number, content: Uint8Array, padding: number, out: Uint8Array, offset: number): number {
+    const aead = this.#aead;
+    if (!this.synchronousInto || aead.sealIntoSync === undefined) throw new TlsUsageError('TLS_BAD_ARGUMENT', `sealIntoSync: the ${aead.algorithm} key of this provider has no synchronous sealInto form; use sealInto().`);
+    RecordProtection.#check(content, padding);
+    const n = this.recordLength(content.length, padding);
+    if (!Number.isSafeInteger(offset) || offset < 0 || offset + n > out.length) {
+      throw new TlsUsageError('TLS_BAD_ARGUMENT', `a ${n}-byte record does not fit in ${out.length} bytes at offset ${offset}.`);
+    }
+    const length = n - 5;
+    out[offset] = APPLICATION_DATA;
+    out[offset + 1] = 0x03;
+    out[offset + 2] = 0x03;
+    out[offset + 3] = length >> 8;
+    out[offset + 4] = length & 0xff;
+    // The content type and zero padding: the start of the shared scratch buffer (all zero between calls).
+    const trailer = (innerScratch ??= new Uint8Array(MAX_INNER)).subarray(0, 1 + padding);
+    trailer[0] = type;
+    try {
+      aead.sealIntoSync(RecordProtection.#syncNonce(this), out.subarray(offset, offset + 5), [content, trailer], out, offset + 5);
+    } finally {
+      trailer[0] = 0;
+    }
+    RecordProtection.#advance(this);
+    return n;
   }
 
   static #check(content: Uint8Array, padding: number): void {

@@ -8,6 +8,7 @@ import { ourClient, handshake, type Watched } from './ours.ts';
 import { testPki, type KeyKind } from '../support/pki.ts';
 import { CipherSuite, NamedGroup, SignatureScheme } from '../../runtime/tls/index.ts';
 import { createNobleProvider } from '../../runtime/crypto/noble/index.ts';
+import { createNativeProvider } from '../../runtime/crypto/native/index.ts';
 
 const pki = testPki();
 const serverArgs = (kind: KeyKind = 'p256'): string[] =>
@@ -76,6 +77,18 @@ for (const kind of ['ed25519', 'p384'] as const) {
       const hs = await handshake(c.socket);
       assert.is(hs.signatureScheme, kind === 'ed25519' ? SignatureScheme.ed25519 : SignatureScheme.ecdsa_secp384r1_sha384);
       await echo(c, server, `noble-${kind}`);
+      c.socket.destroy();
+    });
+  });
+}
+
+for (const suite of SUITES) {
+  test(`the native provider (record AEAD by the addon) drives our client against s_server, 0x${suite.toString(16)}, data both ways`, async () => {
+    await withPeer(() => opensslServer(serverArgs()), async (server) => {
+      const c = ourClient(server.port, { crypto: createNativeProvider(), cipherSuites: [suite] });
+      const hs = await handshake(c.socket);
+      assert.is(hs.cipherSuite, suite);
+      await echo(c, server, `native-${suite}`);
       c.socket.destroy();
     });
   });

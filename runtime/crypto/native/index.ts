@@ -1,0 +1,1 @@
+export { createNativeProvider, type NativeProviderOptions } from './provider.ts';

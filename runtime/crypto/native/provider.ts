@@ -1,0 +1,155 @@
+// The `native` provider: the node provider with its record AEADs (AES-128-GCM, AES-256-GCM,
+// ChaCha20-Poly1305) done by a small N-API addon (native/aead.c) on the OpenSSL node itself is linked
+// with. node:crypto cannot give a cipher context a new nonce, so it makes a context (a key schedule, three
+// JavaScript objects) and a fresh output buffer per record; the addon keys one context per key and, per
+// record, only sets the nonce and writes into the caller's buffer. Everything else (hashes, HMAC/HKDF,
+// key shares, signatures) is the base provider's, node by default: compose(base, { importAeadKey }).
+//
+// The addon is built on `npm install` (node-gyp: g++, make, python3 and node's headers). Without it,
+// createNativeProvider() fails with CRYPTO_PROVIDER_FAILURE saying how to build it; nothing falls back
+// silently to another implementation.
+import { createRequire } from 'node:module';
+import { compose } from '../compose.ts';
+import { CryptoError } from '../errors.ts';
+import type { AeadAlgorithm, AeadKey, CryptoProvider } from '../provider.ts';
+import { createNodeProvider } from '../node/index.ts';
+
+interface Addon {
+  create(algorithm: number, key: Uint8Array): object;
+  seal(context: object, nonce: Uint8Array, aad: Uint8Array, parts: readonly Uint8Array[], out: Uint8Array, offset: number): void;
+  open(context: object, nonce: Uint8Array, aad: Uint8Array, ciphertext: Uint8Array, tag: Uint8Array, out: Uint8Array): boolean;
+}
+
+/** Where `npm install` (node-gyp rebuild -C native) puts the addon, from this file. */
+const ADDON_PATH = '../../../native/build/Release/protosmith_aead.node';
+const ALGORITHMS: Record<AeadAlgorithm, { id: number; keyLength: number }> = {
+  'aes-128-gcm': { id: 0, keyLength: 16 },
+  'aes-256-gcm': { id: 1, keyLength: 32 },
+  'chacha20-poly1305': { id: 2, keyLength: 32 },
+};
+const TAG_LENGTH = 16;
+const NONCE_LENGTH = 12;
+
+let loaded: Addon | undefined;
+
+/** The addon, loaded once per process (a module, like node:crypto itself; it holds no state of its own). */
+function addon(): Addon {
+  if (loaded) return loaded;
+  try {
+    loaded = createRequire(import.meta.url)(ADDON_PATH) as Addon;
+  } catch (cause) {
+    throw new CryptoError('CRYPTO_PROVIDER_FAILURE', 'config', `the native provider's addon (native/build/Release/protosmith_aead.node) is not built or does not load: run \`npm install\` (or \`npx node-gyp rebuild -C native\`) with g++, make and python3 present, or use createNodeProvider().`, { cause });
+  }
+  return loaded;
+}
+
+/** An addon TypeError/RangeError (a misuse the wrapper should have caught) as the provider's typed error. */
+function misuse(cause: unknown): CryptoError {
+  return new CryptoError('CRYPTO_INVALID_ARGUMENT', 'local', `native AEAD refused its arguments: ${cause instanceof Error ? cause.message : String(cause)}.`, { cause });
+}
+
+/** A Uint8Array of `n` bytes whose memory is not zeroed first (the addon writes all of it): a plain Uint8Array
+ *  over the whole of its own ArrayBuffer, not a Buffer or a view into a shared pool. */
+function uninitialized(n: number): Uint8Array {
+  const b = Buffer.allocUnsafeSlow(n);
+  return new Uint8Array(b.buffer, b.byteOffset, n);
+}
+
+function checkNonce(nonce: Uint8Array): void {
+  if (!(nonce instanceof Uint8Array) || nonce.length !== NONCE_LENGTH) {
+    throw new CryptoError('CRYPTO_INVALID_ARGUMENT', 'local', `AEAD nonce must be ${NONCE_LENGTH} bytes, got ${nonce?.length}.`);
+  }
+}
+
+/**
+ * One key: one OpenSSL context, keyed once, used for both directions (the record layer uses a key for one
+ * direction only; Wycheproof and tickets use both). Freed, with OpenSSL's copy of the key schedule, when
+ * this object is collected.
+ */
+class NativeAeadKey implements AeadKey {
+  readonly algorithm: AeadAlgorithm;
+  readonly #context: object;
+  readonly #addon: Addon;
+  constructor(a: Addon, algorithm: AeadAlgorithm, key: Uint8Array) {
+    this.#addon = a;
+    this.algorithm = algorithm;
+    this.#context = a.create(ALGORITHMS[algorithm].id, key);
+  }
+
+  async seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Promise<Uint8Array> {
+    return this.sealSync(nonce, aad, plaintext)[0]!;
+  }
+  async open(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Promise<Uint8Array> {
+    return this.openSync(nonce, aad, ciphertextAndTag);
+  }
+  async sealInto(nonce: Uint8Array, aad: Uint8Array, parts: readonly Uint8Array[], out: Uint8Array, offset: number): Promise<void> {
+    this.sealIntoSync(nonce, aad, parts, out, offset);
+  }
+  sealIntoSync(nonce: Uint8Array, aad: Uint8Array, parts: readonly Uint8Array[], out: Uint8Array, offset: number): void {
+    checkNonce(nonce);
+    let total = 0;
+    for (const part of parts) total += part.length;
+    if (!Number.isSafeInteger(offset) || offset < 0 || offset + total + TAG_LENGTH > out.length) {
+      throw new CryptoError('CRYPTO_INVALID_ARGUMENT', 'local', `sealInto: ${total} plaintext bytes and a ${TAG_LENGTH}-byte tag do not fit in ${out.length} bytes at offset ${offset}.`);
+    }
+    NativeAeadKey.#seal(this, nonce, aad, parts, out, offset);
+  }
+  /** ciphertext || tag as one piece, written by OpenSSL into a buffer of its own (no other copy). */
+  sealSync(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array[] {
+    checkNonce(nonce);
+    const out = uninitialized(plaintext.length + TAG_LENGTH); // every byte written by the seal, or dropped
+    NativeAeadKey.#seal(this, nonce, aad, [plaintext], out, 0);
+    return [out];
+  }
+  openSync(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Uint8Array {
+    checkNonce(nonce);
+    if (ciphertextAndTag.length < TAG_LENGTH) {
+      throw new CryptoError('CRYPTO_AEAD_OPEN_FAILED', 'peer', `AEAD input of ${ciphertextAndTag.length} bytes is shorter than the ${TAG_LENGTH}-byte tag.`, { alert: 'bad_record_mac' });
+    }
+    const ctLength = ciphertextAndTag.length - TAG_LENGTH;
+    const out = uninitialized(ctLength); // every byte written by the decryption, or wiped by the addon and dropped
+    let ok: boolean;
+    try {
+      ok = this.#addon.open(this.#context, nonce, aad, ciphertextAndTag.subarray(0, ctLength), ciphertextAndTag.subarray(ctLength), out);
+    } catch (cause) {
+      throw misuse(cause);
+    }
+    if (!ok) throw new CryptoError('CRYPTO_AEAD_OPEN_FAILED', 'peer', `AEAD (${this.algorithm}) authentication tag did not verify: the data was altered or protected under another key.`, { alert: 'bad_record_mac' });
+    return out;
+  }
+  static #seal(k: NativeAeadKey, nonce: Uint8Array, aad: Uint8Array, parts: readonly Uint8Array[], out: Uint8Array, offset: number): void {
+    try {
+      k.#addon.seal(k.#context, nonce, aad, parts, out, offset);
+    } catch (cause) {
+      throw misuse(cause);
+    }
+  }
+}
+
+export interface NativeProviderOptions {
+  /** Everything but the record AEADs comes from here. Default: createNodeProvider(). */
+  readonly base?: CryptoProvider;
+}
+
+/** The node provider (or `base`) with record protection by the native addon; throws if the addon is not built. */
+export function createNativeProvider(options: NativeProviderOptions = {}): CryptoProvider {
+  const a = addon();
+  const base = options.base ?? createNodeProvider();
+  return compose(base, {
+    name: `native+${base.name}`,
+    async importAeadKey(algorithm, key) {
+      const spec = ALGORITHMS[algorithm];
+      if (spec === undefined) {
+        throw new CryptoError('CRYPTO_UNSUPPORTED_ALGORITHM', 'local', `AEAD "${String(algorithm)}" is not supported; use aes-128-gcm, aes-256-gcm or chacha20-poly1305.`);
+      }
+      if (!(key instanceof Uint8Array) || key.length !== spec.keyLength) {
+        throw new CryptoError('CRYPTO_INVALID_ARGUMENT', 'local', `${algorithm} needs a ${spec.keyLength}-byte key, got ${key?.length} bytes.`);
+      }
+      try {
+        return new NativeAeadKey(a, algorithm, key);
+      } catch (cause) {
+        throw cause instanceof CryptoError ? cause : new CryptoError('CRYPTO_PROVIDER_FAILURE', 'provider', `native AEAD: OpenSSL could not set up ${algorithm}.`, { cause });
+      }
+    },
+  });
+}
