@@ -12,12 +12,13 @@ export class UsageError extends Error {
   readonly blame = 'config';
 }
 
-export type ProviderName = 'node' | 'webcrypto' | 'noble';
-export const PROVIDERS: readonly ProviderName[] = ['node', 'webcrypto', 'noble'];
+export type ProviderName = 'node' | 'native' | 'webcrypto' | 'noble';
+export const PROVIDERS: readonly ProviderName[] = ['node', 'native', 'webcrypto', 'noble'];
 
 export async function providerByName(name: string): Promise<CryptoProvider> {
   switch (name) {
     case 'node': return (await import('../crypto/node/index.ts')).createNodeProvider();
+    case 'native': return (await import('../crypto/native/index.ts')).createNativeProvider();
     case 'webcrypto': return (await import('../crypto/webcrypto/index.ts')).createWebCryptoProvider();
     case 'noble': return (await import('../crypto/noble/index.ts')).createNobleProvider();
     default: throw new UsageError(`unknown --provider "${name}"; use one of ${PROVIDERS.join(', ')}`);
@@ -33,7 +34,8 @@ export async function signingKeyFromPem(provider: ProviderName, path: string): P
 
 /** A PEM private key (text) as a SigningKey of the provider's own kind; `what` names it in errors. */
 export async function signingKeyFromPemText(provider: ProviderName, pem: string, what = 'the key'): Promise<SigningKey> {
-  if (provider === 'node') return (await import('../crypto/node/index.ts')).nodeSigningKey(pem);
+  // The native provider is the node provider but for its record AEADs: node:crypto keys.
+  if (provider === 'node' || provider === 'native') return (await import('../crypto/node/index.ts')).nodeSigningKey(pem);
   if (provider === 'webcrypto') return (await import('../crypto/webcrypto/index.ts')).webCryptoSigningKey(pem);
   // noble takes the raw scalar / seed; node:crypto only reads the PEM here (the CLI runs on Node).
   const { nobleSigningKey } = await import('../crypto/noble/index.ts');

@@ -2,6 +2,8 @@
 // protosmith beside node:tls in the same run:
 //   in memory: client writes `--mib` (64) MiB in 1 MiB writes, the server reads them (both sides in this process;
 //              protosmith engines passing bytes directly, node:tls sockets over an in-memory stream pair);
+//   native:    the same protosmith rows with the native provider (runtime/crypto/native: record AEADs by the
+//              addon native/aead.c), beside the node provider's;
 //   over TCP:  the server (child process: protosmith runtime/node server or node:tls) sends `--mib` MiB to the
 //              same node:tls client in this process over loopback.
 //              Beside it, the server child's CPU time per MiB sent (process.cpuUsage, V8's threads included).
@@ -23,6 +25,7 @@ import { protosmithHandshake, nodeHandshake } from './handshake.ts';
 import { benchPki, figure, interleave, median, nodeContexts, numberOption, protosmithConfigs, SUITES, type Figure } from './support.ts';
 import { connectClient, startServer, type ServerChild } from './tcp-harness.ts';
 import { NODE_AEAD, RECORD } from './aead-floor.ts';
+import { createNativeProvider } from '../../runtime/crypto/native/index.ts';
 
 const CHUNK = new Uint8Array(1 << 20).fill(0x5a);
 
@@ -133,14 +136,20 @@ export async function run(args: string[]): Promise<Figure[]> {
   const warm = numberOption(args, '--warm', 1);
   const pki = benchPki();
   const ours = protosmithConfigs(pki);
+  const oursNative = protosmithConfigs(pki, createNativeProvider());
   const theirs = nodeContexts(pki);
   const figs: Figure[] = [];
   for (const suite of SUITES) {
-    await inMemoryProtosmith(ours, suite.id, 8); await inMemoryNode(theirs, suite.node, 8); floorNodeCrypto(suite.id, 8); floorNodeCrypto(suite.id, 8, true); // warm-up
-    const [o, n, f, j] = await interleave(rounds, [
+    await inMemoryProtosmith(ours, suite.id, 8); await inMemoryProtosmith(oursNative, suite.id, 8); await inMemoryNode(theirs, suite.node, 8); floorNodeCrypto(suite.id, 8); floorNodeCrypto(suite.id, 8, true); // warm-up
+    const [o, n, f, j, v] = await interleave(rounds, [
       () => inMemoryProtosmith(ours, suite.id, mib), () => inMemoryNode(theirs, suite.node, mib),
       async () => floorNodeCrypto(suite.id, mib), async () => floorNodeCrypto(suite.id, mib, true),
+      () => inMemoryProtosmith(oursNative, suite.id, mib),
     ]);
+    figs.push(figure({
+      bench: 'bulk', row: `bulk ${mib} MiB in memory, ${suite.name}, native provider`, unit: 'MiB/s', protosmith: median(v!), baseline: median(n!), against: 'node:tls', better: 'higher', target: 0.8,
+      note: 'the native provider (runtime/crypto/native): record AEADs by the addon on node\'s OpenSSL, one context per key, records sealed into the engine\'s buffer',
+    }));
     figs.push(figure({
       bench: 'bulk', row: `bulk ${mib} MiB in memory, ${suite.name}`, unit: 'MiB/s', protosmith: median(o!), baseline: median(n!), against: 'node:tls', better: 'higher', target: 0.8,
       floor: median(f!), floorWhat: 'node:crypto AEAD alone, no engine; in memory: seal + open, MiB/s; server CPU: seal only, no I/O, CPU ms per MiB',
@@ -148,18 +157,22 @@ export async function run(args: string[]): Promise<Figure[]> {
     }));
   }
   const oursTcp = await startServer('protosmith', pki, mib << 20);
+  const nativeTcp = await startServer('native', pki, mib << 20);
   const theirsTcp = await startServer('node', pki, mib << 20);
   try {
-    // Warm-up, the same for both servers and every suite, with the client that is measured afterwards.
-    for (let i = 0; i < warm; i++) for (const suite of SUITES) for (const s of [oursTcp, theirsTcp]) await overTcp(s, theirs.client, suite.node, mib);
+    // Warm-up, the same for every server and suite, with the client that is measured afterwards.
+    for (let i = 0; i < warm; i++) for (const suite of SUITES) for (const s of [oursTcp, nativeTcp, theirsTcp]) await overTcp(s, theirs.client, suite.node, mib);
     for (const suite of SUITES) await oursTcp.sealFloorCpu(suite.id, 8);
     for (const suite of SUITES) {
-      const cpu = { ours: [] as number[], theirs: [] as number[] };
-      const [o, n, f] = await interleave(rounds, [
+      const cpu = { ours: [] as number[], native: [] as number[], theirs: [] as number[] };
+      const [o, n, f, v] = await interleave(rounds, [
         async () => { const r = await overTcp(oursTcp, theirs.client, suite.node, mib); cpu.ours.push(r.cpuPerMib); return r.mibs; },
         async () => { const r = await overTcp(theirsTcp, theirs.client, suite.node, mib); cpu.theirs.push(r.cpuPerMib); return r.mibs; },
         async () => oursTcp.sealFloorCpu(suite.id, mib),
+        async () => { const r = await overTcp(nativeTcp, theirs.client, suite.node, mib); cpu.native.push(r.cpuPerMib); return r.mibs; },
       ]);
+      figs.push(figure({ bench: 'bulk', row: `bulk ${mib} MiB over TCP (server sends), ${suite.name}, native provider`, unit: 'MiB/s', protosmith: median(v!), baseline: median(n!), against: 'node:tls', better: 'higher', target: 0.8 }));
+      figs.push(figure({ bench: 'bulk', row: `server CPU per MiB sent over TCP, ${suite.name}, native provider`, unit: 'ms', protosmith: median(cpu.native), baseline: median(cpu.theirs), against: 'node:tls', better: 'lower' }));
       figs.push(figure({ bench: 'bulk', row: `bulk ${mib} MiB over TCP (server sends), ${suite.name}`, unit: 'MiB/s', protosmith: median(o!), baseline: median(n!), against: 'node:tls', better: 'higher', target: 0.8 }));
       figs.push(figure({
         bench: 'bulk', row: `server CPU per MiB sent over TCP, ${suite.name}`, unit: 'ms', protosmith: median(cpu.ours), baseline: median(cpu.theirs), against: 'node:tls', better: 'lower',
@@ -167,7 +180,7 @@ export async function run(args: string[]): Promise<Figure[]> {
       }));
     }
   } finally {
-    for (const s of [oursTcp, theirsTcp]) {
+    for (const s of [oursTcp, nativeTcp, theirsTcp]) {
       const p = await s.exit();
       if (p) {
         console.log(`\nCPU profile of the ${s.kind} server child (${p.totalMs.toFixed(0)} ms sampled): top self time`);

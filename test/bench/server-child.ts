@@ -13,12 +13,14 @@ import type { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
 import { createServer } from '../../runtime/node/index.ts';
 import { createNodeProvider, nodeSigningKey } from '../../runtime/crypto/node/index.ts';
+import { createNativeProvider } from '../../runtime/crypto/native/index.ts';
 import { profiled, type ProfileRow } from './profile.ts';
 import { sealFloorCpu, type NODE_AEAD } from './aead-floor.ts';
 import { NODE_TICKET_KEYS, TICKET_KEY, type BenchPki } from './support.ts';
 import type { TransportStep } from './floor.ts';
 
-export type ServerKind = 'protosmith' | 'node' | 'net';
+/** 'native': protosmith with the native provider (record AEADs by the addon). */
+export type ServerKind = 'protosmith' | 'native' | 'node' | 'net';
 export type ToChild =
   | { op: 'listen'; kind: ServerKind; pki: BenchPki; bulkBytes: number; transport?: readonly TransportStep[] }
   | { op: 'cpu' } | { op: 'mem'; settle?: boolean } | { op: 'sealFloor'; suite: keyof typeof NODE_AEAD; mib: number } | { op: 'exit' };
@@ -95,8 +97,8 @@ function serveRecorded(socket: Socket, transport: readonly TransportStep[]): voi
 
 function listen(kind: ServerKind, pki: BenchPki, bulkBytes: number, transport: readonly TransportStep[] = []): Server {
   if (kind === 'net') return netCreateServer({ allowHalfOpen: true, noDelay: true }, (s) => serveRecorded(s, transport));
-  if (kind === 'protosmith') {
-    const crypto = createNodeProvider();
+  if (kind === 'protosmith' || kind === 'native') {
+    const crypto = kind === 'native' ? createNativeProvider() : createNodeProvider();
     return createServer({ crypto, certificateChain: [pki.chainPem], signingKey: nodeSigningKey(pki.keyPem), ticketKey: TICKET_KEY }, (s) => serve(s, bulkBytes));
   }
   const server = tls.createServer({ cert: pki.chainPem, key: pki.keyPem, minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3', ecdhCurve: 'X25519', ticketKeys: NODE_TICKET_KEYS }, (s) => serve(s, bulkBytes));

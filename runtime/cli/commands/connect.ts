@@ -1,6 +1,6 @@
 // `protosmith connect`: a TLS 1.3 client on runtime/node connect, used like `openssl s_client`.
 //   protosmith connect host:port [--ca FILE] [--servername NAME] [--alpn P1,P2] [--key key.pem|pkcs11:URI --cert chain.pem]
-//                     [--provider node|webcrypto|noble]
+//                     [--provider node|native|webcrypto|noble]
 // Prints the negotiated parameters on stderr, then copies stdin to the connection and the
 // connection to stdout. End of stdin sends close_notify; the exit code is 0 after an orderly close,
 // 1 when the handshake or the connection failed (the typed error is printed), 2 for a usage error.

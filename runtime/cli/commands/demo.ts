@@ -2,7 +2,7 @@
 // honestly whether it worked.
 //   1. regenerate generated/ from specs/
 //   2. an in-memory TLS 1.3 handshake between protosmith's client and server (fresh demo PKI), once per
-//      crypto provider (node, webcrypto, noble), each named in the output
+//      crypto provider (node, native, webcrypto, noble), each named in the output
 //   3. protosmith's client against a local `openssl s_server`, started and stopped by its pid
 //   4. the state-machine drawings copied to out/ (and the viz command's HTML, when it exists)
 import 'reflect-metadata';

@@ -1,6 +1,6 @@
 // `protosmith serve`: a TLS 1.3 server on runtime/node createServer, used like `openssl s_server`.
 //   protosmith serve --port 4433 --cert chain.pem --key key.pem|pkcs11:URI [--www] [--alpn h2,http/1.1]
-//                    [--provider node|webcrypto|noble] [--host 127.0.0.1]
+//                    [--provider node|native|webcrypto|noble] [--host 127.0.0.1]
 // Without --www, what a client sends is written to stdout and stdin is sent to every connected client.
 // With --www, a GET is answered (HTTP/1.0) with a page describing the connection, then closed.
 // Status lines (listening, each handshake, errors) go to stderr. SIGINT/SIGTERM stop the server.
