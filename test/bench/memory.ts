@@ -54,6 +54,7 @@ export async function run(args: string[]): Promise<Figure[]> {
   const ctx = nodeContexts(pki).client;
   const ours = await perConnection('protosmith', pki, ctx, conns);
   const theirs = await perConnection('node', pki, ctx, conns);
+  const native = await perConnection('native', pki, ctx, conns);
   const oursSettled = await perConnection('protosmith', pki, ctx, conns, true);
   const theirsSettled = await perConnection('node', pki, ctx, conns, true);
   const young = (p: PerConnection): string => `${p.youngMiB[0].toFixed(0)} -> ${p.youngMiB[1].toFixed(0)} MiB`;
@@ -62,6 +63,8 @@ export async function run(args: string[]): Promise<Figure[]> {
     figure({ bench: 'memory', row: `server RSS per idle connection (${conns})`, unit: 'KiB', protosmith: ours.rssKiB, baseline: theirs.rssKiB, against: 'node:tls', better: 'lower', target: 1,
       note: `young generation before -> after: protosmith ${young(ours)}, node:tls ${young(theirs)}` }),
     figure({ bench: 'memory', row: `server JS heap per idle connection (${conns})`, unit: 'KiB', protosmith: ours.heapKiB, baseline: theirs.heapKiB, against: 'node:tls', better: 'lower', target: 1 }),
+    // The native provider keeps one OpenSSL cipher context per record key (two per connection) in native memory.
+    figure({ bench: 'memory', row: `server RSS per idle connection (${conns}), native provider`, unit: 'KiB', protosmith: native.rssKiB, baseline: theirs.rssKiB, against: 'node:tls', better: 'lower', target: 1 }),
     // Settled, only the JS heap (measured after forced GC) is reported: the process's RSS moves by several MiB
     // between two settled samples as V8 and malloc give pages back, more than 1,000 idle connections add, so
     // a marginal RSS per connection came out anywhere from -8 to +28 KiB for the same code.
