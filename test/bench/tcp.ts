@@ -1,7 +1,9 @@
 // `npm run bench -- tcp [--rounds N] [--seq N] [--conc N] [--total N] [--warm N]`: TLS 1.3 handshakes over loopback
 // TCP against a protosmith server and a node:tls server (each in its own child process, same PKI), with
 // the same node:tls client in this process: sequential handshakes per second, `--conc` (50) handshakes in
-// flight per second, and the server process's CPU time per handshake (process.cpuUsage in the child).
+// flight per second, and the server process's CPU time per handshake (process.cpuUsage in the child). A third
+// server, protosmith with the native provider (record AEADs by the addon), runs in the same rounds (rows marked
+// "native provider").
 // Rounds (`--rounds`, 5; `--seq` 200 sequential and `--total` 300 concurrent handshakes each) alternate between the
 // two servers, after `--warm` (4000) handshakes on each; medians reported. The warm-up is that long because V8
 // keeps compiling the protosmith server's once-per-connection functions for its first few thousand handshakes
@@ -47,6 +49,7 @@ export async function run(args: string[]): Promise<Figure[]> {
   const recorded = await recordServerHandshake(pki, ctx);
   const ours = await startServer('protosmith', pki);
   const theirs = await startServer('node', pki);
+  const native = await startServer('native', pki);
   const floor = await startServer('net', pki, 0, recorded.transport);
   try {
     // Warm-up, the same for both servers: the figures are a running server's steady state. protosmith's
@@ -54,29 +57,35 @@ export async function run(args: string[]): Promise<Figure[]> {
     // compiles on V8's background threads, which process.cpuUsage counts); with a short warm-up that
     // one-time compilation is billed to the measured handshakes (~2.5 ms instead of ~1.6 ms per handshake
     // after 30 warm-up handshakes). node:tls's handshake is native code and needs no warm-up.
-    for (const s of [ours, theirs]) await handshakes(s, ctx, warm, 10);
+    for (const s of [ours, theirs, native]) await handshakes(s, ctx, warm, 10);
     await handshakes(floor, undefined, warm, 10, recorded.transport);
     await cryptoFloorMs(recorded, pki, warm);
     const floors = { net: [] as number[], crypto: [] as number[] };
-    const results = { ours: { seq: [] as number[], seqCpu: [] as number[], conc: [] as number[], concCpu: [] as number[] }, theirs: { seq: [] as number[], seqCpu: [] as number[], conc: [] as number[], concCpu: [] as number[] } };
-    await interleave(rounds, [ours, theirs].flatMap((s) => {
-      const r = s === ours ? results.ours : results.theirs;
+    const fresh = (): { seq: number[]; seqCpu: number[]; conc: number[]; concCpu: number[] } => ({ seq: [], seqCpu: [], conc: [], concCpu: [] });
+    const results = { ours: fresh(), theirs: fresh(), native: fresh() };
+    const resultsOf = (s: ServerChild): ReturnType<typeof fresh> => (s === ours ? results.ours : s === native ? results.native : results.theirs);
+    await interleave(rounds, [ours, theirs, native].flatMap((s) => {
+      const r = resultsOf(s);
       return [async () => { const x = await handshakes(s, ctx, seq, 1); r.seq.push(x.perSecond); r.seqCpu.push(x.cpuMsPer); return x.perSecond; }];
     }).concat([
       async () => { const x = await handshakes(floor, undefined, seq, 1, recorded.transport); floors.net.push(x.cpuMsPer); return x.cpuMsPer; },
       async () => { const ms = await cryptoFloorMs(recorded, pki, seq); floors.crypto.push(ms); return ms; },
     ]));
-    await interleave(rounds, [ours, theirs].flatMap((s) => {
-      const r = s === ours ? results.ours : results.theirs;
+    await interleave(rounds, [ours, theirs, native].flatMap((s) => {
+      const r = resultsOf(s);
       return [async () => { const x = await handshakes(s, ctx, total, conc); r.conc.push(x.perSecond); r.concCpu.push(x.cpuMsPer); return x.perSecond; }];
     }));
     const o = results.ours;
     const t = results.theirs;
+    const v = results.native;
     return [
       figure({ bench: 'tcp', row: 'sequential handshakes over TCP', unit: '/s', protosmith: median(o.seq), baseline: median(t.seq), against: 'node:tls', better: 'higher', target: 1 }),
       figure({ bench: 'tcp', row: 'server CPU per handshake (sequential)', unit: 'ms', protosmith: median(o.seqCpu), baseline: median(t.seqCpu), against: 'node:tls', better: 'lower', target: 1 }),
       figure({ bench: 'tcp', row: `${conc} concurrent handshakes over TCP`, unit: '/s', protosmith: median(o.conc), baseline: median(t.conc), against: 'node:tls', better: 'higher', target: 1 }),
       figure({ bench: 'tcp', row: `server CPU per handshake (${conc} concurrent)`, unit: 'ms', protosmith: median(o.concCpu), baseline: median(t.concCpu), against: 'node:tls', better: 'lower', target: 1 }),
+      figure({ bench: 'tcp', row: 'sequential handshakes over TCP, native provider', unit: '/s', protosmith: median(v.seq), baseline: median(t.seq), against: 'node:tls', better: 'higher', target: 1 }),
+      figure({ bench: 'tcp', row: 'server CPU per handshake (sequential), native provider', unit: 'ms', protosmith: median(v.seqCpu), baseline: median(t.seqCpu), against: 'node:tls', better: 'lower', target: 1 }),
+      figure({ bench: 'tcp', row: `server CPU per handshake (${conc} concurrent), native provider`, unit: 'ms', protosmith: median(v.concCpu), baseline: median(t.concCpu), against: 'node:tls', better: 'lower', target: 1 }),
       figure({
         bench: 'tcp', row: 'floor: node:crypto calls of one server handshake', unit: 'ms', protosmith: median(floors.crypto), baseline: median(t.seqCpu), against: 'node:tls', better: 'lower',
         note: `the ${recorded.calls.length} provider and signing-key calls a protosmith server handshake makes (recorded over TCP), made again through the node provider without the engine; baseline: node:tls's whole server CPU per sequential handshake`,
@@ -87,7 +96,7 @@ export async function run(args: string[]): Promise<Figure[]> {
       }),
     ];
   } finally {
-    for (const s of [ours, theirs, floor]) {
+    for (const s of [ours, theirs, native, floor]) {
       const p = await s.exit();
       if (p) {
         console.log(`\nCPU profile of the ${s.kind} server child (${p.totalMs.toFixed(0)} ms sampled): top self time`);
