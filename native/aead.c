@@ -132,7 +132,9 @@ static napi_value seal(napi_env env, napi_callback_info info) {
     if (total > INT_MAX) { napi_throw_range_error(env, NULL, "seal: plaintext too long"); return NULL; }
   }
   double offset_d;
-  if (napi_get_value_double(env, argv[5], &offset_d) != napi_ok || offset_d < 0 || offset_d != (double)(size_t)offset_d) {
+  /* Range first (NaN fails it), so that the conversion below is defined. */
+  if (napi_get_value_double(env, argv[5], &offset_d) != napi_ok || !(offset_d >= 0.0 && offset_d <= (double)INT_MAX)
+      || (double)(size_t)offset_d != offset_d) {
     napi_throw_range_error(env, NULL, "seal: offset must be a non-negative integer");
     return NULL;
   }
@@ -140,7 +142,7 @@ static napi_value seal(napi_env env, napi_callback_info info) {
   if (offset > out.length || out.length - offset < total + TAG_LENGTH) { napi_throw_range_error(env, NULL, "seal: ciphertext and tag do not fit in out at offset"); return NULL; }
   /* An output range that overlaps a part would be read after being written: refused. */
   for (uint32_t i = 0; i < count; i++) {
-    const uint8_t *a = parts[i].data, *b = out.data + offset;
+    uintptr_t a = (uintptr_t)parts[i].data, b = (uintptr_t)(out.data + offset);
     if (parts[i].length > 0 && a < b + total + TAG_LENGTH && b < a + parts[i].length) { napi_throw_range_error(env, NULL, "seal: out overlaps the plaintext"); return NULL; }
   }
   int n = 0;
@@ -182,7 +184,8 @@ static napi_value open_(napi_env env, napi_callback_info info) {
   if (nonce.length != NONCE_LENGTH) { napi_throw_range_error(env, NULL, "open: the nonce must be 12 bytes"); return NULL; }
   if (tag.length != TAG_LENGTH) { napi_throw_range_error(env, NULL, "open: the tag must be 16 bytes"); return NULL; }
   if (out.length < ct.length) { napi_throw_range_error(env, NULL, "open: out is shorter than the ciphertext"); return NULL; }
-  if (ct.length > 0 && out.data < ct.data + ct.length && ct.data < out.data + ct.length && out.data != ct.data) { napi_throw_range_error(env, NULL, "open: out partly overlaps the ciphertext"); return NULL; }
+  uintptr_t o = (uintptr_t)out.data, c = (uintptr_t)ct.data;
+  if (ct.length > 0 && o < c + ct.length && c < o + ct.length && o != c) { napi_throw_range_error(env, NULL, "open: out partly overlaps the ciphertext"); return NULL; }
   int n = 0, m = 0, ok;
   ok = EVP_CipherInit_ex(ctx, NULL, NULL, NULL, nonce.data, 0) == 1
     && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, TAG_LENGTH, tag.data) == 1
