@@ -702,13 +702,7 @@ export abstract class Connection<S extends string, E extends string, G extends s
     if (cipher?.synchronousInto === true && cipher.sealIntoSync && cipher.recordLength) {
       // A provider that seals into our buffer: every record of this call in one buffer, the content sealed
       // where it lies; takeOutput() hands it over as it is.
-      const count = Math.max(1, Math.ceil(data.length / limit));
-      let total = 0;
-      for (let i = 0; i < count; i++) {
-        const len = Math.min(limit, data.length - i * limit);
-        total += cipher.recordLength(len, this.recordPad(len));
-      }
-      const out = new Uint8Array(total);
+      const { count, out } = this.recordsBuffer(cipher, cipher.recordLength, limit, data.length);
       let at = 0;
       for (let i = 0; i < count; i++) {
         const chunk = data.subarray(i * limit, Math.min(data.length, (i + 1) * limit));
@@ -743,13 +737,7 @@ export abstract class Connection<S extends string, E extends string, G extends s
   private async sendContentAsync(cipher: RecordCipher, limit: number, type: number, data: Uint8Array): Promise<void> {
     if (cipher.sealInto && cipher.recordLength) {
       // All records of this call sealed into one buffer: one allocation, no joining in takeOutput.
-      const count = Math.max(1, Math.ceil(data.length / limit));
-      let total = 0;
-      for (let i = 0; i < count; i++) {
-        const len = Math.min(limit, data.length - i * limit);
-        total += cipher.recordLength(len, this.recordPad(len));
-      }
-      const out = new Uint8Array(total);
+      const { count, out } = this.recordsBuffer(cipher, cipher.recordLength, limit, data.length);
       let at = 0;
       for (let i = 0; i < count; i++) {
         const chunk = data.subarray(i * limit, Math.min(data.length, (i + 1) * limit));
@@ -764,6 +752,17 @@ export abstract class Connection<S extends string, E extends string, G extends s
       off += chunk.length;
       this.out().push(await cipher.seal(type, chunk, this.recordPad(chunk.length)));
     } while (off < data.length);
+  }
+
+  /** One buffer for the `count` records that `length` bytes of content make at `limit` per record. */
+  private recordsBuffer(cipher: RecordCipher, recordLength: NonNullable<RecordCipher['recordLength']>, limit: number, length: number): { count: number; out: Uint8Array } {
+    const count = Math.max(1, Math.ceil(length / limit));
+    let total = 0;
+    for (let i = 0; i < count; i++) {
+      const len = Math.min(limit, length - i * limit);
+      total += recordLength.call(cipher, len, this.recordPad(len));
+    }
+    return { count, out: new Uint8Array(total) };
   }
 
   /** Zero padding for a protected record of `contentLength` bytes (recordPadding rounds the inner plaintext up). */
