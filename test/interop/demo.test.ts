@@ -9,14 +9,14 @@ import { join } from 'node:path';
 
 const root = join(import.meta.dirname, '..', '..');
 
-test('protosmith demo --check: every part reports ok, with a resumed 0-RTT handshake per crypto provider (node, webcrypto, noble) and openssl stopped by pid', () => {
+test('protosmith demo --check: every part reports ok, with a resumed 0-RTT handshake per crypto provider (node, native, webcrypto, noble) and openssl stopped by pid', () => {
   const started = Date.now();
   const r = spawnSync(process.execPath, [join(root, 'bin', 'protosmith.mjs'), 'demo', '--check'], { cwd: root, encoding: 'utf8', timeout: 90_000 });
   const out = `${r.stdout}${r.stderr}`;
   assert.is(r.status, 0, out);
-  for (const part of ['generate', 'in-memory handshake \\[node\\]', 'in-memory handshake \\[webcrypto\\]', 'in-memory handshake \\[noble\\]', 'openssl s_server', 'drawings']) assert.match(out, new RegExp(`^ok   ${part}$`, 'm'));
-  assert.is((out.match(/resumed=true 0rtt=true/g) ?? []).length, 3, 'a resumed 0-RTT handshake with each provider');
-  for (const p of ['node', 'webcrypto', 'noble']) assert.match(out, new RegExp(`crypto provider "${p}"`));
+  for (const part of ['generate', 'in-memory handshake \\[node\\]', 'in-memory handshake \\[native\\]', 'in-memory handshake \\[webcrypto\\]', 'in-memory handshake \\[noble\\]', 'openssl s_server', 'drawings']) assert.match(out, new RegExp(`^ok   ${part}$`, 'm'));
+  assert.is((out.match(/resumed=true 0rtt=true/g) ?? []).length, 4, 'a resumed 0-RTT handshake with each provider');
+  for (const p of ['node', 'native', 'webcrypto', 'noble']) assert.match(out, new RegExp(`crypto provider "${p}"`));
   assert.match(out, /server received 0-RTT data: "0-RTT hello"/);
   const pid = /openssl s_server pid (\d+) stopped/.exec(out)?.[1];
   assert.ok(pid, 'the demo names the s_server pid it stopped');

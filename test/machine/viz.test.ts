@@ -170,7 +170,8 @@ test('--coverage colours taken edges green and never-taken edges red, in the SVG
 test('cleanup: Chromium stopped by pid', async () => {
   await stopChromium();
   if (proc) assert.ok(proc.exitCode !== null || proc.signalCode !== null, 'chromium still running');
-  rmSync(work, { recursive: true, force: true });
+  // Chromium's helper processes may still be writing into its profile as the main process exits: retried.
+  rmSync(work, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
 });
 
 test.run();
