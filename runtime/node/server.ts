@@ -3,7 +3,7 @@
 // (await socket.secureConnect() or listen for 'secure' before relying on handshake facts).
 import { createServer as netCreateServer, type Server, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { TlsServer, type TlsServerConfig, type TlsEvent } from '../tls/index.ts';
+import { TlsServer, type TlsServerConfig, type TlsEvent, type OutputBuffers } from '../tls/index.ts';
 import type { CryptoProvider, SigningKey } from '../crypto/provider.ts';
 import { checkServerConfig } from '../tls/config.ts';
 import { checkServerOptions, ownSigningKey } from './options.ts';
@@ -40,7 +40,18 @@ class LazyServerEngine implements SansIoEngine {
   #engine: TlsServer | undefined;
   readonly #config: TlsServerConfig;
   constructor(config: TlsServerConfig) { this.#config = config; }
-  get #e(): TlsServer { return (this.#engine ??= new TlsServer(this.#config)); }
+  #outputBuffers: OutputBuffers | undefined;
+  get #e(): TlsServer {
+    if (this.#engine === undefined) {
+      this.#engine = new TlsServer(this.#config);
+      if (this.#outputBuffers) this.#engine.useOutputBuffers(this.#outputBuffers);
+    }
+    return this.#engine;
+  }
+  useOutputBuffers(source: OutputBuffers | undefined): void {
+    this.#outputBuffers = source;
+    this.#engine?.useOutputBuffers(source);
+  }
   /** The engine, once made (undefined while the client has sent nothing). The socket calls it directly
    *  once the handshake is complete, and drops this stand-in. */
   get engine(): TlsServer | undefined { return this.#engine; }

@@ -33,10 +33,11 @@
 // Fatal TLS errors destroy the socket with the engine's ProtosmithError (after flushing the alert).
 import { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
-import type { HandshakeCompleteEvent, TlsEvent, ClientSession } from '../tls/index.ts';
+import type { HandshakeCompleteEvent, TlsEvent, ClientSession, OutputBuffers } from '../tls/index.ts';
 import { ProtosmithError, TlsConfigError, TlsUsageError } from '../tls/index.ts';
 import { asProtosmithError } from '../tls/errors.ts';
 import { TlsTransportError } from './errors.ts';
+import { OutputPool } from './output-pool.ts';
 
 /** What the adapter needs from an engine (TlsClient and TlsServer both provide it). */
 export interface SansIoEngine {
@@ -50,6 +51,9 @@ export interface SansIoEngine {
   exportKeyingMaterial(label: string, context: Uint8Array | undefined, length: number): Promise<Uint8Array>;
   /** True once the engine neither reads nor writes any more (its table's closed state). */
   readonly isClosed: boolean;
+  /** Optional: take the buffers a write's records are sealed into from `source` (runtime/tls OutputBuffers);
+   *  the socket gives its pool, and hands each buffer back once the transport has written it. */
+  useOutputBuffers?(source: OutputBuffers | undefined): void;
   /** Optional, for an engine that stands in for another and forwards every call to it (createServer's,
    *  made before the client's first byte): that engine once made. The socket then calls it directly and
    *  drops the stand-in. */
@@ -97,6 +101,8 @@ interface SocketParams {
   readonly onError: ((err: Error, socket: TlsSocket) => void) | undefined;
   readonly idleTimeout: number;
   readonly closeTimeout: number;
+  /** Output buffers shared by the sockets made with these options (see OutputPool). */
+  readonly outputPool: OutputPool;
 }
 
 /** What a socket holds only for a while or rarely: during the handshake (its timer, who waits for it),
@@ -124,11 +130,12 @@ function heardByOnError(): void { /* onError has it */ }
 /** The last params made per options object; a hit serves only while every value is the one just checked. */
 const paramsByOptions = new WeakMap<TlsSocketOptions, SocketParams>();
 
-function socketParams(fresh: SocketParams): SocketParams {
+function socketParams(fresh: Omit<SocketParams, 'outputPool'>): SocketParams {
   const had = paramsByOptions.get(fresh.options);
   if (had && had.onKeyLog === fresh.onKeyLog && had.onError === fresh.onError && had.idleTimeout === fresh.idleTimeout
     && had.closeTimeout === fresh.closeTimeout) return had;
-  const params = Object.freeze(fresh);
+  // The output pool goes with the options object: one per server (its sockets share the options), one per connect().
+  const params: SocketParams = Object.freeze({ ...fresh, outputPool: had?.outputPool ?? new OutputPool() });
   paramsByOptions.set(fresh.options, params);
   return params;
 }
@@ -279,6 +286,8 @@ export class TlsSocket extends Duplex {
   set #lingerTimer(v: NodeJS.Timeout | undefined) { if (v !== undefined || this.#occasional) this.#o().lingerTimer = v; }
   /** The tail of the operation queue; undefined while nothing is queued (an idle socket holds no promise). */
   #chain: Promise<void> | undefined;
+  /** The last write of a pooled output buffer, until its transport callback (see #write); undefined otherwise. */
+  #pooledWrite: Promise<void> | undefined;
   /** The socket's yes/no state, one bit each (F_* above): one small integer instead of eight fields. */
   #flags = 0;
   readonly #params: SocketParams;
@@ -306,6 +315,7 @@ export class TlsSocket extends Duplex {
       options, onKeyLog: options.onKeyLog, onError: options.onError,
       idleTimeout: timeoutOption('idleTimeout', options.idleTimeout, 0), closeTimeout: timeoutOption('closeTimeout', options.closeTimeout, DEFAULT_CLOSE_TIMEOUT),
     });
+    engine.useOutputBuffers?.(this.#params.outputPool);
     if (handshakeTimeout > 0) {
       this.#handshakeTimer = setTimeout(() => {
         this.#fail(new TlsTransportError('TLS_HANDSHAKE_TIMEOUT', `the TLS handshake did not complete within ${handshakeTimeout} ms (handshakeTimeout): the peer is silent, too slow, or does not speak TLS`));
@@ -320,6 +330,9 @@ export class TlsSocket extends Duplex {
     transport.on('error', TlsSocket.#transportError);
     transport.on('close', TlsSocket.#transportClose);
   }
+
+  /** For tests: the output pool this socket's writes use (shared with the sockets made with the same options). */
+  static outputPoolOf(socket: TlsSocket): OutputPool { return socket.#params.outputPool; }
 
   /** Sessions received so far (client side). */
   get sessions(): ClientSession[] { return (this.#sessions ??= []); }
@@ -441,17 +454,31 @@ export class TlsSocket extends Duplex {
         t.cork();
         setImmediate(() => this.#uncork());
       }
-      for (const c of chunks) t.write(c);
+      for (const c of chunks) this.#write(c);
     } else {
       this.#uncork(); // bulk data goes at once, after what was held (a corked stream keeps the order)
-      if (chunks.length === 1) t.write(chunks[0]);
+      if (chunks.length === 1) this.#write(chunks[0]!);
       else {
         t.cork();
-        for (const c of chunks) t.write(c);
+        for (const c of chunks) this.#write(c);
         t.uncork();
       }
     }
     this.#touch();
+  }
+
+  /** One engine output chunk to the transport; a buffer of the output pool goes back to it once written. */
+  #write(chunk: Uint8Array): void {
+    const pool = this.#params.outputPool;
+    if (!pool.lent(chunk)) { this.transport.write(chunk); return; }
+    const written = new Promise<void>((resolve) => {
+      this.transport.write(chunk, (e?: Error | null) => {
+        if (!e) pool.release(chunk);
+        if (this.#pooledWrite === written) this.#pooledWrite = undefined;
+        resolve();
+      });
+    });
+    this.#pooledWrite = written;
   }
 
   #uncork(): void {
@@ -700,10 +727,21 @@ export class TlsSocket extends Duplex {
     }).then(() => cb(), (e: Error) => cb(e));
   }
 
-  /** Backpressure: resolves when the transport can take more (or is gone). */
-  #drained(): Promise<void> {
+  /** Backpressure: resolves when the transport can take more (or is gone), and has finished with the last
+   *  pooled output buffer: a transport that writes synchronously (loopback) says it can take more at once, but
+   *  calls back only on the next tick, and a writer that did not wait for that would take a new buffer per
+   *  write. */
+  async #drained(): Promise<void> {
     const t = this.transport;
-    if (!t.writableNeedDrain || t.destroyed) return Promise.resolve();
+    const pooled = this.#pooledWrite;
+    if (pooled !== undefined && !t.destroyed) {
+      await new Promise<void>((resolve) => {
+        const done = (): void => { t.off('close', done); resolve(); };
+        t.on('close', done);
+        void pooled.then(done);
+      });
+    }
+    if (!t.writableNeedDrain || t.destroyed) return;
     return new Promise((resolve) => {
       const done = (): void => { t.off('drain', done); t.off('close', done); resolve(); };
       t.on('drain', done);

@@ -59,6 +59,17 @@ export const MAX_RECORDS_WITHOUT_PROGRESS = 32;
 /** What an engine implements for a generated table: the shape of the generated
  *  `<Role>Implementations<Ctx>` (generated/tls13/machines/*.ts), one member per guard and per action,
  *  each called with the connection as its context `C` (so one object serves every connection). */
+/**
+ * Lower-level, for adapters (runtime/node uses it): where the engine takes the buffer that a write's records
+ * are sealed into, when the provider seals into the caller's buffer (`sealIntoSync`). `take(length)` returns a
+ * Uint8Array of exactly `length` bytes that nobody else reads or writes until the adapter has finished with the
+ * output it becomes (it comes back out of takeOutput()/takeOutputChunks() as it is, every byte written by the
+ * seal), or undefined for a fresh buffer. The engine keeps no reference to it once it is handed out.
+ */
+export interface OutputBuffers {
+  take(length: number): Uint8Array | undefined;
+}
+
 export interface Implementations<G extends string, A extends string, C> {
   readonly guards: { readonly [K in G]: (ctx: C, msg: unknown) => boolean };
   readonly actions: { readonly [K in A]: (ctx: C, msg: unknown) => void | Promise<void> };
@@ -217,6 +228,8 @@ export abstract class Connection<S extends string, E extends string, G extends s
   protected recvLimit = MAX_PLAINTEXT;
   /** B_* above. */
   private bits = 0;
+  /** See useOutputBuffers. */
+  private outputBuffers: OutputBuffers | undefined;
 
   protected get crypto(): CryptoProvider { return this.params.crypto; }
   protected get now(): () => number { return this.params.now; }
@@ -326,6 +339,10 @@ export abstract class Connection<S extends string, E extends string, G extends s
     for (const p of parts) { out.set(p, n); n += p.length; }
     return out;
   }
+
+  /** Lower-level, for adapters: take the buffers that a write's records are sealed into from `source` (see
+   *  OutputBuffers), so that an adapter can reuse them once its transport has written them. */
+  useOutputBuffers(source: OutputBuffers | undefined): void { this.outputBuffers = source; }
 
   /** The same bytes as takeOutput(), as the pieces they were made in (in order, none shared with the
    *  engine), for a vectored write (e.g. writev) that need not join them; empty when none. */
@@ -762,7 +779,8 @@ export abstract class Connection<S extends string, E extends string, G extends s
       const len = Math.min(limit, length - i * limit);
       total += recordLength.call(cipher, len, this.recordPad(len));
     }
-    return { count, out: new Uint8Array(total) };
+    const given = this.outputBuffers?.take(total);
+    return { count, out: given !== undefined && given.length === total ? given : new Uint8Array(total) };
   }
 
   /** Zero padding for a protected record of `contentLength` bytes (recordPadding rounds the inner plaintext up). */

@@ -13,6 +13,7 @@ export { CipherSuite, NamedGroup, SignatureScheme } from './config.ts';
 /** Parsed trust anchors / CRLs to share between configs (`trustAnchors`, `crls`). */
 export { TrustStore, CrlSet } from '../x509/index.ts';
 export type { TlsEvent, HandshakeCompleteEvent } from './events.ts';
+export type { OutputBuffers } from './connection.ts';
 export {
   ProtosmithError, TlsPeerError, TlsAlertReceivedError, TlsUsageError, TlsConfigError, TlsProviderError,
   AlertDescription, alertName,

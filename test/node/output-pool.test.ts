@@ -1,0 +1,139 @@
+// The socket's output pool (runtime/node/output-pool.ts): with a provider that seals into the engine's buffer
+// (the native provider), a write's records go out in a buffer that is reused once the transport has written
+// it. Reuse is safe only if a buffer comes back after the transport is done with it: the tests below make a
+// transport that reads the bytes late (as a kernel may) and check every byte that arrives.
+import { createHash } from 'node:crypto';
+import { once } from 'node:events';
+import { Duplex } from 'node:stream';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { acceptTls, connect, createServer, TlsSocket } from '../../runtime/node/index.ts';
+import type { AddressInfo } from 'node:net';
+import * as tls from 'node:tls';
+import { OutputPool } from '../../runtime/node/output-pool.ts';
+import { createNativeProvider } from '../../runtime/crypto/native/index.ts';
+import { createNodeProvider } from '../../runtime/crypto/node/index.ts';
+import { testPki } from '../support/pki.ts';
+
+const pki = testPki();
+
+test('OutputPool lends exact-length views, takes back only its own lent buffers once, keeps at most `keep` free, refuses oversize', () => {
+  const pool = new OutputPool(2);
+  const a = pool.take(1000)!;
+  assert.is(a.length, 1000);
+  assert.is(a.byteOffset, 0);
+  assert.ok(pool.lent(a));
+  const b = pool.take(1000)!;
+  assert.is.not(b.buffer, a.buffer, 'a lent buffer is not lent again');
+  pool.release(a);
+  assert.not.ok(pool.lent(a));
+  assert.is(pool.free, 1);
+  pool.release(a); // twice: ignored
+  assert.is(pool.free, 1);
+  pool.release(new Uint8Array(1000)); // not the pool's: ignored
+  assert.is(pool.free, 1);
+  const c = pool.take(900)!;
+  assert.is(c.buffer, a.buffer, 'a released buffer big enough is reused');
+  assert.is(c.length, 900);
+  assert.is(pool.free, 0);
+  const d = pool.take(5000)!;
+  for (const x of [b, c, d]) pool.release(x);
+  assert.is(pool.free, 2, 'no more than `keep` buffers are kept');
+  assert.is(pool.take((1 << 20) + (1 << 16) + 1), undefined, 'larger than a pooled buffer: the engine allocates');
+});
+
+/** Two connected transports; what one side writes reaches the other after `delayMs`, and is copied only then,
+ *  just before the write's callback: a buffer reused before its callback would arrive altered. */
+function latePair(delayMs: number): [Duplex, Duplex] {
+  const sides: Duplex[] = [];
+  // A high-water mark above everything the tests write: the socket never waits for 'drain', so the engine
+  // seals its next write while earlier ones are still in the transport (as with a fast writer and a socket
+  // whose kernel buffer has room).
+  const make = (peer: () => Duplex): Duplex => new Duplex({
+    writableHighWaterMark: 64 << 20,
+    read() { /* pushed by the peer */ },
+    write(chunk: Buffer, _enc, cb) { setTimeout(() => { peer().push(Buffer.from(chunk)); cb(); }, delayMs); },
+    final(cb) { setTimeout(() => { peer().push(null); cb(); }, delayMs); },
+  });
+  sides.push(make(() => sides[1]!), make(() => sides[0]!));
+  return [sides[0]!, sides[1]!];
+}
+
+test('a native-provider server sends 24 MiB in 1 MiB writes over a transport that reads late: every byte arrives intact and the pool is reused', async () => {
+  const [st, ct] = latePair(2);
+  const server = acceptTls(st, { crypto: createNativeProvider(), certificateChain: [pki.servers.p256.chainPem], signingKey: pki.servers.p256.keyPem, handshakeTimeout: 0 });
+  const client = connect({ socket: ct, crypto: createNodeProvider(), serverName: 'localhost', trustAnchors: [pki.root.certPem], handshakeTimeout: 0 });
+  client.on('error', (e) => { throw e; });
+  server.on('error', (e) => { throw e; });
+  await Promise.all([server.secureConnect(), client.secureConnect()]);
+  const want = createHash('sha256');
+  const got = createHash('sha256');
+  let received = 0;
+  const total = 24 << 20;
+  const done = new Promise<void>((resolve) => client.on('data', (d: Buffer) => { got.update(d); received += d.length; if (received >= total) resolve(); }));
+  for (let i = 0; i < 24; i++) {
+    // Each MiB different (its index in every byte's pattern), so that a record from a reused buffer shows.
+    const chunk = Buffer.alloc(1 << 20, i * 7 + 1);
+    chunk.writeUInt32BE(i, 0);
+    want.update(chunk);
+    if (!server.write(chunk)) await once(server, 'drain');
+  }
+  await done;
+  assert.is(received, total);
+  assert.is(got.digest('hex'), want.digest('hex'), 'the client read exactly what the server wrote');
+  const pool = TlsSocket.outputPoolOf(server);
+  assert.ok(pool.free > 0, 'written buffers came back to the pool');
+  server.destroy(); client.destroy();
+});
+
+test('over loopback TCP, where the kernel takes each 1 MiB write at once, a native-provider server reuses its output buffers: 32 MiB sent with a handful allocated, every byte intact', async () => {
+  const sockets: TlsSocket[] = [];
+  const server = createServer({ crypto: createNativeProvider(), certificateChain: [pki.servers.p256.chainPem], signingKey: pki.servers.p256.keyPem }, (s) => { sockets.push(s); });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  const client = tls.connect({ host: '127.0.0.1', port, servername: 'localhost', ca: pki.root.certPem, minVersion: 'TLSv1.3' });
+  try {
+    await once(client, 'secureConnect');
+    while (sockets.length === 0) await new Promise((r) => setTimeout(r, 5));
+    const s = sockets[0]!;
+    await s.secureConnect();
+    const want = createHash('sha256');
+    const got = createHash('sha256');
+    let received = 0;
+    const total = 32 << 20;
+    const done = new Promise<void>((resolve) => client.on('data', (d: Buffer) => { got.update(d); received += d.length; if (received >= total) resolve(); }));
+    for (let i = 0; i < 32; i++) {
+      const chunk = Buffer.alloc(1 << 20, i + 1);
+      want.update(chunk);
+      if (!s.write(chunk)) await once(s, 'drain');
+    }
+    await done;
+    assert.is(got.digest('hex'), want.digest('hex'));
+    const pool = TlsSocket.outputPoolOf(s);
+    // Without waiting for the transport's write callback before the next write, every write would find its
+    // predecessors still lent out (their callbacks wait for the next tick) and allocate: ~32 here.
+    assert.ok(pool.allocated <= 4, `${pool.allocated} output buffers allocated for 32 writes`);
+  } finally {
+    client.destroy();
+    server.close();
+  }
+});
+
+test('the node provider does not use the pool (node:crypto returns its own buffers), and its data is intact too', async () => {
+  const [st, ct] = latePair(1);
+  const server = acceptTls(st, { crypto: createNodeProvider(), certificateChain: [pki.servers.p256.chainPem], signingKey: pki.servers.p256.keyPem, handshakeTimeout: 0 });
+  const client = connect({ socket: ct, crypto: createNativeProvider(), serverName: 'localhost', trustAnchors: [pki.root.certPem], handshakeTimeout: 0 });
+  await Promise.all([server.secureConnect(), client.secureConnect()]);
+  const data = Buffer.alloc(3 << 20, 9);
+  let received = 0;
+  const done = new Promise<void>((resolve) => server.on('data', (d: Buffer) => { received += d.length; if (received >= data.length) resolve(); }));
+  client.write(data);
+  await done;
+  assert.is(received, data.length);
+  assert.is(TlsSocket.outputPoolOf(server).free, 0);
+  assert.ok(TlsSocket.outputPoolOf(client).free > 0, 'the native client\'s writes used its pool');
+  server.destroy(); client.destroy();
+});
+
+test.run();
