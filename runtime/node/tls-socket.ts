@@ -286,8 +286,9 @@ export class TlsSocket extends Duplex {
   set #lingerTimer(v: NodeJS.Timeout | undefined) { if (v !== undefined || this.#occasional) this.#o().lingerTimer = v; }
   /** The tail of the operation queue; undefined while nothing is queued (an idle socket holds no promise). */
   #chain: Promise<void> | undefined;
-  /** The last write of a pooled output buffer, until its transport callback (see #write); undefined otherwise. */
-  #pooledWrite: Promise<void> | undefined;
+  /** The last bulk write (or write of a pooled output buffer), until its transport callback (see #write,
+   *  #drained); undefined otherwise. */
+  #lastWrite: Promise<void> | undefined;
   /** The socket's yes/no state, one bit each (F_* above): one small integer instead of eight fields. */
   #flags = 0;
   readonly #params: SocketParams;
@@ -457,28 +458,30 @@ export class TlsSocket extends Duplex {
       for (const c of chunks) this.#write(c);
     } else {
       this.#uncork(); // bulk data goes at once, after what was held (a corked stream keeps the order)
-      if (chunks.length === 1) this.#write(chunks[0]!);
+      if (chunks.length === 1) this.#write(chunks[0]!, true);
       else {
         t.cork();
-        for (const c of chunks) this.#write(c);
+        for (let i = 0; i < chunks.length; i++) this.#write(chunks[i]!, i === chunks.length - 1);
         t.uncork();
       }
     }
     this.#touch();
   }
 
-  /** One engine output chunk to the transport; a buffer of the output pool goes back to it once written. */
-  #write(chunk: Uint8Array): void {
+  /** One engine output chunk to the transport; a buffer of the output pool goes back to it once written. With
+   *  `last` (the end of a bulk output), the next write waits for this one's callback (see #drained). */
+  #write(chunk: Uint8Array, last = false): void {
     const pool = this.#params.outputPool;
-    if (!pool.lent(chunk)) { this.transport.write(chunk); return; }
+    const pooled = pool.lent(chunk);
+    if (!pooled && !last) { this.transport.write(chunk); return; }
     const written = new Promise<void>((resolve) => {
       this.transport.write(chunk, (e?: Error | null) => {
-        if (!e) pool.release(chunk);
-        if (this.#pooledWrite === written) this.#pooledWrite = undefined;
+        if (pooled && !e) pool.release(chunk);
+        if (this.#lastWrite === written) this.#lastWrite = undefined;
         resolve();
       });
     });
-    this.#pooledWrite = written;
+    this.#lastWrite = written;
   }
 
   #uncork(): void {
@@ -727,18 +730,18 @@ export class TlsSocket extends Duplex {
     }).then(() => cb(), (e: Error) => cb(e));
   }
 
-  /** Backpressure: resolves when the transport can take more (or is gone), and has finished with the last
-   *  pooled output buffer: a transport that writes synchronously (loopback) says it can take more at once, but
-   *  calls back only on the next tick, and a writer that did not wait for that would take a new buffer per
-   *  write. */
+  /** Backpressure: resolves when the transport can take more (or is gone), and has called back for the last
+   *  bulk write: a transport that writes synchronously (loopback) says at once that it can take more, but calls
+   *  back only on the next tick, and a writer that did not wait for that would run ahead of every callback,
+   *  holding each write's records (and, pooled, taking a new buffer per write) until the writing stops. */
   async #drained(): Promise<void> {
     const t = this.transport;
-    const pooled = this.#pooledWrite;
-    if (pooled !== undefined && !t.destroyed) {
+    const last = this.#lastWrite;
+    if (last !== undefined && !t.destroyed) {
       await new Promise<void>((resolve) => {
         const done = (): void => { t.off('close', done); resolve(); };
         t.on('close', done);
-        void pooled.then(done);
+        void last.then(done);
       });
     }
     if (!t.writableNeedDrain || t.destroyed) return;
