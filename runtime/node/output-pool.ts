@@ -12,6 +12,9 @@ import type { OutputBuffers } from '../tls/index.ts';
 
 /** Buffers larger than this are not kept (a write is cut into records of 16 KiB; 1 MiB writes are common). */
 const MAX_POOLED_BYTES = (1 << 20) + (1 << 16);
+/** Outputs smaller than this (a handshake flight, a single record) get a fresh buffer of their own size: a
+ *  pooled one would be larger than they need, and many are in flight at once on a busy server. */
+const MIN_POOLED_BYTES = 1 << 16;
 
 export class OutputPool implements OutputBuffers {
   readonly #free: ArrayBuffer[] = [];
@@ -23,14 +26,14 @@ export class OutputPool implements OutputBuffers {
   constructor(keep = 2) { this.#keep = keep; }
 
   take(length: number): Uint8Array | undefined {
-    if (length > MAX_POOLED_BYTES) return undefined;
+    if (length < MIN_POOLED_BYTES || length > MAX_POOLED_BYTES) return undefined;
     let buffer: ArrayBuffer | undefined;
     for (let i = 0; i < this.#free.length; i++) {
       if (this.#free[i]!.byteLength >= length) { buffer = this.#free.splice(i, 1)[0]; break; }
     }
     // Sized up to the next 64 KiB so that writes of nearby sizes share buffers.
     if (buffer === undefined) this.#allocated++;
-    buffer ??= new ArrayBuffer(Math.min(MAX_POOLED_BYTES, Math.ceil(length / 65536) * 65536) || 65536);
+    buffer ??= new ArrayBuffer(Math.min(MAX_POOLED_BYTES, Math.ceil(length / 65536) * 65536));
     this.#lent.add(buffer);
     return new Uint8Array(buffer, 0, length);
   }
