@@ -39,10 +39,15 @@ export class OutputPool implements OutputBuffers {
   }
 
   /** Whether `chunk` is a buffer of this pool that is lent out (the socket then releases it after its write). */
-  lent(chunk: Uint8Array): boolean { return this.#lent.has(chunk.buffer as ArrayBuffer); }
+  lent(chunk: Uint8Array): boolean {
+    // Smaller chunks are never lent, and are not asked: reading `.buffer` of a small typed array makes V8 move
+    // its bytes out of the heap into an ArrayBuffer of their own (a handshake writes many such pieces).
+    return chunk.length >= MIN_POOLED_BYTES && this.#lent.has(chunk.buffer as ArrayBuffer);
+  }
 
   /** `chunk`'s buffer is back: its write completed. Buffers not lent by this pool, or released twice, are ignored. */
   release(chunk: Uint8Array): void {
+    if (chunk.length < MIN_POOLED_BYTES) return;
     const buffer = chunk.buffer as ArrayBuffer;
     if (!this.#lent.delete(buffer)) return;
     if (this.#free.length < this.#keep) this.#free.push(buffer);
