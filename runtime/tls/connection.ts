@@ -56,9 +56,6 @@ export const DEFAULT_MAX_HANDSHAKE = 131_396;
  *  connection is closed with unexpected_message: a resource limit (OpenSSL allows 32 empty records). */
 export const MAX_RECORDS_WITHOUT_PROGRESS = 32;
 
-/** What an engine implements for a generated table: the shape of the generated
- *  `<Role>Implementations<Ctx>` (generated/tls13/machines/*.ts), one member per guard and per action,
- *  each called with the connection as its context `C` (so one object serves every connection). */
 /**
  * Lower-level, for adapters (runtime/node uses it): where the engine takes the buffer that a write's records
  * are sealed into, when the provider seals into the caller's buffer (`sealIntoSync`). `take(length)` returns a
@@ -70,6 +67,9 @@ export interface OutputBuffers {
   take(length: number): Uint8Array | undefined;
 }
 
+/** What an engine implements for a generated table: the shape of the generated
+ *  `<Role>Implementations<Ctx>` (generated/tls13/machines/*.ts), one member per guard and per action,
+ *  each called with the connection as its context `C` (so one object serves every connection). */
 export interface Implementations<G extends string, A extends string, C> {
   readonly guards: { readonly [K in G]: (ctx: C, msg: unknown) => boolean };
   readonly actions: { readonly [K in A]: (ctx: C, msg: unknown) => void | Promise<void> };
