@@ -8,6 +8,7 @@ import { Duplex } from 'node:stream';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { acceptTls, connect, createServer, TlsSocket } from '../../runtime/node/index.ts';
+import * as net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import * as tls from 'node:tls';
 import { OutputPool } from '../../runtime/node/output-pool.ts';
@@ -115,6 +116,53 @@ test('over loopback TCP, where the kernel takes each 1 MiB write at once, a nati
     // Without waiting for the transport's write callback before the next write, every write would find its
     // predecessors still lent out (their callbacks wait for the next tick) and allocate: ~32 here.
     assert.ok(pool.allocated <= 4, `${pool.allocated} output buffers allocated for 32 writes`);
+  } finally {
+    client.destroy();
+    server.close();
+  }
+});
+
+test('a native-provider server writing 1 MiB at a time to a client that resets mid-transfer: its socket closes, pending writes call back, nothing hangs or throws', async () => {
+  const sockets: TlsSocket[] = [];
+  const server = createServer({ crypto: createNativeProvider(), certificateChain: [pki.servers.p256.chainPem], signingKey: pki.servers.p256.keyPem }, (s) => {
+    s.on('error', () => { /* the reset, reported here */ });
+    sockets.push(s);
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  const tcp = net.connect({ host: '127.0.0.1', port });
+  const client = tls.connect({ socket: tcp, servername: 'localhost', ca: pki.root.certPem, minVersion: 'TLSv1.3' });
+  client.on('error', () => { /* we reset it ourselves */ });
+  tcp.on('error', () => { /* likewise */ });
+  try {
+    await once(client, 'secureConnect');
+    while (sockets.length === 0) await new Promise((r) => setTimeout(r, 5));
+    const s = sockets[0]!;
+    await s.secureConnect();
+    let received = 0;
+    client.on('data', (d: Buffer) => {
+      received += d.length;
+      if (received >= 1 << 20 && !tcp.destroyed) tcp.resetAndDestroy(); // RST, not FIN: the server's writes fail
+    });
+    const chunk = Buffer.alloc(1 << 20, 3);
+    const callbacks: (Error | null | undefined)[] = [];
+    const writer = (async () => {
+      for (let i = 0; i < 64 && !s.destroyed; i++) {
+        // (events.once would reject on the socket's 'error': the reset is reported there, as it should be.)
+        if (!s.write(chunk, (e) => { callbacks.push(e); })) await new Promise((r) => { s.once('drain', r); s.once('close', r); });
+      }
+    })();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      new Promise((r) => { if (s.destroyed) r(undefined); else s.once('close', r); }),
+      new Promise((_, reject) => { timer = setTimeout(() => reject(new Error('the server socket did not close within 5 s of the reset')), 5000); }),
+    ]);
+    clearTimeout(timer);
+    await writer;
+    assert.ok(received >= 1 << 20);
+    assert.ok(s.destroyed);
+    assert.ok(callbacks.length >= 1, 'the writes made before the reset called back');
   } finally {
     client.destroy();
     server.close();
