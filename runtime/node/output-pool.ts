@@ -31,9 +31,11 @@ export class OutputPool implements OutputBuffers {
     for (let i = 0; i < this.#free.length; i++) {
       if (this.#free[i]!.byteLength >= length) { buffer = this.#free.splice(i, 1)[0]; break; }
     }
-    // Sized up to the next 64 KiB so that writes of nearby sizes share buffers.
-    if (buffer === undefined) this.#allocated++;
-    buffer ??= new ArrayBuffer(Math.min(MAX_POOLED_BYTES, Math.ceil(length / 65536) * 65536));
+    if (buffer === undefined) {
+      // Sized up to the next 64 KiB so that writes of nearby sizes share buffers.
+      buffer = new ArrayBuffer(Math.min(MAX_POOLED_BYTES, Math.ceil(length / 65536) * 65536));
+      this.#allocated++;
+    }
     this.#lent.add(buffer);
     return new Uint8Array(buffer, 0, length);
   }

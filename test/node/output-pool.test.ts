@@ -61,6 +61,47 @@ function latePair(delayMs: number): [Duplex, Duplex] {
   return [sides[0]!, sides[1]!];
 }
 
+/** Writes `mib` different 1 MiB chunks from `from` (waiting for 'drain'), and checks that `to` reads exactly them. */
+async function sendChecked(from: Duplex, to: Duplex, mib: number): Promise<void> {
+  const want = createHash('sha256');
+  const got = createHash('sha256');
+  let received = 0;
+  const done = new Promise<void>((resolve) => to.on('data', (d: Buffer) => { got.update(d); received += d.length; if (received >= mib << 20) resolve(); }));
+  for (let i = 0; i < mib; i++) {
+    // Each MiB different (its index in every byte's pattern), so that a record from a reused buffer shows.
+    const chunk = Buffer.alloc(1 << 20, i * 7 + 1);
+    chunk.writeUInt32BE(i, 0);
+    want.update(chunk);
+    if (!from.write(chunk)) await once(from, 'drain');
+  }
+  await done;
+  assert.is(received, mib << 20);
+  assert.is(got.digest('hex'), want.digest('hex'), 'the receiver read exactly what the sender wrote');
+}
+
+/** A native-provider server on loopback TCP and a node:tls client (over `tcp`, when given), both connected. */
+async function nativeServerOverTcp(tcpFor: (port: number) => net.Socket | undefined = () => undefined): Promise<{ s: TlsSocket; client: tls.TLSSocket; errors: Error[]; close(): void }> {
+  const sockets: TlsSocket[] = [];
+  const errors: Error[] = [];
+  const server = createServer({ crypto: createNativeProvider(), certificateChain: [pki.servers.p256.chainPem], signingKey: pki.servers.p256.keyPem }, (s) => {
+    s.on('error', (e) => { errors.push(e); });
+    sockets.push(s);
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  const tcp = tcpFor(port);
+  const client = tls.connect({ ...(tcp ? { socket: tcp } : { host: '127.0.0.1', port }), servername: 'localhost', ca: pki.root.certPem, minVersion: 'TLSv1.3' });
+  client.on('error', (e) => { errors.push(e); });
+  const close = (): void => { client.destroy(); server.close(); };
+  try {
+    await once(client, 'secureConnect');
+    while (sockets.length === 0) await new Promise((r) => setTimeout(r, 5));
+    await sockets[0]!.secureConnect();
+  } catch (e) { close(); throw e; }
+  return { s: sockets[0]!, client, errors, close };
+}
+
 test('a native-provider server sends 24 MiB in 1 MiB writes over a transport that reads late: every byte arrives intact and the pool is reused', async () => {
   const [st, ct] = latePair(2);
   const server = acceptTls(st, { crypto: createNativeProvider(), certificateChain: [pki.servers.p256.chainPem], signingKey: pki.servers.p256.keyPem, handshakeTimeout: 0 });
@@ -68,82 +109,38 @@ test('a native-provider server sends 24 MiB in 1 MiB writes over a transport tha
   client.on('error', (e) => { throw e; });
   server.on('error', (e) => { throw e; });
   await Promise.all([server.secureConnect(), client.secureConnect()]);
-  const want = createHash('sha256');
-  const got = createHash('sha256');
-  let received = 0;
-  const total = 24 << 20;
-  const done = new Promise<void>((resolve) => client.on('data', (d: Buffer) => { got.update(d); received += d.length; if (received >= total) resolve(); }));
-  for (let i = 0; i < 24; i++) {
-    // Each MiB different (its index in every byte's pattern), so that a record from a reused buffer shows.
-    const chunk = Buffer.alloc(1 << 20, i * 7 + 1);
-    chunk.writeUInt32BE(i, 0);
-    want.update(chunk);
-    if (!server.write(chunk)) await once(server, 'drain');
-  }
-  await done;
-  assert.is(received, total);
-  assert.is(got.digest('hex'), want.digest('hex'), 'the client read exactly what the server wrote');
+  await sendChecked(server, client, 24);
   const pool = TlsSocket.outputPoolOf(server);
   assert.ok(pool.free > 0, 'written buffers came back to the pool');
   server.destroy(); client.destroy();
 });
 
 test('over loopback TCP, where the kernel takes each 1 MiB write at once, a native-provider server reuses its output buffers: 32 MiB sent with a handful allocated, every byte intact', async () => {
-  const sockets: TlsSocket[] = [];
-  const server = createServer({ crypto: createNativeProvider(), certificateChain: [pki.servers.p256.chainPem], signingKey: pki.servers.p256.keyPem }, (s) => { sockets.push(s); });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  const client = tls.connect({ host: '127.0.0.1', port, servername: 'localhost', ca: pki.root.certPem, minVersion: 'TLSv1.3' });
+  const { s, client, errors, close } = await nativeServerOverTcp();
   try {
-    await once(client, 'secureConnect');
-    while (sockets.length === 0) await new Promise((r) => setTimeout(r, 5));
-    const s = sockets[0]!;
-    await s.secureConnect();
-    const want = createHash('sha256');
-    const got = createHash('sha256');
-    let received = 0;
-    const total = 32 << 20;
-    const done = new Promise<void>((resolve) => client.on('data', (d: Buffer) => { got.update(d); received += d.length; if (received >= total) resolve(); }));
-    for (let i = 0; i < 32; i++) {
-      const chunk = Buffer.alloc(1 << 20, i + 1);
-      want.update(chunk);
-      if (!s.write(chunk)) await once(s, 'drain');
-    }
-    await done;
-    assert.is(got.digest('hex'), want.digest('hex'));
+    await sendChecked(s, client, 32);
+    assert.equal(errors, [], 'no error on either side');
     const pool = TlsSocket.outputPoolOf(s);
     // Without waiting for the transport's write callback before the next write, every write would find its
     // predecessors still lent out (their callbacks wait for the next tick) and allocate: ~32 here.
     assert.ok(pool.allocated <= 4, `${pool.allocated} output buffers allocated for 32 writes`);
   } finally {
-    client.destroy();
-    server.close();
+    close();
   }
 });
 
 test('a native-provider server writing 1 MiB at a time to a client that resets mid-transfer: its socket closes, pending writes call back, nothing hangs or throws', async () => {
-  const sockets: TlsSocket[] = [];
-  const server = createServer({ crypto: createNativeProvider(), certificateChain: [pki.servers.p256.chainPem], signingKey: pki.servers.p256.keyPem }, (s) => {
-    s.on('error', () => { /* the reset, reported here */ });
-    sockets.push(s);
+  let tcp: net.Socket | undefined;
+  const { s, client, close } = await nativeServerOverTcp((port) => {
+    tcp = net.connect({ host: '127.0.0.1', port });
+    tcp.on('error', () => { /* we reset it ourselves */ });
+    return tcp;
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  const tcp = net.connect({ host: '127.0.0.1', port });
-  const client = tls.connect({ socket: tcp, servername: 'localhost', ca: pki.root.certPem, minVersion: 'TLSv1.3' });
-  client.on('error', () => { /* we reset it ourselves */ });
-  tcp.on('error', () => { /* likewise */ });
   try {
-    await once(client, 'secureConnect');
-    while (sockets.length === 0) await new Promise((r) => setTimeout(r, 5));
-    const s = sockets[0]!;
-    await s.secureConnect();
     let received = 0;
     client.on('data', (d: Buffer) => {
       received += d.length;
-      if (received >= 1 << 20 && !tcp.destroyed) tcp.resetAndDestroy(); // RST, not FIN: the server's writes fail
+      if (received >= 1 << 20 && !tcp!.destroyed) tcp!.resetAndDestroy(); // RST, not FIN: the server's writes fail
     });
     const chunk = Buffer.alloc(1 << 20, 3);
     const callbacks: (Error | null | undefined)[] = [];
@@ -164,8 +161,7 @@ test('a native-provider server writing 1 MiB at a time to a client that resets m
     assert.ok(s.destroyed);
     assert.ok(callbacks.length >= 1, 'the writes made before the reset called back');
   } finally {
-    client.destroy();
-    server.close();
+    close();
   }
 });
 
