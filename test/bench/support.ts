@@ -19,8 +19,15 @@ export interface Figure {
   readonly against: string;
   /** 'higher' when more is better (throughput), 'lower' when less is better (time, CPU, bytes). */
   readonly better: 'higher' | 'lower';
-  /** protosmith relative to the baseline; >= 1 means protosmith is at least as good. */
+  /** protosmith relative to the baseline; >= 1 means protosmith is at least as good. With `rounds`, the median of
+   *  the per-round ratios (each round's two figures were measured one right after the other), else the ratio of the
+   *  two figures. */
   readonly ratio: number;
+  /** With `rounds`: the per-round ratios' range without the best and the worst round (all of them below 5 rounds),
+   *  how far one round's verdict can be from another's on this machine. */
+  readonly ratioRange?: readonly [number, number];
+  /** Each round's figures, in the order measured; `protosmith` and `baseline` above are their medians. */
+  readonly rounds?: { readonly protosmith: readonly number[]; readonly baseline: readonly number[] };
   readonly target?: number;
   readonly note?: string;
   /** What the primitives alone achieve for the same work (same unit), measured in the same run: e.g. bare
@@ -33,11 +40,26 @@ export interface Figure {
   readonly floorVsBaseline?: number;
 }
 
-export function figure(f: Omit<Figure, 'ratio' | 'vsFloor' | 'floorVsBaseline'>): Figure {
+type FigureInput = Omit<Figure, 'ratio' | 'ratioRange' | 'vsFloor' | 'floorVsBaseline' | 'protosmith' | 'baseline'>
+  & ({ protosmith: number; baseline: number } | { protosmith?: undefined; baseline?: undefined; rounds: NonNullable<Figure['rounds']> });
+
+/** A row. Given `rounds` (each contender's figure per interleaved round, paired by index), the figures are their
+ *  medians and the ratio is the median of the per-round ratios: the machine's slow swings (other tenants of the
+ *  VM, CPU frequency) move both figures of a round together and cancel out of its ratio. */
+export function figure(f: FigureInput): Figure {
   const rel = (a: number, b: number): number => (f.better === 'higher' ? a / b : b / a);
-  const ratio = rel(f.protosmith, f.baseline);
-  if (f.floor === undefined) return { ...f, ratio };
-  return { ...f, ratio, vsFloor: rel(f.protosmith, f.floor), floorVsBaseline: rel(f.floor, f.baseline) };
+  let base: Omit<Figure, 'vsFloor' | 'floorVsBaseline'>;
+  if (f.protosmith === undefined) {
+    const { protosmith: ours, baseline: theirs } = f.rounds;
+    if (ours.length === 0 || ours.length !== theirs.length) throw new Error(`figure ${f.row}: ${ours.length} protosmith rounds and ${theirs.length} baseline rounds; paired rounds are needed`);
+    const ratios = ours.map((o, i) => rel(o, theirs[i]!)).sort((a, b) => a - b);
+    const inner = ratios.length >= 5 ? ratios.slice(1, -1) : ratios;
+    base = { ...f, protosmith: median(ours), baseline: median(theirs), ratio: median(ratios), ratioRange: [inner[0]!, inner[inner.length - 1]!] };
+  } else {
+    base = { ...f, protosmith: f.protosmith, baseline: f.baseline, ratio: rel(f.protosmith, f.baseline) };
+  }
+  if (f.floor === undefined) return base;
+  return { ...base, vsFloor: rel(base.protosmith, f.floor), floorVsBaseline: rel(f.floor, base.baseline) };
 }
 
 export const SUITES = [
@@ -109,10 +131,12 @@ export async function interleave(rounds: number, fns: readonly (() => Promise<nu
 
 export function printFigures(title: string, figs: readonly Figure[]): void {
   const rows = [['row', 'protosmith', 'baseline', 'unit', 'ratio', 'target'], ...figs.map((f) => [
-    f.row, fmt(f.protosmith), `${fmt(f.baseline)} ${f.against}`, f.unit, `${f.ratio.toFixed(2)}x`, f.target === undefined ? '' : `>= ${f.target}x${f.ratio >= f.target ? '' : '  (not met)'}`,
+    f.row, fmt(f.protosmith), `${fmt(f.baseline)} ${f.against}`, f.unit, `${f.ratio.toFixed(2)}x${f.ratioRange ? ` (${f.ratioRange[0].toFixed(2)}–${f.ratioRange[1].toFixed(2)})` : ''}`, f.target === undefined ? '' : `>= ${f.target}x${f.ratio >= f.target ? '' : '  (not met)'}`,
   ])];
   const w = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   console.log(`\n${title}`);
+  const paired = figs.find((f) => f.rounds !== undefined);
+  if (paired) console.log(`  ratio: the median of the ${paired.rounds!.protosmith.length} rounds' own ratios (each round measures both one after the other); in brackets the range of those ratios without the best and the worst round`);
   for (const r of rows) console.log('  ' + r.map((cell, c) => (c === 0 || c === 3 ? cell.padEnd(w[c]!) : cell.padStart(w[c]!))).join('  '));
   const floors = figs.filter((f) => f.floor !== undefined);
   if (floors.length) {

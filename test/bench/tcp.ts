@@ -4,8 +4,9 @@
 // flight per second, and the server process's CPU time per handshake (process.cpuUsage in the child). A third
 // server, protosmith with the native provider (record AEADs by the addon), runs in the same rounds (rows marked
 // "native provider").
-// Rounds (`--rounds`, 5; `--seq` 200 sequential and `--total` 300 concurrent handshakes each) alternate between the
-// two servers, after `--warm` (4000) handshakes on each; medians reported. The warm-up is that long because V8
+// Rounds (`--rounds`, 7; `--seq` 200 sequential and `--total` 300 concurrent handshakes each) alternate between the
+// two servers, after `--warm` (4000) handshakes on each; medians reported, each ratio the median of the rounds' own ratios
+// (support.ts figure(): this VM's CPU time per handshake swings by a fifth between minutes, both servers alike). The warm-up is that long because V8
 // keeps compiling the protosmith server's once-per-connection functions for its first few thousand handshakes
 // (TurboFan compilations per 1,000 handshakes, sequential, counted once with `node --trace-opt`: 232, 84, 36, 9, 7, 1), on background threads whose CPU
 // the server's figure includes.
@@ -39,7 +40,7 @@ async function handshakes(server: ServerChild, ctx: tls.SecureContext | undefine
 }
 
 export async function run(args: string[]): Promise<Figure[]> {
-  const rounds = numberOption(args, '--rounds', 5);
+  const rounds = numberOption(args, '--rounds', 7);
   const seq = numberOption(args, '--seq', 200);
   const conc = numberOption(args, '--conc', 50);
   const total = numberOption(args, '--total', 300);
@@ -79,19 +80,19 @@ export async function run(args: string[]): Promise<Figure[]> {
     const t = results.theirs;
     const v = results.native;
     return [
-      figure({ bench: 'tcp', row: 'sequential handshakes over TCP', unit: '/s', protosmith: median(o.seq), baseline: median(t.seq), against: 'node:tls', better: 'higher', target: 1 }),
-      figure({ bench: 'tcp', row: 'server CPU per handshake (sequential)', unit: 'ms', protosmith: median(o.seqCpu), baseline: median(t.seqCpu), against: 'node:tls', better: 'lower', target: 1 }),
-      figure({ bench: 'tcp', row: `${conc} concurrent handshakes over TCP`, unit: '/s', protosmith: median(o.conc), baseline: median(t.conc), against: 'node:tls', better: 'higher', target: 1 }),
-      figure({ bench: 'tcp', row: `server CPU per handshake (${conc} concurrent)`, unit: 'ms', protosmith: median(o.concCpu), baseline: median(t.concCpu), against: 'node:tls', better: 'lower', target: 1 }),
-      figure({ bench: 'tcp', row: 'sequential handshakes over TCP, native provider', unit: '/s', protosmith: median(v.seq), baseline: median(t.seq), against: 'node:tls', better: 'higher', target: 1 }),
-      figure({ bench: 'tcp', row: 'server CPU per handshake (sequential), native provider', unit: 'ms', protosmith: median(v.seqCpu), baseline: median(t.seqCpu), against: 'node:tls', better: 'lower', target: 1 }),
-      figure({ bench: 'tcp', row: `server CPU per handshake (${conc} concurrent), native provider`, unit: 'ms', protosmith: median(v.concCpu), baseline: median(t.concCpu), against: 'node:tls', better: 'lower', target: 1 }),
+      figure({ bench: 'tcp', row: 'sequential handshakes over TCP', unit: '/s', rounds: { protosmith: o.seq, baseline: t.seq }, against: 'node:tls', better: 'higher', target: 1 }),
+      figure({ bench: 'tcp', row: 'server CPU per handshake (sequential)', unit: 'ms', rounds: { protosmith: o.seqCpu, baseline: t.seqCpu }, against: 'node:tls', better: 'lower', target: 1 }),
+      figure({ bench: 'tcp', row: `${conc} concurrent handshakes over TCP`, unit: '/s', rounds: { protosmith: o.conc, baseline: t.conc }, against: 'node:tls', better: 'higher', target: 1 }),
+      figure({ bench: 'tcp', row: `server CPU per handshake (${conc} concurrent)`, unit: 'ms', rounds: { protosmith: o.concCpu, baseline: t.concCpu }, against: 'node:tls', better: 'lower', target: 1 }),
+      figure({ bench: 'tcp', row: 'sequential handshakes over TCP, native provider', unit: '/s', rounds: { protosmith: v.seq, baseline: t.seq }, against: 'node:tls', better: 'higher', target: 1 }),
+      figure({ bench: 'tcp', row: 'server CPU per handshake (sequential), native provider', unit: 'ms', rounds: { protosmith: v.seqCpu, baseline: t.seqCpu }, against: 'node:tls', better: 'lower', target: 1 }),
+      figure({ bench: 'tcp', row: `server CPU per handshake (${conc} concurrent), native provider`, unit: 'ms', rounds: { protosmith: v.concCpu, baseline: t.concCpu }, against: 'node:tls', better: 'lower', target: 1 }),
       figure({
-        bench: 'tcp', row: 'floor: node:crypto calls of one server handshake', unit: 'ms', protosmith: median(floors.crypto), baseline: median(t.seqCpu), against: 'node:tls', better: 'lower',
+        bench: 'tcp', row: 'floor: node:crypto calls of one server handshake', unit: 'ms', rounds: { protosmith: floors.crypto, baseline: t.seqCpu }, against: 'node:tls', better: 'lower',
         note: `the ${recorded.calls.length} provider and signing-key calls a protosmith server handshake makes (recorded over TCP), made again through the node provider without the engine; baseline: node:tls's whole server CPU per sequential handshake`,
       }),
       figure({
-        bench: 'tcp', row: 'floor: plain net server, same reads and writes', unit: 'ms', protosmith: median(floors.net), baseline: median(t.seqCpu), against: 'node:tls', better: 'lower',
+        bench: 'tcp', row: 'floor: plain net server, same reads and writes', unit: 'ms', rounds: { protosmith: floors.net, baseline: t.seqCpu }, against: 'node:tls', better: 'lower',
         note: `server CPU per connection of a node net server without TLS exchanging the same bytes (${recorded.transport.map((x) => `${x.dir} ${x.bytes}`).join(', ')}) with a plain client, sequentially; baseline: node:tls's whole server CPU per sequential handshake`,
       }),
     ];

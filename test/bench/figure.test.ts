@@ -1,0 +1,38 @@
+// The benchmarks' ratio arithmetic (support.ts figure()): not a benchmark run, only how a row's verdict is made.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { figure } from './support.ts';
+
+const row = { bench: 't', row: 'r', unit: 'ms', against: 'node:tls', target: 1 } as const;
+
+test('paired rounds: the ratio is the median of per-round ratios, not the ratio of the medians', () => {
+  // A machine that slows down over the run: both contenders' times rise together, ours 10% below theirs in every round.
+  const theirs = [1.0, 1.2, 1.4, 1.6, 1.8];
+  const ours = theirs.map((t) => t * 0.9);
+  const f = figure({ ...row, better: 'lower', rounds: { protosmith: ours, baseline: theirs } });
+  assert.ok(Math.abs(f.ratio - 1 / 0.9) < 1e-9, `ratio ${f.ratio}`);
+  assert.is(f.protosmith, ours[2]);
+  assert.is(f.baseline, theirs[2]);
+  // Ours 10% slower than theirs in four rounds of five, one outlier round fast: the medians (2.2 vs 3 ms) would
+  // say 1.36x, met; the rounds say 0.91x.
+  const g = figure({ ...row, better: 'lower', rounds: { protosmith: [1.1, 2.2, 3.3, 4.4, 0.5], baseline: [1, 2, 3, 4, 5] } });
+  assert.ok(Math.abs(g.baseline / g.protosmith - 3 / 2.2) < 1e-9);
+  assert.ok(Math.abs(g.ratio - 1 / 1.1) < 1e-9, `ratio ${g.ratio}`);
+});
+
+test('paired rounds: the range leaves out the best and the worst round from 5 rounds on', () => {
+  const f = figure({ ...row, better: 'higher', rounds: { protosmith: [100, 80, 120, 90, 50], baseline: [100, 100, 100, 100, 100] } });
+  assert.equal(f.ratioRange, [0.8, 1.0]);
+  assert.is(f.ratio, 0.9);
+  const three = figure({ ...row, better: 'higher', rounds: { protosmith: [100, 80, 120], baseline: [100, 100, 100] } });
+  assert.equal(three.ratioRange, [0.8, 1.2]);
+});
+
+test('single figures: ratio of the two, no range; unpaired rounds are refused', () => {
+  const f = figure({ ...row, better: 'lower', protosmith: 2, baseline: 1 });
+  assert.is(f.ratio, 0.5);
+  assert.is(f.ratioRange, undefined);
+  assert.throws(() => figure({ ...row, better: 'lower', rounds: { protosmith: [1, 2], baseline: [1] } }), /paired rounds/);
+});
+
+test.run();
