@@ -5,7 +5,8 @@
  * Why it exists: node:crypto cannot give a cipher context a new nonce, so every record costs a new context
  * (a key schedule and GHASH table), three JavaScript objects and a fresh output buffer. Here one EVP context
  * per key is keyed once; each record only sets its nonce (EVP_CipherInit_ex with no cipher and no key), and
- * the output goes into a buffer the caller gives. Nothing else: no key exchange, hashing or signatures.
+ * the output goes into a buffer the caller gives. Beside them only HMAC (hmac.c, for the key schedule): no key
+ * exchange, hashing or signatures.
  *
  * Every argument is checked here as well as in the TypeScript wrapper: a wrong type, a nonce that is not 12
  * bytes, a tag that is not 16, or an output range that does not fit throws a RangeError/TypeError and touches
@@ -18,6 +19,8 @@
 #include <node_api.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+
+#include "hmac.h"
 
 #define NONCE_LENGTH 12
 #define TAG_LENGTH 16
@@ -206,5 +209,6 @@ NAPI_MODULE_INIT() {
   if (napi_create_function(env, "create", NAPI_AUTO_LENGTH, create, NULL, &f) != napi_ok || napi_set_named_property(env, exports, "create", f) != napi_ok) return NULL;
   if (napi_create_function(env, "seal", NAPI_AUTO_LENGTH, seal, NULL, &f) != napi_ok || napi_set_named_property(env, exports, "seal", f) != napi_ok) return NULL;
   if (napi_create_function(env, "open", NAPI_AUTO_LENGTH, open_, NULL, &f) != napi_ok || napi_set_named_property(env, exports, "open", f) != napi_ok) return NULL;
+  if (!protosmith_hmac_init(env, exports)) return NULL;
   return exports;
 }

@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "protosmith_aead",
-      "sources": ["aead.c"],
+      "sources": ["aead.c", "hmac.c"],
       "cflags": ["-Wall", "-Wextra", "-O2"]
     }
   ]

@@ -35,9 +35,9 @@ echo "== npm packages"
 if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --loglevel=error; else npm install --no-audit --no-fund --loglevel=error; fi
 # pkcs11js is a native addon built on install (allowScripts in package.json); fail here, not in a test, if it did not build.
 node -e 'require("pkcs11js")' || { echo "FATAL: the pkcs11js native addon did not build (needs g++, make, python3 and its install script allowed)" >&2; exit 1; }
-# The native provider's addon (native/aead.c) is built by our own install script; built again here so that it
+# The native provider's addon (native/aead.c, native/hmac.c) is built by our own install script; built again here so that it
 # always matches the source, and loaded once: fail here, not in a test, if it cannot be had.
-npm run --silent build:native >/dev/null || { echo "FATAL: the native AEAD addon (native/aead.c) did not build (needs g++, make, python3 and node's headers)" >&2; exit 1; }
+npm run --silent build:native >/dev/null || { echo "FATAL: the native provider addon (native/aead.c, native/hmac.c) did not build (needs g++, make, python3 and node's headers)" >&2; exit 1; }
 node -e 'require("./native/build/Release/protosmith_aead.node")' || { echo "FATAL: the native AEAD addon built but does not load" >&2; exit 1; }
 
 # Project-wide checks. Each is reported, counted by the test runner as one test, and never stops the run,

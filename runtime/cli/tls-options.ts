@@ -34,7 +34,7 @@ export async function signingKeyFromPem(provider: ProviderName, path: string): P
 
 /** A PEM private key (text) as a SigningKey of the provider's own kind; `what` names it in errors. */
 export async function signingKeyFromPemText(provider: ProviderName, pem: string, what = 'the key'): Promise<SigningKey> {
-  // The native provider is the node provider but for its record AEADs: node:crypto keys.
+  // The native provider is the node provider but for its record AEADs and HMAC: node:crypto keys.
   if (provider === 'node' || provider === 'native') return (await import('../crypto/node/index.ts')).nodeSigningKey(pem);
   if (provider === 'webcrypto') return (await import('../crypto/webcrypto/index.ts')).webCryptoSigningKey(pem);
   // noble takes the raw scalar / seed; node:crypto only reads the PEM here (the CLI runs on Node).

@@ -1,9 +1,10 @@
-// The native provider (runtime/crypto/native, addon native/aead.c): the same bytes as the node provider for
-// every suite and every entry point, typed errors (never a crash) for every misuse the addon could be
+// The native provider (runtime/crypto/native, addon native/aead.c and native/hmac.c): the same bytes as the node
+// provider for every suite, HMAC and entry point, typed errors (never a crash) for every misuse the addon could be
 // handed, and TLS over it, in memory against the node provider and itself.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
 import { createNativeProvider } from '../../runtime/crypto/native/index.ts';
 import { createNodeProvider } from '../../runtime/crypto/node/index.ts';
 import { CryptoError, cipherSuiteParams, type AeadKey } from '../../runtime/crypto/provider.ts';
@@ -27,8 +28,9 @@ async function keys(suite: number): Promise<{ ours: AeadKey; ref: AeadKey; alg: 
   return { ours: await native.importAeadKey(params.aead, raw), ref: await node.importAeadKey(params.aead, raw), alg: params.aead };
 }
 
-test('the native provider is the node provider except for the record AEADs, whose keys have every synchronous form', async () => {
+test('the native provider is the node provider except for the record AEADs, whose keys have every synchronous form, and HMAC', async () => {
   assert.is(native.name, 'native+node');
+  for (const f of ['hmacSync', 'hkdfExtractSync'] as const) assert.type(native[f], 'function', f);
   for (const suite of SUITES) {
     const { ours } = await keys(suite);
     for (const f of ['sealSync', 'openSync', 'sealInto', 'sealIntoSync'] as const) assert.type(ours[f], 'function', f);
@@ -125,6 +127,70 @@ test('the addon itself refuses wrong types and ranges with a JavaScript error (n
   try { addon.open!(ctx, u(12), u(5), ct.subarray(0, 10), u(16), overlapping); } catch (e) { threw = e; }
   assert.instance(threw, RangeError, 'an output that partly overlaps the ciphertext is refused');
   assert.is(addon.open!(ctx, u(12), u(5), u(10), u(16), u(10)), false, 'a wrong tag is false, not an exception');
+});
+
+test('HMAC and HKDF-Extract (async and sync) give node:crypto\'s bytes for SHA-256 and SHA-384 at every key and data length, the fallbacks included', async () => {
+  const bytes = (n: number, seed: number): Uint8Array => new Uint8Array(n).map((_, i) => (i * 31 + seed) & 0xff);
+  // Keys from 0 (the base answers) past both block sizes; data up to past the 960 bytes the scratch holds with the key.
+  for (const hash of ['sha256', 'sha384'] as const) {
+    for (const keyLength of [0, 1, 31, 32, 48, 64, 65, 128, 129, 300]) {
+      for (const dataLength of [0, 1, 55, 64, 500, 960 - keyLength, 961 - keyLength, 5000]) {
+        if (dataLength < 0) continue;
+        const key = bytes(keyLength, keyLength), data = bytes(dataLength, dataLength + 1);
+        const want = hex(await node.hmac(hash, key, data));
+        const what = `${hash} key ${keyLength} data ${dataLength}`;
+        assert.is(hex(await native.hmac(hash, key, data)), want, `${what} hmac`);
+        assert.is(hex(native.hmacSync!(hash, key, data)), want, `${what} hmacSync`);
+        assert.is(hex(await native.hkdfExtract(hash, key, data)), hex(await node.hkdfExtract(hash, key, data)), `${what} hkdfExtract`);
+        assert.is(hex(native.hkdfExtractSync!(hash, key, data)), hex(await node.hkdfExtract(hash, key, data)), `${what} hkdfExtractSync`);
+      }
+    }
+  }
+  // The inputs are the caller's to keep: nothing is written into them.
+  const key = bytes(32, 7), data = bytes(40, 9);
+  native.hmacSync!('sha256', key, data);
+  assert.is(hex(key), hex(bytes(32, 7)));
+  assert.is(hex(data), hex(bytes(40, 9)));
+});
+
+test('HMAC: the addon answers what fits its scratch, the base provider the rest (empty key, long input, other algorithms); misuse stays the base\'s typed error', async () => {
+  const refused = (): never => { throw new CryptoError('CRYPTO_UNSUPPORTED_ALGORITHM', 'local', 'base asked'); };
+  const base = { ...createNodeProvider(), hmac: async () => refused(), hmacSync: refused, hkdfExtract: async () => refused(), hkdfExtractSync: refused };
+  const p = createNativeProvider({ base });
+  const key = new Uint8Array(32).fill(1), data = new Uint8Array(100).fill(2);
+  assert.is(hex(p.hmacSync!('sha384', key, data)), hex(await node.hmac('sha384', key, data)), 'the addon, not the base');
+  assert.is(hex(await p.hkdfExtract('sha256', new Uint8Array(0), data)), hex(await node.hkdfExtract('sha256', new Uint8Array(0), data)), 'an empty salt is HashLen zeros, by the addon');
+  assert.is((await err(() => p.hmacSync!('sha256', new Uint8Array(0), data))).message, 'base asked');
+  assert.is((await err(() => p.hmac('sha256', key, new Uint8Array(2000)))).message, 'base asked');
+  assert.is((await err(() => p.hmacSync!('sha512' as never, key, data))).message, 'base asked');
+  assert.is((await err(() => native.hmacSync!('md5' as never, key, data))).code, 'CRYPTO_UNSUPPORTED_ALGORITHM', 'the node base refuses an unknown hash with its own code');
+  // Without synchronous forms in the base, none in the composition (the base could not answer synchronously).
+  const asyncBase = { ...createNodeProvider(), hmacSync: undefined, hkdfExtractSync: undefined };
+  const q = createNativeProvider({ base: asyncBase });
+  assert.is(q.hmacSync, undefined);
+  assert.is(q.hkdfExtractSync, undefined);
+  assert.is(hex(await q.hmac('sha256', key, data)), hex(await node.hmac('sha256', key, data)));
+});
+
+test('HMAC in a worker thread: each thread has the addon\'s HMAC contexts of its own, and gets the same bytes', async () => {
+  const url = new URL('../../runtime/crypto/native/index.ts', import.meta.url).href;
+  const code = `
+    const { parentPort } = require('node:worker_threads');
+    import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(url)}); }).then(({ createNativeProvider }) => {
+      const p = createNativeProvider();
+      const out = [];
+      for (let i = 0; i < 200; i++) out.push(Buffer.from(p.hmacSync(i % 2 ? 'sha384' : 'sha256', new Uint8Array(32).fill(i), new Uint8Array(i).fill(3))).toString('hex'));
+      parentPort.postMessage(out);
+    });`;
+  const worker = new Worker(code, { eval: true });
+  const fromWorker = new Promise<string[]>((resolve, reject) => { worker.once('message', resolve); worker.once('error', reject); });
+  // The main thread keeps computing while the worker does (two environments, one addon).
+  const here: string[] = [];
+  for (let i = 0; i < 200; i++) here.push(hex(native.hmacSync!(i % 2 ? 'sha384' : 'sha256', new Uint8Array(32).fill(i), new Uint8Array(i).fill(3))));
+  const there = await fromWorker;
+  await worker.terminate();
+  assert.equal(there, here);
+  assert.is(here[5], hex(await node.hmac('sha384', new Uint8Array(32).fill(5), new Uint8Array(5).fill(3))));
 });
 
 test('record protection over the native provider: sealIntoSync writes seal()\'s records (padding too) and shares one sequence number with the other forms', async () => {

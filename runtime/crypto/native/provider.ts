@@ -1,9 +1,12 @@
 // The `native` provider: the node provider with its record AEADs (AES-128-GCM, AES-256-GCM,
-// ChaCha20-Poly1305) done by a small N-API addon (native/aead.c) on the OpenSSL node itself is linked
-// with. node:crypto cannot give a cipher context a new nonce, so it makes a context (a key schedule, three
-// JavaScript objects) and a fresh output buffer per record; the addon keys one context per key and, per
-// record, only sets the nonce and writes into the caller's buffer. Everything else (hashes, HMAC/HKDF,
-// key shares, signatures) is the base provider's, node by default: compose(base, { importAeadKey }).
+// ChaCha20-Poly1305) and its key schedule's HMACs done by a small N-API addon (native/aead.c, native/hmac.c)
+// on the OpenSSL node itself is linked with. node:crypto cannot give a cipher context a new nonce, so it makes
+// a context (a key schedule, three JavaScript objects) and a fresh output buffer per record; the addon keys one
+// context per key and, per record, only sets the nonce and writes into the caller's buffer. An HMAC through
+// node:crypto is an Hmac object and a digest Buffer, both left for the garbage collector (~25 per server
+// handshake); the addon keeps one HMAC context per digest and answers through a scratch buffer (see nativeHmac).
+// Everything else (hashes, HKDF-Expand beyond one block, key shares, signatures) is the base provider's, node by
+// default: compose(base, { importAeadKey, hmac, hkdfExtract and their sync forms }).
 //
 // The addon is built on `npm install` (node-gyp: g++, make, python3 and node's headers). Without it,
 // createNativeProvider() fails with CRYPTO_PROVIDER_FAILURE saying how to build it; nothing falls back
@@ -11,13 +14,15 @@
 import { createRequire } from 'node:module';
 import { compose } from '../compose.ts';
 import { CryptoError } from '../errors.ts';
-import type { AeadAlgorithm, AeadKey, CryptoProvider } from '../provider.ts';
+import type { AeadAlgorithm, AeadKey, CryptoProvider, HashAlgorithm } from '../provider.ts';
 import { createNodeProvider } from '../node/index.ts';
 
 interface Addon {
   create(algorithm: number, key: Uint8Array): object;
   seal(context: object, nonce: Uint8Array, aad: Uint8Array, parts: readonly Uint8Array[], out: Uint8Array, offset: number): void;
   open(context: object, nonce: Uint8Array, aad: Uint8Array, ciphertext: Uint8Array, tag: Uint8Array, out: Uint8Array): boolean;
+  /** HMAC over scratch[keyLength, keyLength + dataLength) keyed with scratch[0, keyLength), into the scratch's last 64 bytes. */
+  hmac(scratch: Uint8Array, algorithm: number, keyLength: number, dataLength: number): void;
 }
 
 /** Where `npm install` (node-gyp rebuild -C native) puts the addon, from this file. */
@@ -126,17 +131,65 @@ class NativeAeadKey implements AeadKey {
   }
 }
 
+/** The scratch buffer of nativeHmac: key || data from the start, the result in the last OUT_SPACE bytes. */
+const SCRATCH_LENGTH = 1024;
+const OUT_SPACE = 64;
+const HMAC_IDS: Partial<Record<HashAlgorithm, { id: number; size: number }>> = { sha256: { id: 0, size: 32 }, sha384: { id: 1, size: 48 } };
+
+/**
+ * HMAC by the addon, or undefined when `fallback` must answer (an algorithm the addon lacks, an empty key, or key
+ * and data longer than the scratch: never in a TLS key schedule, whose inputs are secrets, labels and digests).
+ * key || data are copied into `scratch` (the provider's own, off the JavaScript heap once and for all) rather than
+ * handed to the addon: N-API would move each small Uint8Array off V8's heap (a backing store of its own for the
+ * collector to sweep), and the result is copied out into a small Uint8Array that stays on it. What was written
+ * into the scratch is wiped before returning.
+ */
+function nativeHmac(a: Addon, scratch: Uint8Array, algorithm: HashAlgorithm, key: Uint8Array, data: Uint8Array): Uint8Array | undefined {
+  const spec = HMAC_IDS[algorithm];
+  if (spec === undefined || !(key instanceof Uint8Array) || !(data instanceof Uint8Array) || key.length === 0
+    || key.length + data.length > SCRATCH_LENGTH - OUT_SPACE) return undefined;
+  const used = key.length + data.length;
+  const outAt = SCRATCH_LENGTH - OUT_SPACE;
+  try {
+    scratch.set(key, 0);
+    scratch.set(data, key.length);
+    a.hmac(scratch, spec.id, key.length, data.length);
+    const out = new Uint8Array(spec.size);
+    out.set(scratch.subarray(outAt, outAt + spec.size));
+    return out;
+  } catch (cause) {
+    throw misuse(cause);
+  } finally {
+    scratch.fill(0, 0, used);
+    scratch.fill(0, outAt);
+  }
+}
+
 export interface NativeProviderOptions {
   /** Everything but the record AEADs comes from here. Default: createNodeProvider(). */
   readonly base?: CryptoProvider;
 }
 
-/** The node provider (or `base`) with record protection by the native addon; throws if the addon is not built. */
+/** The node provider (or `base`) with record protection and HMAC by the native addon; throws if the addon is not built. */
 export function createNativeProvider(options: NativeProviderOptions = {}): CryptoProvider {
   const a = addon();
   const base = options.base ?? createNodeProvider();
+  const scratch = new Uint8Array(SCRATCH_LENGTH);
+  const hmac = (algorithm: HashAlgorithm, key: Uint8Array, data: Uint8Array): Uint8Array | undefined => nativeHmac(a, scratch, algorithm, key, data);
+  // HKDF-Extract(salt, IKM) = HMAC(salt, IKM), a salt of zeros when none is given (RFC 5869 §2.2).
+  const saltOf = (algorithm: HashAlgorithm, salt: Uint8Array): Uint8Array => (salt instanceof Uint8Array && salt.length === 0 && HMAC_IDS[algorithm] ? new Uint8Array(HMAC_IDS[algorithm].size) : salt);
+  const baseHmacSync = base.hmacSync?.bind(base);
+  const baseExtractSync = base.hkdfExtractSync?.bind(base);
+  // The synchronous forms only where the base has them too (it answers what the addon does not).
+  const syncForms = baseHmacSync && baseExtractSync ? {
+    hmacSync: (algorithm: HashAlgorithm, key: Uint8Array, data: Uint8Array): Uint8Array => hmac(algorithm, key, data) ?? baseHmacSync(algorithm, key, data),
+    hkdfExtractSync: (algorithm: HashAlgorithm, salt: Uint8Array, ikm: Uint8Array): Uint8Array => hmac(algorithm, saltOf(algorithm, salt), ikm) ?? baseExtractSync(algorithm, salt, ikm),
+  } : {};
   return compose(base, {
     name: `native+${base.name}`,
+    async hmac(algorithm, key, data) { return hmac(algorithm, key, data) ?? base.hmac(algorithm, key, data); },
+    async hkdfExtract(algorithm, salt, ikm) { return hmac(algorithm, saltOf(algorithm, salt), ikm) ?? base.hkdfExtract(algorithm, salt, ikm); },
+    ...syncForms,
     async importAeadKey(algorithm, key) {
       const spec = ALGORITHMS[algorithm];
       if (spec === undefined) {
