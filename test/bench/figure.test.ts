@@ -1,7 +1,7 @@
 // The benchmarks' ratio arithmetic (support.ts figure()): not a benchmark run, only how a row's verdict is made.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { figure } from './support.ts';
+import { figure, interleave } from './support.ts';
 
 const row = { bench: 't', row: 'r', unit: 'ms', against: 'node:tls', target: 1 } as const;
 
@@ -33,6 +33,14 @@ test('single figures: ratio of the two, no range; unpaired rounds are refused', 
   assert.is(f.ratio, 0.5);
   assert.is(f.ratioRange, undefined);
   assert.throws(() => figure({ ...row, better: 'lower', rounds: { protosmith: [1, 2], baseline: [1] } }), /paired rounds/);
+});
+
+test('interleaved rounds run the contenders in one order, then the reverse; each contender\'s figures stay its own', async () => {
+  const ran: string[] = [];
+  const fn = (name: string, value: number) => async (): Promise<number> => { ran.push(name); return value + ran.length; };
+  const rounds = await interleave(3, [fn('a', 100), fn('b', 200), fn('c', 300)]);
+  assert.equal(ran, ['a', 'b', 'c', 'c', 'b', 'a', 'a', 'b', 'c']);
+  assert.equal(rounds, [[101, 106, 107], [202, 205, 208], [303, 304, 309]]);
 });
 
 test.run();

@@ -120,12 +120,18 @@ export function numberOption(args: readonly string[], name: string, dflt: number
 }
 
 /**
- * Interleaved rounds (A B, A B, ...) so machine load hits both contenders alike. `fns` return the
- * figure of one round (e.g. ms per op); returns each contender's rounds.
+ * Interleaved rounds so machine load hits every contender alike, in one order and then the reverse (A B C, C B A,
+ * A B C, ...): a machine that speeds up or slows down during a round favours no contender's position in it. `fns`
+ * return the figure of one round (e.g. ms per op); returns each contender's rounds, in the order they ran.
  */
 export async function interleave(rounds: number, fns: readonly (() => Promise<number>)[]): Promise<number[][]> {
   const out: number[][] = fns.map(() => []);
-  for (let r = 0; r < rounds; r++) for (let i = 0; i < fns.length; i++) out[i]!.push(await fns[i]!());
+  for (let r = 0; r < rounds; r++) {
+    for (let k = 0; k < fns.length; k++) {
+      const i = r % 2 === 0 ? k : fns.length - 1 - k;
+      out[i]!.push(await fns[i]!());
+    }
+  }
   return out;
 }
 
