@@ -1,7 +1,8 @@
-// The benchmarks' ratio arithmetic (support.ts figure()): not a benchmark run, only how a row's verdict is made.
+// The benchmarks' ratio arithmetic and round order (test/bench/support.ts figure(), interleave()): not a benchmark
+// run (test/run.ts skips test/bench), only how a row's verdict is made.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { figure, interleave } from './support.ts';
+import { figure, interleave } from './bench/support.ts';
 
 const row = { bench: 't', row: 'r', unit: 'ms', against: 'node:tls', target: 1 } as const;
 
