@@ -20,6 +20,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include "bytes.h"
 #include "hmac.h"
 
 #define NONCE_LENGTH 12
@@ -32,31 +33,6 @@
       return NULL;                                                          \
     }                                                                       \
   } while (0)
-
-typedef struct { uint8_t *data; size_t length; } bytes_t;
-
-/* A Uint8Array (or Buffer) argument; throws a TypeError and returns 0 for anything else. */
-static int get_bytes(napi_env env, napi_value v, const char *what, bytes_t *out) {
-  bool is_typed = false;
-  if (napi_is_typedarray(env, v, &is_typed) != napi_ok || !is_typed) {
-    napi_throw_type_error(env, NULL, what);
-    return 0;
-  }
-  napi_typedarray_type type;
-  size_t length;
-  void *data;
-  napi_value buffer;
-  size_t offset;
-  if (napi_get_typedarray_info(env, v, &type, &length, &data, &buffer, &offset) != napi_ok || type != napi_uint8_array || length > INT_MAX) {
-    napi_throw_type_error(env, NULL, what);
-    return 0;
-  }
-  /* A zero-length view may have no backing memory; OpenSSL is never handed NULL with a length. */
-  static uint8_t empty[1];
-  out->data = length == 0 || data == NULL ? empty : (uint8_t *)data;
-  out->length = length;
-  return 1;
-}
 
 static EVP_CIPHER_CTX *get_context(napi_env env, napi_value v) {
   napi_valuetype t;

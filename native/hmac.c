@@ -24,6 +24,7 @@
 #include <openssl/evp.h>
 #include <openssl/params.h>
 
+#include "bytes.h"
 #include "hmac.h"
 
 /* Where the result goes: the last OUT_SPACE bytes of the scratch. */
@@ -84,19 +85,11 @@ static napi_value hmac(napi_env env, napi_callback_info info) {
   size_t argc = 4;
   napi_value argv[4];
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 4) { napi_throw_type_error(env, NULL, "hmac(scratch, algorithm, keyLength, dataLength)"); return NULL; }
-  bool is_typed = false;
-  napi_typedarray_type type;
-  size_t scratch_length = 0;
-  void *data = NULL;
-  napi_value buffer;
-  size_t offset;
-  if (napi_is_typedarray(env, argv[0], &is_typed) != napi_ok || !is_typed
-      || napi_get_typedarray_info(env, argv[0], &type, &scratch_length, &data, &buffer, &offset) != napi_ok
-      || type != napi_uint8_array || data == NULL || scratch_length < 2 * OUT_SPACE || scratch_length > INT_MAX) {
-    napi_throw_type_error(env, NULL, "hmac: scratch must be a Uint8Array of at least 128 bytes");
-    return NULL;
-  }
-  uint8_t *scratch = (uint8_t *)data;
+  bytes_t scratch_bytes;
+  if (!get_bytes(env, argv[0], "hmac: scratch must be a Uint8Array", &scratch_bytes)) return NULL;
+  if (scratch_bytes.length < 2 * OUT_SPACE) { napi_throw_type_error(env, NULL, "hmac: scratch must be at least 128 bytes"); return NULL; }
+  uint8_t *scratch = scratch_bytes.data;
+  const size_t scratch_length = scratch_bytes.length;
   double alg, key_length, data_length;
   if (napi_get_value_double(env, argv[1], &alg) != napi_ok || napi_get_value_double(env, argv[2], &key_length) != napi_ok
       || napi_get_value_double(env, argv[3], &data_length) != napi_ok) {
