@@ -137,7 +137,7 @@ const OUT_SPACE = 64;
 const HMAC_IDS: Partial<Record<HashAlgorithm, { id: number; size: number }>> = { sha256: { id: 0, size: 32 }, sha384: { id: 1, size: 48 } };
 
 /**
- * HMAC by the addon, or undefined when `fallback` must answer (an algorithm the addon lacks, an empty key, or key
+ * HMAC by the addon, or undefined when the base provider must answer (an algorithm the addon lacks, an empty key, or key
  * and data longer than the scratch: never in a TLS key schedule, whose inputs are secrets, labels and digests).
  * key || data are copied into `scratch` (the provider's own, off the JavaScript heap once and for all) rather than
  * handed to the addon: N-API would move each small Uint8Array off V8's heap (a backing store of its own for the
@@ -166,7 +166,8 @@ function nativeHmac(a: Addon, scratch: Uint8Array, algorithm: HashAlgorithm, key
 }
 
 export interface NativeProviderOptions {
-  /** Everything but the record AEADs comes from here. Default: createNodeProvider(). */
+  /** Everything but the record AEADs and HMAC (hmac, hkdfExtract) comes from here, and the HMACs the addon leaves
+   *  (see nativeHmac). Default: createNodeProvider(). */
   readonly base?: CryptoProvider;
 }
 
