@@ -13,7 +13,7 @@ import { once } from 'node:events';
 import { compose } from '../../runtime/crypto/compose.ts';
 import * as tls from 'node:tls';
 import { TlsClient, TlsServer, type ClientSession, type TlsClientConfig, type TlsEvent, type TlsServerConfig } from '../../runtime/tls/index.ts';
-import { benchPki, duplexPair, figure, interleave, median, nodeContexts, numberOption, protosmithConfigs, type Figure } from './support.ts';
+import { benchPki, duplexPair, figure, interleave, nodeContexts, numberOption, protosmithConfigs, type Figure } from './support.ts';
 
 export async function protosmithHandshake(cfg: { client: TlsClientConfig; server: TlsServerConfig }, session?: ClientSession, suite?: number): Promise<{ c: TlsClient; s: TlsServer; ticket?: ClientSession; resumed: boolean }> {
   const c = new TlsClient({ ...cfg.client, ...(session ? { session } : {}), ...(suite ? { cipherSuites: [suite] } : {}) });

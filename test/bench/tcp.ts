@@ -17,7 +17,7 @@
 //  - socket layer: a plain node net server (server-child kind 'net', no TLS) exchanging the same byte counts
 //    per connection in the same order with a plain net client, sequentially.
 import { cryptoFloorMs, netHandshake, recordServerHandshake } from './floor.ts';
-import { benchPki, figure, interleave, median, nodeContexts, numberOption, type Figure } from './support.ts';
+import { benchPki, figure, interleave, nodeContexts, numberOption, type Figure } from './support.ts';
 import { connectClient, startServer, type ServerChild } from './tcp-harness.ts';
 import type * as tls from 'node:tls';
 
