@@ -19,7 +19,7 @@ import { sealFloorCpu, type NODE_AEAD } from './aead-floor.ts';
 import { NODE_TICKET_KEYS, TICKET_KEY, type BenchPki } from './support.ts';
 import type { TransportStep } from './floor.ts';
 
-/** 'native': protosmith with the native provider (record AEADs by the addon). */
+/** 'native': protosmith with the native provider (record AEADs and HMAC by the addon). */
 export type ServerKind = 'protosmith' | 'native' | 'node' | 'net';
 export type ToChild =
   | { op: 'listen'; kind: ServerKind; pki: BenchPki; bulkBytes: number; transport?: readonly TransportStep[] }

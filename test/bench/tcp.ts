@@ -2,7 +2,7 @@
 // TCP against a protosmith server and a node:tls server (each in its own child process, same PKI), with
 // the same node:tls client in this process: sequential handshakes per second, `--conc` (50) handshakes in
 // flight per second, and the server process's CPU time per handshake (process.cpuUsage in the child). A third
-// server, protosmith with the native provider (record AEADs by the addon), runs in the same rounds (rows marked
+// server, protosmith with the native provider (record AEADs and HMAC by the addon), runs in the same rounds (rows marked
 // "native provider").
 // Rounds (`--rounds`, 7; `--seq` 200 sequential and `--total` 300 concurrent handshakes each) alternate between the
 // two servers, after `--warm` (4000) handshakes on each; medians reported, each ratio the median of the rounds' own ratios
