@@ -158,7 +158,8 @@ function nativeHmac(a: Addon, scratch: Uint8Array, algorithm: HashAlgorithm, key
     out.set(scratch.subarray(outAt, outAt + spec.size));
     return out;
   } catch (cause) {
-    throw misuse(cause);
+    // The wrapper hands the addon only lengths it accepts: a throw here is OpenSSL failing, not a misuse.
+    throw new CryptoError('CRYPTO_PROVIDER_FAILURE', 'provider', `native HMAC (${algorithm}) failed: ${cause instanceof Error ? cause.message : String(cause)}.`, { cause });
   } finally {
     scratch.fill(0, 0, used);
     scratch.fill(0, outAt);
