@@ -125,11 +125,7 @@ export class RecordProtection implements RecordCipher {
    * records can share one buffer; returns the record's length. Same bytes as seal().
    */
   async sealInto(type: number, content: Uint8Array, padding: number, out: Uint8Array, offset: number): Promise<number> {
-    RecordProtection.#check(content, padding);
-    const n = this.recordLength(content.length, padding);
-    if (!Number.isSafeInteger(offset) || offset < 0 || offset + n > out.length) {
-      throw new TlsUsageError('TLS_BAD_ARGUMENT', `a ${n}-byte record does not fit in ${out.length} bytes at offset ${offset}.`);
-    }
+    const n = RecordProtection.#placed(this, content, padding, out, offset);
     await RecordProtection.#sealAt(this, type, content, padding, out, offset);
     return n;
   }
@@ -147,11 +143,7 @@ export class RecordProtection implements RecordCipher {
     const innerLength = content.length + 1 + padding;
     const length = innerLength + this.suite.tagLength;
     const header = new Uint8Array(5);
-    header[0] = APPLICATION_DATA;
-    header[1] = 0x03;
-    header[2] = 0x03;
-    header[3] = length >> 8;
-    header[4] = length & 0xff;
+    RecordProtection.#header(header, 0, length);
     // The inner plaintext (content, type, zero padding) is laid out in one scratch buffer shared by every
     // connection: the provider reads it only during this synchronous call, and it is wiped before the
     // call returns, so no connection's plaintext stays behind in it.
@@ -181,17 +173,8 @@ export class RecordProtection implements RecordCipher {
   sealIntoSync(type: number, content: Uint8Array, padding: number, out: Uint8Array, offset: number): number {
     const aead = this.#aead;
     if (!this.synchronousInto || aead.sealIntoSync === undefined) throw new TlsUsageError('TLS_BAD_ARGUMENT', `sealIntoSync: the ${aead.algorithm} key of this provider has no synchronous sealInto form; use sealInto().`);
-    RecordProtection.#check(content, padding);
-    const n = this.recordLength(content.length, padding);
-    if (!Number.isSafeInteger(offset) || offset < 0 || offset + n > out.length) {
-      throw new TlsUsageError('TLS_BAD_ARGUMENT', `a ${n}-byte record does not fit in ${out.length} bytes at offset ${offset}.`);
-    }
-    const length = n - 5;
-    out[offset] = APPLICATION_DATA;
-    out[offset + 1] = 0x03;
-    out[offset + 2] = 0x03;
-    out[offset + 3] = length >> 8;
-    out[offset + 4] = length & 0xff;
+    const n = RecordProtection.#placed(this, content, padding, out, offset);
+    RecordProtection.#header(out, offset, n - 5);
     // The content type and zero padding: the start of the shared scratch buffer (all zero between calls).
     const trailer = (innerScratch ??= new Uint8Array(MAX_INNER)).subarray(0, 1 + padding);
     trailer[0] = type;
@@ -202,6 +185,26 @@ export class RecordProtection implements RecordCipher {
     }
     RecordProtection.#advance(this);
     return n;
+  }
+
+  /** Checks content and padding, and that the record they make fits in `out` at `offset`; returns its length. */
+  static #placed(rp: RecordProtection, content: Uint8Array, padding: number, out: Uint8Array, offset: number): number {
+    RecordProtection.#check(content, padding);
+    const n = rp.recordLength(content.length, padding);
+    if (!Number.isSafeInteger(offset) || offset < 0 || offset + n > out.length) {
+      throw new TlsUsageError('TLS_BAD_ARGUMENT', `a ${n}-byte record does not fit in ${out.length} bytes at offset ${offset}.`);
+    }
+    return n;
+  }
+
+  /** The 5-byte header of a protected record (application_data, legacy version 0x0303) whose encrypted_record
+   *  is `length` bytes, written at `out[at]`. */
+  static #header(out: Uint8Array, at: number, length: number): void {
+    out[at] = APPLICATION_DATA;
+    out[at + 1] = 0x03;
+    out[at + 2] = 0x03;
+    out[at + 3] = length >> 8;
+    out[at + 4] = length & 0xff;
   }
 
   static #check(content: Uint8Array, padding: number): void {
@@ -218,11 +221,7 @@ export class RecordProtection implements RecordCipher {
     const length = innerLength + rp.suite.tagLength;
     // Header, then ciphertext || tag written in place by the provider when it can (sealInto);
     // otherwise the inner plaintext is joined and seal()'s output copied in.
-    record[at] = APPLICATION_DATA;
-    record[at + 1] = 0x03;
-    record[at + 2] = 0x03;
-    record[at + 3] = length >> 8;
-    record[at + 4] = length & 0xff;
+    RecordProtection.#header(record, at, length);
     const aad = record.subarray(at, at + 5);
     if (rp.#aead.sealInto) {
       const trailer = new Uint8Array(1 + padding);
