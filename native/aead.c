@@ -51,10 +51,8 @@ static void free_context(napi_env env, void *data, void *hint) {
 
 /* create(algorithm: 0 aes-128-gcm | 1 aes-256-gcm | 2 chacha20-poly1305, key: Uint8Array) -> context */
 static napi_value create(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
   napi_value argv[2];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc != 2) { napi_throw_type_error(env, NULL, "create(algorithm, key)"); return NULL; }
+  if (!get_args(env, info, 2, argv, "create(algorithm, key)")) return NULL;
   uint32_t alg;
   if (napi_get_value_uint32(env, argv[0], &alg) != napi_ok || alg > 2) { napi_throw_range_error(env, NULL, "create: unknown algorithm"); return NULL; }
   bytes_t key;
@@ -84,10 +82,8 @@ static napi_value create(napi_env env, napi_callback_info info) {
  * Writes ciphertext(parts joined) || tag into out[offset ..]; throws RangeError when it does not fit.
  */
 static napi_value seal(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
   napi_value argv[6];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc != 6) { napi_throw_type_error(env, NULL, "seal(context, nonce, aad, parts, out, offset)"); return NULL; }
+  if (!get_args(env, info, 6, argv, "seal(context, nonce, aad, parts, out, offset)")) return NULL;
   EVP_CIPHER_CTX *ctx = get_context(env, argv[0]);
   if (ctx == NULL) return NULL;
   bytes_t nonce, aad, out;
@@ -148,10 +144,8 @@ fail:
  * Decrypts ciphertext into out[0 .. ciphertext.length] and checks the tag; false (out wiped) when it does not verify.
  */
 static napi_value open_(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
   napi_value argv[6];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc != 6) { napi_throw_type_error(env, NULL, "open(context, nonce, aad, ciphertext, tag, out)"); return NULL; }
+  if (!get_args(env, info, 6, argv, "open(context, nonce, aad, ciphertext, tag, out)")) return NULL;
   EVP_CIPHER_CTX *ctx = get_context(env, argv[0]);
   if (ctx == NULL) return NULL;
   bytes_t nonce, aad, ct, tag, out;

@@ -81,9 +81,8 @@ static hmac_state_t *state_of(napi_env env) {
  * scratch's last 64 bytes (32 or 48 of them). RangeError when the lengths do not fit or the key is empty.
  */
 static napi_value hmac(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
   napi_value argv[4];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 4) { napi_throw_type_error(env, NULL, "hmac(scratch, algorithm, keyLength, dataLength)"); return NULL; }
+  if (!get_args(env, info, 4, argv, "hmac(scratch, algorithm, keyLength, dataLength)")) return NULL;
   bytes_t scratch_bytes;
   if (!get_bytes(env, argv[0], "hmac: scratch must be a Uint8Array", &scratch_bytes)) return NULL;
   if (scratch_bytes.length < 2 * OUT_SPACE) { napi_throw_range_error(env, NULL, "hmac: scratch must be at least 128 bytes"); return NULL; }
