@@ -4,6 +4,8 @@
 // after the handshake the first byte from the client picks what the connection does:
 //   'd' the server sends `bulkBytes` bytes;  'u' the server reads `bulkBytes` bytes, then answers 'k';
 //   nothing: the connection stays idle (handshake and memory benches).
+// Kind 'bare' is protosmith's server engine (node provider) behind the least adapter that completes the TCP bench's
+// exchange, no TlsSocket: the adapter floor of the TCP bench (the difference to 'protosmith' is what TlsSocket costs).
 // Kind 'net' is no TLS server: the socket-layer floor of the TCP bench (floor.ts), a plain node net server
 // (same options as protosmith's) that answers each recorded client flight with the recorded number of bytes
 // and, after the last, ends its side and closes, as protosmith's server does.
@@ -12,6 +14,7 @@ import { getHeapSpaceStatistics } from 'node:v8';
 import type { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
 import { createServer } from '../../runtime/node/index.ts';
+import { TlsServer, type TlsServerConfig } from '../../runtime/tls/index.ts';
 import { createNodeProvider, nodeSigningKey } from '../../runtime/crypto/node/index.ts';
 import { createNativeProvider } from '../../runtime/crypto/native/index.ts';
 import { profiled, type ProfileRow } from './profile.ts';
@@ -19,8 +22,8 @@ import { sealFloorCpu, type NODE_AEAD } from './aead-floor.ts';
 import { NODE_TICKET_KEYS, TICKET_KEY, type BenchPki } from './support.ts';
 import type { TransportStep } from './floor.ts';
 
-/** 'native': protosmith with the native provider (record AEADs and HMAC by the addon). */
-export type ServerKind = 'protosmith' | 'native' | 'node' | 'net';
+/** 'native': protosmith with the native provider (record AEADs and HMAC by the addon); 'bare': the engine without TlsSocket. */
+export type ServerKind = 'protosmith' | 'native' | 'node' | 'net' | 'bare';
 export type ToChild =
   | { op: 'listen'; kind: ServerKind; pki: BenchPki; bulkBytes: number; transport?: readonly TransportStep[] }
   | { op: 'cpu' } | { op: 'mem'; settle?: boolean } | { op: 'sealFloor'; suite: keyof typeof NODE_AEAD; mib: number } | { op: 'exit' };
@@ -95,8 +98,35 @@ function serveRecorded(socket: Socket, transport: readonly TransportStep[]): voi
   });
 }
 
+/** The 'bare' adapter: each chunk read goes to the engine, in order; what the engine queued goes out in one write.
+ *  At the peer's close_notify the engine answers with its own, then FIN, and the socket is destroyed once that has
+ *  left (as TlsSocket does once both close_notify alerts have crossed). No timers, no stream of its own, no events. */
+function serveBare(tcp: Socket, config: TlsServerConfig): void {
+  const engine = new TlsServer(config);
+  let chain: Promise<void> = Promise.resolve();
+  tcp.on('error', () => { /* as serve() */ });
+  tcp.on('data', (chunk: Buffer) => {
+    chain = chain.then(async () => {
+      let closing = false;
+      try {
+        for (const e of await engine.receive(chunk)) if (e.type === 'peerClosed' || e.type === 'closed') closing = true;
+        if (closing && !engine.isClosed) await engine.close();
+      } catch {
+        closing = true; // a fatal error: its alert is in the output
+      }
+      const out = engine.takeOutput();
+      if (out.length > 0) tcp.write(out);
+      if (closing) { tcp.end(); tcp.once('finish', () => tcp.destroy()); }
+    });
+  });
+}
+
 function listen(kind: ServerKind, pki: BenchPki, bulkBytes: number, transport: readonly TransportStep[] = []): Server {
   if (kind === 'net') return netCreateServer({ allowHalfOpen: true, noDelay: true }, (s) => serveRecorded(s, transport));
+  if (kind === 'bare') {
+    const config: TlsServerConfig = { crypto: createNodeProvider(), now: Date.now, certificateChain: [pki.chainPem], signingKey: nodeSigningKey(pki.keyPem), ticketKey: TICKET_KEY };
+    return netCreateServer({ allowHalfOpen: true, noDelay: true }, (s) => serveBare(s, config));
+  }
   if (kind === 'protosmith' || kind === 'native') {
     const crypto = kind === 'native' ? createNativeProvider() : createNodeProvider();
     return createServer({ crypto, certificateChain: [pki.chainPem], signingKey: nodeSigningKey(pki.keyPem), ticketKey: TICKET_KEY }, (s) => serve(s, bulkBytes));

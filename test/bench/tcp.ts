@@ -16,6 +16,10 @@
 //    TCP), made again with the same algorithms and inputs through the node provider, no engine, in this process;
 //  - socket layer: a plain node net server (server-child kind 'net', no TLS) exchanging the same byte counts
 //    per connection in the same order with a plain net client, sequentially.
+// And the adapter's share: the same server engine (node provider) behind a bare net pump instead of TlsSocket
+// (server-child kind 'bare': no stream of its own, no timers, no events), sequential and concurrent like the others;
+// its rows set it beside node:tls (what the engine and node:crypto need at best with this socket layer) and beside
+// the protosmith server (what TlsSocket costs on top).
 import { cryptoFloorMs, netHandshake, recordServerHandshake } from './floor.ts';
 import { benchPki, figure, interleave, nodeContexts, numberOption, type Figure } from './support.ts';
 import { connectClient, startServer, type ServerChild } from './tcp-harness.ts';
@@ -52,33 +56,35 @@ export async function run(args: string[]): Promise<Figure[]> {
   const theirs = await startServer('node', pki);
   const native = await startServer('native', pki);
   const floor = await startServer('net', pki, 0, recorded.transport);
+  const bare = await startServer('bare', pki);
   try {
     // Warm-up, the same for both servers: the figures are a running server's steady state. protosmith's
     // server is JavaScript that V8 optimizes over its first several hundred handshakes (TurboFan
     // compiles on V8's background threads, which process.cpuUsage counts); with a short warm-up that
     // one-time compilation is billed to the measured handshakes (~2.5 ms instead of ~1.6 ms per handshake
     // after 30 warm-up handshakes). node:tls's handshake is native code and needs no warm-up.
-    for (const s of [ours, theirs, native]) await handshakes(s, ctx, warm, 10);
+    for (const s of [ours, theirs, native, bare]) await handshakes(s, ctx, warm, 10);
     await handshakes(floor, undefined, warm, 10, recorded.transport);
     await cryptoFloorMs(recorded, pki, warm);
     const floors = { net: [] as number[], crypto: [] as number[] };
     const fresh = (): { seq: number[]; seqCpu: number[]; conc: number[]; concCpu: number[] } => ({ seq: [], seqCpu: [], conc: [], concCpu: [] });
-    const results = { ours: fresh(), theirs: fresh(), native: fresh() };
-    const resultsOf = (s: ServerChild): ReturnType<typeof fresh> => (s === ours ? results.ours : s === native ? results.native : results.theirs);
-    await interleave(rounds, [ours, theirs, native].flatMap((s) => {
+    const results = { ours: fresh(), theirs: fresh(), native: fresh(), bare: fresh() };
+    const resultsOf = (s: ServerChild): ReturnType<typeof fresh> => (s === ours ? results.ours : s === native ? results.native : s === bare ? results.bare : results.theirs);
+    await interleave(rounds, [ours, theirs, native, bare].flatMap((s) => {
       const r = resultsOf(s);
       return [async () => { const x = await handshakes(s, ctx, seq, 1); r.seq.push(x.perSecond); r.seqCpu.push(x.cpuMsPer); return x.perSecond; }];
     }).concat([
       async () => { const x = await handshakes(floor, undefined, seq, 1, recorded.transport); floors.net.push(x.cpuMsPer); return x.cpuMsPer; },
       async () => { const ms = await cryptoFloorMs(recorded, pki, seq); floors.crypto.push(ms); return ms; },
     ]));
-    await interleave(rounds, [ours, theirs, native].flatMap((s) => {
+    await interleave(rounds, [ours, theirs, native, bare].flatMap((s) => {
       const r = resultsOf(s);
       return [async () => { const x = await handshakes(s, ctx, total, conc); r.conc.push(x.perSecond); r.concCpu.push(x.cpuMsPer); return x.perSecond; }];
     }));
     const o = results.ours;
     const t = results.theirs;
     const v = results.native;
+    const b = results.bare;
     return [
       figure({ bench: 'tcp', row: 'sequential handshakes over TCP', unit: '/s', rounds: { protosmith: o.seq, baseline: t.seq }, against: 'node:tls', better: 'higher', target: 1 }),
       figure({ bench: 'tcp', row: 'server CPU per handshake (sequential)', unit: 'ms', rounds: { protosmith: o.seqCpu, baseline: t.seqCpu }, against: 'node:tls', better: 'lower', target: 1 }),
@@ -95,9 +101,19 @@ export async function run(args: string[]): Promise<Figure[]> {
         bench: 'tcp', row: 'floor: plain net server, same reads and writes', unit: 'ms', rounds: { protosmith: floors.net, baseline: t.seqCpu }, against: 'node:tls', better: 'lower',
         note: `server CPU per connection of a node net server without TLS exchanging the same bytes (${recorded.transport.map((x) => `${x.dir} ${x.bytes}`).join(', ')}) with a plain client, sequentially; baseline: node:tls's whole server CPU per sequential handshake`,
       }),
+      figure({
+        bench: 'tcp', row: 'floor: engine behind a bare net pump (sequential)', unit: 'ms', rounds: { protosmith: b.seqCpu, baseline: t.seqCpu }, against: 'node:tls', better: 'lower',
+        note: 'server CPU per handshake of the same server engine (node provider) behind a bare net pump instead of TlsSocket: no stream of its own, no timers, no events (server-child.ts serveBare)',
+      }),
+      figure({ bench: 'tcp', row: `floor: engine behind a bare net pump (${conc} concurrent)`, unit: 'ms', rounds: { protosmith: b.concCpu, baseline: t.concCpu }, against: 'node:tls', better: 'lower' }),
+      figure({
+        bench: 'tcp', row: 'TlsSocket adapter: server CPU (sequential)', unit: 'ms', rounds: { protosmith: o.seqCpu, baseline: b.seqCpu }, against: 'bare pump', better: 'lower',
+        note: 'the protosmith server (createServer: TlsSocket) against the same engine behind the bare pump; 1/ratio - 1 is what TlsSocket adds per handshake',
+      }),
+      figure({ bench: 'tcp', row: `TlsSocket adapter: server CPU (${conc} concurrent)`, unit: 'ms', rounds: { protosmith: o.concCpu, baseline: b.concCpu }, against: 'bare pump', better: 'lower' }),
     ];
   } finally {
-    for (const s of [ours, theirs, native, floor]) {
+    for (const s of [ours, theirs, native, floor, bare]) {
       const p = await s.exit();
       if (p) {
         console.log(`\nCPU profile of the ${s.kind} server child (${p.totalMs.toFixed(0)} ms sampled): top self time`);
