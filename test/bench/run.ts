@@ -44,6 +44,10 @@ const benches: Record<string, { what: string; load: () => Promise<Bench>; inAll?
     what: 'X.509 chain verification: median/p99 for a 3-certificate chain against the default roots (cached trust store)',
     load: () => import('./verify.ts'),
   },
+  instructions: {
+    what: 'user-space instructions per server handshake over loopback TCP (valgrind callgrind; protosmith, bare engine, native, node:tls), ~10 min',
+    load: () => import('./instructions.ts'),
+  },
   load: {
     what: 'servers under 5,000 hostile loopback connections (silent, ClientHello-then-silent, CCS flood, slowloris): legit handshake p50/p99, RSS, vs node:tls',
     load: () => import('./load.ts'),
