@@ -17,14 +17,13 @@
 // JavaScript over its first few thousand handshakes (tcp.ts), and compilation is counted. Needs valgrind (Debian
 // package valgrind); not part of `npm run bench` without a name (it takes ~10 minutes). `--cache` adds callgrind's
 // cache simulation (slower) and rows of simulated first- and last-level cache misses per handshake.
-import { execFileSync, fork } from 'node:child_process';
-import { once } from 'node:events';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchPki, figure, nodeContexts, numberOption, type BenchPki, type Figure } from './support.ts';
-import { connectClient } from './tcp-harness.ts';
-import type { FromChild, ServerKind, ToChild } from './server-child.ts';
+import { connectClient, inFlight, startServer } from './tcp-harness.ts';
+import type { ServerKind } from './server-child.ts';
 import type * as tls from 'node:tls';
 
 function need(tool: string): void {
@@ -43,29 +42,19 @@ interface Count { main: number; all: number; cache?: { l1: number; ll: number } 
 /** Instructions per handshake of one server kind, counted by callgrind over `n` handshakes after `warm`. */
 async function count(kind: ServerKind, pki: BenchPki, ctx: tls.SecureContext, warm: number, n: number, conc: number, dir: string, cache: boolean): Promise<Count> {
   const out = join(dir, `callgrind.${kind}`);
-  const child = fork(join(import.meta.dirname, 'server-child.ts'), [], {
+  const server = await startServer(kind, pki, 0, undefined, {
     execPath: 'valgrind',
-    execArgv: ['-q', '--tool=callgrind', '--separate-threads=yes', ...(cache ? ['--cache-sim=yes', `--LL=${LL}`] : []), `--callgrind-out-file=${out}`, process.execPath, ...process.execArgv, '--expose-gc'],
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    args: ['-q', '--tool=callgrind', '--separate-threads=yes', ...(cache ? ['--cache-sim=yes', `--LL=${LL}`] : []), `--callgrind-out-file=${out}`],
   });
   try {
-    const port = await new Promise<number>((resolve, reject) => {
-      child.on('message', (m: FromChild) => { if (m.op === 'listening') resolve(m.port); });
-      child.once('exit', (code) => reject(new Error(`${kind} server under valgrind exited (${code})`)));
-      child.send({ op: 'listen', kind, pki, bulkBytes: 0 } satisfies ToChild);
-    });
     const handshakes = async (total: number): Promise<void> => {
-      let started = 0;
-      const worker = async (): Promise<void> => {
-        while (started < total) { started++; const { socket } = await connectClient(port, ctx); socket.end(); }
-      };
-      await Promise.all(Array.from({ length: conc }, worker));
+      await inFlight(total, conc, async () => { const { socket } = await connectClient(server.port, ctx); socket.end(); });
       await new Promise((r) => setTimeout(r, 1000)); // the last connections' closes
     };
     await handshakes(warm);
-    execFileSync('callgrind_control', ['-z', String(child.pid)], { stdio: 'ignore' });
+    execFileSync('callgrind_control', ['-z', String(server.pid)], { stdio: 'ignore' });
     await handshakes(n);
-    execFileSync('callgrind_control', ['-d', String(child.pid)], { stdio: 'ignore' });
+    execFileSync('callgrind_control', ['-d', String(server.pid)], { stdio: 'ignore' });
     // One dump per thread (`--separate-threads`): `<out>.1-01` is the main thread, the others V8's and libuv's.
     const dumps = readdirSync(dir).filter((f) => f.startsWith(`callgrind.${kind}.1-`)).sort();
     if (dumps.length === 0) throw new Error(`callgrind wrote no dump for the ${kind} server`);
@@ -91,8 +80,7 @@ async function count(kind: ServerKind, pki: BenchPki, ctx: tls.SecureContext, wa
       ...(cache ? { cache: { l1: sum('I1mr', 'D1mr', 'D1mw'), ll: sum('ILmr', 'DLmr', 'DLmw') } } : {}),
     };
   } finally {
-    child.kill('SIGKILL');
-    if (child.exitCode === null && child.signalCode === null) await once(child, 'exit');
+    await server.kill();
   }
 }
 

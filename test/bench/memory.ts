@@ -12,7 +12,7 @@
 // samples hold connections, so the memory reducer's own effects (released pages, flushed code) are in both.
 import * as tls from 'node:tls';
 import { benchPki, figure, nodeContexts, numberOption, type BenchPki, type Figure } from './support.ts';
-import { connectClient, startServer } from './tcp-harness.ts';
+import { connectClient, inFlight, startServer } from './tcp-harness.ts';
 import type { ServerKind } from './server-child.ts';
 
 interface PerConnection { rssKiB: number; heapKiB: number; youngMiB: [number, number]; waitedMs: number }
@@ -20,13 +20,9 @@ interface PerConnection { rssKiB: number; heapKiB: number; youngMiB: [number, nu
 async function perConnection(kind: ServerKind, pki: BenchPki, ctx: tls.SecureContext, conns: number, settle = false): Promise<PerConnection> {
   const server = await startServer(kind, pki);
   const sockets: tls.TLSSocket[] = [];
-  const open = async (n: number): Promise<void> => {
-    let started = 0;
-    const worker = async (): Promise<void> => {
-      while (started < n) { started++; sockets.push((await connectClient(server.port, ctx, { waitForTicket: true })).socket); }
-    };
-    await Promise.all(Array.from({ length: 50 }, worker));
-  };
+  const open = (n: number): Promise<void> => inFlight(n, 50, async () => {
+    sockets.push((await connectClient(server.port, ctx, { waitForTicket: true })).socket);
+  });
   try {
     const warm = [];
     for (let i = 0; i < 30; i++) warm.push((await connectClient(server.port, ctx, { waitForTicket: true })).socket);

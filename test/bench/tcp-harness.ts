@@ -20,12 +20,20 @@ export interface ServerChild {
   /** CPU ms per MiB for node:crypto alone sealing `mib` MiB as 16 KiB records in this (idle) child (aead-floor.ts). */
   sealFloorCpu(suite: keyof typeof NODE_AEAD, mib: number): Promise<number>;
   exit(): Promise<{ top: ProfileRow[]; totalMs: number } | undefined>;
+  /** SIGKILL, for a child that need not end cleanly (a valgrind run once its counters are read). */
+  kill(): Promise<void>;
+  /** The process's pid: node's, or with `under`, that program's (which runs node). */
+  readonly pid: number;
 }
 
-export async function startServer(kind: ServerKind, pki: BenchPki, bulkBytes = 0, transport?: readonly TransportStep[]): Promise<ServerChild> {
+/** A program the child's node runs under, e.g. valgrind: `execPath` with `args` before node's own command line. */
+export interface Under { execPath: string; args: readonly string[] }
+
+export async function startServer(kind: ServerKind, pki: BenchPki, bulkBytes = 0, transport?: readonly TransportStep[], under?: Under): Promise<ServerChild> {
+  const nodeArgs = [...process.execArgv.filter((a) => !a.startsWith('--cpu-prof')), '--expose-gc'];
   const child: ChildProcess = fork(join(import.meta.dirname, 'server-child.ts'), [], {
-    execArgv: [...process.execArgv.filter((a) => !a.startsWith('--cpu-prof')), '--expose-gc'],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    ...(under ? { execPath: under.execPath, execArgv: [...under.args, process.execPath, ...nodeArgs] } : { execArgv: nodeArgs }),
+    stdio: ['ignore', under ? 'ignore' : 'inherit', 'inherit', 'ipc'],
   });
   const ask = async <O extends FromChild['op']>(m: ToChild, op: O): Promise<Extract<FromChild, { op: O }>> => {
     const reply = new Promise<Extract<FromChild, { op: O }>>((resolve, reject) => {
@@ -39,7 +47,7 @@ export async function startServer(kind: ServerKind, pki: BenchPki, bulkBytes = 0
   };
   const { port } = await ask({ op: 'listen', kind, pki, bulkBytes, ...(transport ? { transport } : {}) }, 'listening');
   return {
-    kind, port,
+    kind, port, pid: child.pid!,
     async cpuMs() { const c = await ask({ op: 'cpu' }, 'cpu'); return (c.user + c.system) / 1000; },
     mem: (settle = false) => ask({ op: 'mem', settle }, 'mem'),
     async sealFloorCpu(suite, mib) { return (await ask({ op: 'sealFloor', suite, mib }, 'sealFloor')).ms; },
@@ -48,7 +56,18 @@ export async function startServer(kind: ServerKind, pki: BenchPki, bulkBytes = 0
       if (child.exitCode === null) await once(child, 'exit');
       return r.profile;
     },
+    async kill() {
+      child.kill('SIGKILL');
+      if (child.exitCode === null && child.signalCode === null) await once(child, 'exit');
+    },
   };
+}
+
+/** Runs `one` `total` times, at most `width` at once (each of `width` workers takes the next until all started). */
+export async function inFlight(total: number, width: number, one: () => Promise<void>): Promise<void> {
+  let started = 0;
+  const worker = async (): Promise<void> => { while (started < total) { started++; await one(); } };
+  await Promise.all(Array.from({ length: width }, worker));
 }
 
 /** A node:tls client connection to the bench server; resolves once the client's handshake is done. */
