@@ -3,6 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { figure, interleave } from './bench/support.ts';
+import { startAllocationSampling } from './bench/profile.ts';
 
 const row = { bench: 't', row: 'r', unit: 'ms', against: 'node:tls', target: 1 } as const;
 
@@ -42,6 +43,24 @@ test('interleaved rounds run the contenders in one order, then the reverse; each
   const rounds = await interleave(3, [fn('a', 100), fn('b', 200), fn('c', 300)]);
   assert.equal(ran, ['a', 'b', 'c', 'c', 'b', 'a', 'a', 'b', 'c']);
   assert.equal(rounds, [[101, 106, 107], [202, 205, 208], [303, 304, 309]]);
+});
+
+test('allocation sampling counts garbage already collected, and names the function that made it', async () => {
+  const sampling = startAllocationSampling(512);
+  await sampling.started;
+  // ~16 MiB of short-lived arrays: more than the young generation holds, so scavenges free most of it before stop.
+  let kept = 0;
+  function makeGarbageForTheSampler(): void {
+    for (let i = 0; i < 4096; i++) kept += new Array<number>(512).fill(i).length;
+  }
+  makeGarbageForTheSampler();
+  const r = await sampling.stop(5);
+  assert.is(kept, 4096 * 512);
+  // 4096 arrays of 512 doubles (8 bytes each) or small integers: at least 8 MiB whatever the element kind.
+  assert.ok(r.bytes > 8 * 2 ** 20, `sampled ${r.bytes} bytes`);
+  assert.ok(r.top[0]!.fn.startsWith('makeGarbageForTheSampler '), `top allocator: ${r.top[0]?.fn}`);
+  assert.ok(r.top[0]!.fn.includes('bench-support.test.ts:'), r.top[0]!.fn);
+  assert.ok(r.top[0]!.percent > 50, `${r.top[0]!.percent}%`);
 });
 
 test.run();

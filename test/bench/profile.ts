@@ -1,5 +1,7 @@
 // CPU profile mode of the benchmarks: runs a function under the V8 sampling profiler (node:inspector, in
 // this process) and names the functions with the most self time, by name and source location.
+// And allocation sampling (alloc.ts): V8's sampling heap profiler, counting every sampled allocation, also of
+// objects the garbage collector has since freed, i.e. the garbage a workload makes, not what it keeps.
 import { Session } from 'node:inspector/promises';
 
 export interface ProfileRow { fn: string; ms: number; percent: number }
@@ -45,4 +47,50 @@ export async function profiled<T>(f: () => Promise<T>, count: number): Promise<{
   try { result = await f(); } catch (e) { await stop(); throw e; }
   const profile = await stop();
   return { result, ...topSelfTime(profile, count) };
+}
+
+export interface AllocRow { fn: string; bytes: number; percent: number }
+
+interface SamplingNode { callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number }; selfSize: number; children: SamplingNode[] }
+
+/**
+ * Starts V8's sampling heap profiler in this process, one sample per `interval` bytes allocated on average, with
+ * the objects already collected by minor (scavenge) and major GC kept in the profile. V8 scales each sampled
+ * size to the allocations it stands for, so the profile's sizes add up to an estimate of all bytes allocated
+ * on the JS heap between start and stop (not ArrayBuffer backing stores, which live outside it). `stop` gives
+ * that total and the functions that allocated most (self bytes, by name and file:line:column; tsx compiles each
+ * file to one line, so the column is what tells two functions of a file apart).
+ */
+export function startAllocationSampling(interval: number): { started: Promise<void>; stop(top: number): Promise<{ bytes: number; top: AllocRow[] }> } {
+  const session = new Session();
+  session.connect();
+  const started = (async () => {
+    await session.post('HeapProfiler.enable');
+    await session.post('HeapProfiler.startSampling', {
+      samplingInterval: interval, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true,
+    } as { samplingInterval: number });
+  })();
+  return {
+    started,
+    async stop(count) {
+      await started;
+      const { profile } = (await session.post('HeapProfiler.stopSampling')) as unknown as { profile: { head: SamplingNode } };
+      session.disconnect();
+      const perFn = new Map<string, number>();
+      let total = 0;
+      const walk = (n: SamplingNode): void => {
+        if (n.selfSize > 0) {
+          total += n.selfSize;
+          const cf = n.callFrame;
+          const where = cf.url ? ` ${cf.url.replace(/^file:\/\//, '').split('/').slice(-2).join('/')}:${cf.lineNumber + 1}:${cf.columnNumber + 1}` : '';
+          const key = `${cf.functionName || '(anonymous)'}${where}`;
+          perFn.set(key, (perFn.get(key) ?? 0) + n.selfSize);
+        }
+        for (const c of n.children) walk(c);
+      };
+      walk(profile.head);
+      const top = [...perFn].sort((a, b) => b[1] - a[1]).slice(0, count).map(([fn, bytes]) => ({ fn, bytes, percent: (100 * bytes) / total }));
+      return { bytes: total, top };
+    },
+  };
 }

@@ -44,6 +44,10 @@ const benches: Record<string, { what: string; load: () => Promise<Bench>; inAll?
     what: 'X.509 chain verification: median/p99 for a 3-certificate chain against the default roots (cached trust store)',
     load: () => import('./verify.ts'),
   },
+  alloc: {
+    what: 'server JS heap bytes allocated per handshake over loopback TCP, garbage included (V8 sampling heap profiler), protosmith, bare engine, native, node:tls; top allocators',
+    load: () => import('./alloc.ts'),
+  },
   instructions: {
     what: 'user-space instructions per server handshake over loopback TCP (valgrind callgrind; protosmith, bare engine, native, node:tls), ~10 min',
     load: () => import('./instructions.ts'),

@@ -17,7 +17,7 @@ import { createServer } from '../../runtime/node/index.ts';
 import { TlsServer, type TlsServerConfig } from '../../runtime/tls/index.ts';
 import { createNodeProvider, nodeSigningKey } from '../../runtime/crypto/node/index.ts';
 import { createNativeProvider } from '../../runtime/crypto/native/index.ts';
-import { profiled, type ProfileRow } from './profile.ts';
+import { profiled, startAllocationSampling, type AllocRow, type ProfileRow } from './profile.ts';
 import { sealFloorCpu, type NODE_AEAD } from './aead-floor.ts';
 import { NODE_TICKET_KEYS, TICKET_KEY, type BenchPki } from './support.ts';
 import type { TransportStep } from './floor.ts';
@@ -26,11 +26,14 @@ import type { TransportStep } from './floor.ts';
 export type ServerKind = 'protosmith' | 'native' | 'node' | 'net' | 'bare';
 export type ToChild =
   | { op: 'listen'; kind: ServerKind; pki: BenchPki; bulkBytes: number; transport?: readonly TransportStep[] }
-  | { op: 'cpu' } | { op: 'mem'; settle?: boolean } | { op: 'sealFloor'; suite: keyof typeof NODE_AEAD; mib: number } | { op: 'exit' };
+  | { op: 'cpu' } | { op: 'mem'; settle?: boolean } | { op: 'sealFloor'; suite: keyof typeof NODE_AEAD; mib: number }
+  | { op: 'allocStart'; interval: number } | { op: 'allocStop'; top: number } | { op: 'exit' };
 export type FromChild =
   | { op: 'listening'; port: number }
   | { op: 'cpu'; user: number; system: number }
   | { op: 'sealFloor'; ms: number }
+  | { op: 'allocStarted' }
+  | { op: 'allocStopped'; bytes: number; top: AllocRow[] }
   | { op: 'mem'; rss: number; heapUsed: number; external: number; arrayBuffers: number; connections: number; youngBytes: number; settledMs?: number }
   | { op: 'exit'; profile?: { top: ProfileRow[]; totalMs: number } };
 
@@ -154,6 +157,7 @@ const SETTLED_YOUNG_BYTES = 4 << 20;
 const SETTLE_MAX_MS = 40_000;
 
 let server: Server | undefined;
+let sampling: ReturnType<typeof startAllocationSampling> | undefined;
 let finished: (() => void) | undefined;
 const profileTop = Number(process.env.PROTOSMITH_BENCH_PROFILE ?? 0);
 const life = new Promise<void>((resolve) => { finished = resolve; });
@@ -184,6 +188,17 @@ process.on('message', (m: ToChild) => {
         gc?.(); gc?.();
         const u = process.memoryUsage();
         send({ op: 'mem', rss: u.rss, heapUsed: u.heapUsed, external: u.external, arrayBuffers: u.arrayBuffers, connections: open, youngBytes: youngBytes(), ...(settledMs === undefined ? {} : { settledMs }) });
+      })();
+      return;
+    case 'allocStart':
+      sampling = startAllocationSampling(m.interval);
+      void sampling.started.then(() => send({ op: 'allocStarted' }));
+      return;
+    case 'allocStop':
+      void (async () => {
+        const r = await sampling!.stop(m.top);
+        sampling = undefined;
+        send({ op: 'allocStopped', bytes: r.bytes, top: r.top });
       })();
       return;
     case 'exit':

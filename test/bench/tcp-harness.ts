@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import * as tls from 'node:tls';
 import type { FromChild, ServerKind, ToChild } from './server-child.ts';
-import type { ProfileRow } from './profile.ts';
+import type { AllocRow, ProfileRow } from './profile.ts';
 import type { BenchPki } from './support.ts';
 import type { NODE_AEAD } from './aead-floor.ts';
 import type { TransportStep } from './floor.ts';
@@ -19,6 +19,10 @@ export interface ServerChild {
   mem(settle?: boolean): Promise<Extract<FromChild, { op: 'mem' }>>;
   /** CPU ms per MiB for node:crypto alone sealing `mib` MiB as 16 KiB records in this (idle) child (aead-floor.ts). */
   sealFloorCpu(suite: keyof typeof NODE_AEAD, mib: number): Promise<number>;
+  /** Starts counting the bytes the child allocates on its JS heap (profile.ts startAllocationSampling). */
+  allocStart(interval: number): Promise<void>;
+  /** Stops counting: bytes allocated since allocStart (garbage included) and the `top` functions that allocated most. */
+  allocStop(top: number): Promise<{ bytes: number; top: AllocRow[] }>;
   exit(): Promise<{ top: ProfileRow[]; totalMs: number } | undefined>;
   /** SIGKILL, for a child that need not end cleanly (a valgrind run once its counters are read). */
   kill(): Promise<void>;
@@ -51,6 +55,8 @@ export async function startServer(kind: ServerKind, pki: BenchPki, bulkBytes = 0
     async cpuMs() { const c = await ask({ op: 'cpu' }, 'cpu'); return (c.user + c.system) / 1000; },
     mem: (settle = false) => ask({ op: 'mem', settle }, 'mem'),
     async sealFloorCpu(suite, mib) { return (await ask({ op: 'sealFloor', suite, mib }, 'sealFloor')).ms; },
+    async allocStart(interval) { await ask({ op: 'allocStart', interval }, 'allocStarted'); },
+    async allocStop(top) { const r = await ask({ op: 'allocStop', top }, 'allocStopped'); return { bytes: r.bytes, top: r.top }; },
     async exit() {
       const r = await ask({ op: 'exit' }, 'exit');
       if (child.exitCode === null) await once(child, 'exit');
