@@ -155,9 +155,17 @@ function timeoutOption(name: string, v: number | undefined, dflt: number): numbe
   return v;
 }
 
-/** The TlsSocket reading each transport: the transport's listeners are functions shared by every socket
- *  (see TlsSocket's constructor), so that a connection does not carry four closures of its own. */
-const owners = new WeakMap<Duplex, TlsSocket>();
+/** The TlsSocket reading each transport, as a property of the transport: the transport's listeners are
+ *  functions shared by every socket (see TlsSocket's constructor), so that a connection does not carry four
+ *  closures of its own. Not a WeakMap from transport to socket: a module-lifetime WeakMap is in V8's old
+ *  generation, where the slot of each value is a root for young-generation collections: an entry whose key (a
+ *  young transport) was already dead still kept its value, the socket (which holds the transport, and so the
+ *  key) and everything it holds, through every young-generation collection until the next full one; on a server handling
+ *  connections one after the other that was ~2 KiB promoted to the old generation per connection (`node
+ *  --trace-gc-nvp`: 2,720 bytes promoted per handshake against 700 with the property) and ~13% of its CPU per
+ *  handshake, the full collections that followed included (measured 2026-12-03, see README Performance). */
+const OWNER = Symbol('protosmith.TlsSocket');
+type Owned = Duplex & { [OWNER]?: TlsSocket };
 const NO_WAITERS: readonly Waiter[] = Object.freeze([]);
 /** Where an idle socket's operation queue starts: one settled promise for every socket. */
 const IDLE: Promise<void> = Promise.resolve();
@@ -322,10 +330,10 @@ export class TlsSocket extends Duplex {
         this.#fail(new TlsTransportError('TLS_HANDSHAKE_TIMEOUT', `the TLS handshake did not complete within ${handshakeTimeout} ms (handshakeTimeout): the peer is silent, too slow, or does not speak TLS`));
       }, handshakeTimeout).unref();
     }
-    // The listeners below are shared and find their socket through `owners`: a second TlsSocket on the
+    // The listeners below are shared and find their socket through OWNER: a second TlsSocket on the
     // same transport would take the first one's events (and get each of them twice).
-    if (owners.has(transport)) throw new TlsUsageError('TLS_BAD_ARGUMENT', 'this transport already carries a TlsSocket: wrap each transport (e.g. a net.Socket) once');
-    owners.set(transport, this);
+    if ((transport as Owned)[OWNER] !== undefined) throw new TlsUsageError('TLS_BAD_ARGUMENT', 'this transport already carries a TlsSocket: wrap each transport (e.g. a net.Socket) once');
+    (transport as Owned)[OWNER] = this;
     transport.on('data', TlsSocket.#transportData);
     transport.on('end', TlsSocket.#transportEnd);
     transport.on('error', TlsSocket.#transportError);
@@ -340,10 +348,10 @@ export class TlsSocket extends Duplex {
 
   // ---- transport events (shared listeners: `this` is the transport) ---------------------------------
 
-  static #transportData(this: Duplex, chunk: Buffer): void { const s = owners.get(this); if (s) s.#onTransportData(chunk); }
-  static #transportEnd(this: Duplex): void { const s = owners.get(this); if (s) s.#onTransportEnd(); }
-  static #transportError(this: Duplex, e: Error): void { const s = owners.get(this); if (s) s.#onTransportError(e); }
-  static #transportClose(this: Duplex): void { const s = owners.get(this); if (s) s.#onTransportClose(); }
+  static #transportData(this: Duplex, chunk: Buffer): void { const s = (this as Owned)[OWNER]; if (s) s.#onTransportData(chunk); }
+  static #transportEnd(this: Duplex): void { const s = (this as Owned)[OWNER]; if (s) s.#onTransportEnd(); }
+  static #transportError(this: Duplex, e: Error): void { const s = (this as Owned)[OWNER]; if (s) s.#onTransportError(e); }
+  static #transportClose(this: Duplex): void { const s = (this as Owned)[OWNER]; if (s) s.#onTransportClose(); }
 
   #onTransportData(chunk: Buffer): void {
     const transport = this.transport;
