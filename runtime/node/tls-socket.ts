@@ -2,7 +2,7 @@
 // net.Socket, or any Duplex: a stream pair in tests). Bytes from the transport go to
 // engine.receive(); engine events become stream data and socket events; whatever the engine
 // queues for the peer is written to the transport after every call (outputs under 16 KiB made in one
-// event-loop turn are corked and leave together: one write, one TCP segment with setNoDelay).
+// event-loop turn are held and leave together: one write, one TCP segment with setNoDelay).
 //
 // Events (besides the Duplex ones):
 //   'secure'   (info: HandshakeCompleteEvent)  handshake done; writes queued before it are sent now
@@ -68,7 +68,7 @@ export const DEFAULT_CLOSE_TIMEOUT = 30_000;
 const ERROR_LINGER = 1_000;
 /** _writev hands the engine at most this much at once (records are cut at 16 KiB anyway). */
 const WRITE_BATCH = 64 * 1024;
-/** Engine output smaller than this is held (corked) until the end of the event-loop turn, so that what
+/** Engine output smaller than this is held until the end of the event-loop turn (see #flush), so that what
  *  one turn produces is written together; larger output is written at once. */
 const COALESCE_BELOW = 16 * 1024;
 
@@ -260,8 +260,6 @@ const F_DISCARD = 16;
 const F_TRANSPORT_CLOSED = 32;
 /** The connection is being closed because it was idle: a peer that never answers is not an error. */
 const F_IDLE_CLOSING = 64;
-/** The transport is corked until the end of this event-loop turn (see #flush). */
-const F_CORKED = 128;
 
 export class TlsSocket extends Duplex {
   readonly engine: SansIoEngine;
@@ -294,6 +292,8 @@ export class TlsSocket extends Duplex {
   set #lingerTimer(v: NodeJS.Timeout | undefined) { if (v !== undefined || this.#occasional) this.#o().lingerTimer = v; }
   /** The tail of the operation queue; undefined while nothing is queued (an idle socket holds no promise). */
   #chain: Promise<void> | undefined;
+  /** Small engine output held for one write at the end of this event-loop turn (see #flush); undefined when none is held. */
+  #held: Uint8Array[] | undefined;
   /** The last bulk write (or write of a pooled output buffer), until its transport callback (see #write,
    *  #drained); undefined otherwise. */
   #lastWrite: Promise<void> | undefined;
@@ -447,25 +447,26 @@ export class TlsSocket extends Duplex {
 
   #flush(): void {
     const t = this.transport;
-    // Records as the provider made them (header, ciphertext, tag) where the engine offers them: written
-    // corked, in one writev, nothing joined.
+    // Records as the provider made them (header, ciphertext, tag) where the engine offers them.
     const chunks = this.engine.takeOutputChunks ? this.engine.takeOutputChunks() : [this.engine.takeOutput()];
     let size = 0;
     for (const c of chunks) size += c.length;
     if (size === 0 || t.destroyed || !t.writable) return;
     if (size < COALESCE_BELOW) {
-      // Small outputs made in one turn of the event loop leave in one write: e.g. the session ticket
-      // that answers the client's Finished and our close_notify answering its close_notify (one
-      // segment, one syscall instead of two). Uncorked at setImmediate (after this turn's callbacks
-      // and microtasks), or earlier by the transport's own end().
-      if (!this.#has(F_CORKED)) {
-        this.#set(F_CORKED);
-        t.cork();
-        setImmediate(() => this.#uncork());
+      // Small outputs made in one turn of the event loop leave in one write: e.g. the session ticket that
+      // answers the client's Finished and our close_notify answering its close_notify, which the stream
+      // machinery sends from a later tick of the same turn (one segment, one syscall instead of two).
+      // Written at setImmediate, after this turn's callbacks, ticks and microtasks. Joined here into one
+      // small buffer (node's shared pool: no allocation of its own) rather than corked on the transport:
+      // no writev, no stream buffering. Anything that ends the transport writes what is held first.
+      if (this.#held === undefined) {
+        this.#held = chunks;
+        setImmediate(TlsSocket.#writeHeldTick, this);
+      } else {
+        for (const c of chunks) this.#held.push(c);
       }
-      for (const c of chunks) this.#write(c);
     } else {
-      this.#uncork(); // bulk data goes at once, after what was held (a corked stream keeps the order)
+      this.#writeHeld(); // bulk data goes at once, after what was held
       if (chunks.length === 1) this.#write(chunks[0]!, true);
       else {
         t.cork();
@@ -474,6 +475,25 @@ export class TlsSocket extends Duplex {
       }
     }
     this.#touch();
+  }
+
+  static #writeHeldTick(socket: TlsSocket): void { socket.#writeHeld(); }
+
+  /** Writes the held small output (see #flush) as one buffer; nothing when none is held. Chunks under 16 KiB
+   *  are never buffers of the output pool (it lends only 64 KiB and more), so none is given back here. */
+  #writeHeld(): void {
+    const held = this.#held;
+    if (held === undefined) return;
+    this.#held = undefined;
+    const t = this.transport;
+    if (t.destroyed || !t.writable) return;
+    if (held.length === 1) { t.write(held[0]!); return; }
+    let size = 0;
+    for (const c of held) size += c.length;
+    const joined = Buffer.allocUnsafe(size);
+    let at = 0;
+    for (const c of held) { joined.set(c, at); at += c.length; }
+    t.write(joined);
   }
 
   /** One engine output chunk to the transport; a buffer of the output pool goes back to it once written. With
@@ -490,12 +510,6 @@ export class TlsSocket extends Duplex {
       });
     });
     this.#lastWrite = written;
-  }
-
-  #uncork(): void {
-    if (!this.#has(F_CORKED)) return;
-    this.#clear(F_CORKED);
-    this.transport.uncork();
   }
 
   #resumeTransport(): void {
@@ -771,6 +785,7 @@ export class TlsSocket extends Duplex {
       }
       // FIN after every byte we wrote; then keep reading until the peer closes (bounded), unless its
       // close_notify is already in (#closeWhenFlushed).
+      this.#writeHeld();
       if (!this.transport.destroyed && !this.transport.writableEnded) this.transport.end();
       this.#resumeTransport();
       this.#startLinger(this.#closeTimeout);
@@ -794,6 +809,7 @@ export class TlsSocket extends Duplex {
     }
     const t = this.transport;
     if (!t.destroyed) {
+      this.#writeHeld();
       if (this.#has(F_LOCAL_CLOSED) || this.#failed) {
         // Graceful close or fatal alert: both are queued on the transport. Keep reading (and
         // dropping) until the peer hangs up, bounded, so the close is a FIN and not a reset.

@@ -68,7 +68,7 @@ test('in memory: connect({socket}) and acceptTls(duplex) talk over a Duplex pair
 });
 
 test('in memory: the ticket and the close_notify that answer one read leave in one transport write', async () => {
-  // A transport that records each write operation the stream machinery makes (writev when coalesced).
+  // A transport that records each write operation the stream machinery makes (a writev counts as one).
   const ops: Uint8Array[][] = [];
   const transport = new Duplex({
     read() { /* fed below */ },
