@@ -1,8 +1,10 @@
 // CPU profile mode of the benchmarks: runs a function under the V8 sampling profiler (node:inspector, in
 // this process) and names the functions with the most self time, by name and source location.
 // And allocation sampling (alloc.ts): V8's sampling heap profiler, counting every sampled allocation, also of
-// objects the garbage collector has since freed, i.e. the garbage a workload makes, not what it keeps.
+// objects the garbage collector has since freed, i.e. the garbage a workload makes, not what it keeps; and a
+// summary of the collector's work (node:v8 GCProfiler), taken in a window of its own.
 import { Session } from 'node:inspector/promises';
+import { GCProfiler } from 'node:v8';
 
 export interface ProfileRow { fn: string; ms: number; percent: number }
 
@@ -50,6 +52,33 @@ export async function profiled<T>(f: () => Promise<T>, count: number): Promise<{
 }
 
 export interface AllocRow { fn: string; bytes: number; percent: number }
+
+/** What the collector did meanwhile (node:v8 GCProfiler): young-generation collections (scavenges) and full ones
+ *  (mark-compact, incremental marking steps not counted), their pause time, and the bytes the scavenges moved into
+ *  the old generation (the growth of old space across each scavenge): what survives a young collection is what
+ *  later costs full collections. */
+export interface GcSummary { scavenges: number; fullGcs: number; pauseMs: number; promotedBytes: number }
+
+interface GcEntry { gcType: string; cost: number; beforeGC: { heapSpaceStatistics: { spaceName: string; spaceUsedSize: number }[] }; afterGC: GcEntry['beforeGC'] }
+
+/** Starts recording the collector's work (GCProfiler); `stop` sums it up. Not while allocation sampling runs: the
+ *  sampler holds a weak handle per sampled object, which every scavenge then processes. */
+export function startGcRecording(): { stop(): GcSummary } {
+  const gc = new GCProfiler();
+  gc.start();
+  return { stop: () => summarizeGc((gc.stop() as unknown as { statistics: GcEntry[] }).statistics) };
+}
+
+export function summarizeGc(entries: readonly GcEntry[]): GcSummary {
+  const old = (x: GcEntry['beforeGC']): number => x.heapSpaceStatistics.find((s) => s.spaceName === 'old_space')?.spaceUsedSize ?? 0;
+  const out: GcSummary = { scavenges: 0, fullGcs: 0, pauseMs: 0, promotedBytes: 0 };
+  for (const e of entries) {
+    out.pauseMs += e.cost / 1000;
+    if (e.gcType === 'Scavenge') { out.scavenges++; out.promotedBytes += Math.max(0, old(e.afterGC) - old(e.beforeGC)); }
+    else if (e.gcType === 'MarkSweepCompact') out.fullGcs++;
+  }
+  return out;
+}
 
 interface SamplingNode { callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number }; selfSize: number; children: SamplingNode[] }
 

@@ -17,7 +17,7 @@ import { createServer } from '../../runtime/node/index.ts';
 import { TlsServer, type TlsServerConfig } from '../../runtime/tls/index.ts';
 import { createNodeProvider, nodeSigningKey } from '../../runtime/crypto/node/index.ts';
 import { createNativeProvider } from '../../runtime/crypto/native/index.ts';
-import { profiled, startAllocationSampling, type AllocRow, type ProfileRow } from './profile.ts';
+import { profiled, startAllocationSampling, startGcRecording, type AllocRow, type GcSummary, type ProfileRow } from './profile.ts';
 import { sealFloorCpu, type NODE_AEAD } from './aead-floor.ts';
 import { NODE_TICKET_KEYS, TICKET_KEY, type BenchPki } from './support.ts';
 import type { TransportStep } from './floor.ts';
@@ -27,13 +27,15 @@ export type ServerKind = 'protosmith' | 'native' | 'node' | 'net' | 'bare';
 export type ToChild =
   | { op: 'listen'; kind: ServerKind; pki: BenchPki; bulkBytes: number; transport?: readonly TransportStep[] }
   | { op: 'cpu' } | { op: 'mem'; settle?: boolean } | { op: 'sealFloor'; suite: keyof typeof NODE_AEAD; mib: number }
-  | { op: 'allocStart'; interval: number } | { op: 'allocStop'; top: number } | { op: 'exit' };
+  | { op: 'allocStart'; interval: number } | { op: 'allocStop'; top: number } | { op: 'gcStart' } | { op: 'gcStop' } | { op: 'exit' };
 export type FromChild =
   | { op: 'listening'; port: number }
   | { op: 'cpu'; user: number; system: number }
   | { op: 'sealFloor'; ms: number }
   | { op: 'allocStarted' }
   | { op: 'allocStopped'; bytes: number; top: AllocRow[] }
+  | { op: 'gcStarted' }
+  | { op: 'gcStopped'; gc: GcSummary }
   | { op: 'mem'; rss: number; heapUsed: number; external: number; arrayBuffers: number; connections: number; youngBytes: number; settledMs?: number }
   | { op: 'exit'; profile?: { top: ProfileRow[]; totalMs: number } };
 
@@ -158,6 +160,7 @@ const SETTLE_MAX_MS = 40_000;
 
 let server: Server | undefined;
 let sampling: ReturnType<typeof startAllocationSampling> | undefined;
+let gcRecording: ReturnType<typeof startGcRecording> | undefined;
 let finished: (() => void) | undefined;
 const profileTop = Number(process.env.PROTOSMITH_BENCH_PROFILE ?? 0);
 const life = new Promise<void>((resolve) => { finished = resolve; });
@@ -200,6 +203,14 @@ process.on('message', (m: ToChild) => {
         sampling = undefined;
         send({ op: 'allocStopped', bytes: r.bytes, top: r.top });
       })();
+      return;
+    case 'gcStart':
+      gcRecording = startGcRecording();
+      send({ op: 'gcStarted' });
+      return;
+    case 'gcStop':
+      send({ op: 'gcStopped', gc: gcRecording!.stop() });
+      gcRecording = undefined;
       return;
     case 'exit':
       finished?.();

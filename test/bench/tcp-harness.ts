@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import * as tls from 'node:tls';
 import type { FromChild, ServerKind, ToChild } from './server-child.ts';
-import type { AllocRow, ProfileRow } from './profile.ts';
+import type { AllocRow, GcSummary, ProfileRow } from './profile.ts';
 import type { BenchPki } from './support.ts';
 import type { NODE_AEAD } from './aead-floor.ts';
 import type { TransportStep } from './floor.ts';
@@ -23,6 +23,9 @@ export interface ServerChild {
   allocStart(interval: number): Promise<void>;
   /** Stops counting: bytes allocated since allocStart (garbage included) and the `top` functions that allocated most. */
   allocStop(top: number): Promise<{ bytes: number; top: AllocRow[] }>;
+  /** Starts recording what the child's collector does (profile.ts startGcRecording); gcStop sums it up. */
+  gcStart(): Promise<void>;
+  gcStop(): Promise<GcSummary>;
   exit(): Promise<{ top: ProfileRow[]; totalMs: number } | undefined>;
   /** SIGKILL, for a child that need not end cleanly (a valgrind run once its counters are read). */
   kill(): Promise<void>;
@@ -57,6 +60,8 @@ export async function startServer(kind: ServerKind, pki: BenchPki, bulkBytes = 0
     async sealFloorCpu(suite, mib) { return (await ask({ op: 'sealFloor', suite, mib }, 'sealFloor')).ms; },
     async allocStart(interval) { await ask({ op: 'allocStart', interval }, 'allocStarted'); },
     async allocStop(top) { const r = await ask({ op: 'allocStop', top }, 'allocStopped'); return { bytes: r.bytes, top: r.top }; },
+    async gcStart() { await ask({ op: 'gcStart' }, 'gcStarted'); },
+    async gcStop() { return (await ask({ op: 'gcStop' }, 'gcStopped')).gc; },
     async exit() {
       const r = await ask({ op: 'exit' }, 'exit');
       if (child.exitCode === null) await once(child, 'exit');
