@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { figure, interleave } from './bench/support.ts';
-import { startAllocationSampling } from './bench/profile.ts';
+import { startAllocationSampling, summarizeGc } from './bench/profile.ts';
 
 const row = { bench: 't', row: 'r', unit: 'ms', against: 'node:tls', target: 1 } as const;
 
@@ -61,6 +61,18 @@ test('allocation sampling counts garbage already collected, and names the functi
   assert.ok(r.top[0]!.fn.startsWith('makeGarbageForTheSampler '), `top allocator: ${r.top[0]?.fn}`);
   assert.ok(r.top[0]!.fn.includes('bench-support.test.ts:'), r.top[0]!.fn);
   assert.ok(r.top[0]!.percent > 50, `${r.top[0]!.percent}%`);
+});
+
+test('GC summary: promotion is old space growth across scavenges only; pauses of every kind add up', () => {
+  const at = (old: number, young: number) => ({ heapSpaceStatistics: [{ spaceName: 'new_space', spaceUsedSize: young }, { spaceName: 'old_space', spaceUsedSize: old }] });
+  const g = summarizeGc([
+    { gcType: 'Scavenge', cost: 1500, beforeGC: at(1000, 9000), afterGC: at(1300, 100) },
+    { gcType: 'Scavenge', cost: 500, beforeGC: at(1300, 9000), afterGC: at(1300, 50) },
+    // A full collection shrinks old space: not negative promotion, and not promotion at all.
+    { gcType: 'MarkSweepCompact', cost: 4000, beforeGC: at(5000, 10), afterGC: at(800, 10) },
+    { gcType: 'Scavenge', cost: 1000, beforeGC: at(800, 9000), afterGC: at(1000, 70) },
+  ]);
+  assert.equal(g, { scavenges: 3, fullGcs: 1, pauseMs: 7, promotedBytes: 500 });
 });
 
 test.run();
