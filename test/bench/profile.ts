@@ -5,13 +5,27 @@
 // summary of the collector's work (node:v8 GCProfiler), taken in a window of its own.
 import { Session } from 'node:inspector/promises';
 import { GCProfiler } from 'node:v8';
+import { findSourceMap } from 'node:module';
 
 export interface ProfileRow { fn: string; ms: number; percent: number }
 
 interface CpuProfile {
-  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }[];
+  nodes: { id: number; callFrame: CallFrame; children?: number[] }[];
   samples: number[];
   timeDeltas: number[];
+}
+
+interface CallFrame { functionName: string; url: string; lineNumber: number; columnNumber: number }
+
+/** ` dir/file.ts:line` for a profile's call frame: the line in the TypeScript source where the process has a source
+ *  map for the file (tsx compiles each file to one line of JavaScript, so the generated position alone says
+ *  `file.ts:1:6614`), else the generated line and column. '' for frames without a script (native, GC). */
+function location(cf: CallFrame): string {
+  if (!cf.url) return '';
+  const file = cf.url.replace(/^file:\/\//, '').split('/').slice(-2).join('/');
+  let entry: { originalLine?: number } | undefined;
+  try { entry = findSourceMap(cf.url)?.findEntry(cf.lineNumber, cf.columnNumber) as { originalLine?: number } | undefined; } catch { entry = undefined; }
+  return entry?.originalLine !== undefined ? ` ${file}:${entry.originalLine + 1}` : ` ${file}:${cf.lineNumber + 1}:${cf.columnNumber + 1}`;
 }
 
 /** Self time per function (name + file:line) from a V8 CPU profile, largest first. */
@@ -25,8 +39,7 @@ export function topSelfTime(profile: CpuProfile, count: number): { top: ProfileR
     if (us === 0) continue;
     total += us;
     const cf = n.callFrame;
-    const where = cf.url ? ` ${cf.url.replace(/^file:\/\//, '').split('/').slice(-2).join('/')}:${cf.lineNumber + 1}` : '';
-    const key = `${cf.functionName || '(anonymous)'}${where}`;
+    const key = `${cf.functionName || '(anonymous)'}${location(cf)}`;
     perFn.set(key, (perFn.get(key) ?? 0) + us);
   }
   const top = [...perFn].sort((a, b) => b[1] - a[1]).slice(0, count)
@@ -80,15 +93,14 @@ export function summarizeGc(entries: readonly GcEntry[]): GcSummary {
   return out;
 }
 
-interface SamplingNode { callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number }; selfSize: number; children: SamplingNode[] }
+interface SamplingNode { callFrame: CallFrame; selfSize: number; children: SamplingNode[] }
 
 /**
  * Starts V8's sampling heap profiler in this process, one sample per `interval` bytes allocated on average, with
  * the objects already collected by minor (scavenge) and major GC kept in the profile. V8 scales each sampled
  * size to the allocations it stands for, so the profile's sizes add up to an estimate of all bytes allocated
  * on the JS heap between start and stop (not ArrayBuffer backing stores, which live outside it). `stop` gives
- * that total and the functions that allocated most (self bytes, by name and file:line:column; tsx compiles each
- * file to one line, so the column is what tells two functions of a file apart).
+ * that total and the functions that allocated most (self bytes, by name and source line).
  */
 export function startAllocationSampling(interval: number): { started: Promise<void>; stop(top: number): Promise<{ bytes: number; top: AllocRow[] }> } {
   const session = new Session();
@@ -111,8 +123,7 @@ export function startAllocationSampling(interval: number): { started: Promise<vo
         if (n.selfSize > 0) {
           total += n.selfSize;
           const cf = n.callFrame;
-          const where = cf.url ? ` ${cf.url.replace(/^file:\/\//, '').split('/').slice(-2).join('/')}:${cf.lineNumber + 1}:${cf.columnNumber + 1}` : '';
-          const key = `${cf.functionName || '(anonymous)'}${where}`;
+          const key = `${cf.functionName || '(anonymous)'}${location(cf)}`;
           perFn.set(key, (perFn.get(key) ?? 0) + n.selfSize);
         }
         for (const c of n.children) walk(c);
