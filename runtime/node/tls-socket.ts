@@ -459,11 +459,12 @@ export class TlsSocket extends Duplex {
       // Written at setImmediate, after this turn's callbacks, ticks and microtasks. Joined here into one
       // small buffer (node's shared pool: no allocation of its own) rather than corked on the transport:
       // no writev, no stream buffering. Anything that ends the transport writes what is held first.
+      // The array is the engine's to give (takeOutputChunks), not ours to grow: a second output joins a new one.
       if (this.#held === undefined) {
         this.#held = chunks;
         setImmediate(TlsSocket.#writeHeldTick, this);
       } else {
-        for (const c of chunks) this.#held.push(c);
+        this.#held = this.#held.concat(chunks);
       }
     } else {
       this.#writeHeld(); // bulk data goes at once, after what was held
