@@ -62,7 +62,8 @@ export function hkdfExpandLabel(
 function firstBytes(p: CryptoProvider, hash: HashAlgorithm, hl: number, t1: Uint8Array, length: number): Uint8Array {
   if (t1.length !== hl) throw new TlsProviderError(`crypto provider "${p.name}" returned a ${t1.length}-byte ${hash} HMAC, not ${hl} bytes (a provider bug)`);
   if (length === hl) return t1;
-  // A key or IV: the rest of the block is secret material nobody needs; it is wiped, not left to the GC.
+  // A key or IV: the rest of the block is secret material nobody needs; this array of it is wiped, not left to
+  // the GC (a provider's own transient copies, such as the node provider's digest string, are the provider's).
   const out = t1.slice(0, length);
   t1.fill(0);
   return out;
