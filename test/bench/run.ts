@@ -44,6 +44,10 @@ const benches: Record<string, { what: string; load: () => Promise<Bench>; inAll?
     what: 'X.509 chain verification: median/p99 for a 3-certificate chain against the default roots (cached trust store)',
     load: () => import('./verify.ts'),
   },
+  ab: {
+    what: 'this tree against another commit (--against REV, a temporary git worktree): server CPU per TCP handshake in the same interleaved rounds, sequential and concurrent',
+    load: () => import('./ab.ts'),
+  },
   alloc: {
     what: 'server JS heap bytes allocated per handshake over loopback TCP, garbage included (V8 sampling heap profiler), protosmith, bare engine, native, node:tls; top allocators',
     load: () => import('./alloc.ts'),

@@ -1,0 +1,87 @@
+// `npm run bench -- ab --against REV [--kind K] [--rounds N] [--n N] [--conc N] [--warm N]`: the server's CPU per TCP
+// handshake of this tree against another commit's, in the same interleaved rounds. On this shared VM a bench run's
+// ratio against node:tls moves by a fifth from one run to the next, more than most single changes do; two trees
+// measured side by side, round by round, do not share that swing (both are slowed alike), so this is how a change is
+// judged (the figure() ratio is the median of the per-round ratios).
+// REV (a commit, branch or tag) is checked out into a temporary git worktree (node_modules linked from this tree, and
+// native/build for kind 'native'), removed afterwards. Both trees' server children (server-child.ts of each tree,
+// kind `--kind`, default 'protosmith'; 'bare', 'native' and 'node' as in tcp.ts) get `--warm` (4000) handshakes,
+// then `--rounds` (8) rounds of `--n` (1000) handshakes each from the same node:tls client in this process,
+// sequential and with `--conc` (50) in flight; CPU per handshake is the child's process.cpuUsage (every thread).
+// REV must have test/bench/tcp-harness.ts with startServer(kind, pki) (commits from 2026-12-02 on).
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { benchPki, figure, interleave, nodeContexts, numberOption, type Figure } from './support.ts';
+import { connectClient, inFlight, startServer, type ServerChild } from './tcp-harness.ts';
+import type { ServerKind } from './server-child.ts';
+import type * as tls from 'node:tls';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+
+function option(args: readonly string[], name: string): string | undefined {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+}
+
+/** A worktree of `rev` in a temporary directory, ready to run the benches from; `remove` deletes it. */
+function worktree(rev: string, kind: ServerKind): { dir: string; commit: string; remove(): void } {
+  const git = (...a: string[]): string => execFileSync('git', ['-C', ROOT, ...a], { encoding: 'utf8' }).trim();
+  const commit = git('rev-parse', '--verify', `${rev}^{commit}`);
+  const dir = join(mkdtempSync(join(tmpdir(), 'protosmith-ab-')), 'tree');
+  git('worktree', 'add', '--detach', '--quiet', dir, commit);
+  const remove = (): void => {
+    try { git('worktree', 'remove', '--force', dir); } catch { rmSync(dir, { recursive: true, force: true }); git('worktree', 'prune'); }
+  };
+  try {
+    symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
+    if (kind === 'native') {
+      // The addon as built in this tree: kind 'native' compares the JavaScript around it, not the C.
+      if (!existsSync(join(ROOT, 'native/build'))) throw new Error('kind native: build the addon in this tree first (npm install)');
+      symlinkSync(join(ROOT, 'native/build'), join(dir, 'native/build'));
+    }
+    if (!existsSync(join(dir, 'test/bench/tcp-harness.ts'))) throw new Error(`${rev} has no test/bench/tcp-harness.ts to start its server with`);
+  } catch (e) { remove(); throw e; }
+  return { dir, commit, remove };
+}
+
+async function handshakes(server: ServerChild, ctx: tls.SecureContext, n: number, conc: number): Promise<number> {
+  const cpu0 = await server.cpuMs();
+  await inFlight(n, conc, async () => { (await connectClient(server.port, ctx)).socket.end(); });
+  return ((await server.cpuMs()) - cpu0) / n;
+}
+
+export async function run(args: string[]): Promise<Figure[]> {
+  const rev = option(args, '--against');
+  if (!rev) throw new Error('usage: npm run bench -- ab --against <commit> [--kind protosmith|bare|native|node] [--rounds N] [--n N] [--conc N] [--warm N]');
+  const kind = (option(args, '--kind') ?? 'protosmith') as ServerKind;
+  if (!['protosmith', 'bare', 'native', 'node'].includes(kind)) throw new Error(`--kind ${kind}: one of protosmith, bare, native, node`);
+  const rounds = numberOption(args, '--rounds', 8);
+  const n = numberOption(args, '--n', 1000);
+  const conc = numberOption(args, '--conc', 50);
+  const warm = numberOption(args, '--warm', 4000);
+  const pki = benchPki();
+  const ctx = nodeContexts(pki).client;
+  const tree = worktree(rev, kind);
+  const servers: ServerChild[] = [];
+  try {
+    const other = (await import(join(tree.dir, 'test/bench/tcp-harness.ts'))) as { startServer: typeof startServer };
+    const theirs = await other.startServer(kind, pki);
+    servers.push(theirs);
+    const ours = await startServer(kind, pki);
+    servers.push(ours);
+    for (const s of servers) await handshakes(s, ctx, warm, 10);
+    const [oursSeq, theirsSeq] = await interleave(rounds, [() => handshakes(ours, ctx, n, 1), () => handshakes(theirs, ctx, n, 1)]);
+    const [oursConc, theirsConc] = await interleave(rounds, [() => handshakes(ours, ctx, n, conc), () => handshakes(theirs, ctx, n, conc)]);
+    const against = `${rev} (${tree.commit.slice(0, 7)})`;
+    const note = `server kind ${kind}; ${rounds} interleaved rounds of ${n} handshakes after ${warm} warm-up; server CPU (every thread) per handshake; this tree against ${tree.commit}`;
+    return [
+      figure({ bench: 'ab', row: `server CPU per handshake (sequential), this tree`, unit: 'ms', rounds: { protosmith: oursSeq!, baseline: theirsSeq! }, against, better: 'lower', note }),
+      figure({ bench: 'ab', row: `server CPU per handshake (${conc} concurrent), this tree`, unit: 'ms', rounds: { protosmith: oursConc!, baseline: theirsConc! }, against, better: 'lower' }),
+    ];
+  } finally {
+    for (const s of servers) await s.exit();
+    tree.remove();
+  }
+}
