@@ -28,11 +28,14 @@ function option(args: readonly string[], name: string): string | undefined {
 /** A worktree of `rev` in a temporary directory, ready to run the benches from; `remove` deletes it. */
 function worktree(rev: string, kind: ServerKind): { dir: string; commit: string; remove(): void } {
   const git = (...a: string[]): string => execFileSync('git', ['-C', ROOT, ...a], { encoding: 'utf8' }).trim();
-  const commit = git('rev-parse', '--verify', `${rev}^{commit}`);
-  const dir = join(mkdtempSync(join(tmpdir(), 'protosmith-ab-')), 'tree');
+  let commit: string;
+  try { commit = git('rev-parse', '--verify', '--quiet', `${rev}^{commit}`); } catch { throw new Error(`--against ${rev}: not a commit of this repository`); }
+  const parent = mkdtempSync(join(tmpdir(), 'protosmith-ab-'));
+  const dir = join(parent, 'tree');
   git('worktree', 'add', '--detach', '--quiet', dir, commit);
   const remove = (): void => {
     try { git('worktree', 'remove', '--force', dir); } catch { rmSync(dir, { recursive: true, force: true }); git('worktree', 'prune'); }
+    rmSync(parent, { recursive: true, force: true });
   };
   try {
     symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
