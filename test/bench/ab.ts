@@ -14,7 +14,7 @@ import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { benchPki, figure, interleave, nodeContexts, numberOption, type Figure } from './support.ts';
-import { connectClient, inFlight, startServer, type ServerChild } from './tcp-harness.ts';
+import { handshakeLoad, startServer, type ServerChild } from './tcp-harness.ts';
 import type { ServerKind } from './server-child.ts';
 import type * as tls from 'node:tls';
 
@@ -51,7 +51,7 @@ function worktree(rev: string, kind: ServerKind): { dir: string; commit: string;
 
 async function handshakes(server: ServerChild, ctx: tls.SecureContext, n: number, conc: number): Promise<number> {
   const cpu0 = await server.cpuMs();
-  await inFlight(n, conc, async () => { (await connectClient(server.port, ctx)).socket.end(); });
+  await handshakeLoad(server.port, ctx, n, conc);
   return ((await server.cpuMs()) - cpu0) / n;
 }
 

@@ -14,28 +14,24 @@
 // catches a closed connection kept alive past a young collection: with a module-level WeakMap from transport to
 // TlsSocket (whose value slots are roots for young collections) it was 2,720 bytes per handshake against ~700.
 import { benchPki, figure, nodeContexts, numberOption, type Figure } from './support.ts';
-import { connectClient, inFlight, startServer, type ServerChild } from './tcp-harness.ts';
+import { handshakeLoad, startServer } from './tcp-harness.ts';
 import type { AllocRow, GcSummary } from './profile.ts';
 import type { ServerKind } from './server-child.ts';
 import type * as tls from 'node:tls';
 
 const INTERVAL = 512;
 
-async function handshakesOn(server: ServerChild, ctx: tls.SecureContext, n: number, width: number): Promise<void> {
-  await inFlight(n, width, async () => { (await connectClient(server.port, ctx)).socket.end(); });
-}
-
 interface Allocated { perHandshake: number; top: AllocRow[]; promotedPerHandshake: number; gcUsPerHandshake: number; gc: GcSummary }
 
 async function allocated(kind: ServerKind, ctx: tls.SecureContext, pki: ReturnType<typeof benchPki>, handshakes: number, warm: number, top: number, conc: number): Promise<Allocated> {
   const server = await startServer(kind, pki);
   try {
-    await handshakesOn(server, ctx, warm, 10);
+    await handshakeLoad(server.port, ctx, warm, 10);
     await server.gcStart();
-    await handshakesOn(server, ctx, handshakes, conc);
+    await handshakeLoad(server.port, ctx, handshakes, conc);
     const gc = await server.gcStop();
     await server.allocStart(INTERVAL);
-    await handshakesOn(server, ctx, handshakes, conc);
+    await handshakeLoad(server.port, ctx, handshakes, conc);
     const r = await server.allocStop(top);
     return {
       perHandshake: r.bytes / handshakes, top: r.top.map((x) => ({ ...x, bytes: x.bytes / handshakes })),

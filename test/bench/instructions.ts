@@ -22,7 +22,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchPki, figure, nodeContexts, numberOption, type BenchPki, type Figure } from './support.ts';
-import { connectClient, inFlight, startServer } from './tcp-harness.ts';
+import { handshakeLoad, startServer } from './tcp-harness.ts';
 import type { ServerKind } from './server-child.ts';
 import type * as tls from 'node:tls';
 
@@ -48,7 +48,7 @@ async function count(kind: ServerKind, pki: BenchPki, ctx: tls.SecureContext, wa
   });
   try {
     const handshakes = async (total: number): Promise<void> => {
-      await inFlight(total, conc, async () => { const { socket } = await connectClient(server.port, ctx); socket.end(); });
+      await handshakeLoad(server.port, ctx, total, conc);
       await new Promise((r) => setTimeout(r, 1000)); // the last connections' closes
     };
     await handshakes(warm);

@@ -81,6 +81,12 @@ export async function inFlight(total: number, width: number, one: () => Promise<
   await Promise.all(Array.from({ length: width }, worker));
 }
 
+/** `total` handshakes with the bench server, at most `width` at once, each client ending its connection (close_notify,
+ *  FIN) as soon as its handshake is done: the load of the handshake benches. */
+export async function handshakeLoad(port: number, ctx: tls.SecureContext, total: number, width: number): Promise<void> {
+  await inFlight(total, width, async () => { (await connectClient(port, ctx)).socket.end(); });
+}
+
 /** A node:tls client connection to the bench server; resolves once the client's handshake is done. */
 export async function connectClient(port: number, ctx: tls.SecureContext, options: { ciphersuites?: string; session?: Buffer; waitForTicket?: boolean } = {}): Promise<{ socket: tls.TLSSocket; ticket?: Buffer }> {
   const socket = tls.connect({

@@ -22,17 +22,14 @@
 // the protosmith server (what TlsSocket costs on top).
 import { cryptoFloorMs, netHandshake, recordServerHandshake } from './floor.ts';
 import { benchPki, figure, interleave, nodeContexts, numberOption, type Figure } from './support.ts';
-import { connectClient, inFlight as inFlightRun, startServer, type ServerChild } from './tcp-harness.ts';
+import { handshakeLoad, inFlight as inFlightRun, startServer, type ServerChild } from './tcp-harness.ts';
 import type * as tls from 'node:tls';
 
 async function handshakes(server: ServerChild, ctx: tls.SecureContext | undefined, total: number, inFlight: number, transport: Parameters<typeof netHandshake>[1] = []): Promise<{ perSecond: number; cpuMsPer: number }> {
   const cpu0 = await server.cpuMs();
   const t0 = performance.now();
-  await inFlightRun(total, inFlight, async () => {
-    if (ctx === undefined) { await netHandshake(server.port, transport); return; }
-    const { socket } = await connectClient(server.port, ctx);
-    socket.end();
-  });
+  if (ctx === undefined) await inFlightRun(total, inFlight, () => netHandshake(server.port, transport));
+  else await handshakeLoad(server.port, ctx, total, inFlight);
   const seconds = (performance.now() - t0) / 1000;
   const cpu = (await server.cpuMs()) - cpu0;
   return { perSecond: total / seconds, cpuMsPer: cpu / total };
