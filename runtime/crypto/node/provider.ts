@@ -99,6 +99,45 @@ function digestBytes(latin1: string, length = latin1.length): Uint8Array {
   return out;
 }
 
+/** The big-endian 32-bit word at `i` (signed, as DataView#getInt32). Read byte by byte: a DataView needs `.buffer`,
+ *  and reading `.buffer` of a typed array of up to 64 bytes (which V8 keeps on its heap) makes V8 move the bytes into
+ *  an ArrayBuffer of their own, off the heap, that the collector must then track and sweep. */
+function be32(b: Uint8Array, i: number): number {
+  return (b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!;
+}
+
+/**
+ * Where HMAC keys and messages are staged for node:crypto: one ArrayBuffer for the process, off V8's heap from the
+ * start. node:crypto reads an argument's bytes through its ArrayBuffer, and a typed array of up to 64 bytes (the key
+ * schedule's secrets and HKDF labels) has none until asked: V8 keeps it on its heap, and the first native call that
+ * reads it moves its bytes into an ArrayBuffer of their own, which the collector then tracks and sweeps (8 per server
+ * handshake, counted with a uprobe on V8's ArrayBufferSweeper::Append). Copied here instead, the bytes are read
+ * through views of this buffer (plain JS objects) and wiped once node:crypto has copied them (it keeps none).
+ * JavaScript runs one call at a time, and createHmac/update/digest are synchronous: nothing else uses it meanwhile.
+ */
+const STAGE_LENGTH = 512;
+const STAGE = new ArrayBuffer(STAGE_LENGTH);
+const STAGE_BYTES = new Uint8Array(STAGE);
+
+/** HMAC(key, data [|| last]) as node:crypto's latin1 digest string (see digestBytes), inputs staged (see STAGE). */
+function hmacLatin1(algorithm: HashAlgorithm, key: Uint8Array, data: Uint8Array, last?: number): string {
+  const k = key.length;
+  const n = k + data.length + (last === undefined ? 0 : 1);
+  if (n > STAGE_LENGTH) {
+    const m = createHmac(algorithm, key).update(data);
+    if (last !== undefined) m.update(Uint8Array.of(last));
+    return m.digest('latin1');
+  }
+  STAGE_BYTES.set(key, 0);
+  STAGE_BYTES.set(data, k);
+  if (last !== undefined) STAGE_BYTES[n - 1] = last;
+  try {
+    return createHmac(algorithm, new Uint8Array(STAGE, 0, k)).update(new Uint8Array(STAGE, k, n - k)).digest('latin1');
+  } finally {
+    STAGE_BYTES.fill(0, 0, n);
+  }
+}
+
 function isAllZero(b: Uint8Array): boolean {
   let acc = 0;
   for (const x of b) acc |= x;
@@ -144,6 +183,20 @@ const KEY_16 = KEY_32.subarray(0, 16);
 const KEY_VIEW = new DataView(KEY_32.buffer, KEY_32.byteOffset, 32);
 /** KEY_32 as a plain Uint8Array, wiped with the built-in fill (Buffer's own fill goes through more JS per call). */
 const KEY_WIPE = new Uint8Array(KEY_32.buffer, KEY_32.byteOffset, 32);
+/** A cipher context's nonce and AAD are read by node:crypto through their ArrayBuffer, and a small typed array (a
+ *  record header, a fresh nonce) would be given one of its own by that read (see STAGE): both are copied into views
+ *  of one buffer instead (not secret; node copies them into the context). A TLS record's AAD is its 5-byte header. */
+const AEAD_STAGE = new ArrayBuffer(NONCE_LENGTH + 32);
+const NONCE_VIEW = new Uint8Array(AEAD_STAGE, 0, NONCE_LENGTH);
+const AAD_5 = new Uint8Array(AEAD_STAGE, NONCE_LENGTH, 5);
+function stagedNonce(nonce: Uint8Array): Uint8Array { NONCE_VIEW.set(nonce); return NONCE_VIEW; }
+function stagedAad(aad: Uint8Array): Uint8Array {
+  if (aad.length === 5) { AAD_5.set(aad); return AAD_5; }
+  if (aad.length > 32) return aad;
+  const v = new Uint8Array(AEAD_STAGE, NONCE_LENGTH, aad.length);
+  v.set(aad);
+  return v;
+}
 
 /**
  * node:crypto cannot re-key a cipher context with a new nonce, so every seal/open makes one context;
@@ -164,8 +217,7 @@ class NodeAeadKey implements AeadKey {
   /** The key's first 16 bytes, big-endian 32-bit words (signed, so they stay small integers). */
   readonly #k0: number; readonly #k1: number; readonly #k2: number; readonly #k3: number;
   constructor(key: Uint8Array) {
-    const v = new DataView(key.buffer, key.byteOffset, key.byteLength);
-    this.#k0 = v.getInt32(0); this.#k1 = v.getInt32(4); this.#k2 = v.getInt32(8); this.#k3 = v.getInt32(12);
+    this.#k0 = be32(key, 0); this.#k1 = be32(key, 4); this.#k2 = be32(key, 8); this.#k3 = be32(key, 12);
   }
   /** The key bytes in the shared buffer, for one createCipheriv/createDecipheriv call; wiped after. */
   static #keyBytes(k: NodeAeadKey): Buffer {
@@ -184,11 +236,11 @@ class NodeAeadKey implements AeadKey {
     NodeAeadKey.#checkNonce(nonce);
     let c: CipherGCM;
     try {
-      c = createCipheriv(k.algorithm, NodeAeadKey.#keyBytes(k), nonce, AEAD_OPTIONS as never) as unknown as CipherGCM;
+      c = createCipheriv(k.algorithm, NodeAeadKey.#keyBytes(k), stagedNonce(nonce), AEAD_OPTIONS as never) as unknown as CipherGCM;
     } finally {
       KEY_WIPE.fill(0);
     }
-    c.setAAD(aad);
+    c.setAAD(stagedAad(aad));
     return c;
   }
   async seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Promise<Uint8Array> {
@@ -238,12 +290,12 @@ class NodeAeadKey implements AeadKey {
     const ctLen = ciphertextAndTag.length - TAG_LENGTH;
     let d: DecipherGCM;
     try {
-      d = createDecipheriv(this.algorithm, NodeAeadKey.#keyBytes(this), nonce, AEAD_OPTIONS as never) as unknown as DecipherGCM;
+      d = createDecipheriv(this.algorithm, NodeAeadKey.#keyBytes(this), stagedNonce(nonce), AEAD_OPTIONS as never) as unknown as DecipherGCM;
     } finally {
       KEY_WIPE.fill(0);
     }
     d.setAuthTag(ciphertextAndTag.subarray(ctLen));
-    d.setAAD(aad);
+    d.setAAD(stagedAad(aad));
     const a = d.update(ciphertextAndTag.subarray(0, ctLen));
     let b: Buffer;
     try {
@@ -266,8 +318,7 @@ class NodeAeadKey32 extends NodeAeadKey {
   constructor(algorithm: AeadAlgorithm, key: Uint8Array) {
     super(key);
     this.#algorithm = algorithm;
-    const v = new DataView(key.buffer, key.byteOffset, key.byteLength);
-    this.#k4 = v.getInt32(16); this.#k5 = v.getInt32(20); this.#k6 = v.getInt32(24); this.#k7 = v.getInt32(28);
+    this.#k4 = be32(key, 16); this.#k5 = be32(key, 20); this.#k6 = be32(key, 24); this.#k7 = be32(key, 28);
   }
   override get algorithm(): AeadAlgorithm { return this.#algorithm; }
   static {
@@ -455,7 +506,7 @@ export function createNodeProvider(options: NodeProviderOptions = {}): CryptoPro
 
   const hmac = (algorithm: HashAlgorithm, key: Uint8Array, data: Uint8Array): Uint8Array => {
     checkHash(algorithm);
-    return digestBytes(createHmac(algorithm, key).update(data).digest('latin1'));
+    return digestBytes(hmacLatin1(algorithm, key, data));
   };
 
   const hkdfExtract = (algorithm: HashAlgorithm, salt: Uint8Array, ikm: Uint8Array): Uint8Array => {
@@ -471,10 +522,7 @@ export function createNodeProvider(options: NodeProviderOptions = {}): CryptoPro
     }
     if (length <= hl) {
       // One block, as every TLS 1.3 key schedule step: T(1) = HMAC(PRK, info || 0x01), in one update.
-      const input = new Uint8Array(info.length + 1);
-      input.set(info, 0);
-      input[info.length] = 1;
-      return digestBytes(createHmac(algorithm, prk).update(input).digest('latin1'), length);
+      return digestBytes(hmacLatin1(algorithm, prk, info, 1), length);
     }
     const out = new Uint8Array(length);
     let t: Uint8Array = new Uint8Array(0);
