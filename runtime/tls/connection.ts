@@ -180,6 +180,13 @@ const TABLE_ALERT_CODES: Readonly<Partial<Record<AlertName, 'TLS_HANDSHAKE_FAILU
   illegal_parameter: 'TLS_ILLEGAL_PARAMETER',
 };
 
+
+/** data[off, off + limit) — `data` itself when that is all of it. A subarray of a typed array of up to 64 bytes (an
+ *  alert, a small message: V8 keeps those on its heap) would make V8 move the bytes into an ArrayBuffer of their own. */
+function wholeOrPart(data: Uint8Array, off: number, limit: number): Uint8Array {
+  return off === 0 && data.length <= limit ? data : data.subarray(off, off + limit);
+}
+
 export abstract class Connection<S extends string, E extends string, G extends string, A extends string> {
   // Memory: an idle connection lives as long as its socket, so every field here costs 8 bytes per
   // connection. What all connections of a class share is on the prototype (defineClassMembers), what all
@@ -703,7 +710,9 @@ export abstract class Connection<S extends string, E extends string, G extends s
     const hs = this.handshake;
     if (hs?.pendingCcs) { this.out().push(hs.pendingCcs); hs.pendingCcs = undefined; }
     if (this.pendingHandshake.length === 0) return undefined;
-    const data = concat(...this.pendingHandshake);
+    // One message (a ServerHello, a NewSessionTicket, a Finished alone) goes as it is: no copy to join.
+    const pending = this.pendingHandshake;
+    const data = pending.length === 1 ? pending[0]! : concat(...pending);
     this.pendingHandshake = NONE;
     return this.sendContent(ContentType.handshake, data);
   }
@@ -733,7 +742,7 @@ export abstract class Connection<S extends string, E extends string, G extends s
       // here; takeOutput() joins them once, takeOutputChunks() hands them over as they are.
       let off = 0;
       do {
-        const chunk = data.subarray(off, off + limit);
+        const chunk = wholeOrPart(data, off, limit);
         off += chunk.length;
         for (const piece of cipher.sealSync(type, chunk, this.recordPad(chunk.length))) this.out().push(piece);
       } while (off < data.length);
@@ -742,7 +751,7 @@ export abstract class Connection<S extends string, E extends string, G extends s
     if (cipher === undefined) {
       let off = 0;
       do {
-        const chunk = data.subarray(off, off + limit);
+        const chunk = wholeOrPart(data, off, limit);
         off += chunk.length;
         this.out().push(plaintextRecord(type, chunk, this.role === 'client' && type === ContentType.handshake && this.handshakeTranscript?.ready === false ? 0x0301 : 0x0303));
       } while (off < data.length);

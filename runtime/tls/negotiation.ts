@@ -101,9 +101,18 @@ export async function verifyPeerChain(c: PeerChainCheck): Promise<Uint8Array> {
 
 /** RFC 8446 §4.4.3: 64 spaces, context string, 0, transcript hash. */
 export function certificateVerifyContent(server: boolean, transcriptHash: Uint8Array): Uint8Array {
-  const pad = new Uint8Array(64).fill(0x20);
-  return concat(pad, enc(server ? 'TLS 1.3, server CertificateVerify' : 'TLS 1.3, client CertificateVerify'), Uint8Array.of(0), transcriptHash);
+  const prefix = server ? CV_SERVER_PREFIX : CV_CLIENT_PREFIX;
+  const out = new Uint8Array(prefix.length + transcriptHash.length);
+  out.set(prefix, 0);
+  out.set(transcriptHash, prefix.length);
+  return out;
 }
+
+/** What the CertificateVerify signature covers before the transcript hash (RFC 8446 §4.4.3): 64 spaces, the
+ *  context string, one 0 byte. Made once. */
+const cvPrefix = (context: string): Uint8Array => concat(new Uint8Array(64).fill(0x20), enc(context), Uint8Array.of(0));
+const CV_SERVER_PREFIX = cvPrefix('TLS 1.3, server CertificateVerify');
+const CV_CLIENT_PREFIX = cvPrefix('TLS 1.3, client CertificateVerify');
 
 export async function checkCertificateVerify(crypto: CryptoProvider, spki: Uint8Array, scheme: number, offered: readonly number[], signature: Uint8Array, content: Uint8Array, who: string): Promise<void> {
   if (CERTIFICATE_ONLY_SCHEMES.includes(scheme) || !offered.includes(scheme)) {

@@ -143,9 +143,18 @@ export class HandshakeReassembler {
     const type = this.buf[0]!;
     const len = (this.buf[1]! << 16) | (this.buf[2]! << 8) | this.buf[3]!;
     if (len > this.maxMessage) throw new TlsPeerError('TLS_MESSAGE_TOO_LARGE', 'illegal_parameter', `handshake message type ${type} announces ${len} bytes, over the limit of ${this.maxMessage} (maxHandshakeMessageSize); raise the limit if the peer legitimately sends large certificate chains`);
-    if (this.buf.length < 4 + len) return undefined;
-    const raw = this.buf.slice(0, 4 + len);
-    this.buf = remainder(this.buf, 4 + len);
+    const end = 4 + len;
+    if (this.buf.length < end) return undefined;
+    let raw: Uint8Array;
+    if (this.buf.length === end) {
+      // The buffer holds just this message (the usual case): it is ours (push copied it), so it is handed over as
+      // it is rather than copied again.
+      raw = this.buf;
+      this.buf = EMPTY;
+    } else {
+      raw = this.buf.slice(0, end);
+      this.buf = remainder(this.buf, end);
+    }
     return { type, body: raw.subarray(4), raw };
   }
 }

@@ -49,10 +49,11 @@ export class RecordProtection implements RecordCipher {
   private constructor(suite: CipherSuiteParams, aead: AeadKey, iv: Uint8Array, seq: bigint) {
     this.suite = suite;
     this.#aead = aead;
-    const v = new DataView(iv.buffer, iv.byteOffset, IV_LENGTH);
-    this.#iv0 = v.getInt32(0);
-    this.#iv1 = v.getInt32(4);
-    this.#iv2 = v.getInt32(8);
+    // Read byte by byte, not through a DataView: `.buffer` of a small typed array (V8 keeps up to 64 bytes on its
+    // heap) would make V8 move its bytes into an ArrayBuffer of their own, off the heap, for the collector to sweep.
+    this.#iv0 = (iv[0]! << 24) | (iv[1]! << 16) | (iv[2]! << 8) | iv[3]!;
+    this.#iv1 = (iv[4]! << 24) | (iv[5]! << 16) | (iv[6]! << 8) | iv[7]!;
+    this.#iv2 = (iv[8]! << 24) | (iv[9]! << 16) | (iv[10]! << 8) | iv[11]!;
     this.#hi = Number(seq >> 32n);
     this.#lo = Number(seq & 0xffffffffn);
   }
