@@ -16,6 +16,7 @@ import { connect as netConnect, type AddressInfo } from 'node:net';
 import type * as tls from 'node:tls';
 import { createServer } from '../../runtime/node/index.ts';
 import { createNodeProvider, nodeSigningKey } from '../../runtime/crypto/node/index.ts';
+import { createNativeProvider } from '../../runtime/crypto/native/index.ts';
 import type { AeadKey, CryptoProvider, HashAlgorithm, KeyShare, SigningKey, TranscriptHash } from '../../runtime/crypto/provider.ts';
 import { connectClient } from './tcp-harness.ts';
 import { TICKET_KEY, type BenchPki } from './support.ts';
@@ -144,9 +145,12 @@ export async function replayCrypto(calls: readonly CryptoCall[], p: CryptoProvid
   return objects;
 }
 
-/** CPU time (ms, this process: user + system) per replay of `calls`, over `n` replays. */
-export async function cryptoFloorMs(rec: ServerHandshakeRecord, pki: BenchPki, n: number): Promise<number> {
-  const p = createNodeProvider();
+/** CPU time (ms, this process: user + system) per replay of `calls`, over `n` replays, through the node provider or
+ *  (`provider` 'native') the native one, whose HMAC and AEAD are the addon's calls into OpenSSL from C and the rest
+ *  the node provider's: the difference between the two is what node:crypto's JS API costs on top of OpenSSL for
+ *  the HMACs and record AEADs of one handshake. */
+export async function cryptoFloorMs(rec: ServerHandshakeRecord, pki: BenchPki, n: number, provider: 'node' | 'native' = 'node'): Promise<number> {
+  const p = provider === 'native' ? createNativeProvider() : createNodeProvider();
   const key = nodeSigningKey(pki.keyPem);
   const made = await replayCrypto(rec.setup, p, key);
   const calls = rec.calls;

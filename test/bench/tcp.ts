@@ -14,6 +14,8 @@
 // same rounds and set beside node:tls's server CPU per handshake:
 //  - node:crypto: the provider calls one protosmith server handshake makes (recorded from a real one over
 //    TCP), made again with the same algorithms and inputs through the node provider, no engine, in this process;
+//    and the same calls through the native provider (HMAC and record AEADs from C, as node:tls makes them), whose
+//    difference from the first is node:crypto's JS API cost for them, set beside the server's gap to node:tls;
 //  - socket layer: a plain node net server (server-child kind 'net', no TLS) exchanging the same byte counts
 //    per connection in the same order with a plain net client, sequentially.
 // And the adapter's share: the same server engine (node provider) behind a bare net pump instead of TlsSocket
@@ -21,7 +23,7 @@
 // its rows set it beside node:tls (what the engine and node:crypto need at best with this socket layer) and beside
 // the protosmith server (what TlsSocket costs on top).
 import { cryptoFloorMs, netHandshake, recordServerHandshake } from './floor.ts';
-import { benchPki, figure, interleave, nodeContexts, numberOption, type Figure } from './support.ts';
+import { benchPki, figure, interleave, median, nodeContexts, numberOption, type Figure } from './support.ts';
 import { handshakeLoad, inFlight as inFlightRun, startServer, type ServerChild } from './tcp-harness.ts';
 import type * as tls from 'node:tls';
 
@@ -58,7 +60,8 @@ export async function run(args: string[]): Promise<Figure[]> {
     for (const s of [ours, theirs, native, bare]) await handshakes(s, ctx, warm, 10);
     await handshakes(floor, undefined, warm, 10, recorded.transport);
     await cryptoFloorMs(recorded, pki, warm);
-    const floors = { net: [] as number[], crypto: [] as number[] };
+    await cryptoFloorMs(recorded, pki, warm, 'native');
+    const floors = { net: [] as number[], crypto: [] as number[], cryptoNative: [] as number[] };
     const fresh = (): { seq: number[]; seqCpu: number[]; conc: number[]; concCpu: number[] } => ({ seq: [], seqCpu: [], conc: [], concCpu: [] });
     const results = { ours: fresh(), theirs: fresh(), native: fresh(), bare: fresh() };
     const resultsOf = (s: ServerChild): ReturnType<typeof fresh> => (s === ours ? results.ours : s === native ? results.native : s === bare ? results.bare : results.theirs);
@@ -68,6 +71,7 @@ export async function run(args: string[]): Promise<Figure[]> {
     }).concat([
       async () => { const x = await handshakes(floor, undefined, seq, 1, recorded.transport); floors.net.push(x.cpuMsPer); return x.cpuMsPer; },
       async () => { const ms = await cryptoFloorMs(recorded, pki, seq); floors.crypto.push(ms); return ms; },
+      async () => { const ms = await cryptoFloorMs(recorded, pki, seq, 'native'); floors.cryptoNative.push(ms); return ms; },
     ]));
     await interleave(rounds, [ours, theirs, native, bare].flatMap((s) => {
       const r = resultsOf(s);
@@ -77,6 +81,8 @@ export async function run(args: string[]): Promise<Figure[]> {
     const t = results.theirs;
     const v = results.native;
     const b = results.bare;
+    // The median of the rounds' differences a[i] - c[i], in µs.
+    const perRound = (a: readonly number[], c: readonly number[]): string => `${(median(a.map((x, i) => x - c[i]!)) * 1000).toFixed(0)} µs`;
     return [
       figure({ bench: 'tcp', row: 'sequential handshakes over TCP', unit: '/s', rounds: { protosmith: o.seq, baseline: t.seq }, against: 'node:tls', better: 'higher', target: 1 }),
       figure({ bench: 'tcp', row: 'server CPU per handshake (sequential)', unit: 'ms', rounds: { protosmith: o.seqCpu, baseline: t.seqCpu }, against: 'node:tls', better: 'lower', target: 1 }),
@@ -88,6 +94,10 @@ export async function run(args: string[]): Promise<Figure[]> {
       figure({
         bench: 'tcp', row: 'floor: node:crypto calls of one server handshake', unit: 'ms', rounds: { protosmith: floors.crypto, baseline: t.seqCpu }, against: 'node:tls', better: 'lower',
         note: `the ${recorded.calls.length} provider and signing-key calls a protosmith server handshake makes (recorded over TCP), made again through the node provider without the engine; baseline: node:tls's whole server CPU per sequential handshake`,
+      }),
+      figure({
+        bench: 'tcp', row: 'floor: the same calls, HMAC and AEAD from C (native provider)', unit: 'ms', rounds: { protosmith: floors.cryptoNative, baseline: floors.crypto }, against: 'node:crypto calls', better: 'lower',
+        note: `the same recorded calls through the native provider (HMACs and record AEADs by the addon, OpenSSL called from C as node:tls calls it; the rest node:crypto as before) against the node provider's replay. The difference is what node:crypto's JS API costs for these calls per handshake: median over the rounds ${perRound(floors.crypto, floors.cryptoNative)}, against the protosmith server's CPU per sequential handshake minus node:tls's ${perRound(o.seqCpu, t.seqCpu)} (node provider) and ${perRound(v.seqCpu, t.seqCpu)} (native provider)`,
       }),
       figure({
         bench: 'tcp', row: 'floor: plain net server, same reads and writes', unit: 'ms', rounds: { protosmith: floors.net, baseline: t.seqCpu }, against: 'node:tls', better: 'lower',
