@@ -6,7 +6,8 @@
 // protosmith with the native provider, and node:tls, each in its own child (server-child.ts). Not a time: the
 // garbage a handshake makes is what the young-generation GC (scavenges, their promotion of what is still live) and
 // the caches pay for, and it explains CPU time the instruction counts do not (see the README's Performance notes).
-// ArrayBuffer backing stores (outside the JS heap: Buffers over 64 bytes, typed arrays' data) are not counted.
+// ArrayBuffer backing stores (outside the JS heap: Buffers over 64 bytes, typed arrays' data) are not in those bytes;
+// a third window counts them (arraybuffers.ts: a uprobe on V8, with perf, as root), per handshake.
 // Prints the functions that allocated most in the protosmith and bare servers, self bytes per handshake.
 // And, over as many handshakes before the sampling (the sampler's weak handle per sampled object would slow every
 // scavenge), what the collector did (node:v8 GCProfiler): bytes promoted to the old generation per handshake (old
@@ -15,15 +16,16 @@
 // TlsSocket (whose value slots are roots for young collections) it was 2,720 bytes per handshake against ~700.
 import { benchPki, figure, nodeContexts, numberOption, type Figure } from './support.ts';
 import { handshakeLoad, startServer } from './tcp-harness.ts';
+import { arrayBufferProbe, countArrayBuffers } from './arraybuffers.ts';
 import type { AllocRow, GcSummary } from './profile.ts';
 import type { ServerKind } from './server-child.ts';
 import type * as tls from 'node:tls';
 
 const INTERVAL = 512;
 
-interface Allocated { perHandshake: number; top: AllocRow[]; promotedPerHandshake: number; gcUsPerHandshake: number; gc: GcSummary }
+interface Allocated { perHandshake: number; top: AllocRow[]; promotedPerHandshake: number; gcUsPerHandshake: number; gc: GcSummary; arrayBuffersPerHandshake?: number }
 
-async function allocated(kind: ServerKind, ctx: tls.SecureContext, pki: ReturnType<typeof benchPki>, handshakes: number, warm: number, top: number, conc: number): Promise<Allocated> {
+async function allocated(kind: ServerKind, ctx: tls.SecureContext, pki: ReturnType<typeof benchPki>, handshakes: number, warm: number, top: number, conc: number, probe: boolean): Promise<Allocated> {
   const server = await startServer(kind, pki);
   try {
     await handshakeLoad(server.port, ctx, warm, 10);
@@ -33,7 +35,14 @@ async function allocated(kind: ServerKind, ctx: tls.SecureContext, pki: ReturnTy
     await server.allocStart(INTERVAL);
     await handshakeLoad(server.port, ctx, handshakes, conc);
     const r = await server.allocStop(top);
+    let arrayBuffers: number | undefined;
+    if (probe) {
+      const counting = await countArrayBuffers(server.pid);
+      await handshakeLoad(server.port, ctx, handshakes, conc);
+      arrayBuffers = (await counting.stop()) / handshakes;
+    }
     return {
+      ...(arrayBuffers === undefined ? {} : { arrayBuffersPerHandshake: arrayBuffers }),
       perHandshake: r.bytes / handshakes, top: r.top.map((x) => ({ ...x, bytes: x.bytes / handshakes })),
       promotedPerHandshake: gc.promotedBytes / handshakes, gcUsPerHandshake: (gc.pauseMs * 1000) / handshakes, gc,
     };
@@ -51,10 +60,18 @@ export async function run(args: string[]): Promise<Figure[]> {
   const conc = numberOption(args, '--conc', 1);
   const pki = benchPki();
   const ctx = nodeContexts(pki).client;
-  const ours = await allocated('protosmith', ctx, pki, handshakes, warm, top, conc);
-  const bare = await allocated('bare', ctx, pki, handshakes, warm, top, conc);
-  const native = await allocated('native', ctx, pki, handshakes, warm, top, conc);
-  const theirs = await allocated('node', ctx, pki, handshakes, warm, top, conc);
+  const probe = arrayBufferProbe();
+  let ours: Allocated, bare: Allocated, native: Allocated, theirs: Allocated;
+  try {
+    const counted = 'remove' in probe;
+    ours = await allocated('protosmith', ctx, pki, handshakes, warm, top, conc, counted);
+    bare = await allocated('bare', ctx, pki, handshakes, warm, top, conc, counted);
+    native = await allocated('native', ctx, pki, handshakes, warm, top, conc, counted);
+    theirs = await allocated('node', ctx, pki, handshakes, warm, top, conc, counted);
+  } finally {
+    if ('remove' in probe) probe.remove();
+  }
+  if ('why' in probe) console.log(`\nArrayBuffers per handshake: not counted, ${probe.why}.`);
   for (const [what, r] of [['protosmith server', ours], ['engine behind the bare pump', bare]] as const) {
     console.log(`\nJS heap bytes allocated per handshake, by function (self), ${what}: ${(r.perHandshake / 1024).toFixed(1)} KiB`);
     for (const row of r.top) console.log(`  ${(row.bytes / 1024).toFixed(2).padStart(7)} KiB ${row.percent.toFixed(1).padStart(5)}%  ${row.fn}`);
@@ -74,5 +91,9 @@ export async function run(args: string[]): Promise<Figure[]> {
     figure({ bench: 'alloc', row: 'server GC pause per handshake', unit: 'µs', protosmith: ours.gcUsPerHandshake, baseline: theirs.gcUsPerHandshake, against: 'node:tls', better: 'lower',
       note: 'the main thread\'s pauses for scavenges and full collections (GCProfiler cost), divided by the handshakes; the collector\'s helper threads not included' }),
     figure({ bench: 'alloc', row: 'server GC pause per handshake, native provider', unit: 'µs', protosmith: native.gcUsPerHandshake, baseline: theirs.gcUsPerHandshake, against: 'node:tls', better: 'lower' }),
+    ...(ours.arrayBuffersPerHandshake === undefined ? [] : [
+      figure({ bench: 'alloc', row: 'server ArrayBuffers created per handshake', unit: '', protosmith: ours.arrayBuffersPerHandshake, baseline: bare.arrayBuffersPerHandshake!, against: 'bare pump', better: 'lower',
+        note: `backing stores V8's young-generation collector must track and sweep (uprobe on ArrayBufferSweeper::Append, perf stat, a third window of ${handshakes} handshakes); native provider ${native.arrayBuffersPerHandshake!.toFixed(1)}, node:tls ${theirs.arrayBuffersPerHandshake!.toFixed(2)} (its TLS state is C++ memory)` }),
+    ]),
   ];
 }
