@@ -180,7 +180,6 @@ const TABLE_ALERT_CODES: Readonly<Partial<Record<AlertName, 'TLS_HANDSHAKE_FAILU
   illegal_parameter: 'TLS_ILLEGAL_PARAMETER',
 };
 
-
 /** data[off, off + limit) — `data` itself when that is all of it. A subarray of a typed array of up to 64 bytes (an
  *  alert, a small message: V8 keeps those on its heap) would make V8 move the bytes into an ArrayBuffer of their own. */
 function wholeOrPart(data: Uint8Array, off: number, limit: number): Uint8Array {
