@@ -27,4 +27,16 @@ export function concat(...parts: Uint8Array[]): Uint8Array {
 }
 
 const utf8 = new TextEncoder();
-export const enc = (s: string): Uint8Array => utf8.encode(s);
+/** `s` as UTF-8. An ASCII string of up to 64 characters (a host name, an ALPN name, a label) is copied byte by byte
+ *  into a small array, which V8 keeps on its heap; TextEncoder makes an ArrayBuffer of its own for every string,
+ *  a backing store for the collector to track and sweep. */
+export function enc(s: string): Uint8Array {
+  if (s.length > 64) return utf8.encode(s);
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0x7f) return utf8.encode(s);
+    out[i] = c;
+  }
+  return out;
+}

@@ -10,21 +10,6 @@ import { bytesEqual, concat, enc } from './bytes.ts';
 const TICKET_AAD = enc('protosmith ticket v1');
 const COOKIE_AAD = enc('protosmith hrr cookie v1');
 const dec = new TextDecoder();
-const NONE = new Uint8Array(0);
-
-/** `s` as UTF-8, empty for none. An ASCII string (a host name, most ALPN names) is copied byte by byte into a small
- *  array that V8 keeps on its heap; TextEncoder would make an ArrayBuffer of its own for each one. */
-function utf8(s: string | undefined): Uint8Array {
-  if (s === undefined || s.length === 0) return NONE;
-  if (s.length > 64) return enc(s);
-  const out = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c > 0x7f) return enc(s);
-    out[i] = c;
-  }
-  return out;
-}
 
 /** Imported AEAD keys by the application's key bytes (one per ticketKey/cookieKey object and provider), so
  *  that a connection does not re-import the key for every ticket or cookie. The bytes are compared on each
@@ -65,8 +50,8 @@ export async function sealTicket(crypto: CryptoProvider, key: Uint8Array, t: Ser
   w.u8(BigInt(Math.floor(t.createdAt)), 'created_at');
   w.u4(t.ageAdd, 'age_add');
   w.u4(t.maxEarlyData, 'max_early_data');
-  vec1(w, utf8(t.alpn), 'alpn'); // empty stands for none (an ALPN name is never empty, RFC 7301 §3.1)
-  vec1(w, utf8(t.serverName), 'server_name');
+  vec1(w, enc(t.alpn ?? ''), 'alpn'); // '' stands for none (an ALPN name is never empty, RFC 7301 §3.1)
+  vec1(w, enc(t.serverName ?? ''), 'server_name');
   vec1(w, t.psk, 'psk');
   return seal(crypto, key, TICKET_AAD, w.finish());
 }

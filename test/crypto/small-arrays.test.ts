@@ -14,6 +14,7 @@ import { runInNewContext } from 'node:vm';
 import { createNodeProvider } from '../../runtime/crypto/node/index.ts';
 import { cipherSuiteParams } from '../../runtime/crypto/provider.ts';
 import { RecordProtection } from '../../runtime/tls/record-protection.ts';
+import { enc } from '../../runtime/tls/bytes.ts';
 
 const N = 1000;
 const p = createNodeProvider();
@@ -63,6 +64,17 @@ test('node provider AEAD keys and record protection: key bytes and IVs are read 
   assert.ok(imported < N * 4, `importAeadKey left ${imported} bytes of ArrayBuffers for ${N} keys (each 16-byte key moved off the heap is ~${N * 16})`);
   const protections = await held(keys, ([k, iv]) => RecordProtection.fromKeys(p, suite, k, iv));
   assert.ok(protections < N * 4, `RecordProtection.fromKeys left ${protections} bytes of ArrayBuffers for ${N} keys (each 12-byte IV moved off the heap alone is ~${N * 12})`);
+});
+
+test('enc: the same UTF-8 as TextEncoder, and an ASCII name of up to 64 characters stays on the heap', async () => {
+  for (const x of ['', 'h2', 'example.com', 'a'.repeat(64), 'a'.repeat(65), 'tls13 c hs traffic', 'café', 'ä'.repeat(70), '\u{1f600}', '\x7f\x80']) {
+    assert.equal([...enc(x)], [...new TextEncoder().encode(x)], JSON.stringify(x));
+  }
+  const names = Array.from({ length: N }, (_, i) => `host-${i}.example.com`);
+  const encoded: Uint8Array[] = []; // kept alive: an ArrayBuffer under them would stay through the collection
+  const bytes = await held(names, (x) => encoded.push(enc(x)));
+  assert.is(encoded.length, N + 1);
+  assert.ok(bytes < N * 4, `enc left ${bytes} bytes of ArrayBuffers for ${N} host names (TextEncoder makes one per string, ~${N * 20} bytes)`);
 });
 
 test.run();
