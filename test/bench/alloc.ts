@@ -7,7 +7,7 @@
 // garbage a handshake makes is what the young-generation GC (scavenges, their promotion of what is still live) and
 // the caches pay for, and it explains CPU time the instruction counts do not (see the README's Performance notes).
 // ArrayBuffer backing stores (outside the JS heap: Buffers over 64 bytes, typed arrays' data) are not in those bytes;
-// a third window counts them (arraybuffers.ts: a uprobe on V8, with perf, as root), per handshake.
+// a third window counts them, and node's native objects (native-events.ts: uprobes on node's binary, with perf, as root), per handshake.
 // Prints the functions that allocated most in the protosmith and bare servers, self bytes per handshake.
 // And, over as many handshakes before the sampling (the sampler's weak handle per sampled object would slow every
 // scavenge), what the collector did (node:v8 GCProfiler): bytes promoted to the old generation per handshake (old
@@ -16,14 +16,14 @@
 // TlsSocket (whose value slots are roots for young collections) it was 2,720 bytes per handshake against ~700.
 import { benchPki, figure, nodeContexts, numberOption, type Figure } from './support.ts';
 import { handshakeLoad, startServer } from './tcp-harness.ts';
-import { arrayBufferProbe, countArrayBuffers } from './arraybuffers.ts';
+import { countNativeEvents, nativeEventProbes, type NativeEvent } from './native-events.ts';
 import type { AllocRow, GcSummary } from './profile.ts';
 import type { ServerKind } from './server-child.ts';
 import type * as tls from 'node:tls';
 
 const INTERVAL = 512;
 
-interface Allocated { perHandshake: number; top: AllocRow[]; promotedPerHandshake: number; gcUsPerHandshake: number; gc: GcSummary; arrayBuffersPerHandshake?: number }
+interface Allocated { perHandshake: number; top: AllocRow[]; promotedPerHandshake: number; gcUsPerHandshake: number; gc: GcSummary; nativePerHandshake?: Record<NativeEvent, number> }
 
 async function allocated(kind: ServerKind, ctx: tls.SecureContext, pki: ReturnType<typeof benchPki>, handshakes: number, warm: number, top: number, conc: number, probe: boolean): Promise<Allocated> {
   const server = await startServer(kind, pki);
@@ -35,14 +35,15 @@ async function allocated(kind: ServerKind, ctx: tls.SecureContext, pki: ReturnTy
     await server.allocStart(INTERVAL);
     await handshakeLoad(server.port, ctx, handshakes, conc);
     const r = await server.allocStop(top);
-    let arrayBuffers: number | undefined;
+    let native: Record<NativeEvent, number> | undefined;
     if (probe) {
-      const counting = await countArrayBuffers(server.pid);
+      const counting = await countNativeEvents(server.pid);
       await handshakeLoad(server.port, ctx, handshakes, conc);
-      arrayBuffers = (await counting.stop()) / handshakes;
+      const c = await counting.stop();
+      native = { arrayBuffers: c.arrayBuffers / handshakes, nativeObjects: c.nativeObjects / handshakes };
     }
     return {
-      ...(arrayBuffers === undefined ? {} : { arrayBuffersPerHandshake: arrayBuffers }),
+      ...(native === undefined ? {} : { nativePerHandshake: native }),
       perHandshake: r.bytes / handshakes, top: r.top.map((x) => ({ ...x, bytes: x.bytes / handshakes })),
       promotedPerHandshake: gc.promotedBytes / handshakes, gcUsPerHandshake: (gc.pauseMs * 1000) / handshakes, gc,
     };
@@ -60,7 +61,7 @@ export async function run(args: string[]): Promise<Figure[]> {
   const conc = numberOption(args, '--conc', 1);
   const pki = benchPki();
   const ctx = nodeContexts(pki).client;
-  const probe = arrayBufferProbe();
+  const probe = nativeEventProbes();
   let ours: Allocated, bare: Allocated, native: Allocated, theirs: Allocated;
   try {
     const counted = 'remove' in probe;
@@ -71,7 +72,7 @@ export async function run(args: string[]): Promise<Figure[]> {
   } finally {
     if ('remove' in probe) probe.remove();
   }
-  if ('why' in probe) console.log(`\nArrayBuffers per handshake: not counted, ${probe.why}.`);
+  if ('why' in probe) console.log(`\nArrayBuffers and native objects per handshake: not counted, ${probe.why}.`);
   for (const [what, r] of [['protosmith server', ours], ['engine behind the bare pump', bare]] as const) {
     console.log(`\nJS heap bytes allocated per handshake, by function (self), ${what}: ${(r.perHandshake / 1024).toFixed(1)} KiB`);
     for (const row of r.top) console.log(`  ${(row.bytes / 1024).toFixed(2).padStart(7)} KiB ${row.percent.toFixed(1).padStart(5)}%  ${row.fn}`);
@@ -91,9 +92,15 @@ export async function run(args: string[]): Promise<Figure[]> {
     figure({ bench: 'alloc', row: 'server GC pause per handshake', unit: 'µs', protosmith: ours.gcUsPerHandshake, baseline: theirs.gcUsPerHandshake, against: 'node:tls', better: 'lower',
       note: 'the main thread\'s pauses for scavenges and full collections (GCProfiler cost), divided by the handshakes; the collector\'s helper threads not included' }),
     figure({ bench: 'alloc', row: 'server GC pause per handshake, native provider', unit: 'µs', protosmith: native.gcUsPerHandshake, baseline: theirs.gcUsPerHandshake, against: 'node:tls', better: 'lower' }),
-    ...(ours.arrayBuffersPerHandshake === undefined ? [] : [
-      figure({ bench: 'alloc', row: 'server ArrayBuffers created per handshake', unit: '', protosmith: ours.arrayBuffersPerHandshake, baseline: bare.arrayBuffersPerHandshake!, against: 'bare pump', better: 'lower',
-        note: `backing stores V8's young-generation collector must track and sweep (uprobe on ArrayBufferSweeper::Append, perf stat, a third window of ${handshakes} handshakes); native provider ${native.arrayBuffersPerHandshake!.toFixed(1)}, node:tls ${theirs.arrayBuffersPerHandshake!.toFixed(2)} (its TLS state is C++ memory)` }),
-    ]),
+    ...(ours.nativePerHandshake === undefined ? [] : (() => {
+      const [o, b, n, t] = [ours, bare, native, theirs].map((r) => r.nativePerHandshake!) as [Record<NativeEvent, number>, Record<NativeEvent, number>, Record<NativeEvent, number>, Record<NativeEvent, number>];
+      const window = `uprobe on node's binary counted by perf stat, a third window of ${handshakes} handshakes (native-events.ts)`;
+      return [
+        figure({ bench: 'alloc', row: 'server ArrayBuffers created per handshake', unit: '', protosmith: o.arrayBuffers, baseline: b.arrayBuffers, against: 'bare pump', better: 'lower',
+          note: `backing stores V8's young-generation collector must track and sweep (ArrayBufferSweeper::Append; ${window}); native provider ${n.arrayBuffers.toFixed(1)}, node:tls ${t.arrayBuffers.toFixed(2)} (its TLS state is C++ memory)` }),
+        figure({ bench: 'alloc', row: 'server native objects created per handshake', unit: '', protosmith: o.nativeObjects, baseline: b.nativeObjects, against: 'bare pump', better: 'lower',
+          note: `JS objects with a native half, each a weak handle for the collector (node::BaseObject's constructor: node:crypto's Hmac, Hash, Cipher and KeyObject, sockets, requests; ${window}); native provider ${n.nativeObjects.toFixed(1)}, node:tls ${t.nativeObjects.toFixed(2)}` }),
+      ];
+    })()),
   ];
 }
