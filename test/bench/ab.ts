@@ -8,12 +8,16 @@
 // kind `--kind`, default 'protosmith'; 'bare', 'native' and 'node' as in tcp.ts) get `--warm` (4000) handshakes,
 // then `--rounds` (8) rounds of `--n` (1000) handshakes each from the same node:tls client in this process,
 // sequential and with `--conc` (50) in flight; CPU per handshake is the child's process.cpuUsage (every thread).
-// REV must have test/bench/tcp-harness.ts with startServer(kind, pki) (commits from 2026-12-02 on).
+// With `--bulk`, the rounds are downloads instead: each server sends `--mib` (64) MiB per round over TCP to the same
+// node:tls client, for the cipher suite `--suite` (aes128, aes256, chacha20; default aes128), after `--warm` (2)
+// unmeasured transfers; rows: the server's CPU per MiB sent and the client's MiB/s.
+// REV must have test/bench/tcp-harness.ts with startServer(kind, pki[, bulkBytes]) (commits from 2026-12-02 on).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { benchPki, figure, interleave, nodeContexts, numberOption, type Figure } from './support.ts';
+import { benchPki, figure, interleave, nodeContexts, numberOption, SUITES, type Figure } from './support.ts';
+import { overTcp } from './bulk.ts';
 import { handshakeLoad, startServer, type ServerChild } from './tcp-harness.ts';
 import type { ServerKind } from './server-child.ts';
 import type * as tls from 'node:tls';
@@ -57,10 +61,11 @@ async function handshakes(server: ServerChild, ctx: tls.SecureContext, n: number
 
 export async function run(args: string[]): Promise<Figure[]> {
   const rev = option(args, '--against');
-  if (!rev) throw new Error('usage: npm run bench -- ab --against <commit> [--kind protosmith|bare|native|node] [--rounds N] [--n N] [--conc N] [--warm N]');
+  if (!rev) throw new Error('usage: npm run bench -- ab --against <commit> [--kind protosmith|bare|native|node] [--rounds N] [--n N] [--conc N] [--warm N] [--bulk [--suite aes128|aes256|chacha20] [--mib N]]');
   const kind = (option(args, '--kind') ?? 'protosmith') as ServerKind;
   if (!['protosmith', 'bare', 'native', 'node'].includes(kind)) throw new Error(`--kind ${kind}: one of protosmith, bare, native, node`);
   const rounds = numberOption(args, '--rounds', 8);
+  if (args.includes('--bulk')) return bulk(rev, kind, rounds, args);
   const n = numberOption(args, '--n', 1000);
   const conc = numberOption(args, '--conc', 50);
   const warm = numberOption(args, '--warm', 4000);
@@ -82,6 +87,43 @@ export async function run(args: string[]): Promise<Figure[]> {
     return [
       figure({ bench: 'ab', row: `server CPU per handshake (sequential), this tree`, unit: 'ms', rounds: { protosmith: oursSeq!, baseline: theirsSeq! }, against, better: 'lower', note }),
       figure({ bench: 'ab', row: `server CPU per handshake (${conc} concurrent), this tree`, unit: 'ms', rounds: { protosmith: oursConc!, baseline: theirsConc! }, against, better: 'lower' }),
+    ];
+  } finally {
+    for (const s of servers) await s.exit();
+    tree.remove();
+  }
+}
+
+const SUITE_NAMES: Record<string, (typeof SUITES)[number]> = { aes128: SUITES[0], aes256: SUITES[1], chacha20: SUITES[2] };
+
+/** `--bulk`: downloads of `--mib` MiB from each tree's server, interleaved; server CPU per MiB and MiB/s. */
+async function bulk(rev: string, kind: ServerKind, rounds: number, args: readonly string[]): Promise<Figure[]> {
+  const mib = numberOption([...args], '--mib', 64);
+  const warm = numberOption([...args], '--warm', 2);
+  const suiteName = option(args, '--suite') ?? 'aes128';
+  const suite = SUITE_NAMES[suiteName];
+  if (!suite) throw new Error(`--suite ${suiteName}: one of ${Object.keys(SUITE_NAMES).join(', ')}`);
+  const pki = benchPki();
+  const ctx = nodeContexts(pki).client;
+  const tree = worktree(rev, kind);
+  const servers: ServerChild[] = [];
+  try {
+    const other = (await import(join(tree.dir, 'test/bench/tcp-harness.ts'))) as { startServer: typeof startServer };
+    const theirs = await other.startServer(kind, pki, mib << 20);
+    servers.push(theirs);
+    const ours = await startServer(kind, pki, mib << 20);
+    servers.push(ours);
+    for (let i = 0; i < warm; i++) for (const s of servers) await overTcp(s, ctx, suite.node, mib);
+    const cpu = { ours: [] as number[], theirs: [] as number[] };
+    const [oursRate, theirsRate] = await interleave(rounds, [
+      async () => { const r = await overTcp(ours, ctx, suite.node, mib); cpu.ours.push(r.cpuPerMib); return r.mibs; },
+      async () => { const r = await overTcp(theirs, ctx, suite.node, mib); cpu.theirs.push(r.cpuPerMib); return r.mibs; },
+    ]);
+    const against = `${rev} (${tree.commit.slice(0, 7)})`;
+    const note = `server kind ${kind}, ${suite.name}; ${rounds} interleaved rounds of ${mib} MiB sent to a node:tls client after ${warm} warm-up transfers; server CPU (every thread) per MiB; this tree against ${tree.commit}`;
+    return [
+      figure({ bench: 'ab', row: `server CPU per MiB sent over TCP, ${suite.name}, this tree`, unit: 'ms', rounds: { protosmith: cpu.ours, baseline: cpu.theirs }, against, better: 'lower', note }),
+      figure({ bench: 'ab', row: `bulk ${mib} MiB over TCP (server sends), ${suite.name}, this tree`, unit: 'MiB/s', rounds: { protosmith: oursRate!, baseline: theirsRate! }, against, better: 'higher' }),
     ];
   } finally {
     for (const s of servers) await s.exit();

@@ -114,7 +114,7 @@ async function inMemoryNode(ctx: ReturnType<typeof nodeContexts>, suite: string,
 }
 
 /** One download over TCP: MiB/s at the client, and the server child's CPU ms per MiB sent. */
-async function overTcp(server: ServerChild, ctx: tls.SecureContext, suite: string, mib: number): Promise<{ mibs: number; cpuPerMib: number }> {
+export async function overTcp(server: ServerChild, ctx: tls.SecureContext, suite: string, mib: number): Promise<{ mibs: number; cpuPerMib: number }> {
   const { socket } = await connectClient(server.port, ctx, { ciphersuites: suite });
   const cpu0 = await server.cpuMs();
   const total = mib << 20;
