@@ -22,7 +22,12 @@ const NAMES = Object.keys(PROBES) as NativeEvent[];
 const event = (name: NativeEvent): string => `${GROUP}:${name}`;
 
 function tracefs(): string | undefined {
-  return ['/sys/kernel/tracing', '/sys/kernel/debug/tracing'].find((d) => existsSync(`${d}/uprobe_events`));
+  const found = (): string | undefined => ['/sys/kernel/tracing', '/sys/kernel/debug/tracing'].find((d) => existsSync(`${d}/uprobe_events`));
+  const dir = found();
+  if (dir !== undefined || process.getuid?.() !== 0 || !existsSync('/sys/kernel/tracing')) return dir;
+  // A fresh machine (or container) may have the mount point without tracefs mounted on it: as root, mount it.
+  try { execFileSync('mount', ['-t', 'tracefs', 'nodev', '/sys/kernel/tracing'], { stdio: 'ignore' }); } catch { /* not allowed here */ }
+  return found();
 }
 
 /** The uprobes, defined (`remove` takes them away again); or why they cannot be. */
@@ -30,7 +35,7 @@ export function nativeEventProbes(): { remove(): void } | { why: string } {
   const run = (cmd: string, args: string[]): string => execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 256 << 20 });
   try { run('perf', ['--version']); } catch { return { why: 'perf is not installed (Debian: linux-perf)' }; }
   const dir = tracefs();
-  if (dir === undefined) return { why: 'no tracefs with uprobe_events (mount tracefs, run as root)' };
+  if (dir === undefined) return { why: 'no tracefs with uprobe_events (run as root where tracefs can be mounted)' };
   const node = realpathSync(process.execPath);
   let symbols: string[];
   let segments: string;
