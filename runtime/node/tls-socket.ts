@@ -163,7 +163,7 @@ function timeoutOption(name: string, v: number | undefined, dflt: number): numbe
  *  key) and everything it holds, through every young-generation collection until the next full one; on a server handling
  *  connections one after the other that was ~2 KiB promoted to the old generation per connection (`node
  *  --trace-gc-nvp`: 2,720 bytes promoted per handshake against 700 with the property) and ~13% of its CPU per
- *  handshake, the full collections that followed included (measured 2026-12-03, see README Performance). */
+ *  handshake, the full collections that followed included (measured 2026-12-03, see docs/performance.md). */
 const OWNER = Symbol('protosmith.TlsSocket');
 type Owned = Duplex & { [OWNER]?: TlsSocket };
 const NO_WAITERS: readonly Waiter[] = Object.freeze([]);

@@ -1,7 +1,7 @@
 // Small typed arrays stay on V8's heap. A typed array of up to 64 bytes (the key schedule's secrets, HKDF labels,
 // AEAD keys, record IVs) has no ArrayBuffer of its own until its `.buffer` is read or a native call (node:crypto)
 // reads its bytes; then V8 moves the bytes into a malloc'd backing store that the young-generation collector must
-// track and sweep. A server handshake made 60 of those and makes 31 (README, Performance); these tests pin the
+// track and sweep. A server handshake made 60 of those and makes 31 (docs/performance.md); these tests pin the
 // paths that were changed not to make them. They keep every input alive and read node's count of bytes held in
 // ArrayBuffers (process.memoryUsage().arrayBuffers) before and after: a backing store made per call would stay and
 // add up; a full collection before each reading takes away what was garbage (the per-call outputs). The first test
