@@ -48,6 +48,10 @@ const benches: Record<string, { what: string; load: () => Promise<Bench>; inAll?
     what: 'this tree against another commit (--against REV, a temporary git worktree): server CPU per TCP handshake in the same interleaved rounds, sequential and concurrent',
     load: () => import('./ab.ts'),
   },
+  adapter: {
+    what: 'what the node adapter costs: server CPU per TCP handshake of the same engine behind a bare pump, the least Duplex, and TlsSocket (createServer), sequential and concurrent',
+    load: () => import('./adapter.ts'),
+  },
   alloc: {
     what: 'server JS heap bytes allocated per handshake over loopback TCP, garbage included (V8 sampling heap profiler), protosmith, bare engine, native, node:tls; top allocators',
     load: () => import('./alloc.ts'),

@@ -6,12 +6,14 @@
 //   nothing: the connection stays idle (handshake and memory benches).
 // Kind 'bare' is protosmith's server engine (node provider) behind the least adapter that completes the TCP bench's
 // exchange, no TlsSocket: the adapter floor of the TCP bench (the difference to 'protosmith' is what TlsSocket costs).
+// Kind 'duplex' is the same engine behind the least node Duplex that completes the exchange (the adapter bench: what
+// being a stream costs, apart from what TlsSocket adds).
 // Kind 'net' is no TLS server: the socket-layer floor of the TCP bench (floor.ts), a plain node net server
 // (same options as protosmith's) that answers each recorded client flight with the recorded number of bytes
 // and, after the last, ends its side and closes, as protosmith's server does.
 import { createServer as netCreateServer, type Server, type Socket } from 'node:net';
 import { getHeapSpaceStatistics } from 'node:v8';
-import type { Duplex } from 'node:stream';
+import { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
 import { createServer } from '../../runtime/node/index.ts';
 import { TlsServer, type TlsServerConfig } from '../../runtime/tls/index.ts';
@@ -22,8 +24,9 @@ import { sealFloorCpu, type NODE_AEAD } from './aead-floor.ts';
 import { NODE_TICKET_KEYS, TICKET_KEY, type BenchPki } from './support.ts';
 import type { TransportStep } from './floor.ts';
 
-/** 'native': protosmith with the native provider (record AEADs and HMAC by the addon); 'bare': the engine without TlsSocket. */
-export type ServerKind = 'protosmith' | 'native' | 'node' | 'net' | 'bare';
+/** 'native': protosmith with the native provider (record AEADs and HMAC by the addon); 'bare': the engine without TlsSocket;
+ *  'duplex': the engine behind the least Duplex. */
+export type ServerKind = 'protosmith' | 'native' | 'node' | 'net' | 'bare' | 'duplex';
 export type ToChild =
   | { op: 'listen'; kind: ServerKind; pki: BenchPki; bulkBytes: number; transport?: readonly TransportStep[] }
   | { op: 'cpu' } | { op: 'mem'; settle?: boolean } | { op: 'sealFloor'; suite: keyof typeof NODE_AEAD; mib: number }
@@ -126,11 +129,65 @@ function serveBare(tcp: Socket, config: TlsServerConfig): void {
   });
 }
 
+/** The 'duplex' adapter: the bare pump's exchange behind the least node Duplex that does it (data pushed, 'secure'
+ *  emitted, the peer's close_notify ending the readable side, end() answering it with close_notify and FIN): what
+ *  being a stream costs, without TlsSocket's timers, held writes, backpressure and lifecycle rules. */
+class MinimalDuplex extends Duplex {
+  readonly #engine: TlsServer;
+  readonly #tcp: Socket;
+  #chain: Promise<void> = Promise.resolve();
+  constructor(tcp: Socket, config: TlsServerConfig) {
+    super({ allowHalfOpen: false });
+    this.#engine = new TlsServer(config);
+    this.#tcp = tcp;
+    tcp.on('error', () => { /* as serve() */ });
+    tcp.on('data', (chunk: Buffer) => { this.#chain = this.#chain.then(() => this.#receive(chunk)); });
+  }
+  async #receive(chunk: Buffer): Promise<void> {
+    let closing = false;
+    try {
+      for (const e of await this.#engine.receive(chunk)) {
+        if (e.type === 'data') this.push(e.data);
+        else if (e.type === 'handshakeComplete') this.emit('secure', e);
+        else if (e.type === 'peerClosed' || e.type === 'closed') closing = true;
+      }
+    } catch {
+      this.#flush(); // a fatal error: its alert is in the output
+      this.#tcp.end();
+      this.destroy();
+      return;
+    }
+    this.#flush();
+    if (closing) this.push(null);
+  }
+  #flush(): void {
+    const out = this.#engine.takeOutput();
+    if (out.length > 0) this.#tcp.write(out);
+  }
+  override _read(): void { /* data is pushed as it is opened */ }
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (e?: Error | null) => void): void {
+    this.#chain = this.#chain.then(async () => { await this.#engine.write(chunk); this.#flush(); cb(); }, cb);
+  }
+  override _final(cb: (e?: Error | null) => void): void {
+    this.#chain = this.#chain.then(async () => {
+      if (!this.#engine.isClosed) await this.#engine.close();
+      this.#flush();
+      this.#tcp.end();
+      this.#tcp.once('finish', () => this.#tcp.destroy());
+      cb();
+    }, cb);
+  }
+}
+
 function listen(kind: ServerKind, pki: BenchPki, bulkBytes: number, transport: readonly TransportStep[] = []): Server {
   if (kind === 'net') return netCreateServer({ allowHalfOpen: true, noDelay: true }, (s) => serveRecorded(s, transport));
   if (kind === 'bare') {
     const config: TlsServerConfig = { crypto: createNodeProvider(), now: Date.now, certificateChain: [pki.chainPem], signingKey: nodeSigningKey(pki.keyPem), ticketKey: TICKET_KEY };
     return netCreateServer({ allowHalfOpen: true, noDelay: true }, (s) => serveBare(s, config));
+  }
+  if (kind === 'duplex') {
+    const config: TlsServerConfig = { crypto: createNodeProvider(), now: Date.now, certificateChain: [pki.chainPem], signingKey: nodeSigningKey(pki.keyPem), ticketKey: TICKET_KEY };
+    return netCreateServer({ allowHalfOpen: true, noDelay: true }, (s) => serve(new MinimalDuplex(s, config), bulkBytes));
   }
   if (kind === 'protosmith' || kind === 'native') {
     const crypto = kind === 'native' ? createNativeProvider() : createNodeProvider();
