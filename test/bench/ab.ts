@@ -65,7 +65,11 @@ export async function run(args: string[]): Promise<Figure[]> {
   const kind = (option(args, '--kind') ?? 'protosmith') as ServerKind;
   if (!['protosmith', 'bare', 'native', 'node'].includes(kind)) throw new Error(`--kind ${kind}: one of protosmith, bare, native, node`);
   const rounds = numberOption(args, '--rounds', 8);
-  if (args.includes('--bulk')) return bulk(rev, kind, rounds, args);
+  if (args.includes('--bulk')) {
+    // The bare pump answers the handshake exchange only; it serves no downloads.
+    if (kind === 'bare') throw new Error('--bulk --kind bare: the bare pump serves no downloads; use protosmith, native or node');
+    return bulk(rev, kind, rounds, args);
+  }
   const n = numberOption(args, '--n', 1000);
   const conc = numberOption(args, '--conc', 50);
   const warm = numberOption(args, '--warm', 4000);
