@@ -69,7 +69,7 @@ async function startChromium(): Promise<Browser> {
   proc = spawn('/usr/bin/chromium', [
     '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
     '--disable-sync', '--no-first-run', `--user-data-dir=${userDataDir}`, '--remote-debugging-address=127.0.0.1', '--remote-debugging-port=0', 'about:blank',
-  ], { stdio: ['ignore', 'ignore', 'pipe'] });
+  ], { stdio: ['ignore', 'ignore', 'pipe'], detached: true }); // its own process group: its helpers are stopped with it
   const ws = await new Promise<string>((resolve, reject) => {
     let err = '';
     const timer = setTimeout(() => reject(new Error(`chromium did not start: ${err}`)), 30_000);
@@ -83,14 +83,32 @@ async function startChromium(): Promise<Browser> {
   return chromium.connectOverCDP(ws);
 }
 
+/** Whether any process is left in the group Chromium leads (its renderer, GPU, zygote and crash handler helpers
+ *  are in it), by the group id, which is Chromium's own pid. */
+function groupAlive(pgid: number): boolean {
+  try { process.kill(-pgid, 0); return true; } catch { return false; }
+}
+
+/** Stops Chromium and every helper it started, by its pid (as the process group's id): SIGTERM, then SIGKILL for
+ *  what is left after 5 s, and waits until none is left, so that nothing writes into its profile any more. */
 async function stopChromium(): Promise<void> {
   await browser?.close().catch(() => undefined);
-  if (proc?.pid !== undefined && proc.exitCode === null) {
-    const exited = new Promise((r) => proc!.once('exit', r));
-    process.kill(proc.pid, 'SIGTERM');
+  const pid = proc?.pid;
+  if (pid === undefined) return;
+  const exited = proc!.exitCode !== null || proc!.signalCode !== null ? Promise.resolve() : new Promise((r) => proc!.once('exit', r));
+  const waitGroup = async (ms: number): Promise<void> => {
+    for (const end = Date.now() + ms; groupAlive(pid) && Date.now() < end;) await new Promise((r) => setTimeout(r, 50));
+  };
+  if (groupAlive(pid)) {
+    try { process.kill(-pid, 'SIGTERM'); } catch { /* gone meanwhile */ }
     await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-    if (proc.exitCode === null) process.kill(proc.pid, 'SIGKILL');
+    await waitGroup(5000);
+    if (groupAlive(pid)) {
+      try { process.kill(-pid, 'SIGKILL'); } catch { /* gone meanwhile */ }
+      await waitGroup(5000);
+    }
   }
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 1000))]);
 }
 
 async function open(file: string): Promise<{ page: Page; errors: string[]; requests: string[] }> {
@@ -169,8 +187,10 @@ test('--coverage colours taken edges green and never-taken edges red, in the SVG
 
 test('cleanup: Chromium stopped by pid', async () => {
   await stopChromium();
-  if (proc) assert.ok(proc.exitCode !== null || proc.signalCode !== null, 'chromium still running');
-  // Chromium's helper processes may still be writing into its profile as the main process exits: retried.
+  if (proc) {
+    assert.ok(proc.exitCode !== null || proc.signalCode !== null, 'chromium still running');
+    assert.not.ok(groupAlive(proc.pid!), 'a chromium helper process is still running');
+  }
   rmSync(work, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
 });
 
