@@ -73,25 +73,35 @@ export async function run(args: string[]): Promise<Figure[]> {
   const n = numberOption(args, '--n', 1000);
   const conc = numberOption(args, '--conc', 50);
   const warm = numberOption(args, '--warm', 4000);
+  return bothTrees(rev, kind, 0, async (ours, theirs, ctx, against, commit) => {
+    for (const s of [theirs, ours]) await handshakes(s, ctx, warm, 10);
+    const [oursSeq, theirsSeq] = await interleave(rounds, [() => handshakes(ours, ctx, n, 1), () => handshakes(theirs, ctx, n, 1)]);
+    const [oursConc, theirsConc] = await interleave(rounds, [() => handshakes(ours, ctx, n, conc), () => handshakes(theirs, ctx, n, conc)]);
+    const note = `server kind ${kind}; ${rounds} interleaved rounds of ${n} handshakes after ${warm} warm-up; server CPU (every thread) per handshake; this tree against ${commit}`;
+    return [
+      figure({ bench: 'ab', row: `server CPU per handshake (sequential), this tree`, unit: 'ms', rounds: { protosmith: oursSeq!, baseline: theirsSeq! }, against, better: 'lower', note }),
+      figure({ bench: 'ab', row: `server CPU per handshake (${conc} concurrent), this tree`, unit: 'ms', rounds: { protosmith: oursConc!, baseline: theirsConc! }, against, better: 'lower' }),
+    ];
+  });
+}
+
+/** Starts `rev`'s server (from its worktree) and this tree's, both of `kind` (serving `bulkBytes` downloads), runs
+ *  `measure` with them, and stops both and removes the worktree whatever happens. */
+async function bothTrees(
+  rev: string, kind: ServerKind, bulkBytes: number,
+  measure: (ours: ServerChild, theirs: ServerChild, ctx: tls.SecureContext, against: string, commit: string) => Promise<Figure[]>,
+): Promise<Figure[]> {
   const pki = benchPki();
   const ctx = nodeContexts(pki).client;
   const tree = worktree(rev, kind);
   const servers: ServerChild[] = [];
   try {
     const other = (await import(join(tree.dir, 'test/bench/tcp-harness.ts'))) as { startServer: typeof startServer };
-    const theirs = await other.startServer(kind, pki);
+    const theirs = await other.startServer(kind, pki, bulkBytes);
     servers.push(theirs);
-    const ours = await startServer(kind, pki);
+    const ours = await startServer(kind, pki, bulkBytes);
     servers.push(ours);
-    for (const s of servers) await handshakes(s, ctx, warm, 10);
-    const [oursSeq, theirsSeq] = await interleave(rounds, [() => handshakes(ours, ctx, n, 1), () => handshakes(theirs, ctx, n, 1)]);
-    const [oursConc, theirsConc] = await interleave(rounds, [() => handshakes(ours, ctx, n, conc), () => handshakes(theirs, ctx, n, conc)]);
-    const against = `${rev} (${tree.commit.slice(0, 7)})`;
-    const note = `server kind ${kind}; ${rounds} interleaved rounds of ${n} handshakes after ${warm} warm-up; server CPU (every thread) per handshake; this tree against ${tree.commit}`;
-    return [
-      figure({ bench: 'ab', row: `server CPU per handshake (sequential), this tree`, unit: 'ms', rounds: { protosmith: oursSeq!, baseline: theirsSeq! }, against, better: 'lower', note }),
-      figure({ bench: 'ab', row: `server CPU per handshake (${conc} concurrent), this tree`, unit: 'ms', rounds: { protosmith: oursConc!, baseline: theirsConc! }, against, better: 'lower' }),
-    ];
+    return await measure(ours, theirs, ctx, `${rev} (${tree.commit.slice(0, 7)})`, tree.commit);
   } finally {
     for (const s of servers) await s.exit();
     tree.remove();
@@ -107,30 +117,17 @@ async function bulk(rev: string, kind: ServerKind, rounds: number, args: readonl
   const suiteName = option(args, '--suite') ?? 'aes128';
   const suite = SUITE_NAMES[suiteName];
   if (!suite) throw new Error(`--suite ${suiteName}: one of ${Object.keys(SUITE_NAMES).join(', ')}`);
-  const pki = benchPki();
-  const ctx = nodeContexts(pki).client;
-  const tree = worktree(rev, kind);
-  const servers: ServerChild[] = [];
-  try {
-    const other = (await import(join(tree.dir, 'test/bench/tcp-harness.ts'))) as { startServer: typeof startServer };
-    const theirs = await other.startServer(kind, pki, mib << 20);
-    servers.push(theirs);
-    const ours = await startServer(kind, pki, mib << 20);
-    servers.push(ours);
-    for (let i = 0; i < warm; i++) for (const s of servers) await overTcp(s, ctx, suite.node, mib);
+  return bothTrees(rev, kind, mib << 20, async (ours, theirs, ctx, against, commit) => {
+    for (let i = 0; i < warm; i++) for (const s of [theirs, ours]) await overTcp(s, ctx, suite.node, mib);
     const cpu = { ours: [] as number[], theirs: [] as number[] };
     const [oursRate, theirsRate] = await interleave(rounds, [
       async () => { const r = await overTcp(ours, ctx, suite.node, mib); cpu.ours.push(r.cpuPerMib); return r.mibs; },
       async () => { const r = await overTcp(theirs, ctx, suite.node, mib); cpu.theirs.push(r.cpuPerMib); return r.mibs; },
     ]);
-    const against = `${rev} (${tree.commit.slice(0, 7)})`;
-    const note = `server kind ${kind}, ${suite.name}; ${rounds} interleaved rounds of ${mib} MiB sent to a node:tls client after ${warm} warm-up transfers; server CPU (every thread) per MiB; this tree against ${tree.commit}`;
+    const note = `server kind ${kind}, ${suite.name}; ${rounds} interleaved rounds of ${mib} MiB sent to a node:tls client after ${warm} warm-up transfers; server CPU (every thread) per MiB; this tree against ${commit}`;
     return [
       figure({ bench: 'ab', row: `server CPU per MiB sent over TCP, ${suite.name}, this tree`, unit: 'ms', rounds: { protosmith: cpu.ours, baseline: cpu.theirs }, against, better: 'lower', note }),
       figure({ bench: 'ab', row: `bulk ${mib} MiB over TCP (server sends), ${suite.name}, this tree`, unit: 'MiB/s', rounds: { protosmith: oursRate!, baseline: theirsRate! }, against, better: 'higher' }),
     ];
-  } finally {
-    for (const s of servers) await s.exit();
-    tree.remove();
-  }
+  });
 }
